@@ -1,0 +1,78 @@
+export type { AfiSafi, IpAfi } from "./afi-safi";
+export { AFI, afiSafiKey, SAFI } from "./afi-safi";
+export type {
+  AddPathCapability,
+  AddPathSendReceive,
+  BgpRoleCapability,
+  Capability,
+  EnhancedRouteRefreshCapability,
+  ExtendedMessageCapability,
+  ExtendedNextHopCapability,
+  FourOctetAsCapability,
+  GracefulRestartCapability,
+  MultiprotocolCapability,
+  RouteRefreshCapability,
+  UnknownCapability,
+} from "./capabilities";
+export { CAPABILITY_CODE } from "./capabilities";
+export type { BgpWireErrorWhere } from "./errors";
+export { BgpWireError } from "./errors";
+export type {
+  AttributeWireLayout,
+  BgpMessage,
+  KeepaliveMessage,
+  NotificationMessage,
+  OpenMessage,
+  OptionalParameter,
+  RouteRefreshMessage,
+  UpdateMessage,
+} from "./messages";
+export { MESSAGE_TYPE, openCapabilities, updateRoutes } from "./messages";
+export {
+  CEASE_SUBCODE,
+  ceaseWithShutdownCommunication,
+  ERROR_CODE,
+  shutdownCommunication,
+  UPDATE_ERROR_SUBCODE,
+} from "./notification";
+export type {
+  Aggregator,
+  AsPath,
+  AsPathSegment,
+  AsPathSegmentType,
+  ExtendedCommunity,
+  LargeCommunity,
+  MpReachNlri,
+  MpUnreachNlri,
+  Origin,
+  PathAttributes,
+  UnknownAttribute,
+} from "./path-attributes";
+export {
+  AS_TRANS,
+  ATTRIBUTE_FLAGS,
+  ATTRIBUTE_TYPE,
+  pathAttributesEqual,
+  pathAttributesKey,
+  prefixSetKey,
+  readvertiseUnknownAttributes,
+  reconcileAsPath,
+  WELL_KNOWN_COMMUNITY,
+} from "./path-attributes";
+export type { Prefix } from "./prefix";
+export {
+  comparePrefixes,
+  formatPrefix,
+  maskPrefix,
+  parsePrefix,
+  prefixBytes,
+  prefixKey,
+} from "./prefix";
+export type { SessionContext } from "./session-context";
+export {
+  DEFAULT_SESSION_CONTEXT,
+  hasAddPath,
+  maxMessageLength,
+  negotiateSessionContext,
+  sessionContext,
+} from "./session-context";

@@ -1,0 +1,128 @@
+// IP address text <-> bytes, allocation-light. RFC 5952 canonical IPv6 text.
+
+const DEC: string[] = [];
+for (let i = 0; i < 256; i++) DEC.push(String(i));
+const HEX16: string[] = [];
+
+/** Dotted-quad text of 4 bytes at `off`; bytes past `end` read as 0 (NLRI prefixes are truncated). */
+export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
+  const a = n > 0 ? buf[off]! : 0;
+  const b = n > 1 ? buf[off + 1]! : 0;
+  const c = n > 2 ? buf[off + 2]! : 0;
+  const d = n > 3 ? buf[off + 3]! : 0;
+  return `${DEC[a]}.${DEC[b]}.${DEC[c]}.${DEC[d]}`;
+}
+
+function hex16(v: number): string {
+  let s = HEX16[v];
+  if (s === undefined) {
+    s = v.toString(16);
+    if (v < 4096) HEX16[v] = s;
+  }
+  return s;
+}
+
+/** RFC 5952 text of 16 bytes at `off`; only the first `n` bytes are read, the rest are 0. */
+export function ipv6Text(buf: Uint8Array, off: number, n = 16): string {
+  const w = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 8; i++) {
+    const hi = 2 * i < n ? buf[off + 2 * i]! : 0;
+    const lo = 2 * i + 1 < n ? buf[off + 2 * i + 1]! : 0;
+    w[i] = (hi << 8) | lo;
+  }
+  // Longest run of zero words (length >= 2), first one on ties (RFC 5952 §4.2).
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (w[i] === 0) {
+      let j = i;
+      while (j < 8 && w[j] === 0) j++;
+      if (j - i > bestLen) {
+        bestLen = j - i;
+        bestStart = i;
+      }
+      i = j;
+    } else i++;
+  }
+  if (bestLen < 2) bestStart = -1;
+  // IPv4-mapped (::ffff:a.b.c.d) RFC 5952 §5
+  if (bestStart === 0 && bestLen === 5 && w[5] === 0xffff) {
+    return `::ffff:${DEC[w[6]! >> 8]}.${DEC[w[6]! & 255]}.${DEC[w[7]! >> 8]}.${DEC[w[7]! & 255]}`;
+  }
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += i === 0 ? "::" : ":";
+      i += bestLen - 1;
+      continue;
+    }
+    s += hex16(w[i]!);
+    if (i < 7) s += ":";
+  }
+  return s;
+}
+
+/** Parses dotted-quad text into `out` at `off`; returns false when not a valid IPv4 address. */
+export function parseIpv4(text: string, out: Uint8Array, off: number): boolean {
+  const parts = text.split(".");
+  if (parts.length !== 4) return false;
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i]!;
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return false;
+    const v = Number(p);
+    if (v > 255) return false;
+    out[off + i] = v;
+  }
+  return true;
+}
+
+/** Parses IPv6 text (any RFC 4291 form, incl. embedded IPv4) into `out`; false when invalid. */
+export function parseIpv6(text: string, out: Uint8Array, off: number): boolean {
+  const words: number[] = [];
+  let dbl = -1;
+  let rest = text;
+  if (rest.startsWith("::")) {
+    dbl = 0;
+    rest = rest.slice(2);
+    if (rest === "") {
+      for (let i = 0; i < 16; i++) out[off + i] = 0;
+      return true;
+    }
+  }
+  const parts = rest.split(":");
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === "") {
+      // "::" in the middle or at the end
+      if (dbl !== -1) return false;
+      if (i === parts.length - 1) return false;
+      dbl = words.length;
+      if (i === parts.length - 2 && parts[i + 1] === "") {
+        i++;
+      }
+      continue;
+    }
+    if (i === parts.length - 1 && p.includes(".")) {
+      const v4 = new Uint8Array(4);
+      if (!parseIpv4(p, v4, 0)) return false;
+      words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      continue;
+    }
+    if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return false;
+    words.push(Number.parseInt(p, 16));
+  }
+  if (dbl === -1 ? words.length !== 8 : words.length > 7) return false;
+  const full: number[] =
+    dbl === -1
+      ? words
+      : [
+          ...words.slice(0, dbl),
+          ...new Array<number>(8 - words.length).fill(0),
+          ...words.slice(dbl),
+        ];
+  for (let i = 0; i < 8; i++) {
+    out[off + 2 * i] = full[i]! >> 8;
+    out[off + 2 * i + 1] = full[i]! & 255;
+  }
+  return true;
+}
