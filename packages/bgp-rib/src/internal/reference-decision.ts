@@ -1,0 +1,63 @@
+// A naive decision process written straight from the RFC text, set-wise elimination as in
+// RFC 4271 §9.1.2.2, for tests only (it is not exported). Deliberately shares no code with
+// decision.ts.
+import type { DecisionCandidate, DecisionOptions } from "../decision";
+
+function addrKey(a: string): string {
+  if (!a.includes(":"))
+    return `4${a
+      .split(".")
+      .map((x) => Number(x).toString(16).padStart(2, "0"))
+      .join("")}`;
+  const [h = "", t] = a.split("::");
+  const hs = h === "" ? [] : h.split(":");
+  const ts = t === undefined || t === "" ? [] : t.split(":");
+  const mid = t === undefined ? [] : Array(8 - hs.length - ts.length).fill("0");
+  return `6${[...hs, ...mid, ...ts].map((g) => g.padStart(4, "0")).join("")}`;
+}
+
+/** Returns the index of the best candidate, or -1. */
+export function referenceSelectBest(
+  cands: readonly DecisionCandidate[],
+  o: DecisionOptions,
+): number {
+  // §9.1.2.1: unresolvable NEXT_HOP routes are excluded.
+  let s = cands.map((c, i) => ({ c, i })).filter((x) => x.c.reachable);
+  if (s.length === 0) return -1;
+  const keepMin = (f: (c: DecisionCandidate) => number): void => {
+    const m = Math.min(...s.map((x) => f(x.c)));
+    s = s.filter((x) => f(x.c) === m);
+  };
+  // §9.1.1: highest degree of preference (LOCAL_PREF).
+  keepMin((c) => -c.localPref);
+  // (a) shortest AS_PATH.
+  if (!o.ignoreAsPathLength) keepMin((c) => c.asPathLength);
+  // (b) lowest ORIGIN.
+  keepMin((c) => c.origin);
+  // (c) remove routes whose MED is higher than the lowest MED among routes from the same
+  // neighbouring AS (or among all routes with always-compare-med).
+  const snapshot = s;
+  s = s.filter(
+    (x) =>
+      !snapshot.some(
+        (y) => (o.alwaysCompareMed || y.c.neighborAs === x.c.neighborAs) && y.c.med < x.c.med,
+      ),
+  );
+  // (d) if any route was learned from an external peer, drop those learned internally
+  // (confederation-external counts as internal, RFC 5065).
+  const internal = (c: DecisionCandidate) => c.peerKind === "ibgp" || c.peerKind === "confed-ebgp";
+  if (s.some((x) => !internal(x.c))) s = s.filter((x) => !internal(x.c));
+  // (e) lowest interior cost.
+  keepMin((c) => c.igpCost);
+  // RFC 5004: among external routes only, keep the oldest.
+  if (o.preferOlder && s.every((x) => !internal(x.c))) keepMin((c) => c.arrival);
+  // (f) lowest BGP Identifier (ORIGINATOR_ID when present, RFC 4456).
+  keepMin((c) => c.bgpIdentifier);
+  // RFC 4456 §9: shortest CLUSTER_LIST.
+  keepMin((c) => c.clusterListLength);
+  // (g) lowest peer address.
+  const best = s.map((x) => addrKey(x.c.peerAddress)).sort()[0];
+  s = s.filter((x) => addrKey(x.c.peerAddress) === best);
+  keepMin((c) => c.pathId);
+  return s[0]!.i;
+}
