@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { MemPartitionerError } from "./errors";
+import {
+  createHostMemoryMap,
+  PAGE_1G,
+  PAGE_2M,
+  PAGE_4K,
+  totalRam,
+  uniformHostMemoryMap,
+} from "./memory-map";
+
+const GiB = 2 ** 30;
+
+describe("createHostMemoryMap", () => {
+  it("sorts nodes and ranges and keeps distances", () => {
+    const m = createHostMemoryMap({
+      nodes: [
+        { node: 1, ranges: [{ start: 4 * GiB, end: 8 * GiB }] },
+        { node: 0, ranges: [{ start: 0, end: 2 * GiB }] },
+      ],
+      distances: [
+        [10, 20],
+        [20, 10],
+      ],
+    });
+    expect(m.nodes.map((n) => n.node)).toEqual([0, 1]);
+    expect(m.pageSizes).toEqual([PAGE_4K, PAGE_2M, PAGE_1G]);
+    expect(totalRam(m)).toBe(6 * GiB);
+  });
+
+  it.each([
+    [{ nodes: [{ node: 0, ranges: [{ start: 0, end: 0 }] }] }, "BAD_RANGE"],
+    [{ nodes: [{ node: 0, ranges: [{ start: 1, end: 4097 }] }] }, "BAD_RANGE"],
+    [
+      {
+        nodes: [
+          { node: 0, ranges: [{ start: 0, end: GiB }] },
+          { node: 1, ranges: [{ start: GiB / 2, end: 2 * GiB }] },
+        ],
+      },
+      "OVERLAP",
+    ],
+    [
+      {
+        nodes: [
+          { node: 0, ranges: [{ start: 0, end: GiB }] },
+          { node: 0, ranges: [{ start: GiB, end: 2 * GiB }] },
+        ],
+      },
+      "DUPLICATE_NODE",
+    ],
+    [{ nodes: [{ node: 0, ranges: [] }], pageSizes: [8192 as 4096] }, "BAD_PAGE_SIZE"],
+    [{ nodes: [{ node: 0, ranges: [] }], distances: [[10, 20]] }, "BAD_DISTANCES"],
+  ])("rejects malformed maps (%#)", (init, code) => {
+    try {
+      createHostMemoryMap(init);
+      expect.unreachable();
+    } catch (e) {
+      expect(MemPartitionerError.isInstance(e)).toBe(true);
+      expect((e as MemPartitionerError).code).toBe(code);
+    }
+  });
+});
+
+describe("uniformHostMemoryMap", () => {
+  it("lays out the x86 shape: firmware below 1 MiB, PCI hole 3–4 GiB remapped above 4 GiB", () => {
+    const m = uniformHostMemoryMap({ nodes: 2, bytesPerNode: 8 * GiB });
+    expect(m.nodes[0]!.ranges).toEqual([
+      { start: 0, end: 3 * GiB },
+      { start: 4 * GiB, end: 9 * GiB },
+    ]);
+    expect(m.nodes[1]!.ranges).toEqual([{ start: 9 * GiB, end: 17 * GiB }]);
+    expect(m.reserved).toEqual([{ start: 0, end: 0x10_0000, label: "firmware" }]);
+    expect(totalRam(m)).toBe(16 * GiB);
+    expect(m.distances).toEqual([
+      [10, 21],
+      [21, 10],
+    ]);
+  });
+
+  it("rejects sizes that are not whole GiB", () => {
+    expect(() => uniformHostMemoryMap({ nodes: 1, bytesPerNode: GiB + 4096 })).toThrow(
+      MemPartitionerError,
+    );
+  });
+});

@@ -1,0 +1,237 @@
+import { MemPartitionerError } from "./errors";
+
+/** 4 KiB: the x86-64 base page, and the EPT 4 KiB page (SDM Vol. 3C §29.3.2). */
+export const PAGE_4K = 0x1000;
+/** 2 MiB: a large page mapped by an EPT PDE with bit 7 set. */
+export const PAGE_2M = 0x20_0000;
+/** 1 GiB: a large page mapped by an EPT PDPTE with bit 7 set. */
+export const PAGE_1G = 0x4000_0000;
+
+/** The page sizes an x86-64 host backs guest memory with (`/sys/kernel/mm/hugepages/hugepages-*kB`). */
+export type PageSize = typeof PAGE_4K | typeof PAGE_2M | typeof PAGE_1G;
+
+/** All page sizes in increasing order. */
+export const PAGE_SIZES: readonly PageSize[] = [PAGE_4K, PAGE_2M, PAGE_1G];
+
+/** A half-open host-physical range `[start, end)`, in bytes. */
+export interface PhysRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A reserved host-physical range (firmware, MMIO hole, the host kernel, hypervisor tables…). */
+export interface ReservedRange extends PhysRange {
+  /** What the range is used for, e.g. `"firmware"`, `"pci-mmio-hole"`, `"host"`. */
+  readonly label: string;
+}
+
+/** The RAM ranges of one NUMA node (`/sys/devices/system/node/nodeN`). */
+export interface NumaNodeMemory {
+  /** The kernel's node number (N in `nodeN`). */
+  readonly node: number;
+  /** RAM ranges of this node, in bytes. */
+  readonly ranges: readonly PhysRange[];
+}
+
+/** A host's physical memory map: NUMA node ranges, reserved ranges and the page sizes it supports. */
+export interface HostMemoryMap {
+  readonly nodes: readonly NumaNodeMemory[];
+  readonly reserved: readonly ReservedRange[];
+  /** Page sizes the host can back guest memory with, increasing. */
+  readonly pageSizes: readonly PageSize[];
+  /** Node distances (ACPI SLIT, `/sys/devices/system/node/nodeN/distance`), `distances[i][j]` by node index. */
+  readonly distances?: readonly (readonly number[])[];
+}
+
+/** Input of {@link createHostMemoryMap}. */
+export interface HostMemoryMapInit {
+  readonly nodes: readonly NumaNodeMemory[];
+  readonly reserved?: readonly ReservedRange[];
+  readonly pageSizes?: readonly PageSize[];
+  readonly distances?: readonly (readonly number[])[];
+}
+
+function checkRange(r: PhysRange, field: string): void {
+  if (
+    !Number.isSafeInteger(r.start) ||
+    !Number.isSafeInteger(r.end) ||
+    r.start < 0 ||
+    r.end <= r.start
+  ) {
+    throw new MemPartitionerError(
+      "BAD_RANGE",
+      `range [${r.start}, ${r.end}) is not a non-empty range of safe integers`,
+      { field },
+    );
+  }
+  if (r.start % PAGE_4K !== 0 || r.end % PAGE_4K !== 0) {
+    throw new MemPartitionerError(
+      "BAD_RANGE",
+      `range [0x${r.start.toString(16)}, 0x${r.end.toString(16)}) is not 4 KiB aligned`,
+      { field },
+    );
+  }
+}
+
+/** True when `n` is one of the supported page sizes. */
+export function isPageSize(n: number): n is PageSize {
+  return n === PAGE_4K || n === PAGE_2M || n === PAGE_1G;
+}
+
+/**
+ * Validates and normalises a host memory map: ranges 4 KiB aligned, node ranges pairwise disjoint,
+ * sorted by node then address; reserved ranges sorted.
+ *
+ * @throws {@link MemPartitionerError} `BAD_RANGE`, `OVERLAP`, `BAD_PAGE_SIZE`, `DUPLICATE_NODE`.
+ * @example
+ * ```ts
+ * const map = createHostMemoryMap({
+ *   nodes: [{ node: 0, ranges: [{ start: 0, end: 0x4_0000_0000 }] }],
+ *   reserved: [{ start: 0, end: 0x10_0000, label: "firmware" }],
+ * });
+ * console.log(map.pageSizes); // [4096, 2097152, 1073741824]
+ * ```
+ */
+export function createHostMemoryMap(init: HostMemoryMapInit): HostMemoryMap {
+  const seen = new Set<number>();
+  const all: { r: PhysRange; node: number }[] = [];
+  const nodes = [...init.nodes]
+    .sort((a, b) => a.node - b.node)
+    .map((n, i) => {
+      if (!Number.isInteger(n.node) || n.node < 0) {
+        throw new MemPartitionerError("BAD_NODE", `node ${n.node} is not a node number`, {
+          field: `nodes[${i}].node`,
+        });
+      }
+      if (seen.has(n.node)) {
+        throw new MemPartitionerError("DUPLICATE_NODE", `node ${n.node} appears twice`, {
+          field: `nodes[${i}].node`,
+        });
+      }
+      seen.add(n.node);
+      const ranges = [...n.ranges].sort((a, b) => a.start - b.start);
+      ranges.forEach((r, j) => {
+        checkRange(r, `nodes[${i}].ranges[${j}]`);
+        all.push({ r, node: n.node });
+      });
+      return { node: n.node, ranges: ranges.map((r) => ({ start: r.start, end: r.end })) };
+    });
+  all.sort((a, b) => a.r.start - b.r.start);
+  for (let i = 1; i < all.length; i++) {
+    const prev = all[i - 1]!;
+    const cur = all[i]!;
+    if (cur.r.start < prev.r.end) {
+      throw new MemPartitionerError(
+        "OVERLAP",
+        `RAM of node ${cur.node} at 0x${cur.r.start.toString(16)} overlaps node ${prev.node}`,
+        { field: "nodes" },
+      );
+    }
+  }
+  const reserved = [...(init.reserved ?? [])]
+    .map((r, i) => {
+      checkRange(r, `reserved[${i}]`);
+      return { start: r.start, end: r.end, label: r.label };
+    })
+    .sort((a, b) => a.start - b.start);
+  const pageSizes = [...(init.pageSizes ?? PAGE_SIZES)].sort((a, b) => a - b);
+  pageSizes.forEach((p, i) => {
+    if (!isPageSize(p)) {
+      throw new MemPartitionerError("BAD_PAGE_SIZE", `${p} is not 4 KiB, 2 MiB or 1 GiB`, {
+        field: `pageSizes[${i}]`,
+      });
+    }
+  });
+  if (init.distances !== undefined) {
+    const n = nodes.length;
+    if (init.distances.length !== n || init.distances.some((row) => row.length !== n)) {
+      throw new MemPartitionerError("BAD_DISTANCES", `distances must be a ${n}x${n} matrix`, {
+        field: "distances",
+      });
+    }
+  }
+  return {
+    nodes,
+    reserved,
+    pageSizes: [...new Set(pageSizes)],
+    ...(init.distances !== undefined ? { distances: init.distances.map((row) => [...row]) } : {}),
+  };
+}
+
+/** Options of {@link uniformHostMemoryMap}. */
+export interface UniformHostOptions {
+  /** Number of NUMA nodes. */
+  readonly nodes: number;
+  /** RAM per node in bytes (multiple of 1 GiB). */
+  readonly bytesPerNode: number;
+  /**
+   * Model the x86 layout: the first MiB reserved for firmware, and a 1 GiB PCI MMIO hole at
+   * 3 GiB–4 GiB with the RAM that would be there remapped above 4 GiB. Default true.
+   */
+  readonly x86Layout?: boolean;
+  /** Extra reserved ranges (e.g. the host OS's own memory). */
+  readonly reserved?: readonly ReservedRange[];
+}
+
+const GIB = PAGE_1G;
+
+/**
+ * A host with `nodes` equal NUMA nodes laid out one after the other, in the usual x86 shape
+ * (firmware below 1 MiB, PCI hole below 4 GiB) and SLIT distances 10 local / 21 remote.
+ *
+ * @example
+ * ```ts
+ * const map = uniformHostMemoryMap({ nodes: 8, bytesPerNode: 128 * 2 ** 30 });
+ * console.log(map.nodes.length); // 8
+ * ```
+ */
+export function uniformHostMemoryMap(options: UniformHostOptions): HostMemoryMap {
+  const { nodes, bytesPerNode } = options;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1024) {
+    throw new MemPartitionerError("BAD_NODE", `node count ${nodes} out of range`, {
+      field: "nodes",
+    });
+  }
+  if (!Number.isSafeInteger(bytesPerNode) || bytesPerNode <= 0 || bytesPerNode % GIB !== 0) {
+    throw new MemPartitionerError(
+      "BAD_RANGE",
+      "bytesPerNode must be a positive multiple of 1 GiB",
+      {
+        field: "bytesPerNode",
+      },
+    );
+  }
+  const x86 = options.x86Layout ?? true;
+  const list: NumaNodeMemory[] = [];
+  const reserved: ReservedRange[] = [];
+  let cursor = 0;
+  for (let n = 0; n < nodes; n++) {
+    const ranges: PhysRange[] = [];
+    let remaining = bytesPerNode;
+    if (x86 && cursor < 3 * GIB) {
+      const low = Math.min(remaining, 3 * GIB - cursor);
+      ranges.push({ start: cursor, end: cursor + low });
+      remaining -= low;
+      cursor += low;
+      if (cursor === 3 * GIB) cursor = 4 * GIB;
+    }
+    if (remaining > 0) {
+      ranges.push({ start: cursor, end: cursor + remaining });
+      cursor += remaining;
+    }
+    list.push({ node: n, ranges });
+  }
+  if (x86) reserved.push({ start: 0, end: 0x10_0000, label: "firmware" });
+  reserved.push(...(options.reserved ?? []));
+  const distances = Array.from({ length: nodes }, (_, i) =>
+    Array.from({ length: nodes }, (_, j) => (i === j ? 10 : 21)),
+  );
+  return createHostMemoryMap({ nodes: list, reserved, distances });
+}
+
+/** Total RAM of a map in bytes, reserved ranges included. */
+export function totalRam(map: HostMemoryMap): number {
+  let sum = 0;
+  for (const n of map.nodes) for (const r of n.ranges) sum += r.end - r.start;
+  return sum;
+}
