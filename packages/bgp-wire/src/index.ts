@@ -15,6 +15,14 @@ export type {
   UnknownCapability,
 } from "./capabilities";
 export { CAPABILITY_CODE } from "./capabilities";
+export type { UpdateDecodeResult } from "./codec";
+export {
+  decodeMessage,
+  decodeUpdate,
+  encodeMessage,
+  HEADER_LENGTH,
+  messageLength,
+} from "./codec";
 export type { BgpWireErrorWhere } from "./errors";
 export { BgpWireError } from "./errors";
 export type {
@@ -76,3 +84,5 @@ export {
   negotiateSessionContext,
   sessionContext,
 } from "./session-context";
+export type { UpdateError, UpdateErrorAction } from "./update-error";
+export { strongestAction } from "./update-error";
