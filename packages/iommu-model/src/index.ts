@@ -34,3 +34,48 @@ export type { DmarJson } from "./dmar-json";
 export { dmarFromJson, dmarToJson } from "./dmar-json";
 export type { IommuModelErrorWhere } from "./errors";
 export { IommuModelError } from "./errors";
+export type { PhysicalMemoryOptions } from "./physical-memory";
+export { PAGE_SIZE, PhysicalMemory } from "./physical-memory";
+export type {
+  ContextCacheInvalidation,
+  DeliveredInterrupt,
+  DmaAccess,
+  DmaFault,
+  DmaTranslation,
+  FaultRecord,
+  InterruptEntryCacheInvalidation,
+  InterruptRemapResult,
+  IotlbInvalidation,
+  MsiMessage,
+  RemappingHardwareOptions,
+} from "./remapping-hardware";
+export { MAX_ADDRESS_MASK, RemappingHardwareUnit } from "./remapping-hardware";
+export type {
+  AttachTarget,
+  DomainMapping,
+  IommuDomain,
+  MapOptions,
+  VtdDriverOptions,
+} from "./vtd-driver";
+export { VtdDriver } from "./vtd-driver";
+export type {
+  ContextEntry,
+  InterruptRemapEntry,
+  RootEntry,
+  SecondLevelEntry,
+  VtdFaultReasonCode,
+} from "./vtd-entries";
+export {
+  agawBits,
+  decodeContextEntry,
+  decodeIrte,
+  decodeRootEntry,
+  decodeSecondLevelEntry,
+  encodeContextEntry,
+  encodeIrte,
+  encodeRootEntry,
+  encodeSecondLevelEntry,
+  sourceIdOf,
+  TranslationType,
+  VtdFaultReason,
+} from "./vtd-entries";
