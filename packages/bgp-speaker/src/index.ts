@@ -1,0 +1,33 @@
+export type { Clock } from "./clock";
+export { ManualClock, systemClock } from "./clock";
+export type { BgpSpeakerErrorWhere } from "./errors";
+export { BgpSpeakerError } from "./errors";
+export type { FrameResult } from "./framer";
+export { HEADER_LENGTH, MessageFramer } from "./framer";
+export type {
+  BgpState,
+  FsmAction,
+  FsmConfig,
+  FsmEvent,
+  FsmState,
+  FsmStepResult,
+  FsmTimer,
+} from "./fsm";
+export { fsmConfig, fsmStep, INITIAL_FSM_STATE } from "./fsm";
+export type {
+  NegotiatedSession,
+  OpenCheck,
+  OpenExpectations,
+  SpeakerCapabilities,
+} from "./open";
+export { checkOpen, localOpen, speakerCapabilities } from "./open";
+export { memoryPipe } from "./pipe";
+export type {
+  Connector,
+  SessionConfig,
+  SessionCounters,
+  SessionEvents,
+  SessionOptions,
+  SessionState,
+} from "./session";
+export { BgpSession } from "./session";

@@ -1,0 +1,272 @@
+import type {
+  AfiSafi,
+  Capability,
+  NotificationMessage,
+  OpenMessage,
+  SessionContext,
+} from "@dyninfra/bgp-wire";
+import { AS_TRANS, negotiateSessionContext, openCapabilities } from "@dyninfra/bgp-wire";
+
+/**
+ * What this speaker offers in its OPEN, and what it requires of the peer's.
+ *
+ * @example
+ * ```ts
+ * import type { SpeakerCapabilities } from "@dyninfra/bgp-speaker";
+ * const caps: SpeakerCapabilities = {
+ *   families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }],
+ *   routeRefresh: true, enhancedRouteRefresh: true, extendedMessage: true,
+ *   addPath: [], gracefulRestart: { restartTime: 120 },
+ * };
+ * ```
+ */
+export interface SpeakerCapabilities {
+  /** Multiprotocol families (RFC 4760), announced as MP capabilities. */
+  readonly families: readonly AfiSafi[];
+  /** Route Refresh (RFC 2918). */
+  readonly routeRefresh: boolean;
+  /** Enhanced Route Refresh (RFC 7313). */
+  readonly enhancedRouteRefresh: boolean;
+  /** Extended Message (RFC 8654). */
+  readonly extendedMessage: boolean;
+  /** ADD-PATH (RFC 7911): per family, 1 = receive, 2 = send, 3 = both. */
+  readonly addPath: readonly (AfiSafi & { readonly sendReceive: 1 | 2 | 3 })[];
+  /**
+   * Graceful Restart (RFC 4724) as a receiving speaker: announced with no Restart State and no
+   * Forwarding State bits; `false` to leave it out.
+   */
+  readonly gracefulRestart: false | { readonly restartTime: number };
+  /** BGP Role (RFC 9234): 0 Provider, 1 RS, 2 RS-Client, 3 Customer, 4 Peer; absent to leave out. */
+  readonly role?: number;
+  /** RFC 9234 strict mode: refuse a peer that announces no role. */
+  readonly strictRole?: boolean;
+}
+
+/**
+ * Defaults: IPv4 and IPv6 unicast, route refresh, enhanced route refresh, extended message,
+ * graceful restart as receiving speaker (120 s), no ADD-PATH.
+ *
+ * @example
+ * ```ts
+ * import { speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * speakerCapabilities({ extendedMessage: false }).routeRefresh; // true
+ * ```
+ */
+export function speakerCapabilities(
+  options: Partial<SpeakerCapabilities> = {},
+): SpeakerCapabilities {
+  return {
+    families: options.families ?? [
+      { afi: 1, safi: 1 },
+      { afi: 2, safi: 1 },
+    ],
+    routeRefresh: options.routeRefresh ?? true,
+    enhancedRouteRefresh: options.enhancedRouteRefresh ?? true,
+    extendedMessage: options.extendedMessage ?? true,
+    addPath: options.addPath ?? [],
+    gracefulRestart: options.gracefulRestart ?? { restartTime: 120 },
+    ...(options.role !== undefined ? { role: options.role } : {}),
+    ...(options.strictRole !== undefined ? { strictRole: options.strictRole } : {}),
+  };
+}
+
+/**
+ * The OPEN this speaker sends (RFC 4271 §4.2, RFC 5492): My Autonomous System is AS_TRANS when
+ * the AS does not fit in 16 bits (RFC 6793 §4.1), and the capabilities follow `caps`.
+ *
+ * @example
+ * ```ts
+ * import { localOpen, speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * const open = localOpen(4200000001, "192.0.2.1", 90, speakerCapabilities());
+ * open.myAutonomousSystem; // 23456
+ * ```
+ */
+export function localOpen(
+  asn: number,
+  bgpIdentifier: string,
+  holdTime: number,
+  caps: SpeakerCapabilities,
+): OpenMessage {
+  const capabilities: Capability[] = [];
+  for (const f of caps.families)
+    capabilities.push({ type: "MULTIPROTOCOL", afi: f.afi, safi: f.safi });
+  if (caps.routeRefresh) capabilities.push({ type: "ROUTE_REFRESH" });
+  if (caps.enhancedRouteRefresh) capabilities.push({ type: "ENHANCED_ROUTE_REFRESH" });
+  if (caps.extendedMessage) capabilities.push({ type: "EXTENDED_MESSAGE" });
+  if (caps.gracefulRestart !== false) {
+    capabilities.push({
+      type: "GRACEFUL_RESTART",
+      restartFlags: 0,
+      restartTime: caps.gracefulRestart.restartTime,
+      families: [],
+    });
+  }
+  capabilities.push({ type: "FOUR_OCTET_AS", asn });
+  if (caps.addPath.length > 0) capabilities.push({ type: "ADD_PATH", families: caps.addPath });
+  if (caps.role !== undefined) capabilities.push({ type: "BGP_ROLE", role: caps.role });
+  return {
+    type: "OPEN",
+    version: 4,
+    myAutonomousSystem: asn > 0xffff ? AS_TRANS : asn,
+    holdTime,
+    bgpIdentifier,
+    optionalParameters: [{ type: "CAPABILITIES", capabilities }],
+  };
+}
+
+/**
+ * What two OPENs negotiated: timers, families, capabilities both sides announced, and the
+ * decoding/encoding contexts for each direction.
+ *
+ * @example
+ * ```ts
+ * import type { NegotiatedSession } from "@dyninfra/bgp-speaker";
+ * const keepalive = (n: NegotiatedSession) => n.keepaliveTime;
+ * ```
+ */
+export interface NegotiatedSession {
+  /** The peer's AS (from its 4-octet AS capability when present, RFC 6793). */
+  readonly peerAsn: number;
+  /** The peer's BGP Identifier. */
+  readonly peerBgpIdentifier: string;
+  /** min(local, peer) Hold Time (RFC 4271 §4.2); 0 = no keepalives. */
+  readonly holdTime: number;
+  /** Hold Time / 3, whole seconds. */
+  readonly keepaliveTime: number;
+  /** Families both announced (IPv4 unicast when the peer announces no MP capability). */
+  readonly families: readonly AfiSafi[];
+  readonly routeRefresh: boolean;
+  readonly enhancedRouteRefresh: boolean;
+  readonly extendedMessage: boolean;
+  /** The peer announced Graceful Restart, with its Restart Time. */
+  readonly peerGracefulRestart: false | { readonly restartTime: number };
+  /** Context for decoding what the peer sends. */
+  readonly receive: SessionContext;
+  /** Context for encoding what this speaker sends. */
+  readonly send: SessionContext;
+}
+
+/** The OPEN is acceptable (with what it negotiates) or refused with the NOTIFICATION to send. */
+export type OpenCheck =
+  | { readonly ok: true; readonly value: NegotiatedSession }
+  | { readonly ok: false; readonly reason: string; readonly notification: NotificationMessage };
+
+function openError(subcode: number, reason: string, data = new Uint8Array(0)): OpenCheck {
+  return {
+    ok: false,
+    reason,
+    notification: { type: "NOTIFICATION", errorCode: 2, errorSubcode: subcode, data },
+  };
+}
+
+/**
+ * The peer-identity part of OPEN validation.
+ *
+ * @example
+ * ```ts
+ * import type { OpenExpectations } from "@dyninfra/bgp-speaker";
+ * const e: OpenExpectations = { peerAsn: 64501, localBgpIdentifier: "192.0.2.1", localAsn: 64500 };
+ * ```
+ */
+export interface OpenExpectations {
+  /** The AS the peer must have; undefined accepts any. */
+  readonly peerAsn?: number;
+  readonly localAsn: number;
+  readonly localBgpIdentifier: string;
+}
+
+function sameFamily(a: AfiSafi, b: AfiSafi): boolean {
+  return a.afi === b.afi && a.safi === b.safi;
+}
+
+/** RFC 9234 §4.2: the pairs of roles that agree. */
+function rolesAgree(local: number, remote: number): boolean {
+  return (
+    (local === 0 && remote === 3) ||
+    (local === 3 && remote === 0) ||
+    (local === 1 && remote === 2) ||
+    (local === 2 && remote === 1) ||
+    (local === 4 && remote === 4)
+  );
+}
+
+/**
+ * Validates the peer's OPEN (RFC 4271 §6.2, RFC 6793, RFC 6286, RFC 9234) and negotiates the
+ * session. Errors carry the exact NOTIFICATION: Unsupported Version Number with the highest
+ * version we support, Bad Peer AS, Bad BGP Identifier, Unsupported Optional Parameter,
+ * Unacceptable Hold Time, Role Mismatch.
+ *
+ * @example
+ * ```ts
+ * import { checkOpen, localOpen, speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * const caps = speakerCapabilities();
+ * const mine = localOpen(64500, "192.0.2.1", 90, caps);
+ * const theirs = localOpen(64501, "192.0.2.2", 30, caps);
+ * const r = checkOpen(mine, caps, theirs, { peerAsn: 64501, localAsn: 64500, localBgpIdentifier: "192.0.2.1" });
+ * if (r.ok) r.value.holdTime; // 30
+ * ```
+ */
+export function checkOpen(
+  mine: OpenMessage,
+  caps: SpeakerCapabilities,
+  peer: OpenMessage,
+  expect: OpenExpectations,
+): OpenCheck {
+  if (peer.version !== 4)
+    return openError(1, `version ${peer.version} not supported`, Uint8Array.of(0, 4));
+  for (const p of peer.optionalParameters) {
+    if (p.type !== "CAPABILITIES")
+      return openError(4, `unsupported optional parameter ${p.parameterType}`);
+  }
+  const peerCaps = openCapabilities(peer);
+  const four = peerCaps.find((c) => c.type === "FOUR_OCTET_AS");
+  const peerAsn = four !== undefined ? four.asn : peer.myAutonomousSystem;
+  if (expect.peerAsn !== undefined && peerAsn !== expect.peerAsn) {
+    const data = new Uint8Array(2);
+    data[0] = (peer.myAutonomousSystem >> 8) & 0xff;
+    data[1] = peer.myAutonomousSystem & 0xff;
+    return openError(2, `peer AS ${peerAsn}, expected ${expect.peerAsn}`, data);
+  }
+  if (peer.holdTime === 1 || peer.holdTime === 2)
+    return openError(6, `hold time ${peer.holdTime} s is unacceptable (0 or ≥ 3)`);
+  // RFC 6286 §2.2: the identifier is a non-zero 32-bit value; for iBGP it must differ from ours.
+  if (peer.bgpIdentifier === "0.0.0.0") return openError(3, "BGP Identifier 0.0.0.0 is not valid");
+  if (peerAsn === expect.localAsn && peer.bgpIdentifier === expect.localBgpIdentifier)
+    return openError(3, `iBGP peer has our own BGP Identifier ${peer.bgpIdentifier}`);
+
+  const localRole = caps.role;
+  const peerRole = peerCaps.find((c) => c.type === "BGP_ROLE");
+  if (localRole !== undefined) {
+    if (peerRole !== undefined && !rolesAgree(localRole, peerRole.role))
+      return openError(11, `BGP Role ${peerRole.role} does not agree with our role ${localRole}`);
+    if (peerRole === undefined && caps.strictRole === true)
+      return openError(11, "peer announced no BGP Role and strict mode is on");
+  }
+
+  const mpPeer = peerCaps.flatMap((c) =>
+    c.type === "MULTIPROTOCOL" ? [{ afi: c.afi, safi: c.safi }] : [],
+  );
+  // RFC 4760 §8: a peer without MP capabilities speaks IPv4 unicast only.
+  const peerFamilies = mpPeer.length > 0 ? mpPeer : [{ afi: 1, safi: 1 }];
+  const families = caps.families.filter((f) => peerFamilies.some((g) => sameFamily(f, g)));
+  const has = (t: Capability["type"]) => peerCaps.some((c) => c.type === t);
+  const gr = peerCaps.find((c) => c.type === "GRACEFUL_RESTART");
+  const holdTime = Math.min(mine.holdTime, peer.holdTime);
+  const contexts = negotiateSessionContext(mine, peer);
+  return {
+    ok: true,
+    value: {
+      peerAsn,
+      peerBgpIdentifier: peer.bgpIdentifier,
+      holdTime,
+      keepaliveTime: Math.floor(holdTime / 3),
+      families,
+      routeRefresh: caps.routeRefresh && has("ROUTE_REFRESH"),
+      enhancedRouteRefresh: caps.enhancedRouteRefresh && has("ENHANCED_ROUTE_REFRESH"),
+      extendedMessage: contexts.send.extendedMessage,
+      peerGracefulRestart: gr !== undefined ? { restartTime: gr.restartTime } : false,
+      receive: contexts.receive,
+      send: contexts.send,
+    },
+  };
+}

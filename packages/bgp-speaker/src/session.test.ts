@@ -1,0 +1,194 @@
+import type { NotificationMessage, UpdateMessage } from "@dyninfra/bgp-wire";
+import { encodeMessage, shutdownCommunication } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { memoryPipe } from "./pipe";
+import type { SessionConfig } from "./session";
+import { BgpSession } from "./session";
+
+const flush = async (rounds = 5) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+const A: SessionConfig = {
+  name: "a",
+  localAsn: 64500,
+  bgpIdentifier: "192.0.2.1",
+  peerAsn: 4200000001,
+  passive: true,
+  fsm: { holdTime: 90 },
+};
+const B: SessionConfig = {
+  name: "b",
+  localAsn: 4200000001,
+  bgpIdentifier: "192.0.2.2",
+  peerAsn: 64500,
+  passive: true,
+  fsm: { holdTime: 30 },
+};
+
+async function pair(a = A, b = B) {
+  const clock = new ManualClock(1_000_000);
+  const [sa, sb] = memoryPipe();
+  const x = new BgpSession(a, { clock });
+  const y = new BgpSession(b, { clock });
+  const got = { a: [] as UpdateMessage[], b: [] as UpdateMessage[] };
+  const notes = { a: [] as NotificationMessage[], b: [] as NotificationMessage[] };
+  x.on("update", (u) => got.a.push(u));
+  y.on("update", (u) => got.b.push(u));
+  x.on("notification-received", (n) => notes.a.push(n));
+  y.on("notification-received", (n) => notes.b.push(n));
+  x.start();
+  y.start();
+  x.accept(sa);
+  y.accept(sb);
+  await flush();
+  return { clock, x, y, sa, sb, got, notes };
+}
+
+const update: UpdateMessage = {
+  type: "UPDATE",
+  withdrawnRoutes: [],
+  pathAttributes: {
+    origin: "IGP",
+    asPath: [{ type: "AS_SEQUENCE", asns: [4200000001, 3356] }],
+    nextHop: "192.0.2.2",
+    multiExitDisc: 5,
+    communities: [0xfde80001],
+    largeCommunities: [{ globalAdministrator: 4200000001, localDataPart1: 1, localDataPart2: 2 }],
+  },
+  nlri: [
+    { afi: 1, address: "198.51.100.0", length: 24 },
+    { afi: 1, address: "203.0.113.0", length: 25 },
+  ],
+};
+
+describe("BgpSession over an in-memory pipe", () => {
+  it("reaches Established and negotiates hold time, 4-octet AS and capabilities", async () => {
+    const { x, y } = await pair();
+    expect(x.state).toBe("Established");
+    expect(y.state).toBe("Established");
+    expect(x.negotiated).toMatchObject({ holdTime: 30, keepaliveTime: 10, peerAsn: 4200000001 });
+    expect(y.negotiated?.peerAsn).toBe(64500);
+    expect(x.negotiated?.receive.fourOctetAs).toBe(true);
+    expect(x.negotiated?.routeRefresh).toBe(true);
+    expect(x.negotiated?.families).toEqual([
+      { afi: 1, safi: 1 },
+      { afi: 2, safi: 1 },
+    ]);
+    expect(x.stats).toMatchObject({ opensSent: 1, opensReceived: 1, keepalivesReceived: 1 });
+  });
+
+  it("delivers UPDATEs with every attribute intact", async () => {
+    const { y, got } = await pair();
+    y.sendUpdate(update);
+    await flush();
+    expect(got.a).toHaveLength(1);
+    expect(got.a[0]!.nlri).toEqual(update.nlri);
+    expect(got.a[0]!.pathAttributes).toMatchObject(update.pathAttributes);
+  });
+
+  it("keeps the session up with keepalives for an hour of virtual time", async () => {
+    const { clock, x, y } = await pair();
+    for (let t = 0; t < 3600; t++) {
+      clock.advance(1000);
+      await flush(1);
+    }
+    expect(x.state).toBe("Established");
+    expect(y.state).toBe("Established");
+    // keepalive every 10 s (negotiated hold 30 s / 3) on both sides
+    expect(x.stats.keepalivesReceived).toBeGreaterThanOrEqual(360);
+    expect(y.stats.keepalivesReceived).toBeGreaterThanOrEqual(360);
+  });
+
+  it("expires the hold timer when the peer falls silent, with NOTIFICATION code 4", async () => {
+    const { clock, x, y, notes } = await pair();
+    const down: string[] = [];
+    y.on("down", (r) => down.push(r));
+    x.pause(); // x stops reading and writing
+    clock.advance(31_000);
+    await flush();
+    expect(y.state).toBe("Idle");
+    expect(down).toHaveLength(1);
+    expect(y.stats.notificationsSent).toBe(1);
+    void notes;
+  });
+
+  it("refuses a peer with the wrong AS: OPEN Message Error / Bad Peer AS", async () => {
+    const { x, y, notes } = await pair(A, { ...B, peerAsn: 64999 });
+    expect(y.state).toBe("Idle");
+    expect(x.state).toBe("Idle");
+    expect(notes.a[0]).toMatchObject({ errorCode: 2, errorSubcode: 2 });
+  });
+
+  it("refuses an unacceptable hold time (1 s) with subcode 6", async () => {
+    const { notes } = await pair(A, { ...B, fsm: { holdTime: 1 } });
+    expect(notes.b[0]).toMatchObject({ errorCode: 2, errorSubcode: 6 });
+  });
+
+  it("closes with Cease / Administrative Shutdown and an RFC 8203 message", async () => {
+    const { x, y, notes } = await pair();
+    x.stop("maintenance window 42");
+    await flush();
+    expect(x.state).toBe("Idle");
+    expect(y.state).toBe("Idle");
+    expect(notes.b[0]).toMatchObject({ errorCode: 6, errorSubcode: 2 });
+    expect(shutdownCommunication(notes.b[0]!)).toBe("maintenance window 42");
+  });
+
+  it("exchanges ROUTE-REFRESH and enhanced BoRR/EoRR", async () => {
+    const { x, y } = await pair();
+    const seen: number[] = [];
+    y.on("route-refresh", (m) => seen.push(m.subtype));
+    x.sendRouteRefresh(1, 1);
+    x.sendRouteRefresh(1, 1, 1);
+    x.sendRouteRefresh(1, 1, 2);
+    await flush();
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
+  it("answers a corrupted marker with Connection Not Synchronized", async () => {
+    const { x, y, sa, notes } = await pair();
+    const bad = encodeMessage({ type: "KEEPALIVE" });
+    bad[3] = 0;
+    sa.write(bad);
+    await flush();
+    expect(y.state).toBe("Idle");
+    expect(notes.a.at(-1)).toMatchObject({ errorCode: 1, errorSubcode: 1 });
+    expect(x.state).toBe("Idle");
+  });
+
+  it("pauses and resumes elsewhere without a new OPEN, keeping partial bytes", async () => {
+    const { clock, x, y, sa, got } = await pair();
+    const bytes = encodeMessage(update, y.negotiated!.send);
+    // Half an UPDATE is on the wire when x is frozen; the rest arrives during the pause.
+    y.sendEncodedUpdates([]);
+    const half = Math.floor(bytes.length / 2);
+    const yStream = (y as unknown as { stream: { write(b: Uint8Array): void } }).stream;
+    yStream.write(bytes.subarray(0, half));
+    await flush();
+    const state = x.pause();
+    expect(state.unprocessedInbound).toEqual(bytes.subarray(0, half));
+    yStream.write(bytes.subarray(half));
+    y.sendUpdate({ ...update, nlri: [{ afi: 1, address: "192.0.2.128", length: 25 }] });
+    clock.advance(5_000);
+    await flush();
+    expect(got.a).toHaveLength(0);
+    // Resume on a new session object (another router) over the same TCP connection.
+    const resumed = BgpSession.resume(state, sa, { clock });
+    const after: UpdateMessage[] = [];
+    resumed.on("update", (u) => after.push(u));
+    await flush();
+    expect(after.map((u) => u.nlri.length)).toEqual([2, 1]);
+    expect(resumed.state).toBe("Established");
+    expect(y.stats.opensReceived).toBe(1);
+    expect(y.stats.notificationsReceived).toBe(0);
+    // Timers go on: keepalives keep the neighbour up.
+    for (let t = 0; t < 120; t++) {
+      clock.advance(1000);
+      await flush(1);
+    }
+    expect(y.state).toBe("Established");
+    expect(resumed.state).toBe("Established");
+  });
+});

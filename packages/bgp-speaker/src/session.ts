@@ -1,0 +1,686 @@
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import type {
+  BgpMessage,
+  NotificationMessage,
+  OpenMessage,
+  RouteRefreshMessage,
+  UpdateMessage,
+} from "@dyninfra/bgp-wire";
+import {
+  BgpWireError,
+  ceaseWithShutdownCommunication,
+  DEFAULT_SESSION_CONTEXT,
+  decodeMessage,
+  decodeUpdate,
+  encodeMessage,
+  maxMessageLength,
+} from "@dyninfra/bgp-wire";
+import type { Clock } from "./clock";
+import { systemClock } from "./clock";
+import { BgpSpeakerError } from "./errors";
+import type { FrameResult } from "./framer";
+import { MessageFramer } from "./framer";
+import type { FsmAction, FsmConfig, FsmEvent, FsmState, FsmTimer } from "./fsm";
+import { fsmConfig, fsmStep, INITIAL_FSM_STATE } from "./fsm";
+import type { NegotiatedSession, SpeakerCapabilities } from "./open";
+import { checkOpen, localOpen, speakerCapabilities } from "./open";
+
+/**
+ * Configuration of one BGP session (one neighbour).
+ *
+ * @example
+ * ```ts
+ * import type { SessionConfig } from "@dyninfra/bgp-speaker";
+ * const cfg: SessionConfig = {
+ *   name: "gobgp", localAsn: 64500, bgpIdentifier: "192.0.2.1", peerAsn: 64501,
+ *   peerAddress: "192.0.2.2", passive: false,
+ * };
+ * ```
+ */
+export interface SessionConfig {
+  /** A name for logs and the control interface. */
+  readonly name: string;
+  readonly localAsn: number;
+  /** This speaker's BGP Identifier. */
+  readonly bgpIdentifier: string;
+  /** The neighbour's AS; undefined accepts any. */
+  readonly peerAsn?: number;
+  /** The neighbour's address (informational; connecting is the transport's job). */
+  readonly peerAddress?: string;
+  /** Wait for the neighbour to connect (RFC 4271 §8.1.1 PassiveTcpEstablishment). */
+  readonly passive: boolean;
+  /** FSM timers and options; RFC 4271 §10 defaults. */
+  readonly fsm?: Partial<FsmConfig>;
+  /** Capabilities offered; defaults from {@link speakerCapabilities}. */
+  readonly capabilities?: Partial<SpeakerCapabilities>;
+}
+
+/** Connects to the neighbour: returns the byte stream once the TCP connection is up. */
+export type Connector = () => Promise<Duplex>;
+
+/**
+ * Options of a session: its clock and how to open a connection.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from "@dyninfra/bgp-speaker";
+ * const options = { clock: new ManualClock() };
+ * ```
+ */
+export interface SessionOptions {
+  readonly clock?: Clock;
+  /** Opens an outgoing connection (active sessions). Without it the session only accepts. */
+  readonly connect?: Connector;
+}
+
+/**
+ * Everything needed to continue an Established session elsewhere (the grafting hook): FSM state,
+ * both OPENs and what they negotiated, timer deadlines, the times of the last KEEPALIVE sent and
+ * received, and inbound bytes already read but not yet processed (a partial message, possibly
+ * preceded by whole ones). Versioned plain data; see {@link encodeSessionState}.
+ *
+ * @example
+ * ```ts
+ * import type { SessionState } from "@dyninfra/bgp-speaker";
+ * const deadline = (s: SessionState) => s.timers.HoldTimer;
+ * ```
+ */
+export interface SessionState {
+  readonly version: 1;
+  readonly config: SessionConfig;
+  readonly fsm: FsmState;
+  readonly localOpen: OpenMessage;
+  readonly remoteOpen: OpenMessage;
+  readonly negotiated: NegotiatedSession;
+  /** Absolute deadlines (clock ms) of the running timers; null when stopped. */
+  readonly timers: Readonly<Record<FsmTimer, number | null>>;
+  readonly lastKeepaliveSent: number | null;
+  readonly lastKeepaliveReceived: number | null;
+  readonly lastMessageReceived: number | null;
+  /** Inbound bytes read from the stream and not yet processed. */
+  readonly unprocessedInbound: Uint8Array;
+  readonly counters: SessionCounters;
+  /** Clock time at which the session was paused. */
+  readonly pausedAt: number;
+}
+
+/**
+ * Message counters of a session, per direction and type.
+ *
+ * @example
+ * ```ts
+ * import type { SessionCounters } from "@dyninfra/bgp-speaker";
+ * const total = (c: SessionCounters) => c.updatesReceived + c.updatesSent;
+ * ```
+ */
+export interface SessionCounters {
+  readonly opensSent: number;
+  readonly opensReceived: number;
+  readonly updatesSent: number;
+  readonly updatesReceived: number;
+  readonly keepalivesSent: number;
+  readonly keepalivesReceived: number;
+  readonly notificationsSent: number;
+  readonly notificationsReceived: number;
+  readonly routeRefreshesSent: number;
+  readonly routeRefreshesReceived: number;
+  /** UPDATEs handled as treat-as-withdraw or attribute-discard (RFC 7606). */
+  readonly updatesRepaired: number;
+}
+
+/**
+ * Events of a {@link BgpSession}.
+ *
+ * @example
+ * ```ts
+ * import type { SessionEvents } from "@dyninfra/bgp-speaker";
+ * type E = keyof SessionEvents; // "state" | "established" | …
+ * ```
+ */
+export interface SessionEvents {
+  /** Every FSM transition. */
+  state: [from: string, to: string, event: string];
+  /** The session reached Established. */
+  established: [negotiated: NegotiatedSession];
+  /**
+   * An UPDATE to process (RFC 7606 already applied: a treat-as-withdraw UPDATE arrives with its
+   * announced routes moved to the withdrawals).
+   */
+  update: [update: UpdateMessage, action: "accept" | "attribute-discard" | "treat-as-withdraw"];
+  "route-refresh": [message: RouteRefreshMessage];
+  "notification-sent": [notification: NotificationMessage];
+  "notification-received": [notification: NotificationMessage];
+  /** The routes learned on this session must be deleted (it left Established). */
+  down: [reason: string];
+  /** A protocol problem worth logging, with where it was found. */
+  warning: [message: string];
+}
+
+type MutableCounters = { -readonly [K in keyof SessionCounters]: SessionCounters[K] };
+
+function zeroCounters(): MutableCounters {
+  return {
+    opensSent: 0,
+    opensReceived: 0,
+    updatesSent: 0,
+    updatesReceived: 0,
+    keepalivesSent: 0,
+    keepalivesReceived: 0,
+    notificationsSent: 0,
+    notificationsReceived: 0,
+    routeRefreshesSent: 0,
+    routeRefreshesReceived: 0,
+    updatesRepaired: 0,
+  };
+}
+
+const TIMERS: readonly FsmTimer[] = [
+  "ConnectRetryTimer",
+  "HoldTimer",
+  "KeepaliveTimer",
+  "DelayOpenTimer",
+];
+
+/**
+ * One BGP session: the RFC 4271 §8 FSM ({@link fsmStep}) driven over any duplex byte stream — a
+ * `node:net` socket, an in-memory pipe, or a simulated TCP connection — with timers from a
+ * {@link Clock}. It validates and negotiates OPENs, applies RFC 7606 to UPDATEs, and can be
+ * paused and resumed on another stream (grafting) without a new OPEN.
+ *
+ * @example
+ * ```ts
+ * import { BgpSession, ManualClock, memoryPipe } from "@dyninfra/bgp-speaker";
+ * const clock = new ManualClock();
+ * const [a, b] = memoryPipe();
+ * const s1 = new BgpSession({ name: "a", localAsn: 64500, bgpIdentifier: "192.0.2.1", peerAsn: 64501, passive: true }, { clock });
+ * const s2 = new BgpSession({ name: "b", localAsn: 64501, bgpIdentifier: "192.0.2.2", peerAsn: 64500, passive: true }, { clock });
+ * s1.start(); s2.start();
+ * s1.accept(a); s2.accept(b);
+ * ```
+ */
+export class BgpSession extends EventEmitter<SessionEvents> {
+  readonly config: SessionConfig;
+  readonly fsmConfig: FsmConfig;
+  readonly capabilities: SpeakerCapabilities;
+  private readonly clock: Clock;
+  private readonly connector: Connector | undefined;
+  private fsm: FsmState = INITIAL_FSM_STATE;
+  private stream: Duplex | undefined;
+  private framer = new MessageFramer();
+  private readonly timerHandles = new Map<FsmTimer, unknown>();
+  private readonly deadlines = new Map<FsmTimer, number>();
+  private mine: OpenMessage;
+  private theirs: OpenMessage | undefined;
+  private negotiatedSession: NegotiatedSession | undefined;
+  private counters = zeroCounters();
+  private lastKeepaliveSent: number | null = null;
+  private lastKeepaliveReceived: number | null = null;
+  private lastMessageReceived: number | null = null;
+  private paused = false;
+  private processing = false;
+  private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
+  private readonly onClose = () => this.connectionLost();
+  private readonly onError = (err: Error) => {
+    this.emit("warning", `transport error: ${err.message}`);
+    this.connectionLost();
+  };
+
+  constructor(config: SessionConfig, options: SessionOptions = {}) {
+    super();
+    this.config = config;
+    this.fsmConfig = fsmConfig(config.fsm);
+    this.capabilities = speakerCapabilities(config.capabilities);
+    this.clock = options.clock ?? systemClock;
+    this.connector = options.connect;
+    this.mine = localOpen(
+      config.localAsn,
+      config.bgpIdentifier,
+      this.fsmConfig.holdTime,
+      this.capabilities,
+    );
+  }
+
+  /** The current FSM state. */
+  get state(): FsmState["state"] {
+    return this.fsm.state;
+  }
+
+  /** The whole FSM state (state, ConnectRetryCounter, running timers). */
+  get fsmState(): FsmState {
+    return this.fsm;
+  }
+
+  /** What the OPEN exchange negotiated; undefined before OpenConfirm. */
+  get negotiated(): NegotiatedSession | undefined {
+    return this.negotiatedSession;
+  }
+
+  /** Message counters. */
+  get stats(): SessionCounters {
+    return { ...this.counters };
+  }
+
+  /** ManualStart (or ManualStart_with_PassiveTcpEstablishment for passive sessions). */
+  start(): void {
+    this.dispatch(
+      this.config.passive
+        ? { type: "ManualStart_with_PassiveTcpEstablishment" }
+        : { type: "ManualStart" },
+    );
+  }
+
+  /**
+   * ManualStop: sends Cease / Administrative Shutdown, with an RFC 8203 Shutdown Communication
+   * when `shutdownCommunication` is given, and closes the connection.
+   */
+  stop(shutdownCommunication?: string): void {
+    const notification =
+      shutdownCommunication !== undefined
+        ? ceaseWithShutdownCommunication(2, shutdownCommunication)
+        : undefined;
+    this.dispatch(notification ? { type: "ManualStop", notification } : { type: "ManualStop" });
+  }
+
+  /**
+   * Hands an incoming (or externally opened) TCP connection to the session:
+   * TcpConnectionConfirmed. Refused (the stream is destroyed) when the session already has one.
+   */
+  accept(stream: Duplex): boolean {
+    if (this.stream !== undefined || this.fsm.state === "Idle") {
+      stream.destroy();
+      return false;
+    }
+    this.attach(stream);
+    this.dispatch({ type: "TcpConnectionConfirmed" });
+    return true;
+  }
+
+  /** Sends an UPDATE (Established only); restarts the KeepaliveTimer as RFC 4271 §8.2.2 says. */
+  sendUpdate(update: UpdateMessage): void {
+    this.requireEstablished("sendUpdate");
+    this.write(update);
+    this.counters.updatesSent += 1;
+    this.restartKeepalive();
+  }
+
+  /** Sends UPDATEs already encoded for this session's send context. */
+  sendEncodedUpdates(messages: readonly Uint8Array[]): void {
+    this.requireEstablished("sendEncodedUpdates");
+    for (const m of messages) this.stream!.write(m);
+    this.counters.updatesSent += messages.length;
+    if (messages.length > 0) this.restartKeepalive();
+  }
+
+  /** Sends a ROUTE-REFRESH (RFC 2918; subtype 1/2 = BoRR/EoRR per RFC 7313). */
+  sendRouteRefresh(afi: number, safi: number, subtype = 0): void {
+    this.requireEstablished("sendRouteRefresh");
+    const n = this.negotiatedSession!;
+    if (!n.routeRefresh)
+      throw new BgpSpeakerError("NOT_NEGOTIATED", "route refresh was not negotiated", {
+        field: "routeRefresh",
+      });
+    if (subtype !== 0 && !n.enhancedRouteRefresh)
+      throw new BgpSpeakerError("NOT_NEGOTIATED", "enhanced route refresh was not negotiated", {
+        field: "enhancedRouteRefresh",
+      });
+    this.write({ type: "ROUTE_REFRESH", afi, safi, subtype });
+    this.counters.routeRefreshesSent += 1;
+  }
+
+  /**
+   * Grafting hook: stops reading and writing, cancels the timers and returns everything needed to
+   * continue the session elsewhere with {@link BgpSession.resume}. The stream is detached, not
+   * closed: the TCP connection itself moves with its own state.
+   */
+  pause(): SessionState {
+    this.requireEstablished("pause");
+    const stream = this.stream!;
+    this.detach();
+    // Bytes the stream already buffered are ours too.
+    for (let c = stream.read() as Buffer | null; c !== null; c = stream.read() as Buffer | null)
+      this.framer.push(c);
+    this.paused = true;
+    const timers = {} as Record<FsmTimer, number | null>;
+    for (const t of TIMERS) timers[t] = this.deadlines.get(t) ?? null;
+    for (const t of TIMERS) this.cancelTimer(t);
+    return {
+      version: 1,
+      config: this.config,
+      fsm: this.fsm,
+      localOpen: this.mine,
+      remoteOpen: this.theirs!,
+      negotiated: this.negotiatedSession!,
+      timers,
+      lastKeepaliveSent: this.lastKeepaliveSent,
+      lastKeepaliveReceived: this.lastKeepaliveReceived,
+      lastMessageReceived: this.lastMessageReceived,
+      unprocessedInbound: this.framer.pending(),
+      counters: { ...this.counters },
+      pausedAt: this.clock.now(),
+    };
+  }
+
+  /**
+   * Continues a paused session over `stream` (on another router): no OPEN is sent, the timers
+   * run on to their deadlines, and the unprocessed inbound bytes are processed first (in a
+   * microtask, so that handlers attached right after `resume` see them).
+   */
+  static resume(state: SessionState, stream: Duplex, options: SessionOptions = {}): BgpSession {
+    if (state.version !== 1)
+      throw new BgpSpeakerError("BAD_STATE_VERSION", `session state version ${state.version}`, {
+        field: "version",
+      });
+    if (state.fsm.state !== "Established")
+      throw new BgpSpeakerError(
+        "NOT_ESTABLISHED",
+        `cannot resume a session in ${state.fsm.state}`,
+        {
+          field: "fsm.state",
+        },
+      );
+    const s = new BgpSession(state.config, options);
+    s.fsm = state.fsm;
+    s.mine = state.localOpen;
+    s.theirs = state.remoteOpen;
+    s.negotiatedSession = state.negotiated;
+    s.counters = { ...state.counters };
+    s.lastKeepaliveSent = state.lastKeepaliveSent;
+    s.lastKeepaliveReceived = state.lastKeepaliveReceived;
+    s.lastMessageReceived = state.lastMessageReceived;
+    s.framer = new MessageFramer(state.unprocessedInbound);
+    s.attach(stream);
+    const now = s.clock.now();
+    for (const t of TIMERS) {
+      const at = state.timers[t];
+      if (at !== null && at !== undefined) s.armTimer(t, Math.max(0, at - now), at);
+    }
+    // Process what was already read once the caller has attached its handlers.
+    queueMicrotask(() => s.drain());
+    return s;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private requireEstablished(what: string): void {
+    if (this.fsm.state !== "Established" || this.stream === undefined || this.paused)
+      throw new BgpSpeakerError(
+        "NOT_ESTABLISHED",
+        `${what} needs an Established session (state ${this.fsm.state}${this.paused ? ", paused" : ""})`,
+        { field: "state" },
+      );
+  }
+
+  private attach(stream: Duplex): void {
+    this.stream = stream;
+    this.paused = false;
+    stream.on("data", this.onData);
+    stream.on("end", this.onClose);
+    stream.on("close", this.onClose);
+    stream.on("error", this.onError);
+    stream.resume();
+  }
+
+  private detach(): Duplex | undefined {
+    const s = this.stream;
+    if (s === undefined) return undefined;
+    s.off("data", this.onData);
+    s.off("end", this.onClose);
+    s.off("close", this.onClose);
+    s.off("error", this.onError);
+    s.pause();
+    this.stream = undefined;
+    return s;
+  }
+
+  private connectionLost(): void {
+    if (this.stream === undefined) return;
+    this.detach();
+    this.dispatch({ type: "TcpConnectionFails" });
+  }
+
+  private write(m: BgpMessage): void {
+    const ctx = this.negotiatedSession?.send ?? DEFAULT_SESSION_CONTEXT;
+    this.stream?.write(encodeMessage(m, ctx));
+  }
+
+  private restartKeepalive(): void {
+    const hold = this.fsm.negotiatedHoldTime;
+    if (hold !== 0 && this.fsm.state === "Established") {
+      this.armTimer("KeepaliveTimer", Math.floor(hold / 3) * 1000);
+    }
+  }
+
+  private armTimer(timer: FsmTimer, ms: number, at = this.clock.now() + ms): void {
+    this.cancelTimer(timer);
+    this.deadlines.set(timer, at);
+    this.timerHandles.set(
+      timer,
+      this.clock.setTimer(() => {
+        this.timerHandles.delete(timer);
+        this.deadlines.delete(timer);
+        this.dispatch({ type: `${timer}_Expires` } as FsmEvent);
+      }, ms),
+    );
+  }
+
+  private cancelTimer(timer: FsmTimer): void {
+    const h = this.timerHandles.get(timer);
+    if (h !== undefined) this.clock.clearTimer(h);
+    this.timerHandles.delete(timer);
+    this.deadlines.delete(timer);
+  }
+
+  private dispatch(event: FsmEvent): void {
+    const from = this.fsm;
+    const { state, actions } = fsmStep(this.fsmConfig, from, event);
+    this.fsm = state;
+    for (const a of actions) this.perform(a);
+    if (from.state !== state.state) this.emit("state", from.state, state.state, event.type);
+  }
+
+  private perform(a: FsmAction): void {
+    switch (a.type) {
+      case "start-timer":
+        this.armTimer(a.timer, a.seconds * 1000);
+        return;
+      case "stop-timer":
+        this.cancelTimer(a.timer);
+        return;
+      case "initiate-connection":
+        this.initiateConnection();
+        return;
+      case "listen":
+        return; // incoming connections arrive through accept()
+      case "drop-connection": {
+        const s = this.detach();
+        s?.end();
+        this.framer = new MessageFramer();
+        return;
+      }
+      case "send-open":
+        this.write(this.mine);
+        this.counters.opensSent += 1;
+        return;
+      case "send-keepalive":
+        this.write({ type: "KEEPALIVE" });
+        this.counters.keepalivesSent += 1;
+        this.lastKeepaliveSent = this.clock.now();
+        return;
+      case "send-notification":
+        this.write(a.notification);
+        this.counters.notificationsSent += 1;
+        this.emit("notification-sent", a.notification);
+        return;
+      case "process-update":
+        return; // the UPDATE is emitted by receive() right after the FSM accepts it
+      case "delete-routes":
+        this.emit("down", "session left Established");
+        return;
+      case "release-resources":
+        this.theirs = undefined;
+        this.negotiatedSession = undefined;
+        return;
+      case "established":
+        this.emit("established", this.negotiatedSession!);
+        return;
+    }
+  }
+
+  private initiateConnection(): void {
+    const connect = this.connector;
+    if (connect === undefined) return;
+    connect().then(
+      (stream) => {
+        if (this.fsm.state !== "Connect" || this.stream !== undefined) {
+          stream.destroy();
+          return;
+        }
+        this.attach(stream);
+        this.dispatch({ type: "Tcp_CR_Acked" });
+      },
+      () => {
+        if (this.fsm.state === "Connect") this.dispatch({ type: "TcpConnectionFails" });
+      },
+    );
+  }
+
+  private receive(chunk: Uint8Array): void {
+    this.framer.push(chunk);
+    this.drain();
+  }
+
+  /** Processes every whole message in the framer (re-entrancy safe). */
+  private drain(): void {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.stream !== undefined && !this.paused) {
+        const max = this.negotiatedSession
+          ? maxMessageLength(this.negotiatedSession.receive)
+          : 4096;
+        const r: FrameResult = this.framer.next(max);
+        if (r.kind === "incomplete") break;
+        if (r.kind === "header-error") {
+          this.emit("warning", `message header error at stream offset ${r.offset}: ${r.reason}`);
+          this.dispatch({ type: "BGPHeaderErr", notification: r.notification });
+          break;
+        }
+        this.lastMessageReceived = this.clock.now();
+        this.handleMessage(r.type, r.bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private handleMessage(type: number, bytes: Uint8Array): void {
+    const ctx = this.negotiatedSession?.receive ?? DEFAULT_SESSION_CONTEXT;
+    if (type === 2) {
+      this.counters.updatesReceived += 1;
+      if (this.fsm.state !== "Established") {
+        this.dispatch({ type: "UpdateMsg" });
+        return;
+      }
+      const r = decodeUpdate(bytes, ctx);
+      if (!r.ok) {
+        for (const e of r.errors)
+          this.emit("warning", `UPDATE error at offset ${e.offset}: ${e.reason}`);
+        this.dispatch({ type: "UpdateMsgErr", notification: r.notification });
+        return;
+      }
+      this.dispatch({ type: "UpdateMsg" });
+      let update = r.update;
+      if (r.action !== "accept") {
+        this.counters.updatesRepaired += 1;
+        for (const e of r.errors)
+          this.emit("warning", `UPDATE ${r.action} at offset ${e.offset}: ${e.reason}`);
+      }
+      if (r.action === "treat-as-withdraw") update = treatAsWithdraw(update);
+      this.emit("update", update, r.action);
+      return;
+    }
+    let message: BgpMessage;
+    try {
+      message = decodeMessage(bytes, ctx);
+    } catch (e) {
+      if (!BgpWireError.isInstance(e)) throw e;
+      const errorCode = type === 1 ? 2 : type === 5 ? 7 : 1;
+      // RFC 4271 §6.2 (OPEN, subcode 0 when no more specific one applies), RFC 7313 §5
+      // (ROUTE-REFRESH Invalid Message Length), §6.1 otherwise.
+      const notification: NotificationMessage = {
+        type: "NOTIFICATION",
+        errorCode,
+        errorSubcode: type === 5 ? 1 : 0,
+        data: new Uint8Array(0),
+      };
+      this.emit("warning", `malformed message type ${type}: ${e.message}`);
+      this.dispatch(
+        type === 1
+          ? { type: "BGPOpenMsgErr", notification }
+          : { type: "BGPHeaderErr", notification },
+      );
+      return;
+    }
+    switch (message.type) {
+      case "OPEN": {
+        this.counters.opensReceived += 1;
+        const check = checkOpen(this.mine, this.capabilities, message, {
+          ...(this.config.peerAsn !== undefined ? { peerAsn: this.config.peerAsn } : {}),
+          localAsn: this.config.localAsn,
+          localBgpIdentifier: this.config.bgpIdentifier,
+        });
+        if (!check.ok) {
+          this.emit("warning", `OPEN refused: ${check.reason}`);
+          this.dispatch({ type: "BGPOpenMsgErr", notification: check.notification });
+          return;
+        }
+        this.theirs = message;
+        this.negotiatedSession = check.value;
+        this.dispatch({ type: "BGPOpen", holdTime: check.value.holdTime });
+        return;
+      }
+      case "KEEPALIVE":
+        this.counters.keepalivesReceived += 1;
+        this.lastKeepaliveReceived = this.clock.now();
+        this.dispatch({ type: "KeepAliveMsg" });
+        return;
+      case "NOTIFICATION":
+        this.counters.notificationsReceived += 1;
+        this.emit("notification-received", message);
+        // RFC 4271 §8.1.2: event 24 is a NOTIFICATION carrying a version error.
+        this.dispatch(
+          message.errorCode === 2 && message.errorSubcode === 1
+            ? { type: "NotifMsgVerErr" }
+            : { type: "NotifMsg" },
+        );
+        return;
+      case "ROUTE_REFRESH":
+        this.counters.routeRefreshesReceived += 1;
+        if (this.fsm.state === "Established") this.emit("route-refresh", message);
+        return;
+      case "UPDATE":
+        return;
+    }
+  }
+}
+
+/** RFC 7606 §2: treat-as-withdraw withdraws every route the UPDATE announced. */
+function treatAsWithdraw(update: UpdateMessage): UpdateMessage {
+  const a = update.pathAttributes;
+  const withdrawnRoutes = [...update.withdrawnRoutes, ...update.nlri];
+  const mp = a.mpReachNlri;
+  const pathAttributes =
+    mp !== undefined
+      ? {
+          mpUnreachNlri: {
+            afi: mp.afi,
+            safi: mp.safi,
+            withdrawnRoutes: [...(a.mpUnreachNlri?.withdrawnRoutes ?? []), ...mp.nlri],
+          },
+        }
+      : a.mpUnreachNlri !== undefined
+        ? { mpUnreachNlri: a.mpUnreachNlri }
+        : {};
+  return { type: "UPDATE", withdrawnRoutes, pathAttributes, nlri: [] };
+}
