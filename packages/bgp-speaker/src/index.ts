@@ -23,6 +23,14 @@ export type {
 export { checkOpen, localOpen, speakerCapabilities } from "./open";
 export { memoryPipe } from "./pipe";
 export type {
+  NeighborSpec,
+  OriginateSpec,
+  RouterEvents,
+  RouterSpec,
+  SessionGraft,
+} from "./router";
+export { Router } from "./router";
+export type {
   Connector,
   SessionConfig,
   SessionCounters,

@@ -1,0 +1,194 @@
+import type { UpdateMessage } from "@dyninfra/bgp-wire";
+import { formatPrefix } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { memoryPipe } from "./pipe";
+import type { NeighborSpec, RouterSpec } from "./router";
+import { Router } from "./router";
+
+const flush = async (rounds = 8) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+const open = (
+  n: Omit<NeighborSpec, "passive" | "importPolicy" | "exportPolicy">,
+): NeighborSpec => ({
+  ...n,
+  passive: true,
+  importPolicy: "accept",
+  exportPolicy: "accept",
+});
+
+function link(a: Router, aName: string, b: Router, bName: string) {
+  const [x, y] = memoryPipe();
+  a.accept(aName, x);
+  b.accept(bName, y);
+  return [x, y] as const;
+}
+
+/** The neighbour's cumulative view: prefix -> attributes, from every UPDATE it received. */
+function trackView(r: Router, name: string) {
+  const view = new Map<string, UpdateMessage["pathAttributes"]>();
+  const log: { announced: number; withdrawn: number }[] = [];
+  r.session(name).on("update", (u) => {
+    for (const p of u.withdrawnRoutes) view.delete(formatPrefix(p));
+    for (const p of u.pathAttributes.mpUnreachNlri?.withdrawnRoutes ?? [])
+      view.delete(formatPrefix(p));
+    for (const p of u.nlri) view.set(formatPrefix(p), u.pathAttributes);
+    for (const p of u.pathAttributes.mpReachNlri?.nlri ?? [])
+      view.set(formatPrefix(p), u.pathAttributes);
+    log.push({
+      announced: u.nlri.length + (u.pathAttributes.mpReachNlri?.nlri.length ?? 0),
+      withdrawn:
+        u.withdrawnRoutes.length + (u.pathAttributes.mpUnreachNlri?.withdrawnRoutes.length ?? 0),
+    });
+  });
+  return { view, log };
+}
+
+describe("Router", () => {
+  it("originates, learns and propagates routes over eBGP, packed by attribute set", async () => {
+    const clock = new ManualClock();
+    const prefixes = Array.from({ length: 300 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    const r1 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [open({ name: "r2", address: "192.0.2.2", asn: 64501 })],
+        originate: prefixes.map((prefix) => ({ prefix, communities: ["64500:7"], med: 5 })),
+      },
+      { clock },
+    );
+    const r2 = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [open({ name: "r1", address: "192.0.2.1", asn: 64500 })],
+      },
+      { clock },
+    );
+    const seen = trackView(r2, "r1");
+    r1.start();
+    r2.start();
+    link(r1, "r2", r2, "r1");
+    await flush();
+    expect(r2.session("r1").state).toBe("Established");
+    expect(seen.view.size).toBe(300);
+    // 300 /24 prefixes with one attribute set fit into a single 4096-octet UPDATE.
+    expect(seen.log.length).toBe(1);
+    const best = r2.rib.bestRoute("10.0.5.0/24");
+    expect(best?.attributes.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64500] }]);
+    expect(best?.attributes.nextHop).toBe("192.0.2.1");
+    expect(best?.attributes.communities).toEqual([((64500 << 16) | 7) >>> 0]);
+    // Withdrawing at r1 withdraws at r2.
+    r1.withdraw(prefixes.slice(0, 100));
+    await flush();
+    expect(seen.view.size).toBe(200);
+    expect(r2.rib.bestRoute("10.0.5.0/24")).toBeUndefined();
+  });
+
+  it("rejects eBGP routes without policy (RFC 8212) unless configured", async () => {
+    const clock = new ManualClock();
+    const r1 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [{ name: "r2", address: "192.0.2.2", asn: 64501, passive: true }],
+        originate: [{ prefix: "198.51.100.0/24" }],
+      },
+      { clock },
+    );
+    const r2 = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        neighbors: [{ name: "r1", address: "192.0.2.1", asn: 64500, passive: true }],
+      },
+      { clock },
+    );
+    r1.start();
+    r2.start();
+    link(r1, "r2", r2, "r1");
+    await flush();
+    expect(r2.session("r1").state).toBe("Established");
+    expect(r2.rib.bestRoute("198.51.100.0/24")).toBeUndefined();
+  });
+
+  it("grafts a customer session from one router to another with only an incremental update", async () => {
+    const clock = new ManualClock();
+    const cust: RouterSpec = {
+      asn: 65001,
+      bgpIdentifier: "198.18.0.2",
+      localAddress: "198.18.0.2",
+      neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
+      originate: Array.from({ length: 50 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
+    };
+    const peerSpec: RouterSpec = {
+      asn: 65002,
+      bgpIdentifier: "198.18.1.2",
+      localAddress: "198.18.1.2",
+      neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
+      originate: Array.from({ length: 40 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
+    };
+    const ispA: RouterSpec = {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      localAddress: "10.0.0.1",
+      neighbors: [
+        open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
+        open({ name: "cust", address: "198.18.0.2", asn: 65001, localAddress: "198.18.0.1" }),
+      ],
+    };
+    const ispB: RouterSpec = {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      localAddress: "10.0.0.2",
+      neighbors: [
+        open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
+        open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
+      ],
+    };
+    const c = new Router(cust, { clock });
+    const p = new Router(peerSpec, { clock });
+    const a = new Router(ispA, { clock });
+    const b = new Router(ispB, { clock });
+    const custView = trackView(c, "isp");
+    const peerView = trackView(p, "isp");
+    for (const r of [c, p, a, b]) r.start();
+    const [aSide] = link(a, "cust", c, "isp");
+    link(a, "b", b, "a");
+    link(b, "peer", p, "isp");
+    await flush(20);
+    expect(custView.view.size).toBe(40);
+    expect(peerView.view.size).toBe(50);
+    const updatesBefore = custView.log.length;
+
+    // Graft: freeze on A, move the TCP connection (same pipe end, same address) to B.
+    const graft = a.graftOut("cust");
+    b.graftIn({ ...graft, neighbor: { ...graft.neighbor, localAddress: "198.18.0.1" } }, aSide);
+    a.releaseGraft("cust");
+    await flush(20);
+    clock.advance(60_000);
+    await flush(20);
+
+    // The customer noticed nothing: same session, no NOTIFICATION, no new OPEN.
+    const s = c.session("isp");
+    expect(s.state).toBe("Established");
+    expect(s.stats.opensReceived).toBe(1);
+    expect(s.stats.notificationsReceived).toBe(0);
+    // Only the incremental update: nothing changed for the customer, so nothing was sent.
+    expect(custView.log.length).toBe(updatesBefore);
+    expect(custView.view.size).toBe(40);
+    // The rest of the network now reaches the customer through B.
+    expect(peerView.view.size).toBe(50);
+    expect(b.rib.bestRoute("203.0.7.0/24")?.peer).toBe("198.18.0.2");
+    expect(a.rib.bestRoute("203.0.7.0/24")?.peer).toBe("10.0.0.2");
+    // New announcements after the graft arrive at B.
+    c.originate([{ prefix: "203.0.200.0/24" }]);
+    await flush(20);
+    expect(peerView.view.has("203.0.200.0/24")).toBe(true);
+  });
+});

@@ -1,0 +1,482 @@
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import type { AdjRibOutUpdate, ChangeSet, Policy, RibUpdate } from "@dyninfra/bgp-rib";
+import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
+import type { PathAttributes } from "@dyninfra/bgp-wire";
+import { encodeAnnouncements, encodeWithdrawals, parsePrefix } from "@dyninfra/bgp-wire";
+import type { Clock } from "./clock";
+import { systemClock } from "./clock";
+import { BgpSpeakerError } from "./errors";
+import type { SpeakerCapabilities } from "./open";
+import type { SessionState } from "./session";
+import { BgpSession } from "./session";
+
+/**
+ * One neighbour of a {@link Router}, as written in its JSON configuration.
+ *
+ * @example
+ * ```ts
+ * import type { NeighborSpec } from "@dyninfra/bgp-speaker";
+ * const n: NeighborSpec = { name: "bird", address: "192.0.2.2", asn: 64501, importPolicy: "accept", exportPolicy: "accept" };
+ * ```
+ */
+export interface NeighborSpec {
+  readonly name: string;
+  /** The neighbour's address (the session identifier). */
+  readonly address: string;
+  readonly asn: number;
+  /** Wait for the neighbour to connect. Default false. */
+  readonly passive?: boolean;
+  /** TCP port to connect to. Default 179. */
+  readonly port?: number;
+  /** Our address on this session: the source of outgoing connections and the next hop we set. */
+  readonly localAddress?: string;
+  readonly holdTime?: number;
+  readonly connectRetryTime?: number;
+  readonly delayOpen?: boolean;
+  readonly capabilities?: Partial<SpeakerCapabilities>;
+  readonly routeReflectorClient?: boolean;
+  readonly nextHopSelf?: boolean;
+  /**
+   * Import / export policy. Without one, RFC 8212 applies to eBGP neighbours: nothing is
+   * accepted or advertised.
+   */
+  readonly importPolicy?: "accept" | "reject";
+  readonly exportPolicy?: "accept" | "reject";
+}
+
+/**
+ * A route the router originates.
+ *
+ * @example
+ * ```ts
+ * import type { OriginateSpec } from "@dyninfra/bgp-speaker";
+ * const o: OriginateSpec = { prefix: "198.51.100.0/24", communities: ["64500:1"], med: 10 };
+ * ```
+ */
+export interface OriginateSpec {
+  readonly prefix: string;
+  /** Next hop; defaults to the router's local address for the family. */
+  readonly nextHop?: string;
+  readonly asPath?: readonly number[];
+  readonly origin?: "IGP" | "EGP" | "INCOMPLETE";
+  readonly med?: number;
+  readonly localPref?: number;
+  /** Communities as `"asn:value"`. */
+  readonly communities?: readonly string[];
+  /** Large communities as `"global:local1:local2"`. */
+  readonly largeCommunities?: readonly string[];
+}
+
+/**
+ * A router's JSON configuration (what `dyninfra-bgpd --config FILE` reads).
+ *
+ * @example
+ * ```ts
+ * import type { RouterSpec } from "@dyninfra/bgp-speaker";
+ * const spec: RouterSpec = {
+ *   asn: 64500, bgpIdentifier: "192.0.2.1", localAddress: "192.0.2.1",
+ *   neighbors: [{ name: "bird", address: "192.0.2.2", asn: 64501, importPolicy: "accept", exportPolicy: "accept" }],
+ *   originate: [{ prefix: "198.51.100.0/24" }],
+ * };
+ * ```
+ */
+export interface RouterSpec {
+  readonly asn: number;
+  readonly bgpIdentifier: string;
+  /** Our IPv4 address (default next hop of originated IPv4 routes). */
+  readonly localAddress?: string;
+  /** Our IPv6 address (next hop of IPv6 routes we advertise). */
+  readonly localIpv6Address?: string;
+  /** RFC 8212 default reject for eBGP without policy. Default true. */
+  readonly rfc8212?: boolean;
+  readonly neighbors: readonly NeighborSpec[];
+  readonly originate?: readonly OriginateSpec[];
+  /** TCP listener for incoming sessions. */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** HTTP control interface (JSON). */
+  readonly control?: { readonly host?: string; readonly port: number };
+}
+
+/**
+ * Events of a {@link Router}.
+ *
+ * @example
+ * ```ts
+ * import type { RouterEvents } from "@dyninfra/bgp-speaker";
+ * type Names = keyof RouterEvents;
+ * ```
+ */
+export interface RouterEvents {
+  /** A neighbour's session changed state. */
+  session: [name: string, from: string, to: string];
+  /** Loc-RIB and Adj-RIB-Out changes after an event. */
+  changes: [changes: ChangeSet];
+  warning: [name: string, message: string];
+}
+
+/**
+ * What {@link Router.graftOut} hands to the router that takes the session over.
+ *
+ * @example
+ * ```ts
+ * import type { SessionGraft } from "@dyninfra/bgp-speaker";
+ * const size = (g: SessionGraft) => g.rib.length;
+ * ```
+ */
+export interface SessionGraft {
+  readonly neighbor: NeighborSpec;
+  /** The paused session (FSM, timers, negotiated capabilities, partial input). */
+  readonly session: SessionState;
+  /** The RIB's snapshot of the session (`Rib.exportSession`). */
+  readonly rib: Uint8Array;
+}
+
+interface Neighbor {
+  spec: NeighborSpec;
+  session: BgpSession;
+  inRib: boolean;
+}
+
+function policyOf(p: "accept" | "reject" | undefined): Policy | undefined {
+  return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
+}
+
+function parseCommunity(text: string, where: string): number {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (m === null || Number(m[1]) > 0xffff || Number(m[2]) > 0xffff)
+    throw new BgpSpeakerError("BAD_CONFIG", `community ${JSON.stringify(text)} is not ASN:VALUE`, {
+      field: where,
+    });
+  return ((Number(m[1]) << 16) | Number(m[2])) >>> 0;
+}
+
+/**
+ * A BGP router: one RIB (`@dyninfra/bgp-rib`) and one {@link BgpSession} per neighbour, over any
+ * byte streams. It originates prefixes, installs what neighbours send, runs the decision
+ * process and sends each neighbour its Adj-RIB-Out delta, packed into as few UPDATEs as the
+ * session allows. Sessions can be grafted to another router ({@link Router.graftOut},
+ * {@link Router.graftIn}).
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, memoryPipe, Router } from "@dyninfra/bgp-speaker";
+ * const clock = new ManualClock();
+ * const r1 = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", localAddress: "192.0.2.1",
+ *   neighbors: [{ name: "r2", address: "192.0.2.2", asn: 64501, passive: true, importPolicy: "accept", exportPolicy: "accept" }],
+ *   originate: [{ prefix: "198.51.100.0/24" }] }, { clock });
+ * const r2 = new Router({ asn: 64501, bgpIdentifier: "192.0.2.2", localAddress: "192.0.2.2",
+ *   neighbors: [{ name: "r1", address: "192.0.2.1", asn: 64500, passive: true, importPolicy: "accept", exportPolicy: "accept" }] }, { clock });
+ * r1.start(); r2.start();
+ * const [a, b] = memoryPipe();
+ * r1.accept("r2", a); r2.accept("r1", b);
+ * ```
+ */
+export class Router extends EventEmitter<RouterEvents> {
+  readonly spec: RouterSpec;
+  readonly rib: Rib;
+  private readonly clock: Clock;
+  private readonly connector: ((n: NeighborSpec) => Promise<Duplex>) | undefined;
+  private readonly neighbors = new Map<string, Neighbor>();
+  private readonly byAddress = new Map<string, Neighbor>();
+
+  constructor(
+    spec: RouterSpec,
+    options: { clock?: Clock; connect?: (n: NeighborSpec) => Promise<Duplex> } = {},
+  ) {
+    super();
+    this.spec = spec;
+    this.clock = options.clock ?? systemClock;
+    this.connector = options.connect;
+    this.rib = new Rib({
+      asn: spec.asn,
+      bgpIdentifier: spec.bgpIdentifier,
+      rfc8212: spec.rfc8212 ?? true,
+    });
+    for (const n of spec.neighbors) this.addNeighbor(n);
+    if (spec.originate !== undefined && spec.originate.length > 0)
+      this.distribute(this.rib.originate(this.originateUpdate(spec.originate)));
+  }
+
+  /** Adds a neighbour (its session starts with {@link Router.start}). */
+  addNeighbor(spec: NeighborSpec): BgpSession {
+    if (this.neighbors.has(spec.name) || this.byAddress.has(spec.address))
+      throw new BgpSpeakerError("BAD_CONFIG", `neighbour ${spec.name} (${spec.address}) exists`, {
+        field: "neighbors",
+      });
+    const session = this.makeSession(spec);
+    const n: Neighbor = { spec, session, inRib: false };
+    this.neighbors.set(spec.name, n);
+    this.byAddress.set(spec.address, n);
+    this.wire(n);
+    return session;
+  }
+
+  /** Starts every neighbour's session. */
+  start(): void {
+    for (const n of this.neighbors.values()) n.session.start();
+  }
+
+  /** Stops every session with Cease / Administrative Shutdown. */
+  stop(shutdownCommunication?: string): void {
+    for (const n of this.neighbors.values()) n.session.stop(shutdownCommunication);
+  }
+
+  /** The session of a neighbour, by name. */
+  session(name: string): BgpSession {
+    return this.neighbor(name).session;
+  }
+
+  /** The neighbour whose address is `address`, if configured. */
+  neighborByAddress(address: string): NeighborSpec | undefined {
+    return this.byAddress.get(address)?.spec;
+  }
+
+  /** Hands an incoming connection to the neighbour `name`'s session. */
+  accept(name: string, stream: Duplex): boolean {
+    return this.neighbor(name).session.accept(stream);
+  }
+
+  /** Originates routes (an implicit withdraw replaces earlier ones for the same prefix). */
+  originate(routes: readonly OriginateSpec[]): ChangeSet {
+    const c = this.rib.originate(this.originateUpdate(routes));
+    this.distribute(c);
+    return c;
+  }
+
+  /** Withdraws originated prefixes. */
+  withdraw(prefixes: readonly string[]): ChangeSet {
+    const c = this.rib.originate({ withdrawn: prefixes.map((p) => parsePrefix(p)) });
+    this.distribute(c);
+    return c;
+  }
+
+  /** Installs routes as if learned from neighbour `name` (e.g. from an MRT file). */
+  learn(name: string, update: RibUpdate): ChangeSet {
+    const n = this.neighbor(name);
+    this.ensureInRib(n, n.session.negotiated?.peerBgpIdentifier ?? n.spec.address);
+    const c = this.rib.update(n.spec.address, update);
+    this.distribute(c);
+    return c;
+  }
+
+  /** Sessions as JSON-ready data, for the control interface. */
+  sessions(): object[] {
+    return [...this.neighbors.values()].map((n) => ({
+      name: n.spec.name,
+      address: n.spec.address,
+      asn: n.spec.asn,
+      state: n.session.state,
+      negotiated:
+        n.session.negotiated === undefined
+          ? null
+          : {
+              holdTime: n.session.negotiated.holdTime,
+              peerBgpIdentifier: n.session.negotiated.peerBgpIdentifier,
+              families: n.session.negotiated.families,
+              extendedMessage: n.session.negotiated.extendedMessage,
+              routeRefresh: n.session.negotiated.routeRefresh,
+              fourOctetAs: n.session.negotiated.receive.fourOctetAs,
+            },
+      counters: n.session.stats,
+    }));
+  }
+
+  /**
+   * Grafting, old side: pauses the session and exports its routes. The RIB journals the session
+   * from now on; call {@link Router.releaseGraft} once the new router has taken over.
+   */
+  graftOut(name: string): SessionGraft {
+    const n = this.neighbor(name);
+    const session = n.session.pause();
+    return { neighbor: n.spec, session, rib: this.rib.exportSession(n.spec.address) };
+  }
+
+  /**
+   * Grafting, old side, last step: forgets the session and withdraws its routes from the other
+   * neighbours as needed. Returns the changes sent.
+   */
+  releaseGraft(name: string): ChangeSet {
+    const n = this.neighbor(name);
+    this.neighbors.delete(name);
+    this.byAddress.delete(n.spec.address);
+    n.session.removeAllListeners();
+    const c = this.rib.releaseSession(n.spec.address);
+    this.distribute(c);
+    return c;
+  }
+
+  /**
+   * Grafting, new side: installs the session's routes, resumes the session over `stream` without
+   * a new OPEN, and sends the neighbour only the incremental update. Returns what was sent.
+   */
+  graftIn(graft: SessionGraft, stream: Duplex): { neighbor: AdjRibOutUpdate; changes: ChangeSet } {
+    const spec = graft.neighbor;
+    if (this.neighbors.has(spec.name) || this.byAddress.has(spec.address))
+      throw new BgpSpeakerError("BAD_CONFIG", `neighbour ${spec.name} already here`, {
+        field: "neighbors",
+      });
+    const imported = this.rib.importSession(graft.rib, {
+      ...(policyOf(spec.importPolicy) ? { importPolicy: policyOf(spec.importPolicy)! } : {}),
+      ...(policyOf(spec.exportPolicy) ? { exportPolicy: policyOf(spec.exportPolicy)! } : {}),
+      ...(spec.localAddress !== undefined || this.spec.localAddress !== undefined
+        ? { localAddress: (spec.localAddress ?? this.spec.localAddress)! }
+        : {}),
+    });
+    const session = BgpSession.resume(graft.session, stream, { clock: this.clock });
+    const n: Neighbor = { spec, session, inRib: true };
+    this.neighbors.set(spec.name, n);
+    this.byAddress.set(spec.address, n);
+    this.wire(n);
+    this.sendDelta(n, imported.neighbor);
+    this.distribute(imported.changes);
+    return { neighbor: imported.neighbor, changes: imported.changes };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private neighbor(name: string): Neighbor {
+    const n = this.neighbors.get(name);
+    if (n === undefined)
+      throw new BgpSpeakerError("UNKNOWN_NEIGHBOR", `no neighbour named ${name}`, {
+        field: "name",
+      });
+    return n;
+  }
+
+  private makeSession(spec: NeighborSpec): BgpSession {
+    const connect = this.connector;
+    return new BgpSession(
+      {
+        name: spec.name,
+        localAsn: this.spec.asn,
+        bgpIdentifier: this.spec.bgpIdentifier,
+        peerAsn: spec.asn,
+        peerAddress: spec.address,
+        passive: spec.passive ?? false,
+        fsm: {
+          ...(spec.holdTime !== undefined ? { holdTime: spec.holdTime } : {}),
+          ...(spec.connectRetryTime !== undefined
+            ? { connectRetryTime: spec.connectRetryTime }
+            : {}),
+          ...(spec.delayOpen !== undefined ? { delayOpen: spec.delayOpen } : {}),
+        },
+        ...(spec.capabilities !== undefined ? { capabilities: spec.capabilities } : {}),
+      },
+      { clock: this.clock, ...(connect ? { connect: () => connect(spec) } : {}) },
+    );
+  }
+
+  private ensureInRib(n: Neighbor, bgpIdentifier: string): void {
+    if (n.inRib) return;
+    const local = n.spec.localAddress ?? this.spec.localAddress;
+    const ipv6 = this.spec.localIpv6Address;
+    const imp = policyOf(n.spec.importPolicy);
+    const exp = policyOf(n.spec.exportPolicy);
+    this.rib.addPeer({
+      address: n.spec.address,
+      asn: n.spec.asn,
+      bgpIdentifier,
+      ...(local !== undefined ? { localAddress: local } : {}),
+      ...(ipv6 !== undefined ? { localIpv6Address: ipv6 } : {}),
+      ...(n.spec.routeReflectorClient ? { routeReflectorClient: true } : {}),
+      ...(n.spec.nextHopSelf ? { nextHopSelf: true } : {}),
+      ...(imp ? { importPolicy: imp } : {}),
+      ...(exp ? { exportPolicy: exp } : {}),
+    });
+    n.inRib = true;
+  }
+
+  private wire(n: Neighbor): void {
+    const s = n.session;
+    const name = n.spec.name;
+    s.on("state", (from, to) => this.emit("session", name, from, to));
+    s.on("warning", (m) => this.emit("warning", name, m));
+    s.on("established", (neg) => {
+      this.ensureInRib(n, neg.peerBgpIdentifier);
+      this.distribute(this.rib.peerUp(n.spec.address));
+    });
+    s.on("update", (u) => {
+      const c = this.rib.update(n.spec.address, ribUpdateFromMessage(u));
+      this.distribute(c);
+    });
+    s.on("route-refresh", () => {
+      this.sendDelta(n, this.rib.routeRefresh(n.spec.address));
+    });
+    s.on("down", () => {
+      if (n.inRib) this.distribute(this.rib.peerDown(n.spec.address));
+    });
+  }
+
+  private originateUpdate(routes: readonly OriginateSpec[]): RibUpdate {
+    return {
+      announced: routes.map((r, i) => {
+        const prefix = parsePrefix(r.prefix);
+        const where = `originate[${i}]`;
+        const nh =
+          r.nextHop ??
+          (prefix.afi === 1 ? this.spec.localAddress : this.spec.localIpv6Address) ??
+          (prefix.afi === 1 ? this.spec.bgpIdentifier : "::");
+        const attributes: PathAttributes = {
+          origin: r.origin ?? "IGP",
+          asPath:
+            r.asPath && r.asPath.length > 0 ? [{ type: "AS_SEQUENCE", asns: [...r.asPath] }] : [],
+          ...(prefix.afi === 1
+            ? { nextHop: nh }
+            : { mpReachNlri: { afi: 2, safi: 1, nextHop: [nh], nlri: [] } }),
+          ...(r.med !== undefined ? { multiExitDisc: r.med } : {}),
+          ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
+          ...(r.communities !== undefined
+            ? { communities: r.communities.map((c) => parseCommunity(c, `${where}.communities`)) }
+            : {}),
+          ...(r.largeCommunities !== undefined
+            ? {
+                largeCommunities: r.largeCommunities.map((c) => {
+                  const m = /^(\d+):(\d+):(\d+)$/.exec(c);
+                  if (m === null)
+                    throw new BgpSpeakerError(
+                      "BAD_CONFIG",
+                      `large community ${JSON.stringify(c)}`,
+                      {
+                        field: `${where}.largeCommunities`,
+                      },
+                    );
+                  return {
+                    globalAdministrator: Number(m[1]),
+                    localDataPart1: Number(m[2]),
+                    localDataPart2: Number(m[3]),
+                  };
+                }),
+              }
+            : {}),
+        };
+        return { attributes, nlri: [prefix] };
+      }),
+    };
+  }
+
+  private distribute(changes: ChangeSet): void {
+    for (const [address, delta] of changes.adjRibOut) {
+      const n = this.byAddress.get(address);
+      if (n !== undefined) this.sendDelta(n, delta);
+    }
+    if (changes.locRib.length > 0 || changes.adjRibOut.size > 0) this.emit("changes", changes);
+  }
+
+  private sendDelta(n: Neighbor, delta: AdjRibOutUpdate): void {
+    const s = n.session;
+    const neg = s.negotiated;
+    if (s.state !== "Established" || neg === undefined) return;
+    if (delta.withdrawn.length === 0 && delta.announced.length === 0) return;
+    const out: Uint8Array[] = [];
+    if (delta.withdrawn.length > 0) out.push(...encodeWithdrawals(delta.withdrawn, neg.send));
+    for (const a of delta.announced)
+      out.push(...encodeAnnouncements(a.attributes, a.nlri, neg.send));
+    try {
+      s.sendEncodedUpdates(out);
+    } catch (e) {
+      // A paused session (being grafted) sends nothing: the RIB journals what it owes.
+      if (!BgpSpeakerError.isInstance(e)) throw e;
+    }
+  }
+}
