@@ -31,3 +31,51 @@ export {
   prefixFromBytes,
   wordMask,
 } from "./ip";
+export type {
+  AddPathSettings,
+  NextHopResolution,
+  NextHopResolver,
+  PeerConfig,
+  RouterConfig,
+} from "./peer";
+export { peerKind } from "./peer";
+export type { Match, Policy, PolicyPeer, PolicyRoute, PrefixListEntry } from "./policy";
+export {
+  acceptAll,
+  addCommunities,
+  addLargeCommunities,
+  asPathText,
+  chain,
+  community,
+  deleteCommunities,
+  deleteLargeCommunities,
+  hasCommunity,
+  hasLargeCommunity,
+  matchAsPath,
+  matchPrefixList,
+  prefixList,
+  prepend,
+  prependAs,
+  rejectAll,
+  setLocalPref,
+  setMed,
+  setNextHop,
+  when,
+  withNextHop,
+} from "./policy";
+export type {
+  AdjRibOutUpdate,
+  Announcement,
+  ChangeSet,
+  ExplainedRoute,
+  Explanation,
+  JournalEntry,
+  LocRibChange,
+  RejectReason,
+  RibStats,
+  RibUpdate,
+  Route,
+  SessionImport,
+  SessionImportOptions,
+} from "./rib";
+export { Rib, ribUpdateFromMessage } from "./rib";

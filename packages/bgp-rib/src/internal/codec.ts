@@ -1,0 +1,405 @@
+import type { AsPath, PathAttributes } from "@dyninfra/bgp-wire";
+import { BgpRibError } from "../errors";
+
+/** Growable byte writer. */
+export class Writer {
+  buf = new Uint8Array(1 << 16);
+  dv = new DataView(this.buf.buffer);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+    this.dv = new DataView(b.buffer);
+  }
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.dv.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.dv.setUint32(this.pos, v >>> 0);
+    this.pos += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.dv.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
+  varint(v: number): void {
+    this.ensure(5);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[this.pos++] = v;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** Short ASCII string (addresses): u8 length + bytes. */
+  str(s: string): void {
+    this.ensure(1 + s.length);
+    this.buf[this.pos++] = s.length;
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i) & 0x7f;
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Bounds-checked byte reader; every failure is a BgpRibError naming the offset and field. */
+export class Reader {
+  pos = 0;
+  readonly dv: DataView;
+  constructor(readonly buf: Uint8Array) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  need(n: number, field: string): void {
+    if (this.pos + n > this.buf.length)
+      throw new BgpRibError("TRUNCATED", `snapshot truncated reading ${field}`, {
+        offset: this.pos,
+        field,
+      });
+  }
+  u8(field: string): number {
+    this.need(1, field);
+    return this.buf[this.pos++]!;
+  }
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.dv.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.dv.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  f64(field: string): number {
+    this.need(8, field);
+    const v = this.dv.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  varint(field: string): number {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.u8(field);
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return v;
+      shift += 7;
+      if (shift > 28)
+        throw new BgpRibError("BAD_VARINT", "varint too long", { offset: this.pos, field });
+    }
+  }
+  bytes(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const b = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  str(field: string): string {
+    const n = this.u8(field);
+    this.need(n, field);
+    let s = "";
+    for (let i = 0; i < n; i++) s += String.fromCharCode(this.buf[this.pos + i]!);
+    this.pos += n;
+    return s;
+  }
+}
+
+const SEG_CODE = { AS_SET: 1, AS_SEQUENCE: 2, AS_CONFED_SEQUENCE: 3, AS_CONFED_SET: 4 } as const;
+const SEG_NAME = ["", "AS_SET", "AS_SEQUENCE", "AS_CONFED_SEQUENCE", "AS_CONFED_SET"] as const;
+const ORIGINS = ["IGP", "EGP", "INCOMPLETE"] as const;
+
+function writePath(w: Writer, p: AsPath): void {
+  w.u16(p.length);
+  for (const s of p) {
+    w.u8(SEG_CODE[s.type]);
+    w.u16(s.asns.length);
+    for (const a of s.asns) w.u32(a);
+  }
+}
+
+function readPath(r: Reader): AsPath {
+  const n = r.u16("as_path");
+  const out: { type: (typeof SEG_NAME)[1 | 2 | 3 | 4]; asns: number[] }[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = r.u8("as_path.type");
+    if (t < 1 || t > 4)
+      throw new BgpRibError("BAD_SEGMENT", `bad AS_PATH segment type ${t}`, {
+        offset: r.pos - 1,
+        field: "as_path.type",
+      });
+    const k = r.u16("as_path.count");
+    const asns: number[] = [];
+    for (let j = 0; j < k; j++) asns.push(r.u32("as_path.asn"));
+    out.push({ type: SEG_NAME[t as 1 | 2 | 3 | 4], asns });
+  }
+  return out;
+}
+
+/**
+ * Encodes an attribute set in the snapshot's compact form: tagged fields (tags are the RFC type
+ * codes), terminated by tag 0.
+ */
+export function writeAttributes(w: Writer, a: PathAttributes): void {
+  if (a.origin !== undefined) {
+    w.u8(1);
+    w.u8(ORIGINS.indexOf(a.origin));
+  }
+  if (a.asPath !== undefined) {
+    w.u8(2);
+    writePath(w, a.asPath);
+  }
+  if (a.nextHop !== undefined) {
+    w.u8(3);
+    w.str(a.nextHop);
+  }
+  if (a.multiExitDisc !== undefined) {
+    w.u8(4);
+    w.u32(a.multiExitDisc);
+  }
+  if (a.localPref !== undefined) {
+    w.u8(5);
+    w.u32(a.localPref);
+  }
+  if (a.atomicAggregate) w.u8(6);
+  if (a.aggregator !== undefined) {
+    w.u8(7);
+    w.u32(a.aggregator.asn);
+    w.str(a.aggregator.address);
+  }
+  if (a.communities !== undefined) {
+    w.u8(8);
+    w.u32(a.communities.length);
+    for (const c of a.communities) w.u32(c);
+  }
+  if (a.originatorId !== undefined) {
+    w.u8(9);
+    w.str(a.originatorId);
+  }
+  if (a.clusterList !== undefined) {
+    w.u8(10);
+    w.u16(a.clusterList.length);
+    for (const c of a.clusterList) w.str(c);
+  }
+  const mp = a.mpReachNlri;
+  if (mp !== undefined) {
+    w.u8(14);
+    w.u16(mp.afi);
+    w.u8(mp.safi);
+    w.u8(mp.nextHop.length);
+    for (const h of mp.nextHop) w.str(h);
+    if (mp.opaque !== undefined) {
+      w.u8(1);
+      w.u32(mp.opaque.nextHop.length);
+      w.bytes(mp.opaque.nextHop);
+      w.u8(mp.opaque.reserved);
+      w.u32(mp.opaque.nlri.length);
+      w.bytes(mp.opaque.nlri);
+    } else w.u8(0);
+  }
+  if (a.extendedCommunities !== undefined) {
+    w.u8(16);
+    w.u32(a.extendedCommunities.length);
+    for (const e of a.extendedCommunities) {
+      w.u8(e.type);
+      w.u8(e.subType);
+      w.u8(e.value.length);
+      w.bytes(e.value);
+    }
+  }
+  if (a.as4Path !== undefined) {
+    w.u8(17);
+    writePath(w, a.as4Path);
+  }
+  if (a.as4Aggregator !== undefined) {
+    w.u8(18);
+    w.u32(a.as4Aggregator.asn);
+    w.str(a.as4Aggregator.address);
+  }
+  if (a.largeCommunities !== undefined) {
+    w.u8(32);
+    w.u32(a.largeCommunities.length);
+    for (const c of a.largeCommunities) {
+      w.u32(c.globalAdministrator);
+      w.u32(c.localDataPart1);
+      w.u32(c.localDataPart2);
+    }
+  }
+  if (a.unknown !== undefined) {
+    w.u8(255);
+    w.u16(a.unknown.length);
+    for (const u of a.unknown) {
+      w.u8(u.flags);
+      w.u8(u.typeCode);
+      w.u32(u.value.length);
+      w.bytes(u.value);
+    }
+  }
+  w.u8(0);
+}
+
+/** Decodes {@link writeAttributes}. */
+export function readAttributes(r: Reader): PathAttributes {
+  const a: Record<string, unknown> = {};
+  let last = -1;
+  for (;;) {
+    const at = r.pos;
+    const tag = r.u8("attribute.tag");
+    if (tag === 0) return a as PathAttributes;
+    if (tag <= last)
+      throw new BgpRibError("BAD_ATTRIBUTE", `attribute tag ${tag} out of order`, {
+        offset: at,
+        field: "attribute.tag",
+      });
+    last = tag;
+    switch (tag) {
+      case 1: {
+        const o = ORIGINS[r.u8("origin")];
+        if (o === undefined)
+          throw new BgpRibError("BAD_ATTRIBUTE", "bad ORIGIN", { offset: at + 1, field: "origin" });
+        a.origin = o;
+        break;
+      }
+      case 2:
+        a.asPath = readPath(r);
+        break;
+      case 3:
+        a.nextHop = r.str("next_hop");
+        break;
+      case 4:
+        a.multiExitDisc = r.u32("multi_exit_disc");
+        break;
+      case 5:
+        a.localPref = r.u32("local_pref");
+        break;
+      case 6:
+        a.atomicAggregate = true;
+        break;
+      case 7:
+        a.aggregator = { asn: r.u32("aggregator.asn"), address: r.str("aggregator.address") };
+        break;
+      case 8: {
+        const n = r.u32("communities.count");
+        r.need(n * 4, "communities");
+        const c: number[] = [];
+        for (let i = 0; i < n; i++) c.push(r.u32("communities"));
+        a.communities = c;
+        break;
+      }
+      case 9:
+        a.originatorId = r.str("originator_id");
+        break;
+      case 10: {
+        const n = r.u16("cluster_list.count");
+        const c: string[] = [];
+        for (let i = 0; i < n; i++) c.push(r.str("cluster_list"));
+        a.clusterList = c;
+        break;
+      }
+      case 14: {
+        const afi = r.u16("mp_reach.afi");
+        const safi = r.u8("mp_reach.safi");
+        const n = r.u8("mp_reach.next_hops");
+        const nextHop: string[] = [];
+        for (let i = 0; i < n; i++) nextHop.push(r.str("mp_reach.next_hop"));
+        const opaque = r.u8("mp_reach.opaque");
+        if (opaque === 1) {
+          const nh = r.bytes(r.u32("mp_reach.opaque.len"), "mp_reach.opaque");
+          const reserved = r.u8("mp_reach.reserved");
+          const nlri = r.bytes(r.u32("mp_reach.opaque.len"), "mp_reach.opaque");
+          a.mpReachNlri = { afi, safi, nextHop, nlri: [], opaque: { nextHop: nh, reserved, nlri } };
+        } else a.mpReachNlri = { afi, safi, nextHop, nlri: [] };
+        break;
+      }
+      case 16: {
+        const n = r.u32("extended_communities.count");
+        const e: { type: number; subType: number; value: Uint8Array }[] = [];
+        for (let i = 0; i < n; i++) {
+          const type = r.u8("extended_community.type");
+          const subType = r.u8("extended_community.sub_type");
+          e.push({
+            type,
+            subType,
+            value: r.bytes(r.u8("extended_community.len"), "extended_community"),
+          });
+        }
+        a.extendedCommunities = e;
+        break;
+      }
+      case 17:
+        a.as4Path = readPath(r);
+        break;
+      case 18:
+        a.as4Aggregator = {
+          asn: r.u32("as4_aggregator.asn"),
+          address: r.str("as4_aggregator.address"),
+        };
+        break;
+      case 32: {
+        const n = r.u32("large_communities.count");
+        r.need(n * 12, "large_communities");
+        const c: { globalAdministrator: number; localDataPart1: number; localDataPart2: number }[] =
+          [];
+        for (let i = 0; i < n; i++)
+          c.push({
+            globalAdministrator: r.u32("large_community"),
+            localDataPart1: r.u32("large_community"),
+            localDataPart2: r.u32("large_community"),
+          });
+        a.largeCommunities = c;
+        break;
+      }
+      case 255: {
+        const n = r.u16("unknown.count");
+        const u: { flags: number; typeCode: number; value: Uint8Array }[] = [];
+        for (let i = 0; i < n; i++) {
+          const flags = r.u8("unknown.flags");
+          const typeCode = r.u8("unknown.type");
+          u.push({ flags, typeCode, value: r.bytes(r.u32("unknown.len"), "unknown.value") });
+        }
+        a.unknown = u;
+        break;
+      }
+      default:
+        throw new BgpRibError("BAD_ATTRIBUTE", `unknown attribute tag ${tag}`, {
+          offset: at,
+          field: "attribute.tag",
+        });
+    }
+  }
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3, as in zlib). */
+export function crc32(b: Uint8Array, from = 0, to = b.length): number {
+  let c = 0xffffffff;
+  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,179 @@
+import type { Prefix } from "@dyninfra/bgp-wire";
+import { BgpRibError } from "../errors";
+import { formatIpv6, type IpPrefix, maskWords, parseIpv6 } from "../ip";
+
+/** Parses a dotted quad quickly; -1 if it is not one. */
+export function fastIpv4(s: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return v * 256 + part;
+}
+
+const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0);
+
+/**
+ * Prefix → dense index. IPv4 prefixes live in an open-addressing hash over typed arrays (no
+ * object per prefix); IPv6 prefixes in a Map keyed by text. Indices are never reused, so the
+ * per-prefix typed arrays of the RIB can be indexed by them.
+ */
+export class PrefixTable {
+  private hKey = new Uint32Array(1 << 16);
+  private hLen = new Uint8Array(1 << 16);
+  private hVal = new Int32Array(1 << 16).fill(-1);
+  private hCount = 0;
+  private readonly v6 = new Map<string, number>();
+  /** Per index: family (4/6), IPv4 address, length. */
+  family = new Uint8Array(1024);
+  addr = new Uint32Array(1024);
+  length = new Uint8Array(1024);
+  private readonly v6Prefix: IpPrefix[] = [];
+  count = 0;
+
+  /** Index of a prefix, or -1; creates it when `create`. Host bits are ignored. */
+  index(p: Prefix, create: boolean): number {
+    if (p.afi === 1) {
+      const a = fastIpv4(p.address);
+      if (a < 0 || p.length > 32)
+        throw new BgpRibError("BAD_PREFIX", `invalid IPv4 prefix ${p.address}/${p.length}`, {
+          field: "prefix",
+        });
+      return this.index4((a & MASK(p.length)) >>> 0, p.length, create);
+    }
+    if (p.length > 128)
+      throw new BgpRibError("BAD_PREFIX", `invalid IPv6 prefix length ${p.length}`, {
+        field: "prefix",
+      });
+    let words: [number, number, number, number];
+    try {
+      words = maskWords(parseIpv6(p.address), p.length);
+    } catch (e) {
+      throw new BgpRibError(
+        "BAD_PREFIX",
+        `invalid IPv6 prefix ${p.address}/${p.length}`,
+        {
+          field: "prefix",
+        },
+        { cause: e },
+      );
+    }
+    const key = `${formatIpv6(words)}/${p.length}`;
+    let i = this.v6.get(key);
+    if (i === undefined) {
+      if (!create) return -1;
+      i = this.alloc(6, 0, p.length);
+      this.v6.set(key, i);
+      this.v6Prefix[i] = { family: 6, length: p.length, words };
+    }
+    return i;
+  }
+
+  /** Index of an IPv4 prefix (address already masked). */
+  index4(a: number, len: number, create: boolean): number {
+    const mask = this.hKey.length - 1;
+    let h = (Math.imul(a ^ (len * 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+    for (;;) {
+      const v = this.hVal[h]!;
+      if (v < 0) break;
+      if (this.hKey[h] === a && this.hLen[h] === len) return v;
+      h = (h + 1) & mask;
+    }
+    if (!create) return -1;
+    const i = this.alloc(4, a, len);
+    this.hKey[h] = a;
+    this.hLen[h] = len;
+    this.hVal[h] = i;
+    if (++this.hCount * 2 > this.hKey.length) this.rehash();
+    return i;
+  }
+
+  /** The prefix of an index as a `bgp-wire` Prefix (fresh object). */
+  prefix(i: number): Prefix {
+    if (this.family[i] === 4) {
+      const a = this.addr[i]!;
+      return {
+        afi: 1,
+        address: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`,
+        length: this.length[i]!,
+      };
+    }
+    const p = this.v6Prefix[i]!;
+    return { afi: 2, address: formatIpv6(p.words), length: p.length };
+  }
+
+  /** The prefix of an index in compact form. */
+  ipPrefix(i: number): IpPrefix {
+    if (this.family[i] === 4)
+      return { family: 4, length: this.length[i]!, words: [this.addr[i]!, 0, 0, 0] };
+    return this.v6Prefix[i]!;
+  }
+
+  /** Bytes held by the typed arrays. */
+  get byteLength(): number {
+    return (
+      this.hKey.byteLength +
+      this.hLen.byteLength +
+      this.hVal.byteLength +
+      this.family.byteLength +
+      this.addr.byteLength +
+      this.length.byteLength
+    );
+  }
+
+  private alloc(fam: 4 | 6, a: number, len: number): number {
+    const i = this.count++;
+    if (i >= this.family.length) {
+      const n = this.family.length * 2;
+      const f = new Uint8Array(n);
+      f.set(this.family);
+      this.family = f;
+      const ad = new Uint32Array(n);
+      ad.set(this.addr);
+      this.addr = ad;
+      const l = new Uint8Array(n);
+      l.set(this.length);
+      this.length = l;
+    }
+    this.family[i] = fam;
+    this.addr[i] = a;
+    this.length[i] = len;
+    return i;
+  }
+
+  private rehash(): void {
+    const oldK = this.hKey;
+    const oldL = this.hLen;
+    const oldV = this.hVal;
+    const n = oldK.length * 2;
+    this.hKey = new Uint32Array(n);
+    this.hLen = new Uint8Array(n);
+    this.hVal = new Int32Array(n).fill(-1);
+    const mask = n - 1;
+    for (let j = 0; j < oldK.length; j++) {
+      const v = oldV[j]!;
+      if (v < 0) continue;
+      const a = oldK[j]!;
+      const len = oldL[j]!;
+      let h = (Math.imul(a ^ (len * 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      while (this.hVal[h]! >= 0) h = (h + 1) & mask;
+      this.hKey[h] = a;
+      this.hLen[h] = len;
+      this.hVal[h] = v;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import type { DecisionOptions, PeerKind } from "./decision";
+import type { Policy } from "./policy";
+
+/**
+ * The outcome of resolving a BGP NEXT_HOP through the IGP / routing table (RFC 4271 §9.1.2.1
+ * and §9.1.2.2 (e)).
+ */
+export interface NextHopResolution {
+  /** Whether the NEXT_HOP is reachable. */
+  readonly reachable: boolean;
+  /** Interior cost to reach it. */
+  readonly igpCost: number;
+}
+
+/**
+ * A pluggable next-hop resolver: the RIB calls it once per distinct attribute set and caches
+ * the answer until {@link Rib.refreshNextHops}.
+ *
+ * @example
+ * ```ts
+ * const resolver: NextHopResolver = (nh) =>
+ *   nh.startsWith("10.") ? { reachable: true, igpCost: 10 } : { reachable: false, igpCost: 0 };
+ * ```
+ */
+export type NextHopResolver = (nextHop: string) => NextHopResolution;
+
+/** ADD-PATH (RFC 7911) settings of a session, as negotiated. */
+export interface AddPathSettings {
+  /** The neighbour sends Path Identifiers: paths are keyed by (peer, path id). */
+  readonly receive?: boolean;
+  /** We send Path Identifiers: every eligible path is advertised, not only the best. */
+  readonly send?: boolean;
+}
+
+/**
+ * Configuration of one BGP neighbour. Whether the session is eBGP, iBGP or confederation-eBGP
+ * follows from `asn` and the router's AS and confederation.
+ *
+ * @example
+ * ```ts
+ * const customer: PeerConfig = {
+ *   address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2", localAddress: "192.0.2.1",
+ *   importPolicy: acceptAll, exportPolicy: acceptAll,
+ * };
+ * ```
+ */
+export interface PeerConfig {
+  /** Neighbour address; identifies the session. */
+  readonly address: string;
+  /** Neighbour AS. */
+  readonly asn: number;
+  /** Neighbour BGP Identifier (dotted quad). */
+  readonly bgpIdentifier: string;
+  /** Our address on this session: NEXT_HOP towards eBGP peers and for next-hop-self. */
+  readonly localAddress?: string;
+  /** Our IPv6 address on this session, the NEXT_HOP of IPv6 routes (MP_REACH_NLRI). */
+  readonly localIpv6Address?: string;
+  /** The neighbour is a route-reflector client (RFC 4456). */
+  readonly routeReflectorClient?: boolean;
+  /** Rewrite NEXT_HOP to `localAddress` on routes sent over this (iBGP) session. */
+  readonly nextHopSelf?: boolean;
+  /** ADD-PATH settings. */
+  readonly addPath?: AddPathSettings;
+  /** Import policy (Adj-RIB-In pre → post). */
+  readonly importPolicy?: Policy;
+  /** Export policy (applied to what goes into the Adj-RIB-Out). */
+  readonly exportPolicy?: Policy;
+}
+
+/**
+ * Configuration of the router owning a RIB.
+ *
+ * @example
+ * ```ts
+ * const router: RouterConfig = { asn: 64500, bgpIdentifier: "192.0.2.1" };
+ * ```
+ */
+export interface RouterConfig {
+  /** Local AS (the member AS when in a confederation). */
+  readonly asn: number;
+  /** Our BGP Identifier (dotted quad). */
+  readonly bgpIdentifier: string;
+  /** Route-reflection CLUSTER_ID (RFC 4456); defaults to the BGP Identifier. */
+  readonly clusterId?: string;
+  /** Confederation (RFC 5065): its identifier and member ASes. */
+  readonly confederation?: { readonly identifier: number; readonly members: readonly number[] };
+  /** Decision-process options. */
+  readonly decision?: DecisionOptions;
+  /** RFC 8212: eBGP sessions without import/export policy accept/send nothing. Default true. */
+  readonly rfc8212?: boolean;
+  /** LOCAL_PREF assumed when absent (RFC 4271 leaves it to configuration). Default 100. */
+  readonly defaultLocalPref?: number;
+  /** Next-hop resolver; default: every next hop reachable at cost 0. */
+  readonly resolver?: NextHopResolver;
+  /** Maintain the FIB from the Loc-RIB. Default true. */
+  readonly fib?: boolean;
+}
+
+/**
+ * The kind of session to a neighbour (RFC 4271 internal/external; RFC 5065 confederation).
+ *
+ * @example
+ * ```ts
+ * peerKind({ asn: 64500, bgpIdentifier: "192.0.2.1" }, 64500); // "ibgp"
+ * ```
+ */
+export function peerKind(router: RouterConfig, asn: number): PeerKind {
+  if (asn === router.asn) return "ibgp";
+  if (router.confederation?.members.includes(asn)) return "confed-ebgp";
+  return "ebgp";
+}

@@ -1,0 +1,457 @@
+import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { BgpRibError } from "./errors";
+import { acceptAll, community, matchAsPath, setLocalPref, when } from "./policy";
+import { type AdjRibOutUpdate, Rib, ribUpdateFromMessage } from "./rib";
+
+const P = (t: string): Prefix => {
+  const [address, len] = t.split("/");
+  return { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
+};
+const attrs = (
+  asns: number[],
+  nextHop: string,
+  extra: Partial<PathAttributes> = {},
+): PathAttributes => ({
+  origin: "IGP",
+  asPath: asns.length ? [{ type: "AS_SEQUENCE", asns }] : [],
+  nextHop,
+  ...extra,
+});
+const ann = (a: PathAttributes, ...prefixes: string[]) => ({
+  announced: [{ attributes: a, nlri: prefixes.map(P) }],
+});
+const flat = (u: AdjRibOutUpdate | undefined) =>
+  u === undefined
+    ? []
+    : [
+        ...u.withdrawn.map((p) => `-${p.address}/${p.length}`),
+        ...u.announced.flatMap((g) => g.nlri.map((p) => `+${p.address}/${p.length}`)),
+      ];
+
+/** Router 64500 with: customer (eBGP, 64501), peerAs (eBGP, 64502), ibgp1, ibgp2 (non-clients). */
+function router(extra: Partial<ConstructorParameters<typeof Rib>[0]> = {}) {
+  const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1", ...extra });
+  rib.addPeer({
+    address: "192.0.2.2",
+    asn: 64501,
+    bgpIdentifier: "192.0.2.2",
+    localAddress: "192.0.2.1",
+    importPolicy: acceptAll,
+    exportPolicy: acceptAll,
+  });
+  rib.addPeer({
+    address: "198.51.100.2",
+    asn: 64502,
+    bgpIdentifier: "198.51.100.2",
+    localAddress: "198.51.100.1",
+    importPolicy: acceptAll,
+    exportPolicy: acceptAll,
+  });
+  rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+  rib.addPeer({ address: "10.0.0.3", asn: 64500, bgpIdentifier: "10.0.0.3" });
+  for (const p of rib.peerAddresses()) rib.peerUp(p);
+  return rib;
+}
+
+describe("propagation (RFC 4271 §5, §9.2)", () => {
+  it("eBGP-learned route: to iBGP with LOCAL_PREF and unchanged NEXT_HOP; to eBGP prepended, next hop self, no MED", () => {
+    const rib = router();
+    const c = rib.update(
+      "192.0.2.2",
+      ann(attrs([64501], "192.0.2.2", { multiExitDisc: 5, localPref: 900 }), "203.0.113.0/24"),
+    );
+    expect(c.locRib).toHaveLength(1);
+    const toIbgp = c.adjRibOut.get("10.0.0.2")!.announced[0]!.attributes;
+    expect(toIbgp.localPref).toBe(100); // received LOCAL_PREF from eBGP ignored (§5.1.5)
+    expect(toIbgp.nextHop).toBe("192.0.2.2");
+    expect(toIbgp.multiExitDisc).toBe(5);
+    expect(toIbgp.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64501] }]);
+    const toEbgp = c.adjRibOut.get("198.51.100.2")!.announced[0]!.attributes;
+    expect(toEbgp.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64500, 64501] }]);
+    expect(toEbgp.nextHop).toBe("198.51.100.1");
+    expect(toEbgp.multiExitDisc).toBeUndefined();
+    expect(toEbgp.localPref).toBeUndefined();
+    // Never back to the neighbour it came from.
+    expect(c.adjRibOut.has("192.0.2.2")).toBe(false);
+  });
+
+  it("iBGP split horizon: iBGP-learned routes go to eBGP peers only", () => {
+    const rib = router();
+    const c = rib.update(
+      "10.0.0.2",
+      ann(attrs([64999], "10.9.9.9", { localPref: 100 }), "203.0.113.0/24"),
+    );
+    expect([...c.adjRibOut.keys()].sort()).toEqual(["192.0.2.2", "198.51.100.2"]);
+  });
+
+  it("implicit withdraw replaces the path; withdraw removes it", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    const c = rib.update("192.0.2.2", ann(attrs([64501, 65000], "192.0.2.2"), "203.0.113.0/24"));
+    expect(c.locRib[0]!.previous!.attributes.asPath![0]!.asns).toEqual([64501]);
+    expect(c.locRib[0]!.current!.attributes.asPath![0]!.asns).toEqual([64501, 65000]);
+    expect([...rib.adjRibIn("192.0.2.2", "pre")]).toHaveLength(1);
+    const w = rib.update("192.0.2.2", { withdrawn: [P("203.0.113.0/24")] });
+    expect(w.locRib[0]!.current).toBeUndefined();
+    expect(flat(w.adjRibOut.get("10.0.0.2"))).toEqual(["-203.0.113.0/24"]);
+    expect(rib.stats().paths).toBe(0);
+  });
+
+  it("groups the Adj-RIB-Out delta by attribute set", () => {
+    const rib = router();
+    const c = rib.update("192.0.2.2", {
+      announced: [
+        {
+          attributes: attrs([64501], "192.0.2.2"),
+          nlri: [P("203.0.113.0/25"), P("203.0.113.128/25")],
+        },
+        { attributes: attrs([64501, 64503], "192.0.2.2"), nlri: [P("198.18.0.0/15")] },
+      ],
+    });
+    const d = c.adjRibOut.get("10.0.0.2")!;
+    expect(d.announced.map((g) => g.nlri.length)).toEqual([2, 1]);
+  });
+
+  it("session down withdraws everything learned from the neighbour", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24", "198.18.0.0/15"));
+    const c = rib.peerDown("192.0.2.2");
+    expect(c.locRib).toHaveLength(2);
+    expect(flat(c.adjRibOut.get("10.0.0.2")).sort()).toEqual(["-198.18.0.0/15", "-203.0.113.0/24"]);
+    expect([...rib.locRib()]).toHaveLength(0);
+    expect(() => rib.update("192.0.2.2", {})).toThrow(BgpRibError);
+  });
+
+  it("a new session receives the whole Loc-RIB", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    rib.addPeer({ address: "10.0.0.4", asn: 64500, bgpIdentifier: "10.0.0.4" });
+    expect(flat(rib.peerUp("10.0.0.4").adjRibOut.get("10.0.0.4"))).toEqual(["+203.0.113.0/24"]);
+  });
+});
+
+describe("well-known behaviour", () => {
+  it("rejects AS loops (RFC 4271 §9.1.2)", () => {
+    const rib = router();
+    const c = rib.update("192.0.2.2", ann(attrs([64501, 64500, 7], "192.0.2.2"), "203.0.113.0/24"));
+    expect(c.locRib).toHaveLength(0);
+    expect(rib.explain("203.0.113.0/24").rejected[0]!.reason).toBe("as-loop");
+    expect([...rib.adjRibIn("192.0.2.2", "pre")]).toHaveLength(1);
+    expect([...rib.adjRibIn("192.0.2.2", "post")]).toHaveLength(0);
+  });
+
+  it("RFC 8212: eBGP without policies neither accepts nor sends; switchable", () => {
+    for (const rfc8212 of [true, false]) {
+      const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1", rfc8212 });
+      rib.addPeer({ address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2" });
+      rib.addPeer({ address: "198.51.100.2", asn: 64502, bgpIdentifier: "198.51.100.2" });
+      rib.peerUp("192.0.2.2");
+      rib.peerUp("198.51.100.2");
+      const c = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+      expect(c.locRib.length).toBe(rfc8212 ? 0 : 1);
+      expect(c.adjRibOut.size).toBe(rfc8212 ? 0 : 1);
+      if (rfc8212) expect(rib.explain("203.0.113.0/24").rejected[0]!.reason).toBe("rfc8212");
+      // Locally originated routes are not sent to an eBGP peer without export policy either.
+      const o = rib.originate(ann(attrs([], "10.0.0.1"), "192.0.2.0/24"));
+      expect(o.adjRibOut.size).toBe(rfc8212 ? 0 : 2);
+    }
+  });
+
+  it("NO_EXPORT, NO_ADVERTISE, NO_EXPORT_SUBCONFED (RFC 1997)", () => {
+    const rib = new Rib({
+      asn: 65001,
+      bgpIdentifier: "10.0.0.1",
+      confederation: { identifier: 64500, members: [65001, 65002] },
+    });
+    rib.addPeer({ address: "10.0.0.2", asn: 65001, bgpIdentifier: "10.0.0.2" });
+    rib.addPeer({ address: "10.1.0.2", asn: 65002, bgpIdentifier: "10.1.0.2" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.addPeer({
+      address: "198.51.100.2",
+      asn: 64502,
+      bgpIdentifier: "198.51.100.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    for (const p of rib.peerAddresses()) rib.peerUp(p);
+    const send = (c: string, pfx: string) =>
+      [
+        ...rib
+          .update(
+            "192.0.2.2",
+            ann(attrs([64501], "192.0.2.2", { communities: [community(c)] }), pfx),
+          )
+          .adjRibOut.keys(),
+      ].sort();
+    expect(send("no-export", "203.0.113.0/24")).toEqual(["10.0.0.2", "10.1.0.2"]);
+    expect(send("no-export-subconfed", "203.0.113.128/25")).toEqual(["10.0.0.2"]);
+    expect(send("no-advertise", "198.18.0.0/15")).toEqual([]);
+    expect(send("65000:1", "198.20.0.0/16")).toEqual(["10.0.0.2", "10.1.0.2", "198.51.100.2"]);
+  });
+
+  it("confederations (RFC 5065): AS_CONFED_SEQUENCE inside, confederation identifier outside", () => {
+    const rib = new Rib({
+      asn: 65001,
+      bgpIdentifier: "10.0.0.1",
+      confederation: { identifier: 64500, members: [65001, 65002] },
+    });
+    rib.addPeer({
+      address: "10.1.0.2",
+      asn: 65002,
+      bgpIdentifier: "10.1.0.2",
+      localAddress: "10.1.0.1",
+    });
+    rib.addPeer({
+      address: "198.51.100.2",
+      asn: 64502,
+      bgpIdentifier: "198.51.100.2",
+      localAddress: "198.51.100.1",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.peerUp("10.1.0.2");
+    rib.peerUp("198.51.100.2");
+    const c = rib.update("198.51.100.2", ann(attrs([64502], "198.51.100.2"), "203.0.113.0/24"));
+    expect(c.adjRibOut.get("10.1.0.2")!.announced[0]!.attributes.asPath).toEqual([
+      { type: "AS_CONFED_SEQUENCE", asns: [65001] },
+      { type: "AS_SEQUENCE", asns: [64502] },
+    ]);
+    const back = rib.update(
+      "10.1.0.2",
+      ann(
+        attrs([], "10.1.0.9", {
+          asPath: [
+            { type: "AS_CONFED_SEQUENCE", asns: [65002] },
+            { type: "AS_SEQUENCE", asns: [64999] },
+          ],
+          localPref: 150,
+        }),
+        "198.18.0.0/15",
+      ),
+    );
+    const out = back.adjRibOut.get("198.51.100.2")!.announced[0]!.attributes;
+    expect(out.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64500, 64999] }]);
+    expect(rib.bestRoute("198.18.0.0/15")!.attributes.localPref).toBe(150); // kept from confed peers
+    // A route carrying our member AS in a confederation segment is a loop.
+    const loop = rib.update(
+      "10.1.0.2",
+      ann(
+        attrs([], "10.1.0.9", { asPath: [{ type: "AS_CONFED_SEQUENCE", asns: [65002, 65001] }] }),
+        "198.19.0.0/16",
+      ),
+    );
+    expect(loop.locRib).toHaveLength(0);
+  });
+
+  it("route reflection (RFC 4456): client routes to all, non-client routes to clients, with ORIGINATOR_ID and CLUSTER_LIST", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1", clusterId: "10.255.0.1" });
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      routeReflectorClient: true,
+    });
+    rib.addPeer({
+      address: "10.0.0.3",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.3",
+      routeReflectorClient: true,
+    });
+    rib.addPeer({ address: "10.0.0.4", asn: 64500, bgpIdentifier: "10.0.0.4" });
+    rib.addPeer({ address: "10.0.0.5", asn: 64500, bgpIdentifier: "10.0.0.5" });
+    for (const p of rib.peerAddresses()) rib.peerUp(p);
+    const fromClient = rib.update(
+      "10.0.0.2",
+      ann(attrs([64999], "10.0.0.2", { localPref: 100 }), "203.0.113.0/24"),
+    );
+    expect([...fromClient.adjRibOut.keys()].sort()).toEqual(["10.0.0.3", "10.0.0.4", "10.0.0.5"]);
+    const r = fromClient.adjRibOut.get("10.0.0.4")!.announced[0]!.attributes;
+    expect(r.originatorId).toBe("10.0.0.2");
+    expect(r.clusterList).toEqual(["10.255.0.1"]);
+    const fromNonClient = rib.update(
+      "10.0.0.4",
+      ann(attrs([64998], "10.0.0.4", { localPref: 100 }), "198.18.0.0/15"),
+    );
+    expect([...fromNonClient.adjRibOut.keys()].sort()).toEqual(["10.0.0.2", "10.0.0.3"]);
+    // Loops: our CLUSTER_ID in CLUSTER_LIST, or our ORIGINATOR_ID.
+    rib.update(
+      "10.0.0.5",
+      ann(attrs([1], "10.0.0.5", { clusterList: ["10.255.0.1"] }), "198.20.0.0/16"),
+    );
+    expect(rib.explain("198.20.0.0/16").rejected[0]!.reason).toBe("cluster-list");
+    rib.update(
+      "10.0.0.5",
+      ann(attrs([1], "10.0.0.5", { originatorId: "10.0.0.1" }), "198.21.0.0/16"),
+    );
+    expect(rib.explain("198.21.0.0/16").rejected[0]!.reason).toBe("originator-id");
+  });
+
+  it("next-hop-self on iBGP", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+    });
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      nextHopSelf: true,
+      localAddress: "10.0.0.1",
+    });
+    rib.peerUp("192.0.2.2");
+    rib.peerUp("10.0.0.2");
+    const c = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    expect(c.adjRibOut.get("10.0.0.2")!.announced[0]!.attributes.nextHop).toBe("10.0.0.1");
+  });
+});
+
+describe("decision inside the RIB", () => {
+  it("import policy LOCAL_PREF wins over a shorter path; explain says why", () => {
+    const rib = router();
+    rib.setPolicies("198.51.100.2", { importPolicy: setLocalPref(200) });
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    rib.update("198.51.100.2", ann(attrs([64502, 1, 2], "198.51.100.2"), "203.0.113.0/24"));
+    expect(rib.bestRoute("203.0.113.0/24")!.peer).toBe("198.51.100.2");
+    const e = rib.explain("203.0.113.0/24");
+    expect(e.candidates.map((c) => [c.route.peer, c.decidedBy])).toEqual([
+      ["198.51.100.2", undefined],
+      ["192.0.2.2", "local-pref"],
+    ]);
+  });
+
+  it("unresolvable next hops are not candidates; IGP cost decides between iBGP routes", () => {
+    const costs: Record<string, number> = { "10.9.0.1": 20, "10.9.0.2": 10 };
+    const rib = router({ resolver: (nh) => ({ reachable: nh in costs, igpCost: costs[nh] ?? 0 }) });
+    rib.update("10.0.0.2", ann(attrs([1], "10.9.0.1", { localPref: 100 }), "203.0.113.0/24"));
+    rib.update("10.0.0.3", ann(attrs([2], "10.9.0.2", { localPref: 100 }), "203.0.113.0/24"));
+    expect(rib.bestRoute("203.0.113.0/24")!.peer).toBe("10.0.0.3");
+    expect(rib.explain("203.0.113.0/24").candidates[1]!.decidedBy).toBe("igp-cost");
+    rib.update("10.0.0.3", ann(attrs([2], "10.9.9.9", { localPref: 100 }), "203.0.113.0/24"));
+    expect(rib.bestRoute("203.0.113.0/24")!.peer).toBe("10.0.0.2");
+    expect(rib.explain("203.0.113.0/24").candidates[1]!.decidedBy).toBe("next-hop-unresolvable");
+  });
+
+  it("keeps the FIB in step with the Loc-RIB", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    rib.update("198.51.100.2", ann(attrs([64502], "198.51.100.2"), "203.0.113.128/25"));
+    expect(rib.fib.lookup("203.0.113.200")).toBe("198.51.100.2");
+    expect(rib.fib.lookup("203.0.113.1")).toBe("192.0.2.2");
+    rib.peerDown("198.51.100.2");
+    expect(rib.fib.lookup("203.0.113.200")).toBe("192.0.2.2");
+  });
+});
+
+describe("Adj-RIB-Out queues", () => {
+  it("a held session gets only the net difference on resume", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24", "198.18.0.0/15"));
+    rib.holdOutput("10.0.0.2");
+    rib.update("192.0.2.2", ann(attrs([64501, 9], "192.0.2.2"), "203.0.113.0/24"));
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24")); // back as before
+    rib.update("192.0.2.2", { withdrawn: [P("198.18.0.0/15")] });
+    expect(flat(rib.resumeOutput("10.0.0.2"))).toEqual(["-198.18.0.0/15"]);
+  });
+
+  it("route refresh re-sends the whole Adj-RIB-Out, re-running the export policy", () => {
+    const rib = router();
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    rib.update("192.0.2.2", ann(attrs([64501, 3356], "192.0.2.2"), "198.18.0.0/15"));
+    expect(flat(rib.routeRefresh("198.51.100.2")).sort()).toEqual([
+      "+198.18.0.0/15",
+      "+203.0.113.0/24",
+    ]);
+    const c = rib.setPolicies("198.51.100.2", {
+      exportPolicy: when(matchAsPath("_3356_"), () => undefined),
+    });
+    expect(flat(c.adjRibOut.get("198.51.100.2"))).toEqual(["-198.18.0.0/15"]);
+    expect(flat(rib.routeRefresh("198.51.100.2"))).toEqual(["+203.0.113.0/24"]);
+  });
+});
+
+describe("ADD-PATH and IPv6", () => {
+  it("keeps paths per (peer, path id) and advertises all of them to ADD-PATH receivers", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      addPath: { receive: true },
+    });
+    rib.addPeer({
+      address: "10.0.0.3",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.3",
+      routeReflectorClient: true,
+      addPath: { send: true },
+    });
+    rib.peerUp("10.0.0.2");
+    rib.peerUp("10.0.0.3");
+    const c = rib.update("10.0.0.2", {
+      announced: [
+        {
+          attributes: attrs([1], "10.9.0.1", { localPref: 100 }),
+          nlri: [{ ...P("203.0.113.0/24"), pathId: 1 }],
+        },
+        {
+          attributes: attrs([2, 3], "10.9.0.2", { localPref: 100 }),
+          nlri: [{ ...P("203.0.113.0/24"), pathId: 2 }],
+        },
+      ],
+    });
+    expect([...rib.adjRibIn("10.0.0.2")].map((r) => r.prefix.pathId).sort()).toEqual([1, 2]);
+    const out = c.adjRibOut.get("10.0.0.3")!;
+    expect(out.announced.flatMap((g) => g.nlri)).toHaveLength(2);
+    const w = rib.update("10.0.0.2", { withdrawn: [{ ...P("203.0.113.0/24"), pathId: 1 }] });
+    expect(w.adjRibOut.get("10.0.0.3")!.withdrawn).toHaveLength(1);
+    expect(rib.bestRoute("203.0.113.0/24")!.attributes.nextHop).toBe("10.9.0.2");
+  });
+
+  it("IPv6 routes: next hop in MP_REACH_NLRI, rewritten to the session's IPv6 address towards eBGP", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "2001:db8::2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+      localIpv6Address: "2001:db8::1",
+    });
+    rib.addPeer({
+      address: "2001:db8:1::2",
+      asn: 64502,
+      bgpIdentifier: "192.0.2.3",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+      localIpv6Address: "2001:db8:1::1",
+    });
+    rib.peerUp("2001:db8::2");
+    rib.peerUp("2001:db8:1::2");
+    const u = ribUpdateFromMessage({
+      type: "UPDATE",
+      withdrawnRoutes: [],
+      nlri: [],
+      pathAttributes: {
+        origin: "IGP",
+        asPath: [{ type: "AS_SEQUENCE", asns: [64501] }],
+        mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [P("2001:db8:100::/48")] },
+      },
+    });
+    const c = rib.update("2001:db8::2", u);
+    const a = c.adjRibOut.get("2001:db8:1::2")!.announced[0]!;
+    expect(a.attributes.mpReachNlri!.nextHop).toEqual(["2001:db8:1::1"]);
+    expect(a.attributes.mpReachNlri!.nlri).toEqual([]);
+    expect(a.nlri).toEqual([P("2001:db8:100::/48")]);
+    expect(rib.fib.lookup("2001:db8:100::1")).toBe("2001:db8::2");
+  });
+});

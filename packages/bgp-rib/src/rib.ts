@@ -1,0 +1,1686 @@
+import {
+  type PathAttributes,
+  type Prefix,
+  readvertiseUnknownAttributes,
+  reconcileAsPath,
+  type UpdateMessage,
+} from "@dyninfra/bgp-wire";
+import {
+  type DecisionCandidate,
+  type DecisionOptions,
+  type DecisionStep,
+  effectiveMed,
+  explainDecision,
+  type PeerKind,
+  selectBest,
+} from "./decision";
+import { BgpRibError } from "./errors";
+import { Fib } from "./fib";
+import {
+  AttributeStore,
+  NO_ADVERTISE,
+  NO_EXPORT,
+  NO_EXPORT_SUBCONFED,
+} from "./internal/attribute-store";
+import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
+import { fastIpv4, PrefixTable } from "./internal/prefix-table";
+import { type PeerConfig, peerKind, type RouterConfig } from "./peer";
+import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
+
+/** Routes with one attribute set, as in one UPDATE message. */
+export interface Announcement {
+  /** The attribute set. */
+  readonly attributes: PathAttributes;
+  /** The prefixes (with Path Identifiers on ADD-PATH sessions). */
+  readonly nlri: readonly Prefix[];
+}
+
+/** A batch received from a neighbour: withdrawals, then announcements (RFC 4271 §9 order). */
+export interface RibUpdate {
+  /** Withdrawn prefixes. */
+  readonly withdrawn?: readonly Prefix[];
+  /** Announced prefixes grouped by attribute set. */
+  readonly announced?: readonly Announcement[];
+}
+
+/** A route in one of the RIB's views. */
+export interface Route {
+  /** The prefix (with the Path Identifier when one applies). */
+  readonly prefix: Prefix;
+  /** Its attributes. */
+  readonly attributes: PathAttributes;
+  /** Address of the neighbour it was learned from (`"local"` for originated routes). */
+  readonly peer: string;
+}
+
+/** A change of the Loc-RIB for one prefix. */
+export interface LocRibChange {
+  /** The prefix. */
+  readonly prefix: Prefix;
+  /** The best route before (undefined if there was none). */
+  readonly previous: Route | undefined;
+  /** The best route now (undefined if there is none). */
+  readonly current: Route | undefined;
+}
+
+/**
+ * What to send to one neighbour: withdrawals and announcements grouped by attribute set, so that
+ * each group packs into UPDATE messages with one Path Attributes field.
+ */
+export interface AdjRibOutUpdate {
+  /** Prefixes to withdraw. */
+  readonly withdrawn: readonly Prefix[];
+  /** Prefixes to announce, grouped by attribute set in first-change order. */
+  readonly announced: readonly Announcement[];
+}
+
+/** The result of applying a change to the RIB. */
+export interface ChangeSet {
+  /** Loc-RIB changes, in processing order. */
+  readonly locRib: readonly LocRibChange[];
+  /** Per neighbour address, the Adj-RIB-Out delta to send (only neighbours with something). */
+  readonly adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>;
+}
+
+/** Why a received route is not in the Adj-RIB-In (post-policy). */
+export type RejectReason =
+  | "import-policy"
+  | "rfc8212"
+  | "as-loop"
+  | "originator-id"
+  | "cluster-list";
+
+const REASONS: (RejectReason | undefined)[] = [
+  undefined,
+  "import-policy",
+  "rfc8212",
+  "as-loop",
+  "originator-id",
+  "cluster-list",
+];
+
+/** One line of {@link Explanation.candidates}. */
+export interface ExplainedRoute {
+  /** 0 for the best route. */
+  readonly rank: number;
+  /** The candidate (post-policy attributes). */
+  readonly route: Route;
+  /** Whether its NEXT_HOP resolves. */
+  readonly eligible: boolean;
+  /** The step that decided against the route ranked just above (undefined for the best). */
+  readonly decidedBy: DecisionStep | undefined;
+  /** The values compared by the decision process. */
+  readonly values: DecisionCandidate;
+}
+
+/** The decision process for one prefix, explained (see {@link Rib.explain}). */
+export interface Explanation {
+  /** The prefix. */
+  readonly prefix: Prefix;
+  /** The candidates, best first. */
+  readonly candidates: readonly ExplainedRoute[];
+  /** Routes received but not candidates, and why. */
+  readonly rejected: readonly { readonly route: Route; readonly reason: RejectReason }[];
+}
+
+/** An entry of a session journal (see {@link Rib.sessionJournal}). */
+export type JournalEntry =
+  | { readonly seq: number; readonly direction: "in"; readonly update: RibUpdate }
+  | { readonly seq: number; readonly direction: "out"; readonly update: AdjRibOutUpdate };
+
+/** The result of {@link Rib.importSession}. */
+export interface SessionImport {
+  /** Address of the imported neighbour. */
+  readonly peer: string;
+  /** The snapshot's sequence number. */
+  readonly seq: number;
+  /**
+   * The incremental update for the neighbour: exactly the difference between what the old router
+   * had advertised and what this router advertises (empty when `hold`, see
+   * {@link Rib.resumeOutput}).
+   */
+  readonly neighbor: AdjRibOutUpdate;
+  /** Loc-RIB changes and deltas for this router's other neighbours. */
+  readonly changes: ChangeSet;
+}
+
+/** Options of {@link Rib.importSession}: the parts of a session a snapshot cannot carry. */
+export interface SessionImportOptions {
+  /** Import policy of the session on this router. */
+  readonly importPolicy?: Policy;
+  /** Export policy of the session on this router. */
+  readonly exportPolicy?: Policy;
+  /** Our address on the session (defaults to the snapshot's). */
+  readonly localAddress?: string;
+  /** Keep the neighbour's output pending until {@link Rib.resumeOutput}. */
+  readonly hold?: boolean;
+}
+
+/** Counts describing the RIB's size. */
+export interface RibStats {
+  /** Distinct prefixes seen. */
+  readonly prefixes: number;
+  /** Paths in the Adj-RIBs-In. */
+  readonly paths: number;
+  /** Prefixes with a best route. */
+  readonly locRibRoutes: number;
+  /** Live interned attribute sets. */
+  readonly attributeSets: number;
+}
+
+interface PeerState {
+  readonly idx: number;
+  config: PeerConfig;
+  readonly kind: PeerKind;
+  readonly address: string;
+  readonly bgpId: number;
+  readonly policyPeer: PolicyPeer;
+  up: boolean;
+  held: boolean;
+  /** What the neighbour has (cumulative view): attribute id per prefix, -1 none. */
+  sent: Int32Array;
+  /** Desired state of prefixes changed since the last flush (ids owned). */
+  pending: Map<number, number>;
+  /** ADD-PATH send: prefix → (path id → attribute id). */
+  sentMulti: Map<number, Map<number, number>> | undefined;
+  pendingMulti: Map<number, Map<number, number>> | undefined;
+  /** Counter of batches received and deltas sent on this session. */
+  seq: number;
+  /** Highest journal sequence number replayed from the router the session came from. */
+  replayed: number;
+  journal: JournalEntry[] | undefined;
+}
+
+const LOCAL = "local";
+const R_POLICY = 1;
+const R_8212 = 2;
+const R_ASLOOP = 3;
+const R_ORIGINATOR = 4;
+const R_CLUSTER = 5;
+const MAGIC = 0x42475253; // "BGRS"
+const VERSION = 1;
+
+function ipv4Number(s: string | undefined, field: string): number {
+  const v = s === undefined ? -1 : fastIpv4(s);
+  if (v < 0) throw new BgpRibError("BAD_CONFIG", `not an IPv4 address: ${s}`, { field });
+  return v;
+}
+
+/**
+ * The Routing Information Bases of one BGP speaker (RFC 4271 §3.2): per neighbour an Adj-RIB-In
+ * (pre- and post-import-policy), the Loc-RIB chosen by the decision process (§9.1), and per
+ * neighbour a stored Adj-RIB-Out (post-export-policy) — the neighbour's cumulative view — with a
+ * pending queue, so that only differences are ever sent. Attribute sets are interned and
+ * reference-counted; paths and prefixes live in typed arrays.
+ *
+ * Sessions can be moved between RIBs (Router Grafting): {@link Rib.exportSession},
+ * {@link Rib.importSession}, {@link Rib.releaseSession}, with {@link Rib.sessionJournal} /
+ * {@link Rib.replaySession} for updates that arrive meanwhile.
+ *
+ * @example
+ * ```ts
+ * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+ * rib.addPeer({ address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2", importPolicy: acceptAll });
+ * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+ * rib.peerUp("192.0.2.2");
+ * rib.peerUp("10.0.0.2");
+ * const changes = rib.update("192.0.2.2", {
+ *   announced: [{
+ *     attributes: { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [64501] }], nextHop: "192.0.2.2" },
+ *     nlri: [{ afi: 1, address: "198.51.100.0", length: 24 }],
+ *   }],
+ * });
+ * changes.adjRibOut.get("10.0.0.2")?.announced[0]?.attributes.localPref; // 100
+ * ```
+ */
+export class Rib {
+  /** The router's configuration. */
+  readonly config: RouterConfig;
+  /** The forwarding table derived from the Loc-RIB (empty when `config.fib === false`). */
+  readonly fib = new Fib();
+  private readonly options: DecisionOptions;
+  private readonly store = new AttributeStore();
+  private readonly prefixes = new PrefixTable();
+  private readonly peers: PeerState[] = [];
+  private readonly byAddress = new Map<string, PeerState>();
+  private readonly bgpId: number;
+  private readonly clusterId: string;
+  private readonly defaultLocalPref: number;
+  private readonly rfc8212: boolean;
+  private readonly withFib: boolean;
+  // Paths (Adj-RIB-In entries).
+  private pPrefix = new Int32Array(1024);
+  private pPeer = new Int32Array(1024);
+  private pPathId = new Uint32Array(1024);
+  private pPre = new Int32Array(1024);
+  private pPost = new Int32Array(1024);
+  private pNext = new Int32Array(1024);
+  private pArrival = new Float64Array(1024);
+  private pReason = new Uint8Array(1024);
+  private pathCount = 0;
+  private pathTop = 0;
+  private freePaths: number[] = [];
+  private deferredFree: number[] = [];
+  private arrival = 0;
+  // Per prefix.
+  private head = new Int32Array(1024).fill(-1);
+  private best = new Int32Array(1024).fill(-1);
+  private bestAttr = new Int32Array(1024).fill(-1);
+  private dirtyMark = new Uint8Array(1024);
+  private dirty: number[] = [];
+  private locCount = 0;
+
+  constructor(config: RouterConfig) {
+    this.config = config;
+    this.options = config.decision ?? {};
+    this.bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
+    this.clusterId = config.clusterId ?? config.bgpIdentifier;
+    this.defaultLocalPref = config.defaultLocalPref ?? 100;
+    this.rfc8212 = config.rfc8212 ?? true;
+    this.withFib = config.fib ?? true;
+    // Index 0: the pseudo-peer of locally originated routes.
+    this.makePeer(
+      { address: LOCAL, asn: config.asn, bgpIdentifier: config.bgpIdentifier },
+      "local",
+    ).up = true;
+  }
+
+  // ------------------------------------------------------------------ peers
+
+  /**
+   * Configures a neighbour (the session starts down).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2", routeReflectorClient: true });
+   * ```
+   */
+  addPeer(config: PeerConfig): void {
+    if (this.byAddress.has(config.address))
+      throw new BgpRibError("DUPLICATE_PEER", `peer ${config.address} exists`, {
+        field: "address",
+      });
+    this.makePeer(config, peerKind(this.config, config.asn));
+  }
+
+  /** The configured neighbours' addresses. */
+  peerAddresses(): string[] {
+    return this.peers.filter((p) => p.idx !== 0 && p.address !== "").map((p) => p.address);
+  }
+
+  /**
+   * Marks a session established and sends it the whole Loc-RIB (through its export policy).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2").adjRibOut.size; // 0: nothing to send yet
+   * ```
+   */
+  peerUp(address: string): ChangeSet {
+    const q = this.peer(address);
+    if (q.up) return { locRib: [], adjRibOut: new Map() };
+    q.up = true;
+    return this.process([], q);
+  }
+
+  /**
+   * Session down: every route learned from the neighbour is withdrawn (decision re-run) and its
+   * Adj-RIB-Out forgotten.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.peerDown("10.0.0.2");
+   * ```
+   */
+  peerDown(address: string): ChangeSet {
+    const q = this.peer(address);
+    this.removeAllPaths(q);
+    q.up = false;
+    this.clearOut(q);
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * Replaces a neighbour's policies (soft reconfiguration): the import policy is re-run over its
+   * Adj-RIB-In (pre-policy) and the export towards it recomputed; the deltas are returned.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2" });
+   * rib.setPolicies("192.0.2.2", { importPolicy: acceptAll, exportPolicy: acceptAll });
+   * ```
+   */
+  setPolicies(
+    address: string,
+    policies: { importPolicy?: Policy; exportPolicy?: Policy },
+  ): ChangeSet {
+    const q = this.peer(address);
+    q.config = { ...q.config, ...policies };
+    const cache = new Map<number, number>();
+    for (let s = 0; s < this.pathTop; s++) {
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
+      const p = this.pPrefix[s]!;
+      this.unrefPost(s);
+      this.computePost(s, q, this.prefixes.prefix(p), cache);
+      this.markDirty(p);
+    }
+    return this.process(this.takeDirty(), q);
+  }
+
+  /**
+   * Route refresh (RFC 2918): re-runs the export towards one neighbour and returns its whole
+   * Adj-RIB-Out to re-send (withdrawals first for routes no longer exported).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.routeRefresh("10.0.0.2").announced.length; // 0
+   * ```
+   */
+  routeRefresh(address: string): AdjRibOutUpdate {
+    const q = this.peer(address);
+    const changes = this.process([], q);
+    const delta = changes.adjRibOut.get(address);
+    const groups = new Map<number, Prefix[]>();
+    this.forEachOut(q, (p, pathId, id) => {
+      let g = groups.get(id);
+      if (g === undefined) {
+        g = [];
+        groups.set(id, g);
+      }
+      g.push(this.outPrefix(p, pathId, q));
+    });
+    return {
+      withdrawn: delta?.withdrawn ?? [],
+      announced: [...groups].map(([id, nlri]) => ({ attributes: this.store.get(id), nlri })),
+    };
+  }
+
+  /**
+   * Stops sending to a neighbour: changes accumulate in its pending queue (netted against what
+   * it already has) until {@link Rib.resumeOutput}.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.holdOutput("10.0.0.2");
+   * ```
+   */
+  holdOutput(address: string): void {
+    this.peer(address).held = true;
+  }
+
+  /**
+   * Resumes sending to a neighbour; returns the net pending delta (nothing for routes that
+   * changed and changed back).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.holdOutput("10.0.0.2");
+   * rib.resumeOutput("10.0.0.2").withdrawn.length; // 0
+   * ```
+   */
+  resumeOutput(address: string): AdjRibOutUpdate {
+    const q = this.peer(address);
+    q.held = false;
+    const d = this.flush(q);
+    this.store.sweep();
+    return d;
+  }
+
+  /**
+   * Invalidates cached next-hop resolutions (the IGP changed) and re-runs the decision process
+   * everywhere.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.refreshNextHops();
+   * ```
+   */
+  refreshNextHops(): ChangeSet {
+    this.store.invalidateNextHops();
+    for (let p = 0; p < this.prefixes.count; p++) if (this.head[p]! >= 0) this.markDirty(p);
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  // ------------------------------------------------------------------ updates
+
+  /**
+   * Applies a batch from a neighbour (implicit withdraw: an announcement replaces the path with
+   * the same prefix and Path Identifier) and returns the Loc-RIB changes and the Adj-RIB-Out
+   * deltas for every neighbour.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.update("10.0.0.2", { withdrawn: [{ afi: 1, address: "10.0.0.0", length: 8 }] }).locRib.length; // 0
+   * ```
+   */
+  update(address: string, update: RibUpdate): ChangeSet {
+    const q = this.peer(address);
+    if (!q.up)
+      throw new BgpRibError("NOT_ESTABLISHED", `session with ${address} is not established`, {
+        field: "peer",
+      });
+    q.seq++;
+    if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "in", update });
+    this.apply(q, update);
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * Originates routes locally (as from the router itself: empty AS_PATH unless given).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.originate({ announced: [{ attributes: { origin: "IGP", asPath: [], nextHop: "192.0.2.1" },
+   *   nlri: [{ afi: 1, address: "203.0.113.0", length: 24 }] }] });
+   * ```
+   */
+  originate(update: RibUpdate): ChangeSet {
+    this.apply(this.peers[0]!, update);
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  // ------------------------------------------------------------------ views
+
+  /**
+   * The Adj-RIB-In of a neighbour: pre-policy (as received) or post-policy (accepted, as the
+   * decision process sees it).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * [...rib.adjRibIn("10.0.0.2", "post")].length; // 0
+   * ```
+   */
+  *adjRibIn(address: string, view: "pre" | "post" = "post"): IterableIterator<Route> {
+    const q = this.peer(address);
+    for (let s = 0; s < this.pathTop; s++) {
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
+      const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
+      if (id < 0) continue;
+      yield this.route(s, id);
+    }
+  }
+
+  /**
+   * The Loc-RIB: the best route of every prefix.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * [...rib.locRib()].length; // 0
+   * ```
+   */
+  *locRib(): IterableIterator<Route> {
+    for (let p = 0; p < this.prefixes.count; p++) {
+      const b = this.best[p]!;
+      if (b >= 0) yield this.route(b, this.pPost[b]!);
+    }
+  }
+
+  /**
+   * The best route of one prefix (`"address/length"` or a Prefix), if any.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.bestRoute("10.0.0.0/8"); // undefined
+   * ```
+   */
+  bestRoute(prefix: string | Prefix): Route | undefined {
+    const p = this.prefixes.index(this.toPrefix(prefix), false);
+    if (p < 0) return undefined;
+    const b = this.best[p]!;
+    return b < 0 ? undefined : this.route(b, this.pPost[b]!);
+  }
+
+  /**
+   * The Adj-RIB-Out of a neighbour: what it has been sent (its cumulative view; pending changes
+   * of a held session are not included).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * [...rib.adjRibOut("10.0.0.2")].length; // 0
+   * ```
+   */
+  *adjRibOut(address: string): IterableIterator<Route> {
+    const q = this.peer(address);
+    const out: Route[] = [];
+    this.forEachOut(q, (p, pathId, id) => {
+      out.push({
+        prefix: this.outPrefix(p, pathId, q),
+        attributes: this.store.get(id),
+        peer: LOCAL,
+      });
+    });
+    yield* out;
+  }
+
+  /**
+   * Explains the decision for a prefix: the candidates in order with the step that decided each
+   * comparison, and the received routes that are not candidates with the reason.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.explain("10.0.0.0/8").candidates.length; // 0
+   * ```
+   */
+  explain(prefix: string | Prefix): Explanation {
+    const pf = this.toPrefix(prefix);
+    const p = this.prefixes.index(pf, false);
+    const bare =
+      p < 0 ? { afi: pf.afi, address: pf.address, length: pf.length } : this.prefixes.prefix(p);
+    if (p < 0) return { prefix: bare, candidates: [], rejected: [] };
+    const slots: number[] = [];
+    const cands: DecisionCandidate[] = [];
+    const rejected: { route: Route; reason: RejectReason }[] = [];
+    for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+      if (this.pPost[s]! < 0) {
+        rejected.push({ route: this.route(s, this.pPre[s]!), reason: REASONS[this.pReason[s]!]! });
+        continue;
+      }
+      slots.push(s);
+      cands.push(this.candidate(s));
+    }
+    const order = this.options.deterministicMed
+      ? cands.map((_, i) => i)
+      : cands.map((_, i) => i).sort((a, b) => cands[b]!.arrival - cands[a]!.arrival);
+    const ranked = explainDecision(
+      order.map((i) => cands[i]!),
+      this.options,
+    );
+    return {
+      prefix: bare,
+      candidates: ranked.map((r) => {
+        const s = slots[order[r.index]!]!;
+        return {
+          rank: r.rank,
+          route: this.route(s, this.pPost[s]!),
+          eligible: r.eligible,
+          decidedBy: r.decidedBy,
+          values: r.candidate,
+        };
+      }),
+      rejected,
+    };
+  }
+
+  /** Size counters. */
+  stats(): RibStats {
+    return {
+      prefixes: this.prefixes.count,
+      paths: this.pathCount,
+      locRibRoutes: this.locCount,
+      attributeSets: this.store.size,
+    };
+  }
+
+  // ------------------------------------------------------------------ grafting
+
+  /**
+   * Exports one session as a versioned binary snapshot: its configuration (without policies,
+   * which are code), the Adj-RIB-In pre-policy (routes learned from the neighbour), the
+   * Adj-RIB-Out (routes advertised to it) and the session's sequence number. From now on the
+   * RIB journals the session (see {@link Rib.sessionJournal}) until {@link Rib.releaseSession}.
+   *
+   * Format (big-endian): magic `BGRS`, version u8 = 1, flags u8, reserved u16, sequence f64,
+   * configuration (u32 length + UTF-8 JSON), attribute table (u32 count, then each set as tagged
+   * fields ending with 0), Adj-RIB-In and Adj-RIB-Out (u32 count, then per route: AFI u8, length
+   * u8, the prefix's significant bytes, Path Identifier u32, attribute index varint), CRC-32 u32.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * const snapshot = rib.exportSession("10.0.0.2"); // Uint8Array
+   * ```
+   */
+  exportSession(address: string): Uint8Array {
+    const q = this.peer(address);
+    q.journal ??= [];
+    const w = new Writer();
+    w.u32(MAGIC);
+    w.u8(VERSION);
+    w.u8(0);
+    w.u16(0);
+    w.f64(q.seq);
+    const { importPolicy: _i, exportPolicy: _e, ...plain } = q.config;
+    const json = new TextEncoder().encode(JSON.stringify(plain));
+    w.u32(json.length);
+    w.bytes(json);
+    // Attribute table: the sets used by the session, numbered in first-use order.
+    const table = new Map<number, number>();
+    const order: number[] = [];
+    const use = (id: number): number => {
+      let t = table.get(id);
+      if (t === undefined) {
+        t = order.length;
+        table.set(id, t);
+        order.push(id);
+      }
+      return t;
+    };
+    const ins: number[] = [];
+    for (let s = 0; s < this.pathTop; s++)
+      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) ins.push(s);
+    const outs: [number, number, number][] = [];
+    this.forEachOut(q, (p, pathId, id) => outs.push([p, pathId, id]));
+    for (const s of ins) use(this.pPre[s]!);
+    for (const o of outs) use(o[2]);
+    w.u32(order.length);
+    for (const id of order) writeAttributes(w, this.store.get(id));
+    w.u32(ins.length);
+    for (const s of ins)
+      this.writeRoute(w, this.pPrefix[s]!, this.pPathId[s]!, table.get(this.pPre[s]!)!);
+    w.u32(outs.length);
+    for (const [p, pathId, id] of outs) this.writeRoute(w, p, pathId, table.get(id)!);
+    w.u32(crc32(w.buf, 0, w.pos));
+    return w.done();
+  }
+
+  /**
+   * The journal of a session being exported: inbound batches and outbound deltas with a
+   * sequence number greater than `sinceSeq`, in order, to replay on the importing RIB.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.exportSession("10.0.0.2");
+   * rib.sessionJournal("10.0.0.2", 0); // []
+   * ```
+   */
+  sessionJournal(address: string, sinceSeq: number): JournalEntry[] {
+    const q = this.peer(address);
+    return (q.journal ?? []).filter((e) => e.seq > sinceSeq);
+  }
+
+  /**
+   * Installs a session exported by another RIB: adds the neighbour (established), installs its
+   * routes, re-runs the decision process for the affected prefixes only, and computes the
+   * incremental update for the neighbour against what the old router had advertised to it.
+   *
+   * @example
+   * ```ts
+   * const a = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * a.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * a.peerUp("10.0.0.2");
+   * const b = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.3" });
+   * const imported = b.importSession(a.exportSession("10.0.0.2"));
+   * imported.neighbor.announced.length; // 0
+   * ```
+   */
+  importSession(snapshot: Uint8Array, options: SessionImportOptions = {}): SessionImport {
+    const r = new Reader(snapshot);
+    if (snapshot.length < 4 || r.u32("magic") !== MAGIC)
+      throw new BgpRibError("BAD_SNAPSHOT", "not a session snapshot (bad magic)", {
+        offset: 0,
+        field: "magic",
+      });
+    const version = r.u8("version");
+    if (version !== VERSION)
+      throw new BgpRibError("BAD_VERSION", `unsupported snapshot version ${version}`, {
+        offset: 4,
+        field: "version",
+      });
+    r.u8("flags");
+    r.u16("reserved");
+    if (snapshot.length < r.pos + 4)
+      throw new BgpRibError("TRUNCATED", "snapshot truncated", {
+        offset: snapshot.length,
+        field: "crc",
+      });
+    const crcAt = snapshot.length - 4;
+    const want = new DataView(snapshot.buffer, snapshot.byteOffset + crcAt, 4).getUint32(0);
+    if (crc32(snapshot, 0, crcAt) !== want)
+      throw new BgpRibError("BAD_CHECKSUM", "snapshot CRC-32 mismatch", {
+        offset: crcAt,
+        field: "crc",
+      });
+    const body = new Reader(snapshot.subarray(0, crcAt));
+    body.pos = r.pos;
+    const seq = body.f64("seq");
+    const cfgLen = body.u32("config.length");
+    let plain: PeerConfig;
+    try {
+      plain = JSON.parse(new TextDecoder().decode(body.bytes(cfgLen, "config"))) as PeerConfig;
+    } catch (e) {
+      throw new BgpRibError(
+        "BAD_SNAPSHOT",
+        "bad configuration section",
+        { offset: 24, field: "config" },
+        { cause: e },
+      );
+    }
+    if (typeof plain?.address !== "string" || typeof plain.asn !== "number")
+      throw new BgpRibError("BAD_SNAPSHOT", "configuration lacks address/asn", {
+        offset: 24,
+        field: "config",
+      });
+    const nAttrs = body.u32("attributes.count");
+    const attrs: PathAttributes[] = [];
+    for (let i = 0; i < nAttrs; i++) attrs.push(readAttributes(body));
+    // Parse both route sections before touching the RIB (a bad snapshot changes nothing).
+    const ins = this.readRoutes(body, nAttrs);
+    const outs = this.readRoutes(body, nAttrs);
+    if (body.pos !== crcAt)
+      throw new BgpRibError("BAD_SNAPSHOT", "trailing bytes", {
+        offset: body.pos,
+        field: "routes",
+      });
+
+    const config: PeerConfig = {
+      ...plain,
+      ...(options.importPolicy ? { importPolicy: options.importPolicy } : {}),
+      ...(options.exportPolicy ? { exportPolicy: options.exportPolicy } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    };
+    this.addPeer(config);
+    const q = this.byAddress.get(config.address)!;
+    q.seq = seq;
+    q.replayed = seq;
+    q.up = true;
+    q.held = true;
+    // What the neighbour has: the old router's Adj-RIB-Out.
+    const ids = attrs.map(() => -2);
+    const idOf = (t: number): number => {
+      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!));
+      return ids[t]!;
+    };
+    for (let i = 0; i < outs.prefix.length; i++) {
+      const id = idOf(outs.attr[i]!);
+      this.store.ref(id);
+      this.setSent(q, outs.prefix[i]!, outs.pathId[i]!, id);
+    }
+    // Its Adj-RIB-In.
+    const cache = new Map<number, number>();
+    for (let i = 0; i < ins.prefix.length; i++) {
+      const p = ins.prefix[i]!;
+      const s = this.upsertPath(q, p, ins.pathId[i]!, idOf(ins.attr[i]!));
+      this.computePost(s, q, undefined, cache, p);
+      this.markDirty(p);
+    }
+    // Desired output for every prefix the neighbour has or might get.
+    const changes = this.process(this.takeDirty(), q);
+    q.held = options.hold === true;
+    const neighbor = q.held ? { withdrawn: [], announced: [] } : this.flush(q);
+    this.store.sweep();
+    const others = new Map(changes.adjRibOut);
+    others.delete(config.address);
+    return {
+      peer: config.address,
+      seq,
+      neighbor,
+      changes: { locRib: changes.locRib, adjRibOut: others },
+    };
+  }
+
+  /**
+   * Replays journal entries of an imported session (those with a sequence number above the one
+   * already applied; replaying twice is harmless). Inbound batches are applied as updates;
+   * outbound deltas (sent by the old router meanwhile) update the neighbour's cumulative view,
+   * and the difference to what this router wants it to have is queued.
+   *
+   * @example
+   * ```ts
+   * const a = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * a.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * const b = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.3" });
+   * const { seq } = b.importSession(a.exportSession("10.0.0.2"));
+   * b.replaySession("10.0.0.2", a.sessionJournal("10.0.0.2", seq));
+   * ```
+   */
+  replaySession(address: string, entries: readonly JournalEntry[]): ChangeSet {
+    const q = this.peer(address);
+    const loc: LocRibChange[] = [];
+    const out = new Map<string, AdjRibOutUpdate>();
+    const merge = (c: ChangeSet): void => {
+      loc.push(...c.locRib);
+      for (const [k, v] of c.adjRibOut) {
+        const o = out.get(k);
+        out.set(
+          k,
+          o === undefined
+            ? v
+            : {
+                withdrawn: [...o.withdrawn, ...v.withdrawn],
+                announced: [...o.announced, ...v.announced],
+              },
+        );
+      }
+    };
+    for (const e of [...entries].sort((x, y) => x.seq - y.seq)) {
+      if (e.seq <= q.replayed) continue;
+      q.replayed = e.seq;
+      if (e.direction === "in") {
+        merge(this.update(address, e.update));
+        continue;
+      }
+      for (const w of e.update.withdrawn) {
+        const p = this.prefixes.index(w, true);
+        this.ensurePrefixCapacity();
+        this.setSent(q, p, this.outPathId(q, w), -1);
+        this.markDirty(p);
+      }
+      for (const a of e.update.announced) {
+        const id = this.store.peek(this.normalize(a.attributes));
+        for (const n of a.nlri) {
+          const p = this.prefixes.index(n, true);
+          this.ensurePrefixCapacity();
+          this.store.ref(id);
+          this.setSent(q, p, this.outPathId(q, n), id);
+          this.markDirty(p);
+        }
+      }
+      merge(this.process(this.takeDirty(), q, true));
+    }
+    return { locRib: loc, adjRibOut: out };
+  }
+
+  /**
+   * Releases a session that moved to another router: stops journaling, withdraws the routes
+   * learned from it and forgets it; returns the deltas for the remaining neighbours.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.releaseSession("10.0.0.2").locRib.length; // 0
+   * ```
+   */
+  releaseSession(address: string): ChangeSet {
+    const q = this.peer(address);
+    q.journal = undefined;
+    this.removeAllPaths(q);
+    q.up = false;
+    this.clearOut(q);
+    const changes = this.process(this.takeDirty(), undefined);
+    this.byAddress.delete(address);
+    (q as { address: string }).address = "";
+    return changes;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private makePeer(config: PeerConfig, kind: PeerKind): PeerState {
+    const bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
+    const q: PeerState = {
+      idx: this.peers.length,
+      config,
+      kind,
+      address: config.address,
+      bgpId,
+      policyPeer: { address: config.address, asn: config.asn, kind },
+      up: false,
+      held: false,
+      sent: new Int32Array(0),
+      pending: new Map(),
+      sentMulti: config.addPath?.send ? new Map() : undefined,
+      pendingMulti: config.addPath?.send ? new Map() : undefined,
+      seq: 0,
+      replayed: 0,
+      journal: undefined,
+    };
+    this.peers.push(q);
+    this.byAddress.set(config.address, q);
+    return q;
+  }
+
+  private peer(address: string): PeerState {
+    const q = this.byAddress.get(address);
+    if (q === undefined || q.idx === 0)
+      throw new BgpRibError("UNKNOWN_PEER", `no peer ${address}`, { field: "peer" });
+    return q;
+  }
+
+  private toPrefix(p: string | Prefix): Prefix {
+    if (typeof p !== "string") return p;
+    const slash = p.indexOf("/");
+    const address = p.slice(0, slash);
+    return { afi: address.includes(":") ? 2 : 1, address, length: Number(p.slice(slash + 1)) };
+  }
+
+  /** Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged. */
+  private normalize(a: PathAttributes): PathAttributes {
+    let out = a;
+    if (a.mpReachNlri !== undefined && a.mpReachNlri.nlri.length > 0)
+      out = { ...out, mpReachNlri: { ...a.mpReachNlri, nlri: [] } };
+    if (a.mpUnreachNlri !== undefined) {
+      const { mpUnreachNlri: _, ...rest } = out;
+      out = rest;
+    }
+    if (a.as4Path !== undefined) {
+      const asPath = reconcileAsPath(a);
+      const { as4Path: _p, as4Aggregator: _g, ...rest } = out;
+      out = asPath === undefined ? rest : { ...rest, asPath };
+      if (a.as4Aggregator !== undefined && a.aggregator?.asn === 23456)
+        out = { ...out, aggregator: a.as4Aggregator };
+    }
+    return out;
+  }
+
+  private apply(q: PeerState, update: RibUpdate): void {
+    const addPath = q.config.addPath?.receive === true;
+    for (const w of update.withdrawn ?? []) {
+      const p = this.prefixes.index(w, false);
+      if (p < 0) continue;
+      const pathId = addPath ? (w.pathId ?? 0) : 0;
+      for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+        if (this.pPeer[s] === q.idx && this.pPathId[s] === pathId) {
+          this.removePath(s);
+          this.markDirty(p);
+          break;
+        }
+      }
+    }
+    const cache = new Map<number, number>();
+    for (const a of update.announced ?? []) {
+      if (a.nlri.length === 0) continue;
+      const pre = this.store.intern(this.normalize(a.attributes));
+      for (const n of a.nlri) {
+        const p = this.prefixes.index(n, true);
+        this.ensurePrefixCapacity();
+        const s = this.upsertPath(q, p, addPath ? (n.pathId ?? 0) : 0, pre);
+        this.computePost(s, q, n, cache);
+        this.markDirty(p);
+      }
+      this.store.unref(pre);
+    }
+  }
+
+  /** Adds or replaces the path (q, pathId) of prefix p with pre-policy attributes `pre` (ref taken). */
+  private upsertPath(q: PeerState, p: number, pathId: number, pre: number): number {
+    this.ensurePrefixCapacity();
+    for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+      if (this.pPeer[s] === q.idx && this.pPathId[s] === pathId) {
+        // Implicit withdraw (RFC 4271 §3.1): the new route replaces the old one.
+        this.store.ref(pre);
+        this.store.unref(this.pPre[s]!);
+        this.unrefPost(s);
+        this.pPre[s] = pre;
+        this.pArrival[s] = ++this.arrival;
+        return s;
+      }
+    }
+    let s = this.freePaths.pop();
+    if (s === undefined) {
+      s = this.pathTop++;
+      if (s >= this.pPrefix.length) this.growPaths();
+    }
+    this.pathCount++;
+    this.store.ref(pre);
+    this.pPrefix[s] = p;
+    this.pPeer[s] = q.idx;
+    this.pPathId[s] = pathId;
+    this.pPre[s] = pre;
+    this.pPost[s] = -1;
+    this.pReason[s] = 0;
+    this.pArrival[s] = ++this.arrival;
+    this.pNext[s] = this.head[p]!;
+    this.head[p] = s;
+    return s;
+  }
+
+  private unrefPost(s: number): void {
+    this.store.unref(this.pPost[s]!);
+    this.pPost[s] = -1;
+  }
+
+  /** Import processing (loop checks, RFC 8212, import policy) of path s; sets pPost/pReason. */
+  private computePost(
+    s: number,
+    q: PeerState,
+    prefix: Prefix | undefined,
+    cache: Map<number, number>,
+    prefixIdx = -1,
+  ): void {
+    const pre = this.pPre[s]!;
+    const policy = q.config.importPolicy;
+    const cacheable = policy === undefined || policy.prefixIndependent === true;
+    let post: number | undefined = cacheable ? cache.get(pre) : undefined;
+    if (post === undefined) {
+      post = this.importResult(
+        q,
+        pre,
+        prefix ?? this.prefixes.prefix(prefixIdx >= 0 ? prefixIdx : this.pPrefix[s]!),
+      );
+      if (cacheable) cache.set(pre, post);
+    }
+    if (post < 0) {
+      this.pPost[s] = -1;
+      this.pReason[s] = -post;
+    } else {
+      this.store.ref(post);
+      this.pPost[s] = post;
+      this.pReason[s] = 0;
+    }
+  }
+
+  /** Attribute id after import processing (no reference taken), or -reason. */
+  private importResult(q: PeerState, pre: number, prefix: Prefix): number {
+    const st = this.store;
+    if (q.kind !== "local") {
+      let loop = st.loop[pre]!;
+      if (loop === 0) {
+        loop = this.detectLoop(st.get(pre)) + 1;
+        st.loop[pre] = loop;
+      }
+      // loop codes: 1 none, 2 as-loop, 3 originator, 4 cluster
+      if (loop === 2 && q.kind !== "ibgp") return -R_ASLOOP;
+      if (loop === 3) return -R_ORIGINATOR;
+      if (loop === 4) return -R_CLUSTER;
+    }
+    const policy = q.config.importPolicy;
+    if (policy === undefined) {
+      if (q.kind === "ebgp" && this.rfc8212) return -R_8212;
+    }
+    let a = st.get(pre);
+    // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored (confederation peers excepted).
+    if (q.kind === "ebgp" && a.localPref !== undefined) {
+      const { localPref: _, ...rest } = a;
+      a = rest;
+    }
+    const result = policy === undefined ? a : policy({ prefix, attributes: a, peer: q.policyPeer });
+    if (result === undefined) return -R_POLICY;
+    if (result === st.get(pre)) return pre;
+    return st.peek(result);
+  }
+
+  /** 0 none, 1 AS loop, 2 ORIGINATOR_ID is ours, 3 our CLUSTER_ID in CLUSTER_LIST. */
+  private detectLoop(a: PathAttributes): number {
+    const own = this.config.asn;
+    const confed = this.config.confederation?.identifier;
+    for (const seg of a.asPath ?? [])
+      for (const x of seg.asns) if (x === own || x === confed) return 1;
+    if (a.originatorId === this.config.bgpIdentifier) return 2;
+    if (a.clusterList?.includes(this.clusterId)) return 3;
+    return 0;
+  }
+
+  private removePath(s: number): void {
+    const p = this.pPrefix[s]!;
+    let prev = -1;
+    for (let x = this.head[p]!; x >= 0; x = this.pNext[x]!) {
+      if (x === s) break;
+      prev = x;
+    }
+    if (prev < 0) this.head[p] = this.pNext[s]!;
+    else this.pNext[prev] = this.pNext[s]!;
+    this.store.unref(this.pPre[s]!);
+    this.unrefPost(s);
+    this.pPre[s] = -1;
+    this.pathCount--;
+    this.deferredFree.push(s);
+  }
+
+  private removeAllPaths(q: PeerState): void {
+    for (let s = 0; s < this.pathTop; s++) {
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
+      const p = this.pPrefix[s]!;
+      this.removePath(s);
+      this.markDirty(p);
+    }
+  }
+
+  private clearOut(q: PeerState): void {
+    for (const id of q.pending.values()) this.store.unref(id);
+    q.pending.clear();
+    for (let p = 0; p < q.sent.length; p++) {
+      this.store.unref(q.sent[p]!);
+      q.sent[p] = -1;
+    }
+    if (q.sentMulti) {
+      for (const m of q.sentMulti.values()) for (const id of m.values()) this.store.unref(id);
+      for (const m of q.pendingMulti!.values()) for (const id of m.values()) this.store.unref(id);
+      q.sentMulti.clear();
+      q.pendingMulti!.clear();
+    }
+  }
+
+  private markDirty(p: number): void {
+    if (this.dirtyMark[p] === 0) {
+      this.dirtyMark[p] = 1;
+      this.dirty.push(p);
+    }
+  }
+
+  private takeDirty(): number[] {
+    const d = this.dirty;
+    this.dirty = [];
+    return d;
+  }
+
+  private reachable(id: number): boolean {
+    const st = this.store;
+    let s = st.nhState[id]!;
+    if (s === 0) {
+      const resolver = this.config.resolver;
+      const a = st.get(id);
+      const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
+      if (resolver === undefined || nh === undefined) {
+        s = 1;
+        st.igpCost[id] = 0;
+      } else {
+        const r = resolver(nh);
+        s = r.reachable ? 1 : 2;
+        st.igpCost[id] = r.igpCost;
+      }
+      st.nhState[id] = s;
+    }
+    return s === 1;
+  }
+
+  private candidate(s: number): DecisionCandidate {
+    const st = this.store;
+    const id = this.pPost[s]!;
+    const q = this.peers[this.pPeer[s]!]!;
+    const lp = st.localPref[id]!;
+    const orig = st.originator[id]!;
+    const reachable = this.reachable(id);
+    return {
+      reachable,
+      localPref: lp >= 0 ? lp : this.defaultLocalPref,
+      asPathLength: st.pathLength[id]!,
+      origin: st.origin[id]!,
+      med: effectiveMed(st.med[id]! >= 0 ? st.med[id] : undefined, this.options),
+      neighborAs: st.neighborAs[id]!,
+      peerKind: q.kind,
+      igpCost: st.igpCost[id]!,
+      arrival: this.pArrival[s]!,
+      bgpIdentifier: orig >= 0 ? orig : q.bgpId,
+      clusterListLength: st.clusterLength[id]!,
+      peerAddress: q.idx === 0 ? "0.0.0.0" : q.address,
+      pathId: this.pPathId[s]!,
+    };
+  }
+
+  private computeBest(p: number): number {
+    const h = this.head[p]!;
+    if (h < 0) return -1;
+    if (this.pNext[h]! < 0) return this.pPost[h]! >= 0 && this.reachable(this.pPost[h]!) ? h : -1;
+    const slots: number[] = [];
+    const cands: DecisionCandidate[] = [];
+    for (let s = h; s >= 0; s = this.pNext[s]!) {
+      if (this.pPost[s]! < 0) continue;
+      slots.push(s);
+      cands.push(this.candidate(s));
+    }
+    if (slots.length === 0) return -1;
+    if (!this.options.deterministicMed && slots.length > 1) {
+      // Pairwise comparison newest first, as most implementations do.
+      const order = slots.map((_, i) => i).sort((a, b) => cands[b]!.arrival - cands[a]!.arrival);
+      const i = selectBest(
+        order.map((k) => cands[k]!),
+        this.options,
+      );
+      return i < 0 ? -1 : slots[order[i]!]!;
+    }
+    const i = selectBest(cands, this.options);
+    return i < 0 ? -1 : slots[i]!;
+  }
+
+  private route(s: number, id: number): Route {
+    const q = this.peers[this.pPeer[s]!];
+    const prefix = this.prefixes.prefix(this.pPrefix[s]!);
+    const addPath = q?.config.addPath?.receive === true;
+    return {
+      prefix: addPath ? { ...prefix, pathId: this.pPathId[s]! } : prefix,
+      attributes: this.store.get(id),
+      peer: q === undefined ? "" : q.address,
+    };
+  }
+
+  /**
+   * Decision for the dirty prefixes, then export towards every established neighbour (and the
+   * whole table towards `fullPeer`), then flush the queues of neighbours not held.
+   */
+  private process(
+    dirty: number[],
+    fullPeer: PeerState | undefined,
+    fullIsDirtyOnly = false,
+  ): ChangeSet {
+    const changed: number[] = [];
+    const locRib: LocRibChange[] = [];
+    for (const p of dirty) {
+      this.dirtyMark[p] = 0;
+      const nb = this.computeBest(p);
+      const na = nb >= 0 ? this.pPost[nb]! : -1;
+      const ob = this.best[p]!;
+      const oa = this.bestAttr[p]!;
+      if (nb === ob && na === oa) {
+        if (fullIsDirtyOnly) changed.push(p);
+        continue;
+      }
+      this.best[p] = nb;
+      this.bestAttr[p] = na;
+      if (ob < 0) this.locCount++;
+      if (nb < 0) this.locCount--;
+      changed.push(p);
+      const prefix = this.prefixes.prefix(p);
+      locRib.push({
+        prefix,
+        previous:
+          ob < 0
+            ? undefined
+            : {
+                prefix,
+                attributes: this.store.get(oa),
+                peer: this.peers[this.pPeer[ob]!]?.address ?? "",
+              },
+        current:
+          nb < 0
+            ? undefined
+            : {
+                prefix,
+                attributes: this.store.get(na),
+                peer: this.peers[this.pPeer[nb]!]!.address,
+              },
+      });
+      if (this.withFib) {
+        if (nb < 0) this.fib.delete(this.prefixes.ipPrefix(p));
+        else {
+          const a = this.store.get(na);
+          const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
+          if (nh !== undefined) this.fib.set(this.prefixes.ipPrefix(p), nh);
+          else this.fib.delete(this.prefixes.ipPrefix(p));
+        }
+      }
+    }
+    for (const q of this.peers) {
+      if (q.idx === 0 || !q.up) continue;
+      const cache = new Map<number, number>();
+      if (q === fullPeer && !fullIsDirtyOnly) {
+        for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
+      } else for (const p of changed) this.exportPrefix(q, p, cache);
+    }
+    const adjRibOut = new Map<string, AdjRibOutUpdate>();
+    for (const q of this.peers) {
+      if (q.idx === 0 || !q.up || q.held) continue;
+      const d = this.flush(q);
+      if (d.withdrawn.length > 0 || d.announced.length > 0) adjRibOut.set(q.address, d);
+    }
+    this.store.sweep();
+    for (const s of this.deferredFree) this.freePaths.push(s);
+    this.deferredFree = [];
+    return { locRib, adjRibOut };
+  }
+
+  /** Recomputes what neighbour q should have for prefix p and queues it. */
+  private exportPrefix(q: PeerState, p: number, cache: Map<number, number>): void {
+    if (q.sentMulti === undefined) {
+      const b = this.best[p]!;
+      const id = b < 0 ? -1 : this.exportAttr(q, b, p, cache);
+      this.queue(q, p, id);
+      return;
+    }
+    // ADD-PATH send: every eligible path, identified by its slot number + 1.
+    const want = new Map<number, number>();
+    for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+      const post = this.pPost[s]!;
+      if (post < 0 || !this.reachable(post)) continue;
+      const id = this.exportAttr(q, s, p, cache);
+      if (id >= 0) {
+        this.store.ref(id);
+        want.set(s + 1, id);
+      }
+    }
+    const old = q.pendingMulti!.get(p);
+    if (old !== undefined) for (const id of old.values()) this.store.unref(id);
+    q.pendingMulti!.set(p, want);
+  }
+
+  private queue(q: PeerState, p: number, id: number): void {
+    const old = q.pending.get(p);
+    if (old !== undefined) this.store.unref(old);
+    else if (id === (p < q.sent.length ? q.sent[p]! : -1)) return;
+    this.store.ref(id);
+    q.pending.set(p, id);
+  }
+
+  /** Attribute id of path s as exported to q (no reference taken), or -1 if not exported. */
+  private exportAttr(q: PeerState, s: number, p: number, cache: Map<number, number>): number {
+    const from = this.peers[this.pPeer[s]!]!;
+    if (from === q) return -1;
+    const post = this.pPost[s]!;
+    const st = this.store;
+    const flags = st.communityFlags[post]!;
+    // RFC 1997 well-known communities.
+    if (flags & NO_ADVERTISE) return -1;
+    if (q.kind === "ebgp" && flags & (NO_EXPORT | NO_EXPORT_SUBCONFED)) return -1;
+    if (q.kind === "confed-ebgp" && flags & NO_EXPORT_SUBCONFED) return -1;
+    let reflect = false;
+    if (from.kind === "ibgp" && q.kind === "ibgp") {
+      // RFC 4456 §8: from a client to everyone, from a non-client to clients only.
+      if (!from.config.routeReflectorClient && !q.config.routeReflectorClient) return -1;
+      if (st.originator[post] === q.bgpId) return -1;
+      reflect = true;
+    }
+    const policy = q.config.exportPolicy;
+    if (policy === undefined && q.kind === "ebgp" && this.rfc8212) return -1;
+    const v6 = this.prefixes.family[p] === 6;
+    const cacheable = policy === undefined || policy.prefixIndependent === true;
+    const key =
+      ((post * 4096 + (reflect ? from.idx + 1 : 0)) * 2 + (v6 ? 1 : 0)) * 2 +
+      (from.idx === 0 ? 1 : 0);
+    if (cacheable) {
+      const c = cache.get(key);
+      if (c !== undefined) return c;
+    }
+    let a = this.transform(st.get(post), from, q, v6, reflect, post);
+    let id = -1;
+    if (policy !== undefined) {
+      const r = policy({ prefix: this.prefixes.prefix(p), attributes: a, peer: q.policyPeer });
+      if (r !== undefined) a = r;
+      else a = undefined as unknown as PathAttributes;
+    }
+    if (a !== undefined) id = st.peek(a);
+    if (cacheable) cache.set(key, id);
+    return id;
+  }
+
+  /** The mandatory attribute changes when sending a route to q (RFC 4271 §5, RFC 4456, RFC 5065). */
+  private transform(
+    a: PathAttributes,
+    from: PeerState,
+    q: PeerState,
+    v6: boolean,
+    reflect: boolean,
+    post: number,
+  ): PathAttributes {
+    const { localPref: _lp, originatorId: _o, clusterList: _c, multiExitDisc: med, ...rest } = a;
+    let out: PathAttributes = rest;
+    if (a.unknown !== undefined) {
+      const u = readvertiseUnknownAttributes(a.unknown);
+      const { unknown: _u, ...r2 } = out;
+      out = u.length > 0 ? { ...r2, unknown: u } : r2;
+    }
+    const lp =
+      this.store.localPref[post]! >= 0 ? this.store.localPref[post]! : this.defaultLocalPref;
+    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
+    if (q.kind === "ebgp") {
+      // Leave the confederation: drop its segments, prepend the confederation identifier.
+      const path = (a.asPath ?? []).filter(
+        (s) => s.type !== "AS_CONFED_SEQUENCE" && s.type !== "AS_CONFED_SET",
+      );
+      const asn = this.config.confederation?.identifier ?? this.config.asn;
+      out = { ...out, asPath: prependAs(path, [asn]) };
+      if (self !== undefined) out = withNextHop(out, self);
+      // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
+      if (from.idx === 0 && med !== undefined) out = { ...out, multiExitDisc: med };
+      return out;
+    }
+    if (med !== undefined) out = { ...out, multiExitDisc: med };
+    out = { ...out, localPref: lp };
+    if (q.kind === "confed-ebgp") {
+      out = { ...out, asPath: prependAs(a.asPath ?? [], [this.config.asn], "AS_CONFED_SEQUENCE") };
+      if (q.config.nextHopSelf && self !== undefined) out = withNextHop(out, self);
+      return out;
+    }
+    if (q.config.nextHopSelf && self !== undefined) out = withNextHop(out, self);
+    if (reflect) {
+      out = {
+        ...out,
+        originatorId: a.originatorId ?? from.config.bgpIdentifier,
+        clusterList: [this.clusterId, ...(a.clusterList ?? [])],
+      };
+    } else {
+      if (a.originatorId !== undefined) out = { ...out, originatorId: a.originatorId };
+      if (a.clusterList !== undefined) out = { ...out, clusterList: a.clusterList };
+    }
+    return out;
+  }
+
+  /** Moves q's pending queue into its Adj-RIB-Out and returns the delta (nothing for no-ops). */
+  private flush(q: PeerState): AdjRibOutUpdate {
+    const withdrawn: Prefix[] = [];
+    const groups = new Map<number, Prefix[]>();
+    const announce = (id: number, pfx: Prefix): void => {
+      let g = groups.get(id);
+      if (g === undefined) {
+        g = [];
+        groups.set(id, g);
+      }
+      g.push(pfx);
+    };
+    for (const [p, id] of q.pending) {
+      const old = p < q.sent.length ? q.sent[p]! : -1;
+      if (old === id) {
+        this.store.unref(id);
+        continue;
+      }
+      this.setSent(q, p, 0, id);
+      if (id < 0) withdrawn.push(this.prefixes.prefix(p));
+      else announce(id, this.prefixes.prefix(p));
+    }
+    q.pending.clear();
+    if (q.pendingMulti !== undefined) {
+      for (const [p, want] of q.pendingMulti) {
+        const have = q.sentMulti!.get(p) ?? new Map<number, number>();
+        for (const [pid, id] of have) {
+          if (want.has(pid)) continue;
+          this.store.unref(id);
+          withdrawn.push({ ...this.prefixes.prefix(p), pathId: pid });
+        }
+        for (const [pid, id] of want) {
+          if (have.get(pid) === id) {
+            this.store.unref(id);
+            continue;
+          }
+          const old = have.get(pid);
+          if (old !== undefined) this.store.unref(old);
+          announce(id, { ...this.prefixes.prefix(p), pathId: pid });
+        }
+        const kept = new Map(want);
+        if (kept.size === 0) q.sentMulti!.delete(p);
+        else q.sentMulti!.set(p, kept);
+      }
+      q.pendingMulti.clear();
+    }
+    const delta = {
+      withdrawn,
+      announced: [...groups].map(([id, nlri]) => ({ attributes: this.store.get(id), nlri })),
+    };
+    if (withdrawn.length > 0 || groups.size > 0) {
+      q.seq++;
+      if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
+    }
+    return delta;
+  }
+
+  /** Sets what the neighbour has for (p, pathId) to id (reference passed in), releasing the old. */
+  private setSent(q: PeerState, p: number, pathId: number, id: number): void {
+    if (q.sentMulti !== undefined) {
+      let m = q.sentMulti.get(p);
+      const old = m?.get(pathId);
+      if (old !== undefined) this.store.unref(old);
+      if (id < 0) {
+        m?.delete(pathId);
+        if (m?.size === 0) q.sentMulti.delete(p);
+        return;
+      }
+      if (m === undefined) {
+        m = new Map();
+        q.sentMulti.set(p, m);
+      }
+      m.set(pathId, id);
+      return;
+    }
+    if (p >= q.sent.length) {
+      if (id < 0) return;
+      const n = Math.max(p + 1, this.head.length);
+      const t = new Int32Array(n).fill(-1);
+      t.set(q.sent);
+      q.sent = t;
+    }
+    this.store.unref(q.sent[p]!);
+    q.sent[p] = id;
+  }
+
+  private forEachOut(q: PeerState, f: (p: number, pathId: number, id: number) => void): void {
+    if (q.sentMulti !== undefined) {
+      for (const [p, m] of q.sentMulti) for (const [pid, id] of m) f(p, pid, id);
+      return;
+    }
+    for (let p = 0; p < q.sent.length; p++) if (q.sent[p]! >= 0) f(p, 0, q.sent[p]!);
+  }
+
+  private outPrefix(p: number, pathId: number, q: PeerState): Prefix {
+    const pf = this.prefixes.prefix(p);
+    return q.sentMulti !== undefined ? { ...pf, pathId } : pf;
+  }
+
+  private outPathId(q: PeerState, n: Prefix): number {
+    return q.sentMulti !== undefined ? (n.pathId ?? 0) : 0;
+  }
+
+  private writeRoute(w: Writer, p: number, pathId: number, attr: number): void {
+    const pt = this.prefixes;
+    const len = pt.length[p]!;
+    const n = (len + 7) >> 3;
+    w.ensure(2 + n + 4 + 5);
+    if (pt.family[p] === 4) {
+      w.u8(1);
+      w.u8(len);
+      const a = pt.addr[p]!;
+      for (let i = 0; i < n; i++) w.buf[w.pos++] = (a >>> (24 - 8 * i)) & 255;
+    } else {
+      w.u8(2);
+      w.u8(len);
+      const words = pt.ipPrefix(p).words;
+      for (let i = 0; i < n; i++) w.buf[w.pos++] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 255;
+    }
+    w.u32(pathId);
+    w.varint(attr);
+  }
+
+  private readRoutes(
+    r: Reader,
+    nAttrs: number,
+  ): { prefix: Int32Array; pathId: Uint32Array; attr: Int32Array } {
+    const count = r.u32("routes.count");
+    if (count > r.buf.length)
+      throw new BgpRibError("BAD_SNAPSHOT", "route count exceeds snapshot size", {
+        offset: r.pos - 4,
+        field: "routes.count",
+      });
+    const prefix = new Int32Array(count);
+    const pathId = new Uint32Array(count);
+    const attr = new Int32Array(count);
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < count; i++) {
+      const at = r.pos;
+      const afi = r.u8("route.afi");
+      const len = r.u8("route.length");
+      if ((afi !== 1 && afi !== 2) || len > (afi === 1 ? 32 : 128))
+        throw new BgpRibError("BAD_PREFIX", `bad prefix (afi ${afi}, length ${len})`, {
+          offset: at,
+          field: "route.prefix",
+        });
+      const n = (len + 7) >> 3;
+      r.need(n, "route.prefix");
+      if (afi === 1) {
+        let a = 0;
+        for (let k = 0; k < 4; k++) a = a * 256 + (k < n ? r.buf[r.pos + k]! : 0);
+        r.pos += n;
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        prefix[i] = this.prefixes.index4((a & mask) >>> 0, len, true);
+      } else {
+        bytes.fill(0);
+        for (let k = 0; k < n; k++) bytes[k] = r.buf[r.pos + k]!;
+        r.pos += n;
+        const g: string[] = [];
+        for (let k = 0; k < 16; k += 2) g.push(((bytes[k]! << 8) | bytes[k + 1]!).toString(16));
+        prefix[i] = this.prefixes.index({ afi: 2, address: g.join(":"), length: len }, true);
+      }
+      this.ensurePrefixCapacity();
+      pathId[i] = r.u32("route.path_id");
+      const t = r.varint("route.attributes");
+      if (t >= nAttrs)
+        throw new BgpRibError("BAD_SNAPSHOT", `attribute index ${t} out of range`, {
+          offset: r.pos - 1,
+          field: "route.attributes",
+        });
+      attr[i] = t;
+    }
+    return { prefix, pathId, attr };
+  }
+
+  private ensurePrefixCapacity(): void {
+    const need = this.prefixes.count;
+    if (need <= this.head.length) return;
+    let n = this.head.length;
+    while (n < need) n *= 2;
+    const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const t = new Int32Array(n).fill(-1);
+      t.set(a);
+      return t;
+    };
+    this.head = g(this.head);
+    this.best = g(this.best);
+    this.bestAttr = g(this.bestAttr);
+    const m = new Uint8Array(n);
+    m.set(this.dirtyMark);
+    this.dirtyMark = m;
+  }
+
+  private growPaths(): void {
+    const n = this.pPrefix.length * 2;
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
+      const t = new (a.constructor as new (n: number) => T)(n);
+      t.set(a);
+      return t;
+    };
+    this.pPrefix = g(this.pPrefix);
+    this.pPeer = g(this.pPeer);
+    this.pPathId = g(this.pPathId);
+    this.pPre = g(this.pPre);
+    this.pPost = g(this.pPost);
+    this.pNext = g(this.pNext);
+    this.pArrival = g(this.pArrival);
+    this.pReason = g(this.pReason);
+  }
+}
+
+/**
+ * The RIB's view of an UPDATE message: withdrawals (Withdrawn Routes and MP_UNREACH_NLRI) and one
+ * announcement group (NLRI and MP_REACH_NLRI) with the message's attributes.
+ *
+ * @example
+ * ```ts
+ * ribUpdateFromMessage({
+ *   type: "UPDATE", withdrawnRoutes: [], nlri: [{ afi: 1, address: "10.0.0.0", length: 8 }],
+ *   pathAttributes: { origin: "IGP", asPath: [], nextHop: "192.0.2.1" },
+ * }).announced?.[0]?.nlri.length; // 1
+ * ```
+ */
+export function ribUpdateFromMessage(message: UpdateMessage): RibUpdate {
+  const a = message.pathAttributes;
+  const withdrawn = [...message.withdrawnRoutes, ...(a.mpUnreachNlri?.withdrawnRoutes ?? [])];
+  const nlri = [...message.nlri, ...(a.mpReachNlri?.nlri ?? [])];
+  return {
+    withdrawn,
+    announced: nlri.length === 0 ? [] : [{ attributes: a, nlri }],
+  };
+}
