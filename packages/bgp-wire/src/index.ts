@@ -43,6 +43,7 @@ export {
   shutdownCommunication,
   UPDATE_ERROR_SUBCODE,
 } from "./notification";
+export { encodeAnnouncements, encodeWithdrawals } from "./packing";
 export type {
   Aggregator,
   AsPath,
