@@ -1,0 +1,258 @@
+import { type PathAttributes, type Prefix, pathAttributesKey } from "@dyninfra/bgp-wire";
+import { fc, test } from "@fast-check/vitest";
+import { expect } from "vitest";
+import { BgpRibError } from "./errors";
+import { acceptAll } from "./policy";
+import { type AdjRibOutUpdate, Rib, type RibUpdate } from "./rib";
+
+// Router A and router B of AS 64500. A has eBGP peer X and iBGP peer IA; B has eBGP peer Y and
+// iBGP peer IB. The customer N (eBGP, AS 64501) moves from A to B.
+const N = {
+  address: "192.0.2.2",
+  asn: 64501,
+  bgpIdentifier: "192.0.2.2",
+  localAddress: "192.0.2.1",
+};
+const X = {
+  address: "198.51.100.2",
+  asn: 64510,
+  bgpIdentifier: "198.51.100.2",
+  localAddress: "198.51.100.1",
+};
+const Y = {
+  address: "203.0.113.2",
+  asn: 64520,
+  bgpIdentifier: "203.0.113.2",
+  localAddress: "203.0.113.1",
+};
+const IA = { address: "10.0.0.11", asn: 64500, bgpIdentifier: "10.0.0.11" };
+const IB = { address: "10.0.0.12", asn: 64500, bgpIdentifier: "10.0.0.12" };
+const pol = { importPolicy: acceptAll, exportPolicy: acceptAll };
+const PREFIXES = [
+  "100.64.0.0/24",
+  "100.64.1.0/24",
+  "100.64.2.0/23",
+  "100.65.0.0/16",
+  "2001:db8:5::/48",
+];
+
+function rib(id: string, ebgp: typeof X, ibgp: typeof IA, withN: boolean): Rib {
+  const r = new Rib({ asn: 64500, bgpIdentifier: id, decision: { deterministicMed: true } });
+  r.addPeer({ ...ebgp, ...pol });
+  r.addPeer(ibgp);
+  if (withN) r.addPeer({ ...N, ...pol });
+  for (const a of r.peerAddresses()) r.peerUp(a);
+  return r;
+}
+
+const pfx = (t: string): Prefix => {
+  const [address, len] = t.split("/");
+  return { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
+};
+
+const arbUpdate = (firstAs: number): fc.Arbitrary<RibUpdate> =>
+  fc.oneof(
+    fc
+      .record({
+        prefixes: fc.uniqueArray(fc.constantFrom(...PREFIXES), { minLength: 1, maxLength: 3 }),
+        tail: fc.array(fc.constantFrom(1, 2, 3), { maxLength: 3 }),
+        med: fc.option(fc.constantFrom(0, 5), { nil: undefined }),
+      })
+      .map(({ prefixes, tail, med }): RibUpdate => {
+        const v4 = prefixes.filter((p) => !p.includes(":"));
+        const v6 = prefixes.filter((p) => p.includes(":"));
+        const base: PathAttributes = {
+          origin: "IGP",
+          asPath: [{ type: "AS_SEQUENCE", asns: [firstAs, ...tail] }],
+          ...(med !== undefined ? { multiExitDisc: med } : {}),
+        };
+        return {
+          announced: [
+            ...(v4.length
+              ? [{ attributes: { ...base, nextHop: "192.0.2.250" }, nlri: v4.map(pfx) }]
+              : []),
+            ...(v6.length
+              ? [
+                  {
+                    attributes: {
+                      ...base,
+                      mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::250"], nlri: [] },
+                    },
+                    nlri: v6.map(pfx),
+                  },
+                ]
+              : []),
+          ],
+        };
+      }),
+    fc
+      .uniqueArray(fc.constantFrom(...PREFIXES), { minLength: 1, maxLength: 2 })
+      .map((w) => ({ withdrawn: w.map(pfx) })),
+  );
+
+type Ev = { who: "N" | "X" | "Y"; update: RibUpdate };
+const arbEvents = fc.array(
+  fc.oneof(
+    arbUpdate(64501).map((update): Ev => ({ who: "N", update })),
+    arbUpdate(64510).map((update): Ev => ({ who: "X", update })),
+    arbUpdate(64520).map((update): Ev => ({ who: "Y", update })),
+  ),
+  { maxLength: 12 },
+);
+
+const routes = (it: Iterable<{ prefix: Prefix; attributes: PathAttributes; peer: string }>) =>
+  [...it]
+    .map(
+      (r) => `${r.prefix.address}/${r.prefix.length} ${r.peer} ${pathAttributesKey(r.attributes)}`,
+    )
+    .sort();
+
+function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): void {
+  if (d === undefined) return;
+  for (const w of d.withdrawn) {
+    const k = `${w.address}/${w.length}`;
+    expect(view.has(k)).toBe(true);
+    view.delete(k);
+  }
+  for (const g of d.announced)
+    for (const n of g.nlri) {
+      const k = `${n.address}/${n.length}`;
+      expect(view.get(k)).not.toBe(pathAttributesKey(g.attributes)); // no UPDATE for an unchanged route
+      view.set(k, pathAttributesKey(g.attributes));
+    }
+}
+
+test.prop([arbEvents, arbEvents], { numRuns: 120 })(
+  "graft laws: export→import→release equals the session always on B; the neighbour's view equals B's Adj-RIB-Out",
+  (before, during) => {
+    const A = rib("10.0.0.1", X, IA, true);
+    const B = rib("10.0.0.9", Y, IB, false);
+    const A2 = rib("10.0.0.1", X, IA, false); // reference: N never on A
+    const B2 = rib("10.0.0.9", Y, IB, true); // reference: N always on B
+    const view = new Map<string, string>(); // what N has received, cumulatively
+    const feed = (ev: Ev) => {
+      if (ev.who === "X") {
+        applyView(view, A.update(X.address, ev.update).adjRibOut.get(N.address));
+        A2.update(X.address, ev.update);
+      } else if (ev.who === "Y") {
+        B.update(Y.address, ev.update);
+        B2.update(Y.address, ev.update);
+      } else {
+        applyView(view, A.update(N.address, ev.update).adjRibOut.get(N.address));
+        B2.update(N.address, ev.update);
+      }
+    };
+    before.forEach(feed);
+    const snapshot = A.exportSession(N.address);
+    const imported = B.importSession(snapshot, { ...pol, hold: true });
+    expect(imported.neighbor).toEqual({ withdrawn: [], announced: [] });
+    during.forEach(feed); // routing keeps changing while the session moves
+    B.replaySession(N.address, A.sessionJournal(N.address, imported.seq));
+    // Replaying again is harmless.
+    B.replaySession(N.address, A.sessionJournal(N.address, 0));
+    A.releaseSession(N.address);
+    applyView(view, B.resumeOutput(N.address));
+
+    expect(routes(A.locRib())).toEqual(routes(A2.locRib()));
+    expect(routes(B.locRib())).toEqual(routes(B2.locRib()));
+    for (const p of [X.address, IA.address])
+      expect(routes(A.adjRibOut(p))).toEqual(routes(A2.adjRibOut(p)));
+    for (const p of [Y.address, IB.address, N.address])
+      expect(routes(B.adjRibOut(p))).toEqual(routes(B2.adjRibOut(p)));
+    expect(routes(B.adjRibIn(N.address, "pre"))).toEqual(routes(B2.adjRibIn(N.address, "pre")));
+    const newOut = new Map(
+      [...B.adjRibOut(N.address)].map((r) => [
+        `${r.prefix.address}/${r.prefix.length}`,
+        pathAttributesKey(r.attributes),
+      ]),
+    );
+    expect(view).toEqual(newOut);
+  },
+);
+
+test.prop([arbEvents], { numRuns: 80 })(
+  "graft laws: the incremental update has no UPDATE for an unchanged route and withdraws only what the neighbour had",
+  (events) => {
+    const A = rib("10.0.0.1", X, IA, true);
+    const B = rib("10.0.0.9", Y, IB, false);
+    for (const ev of events) {
+      if (ev.who === "X") A.update(X.address, ev.update);
+      else if (ev.who === "Y") B.update(Y.address, ev.update);
+      else A.update(N.address, ev.update);
+    }
+    const had = new Map(
+      [...A.adjRibOut(N.address)].map((r) => [
+        `${r.prefix.address}/${r.prefix.length}`,
+        pathAttributesKey(r.attributes),
+      ]),
+    );
+    const imp = B.importSession(A.exportSession(N.address), pol);
+    const view = new Map(had);
+    applyView(view, imp.neighbor); // asserts no no-op announcement or bogus withdrawal
+    expect(routes(B.adjRibOut(N.address))).toEqual(
+      [...view].map(([k, v]) => `${k} local ${v}`).sort(),
+    );
+    for (const w of imp.neighbor.withdrawn) expect(had.has(`${w.address}/${w.length}`)).toBe(true);
+  },
+);
+
+test.prop([fc.array(arbUpdate(64501), { maxLength: 8 })], { numRuns: 60 })(
+  "graft laws: importing into an equivalent empty RIB round-trips",
+  (updates) => {
+    const A = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    A.addPeer({ ...N, ...pol });
+    A.peerUp(N.address);
+    for (const u of updates) A.update(N.address, u);
+    const snap = A.exportSession(N.address);
+    const C = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    const imp = C.importSession(snap, pol);
+    expect(imp.neighbor).toEqual({ withdrawn: [], announced: [] });
+    expect(imp.changes.adjRibOut.size).toBe(0);
+    expect(C.exportSession(N.address)).toEqual(snap);
+    expect(routes(C.locRib())).toEqual(routes(A.locRib()));
+  },
+);
+
+test.prop(
+  [
+    fc.array(arbUpdate(64501), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+    fc.nat(),
+  ],
+  {
+    numRuns: 300,
+  },
+)(
+  "fuzz: a corrupted or truncated snapshot throws BgpRibError and leaves the RIB unchanged",
+  (updates, flips, cut) => {
+    const A = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    A.addPeer({ ...N, ...pol });
+    A.peerUp(N.address);
+    for (const u of updates) A.update(N.address, u);
+    const snap = A.exportSession(N.address);
+    const bad = snap.slice();
+    for (const [i, v] of flips) bad[i % bad.length] = bad[i % bad.length]! ^ (v || 1);
+    for (const bytes of [bad, snap.slice(0, cut % snap.length)]) {
+      const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+      try {
+        B.importSession(bytes, pol);
+      } catch (e) {
+        expect(BgpRibError.isInstance(e)).toBe(true);
+        expect(B.peerAddresses()).toEqual([]);
+        expect(B.stats().paths).toBe(0);
+      }
+    }
+  },
+);
+
+test.prop([fc.uint8Array({ maxLength: 200 })])(
+  "fuzz: arbitrary bytes never crash importSession with a foreign error",
+  (bytes) => {
+    const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+    try {
+      B.importSession(bytes);
+    } catch (e) {
+      expect(BgpRibError.isInstance(e)).toBe(true);
+    }
+  },
+);

@@ -1,0 +1,273 @@
+import { type PathAttributes, type Prefix, pathAttributesKey } from "@dyninfra/bgp-wire";
+import { fc, test } from "@fast-check/vitest";
+import { expect } from "vitest";
+import type { DecisionCandidate } from "./decision";
+import { referenceSelectBest } from "./internal/reference-decision";
+import { acceptAll } from "./policy";
+import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
+
+const PREFIXES = ["203.0.113.0/24", "198.18.0.0/15", "10.0.0.0/8", "2001:db8::/32"];
+const pfx = (t: string): Prefix => {
+  const [address, len] = t.split("/");
+  return { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
+};
+interface PeerDef {
+  address: string;
+  asn: number;
+  id: string;
+  ibgp: boolean;
+}
+const PEERS: PeerDef[] = [
+  { address: "192.0.2.2", asn: 64501, id: "192.0.2.2", ibgp: false },
+  { address: "192.0.2.6", asn: 64502, id: "192.0.2.6", ibgp: false },
+  { address: "10.0.0.2", asn: 64500, id: "10.0.0.2", ibgp: true },
+];
+const MONITOR = "10.0.0.99";
+
+// A small attribute space so that every decision step gets exercised.
+const arbAttrs = fc
+  .record({
+    path: fc.array(fc.constantFrom(1, 2, 3), { minLength: 0, maxLength: 3 }),
+    first: fc.constantFrom(64501, 64502, 64510),
+    origin: fc.constantFrom("IGP", "EGP", "INCOMPLETE") as fc.Arbitrary<
+      "IGP" | "EGP" | "INCOMPLETE"
+    >,
+    med: fc.option(fc.constantFrom(0, 10, 20), { nil: undefined }),
+    lp: fc.constantFrom(100, 200),
+  })
+  .map(
+    (r): PathAttributes => ({
+      origin: r.origin,
+      asPath: [{ type: "AS_SEQUENCE", asns: [r.first, ...r.path] }],
+      nextHop: "192.0.2.254",
+      ...(r.med !== undefined ? { multiExitDisc: r.med } : {}),
+      localPref: r.lp,
+    }),
+  );
+
+function withNh(a: PathAttributes, prefix: string): PathAttributes {
+  return prefix.includes(":")
+    ? {
+        ...a,
+        nextHop: undefined,
+        mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::254"], nlri: [] },
+      }
+    : a;
+}
+
+type Model = {
+  rib: Map<string, Map<string, { attrs: PathAttributes; arrival: number }>>;
+  up: Set<string>;
+  arrival: number;
+};
+type Real = { rib: Rib; view: Map<string, string> };
+
+const key = (r: Route) => `${r.prefix.address}/${r.prefix.length}`;
+
+function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): void {
+  if (d === undefined) return;
+  for (const w of d.withdrawn) {
+    const k = `${w.address}/${w.length}`;
+    // Never a withdrawal of something the neighbour does not have.
+    expect(view.has(k)).toBe(true);
+    view.delete(k);
+  }
+  for (const g of d.announced)
+    for (const n of g.nlri) {
+      const k = `${n.address}/${n.length}`;
+      // Never an UPDATE for an unchanged route.
+      expect(view.get(k)).not.toBe(pathAttributesKey(g.attributes));
+      view.set(k, pathAttributesKey(g.attributes));
+    }
+}
+
+function check(m: Model, r: Real, c: ChangeSet | undefined): void {
+  applyView(r.view, c?.adjRibOut.get(MONITOR));
+  for (const p of PEERS) {
+    if (!m.up.has(p.address)) continue;
+    const got = [...r.rib.adjRibIn(p.address, "pre")]
+      .map((x) => `${key(x)} ${pathAttributesKey(x.attributes)}`)
+      .sort();
+    const want = [...(m.rib.get(p.address) ?? new Map())]
+      .map(([k, v]) => `${k} ${pathAttributesKey(withNh(v.attrs, k))}`)
+      .sort();
+    expect(got).toEqual(want);
+  }
+  for (const prefix of PREFIXES) {
+    const cands: (DecisionCandidate & { peer: string })[] = [];
+    for (const p of PEERS) {
+      const e = m.rib.get(p.address)?.get(prefix);
+      if (e === undefined || !m.up.has(p.address)) continue;
+      const first = e.attrs.asPath![0]!.asns;
+      cands.push({
+        peer: p.address,
+        reachable: true,
+        localPref: p.ibgp ? e.attrs.localPref! : 100, // LOCAL_PREF from eBGP ignored
+        asPathLength: first.length,
+        origin: ["IGP", "EGP", "INCOMPLETE"].indexOf(e.attrs.origin!),
+        med: e.attrs.multiExitDisc ?? 0,
+        neighborAs: first[0]!,
+        peerKind: p.ibgp ? "ibgp" : "ebgp",
+        igpCost: 0,
+        arrival: e.arrival,
+        bgpIdentifier: Number(p.id.split(".").reduce((a, b) => a * 256 + Number(b), 0)),
+        clusterListLength: 0,
+        peerAddress: p.address,
+        pathId: 0,
+      });
+    }
+    const i = referenceSelectBest(cands, { deterministicMed: true });
+    const best = r.rib.bestRoute(prefix);
+    expect(best?.peer).toBe(i < 0 ? undefined : cands[i]!.peer);
+    // The monitor (iBGP) has exactly the eBGP-learned best routes (iBGP split horizon).
+    const fromEbgp = i >= 0 && !PEERS.find((p) => p.address === cands[i]!.peer)!.ibgp;
+    expect(r.view.has(prefix)).toBe(fromEbgp);
+  }
+  const out = new Map(
+    [...r.rib.adjRibOut(MONITOR)].map((x) => [key(x), pathAttributesKey(x.attributes)]),
+  );
+  expect(out).toEqual(r.view);
+}
+
+class Announce implements fc.Command<Model, Real> {
+  constructor(
+    readonly peer: number,
+    readonly prefix: string,
+    readonly attrs: PathAttributes,
+  ) {}
+  check(m: Readonly<Model>) {
+    return m.up.has(PEERS[this.peer]!.address);
+  }
+  run(m: Model, r: Real) {
+    const p = PEERS[this.peer]!;
+    const a = withNh(this.attrs, this.prefix);
+    const c = r.rib.update(p.address, { announced: [{ attributes: a, nlri: [pfx(this.prefix)] }] });
+    let t = m.rib.get(p.address);
+    if (t === undefined) {
+      t = new Map();
+      m.rib.set(p.address, t);
+    }
+    t.set(this.prefix, { attrs: this.attrs, arrival: ++m.arrival });
+    check(m, r, c);
+  }
+  toString() {
+    return `announce(${this.peer}, ${this.prefix}, ${JSON.stringify(this.attrs)})`;
+  }
+}
+class Withdraw implements fc.Command<Model, Real> {
+  constructor(
+    readonly peer: number,
+    readonly prefix: string,
+  ) {}
+  check(m: Readonly<Model>) {
+    return m.up.has(PEERS[this.peer]!.address);
+  }
+  run(m: Model, r: Real) {
+    const p = PEERS[this.peer]!;
+    const c = r.rib.update(p.address, { withdrawn: [pfx(this.prefix)] });
+    m.rib.get(p.address)?.delete(this.prefix);
+    check(m, r, c);
+  }
+  toString() {
+    return `withdraw(${this.peer}, ${this.prefix})`;
+  }
+}
+class Flap implements fc.Command<Model, Real> {
+  constructor(readonly peer: number) {}
+  check() {
+    return true;
+  }
+  run(m: Model, r: Real) {
+    const p = PEERS[this.peer]!;
+    if (m.up.has(p.address)) {
+      const c = r.rib.peerDown(p.address);
+      m.up.delete(p.address);
+      m.rib.delete(p.address);
+      check(m, r, c);
+    } else {
+      const c = r.rib.peerUp(p.address);
+      m.up.add(p.address);
+      check(m, r, c);
+    }
+  }
+  toString() {
+    return `flap(${this.peer})`;
+  }
+}
+
+const commands = [
+  fc
+    .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES), arbAttrs)
+    .map(([p, x, a]) => new Announce(p, x, a)),
+  fc
+    .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES))
+    .map(([p, x]) => new Withdraw(p, x)),
+  fc.nat(PEERS.length - 1).map((p) => new Flap(p)),
+];
+
+test.prop([fc.commands(commands, { maxCommands: 40 })], { numRuns: 150 })(
+  "model-based: Adj-RIB-In, Loc-RIB (vs the RFC reference) and a neighbour's cumulative view stay right",
+  (cmds) => {
+    const rib = new Rib({
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      decision: { deterministicMed: true },
+    });
+    for (const p of PEERS)
+      rib.addPeer({
+        address: p.address,
+        asn: p.asn,
+        bgpIdentifier: p.id,
+        ...(p.ibgp ? {} : { importPolicy: acceptAll, exportPolicy: acceptAll }),
+      });
+    rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
+    for (const a of rib.peerAddresses()) rib.peerUp(a);
+    const model: Model = { rib: new Map(), up: new Set(PEERS.map((p) => p.address)), arrival: 0 };
+    fc.modelRun(() => ({ model, real: { rib, view: new Map() } }), cmds);
+  },
+);
+
+test.prop(
+  [
+    fc.array(fc.tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES), arbAttrs), {
+      maxLength: 25,
+    }),
+    fc.nat(),
+  ],
+  { numRuns: 150 },
+)(
+  "with deterministic-med the final Loc-RIB does not depend on the order updates arrive in",
+  (anns, seed) => {
+    // Keep the last announcement per (peer, prefix) so that the final Adj-RIBs-In are the same.
+    const last = new Map<string, [number, string, PathAttributes]>();
+    for (const a of anns) last.set(`${a[0]} ${a[1]}`, a);
+    const batch = [...last.values()];
+    const shuffled = [...batch].sort(
+      (x, y) => ((x[0] * 7 + x[1].length + seed) % 5) - ((y[0] * 7 + y[1].length + seed) % 5),
+    );
+    const run = (list: [number, string, PathAttributes][]) => {
+      const rib = new Rib({
+        asn: 64500,
+        bgpIdentifier: "10.0.0.1",
+        decision: { deterministicMed: true },
+      });
+      for (const p of PEERS)
+        rib.addPeer({
+          address: p.address,
+          asn: p.asn,
+          bgpIdentifier: p.id,
+          importPolicy: acceptAll,
+          exportPolicy: acceptAll,
+        });
+      for (const p of PEERS) rib.peerUp(p.address);
+      for (const [peer, prefix, attrs] of list)
+        rib.update(PEERS[peer]!.address, {
+          announced: [{ attributes: withNh(attrs, prefix), nlri: [pfx(prefix)] }],
+        });
+      return [...rib.locRib()]
+        .map((r) => `${key(r)} ${r.peer} ${pathAttributesKey(r.attributes)}`)
+        .sort();
+    };
+    expect(run(shuffled)).toEqual(run(batch));
+  },
+);
