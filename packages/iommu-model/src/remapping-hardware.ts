@@ -118,6 +118,8 @@ export interface RemappingHardwareOptions {
 
 const PT = TranslationType.PASS_THROUGH;
 const FPD_FLAG = 0x100;
+const FRONT_SLOTS = 1 << 16;
+const FRONT_MASK = FRONT_SLOTS - 1;
 const TWO_32 = 2 ** 32;
 /** MAMV: maximum address mask value for page-selective invalidation (QEMU's VTD_MAMV). */
 export const MAX_ADDRESS_MASK = 18;
@@ -151,6 +153,7 @@ export class RemappingHardwareUnit {
   private te = false;
   // Context cache, indexed by source-id.
   private readonly ccValid = new Uint8Array(65536);
+  private readonly ccFast = new Uint8Array(65536);
   private readonly ccTT = new Uint8Array(65536);
   private readonly ccLevels = new Uint8Array(65536);
   private readonly ccFpd = new Uint8Array(65536);
@@ -161,6 +164,13 @@ export class RemappingHardwareUnit {
   // IOTLB: per domain id, key = page number at the leaf level * 4 + (level - 1),
   // value = host page address + permission bits (R = 1, W = 2).
   private readonly iotlb = new Map<number, Map<number, number>>();
+  // Direct-mapped front of the IOTLB (like a first-level TLB): copies of IOTLB entries at 4 KiB
+  // granularity in typed arrays for the hot path. Every IOTLB removal also clears it, so it never
+  // outlives the entry it copies.
+  private readonly frontDid = new Int32Array(FRONT_SLOTS).fill(-1);
+  private readonly frontPfn = new Float64Array(FRONT_SLOTS);
+  private readonly frontHost = new Float64Array(FRONT_SLOTS);
+  private readonly frontPerm = new Uint8Array(FRONT_SLOTS);
   private iotlbEntries = 0;
   // Interrupt remapping.
   private irta = 0;
@@ -239,6 +249,8 @@ export class RemappingHardwareUnit {
    */
   setTranslationEnable(enable: boolean): void {
     this.te = enable;
+    for (let sid = 0; sid < 65536; sid++)
+      this.ccFast[sid] = enable && this.ccValid[sid] === 1 && this.ccTT[sid] !== PT ? 1 : 0;
   }
 
   /** GSTS.TES: whether DMA remapping is enabled. */
@@ -317,12 +329,16 @@ export class RemappingHardwareUnit {
   invalidateContextCache(cmd: ContextCacheInvalidation): void {
     if (cmd.granularity === "global") {
       this.ccValid.fill(0);
+      this.ccFast.fill(0);
       return;
     }
     if (cmd.granularity === "domain") {
       const did = checkDomain(cmd.domainId);
       for (let sid = 0; sid < 65536; sid++)
-        if (this.ccValid[sid] === 1 && this.ccDid[sid] === did) this.ccValid[sid] = 0;
+        if (this.ccValid[sid] === 1 && this.ccDid[sid] === did) {
+          this.ccValid[sid] = 0;
+          this.ccFast[sid] = 0;
+        }
       return;
     }
     if (cmd.granularity === "device") {
@@ -334,7 +350,10 @@ export class RemappingHardwareUnit {
       const ignored = [0, 4, 6, 7][fm]!;
       const base = sid & 0xfff8;
       for (let s = base; s < base + 8; s++)
-        if ((s & ~ignored) === (sid & ~ignored)) this.ccValid[s] = 0;
+        if ((s & ~ignored) === (sid & ~ignored)) {
+          this.ccValid[s] = 0;
+          this.ccFast[s] = 0;
+        }
       return;
     }
     throw new IommuModelError("HW_INVALIDATION", "unknown context-cache granularity", {
@@ -355,6 +374,7 @@ export class RemappingHardwareUnit {
     if (cmd.granularity === "global") {
       for (const m of this.iotlb.values()) m.clear();
       this.iotlbEntries = 0;
+      this.frontDid.fill(-1);
       return;
     }
     if (cmd.granularity === "domain") {
@@ -363,6 +383,7 @@ export class RemappingHardwareUnit {
         this.iotlbEntries -= m.size;
         m.clear();
       }
+      this.frontDid.fill(-1);
       return;
     }
     if (cmd.granularity === "page") {
@@ -413,6 +434,7 @@ export class RemappingHardwareUnit {
         }
       }
       this.iotlbEntries -= before - m.size;
+      if (before !== m.size) this.frontDid.fill(-1);
       return;
     }
     throw new IommuModelError("HW_INVALIDATION", "unknown IOTLB granularity", { field: "IIRG" });
@@ -502,27 +524,17 @@ export class RemappingHardwareUnit {
    * ```
    */
   translateAddress(sourceId: number, iova: number, write: boolean): number {
-    if (
-      this.te &&
-      this.ccValid[sourceId] === 1 &&
-      iova >= 0 &&
-      iova < this.ccLimit[sourceId]! &&
-      this.ccTT[sourceId] !== PT
-    ) {
-      const tlb = this.ccTlb[sourceId]!;
+    // ccFast: context cached, translation enabled and not pass-through.
+    if (this.ccFast[sourceId] === 1 && iova < this.ccLimit[sourceId]! && iova >= 0) {
       const pfn = Math.floor(iova / PAGE_SIZE);
-      const need = write ? 2 : 1;
-      let v = tlb.get(pfn * 4);
-      if (v !== undefined) {
-        const perm = v % 4;
-        if ((perm & need) !== 0) return v - perm + (iova % PAGE_SIZE);
-      } else if (this.largePageLevels > 0) {
-        v = tlb.get(Math.floor(pfn / 512) * 4 + 1);
-        if (v !== undefined) {
-          const perm = v % 4;
-          if ((perm & need) !== 0) return v - perm + (iova % 0x20_0000);
-        }
-      }
+      const did = this.ccDid[sourceId]!;
+      const slot = (pfn ^ (did << 9)) & FRONT_MASK;
+      if (
+        this.frontPfn[slot] === pfn &&
+        this.frontDid[slot] === did &&
+        (this.frontPerm[slot]! & (write ? 2 : 1)) !== 0
+      )
+        return this.frontHost[slot]! + (iova - pfn * PAGE_SIZE);
     }
     return this.resolve(sourceId, iova, write);
   }
@@ -574,6 +586,14 @@ export class RemappingHardwareUnit {
   }
 
   private lastPageSize = PAGE_SIZE;
+
+  private fillFront(did: number, pfn: number, host: number, perm: number): void {
+    const slot = (pfn ^ (did << 9)) & FRONT_MASK;
+    this.frontDid[slot] = did;
+    this.frontPfn[slot] = pfn;
+    this.frontHost[slot] = host;
+    this.frontPerm[slot] = perm;
+  }
 
   // Addresses >= 2^53 (5-level tables only): split into page number and offset.
   private resolveBig(sid: number, iova: bigint, write: boolean): number {
@@ -657,7 +677,9 @@ export class RemappingHardwareUnit {
             fpd,
           );
         this.lastPageSize = span * PAGE_SIZE;
-        return v - perm + (pfn % span) * PAGE_SIZE + off;
+        const host = v - perm + (pfn % span) * PAGE_SIZE;
+        this.fillFront(this.ccDid[sid]!, pfn, host, perm);
+        return host + off;
       }
     }
     // Page walk (VT-d §3.7): permissions are the AND of R/W over every level.
@@ -700,7 +722,9 @@ export class RemappingHardwareUnit {
         if (!tlb.has(key)) this.iotlbEntries++;
         tlb.set(key, next + perm);
         this.lastPageSize = span * PAGE_SIZE;
-        return next + (pfn % span) * PAGE_SIZE + off;
+        const host = next + (pfn % span) * PAGE_SIZE;
+        this.fillFront(this.ccDid[sid]!, pfn, host, perm);
+        return host + off;
       }
       table = next;
     }
@@ -760,6 +784,7 @@ export class RemappingHardwareUnit {
       this.iotlb.set(did, tlb);
     }
     this.ccValid[sid] = 1;
+    this.ccFast[sid] = this.te && tt !== PT ? 1 : 0;
     this.ccTT[sid] = tt;
     this.ccLevels[sid] = aw + 2;
     this.ccFpd[sid] = fpd ? 1 : 0;

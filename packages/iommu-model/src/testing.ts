@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { DeviceScope, DmarStructure, DmarTable } from "./dmar";
 import type { IommuModelErrorWhere } from "./errors";
+import type { ContextEntry, InterruptRemapEntry } from "./vtd-entries";
 
 /** Arbitrary error locations, for property tests of code that reports `@dyninfra/iommu-model` errors. */
 export function arbitraryIommuModelErrorWhere(): fc.Arbitrary<IommuModelErrorWhere> {
@@ -135,5 +136,50 @@ export function arbitraryDmarTable(): fc.Arbitrary<DmarTable> {
     flags: u8(),
     reserved: fc.uint8Array({ minLength: 10, maxLength: 10 }),
     structures: fc.array(arbitraryDmarStructure(), { maxLength: 8 }),
+  });
+}
+
+/**
+ * Arbitrary legacy-mode context entry (valid field ranges).
+ *
+ * @example
+ * ```ts
+ * fc.sample(arbitraryContextEntry(), 1);
+ * ```
+ */
+export function arbitraryContextEntry(): fc.Arbitrary<ContextEntry> {
+  return fc.record({
+    present: fc.boolean(),
+    faultProcessingDisable: fc.boolean(),
+    translationType: fc.integer({ min: 0, max: 3 }),
+    secondLevelPageTablePointer: fc.integer({ min: 0, max: 2 ** 40 - 1 }).map((p) => p * 4096),
+    addressWidth: fc.integer({ min: 0, max: 7 }),
+    domainId: u16(),
+  });
+}
+
+/**
+ * Arbitrary interrupt remapping table entry (remapped format, valid field ranges).
+ *
+ * @example
+ * ```ts
+ * fc.sample(arbitraryInterruptRemapEntry(), 1);
+ * ```
+ */
+export function arbitraryInterruptRemapEntry(): fc.Arbitrary<InterruptRemapEntry> {
+  return fc.record({
+    present: fc.boolean(),
+    faultProcessingDisable: fc.boolean(),
+    destinationModeLogical: fc.boolean(),
+    redirectionHint: fc.boolean(),
+    triggerModeLevel: fc.boolean(),
+    deliveryMode: fc.integer({ min: 0, max: 7 }),
+    available: fc.integer({ min: 0, max: 15 }),
+    irteMode: fc.integer({ min: 0, max: 1 }),
+    vector: u8(),
+    destinationId: u32(),
+    sourceId: u16(),
+    sourceIdQualifier: fc.integer({ min: 0, max: 3 }),
+    sourceValidationType: fc.integer({ min: 0, max: 3 }),
   });
 }

@@ -208,7 +208,7 @@ export function decodeRootEntry(bytes: Uint8Array): RootEntry {
   const [lo, hi] = words(bytes, 4, "root entry") as [number, number];
   return {
     present: (lo & 1) === 1,
-    contextTablePointer: hi * 2 ** 32 + ((lo & 0xffff_f000) >>> 0),
+    contextTablePointer: (hi & 0xfffff) * 2 ** 32 + ((lo & 0xffff_f000) >>> 0),
   };
 }
 
@@ -250,7 +250,7 @@ export function decodeContextEntry(bytes: Uint8Array): ContextEntry {
     present: (lo & 1) === 1,
     faultProcessingDisable: (lo & 2) === 2,
     translationType: (lo >>> 2) & 3,
-    secondLevelPageTablePointer: hi * 2 ** 32 + ((lo & 0xffff_f000) >>> 0),
+    secondLevelPageTablePointer: (hi & 0xfffff) * 2 ** 32 + ((lo & 0xffff_f000) >>> 0),
     addressWidth: w2 & 7,
     domainId: (w2 >>> 8) & 0xffff,
   };
