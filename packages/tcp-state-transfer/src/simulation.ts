@@ -1,0 +1,242 @@
+import { Channel, type ChannelProfile } from "./channel";
+import { TcpEndpoint, type TcpEndpointOptions } from "./endpoint";
+import { TcpStateTransferError } from "./errors";
+import { ByteQueue } from "./internal/byte-queue";
+import { type Migration, type MigrationOptions, migrateConnection } from "./migration";
+import { SeededRandom } from "./random";
+import { EventScheduler } from "./scheduler";
+import type { TcpSegment } from "./segment";
+import { TcpSocket } from "./socket";
+
+/** One end of a simulated connection. */
+export type Side = "a" | "b";
+
+/** Options of {@link TcpSimulation}. */
+export interface TcpSimulationOptions {
+  /** Seed of every random choice (default 1). */
+  readonly seed?: number;
+  /** Share a clock with other simulated components (default: a new one). */
+  readonly scheduler?: EventScheduler;
+  /** Channel from a to b (default 1 ms, lossless). */
+  readonly aToB?: ChannelProfile;
+  /** Channel from b to a. */
+  readonly bToA?: ChannelProfile;
+  /** Endpoint a (the active opener); ports and ISS have defaults. */
+  readonly a?: Partial<TcpEndpointOptions>;
+  /** Endpoint b (the passive opener). */
+  readonly b?: Partial<TcpEndpointOptions>;
+}
+
+const other = (s: Side): Side => (s === "a" ? "b" : "a");
+
+/**
+ * Two TCP endpoints joined by two seeded channels in virtual time, with application-level
+ * writes that never lose bytes (held while the send buffer is full or the side is migrating),
+ * and migration of either endpoint at any instant.
+ *
+ * @example
+ * ```ts
+ * const sim = new TcpSimulation({ seed: 7, aToB: { delayUs: 1_000, loss: 0.01 } });
+ * sim.connect();
+ * sim.write("a", new TextEncoder().encode("OPEN"));
+ * sim.runFor(100_000);
+ * new TextDecoder().decode(sim.read("b")); // "OPEN"
+ * ```
+ */
+export class TcpSimulation {
+  readonly scheduler: EventScheduler;
+  readonly aToB: Channel<TcpSegment>;
+  readonly bToA: Channel<TcpSegment>;
+  /** Called for every segment as it arrives at a side (before the endpoint sees it). */
+  onSegment: ((to: Side, segment: TcpSegment) => void) | undefined;
+  /** Called after a side processed a segment or timer (e.g. to read). */
+  onEvent: ((side: Side) => void) | undefined;
+  #sockets: Record<Side, TcpSocket>;
+  #pending: Record<Side, ByteQueue> = { a: new ByteQueue(), b: new ByteQueue() };
+  #stopped: Record<Side, boolean> = { a: false, b: false };
+  #detached: Record<Side, boolean> = { a: false, b: false };
+  #lostAtHost = 0;
+  #migrations = 0;
+  #migrating: Migration | undefined;
+
+  constructor(options: TcpSimulationOptions = {}) {
+    this.scheduler = options.scheduler ?? new EventScheduler();
+    const rng = new SeededRandom(options.seed ?? 1);
+    this.aToB = new Channel(this.scheduler, rng, options.aToB ?? {}, (s) => this.#arrive("b", s));
+    this.bToA = new Channel(this.scheduler, rng, options.bToA ?? {}, (s) => this.#arrive("a", s));
+    const a = new TcpEndpoint({
+      localAddress: "192.0.2.1",
+      remoteAddress: "192.0.2.2",
+      localPort: 40_000,
+      remotePort: 179,
+      iss: 0x1000,
+      // Linux randomises the timestamp offset per connection; so do the simulated hosts.
+      tsOffset: Math.floor(rng.next() * 2 ** 32),
+      ...options.a,
+    });
+    const b = new TcpEndpoint({
+      localAddress: a.remoteAddress,
+      remoteAddress: a.localAddress,
+      localPort: a.remotePort,
+      remotePort: a.localPort,
+      iss: 0x9000_0000,
+      tsOffset: Math.floor(rng.next() * 2 ** 32),
+      ...options.b,
+    });
+    this.#sockets = { a: this.#bind("a", a), b: this.#bind("b", b) };
+  }
+
+  /** The socket currently holding a side's address. */
+  socket(side: Side): TcpSocket {
+    return this.#sockets[side];
+  }
+
+  /** The endpoint currently holding a side's address. */
+  endpoint(side: Side): TcpEndpoint {
+    return this.#sockets[side].endpoint;
+  }
+
+  /** Current virtual time (µs). */
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** True while a migration is running. */
+  get migrating(): boolean {
+    return this.#migrating !== undefined && !this.#migrating.done;
+  }
+
+  /** Completed or running migrations so far. */
+  get migrations(): number {
+    return this.#migrations;
+  }
+
+  /** Segments that arrived at an address no host held (during a migration). */
+  get lostAtHost(): number {
+    return this.#lostAtHost;
+  }
+
+  /** Application bytes written but not yet accepted by the side's send buffer. */
+  pendingWrites(side: Side): number {
+    return this.#pending[side].length;
+  }
+
+  /** Three-way handshake (a active, b passive); runs the clock until both are ESTABLISHED. */
+  connect(limitUs = 60_000_000): void {
+    this.#sockets.b.listen();
+    this.#sockets.a.connect();
+    const deadline = this.now + limitUs;
+    while (
+      !(this.endpoint("a").state === "ESTABLISHED" && this.endpoint("b").state === "ESTABLISHED")
+    ) {
+      if (this.now >= deadline || !this.scheduler.step()) {
+        throw new TcpStateTransferError("HANDSHAKE_FAILED", "the handshake did not complete", {
+          field: "state",
+        });
+      }
+    }
+  }
+
+  /** Application write: every byte is eventually handed to the side's socket, in order. */
+  write(side: Side, data: Uint8Array): void {
+    this.#pending[side].append(data);
+    this.#flush(side);
+  }
+
+  /** Application read of everything readable at a side. */
+  read(side: Side): Uint8Array {
+    return this.#sockets[side].read();
+  }
+
+  /** Advances virtual time. */
+  runFor(us: number): void {
+    this.scheduler.runFor(us);
+  }
+
+  /** Advances virtual time to `t`. */
+  runUntil(t: number): void {
+    this.scheduler.runUntil(t);
+  }
+
+  /** True when neither side has unacknowledged, unsent or held bytes. */
+  quiet(): boolean {
+    return (["a", "b"] as const).every(
+      (s) =>
+        this.#pending[s].length === 0 &&
+        this.endpoint(s).sendQueueLength === 0 &&
+        !this.#sockets[s].frozen,
+    );
+  }
+
+  /**
+   * Migrates one side to a new host holding the same address (see `migrateConnection`). The
+   * channel toward the migrating side is cut at the freeze, as when its link moves.
+   */
+  migrate(side: Side, options: MigrationOptions): Migration {
+    if (this.migrating) {
+      throw new TcpStateTransferError("MIGRATION_BUSY", "a migration is already running", {});
+    }
+    this.#migrations++;
+    const toSide = side === "a" ? this.bToA : this.aToB;
+    const fromSide = side === "a" ? this.aToB : this.bToA;
+    const m = migrateConnection(
+      {
+        socket: this.#sockets[side],
+        stopWrites: () => {
+          this.#stopped[side] = true;
+        },
+        detach: () => {
+          this.#detached[side] = true;
+          return toSide.cut() + fromSide.cut();
+        },
+        attach: (endpoint) => {
+          const s = this.#bind(side, endpoint);
+          this.#sockets[side] = s;
+          this.#detached[side] = false;
+          return s;
+        },
+        resumeWrites: () => {
+          this.#stopped[side] = false;
+          this.#flush(side);
+        },
+      },
+      options,
+    );
+    this.#migrating = m;
+    return m;
+  }
+
+  #bind(side: Side, endpoint: TcpEndpoint): TcpSocket {
+    const channel = side === "a" ? this.aToB : this.bToA;
+    const s = new TcpSocket(endpoint, this.scheduler, (seg) => channel.send(seg));
+    s.onEvent = () => {
+      this.#flush(side);
+      this.onEvent?.(side);
+    };
+    return s;
+  }
+
+  #arrive(to: Side, seg: TcpSegment): void {
+    if (this.#detached[to]) {
+      this.#lostAtHost++;
+      return;
+    }
+    this.onSegment?.(to, seg);
+    this.#sockets[to].deliver(seg);
+  }
+
+  #flush(side: Side): void {
+    const q = this.#pending[side];
+    if (q.length === 0 || this.#stopped[side]) return;
+    const s = this.#sockets[side];
+    const st = s.endpoint.state;
+    if (s.frozen || !(st === "ESTABLISHED" || st === "CLOSE-WAIT")) return;
+    const n = s.write(q.view(0, q.length));
+    q.consume(n);
+  }
+
+  /** The side opposite `side`. */
+  static peer(side: Side): Side {
+    return other(side);
+  }
+}
