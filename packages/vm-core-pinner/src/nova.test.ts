@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { parseHwlocSynthetic } from "./hwloc-synthetic";
+import { novaPin } from "./nova";
+
+// Behaviour from the Nova admin guide ("CPU thread pinning policies") and nova/virt/hardware.py.
+const smt = parseHwlocSynthetic("pack:2 numa:1 core:4 pu:2"); // cores (0,1) (2,3) … ; NUMA 0 = 0-7
+const noSmt = parseHwlocSynthetic("pack:1 core:4 pu:1");
+
+describe("novaPin", () => {
+  it("prefer: packs vCPUs onto thread siblings of the same cores", () => {
+    const r = novaPin(smt, smt.cpus, 4, "prefer");
+    expect(r).toEqual({
+      ok: true,
+      placement: { numaNode: 0, pins: [0, 1, 2, 3], consumed: [0, 1, 2, 3] },
+    });
+  });
+  it("prefer: falls back to single threads when no core has two free siblings", () => {
+    const r = novaPin(smt, [0, 2, 4, 6], 3, "prefer");
+    expect(r.ok && r.placement.pins).toEqual([0, 2, 4]);
+  });
+  it("prefer: an odd vCPU count uses gcd(threads, vCPUs) threads per core", () => {
+    const r = novaPin(smt, smt.cpus, 3, "prefer");
+    expect(r.ok && r.placement.pins).toEqual([0, 2, 4]);
+  });
+  it("isolate: one vCPU per whole free core, siblings consumed", () => {
+    const r = novaPin(smt, [0, 1, 3, 4, 5, 6, 7], 2, "isolate");
+    expect(r).toEqual({
+      ok: true,
+      placement: { numaNode: 0, pins: [0, 4], consumed: [0, 1, 4, 5] },
+    });
+    expect(novaPin(smt, [0, 2, 4, 6, 8, 10, 12, 14], 1, "isolate").ok).toBe(false);
+  });
+  it("require: refused on a host without SMT, and without free sibling pairs", () => {
+    const r = novaPin(noSmt, noSmt.cpus, 2, "require");
+    expect(r.ok ? "" : r.refusal.reason).toBe("thread-policy");
+    const r2 = novaPin(smt, [0, 2, 4, 6], 2, "require");
+    expect(r2.ok ? "" : r2.refusal.reason).toBe("no-fit");
+    const r3 = novaPin(smt, smt.cpus, 2, "require");
+    expect(r3.ok && r3.placement.pins).toEqual([0, 1]);
+  });
+  it("an instance never spans host NUMA cells", () => {
+    const r = novaPin(smt, smt.cpus, 10, "prefer");
+    expect(r.ok ? "" : r.refusal.reason).toBe("no-fit");
+    const second = novaPin(smt, [0, ...smt.cpus.slice(8)], 6, "prefer");
+    expect(second.ok && second.placement.numaNode).toBe(1);
+  });
+});
