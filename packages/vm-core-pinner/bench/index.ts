@@ -8,13 +8,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CorePinner, type PinPolicy, parseHwlocSynthetic, parseHwlocXml, type Topology } from "@dyninfra/vm-core-pinner";
+import {
+  CorePinner,
+  type PinPolicy,
+  parseHwlocSynthetic,
+  parseHwlocXml,
+  type Topology,
+} from "@dyninfra/vm-core-pinner";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const real = path.resolve(here, "../../../../shared/data/nohype/hwloc/hwloc-tests-xml/192em64t-12gr2n8c2t.xml");
+const real = path.resolve(
+  here,
+  "../../../../shared/data/nohype/hwloc/hwloc-tests-xml/192em64t-12gr2n8c2t.xml",
+);
 
 function topology192(): Topology {
-  if (existsSync(real)) return parseHwlocXml(readFileSync(real, "utf8"), { name: "192em64t-12gr2n8c2t.xml" });
+  if (existsSync(real))
+    return parseHwlocXml(readFileSync(real, "utf8"), { name: "192em64t-12gr2n8c2t.xml" });
   console.error(`shared data absent (${real}): using the synthetic equivalent`);
   return parseHwlocSynthetic("group:12 pack:2 numa:1 l3:1 core:8 pu:2");
 }
@@ -50,5 +60,9 @@ const t512 = parseHwlocSynthetic("pack:2 numa:4 core:32 pu:2");
 console.log(`BENCH pin_op_us_192pu ${opMicros(t192, "nohype", "192pu", 20_000).toFixed(2)} us/op`);
 console.log(`BENCH pin_op_us_512pu ${opMicros(t512, "nohype", "512pu", 20_000).toFixed(2)} us/op`);
 // The same operation under the kubelet static policy (its sort-heavy algorithm), for comparison.
-console.log(`BENCH pin_op_us_192pu_kubelet ${opMicros(t192, "kubelet-static", "192pu", 2_000).toFixed(2)} us/op`);
-console.log(`BENCH pin_op_us_512pu_kubelet ${opMicros(t512, "kubelet-static", "512pu", 2_000).toFixed(2)} us/op`);
+console.log(
+  `BENCH pin_op_us_192pu_kubelet ${opMicros(t192, "kubelet-static", "192pu", 2_000).toFixed(2)} us/op`,
+);
+console.log(
+  `BENCH pin_op_us_512pu_kubelet ${opMicros(t512, "kubelet-static", "512pu", 2_000).toFixed(2)} us/op`,
+);

@@ -34,7 +34,7 @@ function realTopologies(): [string, Topology][] {
   if (sharedPresent) {
     const caps = path.join(nohypeData, "libvirt", "host-capabilities-sample-2s8c2t.xml");
     out.push([
-      "libvirt " + path.basename(caps),
+      `libvirt ${path.basename(caps)}`,
       parseLibvirtCapabilities(readFileSync(caps, "utf8")),
     ]);
   }
