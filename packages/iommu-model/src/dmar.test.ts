@@ -293,3 +293,37 @@ describe("DMAR codec on a hand-assembled table", () => {
     );
   });
 });
+
+describe("dmar CLI", () => {
+  const run = (args: string[]) => {
+    let out = "";
+    let err = "";
+    const status = main(args, { stdout: (d) => (out += String(d)), stderr: (t) => (err += t) });
+    return { status, out, err };
+  };
+  const bin = path.join(fixtures, "Server_Quanta_QuantaMicro_X10E-9N_01ACEA39AAB2.dmar.bin");
+
+  it("dump prints the iasl field lines", () => {
+    const { status, out } = run(["dump", bin]);
+    expect(status).toBe(0);
+    expect(out).toContain("[024h 0036   1]           Host Address Width : 26");
+  });
+
+  it("reports malformed input with the package error and exit status 1, usage with 2", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dmar-cli-"));
+    const broken = path.join(dir, "broken.bin");
+    const bytes = new Uint8Array(readFileSync(bin));
+    bytes[9] = (bytes[9]! + 1) & 0xff;
+    writeFileSync(broken, bytes);
+    const bad = run(["decode", broken]);
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/checksum .* \(at offset 9, field Checksum\) \[DMAR_CHECKSUM\]/);
+    expect(run(["decode", broken, "--no-verify"]).status).toBe(0);
+    const notJson = path.join(dir, "x.json");
+    writeFileSync(notJson, "{");
+    expect(run(["encode", notJson]).err).toMatch(/DMAR_JSON/);
+    expect(run(["decode", path.join(dir, "missing.bin")]).status).toBe(1);
+    expect(run(["frobnicate", bin]).status).toBe(2);
+    expect(run([]).status).toBe(2);
+  });
+});

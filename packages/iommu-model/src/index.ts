@@ -32,6 +32,8 @@ export {
 export { dumpDmar } from "./dmar-dump";
 export type { DmarJson } from "./dmar-json";
 export { dmarFromJson, dmarToJson } from "./dmar-json";
+export type { BridgeBusRange, PciDeviceRef } from "./dmar-scope";
+export { findDrhd, findRmrrs, platformCapabilities, proximityDomainOf } from "./dmar-scope";
 export type { IommuModelErrorWhere } from "./errors";
 export { IommuModelError } from "./errors";
 export type { PhysicalMemoryOptions } from "./physical-memory";
