@@ -47,7 +47,18 @@ export function parseXml(text: string, arrays: ReadonlySet<string>, what: string
     processEntities: true,
     isArray: (name) => arrays.has(name),
   });
-  return parser.parse(text) as XmlNode;
+  try {
+    return parser.parse(text) as XmlNode;
+  } catch (e) {
+    // the validator accepted it but the parser did not (e.g. an unclosed processing instruction)
+    const m = /line[: ]+(\d+)/i.exec(String((e as Error).message));
+    throw new GraftPlannerError(
+      "XML_SYNTAX",
+      `${what}: ${(e as Error).message}`,
+      m === null ? {} : { line: Number(m[1]) },
+      { cause: e },
+    );
+  }
 }
 
 /** Child element as an object, or undefined. */
