@@ -1,7 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", testing: "src/testing.ts" },
+  entry: {
+    index: "src/index.ts",
+    testing: "src/testing.ts",
+    "cli/dyninfra-bgpd": "src/cli/dyninfra-bgpd.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

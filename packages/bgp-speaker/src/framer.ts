@@ -23,8 +23,6 @@ export type FrameResult =
       readonly notification: NotificationMessage;
     };
 
-const KNOWN_TYPES = new Set([1, 2, 3, 4, 5]);
-
 function headerError(
   subcode: number,
   data: Uint8Array,
@@ -107,8 +105,7 @@ export class MessageFramer {
     }
     const length = (b[s + 16]! << 8) | b[s + 17]!;
     const type = b[s + 18]!;
-    const lengthField = b.slice(s + 16, s + 18);
-    if (!KNOWN_TYPES.has(type))
+    if (type < 1 || type > 5)
       return headerError(
         3,
         Uint8Array.of(type),
@@ -121,7 +118,7 @@ export class MessageFramer {
     if (length < min || length > max || (type === 4 && length !== 19))
       return headerError(
         2,
-        lengthField,
+        b.slice(s + 16, s + 18),
         this.consumed + 16,
         `Length ${length} out of range ${min}..${type === 4 ? 19 : max} for Type ${type}`,
       );

@@ -1,5 +1,7 @@
 export type { Clock } from "./clock";
 export { ManualClock, systemClock } from "./clock";
+export { parseRouterSpec } from "./config";
+export { controlServer } from "./control";
 export type { BgpSpeakerErrorWhere } from "./errors";
 export { BgpSpeakerError } from "./errors";
 export type { FrameResult } from "./framer";
@@ -14,6 +16,7 @@ export type {
   FsmTimer,
 } from "./fsm";
 export { fsmConfig, fsmStep, INITIAL_FSM_STATE } from "./fsm";
+export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,
   OpenCheck,

@@ -1,9 +1,15 @@
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
-import type { AdjRibOutUpdate, ChangeSet, Policy, RibUpdate } from "@dyninfra/bgp-rib";
+import type {
+  AdjRibOutUpdate,
+  Announcement,
+  ChangeSet,
+  Policy,
+  RibUpdate,
+} from "@dyninfra/bgp-rib";
 import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
-import type { PathAttributes } from "@dyninfra/bgp-wire";
-import { encodeAnnouncements, encodeWithdrawals, parsePrefix } from "@dyninfra/bgp-wire";
+import type { PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
+import { encodeAnnouncements, encodeWithdrawals, parsePrefix, prefixKey } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
@@ -33,6 +39,8 @@ export interface NeighborSpec {
   readonly localAddress?: string;
   readonly holdTime?: number;
   readonly connectRetryTime?: number;
+  /** Seconds in Idle before restarting a session that fell (default 5; 0 restarts at once). */
+  readonly idleHoldTime?: number;
   readonly delayOpen?: boolean;
   readonly capabilities?: Partial<SpeakerCapabilities>;
   readonly routeReflectorClient?: boolean;
@@ -94,8 +102,10 @@ export interface RouterSpec {
   readonly originate?: readonly OriginateSpec[];
   /** TCP listener for incoming sessions. */
   readonly listen?: { readonly host: string; readonly port: number };
-  /** HTTP control interface (JSON). */
-  readonly control?: { readonly host?: string; readonly port: number };
+  /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
+  readonly control?:
+    | { readonly host?: string; readonly port: number }
+    | { readonly socket: string };
 }
 
 /**
@@ -136,7 +146,19 @@ interface Neighbor {
   spec: NeighborSpec;
   session: BgpSession;
   inRib: boolean;
+  /** Received UPDATEs merged into one RIB batch (no prefix twice), applied on the next turn. */
+  inbound: InboundBatch | undefined;
 }
+
+interface InboundBatch {
+  withdrawn: Prefix[];
+  announced: Announcement[];
+  keys: Set<string>;
+  size: number;
+}
+
+/** Largest inbound batch, in prefixes, before it is applied without waiting for the next turn. */
+const MAX_BATCH = 50_000;
 
 function policyOf(p: "accept" | "reject" | undefined): Policy | undefined {
   return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
@@ -205,7 +227,7 @@ export class Router extends EventEmitter<RouterEvents> {
         field: "neighbors",
       });
     const session = this.makeSession(spec);
-    const n: Neighbor = { spec, session, inRib: false };
+    const n: Neighbor = { spec, session, inRib: false, inbound: undefined };
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -254,6 +276,7 @@ export class Router extends EventEmitter<RouterEvents> {
   /** Installs routes as if learned from neighbour `name` (e.g. from an MRT file). */
   learn(name: string, update: RibUpdate): ChangeSet {
     const n = this.neighbor(name);
+    this.flushInbound(n);
     this.ensureInRib(n, n.session.negotiated?.peerBgpIdentifier ?? n.spec.address);
     const c = this.rib.update(n.spec.address, update);
     this.distribute(c);
@@ -289,6 +312,7 @@ export class Router extends EventEmitter<RouterEvents> {
   graftOut(name: string): SessionGraft {
     const n = this.neighbor(name);
     const session = n.session.pause();
+    this.flushInbound(n);
     return { neighbor: n.spec, session, rib: this.rib.exportSession(n.spec.address) };
   }
 
@@ -324,7 +348,7 @@ export class Router extends EventEmitter<RouterEvents> {
         : {}),
     });
     const session = BgpSession.resume(graft.session, stream, { clock: this.clock });
-    const n: Neighbor = { spec, session, inRib: true };
+    const n: Neighbor = { spec, session, inRib: true, inbound: undefined };
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -354,6 +378,7 @@ export class Router extends EventEmitter<RouterEvents> {
         peerAsn: spec.asn,
         peerAddress: spec.address,
         passive: spec.passive ?? false,
+        idleHoldTime: spec.idleHoldTime ?? 5,
         fsm: {
           ...(spec.holdTime !== undefined ? { holdTime: spec.holdTime } : {}),
           ...(spec.connectRetryTime !== undefined
@@ -396,16 +421,54 @@ export class Router extends EventEmitter<RouterEvents> {
       this.ensureInRib(n, neg.peerBgpIdentifier);
       this.distribute(this.rib.peerUp(n.spec.address));
     });
-    s.on("update", (u) => {
-      const c = this.rib.update(n.spec.address, ribUpdateFromMessage(u));
-      this.distribute(c);
-    });
+    s.on("update", (u) => this.queueInbound(n, u));
     s.on("route-refresh", () => {
+      this.flushInbound(n);
       this.sendDelta(n, this.rib.routeRefresh(n.spec.address));
     });
     s.on("down", () => {
+      n.inbound = undefined; // the session's routes all go: pending ones need not be applied
       if (n.inRib) this.distribute(this.rib.peerDown(n.spec.address));
     });
+  }
+
+  /**
+   * Merges consecutive UPDATEs of a neighbour into one RIB batch, so that a table transfer runs
+   * the decision process once per batch rather than once per message. A prefix never appears
+   * twice in a batch (the batch is applied first), which keeps RFC 4271 order semantics.
+   */
+  private queueInbound(n: Neighbor, u: UpdateMessage): void {
+    const r = ribUpdateFromMessage(u);
+    let b = n.inbound;
+    const touched: string[] = [];
+    for (const p of r.withdrawn ?? []) touched.push(prefixKey(p));
+    for (const a of r.announced ?? []) for (const p of a.nlri) touched.push(prefixKey(p));
+    if (b !== undefined && touched.some((k) => b!.keys.has(k))) {
+      this.flushInbound(n);
+      b = undefined;
+    }
+    if (b === undefined) {
+      b = { withdrawn: [], announced: [], keys: new Set(), size: 0 };
+      n.inbound = b;
+      setImmediate(() => {
+        if (n.inbound === b) this.flushInbound(n);
+      });
+    }
+    for (const k of touched) b.keys.add(k);
+    b.withdrawn.push(...(r.withdrawn ?? []));
+    b.announced.push(...(r.announced ?? []));
+    b.size += touched.length;
+    if (b.size >= MAX_BATCH) this.flushInbound(n);
+  }
+
+  private flushInbound(n: Neighbor): void {
+    const b = n.inbound;
+    if (b === undefined) return;
+    n.inbound = undefined;
+    if (!n.inRib) return;
+    this.distribute(
+      this.rib.update(n.spec.address, { withdrawn: b.withdrawn, announced: b.announced }),
+    );
   }
 
   private originateUpdate(routes: readonly OriginateSpec[]): RibUpdate {

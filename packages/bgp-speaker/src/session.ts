@@ -54,6 +54,11 @@ export interface SessionConfig {
   readonly fsm?: Partial<FsmConfig>;
   /** Capabilities offered; defaults from {@link speakerCapabilities}. */
   readonly capabilities?: Partial<SpeakerCapabilities>;
+  /**
+   * Seconds to wait in Idle before an AutomaticStart after the session fell (not after a
+   * ManualStop); undefined: stay Idle until started again.
+   */
+  readonly idleHoldTime?: number;
 }
 
 /** Connects to the neighbour: returns the byte stream once the TCP connection is up. */
@@ -219,6 +224,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private lastMessageReceived: number | null = null;
   private paused = false;
   private processing = false;
+  private manuallyStopped = false;
+  private restartTimer: unknown;
   private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.connectionLost();
   private readonly onError = (err: Error) => {
@@ -263,6 +270,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   /** ManualStart (or ManualStart_with_PassiveTcpEstablishment for passive sessions). */
   start(): void {
+    this.manuallyStopped = false;
     this.dispatch(
       this.config.passive
         ? { type: "ManualStart_with_PassiveTcpEstablishment" }
@@ -275,6 +283,9 @@ export class BgpSession extends EventEmitter<SessionEvents> {
    * when `shutdownCommunication` is given, and closes the connection.
    */
   stop(shutdownCommunication?: string): void {
+    this.manuallyStopped = true;
+    if (this.restartTimer !== undefined) this.clock.clearTimer(this.restartTimer);
+    this.restartTimer = undefined;
     const notification =
       shutdownCommunication !== undefined
         ? ceaseWithShutdownCommunication(2, shutdownCommunication)
@@ -307,7 +318,21 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   /** Sends UPDATEs already encoded for this session's send context. */
   sendEncodedUpdates(messages: readonly Uint8Array[]): void {
     this.requireEstablished("sendEncodedUpdates");
-    for (const m of messages) this.stream!.write(m);
+    // Coalesce into large writes: one syscall per ~1 MiB instead of one per message.
+    const stream = this.stream!;
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      batch.push(m);
+      bytes += m.length;
+      if (bytes >= 1 << 20) {
+        stream.write(Buffer.concat(batch, bytes));
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length === 1) stream.write(batch[0]!);
+    else if (batch.length > 1) stream.write(Buffer.concat(batch, bytes));
     this.counters.updatesSent += messages.length;
     if (messages.length > 0) this.restartKeepalive();
   }
@@ -417,6 +442,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     stream.on("data", this.onData);
     stream.on("end", this.onClose);
     stream.on("close", this.onClose);
+    stream.off("error", ignoreError);
     stream.on("error", this.onError);
     stream.resume();
   }
@@ -428,6 +454,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     s.off("end", this.onClose);
     s.off("close", this.onClose);
     s.off("error", this.onError);
+    // The stream may still report an error (a reset after we let go of it): never crash on it.
+    if (s.listenerCount("error") === 0) s.on("error", ignoreError);
     s.pause();
     this.stream = undefined;
     return s;
@@ -476,7 +504,25 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const { state, actions } = fsmStep(this.fsmConfig, from, event);
     this.fsm = state;
     for (const a of actions) this.perform(a);
-    if (from.state !== state.state) this.emit("state", from.state, state.state, event.type);
+    if (from.state !== state.state) {
+      this.emit("state", from.state, state.state, event.type);
+      if (state.state === "Idle") this.scheduleAutomaticStart();
+    }
+  }
+
+  /** After falling to Idle, an AutomaticStart once the idle hold time has passed. */
+  private scheduleAutomaticStart(): void {
+    const hold = this.config.idleHoldTime;
+    if (hold === undefined || this.manuallyStopped || this.restartTimer !== undefined) return;
+    this.restartTimer = this.clock.setTimer(() => {
+      this.restartTimer = undefined;
+      if (this.fsm.state !== "Idle" || this.manuallyStopped) return;
+      this.dispatch(
+        this.config.passive
+          ? { type: "AutomaticStart_with_PassiveTcpEstablishment" }
+          : { type: "AutomaticStart" },
+      );
+    }, hold * 1000);
   }
 
   private perform(a: FsmAction): void {
@@ -494,7 +540,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         return; // incoming connections arrive through accept()
       case "drop-connection": {
         const s = this.detach();
-        s?.end();
+        // Flush what was written (a NOTIFICATION), then close.
+        s?.end(() => s.destroy());
         this.framer = new MessageFramer();
         return;
       }
@@ -664,6 +711,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     }
   }
 }
+
+function ignoreError(): void {}
 
 /** RFC 7606 §2: treat-as-withdraw withdraws every route the UPDATE announced. */
 function treatAsWithdraw(update: UpdateMessage): UpdateMessage {

@@ -1,0 +1,102 @@
+import { readFileSync, rmSync } from "node:fs";
+import type { Server } from "node:net";
+import { parseArgs } from "node:util";
+import { parseRouterSpec } from "../config";
+import { controlServer } from "../control";
+import { BgpSpeakerError } from "../errors";
+import { listen, tcpConnector } from "../net";
+import { Router } from "../router";
+
+const USAGE = `usage: dyninfra-bgpd --config FILE
+
+Runs a BGP router described by a JSON configuration (see the package README): sessions with
+every neighbour, a TCP listener ("listen"), and a JSON control interface over HTTP ("control"):
+  GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
+  POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
+Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease.`;
+
+/** Runs the daemon; resolves with a stop function once it listens. */
+export async function main(argv: readonly string[]): Promise<() => Promise<void>> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { config: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (values.help || values.config === undefined) {
+    console.error(USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return async () => {};
+  }
+  let text: string;
+  try {
+    text = readFileSync(values.config, "utf8");
+  } catch (e) {
+    throw new BgpSpeakerError(
+      "BAD_CONFIG",
+      `cannot read ${values.config}: ${(e as Error).message}`,
+      {
+        field: "--config",
+      },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new BgpSpeakerError(
+      "BAD_CONFIG",
+      `${values.config} is not JSON: ${(e as Error).message}`,
+      {
+        field: "--config",
+      },
+    );
+  }
+  const spec = parseRouterSpec(json);
+  const router = new Router(spec, { connect: tcpConnector });
+  const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
+  router.on("session", (name, from, to) => log(`session ${name}: ${from} -> ${to}`));
+  router.on("warning", (name, m) => log(`session ${name}: ${m}`));
+  const servers: { close(cb: () => void): void }[] = [];
+  if (spec.listen !== undefined) {
+    const s: Server = await listen(router, spec.listen.host, spec.listen.port);
+    log(`listening on ${spec.listen.host} port ${spec.listen.port}`);
+    servers.push(s);
+  }
+  const control = spec.control;
+  if (control !== undefined) {
+    const c = controlServer(router);
+    if ("socket" in control) {
+      rmSync(control.socket, { force: true });
+      await new Promise<void>((r) => c.listen(control.socket, () => r()));
+      log(`control interface on unix socket ${control.socket}`);
+    } else {
+      const host = control.host ?? "127.0.0.1";
+      await new Promise<void>((r) => c.listen(control.port, host, () => r()));
+      log(`control interface on http://${host}:${control.port}/`);
+    }
+    servers.push(c);
+  }
+  router.start();
+  return async () => {
+    router.stop("dyninfra-bgpd shutting down");
+    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  };
+}
+
+const isMain =
+  process.argv[1] !== undefined && /dyninfra-bgpd(\.[cm]?[jt]s)?$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (stop) => {
+      const shutdown = () => {
+        stop().then(() => process.exit(0));
+      };
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
+    },
+    (e: unknown) => {
+      console.error(`dyninfra-bgpd: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(BgpSpeakerError.isInstance(e) ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,204 @@
+import { isIP } from "node:net";
+import { parsePrefix } from "@dyninfra/bgp-wire";
+import { BgpSpeakerError } from "./errors";
+import type { NeighborSpec, OriginateSpec, RouterSpec } from "./router";
+
+type Json = unknown;
+
+function fail(field: string, why: string): never {
+  throw new BgpSpeakerError("BAD_CONFIG", `configuration: ${field} ${why}`, { field });
+}
+
+function obj(v: Json, field: string): Record<string, Json> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(field, "must be an object");
+  return v as Record<string, Json>;
+}
+
+function int(v: Json, field: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    fail(field, `must be an integer in ${min}..${max} (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function str(v: Json, field: string): string {
+  if (typeof v !== "string" || v.length === 0) fail(field, "must be a non-empty string");
+  return v;
+}
+
+function ipv4(v: Json, field: string): string {
+  const s = str(v, field);
+  if (isIP(s) !== 4) fail(field, `must be an IPv4 address (got ${JSON.stringify(s)})`);
+  return s;
+}
+
+function ip(v: Json, field: string): string {
+  const s = str(v, field);
+  if (isIP(s) === 0) fail(field, `must be an IP address (got ${JSON.stringify(s)})`);
+  return s;
+}
+
+function optional<T>(
+  o: Record<string, Json>,
+  key: string,
+  f: (v: Json, field: string) => T,
+  field: string,
+) {
+  return o[key] === undefined ? {} : { [key]: f(o[key], `${field}.${key}`) };
+}
+
+function policy(v: Json, field: string): "accept" | "reject" {
+  if (v !== "accept" && v !== "reject") fail(field, 'must be "accept" or "reject"');
+  return v;
+}
+
+const NEIGHBOR_KEYS = new Set([
+  "name",
+  "address",
+  "asn",
+  "passive",
+  "port",
+  "localAddress",
+  "holdTime",
+  "connectRetryTime",
+  "idleHoldTime",
+  "delayOpen",
+  "capabilities",
+  "routeReflectorClient",
+  "nextHopSelf",
+  "importPolicy",
+  "exportPolicy",
+]);
+
+function neighbor(v: Json, field: string): NeighborSpec {
+  const o = obj(v, field);
+  for (const k of Object.keys(o))
+    if (!NEIGHBOR_KEYS.has(k)) fail(`${field}.${k}`, "is not a known setting");
+  const bool = (x: Json, f: string) =>
+    typeof x === "boolean" ? x : fail(f, "must be true or false");
+  const hold = (x: Json, f: string) => {
+    const h = int(x, f, 0, 65535);
+    if (h === 1 || h === 2) fail(f, "must be 0 or at least 3 (RFC 4271 §4.2)");
+    return h;
+  };
+  return {
+    name: str(o.name, `${field}.name`),
+    address: ip(o.address, `${field}.address`),
+    asn: int(o.asn, `${field}.asn`, 1, 0xffffffff),
+    ...optional(o, "passive", bool, field),
+    ...optional(o, "port", (x, f) => int(x, f, 1, 65535), field),
+    ...optional(o, "localAddress", ip, field),
+    ...optional(o, "holdTime", hold, field),
+    ...optional(o, "connectRetryTime", (x, f) => int(x, f, 1, 65535), field),
+    ...optional(o, "idleHoldTime", (x, f) => int(x, f, 0, 65535), field),
+    ...optional(o, "delayOpen", bool, field),
+    ...optional(o, "capabilities", (x, f) => obj(x, f) as never, field),
+    ...optional(o, "routeReflectorClient", bool, field),
+    ...optional(o, "nextHopSelf", bool, field),
+    ...optional(o, "importPolicy", policy, field),
+    ...optional(o, "exportPolicy", policy, field),
+  } as NeighborSpec;
+}
+
+function originate(v: Json, field: string): OriginateSpec {
+  const o = obj(v, field);
+  const prefix = str(o.prefix, `${field}.prefix`);
+  try {
+    parsePrefix(prefix);
+  } catch {
+    fail(`${field}.prefix`, `is not a prefix (got ${JSON.stringify(prefix)})`);
+  }
+  const list = (x: Json, f: string) => {
+    if (!Array.isArray(x)) fail(f, "must be an array");
+    return x.map((e, i) => str(e, `${f}[${i}]`));
+  };
+  return {
+    prefix,
+    ...optional(o, "nextHop", ip, field),
+    ...optional(
+      o,
+      "asPath",
+      (x, f) => {
+        if (!Array.isArray(x)) fail(f, "must be an array of AS numbers");
+        return x.map((e, i) => int(e, `${f}[${i}]`, 0, 0xffffffff));
+      },
+      field,
+    ),
+    ...optional(
+      o,
+      "origin",
+      (x, f) =>
+        x === "IGP" || x === "EGP" || x === "INCOMPLETE"
+          ? x
+          : fail(f, "must be IGP, EGP or INCOMPLETE"),
+      field,
+    ),
+    ...optional(o, "med", (x, f) => int(x, f, 0, 0xffffffff), field),
+    ...optional(o, "localPref", (x, f) => int(x, f, 0, 0xffffffff), field),
+    ...optional(o, "communities", list, field),
+    ...optional(o, "largeCommunities", list, field),
+  } as OriginateSpec;
+}
+
+/**
+ * Validates a router's JSON configuration and returns it typed. Every problem is a
+ * {@link BgpSpeakerError} with code `BAD_CONFIG` naming the field (e.g. `neighbors[1].asn`).
+ *
+ * @example
+ * ```ts
+ * import { parseRouterSpec } from "@dyninfra/bgp-speaker";
+ * const spec = parseRouterSpec(JSON.parse('{"asn":64500,"bgpIdentifier":"192.0.2.1","neighbors":[]}'));
+ * ```
+ */
+export function parseRouterSpec(json: unknown): RouterSpec {
+  const o = obj(json, "config");
+  const neighbors = o.neighbors;
+  if (!Array.isArray(neighbors)) fail("neighbors", "must be an array");
+  const spec: RouterSpec = {
+    asn: int(o.asn, "asn", 1, 0xffffffff),
+    bgpIdentifier: ipv4(o.bgpIdentifier, "bgpIdentifier"),
+    ...optional(o, "localAddress", ipv4, "config"),
+    ...optional(o, "localIpv6Address", ip, "config"),
+    ...optional(
+      o,
+      "rfc8212",
+      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
+      "config",
+    ),
+    neighbors: neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`)),
+    ...(o.originate !== undefined
+      ? {
+          originate: Array.isArray(o.originate)
+            ? o.originate.map((r, i) => originate(r, `originate[${i}]`))
+            : fail("originate", "must be an array"),
+        }
+      : {}),
+    ...optional(
+      o,
+      "listen",
+      (x, f) => {
+        const l = obj(x, f);
+        return { host: ip(l.host, `${f}.host`), port: int(l.port, `${f}.port`, 0, 65535) };
+      },
+      "config",
+    ),
+    ...optional(
+      o,
+      "control",
+      (x, f) => {
+        const c = obj(x, f);
+        if (c.socket !== undefined) return { socket: str(c.socket, `${f}.socket`) };
+        return {
+          ...(c.host !== undefined ? { host: ip(c.host, `${f}.host`) } : {}),
+          port: int(c.port, `${f}.port`, 0, 65535),
+        };
+      },
+      "config",
+    ),
+  } as RouterSpec;
+  const names = new Set<string>();
+  spec.neighbors.forEach((n, i) => {
+    if (names.has(n.name)) fail(`neighbors[${i}].name`, `duplicates ${JSON.stringify(n.name)}`);
+    names.add(n.name);
+  });
+  return spec;
+}

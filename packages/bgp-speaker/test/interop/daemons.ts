@@ -1,0 +1,362 @@
+// The three BGP daemons of the interop tests (Debian packages gobgpd, bird2, frr), each started
+// inside a lab namespace with a generated configuration, and queried through its own CLI.
+
+import { existsSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join, resolve } from "node:path";
+import type { Lab } from "./lab";
+import { run, waitFor, which } from "./lab";
+
+export interface DaemonNeighbor {
+  readonly address: string;
+  readonly asn: number;
+  readonly local: string;
+}
+
+export interface DaemonConfig {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly neighbors: readonly DaemonNeighbor[];
+  readonly holdTime: number;
+}
+
+/** A route as a daemon shows it. */
+export interface DaemonRoute {
+  readonly asPath: number[];
+  readonly nextHop: string;
+  readonly med: number | undefined;
+  readonly communities: string[];
+  readonly largeCommunities: string[];
+}
+
+export interface Daemon {
+  readonly name: "bird" | "gobgp" | "frr";
+  readonly available: boolean;
+  start(lab: Lab, ns: string, cfg: DaemonConfig): Promise<void>;
+  /** Number of prefixes in the daemon's table. */
+  prefixCount(): Promise<number>;
+  route(prefix: string): Promise<DaemonRoute | undefined>;
+  /** Log lines that report errors. */
+  errorLines(): string[];
+  /** Makes the daemon ask `neighbor` for a route refresh. */
+  requestRefresh(neighbor: string): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------ BIRD
+
+export function bird(): Daemon {
+  let sock = "";
+  let lab: Lab | undefined;
+  const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
+  return {
+    name: "bird",
+    available: which("bird") && which("birdc"),
+    async start(l, ns, cfg) {
+      lab = l;
+      sock = join(l.dir, "bird.ctl");
+      const conf = [
+        "log stderr all;",
+        `router id ${cfg.routerId};`,
+        "protocol device {}",
+        ...cfg.neighbors.map(
+          (n, i) => `protocol bgp n${i} {
+  local ${n.local} as ${cfg.asn};
+  neighbor ${n.address} as ${n.asn};
+  hold time ${cfg.holdTime};
+  ipv4 { import all; export all; };
+}`,
+        ),
+      ].join("\n");
+      const file = join(l.dir, "bird.conf");
+      writeFileSync(file, conf);
+      l.spawn(ns, "bird", "bird", ["-f", "-c", file, "-s", sock, "-P", join(l.dir, "bird.pid")]);
+      await waitFor(
+        "BIRD control socket",
+        async () => (await birdc("show status")).includes("Daemon is up"),
+        10_000,
+        200,
+      );
+    },
+    async prefixCount() {
+      const out = await birdc("show route count");
+      const m = /(\d+) of (\d+) routes for (\d+) networks/.exec(out);
+      return m ? Number(m[3]) : 0;
+    },
+    async route(prefix) {
+      const out = await birdc("show route", prefix, "all");
+      if (!out.includes("BGP.as_path")) return undefined;
+      const attr = (name: string) => new RegExp(`BGP\\.${name}: ?(.*)`).exec(out)?.[1]?.trim();
+      const med = attr("med");
+      return {
+        asPath: (attr("as_path") ?? "").split(" ").filter(Boolean).map(Number),
+        nextHop: attr("next_hop") ?? "",
+        med: med === undefined ? undefined : Number(med),
+        communities: [...(attr("community") ?? "").matchAll(/\((\d+),(\d+)\)/g)].map(
+          (m) => `${m[1]}:${m[2]}`,
+        ),
+        largeCommunities: [
+          ...(attr("large_community") ?? "").matchAll(/\((\d+), (\d+), (\d+)\)/g),
+        ].map((m) => `${m[1]}:${m[2]}:${m[3]}`),
+      };
+    },
+    errorLines() {
+      return (lab?.log("bird") ?? "").split("\n").filter((l) => /<(ERR|BUG|FATAL|RMT)>/.test(l));
+    },
+    async requestRefresh() {
+      await birdc("reload in all");
+    },
+  };
+}
+
+// ----------------------------------------------------------------------------------------- GoBGP
+
+export function gobgp(): Daemon {
+  let lab: Lab | undefined;
+  let ns = "";
+  const api = "127.0.0.1";
+  const port = "50051";
+  const cli = (...args: string[]) =>
+    lab!.exec(ns, "gobgp", ["-u", api, "-p", port, ...args], 60_000);
+  return {
+    name: "gobgp",
+    available: which("gobgpd") && which("gobgp"),
+    async start(l, n, cfg) {
+      lab = l;
+      ns = n;
+      const toml = [
+        "[global.config]",
+        `  as = ${cfg.asn}`,
+        `  router-id = "${cfg.routerId}"`,
+        `  local-address-list = [${[...new Set(cfg.neighbors.map((x) => `"${x.local}"`))].join(", ")}]`,
+        ...cfg.neighbors.flatMap((x) => [
+          "[[neighbors]]",
+          "  [neighbors.config]",
+          `    neighbor-address = "${x.address}"`,
+          `    peer-as = ${x.asn}`,
+          "  [neighbors.timers.config]",
+          `    hold-time = ${cfg.holdTime}`,
+          `    keepalive-interval = ${Math.floor(cfg.holdTime / 3)}`,
+          "  [neighbors.transport.config]",
+          `    local-address = "${x.local}"`,
+        ]),
+      ].join("\n");
+      const file = join(l.dir, "gobgp.toml");
+      writeFileSync(file, toml);
+      l.spawn(n, "gobgp", "gobgpd", ["-f", file, "-t", "toml", "--api-hosts", `${api}:${port}`]);
+      await waitFor("GoBGP API", async () => (await cli("global")).includes("AS"), 10_000, 200);
+    },
+    async prefixCount() {
+      const out = await cli("global", "rib", "summary", "-a", "ipv4");
+      return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
+    },
+    async route(prefix) {
+      const out = await cli("global", "rib", "-a", "ipv4", prefix, "-j");
+      const j = JSON.parse(out) as Record<
+        string,
+        { best?: boolean; attrs: Record<string, unknown>[] }[]
+      >;
+      const paths = j[prefix];
+      const best = paths?.find((p) => p.best) ?? paths?.[0];
+      if (best === undefined) return undefined;
+      const a = (t: number) =>
+        best.attrs.find((x) => x.type === t) as Record<string, unknown> | undefined;
+      const segs = (a(2)?.as_paths as { asns: number[] }[] | undefined) ?? [];
+      const comms = (a(8)?.communities as number[] | undefined) ?? [];
+      const large =
+        (a(32)?.value as { ASN: number; LocalData1: number; LocalData2: number }[] | undefined) ??
+        [];
+      return {
+        asPath: segs.flatMap((s) => s.asns),
+        nextHop: String(a(3)?.nexthop ?? ""),
+        med: a(4)?.metric as number | undefined,
+        communities: comms.map((c) => `${c >>> 16}:${c & 0xffff}`),
+        largeCommunities: large.map((c) => `${c.ASN}:${c.LocalData1}:${c.LocalData2}`),
+      };
+    },
+    errorLines() {
+      return (lab?.log("gobgp") ?? "")
+        .split("\n")
+        .filter((l) => /"level":"(error|fatal|panic)"/.test(l));
+    },
+    async requestRefresh(neighbor) {
+      await cli("neighbor", neighbor, "softresetin");
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------- FRR
+
+const FRR = "/usr/lib/frr";
+
+export function frr(): Daemon {
+  let lab: Lab | undefined;
+  let dir = "";
+  const vtysh = (cmd: string) =>
+    run("vtysh", ["--vty_socket", dir, "-d", "bgpd", "-c", cmd], 60_000);
+  return {
+    name: "frr",
+    available: which("vtysh") && existsSync(join(FRR, "bgpd")),
+    async start(l, ns, cfg) {
+      lab = l;
+      dir = l.dir;
+      const conf = [
+        "frr defaults traditional",
+        "hostname dyninfra-interop",
+        "log stdout informational",
+        `router bgp ${cfg.asn}`,
+        ` bgp router-id ${cfg.routerId}`,
+        " no bgp ebgp-requires-policy",
+        " no bgp network import-check",
+        ` timers bgp ${Math.floor(cfg.holdTime / 3)} ${cfg.holdTime}`,
+        ...cfg.neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}`),
+        " address-family ipv4 unicast",
+        ...cfg.neighbors.map((n) => `  neighbor ${n.address} activate`),
+        " exit-address-family",
+      ].join("\n");
+      const file = join(l.dir, "bgpd.conf");
+      writeFileSync(file, conf);
+      const zsock = join(l.dir, "zserv.api");
+      writeFileSync(join(l.dir, "zebra.conf"), "hostname dyninfra-interop-zebra\n");
+      l.spawn(ns, "zebra", join(FRR, "zebra"), [
+        "-S",
+        "-f",
+        join(l.dir, "zebra.conf"),
+        "-z",
+        zsock,
+        "--vty_socket",
+        dir,
+        "-i",
+        join(l.dir, "zebra.pid"),
+      ]);
+      await waitFor(
+        "zebra socket",
+        async () => (await run("ls", [dir])).includes("zserv.api"),
+        10_000,
+        200,
+      );
+      // -n: keep the routes out of the namespace's kernel table (we only compare RIBs).
+      l.spawn(ns, "frr", join(FRR, "bgpd"), [
+        "-S",
+        "-n",
+        "-f",
+        file,
+        "-z",
+        zsock,
+        "--vty_socket",
+        dir,
+        "-i",
+        join(l.dir, "bgpd.pid"),
+        "-p",
+        "179",
+      ]);
+      await waitFor(
+        "FRR bgpd vty",
+        async () => (await vtysh("show bgp summary")).length > 0,
+        10_000,
+        200,
+      );
+    },
+    async prefixCount() {
+      const j = JSON.parse(await vtysh("show bgp ipv4 unicast summary json")) as {
+        ipv4Unicast?: { ribCount?: number };
+        ribCount?: number;
+      };
+      return j.ipv4Unicast?.ribCount ?? j.ribCount ?? 0;
+    },
+    async route(prefix) {
+      const j = JSON.parse(await vtysh(`show bgp ipv4 unicast ${prefix} json`)) as {
+        paths?: {
+          bestpath?: { overall?: boolean };
+          aspath?: { segments?: { list: number[] }[] };
+          metric?: number;
+          community?: { list: string[] };
+          largeCommunity?: { list: string[] };
+          nexthops?: { ip: string }[];
+        }[];
+      };
+      const best = j.paths?.find((p) => p.bestpath?.overall) ?? j.paths?.[0];
+      if (best === undefined) return undefined;
+      return {
+        asPath: (best.aspath?.segments ?? []).flatMap((s) => s.list),
+        nextHop: best.nexthops?.[0]?.ip ?? "",
+        med: best.metric,
+        communities: best.community?.list ?? [],
+        largeCommunities: best.largeCommunity?.list ?? [],
+      };
+    },
+    errorLines() {
+      return [lab?.log("frr") ?? "", lab?.log("zebra") ?? ""]
+        .join("\n")
+        .split("\n")
+        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
+    },
+    async requestRefresh(neighbor) {
+      await vtysh(`clear bgp ipv4 unicast ${neighbor} soft in`);
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------ dyninfra-bgpd
+
+const PACKAGE = resolve(import.meta.dirname, "../..");
+
+export interface Dyninfra {
+  readonly socket: string;
+  get(path: string): Promise<unknown>;
+  post(path: string, body: unknown): Promise<unknown>;
+}
+
+/** Starts `dyninfra-bgpd` from source in a namespace, with a control socket in the lab dir. */
+export async function startDyninfra(
+  lab: Lab,
+  ns: string,
+  name: string,
+  spec: object,
+): Promise<Dyninfra> {
+  const socket = join(lab.dir, `${name}.sock`);
+  const file = join(lab.dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...spec, control: { socket } }));
+  lab.spawn(
+    ns,
+    name,
+    process.execPath,
+    [
+      "--conditions=@dyninfra/source",
+      "--import",
+      "tsx",
+      "src/cli/dyninfra-bgpd.ts",
+      "--config",
+      file,
+    ],
+    PACKAGE,
+  );
+  const call = (method: string, path: string, body?: unknown) =>
+    new Promise<unknown>((resolveCall, reject) => {
+      const req = request({ socketPath: socket, path, method }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            resolveCall(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+      req.on("error", reject);
+      if (body !== undefined) req.write(JSON.stringify(body));
+      req.end();
+    });
+  const d: Dyninfra = {
+    socket,
+    get: (path) => call("GET", path),
+    post: (path, body) => call("POST", path, body),
+  };
+  await waitFor(
+    `${name} control socket`,
+    async () => Array.isArray(await d.get("/sessions")),
+    30_000,
+    200,
+  );
+  return d;
+}
