@@ -25,6 +25,17 @@ export function fastIpv4(s: string): number {
   return v * 256 + part;
 }
 
+/** murmur3 finalizer over address and length: all bits of the input reach the low bits. */
+function hash(a: number, len: number): number {
+  let h = (a ^ Math.imul(len + 1, 0x9e3779b1)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0);
 
 /**
@@ -86,7 +97,7 @@ export class PrefixTable {
   /** Index of an IPv4 prefix (address already masked). */
   index4(a: number, len: number, create: boolean): number {
     const mask = this.hKey.length - 1;
-    let h = (Math.imul(a ^ (len * 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+    let h = hash(a, len) & mask;
     for (;;) {
       const v = this.hVal[h]!;
       if (v < 0) break;
@@ -169,7 +180,7 @@ export class PrefixTable {
       if (v < 0) continue;
       const a = oldK[j]!;
       const len = oldL[j]!;
-      let h = (Math.imul(a ^ (len * 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      let h = hash(a, len) & mask;
       while (this.hVal[h]! >= 0) h = (h + 1) & mask;
       this.hKey[h] = a;
       this.hLen[h] = len;
