@@ -113,7 +113,6 @@ export interface EptLeaf {
 const GPA_LIMIT = 2 ** 48; // 4-level EPT translates 48-bit guest-physical addresses
 const TWO32 = 2 ** 32;
 const ENTRIES = 512;
-const ACCESS_BIT: Record<EptAccess, number> = { read: 1, write: 2, execute: 4 };
 
 function perms(lo: number): EptPermissions {
   return {
@@ -121,6 +120,20 @@ function perms(lo: number): EptPermissions {
     write: (lo & EPT_WRITE) !== 0,
     execute: (lo & EPT_EXECUTE) !== 0,
   };
+}
+
+function violation(gpa: number, level: number, want: number, allowed = 0): EptTranslation {
+  // Exit qualification bits 2:0 = the access, bits 5:3 = AND of the R/W/X bits walked (0 when an
+  // entry was not present).
+  return { ok: false, kind: "ept-violation", gpa, level, exitQualification: want | (allowed << 3) };
+}
+
+function misconfiguration(
+  gpa: number,
+  level: number,
+  reason: EptMisconfigurationReason,
+): EptTranslation {
+  return { ok: false, kind: "ept-misconfiguration", gpa, level, reason };
 }
 
 /**
@@ -330,7 +343,7 @@ export class EptTables {
 
   /**
    * Translates a guest-physical address for an access, as the processor's EPT walk does
-   * (SDM Vol. 3C §29.3.2–29.3.3): an unreadable… entry that is not present (bits 2:0 clear) ends
+   * (SDM Vol. 3C §29.3.2–29.3.3): an entry that is not present (bits 2:0 clear) ends
    * the walk with an EPT violation; a present entry that is write-without-read, execute-only
    * (when unsupported), has a reserved bit set, or is a leaf with memory type 2, 3 or 7 is an EPT
    * misconfiguration; otherwise the access must be allowed by every entry walked. With A/D flags
@@ -340,102 +353,123 @@ export class EptTables {
    * entry points outside the table image.
    */
   translate(gpa: number, access: EptAccess): EptTranslation {
+    const want = access === "read" ? 1 : access === "write" ? 2 : access === "execute" ? 4 : 0;
+    if (want === 0) {
+      throw new MemPartitionerError("BAD_ACCESS", `unknown access ${String(access)}`, {
+        field: "access",
+      });
+    }
     if (!(gpa >= 0 && gpa < GPA_LIMIT) || gpa !== Math.floor(gpa)) {
       throw new MemPartitionerError("BAD_GPA", `guest-physical address ${gpa} is not 48-bit`, {
         field: "gpa",
       });
     }
-    const want = ACCESS_BIT[access];
-    if (want === undefined) {
-      throw new MemPartitionerError("BAD_ACCESS", `unknown access ${String(access)}`, {
-        field: "access",
-      });
-    }
-    const gHi = Math.floor(gpa / TWO32);
-    const gLo = gpa >>> 0;
+    // The walk is unrolled over the four levels: this is the hot path (typed arrays, no allocation
+    // until the result).
+    const gHi = (gpa / TWO32) | 0; // bits 47:32
+    const gLo = gpa >>> 0; // bits 31:0
     const lo = this.lo;
     const hi = this.hi;
-    let allowed = 7;
-    let page = 0;
-    let walked0 = -1;
-    let walked1 = -1;
-    let walked2 = -1;
-    for (let level = 4; level >= 1; level--) {
-      let index: number;
-      if (level === 4) index = (gHi >>> 7) & 511;
-      else if (level === 3) index = ((gHi & 0x7f) << 2) | (gLo >>> 30);
-      else if (level === 2) index = (gLo >>> 21) & 511;
-      else index = (gLo >>> 12) & 511;
-      const k = page * ENTRIES + index;
-      const l = lo[k]!;
-      const h = hi[k]!;
-      const rwx = l & 7;
-      if (rwx === 0) {
-        return {
-          ok: false,
-          kind: "ept-violation",
-          gpa,
-          level,
-          exitQualification: want,
-        };
-      }
-      if ((rwx & 3) === EPT_WRITE) return this.misconfig(gpa, level, "write-without-read");
-      if (rwx === EPT_EXECUTE && !this.executeOnly)
-        return this.misconfig(gpa, level, "execute-only-unsupported");
-      if ((h & this.reservedHiMask) !== 0) return this.misconfig(gpa, level, "reserved-bit");
-      allowed &= rwx;
-      const large = (l & EPT_LARGE_PAGE) !== 0;
-      const leaf = level === 1 || (large && (level === 3 || level === 2));
-      if (level === 4 && (l & 0xf8) !== 0) return this.misconfig(gpa, level, "reserved-bit");
-      if (!leaf) {
-        if ((l & 0x78) !== 0) return this.misconfig(gpa, level, "reserved-bit");
-        const addr = (h & 0xf_ffff) * TWO32 + ((l & 0xffff_f000) >>> 0);
-        const next = (addr - this.tableBase) / PAGE_4K;
-        if (!(next >= 0 && next < this.pages)) {
-          throw new MemPartitionerError(
-            "BAD_IMAGE",
-            `level-${level} entry points to 0x${addr.toString(16)}, outside the table image`,
-            { offset: k * 8, field: `level${level}` },
-          );
-        }
-        if (level === 4) walked0 = k;
-        else if (level === 3) walked1 = k;
-        else walked2 = k;
-        page = next;
-        continue;
-      }
-      const mt = (l >>> EPT_MEMORY_TYPE_SHIFT) & 7;
-      if (mt === 2 || mt === 3 || mt === 7)
-        return this.misconfig(gpa, level, "reserved-memory-type");
-      if (level === 3 && (l & 0x3fff_f000) !== 0) return this.misconfig(gpa, level, "reserved-bit");
-      if (level === 2 && (l & 0x1f_f000) !== 0) return this.misconfig(gpa, level, "reserved-bit");
-      if ((allowed & want) === 0) {
-        return {
-          ok: false,
-          kind: "ept-violation",
-          gpa,
-          level,
-          exitQualification: want | (allowed << 3),
-        };
-      }
-      const pageSize: PageSize = level === 3 ? PAGE_1G : level === 2 ? PAGE_2M : PAGE_4K;
-      const base = (h & 0xf_ffff) * TWO32 + ((l & 0xffff_f000) >>> 0);
-      if (this.accessedDirty) {
-        if (walked0 >= 0) lo[walked0] = lo[walked0]! | EPT_ACCESSED;
-        if (walked1 >= 0) lo[walked1] = lo[walked1]! | EPT_ACCESSED;
-        if (walked2 >= 0) lo[walked2] = lo[walked2]! | EPT_ACCESSED;
-        lo[k] = l | EPT_ACCESSED | (want === 2 ? EPT_DIRTY : 0);
-      }
-      return {
-        ok: true,
-        hpa: base + (gpa % pageSize),
-        pageSize,
-        memoryType: mt as EptMemoryType,
-        ignorePat: (l & EPT_IGNORE_PAT) !== 0,
-      };
+    // Level 4: PML4E, bits 47:39.
+    const k4 = (gHi >>> 7) & 511;
+    let l = lo[k4]!;
+    let h = hi[k4]!;
+    if ((l & 7) === 0) return violation(gpa, 4, want);
+    let bad = this.entryProblem(l, h);
+    if (bad !== undefined) return misconfiguration(gpa, 4, bad);
+    if ((l & 0xf8) !== 0) return misconfiguration(gpa, 4, "reserved-bit"); // bits 7:3 reserved
+    let allowed = l & 7;
+    // Level 3: PDPTE, bits 38:30.
+    const k3 = this.next(l, h, 4, k4) * ENTRIES + (((gHi & 0x7f) << 2) | (gLo >>> 30));
+    l = lo[k3]!;
+    h = hi[k3]!;
+    if ((l & 7) === 0) return violation(gpa, 3, want, 0);
+    bad = this.entryProblem(l, h);
+    if (bad !== undefined) return misconfiguration(gpa, 3, bad);
+    allowed &= l;
+    if ((l & EPT_LARGE_PAGE) !== 0) {
+      if ((l & 0x3fff_f000) !== 0) return misconfiguration(gpa, 3, "reserved-bit"); // bits 29:12
+      return this.leaf(gpa, 3, k3, l, h, allowed, want, k4, -1, -1);
     }
-    /* c8 ignore next */
-    throw new MemPartitionerError("INTERNAL", "EPT walk fell through");
+    if ((l & 0x78) !== 0) return misconfiguration(gpa, 3, "reserved-bit"); // bits 6:3 reserved
+    // Level 2: PDE, bits 29:21.
+    const k2 = this.next(l, h, 3, k3) * ENTRIES + ((gLo >>> 21) & 511);
+    l = lo[k2]!;
+    h = hi[k2]!;
+    if ((l & 7) === 0) return violation(gpa, 2, want, 0);
+    bad = this.entryProblem(l, h);
+    if (bad !== undefined) return misconfiguration(gpa, 2, bad);
+    allowed &= l;
+    if ((l & EPT_LARGE_PAGE) !== 0) {
+      if ((l & 0x1f_f000) !== 0) return misconfiguration(gpa, 2, "reserved-bit"); // bits 20:12
+      return this.leaf(gpa, 2, k2, l, h, allowed, want, k4, k3, -1);
+    }
+    if ((l & 0x78) !== 0) return misconfiguration(gpa, 2, "reserved-bit");
+    // Level 1: PTE, bits 20:12 (bit 7 ignored).
+    const k1 = this.next(l, h, 2, k2) * ENTRIES + ((gLo >>> 12) & 511);
+    l = lo[k1]!;
+    h = hi[k1]!;
+    if ((l & 7) === 0) return violation(gpa, 1, want, 0);
+    bad = this.entryProblem(l, h);
+    if (bad !== undefined) return misconfiguration(gpa, 1, bad);
+    allowed &= l;
+    return this.leaf(gpa, 1, k1, l, h, allowed, want, k4, k3, k2);
+  }
+
+  /** Misconfiguration of a present entry at any level (permissions, bits 51:MAXPHYADDR). */
+  private entryProblem(l: number, h: number): EptMisconfigurationReason | undefined {
+    if ((l & 3) === EPT_WRITE) return "write-without-read";
+    if ((l & 7) === EPT_EXECUTE && !this.executeOnly) return "execute-only-unsupported";
+    if ((h & this.reservedHiMask) !== 0) return "reserved-bit";
+    return undefined;
+  }
+
+  /** Table page index the non-leaf entry at `k` points to. */
+  private next(l: number, h: number, level: number, k: number): number {
+    const addr = (h & 0xf_ffff) * TWO32 + ((l & 0xffff_f000) >>> 0);
+    const page = (addr - this.tableBase) / PAGE_4K;
+    if (!(page >= 0 && page < this.pages)) {
+      throw new MemPartitionerError(
+        "BAD_IMAGE",
+        `level-${level} entry points to 0x${addr.toString(16)}, outside the table image`,
+        { offset: k * 8, field: `level${level}` },
+      );
+    }
+    return page;
+  }
+
+  private leaf(
+    gpa: number,
+    level: number,
+    k: number,
+    l: number,
+    h: number,
+    allowed: number,
+    want: number,
+    k4: number,
+    k3: number,
+    k2: number,
+  ): EptTranslation {
+    const mt = (l >>> EPT_MEMORY_TYPE_SHIFT) & 7;
+    if (mt === 2 || mt === 3 || mt === 7)
+      return misconfiguration(gpa, level, "reserved-memory-type");
+    if ((allowed & want) === 0) return violation(gpa, level, want, allowed & 7);
+    const pageSize: PageSize = level === 3 ? PAGE_1G : level === 2 ? PAGE_2M : PAGE_4K;
+    const base = (h & 0xf_ffff) * TWO32 + ((l & 0xffff_f000) >>> 0);
+    if (this.accessedDirty) {
+      const lo = this.lo;
+      lo[k4] = lo[k4]! | EPT_ACCESSED;
+      if (k3 >= 0) lo[k3] = lo[k3]! | EPT_ACCESSED;
+      if (k2 >= 0) lo[k2] = lo[k2]! | EPT_ACCESSED;
+      lo[k] = (l | EPT_ACCESSED | (want === 2 ? EPT_DIRTY : 0)) >>> 0;
+    }
+    return {
+      ok: true,
+      hpa: base + (gpa % pageSize),
+      pageSize,
+      memoryType: mt as EptMemoryType,
+      ignorePat: (l & EPT_IGNORE_PAT) !== 0,
+    };
   }
 
   /** Every leaf mapping, in guest-physical order. */
@@ -495,10 +529,6 @@ export class EptTables {
       dv.setUint32(i * 8 + 4, this.hi[i]!, true);
     }
     return out;
-  }
-
-  private misconfig(gpa: number, level: number, reason: EptMisconfigurationReason): EptTranslation {
-    return { ok: false, kind: "ept-misconfiguration", gpa, level, reason };
   }
 
   private checkMapping(m: EptMapping, i: number): void {

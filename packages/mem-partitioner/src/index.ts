@@ -70,6 +70,7 @@ export type {
 } from "./memory-map";
 export {
   createHostMemoryMap,
+  hostMemoryMapFromCapabilities,
   isPageSize,
   PAGE_1G,
   PAGE_2M,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemPartitionerError } from "./errors";
 import {
   createHostMemoryMap,
+  hostMemoryMapFromCapabilities,
   PAGE_1G,
   PAGE_2M,
   PAGE_4K,
@@ -82,5 +83,31 @@ describe("uniformHostMemoryMap", () => {
     expect(() => uniformHostMemoryMap({ nodes: 1, bytesPerNode: GiB + 4096 })).toThrow(
       MemPartitionerError,
     );
+  });
+});
+
+describe("hostMemoryMapFromCapabilities", () => {
+  it("reads cells, page sizes and distances of the 2-socket sample", async () => {
+    const { readFileSync } = await import("node:fs");
+    const path = await import("node:path");
+    const xml = readFileSync(
+      path.resolve(__dirname, "../fixtures/host-capabilities-sample-2s8c2t.xml"),
+      "utf8",
+    );
+    const m = hostMemoryMapFromCapabilities(xml);
+    // <memory unit='KiB'>67108864</memory> per cell = 64 GiB; pages 4 KiB, 2 MiB, 1 GiB.
+    expect(m.nodes.map((n) => n.node)).toEqual([0, 1]);
+    expect(m.nodes.map((n) => n.ranges.reduce((s, r) => s + r.end - r.start, 0))).toEqual([
+      64 * GiB,
+      64 * GiB,
+    ]);
+    expect(m.pageSizes).toEqual([PAGE_4K, PAGE_2M, PAGE_1G]);
+    expect(m.distances).toEqual([
+      [10, 21],
+      [21, 10],
+    ]);
+  });
+  it("refuses capabilities without cells", () => {
+    expect(() => hostMemoryMapFromCapabilities("<capabilities/>")).toThrow(/no <cell>/);
   });
 });

@@ -235,3 +235,88 @@ export function totalRam(map: HostMemoryMap): number {
   for (const n of map.nodes) for (const r of n.ranges) sum += r.end - r.start;
   return sum;
 }
+
+/**
+ * A host memory map from libvirt host capabilities XML (`virsh capabilities`): one node per
+ * `<cell>` with its `<memory>` size, page sizes from the `<pages>` elements (the host's
+ * `hugepages-*kB` pools), distances from `<sibling>`. Capabilities give sizes, not addresses,
+ * so nodes are laid out in the x86 shape of {@link uniformHostMemoryMap} (firmware below 1 MiB,
+ * PCI hole at 3–4 GiB), cell after cell.
+ *
+ * @throws {@link MemPartitionerError} `BAD_CAPABILITIES` when there is no `<cell>` or a size is not
+ * whole KiB pages.
+ * @example
+ * ```ts
+ * const map = hostMemoryMapFromCapabilities(readFileSync("caps.xml", "utf8"));
+ * console.log(map.nodes.length, map.pageSizes);
+ * ```
+ */
+export function hostMemoryMapFromCapabilities(xml: string): HostMemoryMap {
+  const cells = [...xml.matchAll(/<cell\s+id=['"](\d+)['"]\s*>([\s\S]*?)<\/cell>/g)];
+  if (cells.length === 0) {
+    throw new MemPartitionerError("BAD_CAPABILITIES", "no <cell> in the capabilities", {
+      field: "topology/cells",
+    });
+  }
+  const unitBytes: Record<string, number> = {
+    B: 1,
+    KiB: 1024,
+    MiB: 2 ** 20,
+    GiB: 2 ** 30,
+    TiB: 2 ** 40,
+  };
+  const sizes = new Set<PageSize>();
+  let cursor = 0;
+  const nodes: NumaNodeMemory[] = [];
+  const siblings: number[][] = [];
+  for (const [, idText, body] of cells) {
+    const id = Number(idText);
+    const mem = /<memory\s+unit=['"](\w+)['"]\s*>(\d+)<\/memory>/.exec(body!);
+    const factor = mem ? unitBytes[mem[1]!] : undefined;
+    if (!mem || factor === undefined) {
+      throw new MemPartitionerError("BAD_CAPABILITIES", `cell ${id} has no <memory> size`, {
+        field: `cell[${id}]/memory`,
+      });
+    }
+    const bytes = Number(mem[2]) * factor;
+    if (!Number.isSafeInteger(bytes) || bytes % PAGE_4K !== 0) {
+      throw new MemPartitionerError(
+        "BAD_CAPABILITIES",
+        `cell ${id} memory is not whole 4 KiB pages`,
+        {
+          field: `cell[${id}]/memory`,
+        },
+      );
+    }
+    for (const p of body!.matchAll(/<pages\s+unit=['"](\w+)['"]\s+size=['"](\d+)['"]/g)) {
+      const s = Number(p[2]) * (unitBytes[p[1]!] ?? Number.NaN);
+      if (isPageSize(s)) sizes.add(s);
+    }
+    siblings.push(
+      [...body!.matchAll(/<sibling\s+id=['"](\d+)['"]\s+value=['"](\d+)['"]/g)].map((s) =>
+        Number(s[2]),
+      ),
+    );
+    const ranges: PhysRange[] = [];
+    let remaining = bytes;
+    if (cursor < 3 * GIB) {
+      const low = Math.min(remaining, 3 * GIB - cursor);
+      ranges.push({ start: cursor, end: cursor + low });
+      remaining -= low;
+      cursor += low;
+      if (cursor === 3 * GIB) cursor = 4 * GIB;
+    }
+    if (remaining > 0) {
+      ranges.push({ start: cursor, end: cursor + remaining });
+      cursor += remaining;
+    }
+    nodes.push({ node: id, ranges });
+  }
+  const square = siblings.every((row) => row.length === cells.length);
+  return createHostMemoryMap({
+    nodes,
+    reserved: [{ start: 0, end: 0x10_0000, label: "firmware" }],
+    pageSizes: sizes.size > 0 ? [...sizes] : [PAGE_4K],
+    ...(square ? { distances: siblings } : {}),
+  });
+}

@@ -109,7 +109,10 @@ export function arbitraryEptMappings(): fc.Arbitrary<EptMapping[]> {
       gpa += p.gap * p.gapUnit;
       // Align the guest start like the host start so large pages can appear.
       gpa = Math.ceil(gpa / p.hpaAlign) * p.hpaAlign + p.hpaSkew;
-      const size = p.size * p.sizeUnit + p.extra4k * PAGE_4K;
+      // Only 1 GiB-capable placements get 1 GiB-sized pieces: keeps 4 KiB leaf counts small.
+      const unit =
+        p.hpaAlign === PAGE_1G && p.hpaSkew === 0 ? p.sizeUnit : Math.min(p.sizeUnit, PAGE_2M);
+      const size = p.size * unit + p.extra4k * PAGE_4K;
       const m: EptMapping = {
         gpa,
         // Host addresses kept above 1 TiB so tables placed below never overlap.
