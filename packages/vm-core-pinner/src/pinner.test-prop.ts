@@ -144,7 +144,7 @@ describe("model-based: allocate/free on every real topology and policy", () => {
   for (const [name, t] of topologies) {
     for (const policy of policies) {
       const maxVcpus = Math.max(1, Math.min(16, Math.floor(t.cpus.length / 2)));
-      test.prop([commands(maxVcpus)], { numRuns: 6 })(`${name} / ${policy}`, (cmds) => {
+      test.prop([commands(maxVcpus)], { numRuns: 4 })(`${name} / ${policy}`, (cmds) => {
         const real: Real = {
           pinner: new CorePinner(t, { policy, reserved: reservedFor(t, policy) }),
           topology: t,
@@ -177,7 +177,7 @@ test.prop(
     requestsArb,
     fc.subarray(["l3-exclusive", "numa-exclusive", "smt-idle"]),
   ],
-  { numRuns: 60 },
+  { numRuns: 40 },
 )(
   "deterministic: the same requests give the same allocations",
   (t, policy, requests, nohypeOptions) => {
@@ -192,7 +192,7 @@ test.prop(
 
 test.prop(
   [arbitraryTopology(), requestsArb, fc.subarray(["l3-exclusive", "numa-exclusive", "smt-idle"])],
-  { numRuns: 60 },
+  { numRuns: 40 },
 )(
   "NoHype never shares a core, and exclusive VMs never share an L3 or NUMA node",
   (t, requests, options) => {

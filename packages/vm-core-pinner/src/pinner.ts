@@ -167,6 +167,17 @@ export class CorePinner {
   private readonly vms = new Map<string, PinAllocation>();
   private readonly l3Claim = new Map<number, string>();
   private readonly numaClaim = new Map<number, string>();
+  // Incremental per-core and per-domain counters (the NoHype hot path reads only these).
+  private readonly coreFree: Int32Array;
+  private readonly coreOwned: Int32Array;
+  private readonly coreStaticOk: Uint8Array;
+  private readonly l3Occupied: Int32Array;
+  private readonly numaOccupied: Int32Array;
+  private readonly scratchUsable: Int32Array;
+  private readonly defaultL3Exclusive: boolean;
+  private readonly defaultNumaExclusive: boolean;
+  private readonly defaultSmtIdle: boolean;
+  private readonly scratchCap: Int32Array;
 
   constructor(topology: Topology, config: CorePinnerConfig) {
     if (!PIN_POLICIES.includes(config.policy)) {
@@ -212,6 +223,35 @@ export class CorePinner {
         field: "option",
       });
     }
+    this.defaultL3Exclusive = this.options.includes("l3-exclusive");
+    this.defaultNumaExclusive = this.options.includes("numa-exclusive");
+    this.defaultSmtIdle = this.options.includes("smt-idle");
+    const nCores = topology.cores.length;
+    this.coreFree = new Int32Array(nCores);
+    this.coreOwned = new Int32Array(nCores);
+    this.coreStaticOk = new Uint8Array(nCores);
+    for (const core of topology.cores) {
+      let ok = !this.hostCores.has(core.index);
+      let free = 0;
+      for (const p of core.pus) {
+        const usable = this.availableSet.has(p) && !this.reservedSet.has(p);
+        if (usable) free++;
+        else ok = false;
+      }
+      this.coreFree[core.index] = free;
+      this.coreStaticOk[core.index] = ok ? 1 : 0;
+    }
+    this.l3Occupied = new Int32Array(topology.l3Caches.length);
+    this.numaOccupied = new Int32Array(topology.numaNodes.length);
+    this.scratchUsable = new Int32Array(nCores);
+    this.scratchCap = new Int32Array(
+      Math.max(
+        nCores,
+        topology.l3Caches.length,
+        topology.numaNodes.length,
+        topology.packages.length,
+      ) + 1,
+    );
     this.kubelet =
       config.policy === "kubelet-static"
         ? new KubeletStaticPolicy(topology, {
@@ -262,7 +302,7 @@ export class CorePinner {
         { field: "vcpus" },
       );
     }
-    const free = this.freeCpus();
+    const free = this.policy === "nohype" ? [] : this.freeCpus();
     const refuse = (code: PinRefusalCode, message: string, available = free.length): PinResult => ({
       ok: false,
       refusal: { code, message, requested: req.vcpus, available },
@@ -307,9 +347,9 @@ export class CorePinner {
         break;
       }
       case "nohype": {
-        l3Exclusive = req.l3Exclusive ?? this.options.includes("l3-exclusive");
-        numaExclusive = req.numaExclusive ?? this.options.includes("numa-exclusive");
-        const smtIdle = req.smtIdle ?? this.options.includes("smt-idle");
+        l3Exclusive = req.l3Exclusive ?? this.defaultL3Exclusive;
+        numaExclusive = req.numaExclusive ?? this.defaultNumaExclusive;
+        const smtIdle = req.smtIdle ?? this.defaultSmtIdle;
         const r = this.placeNoHype(vm, req.vcpus, {
           l3Exclusive,
           numaExclusive,
@@ -322,20 +362,29 @@ export class CorePinner {
         break;
       }
     }
-    const cores = [...new Set(owned.map((c) => (this.coreOfCpu.get(c) as Core).index))].sort(asc);
-    const coreList = cores.map((i) => this.topology.cores[i] as Core);
-    const numaNodes = [
-      ...new Set(
-        coreList
-          .filter((c) => c.numaNode >= 0)
-          .map((c) => this.topology.numaNodes[c.numaNode]?.osIndex as number),
-      ),
-    ].sort(asc);
-    const l3Caches = [...new Set(coreList.filter((c) => c.l3 >= 0).map((c) => c.l3))].sort(asc);
-    for (const c of owned) this.owner.set(c, vm);
+    const cores: number[] = [];
+    const numaNodes: number[] = [];
+    const l3Caches: number[] = [];
+    const numaIdx: number[] = [];
+    for (const c of owned) {
+      const core = this.coreOfCpu.get(c) as Core;
+      if (cores.includes(core.index)) continue;
+      cores.push(core.index);
+      if (core.l3 >= 0 && !l3Caches.includes(core.l3)) l3Caches.push(core.l3);
+      if (core.numaNode >= 0 && !numaIdx.includes(core.numaNode)) {
+        numaIdx.push(core.numaNode);
+        numaNodes.push(this.topology.numaNodes[core.numaNode]?.osIndex as number);
+      }
+    }
+    cores.sort(asc);
+    numaNodes.sort(asc);
+    l3Caches.sort(asc);
+    for (const c of owned) {
+      this.owner.set(c, vm);
+      this.count(c, +1);
+    }
     if (l3Exclusive) for (const l of l3Caches) this.l3Claim.set(l, vm);
-    if (numaExclusive)
-      for (const n of coreList) if (n.numaNode >= 0) this.numaClaim.set(n.numaNode, vm);
+    if (numaExclusive) for (const n of numaIdx) this.numaClaim.set(n, vm);
     const allocation: PinAllocation = {
       vm,
       cpus: [...pins].sort(asc),
@@ -359,11 +408,27 @@ export class CorePinner {
     const a = this.vms.get(vm);
     if (!a) return undefined;
     this.vms.delete(vm);
-    for (const c of a.owned) this.owner.delete(c);
+    for (const c of a.owned) {
+      this.owner.delete(c);
+      this.count(c, -1);
+    }
     for (const [l, v] of [...this.l3Claim]) if (v === vm) this.l3Claim.delete(l);
     for (const [n, v] of [...this.numaClaim]) if (v === vm) this.numaClaim.delete(n);
     this.kubelet?.release(a.owned);
     return a;
+  }
+
+  private count(cpu: number, delta: 1 | -1) {
+    const core = this.coreOfCpu.get(cpu) as Core;
+    const i = core.index;
+    this.coreFree[i] = (this.coreFree[i] as number) - delta;
+    const before = this.coreOwned[i] as number;
+    this.coreOwned[i] = before + delta;
+    const transition = (delta === 1 && before === 0) || (delta === -1 && before === 1);
+    if (!transition) return;
+    if (core.l3 >= 0) this.l3Occupied[core.l3] = (this.l3Occupied[core.l3] as number) + delta;
+    if (core.numaNode >= 0)
+      this.numaOccupied[core.numaNode] = (this.numaOccupied[core.numaNode] as number) + delta;
   }
 
   /** A comparable picture of the whole state. */
@@ -433,37 +498,33 @@ export class CorePinner {
     | { ok: true; pins: number[]; owned: number[] }
     | { ok: false; code: PinRefusalCode; message: string; usableCpus: number } {
     const t = this.topology;
-    const l3Occupied = new Set<number>();
-    const numaOccupied = new Set<number>();
-    for (const [cpu, owner] of this.owner) {
-      if (owner === vm) continue;
-      const core = this.coreOfCpu.get(cpu) as Core;
-      if (core.l3 >= 0) l3Occupied.add(core.l3);
-      if (core.numaNode >= 0) numaOccupied.add(core.numaNode);
-    }
-    const usable: Core[] = [];
+    const cores = t.cores;
+    const claims = this.l3Claim.size > 0 || this.numaClaim.size > 0;
+    const usableIdx = this.scratchUsable;
+    let nUsable = 0;
     let wholeFree = 0;
-    for (const core of t.cores) {
-      if (this.hostCores.has(core.index)) continue;
-      if (
-        !core.pus.every(
-          (p) => this.availableSet.has(p) && !this.owner.has(p) && !this.reservedSet.has(p),
-        )
-      )
-        continue;
+    let usableCap = 0;
+    let usableCpus = 0;
+    for (let i = 0; i < cores.length; i++) {
+      const core = cores[i] as Core;
+      if (this.coreStaticOk[i] === 0 || this.coreFree[i] !== core.pus.length) continue;
       wholeFree++;
       if (o.cpuKind !== undefined && core.kind !== o.cpuKind) continue;
-      const l3c = core.l3 >= 0 ? this.l3Claim.get(core.l3) : undefined;
-      if (l3c !== undefined && l3c !== vm) continue;
-      const nc = core.numaNode >= 0 ? this.numaClaim.get(core.numaNode) : undefined;
-      if (nc !== undefined && nc !== vm) continue;
-      if (o.l3Exclusive && core.l3 >= 0 && l3Occupied.has(core.l3)) continue;
-      if (o.numaExclusive && core.numaNode >= 0 && numaOccupied.has(core.numaNode)) continue;
-      usable.push(core);
+      if (claims) {
+        const l3c = core.l3 >= 0 ? this.l3Claim.get(core.l3) : undefined;
+        if (l3c !== undefined && l3c !== vm) continue;
+        const nc = core.numaNode >= 0 ? this.numaClaim.get(core.numaNode) : undefined;
+        if (nc !== undefined && nc !== vm) continue;
+      }
+      if (o.l3Exclusive && core.l3 >= 0 && (this.l3Occupied[core.l3] as number) > 0) continue;
+      if (o.numaExclusive && core.numaNode >= 0 && (this.numaOccupied[core.numaNode] as number) > 0)
+        continue;
+      usableIdx[nUsable++] = i;
+      usableCap += o.smtIdle ? 1 : core.pus.length;
+      usableCpus += core.pus.length;
     }
     const capacity = (c: Core) => (o.smtIdle ? 1 : c.pus.length);
     const cap = (cs: readonly Core[]) => cs.reduce((a, c) => a + capacity(c), 0);
-    const usableCpus = usable.reduce((a, c) => a + c.pus.length, 0);
     const take = (cs: readonly Core[]): Core[] => {
       const out: Core[] = [];
       let have = 0;
@@ -482,50 +543,58 @@ export class CorePinner {
       }
       return { ok: true as const, pins, owned: chosen.flatMap((c) => c.pus).sort(asc) };
     };
-    if (cap(usable) < vcpus) {
+    if (usableCap < vcpus) {
       const why =
         wholeFree === 0
           ? `no whole free core left for ${vcpus} vCPUs`
-          : usable.length === 0
+          : nUsable === 0
             ? `the ${wholeFree} whole free cores are in L3 caches or NUMA nodes that exclusivity forbids to this VM`
-            : `only ${cap(usable)} vCPUs fit on the ${usable.length} whole cores usable by this VM, ${vcpus} requested`;
-      const exclusive =
-        o.l3Exclusive || o.numaExclusive || this.l3Claim.size > 0 || this.numaClaim.size > 0;
+            : `only ${usableCap} vCPUs fit on the ${nUsable} whole cores usable by this VM, ${vcpus} requested`;
+      const exclusive = o.l3Exclusive || o.numaExclusive || claims;
       return {
         ok: false,
-        code:
-          usableCpus === 0 && !exclusive
-            ? "not-enough-cpus"
-            : exclusive
-              ? "no-fit"
-              : "not-enough-cpus",
+        code: exclusive ? "no-fit" : "not-enough-cpus",
         message: why,
         usableCpus,
       };
     }
     // Best fit in the smallest enclosing domain: one L3, else one NUMA node, else one package.
-    const levels: ((c: Core) => number)[] = [];
-    if (t.l3Caches.length > 0) levels.push((c) => c.l3);
-    if (t.numaNodes.length > 0) levels.push((c) => c.numaNode);
-    levels.push((c) => c.package);
-    for (const key of levels) {
-      const domains = new Map<number, Core[]>();
-      for (const c of usable) {
-        const k = key(c);
-        if (k < 0) continue;
-        const arr = domains.get(k);
-        if (arr) arr.push(c);
-        else domains.set(k, [c]);
+    const domCap = this.scratchCap;
+    const smtIdle = o.smtIdle;
+    for (let level = 0; level < 3; level++) {
+      const nDom =
+        level === 0 ? t.l3Caches.length : level === 1 ? t.numaNodes.length : t.packages.length;
+      if (nDom === 0) continue;
+      domCap.fill(0, 0, nDom);
+      for (let u = 0; u < nUsable; u++) {
+        const c = cores[usableIdx[u] as number] as Core;
+        const k = level === 0 ? c.l3 : level === 1 ? c.numaNode : c.package;
+        if (k >= 0) domCap[k] = (domCap[k] as number) + (smtIdle ? 1 : c.pus.length);
       }
-      let best: { k: number; cores: Core[]; cap: number } | null = null;
-      for (const [k, cs] of domains) {
-        const cc = cap(cs);
-        if (cc < vcpus) continue;
-        if (!best || cc < best.cap || (cc === best.cap && k < best.k))
-          best = { k, cores: cs, cap: cc };
+      let best = -1;
+      let bestCap = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < nDom; k++) {
+        const cc = domCap[k] as number;
+        if (cc >= vcpus && cc < bestCap) {
+          best = k;
+          bestCap = cc;
+        }
       }
-      if (best) return finish(take(best.cores));
+      if (best >= 0) {
+        const chosen: Core[] = [];
+        let have = 0;
+        for (let u = 0; u < nUsable && have < vcpus; u++) {
+          const c = cores[usableIdx[u] as number] as Core;
+          const k = level === 0 ? c.l3 : level === 1 ? c.numaNode : c.package;
+          if (k !== best) continue;
+          chosen.push(c);
+          have += smtIdle ? 1 : c.pus.length;
+        }
+        return finish(chosen);
+      }
     }
+    const usable: Core[] = [];
+    for (let u = 0; u < nUsable; u++) usable.push(cores[usableIdx[u] as number] as Core);
     // Spanning: fullest NUMA nodes first, and within each the fullest L3 first, to touch few domains.
     const byNuma = new Map<number, Core[]>();
     for (const c of usable) byNuma.set(c.numaNode, [...(byNuma.get(c.numaNode) ?? []), c]);
