@@ -1,0 +1,42 @@
+// Benchmarks for @dyninfra/optical-link. Prints `BENCH <metric> <value> <unit>` lines (see DESIGN.md).
+import { OpticalCircuitSwitch, type VirtualClock } from "@dyninfra/optical-link";
+
+// A bare clock: the benchmark measures the switch, not a scheduler.
+const clock: VirtualClock & { now: number } = { now: 0, at: () => undefined };
+
+// 1. Switch operations per second on a 384×384 switch: connect, move, disconnect cycles,
+//    each a validated atomic transaction (one operation = one connect, move or disconnect).
+const N = 384;
+const ocs = new OpticalCircuitSwitch({ clock, ingressPorts: [1, N], egressPorts: [N + 1, 2 * N] });
+function cycle(round: number): number {
+  let ok = 0;
+  for (let i = 1; i <= N; i++) ok += ocs.connect(i, N + 1 + ((i + round) % N)).ok ? 1 : 0;
+  for (let i = 1; i <= N; i++) ok += ocs.disconnect(i).ok ? 1 : 0;
+  for (let i = 1; i <= N; i++) ok += ocs.connect(i, N + 1 + ((i + round + 1) % N)).ok ? 1 : 0;
+  for (let i = 1; i <= N; i++) ok += ocs.move(i, ocs.configuredEgress(i)!).ok ? 1 : 0;
+  for (let i = 1; i <= N; i++) ok += ocs.disconnect(i).ok ? 1 : 0;
+  clock.now += 1;
+  return ok;
+}
+for (let r = 0; r < 200; r++) cycle(r); // warm-up
+const rounds = 3_000;
+let sink = 0;
+const start = process.hrtime.bigint();
+for (let r = 0; r < rounds; r++) sink += cycle(r);
+const s = Number(process.hrtime.bigint() - start) / 1e9;
+const ops = rounds * 5 * N;
+if (sink === 0) throw new Error("benchmark optimised away");
+console.error(`${ops} switch operations in ${s.toFixed(3)} s`);
+console.log(`BENCH ocs_ops_per_s ${Math.round(ops / s)} ops/s`);
+
+// 2. Frames through live circuits per second (switch lookup only).
+clock.now = 1e12;
+for (let i = 1; i <= N; i++) ocs.connect(i, N + i);
+clock.now = 2e12;
+let delivered = 0;
+const frames = 5_000_000;
+const t2 = process.hrtime.bigint();
+for (let k = 0; k < frames; k++) ocs.pass((k % N) + 1, 0, () => delivered++);
+const s2 = Number(process.hrtime.bigint() - t2) / 1e9;
+if (delivered !== frames) throw new Error("frames lost on live circuits");
+console.log(`BENCH ocs_frames_per_s ${Math.round(frames / s2)} frames/s`);
