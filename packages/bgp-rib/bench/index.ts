@@ -1,19 +1,172 @@
-// Benchmarks for @dyninfra/bgp-rib. Prints `BENCH <metric> <value> <unit>` lines (see DESIGN.md).
-import { BgpRibError } from "@dyninfra/bgp-rib";
+// Benchmarks for @dyninfra/bgp-rib on the real tables in ../shared/data/bgp.
+// Prints `BENCH <metric> <value> <unit>` lines (see DESIGN.md); details go to stderr.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { acceptAll, Fib, type IpPrefix, parsePrefix, Rib } from "@dyninfra/bgp-rib";
+import { readBgp4mpUpdates, readTableDump } from "../test/mrt";
 
-function measure(label: string, iterations: number, fn: (i: number) => void): number {
-  for (let i = 0; i < Math.min(iterations, 10_000); i++) fn(i); // warm-up
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) fn(i);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const perSecond = iterations / seconds;
-  console.error(`${label}: ${iterations} iterations in ${seconds.toFixed(3)} s`);
-  return perSecond;
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const mem = () => {
+  for (let i = 0; i < 3; i++) gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const log = (s: string) => console.error(s);
+
+const data = resolve(import.meta.dirname, "../../../../shared/data/bgp/ripe-ncc-bgpdump/test_data");
+const FULL = resolve(data, "updates.et-header.2015.gz");
+const RIS = resolve(data, "bview.20020722.2337.gz");
+if (!existsSync(FULL) || !existsSync(RIS)) {
+  console.error(`shared data absent (${data}); benchmarks need the real tables`);
+  process.exit(1);
 }
 
-let sink = 0;
-const rate = measure("construct errors", 200_000, (i) => {
-  sink += new BgpRibError("X", "m", { offset: i }).code.length;
+const router = { asn: 64500, bgpIdentifier: "10.0.0.1" };
+const N = (peer: string, asn: number) => ({
+  address: peer,
+  asn,
+  bgpIdentifier: peer,
+  localAddress: "192.0.2.1",
+  importPolicy: acceptAll,
+  exportPolicy: acceptAll,
 });
-if (sink === 0) throw new Error("benchmark optimised away");
-console.log(`BENCH bgp_rib_errors_per_s ${Math.round(rate)} errors/s`);
+const IBGP = { address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" };
+
+// ---------------------------------------------------------------- 578k full table
+const base = mem();
+let full = readBgp4mpUpdates(FULL)[0]!;
+const paths = full.updates.reduce(
+  (n, u) => n + (u.announced?.reduce((k, a) => k + a.nlri.length, 0) ?? 0),
+  0,
+);
+log(
+  `full table: ${FULL}: peer ${full.peer} AS${full.peerAs}, ${full.updates.length} UPDATEs, ${paths} announcements`,
+);
+const peerAddr = full.peer;
+const peerAs = full.peerAs;
+
+function ingest(fib: boolean): { rib: Rib; ms: number } {
+  const rib = new Rib({ ...router, fib });
+  rib.addPeer(N(peerAddr, peerAs));
+  rib.addPeer(IBGP);
+  rib.peerUp(peerAddr);
+  rib.peerUp(IBGP.address);
+  const t0 = now();
+  for (const u of full.updates) rib.update(peerAddr, u);
+  return { rib, ms: now() - t0 };
+}
+ingest(true); // warm-up
+const best = [1e9, 0];
+let ribFull: Rib | undefined;
+for (let i = 0; i < 3; i++) {
+  const r = ingest(true);
+  if (r.ms < best[0]!) best[0] = r.ms;
+  ribFull = r.rib;
+}
+log(
+  `ingest 578k (decision, FIB, Adj-RIB-Out to 1 iBGP peer): best of 3 ${best[0]!.toFixed(0)} ms; stats ${JSON.stringify(ribFull!.stats())}`,
+);
+console.log(`BENCH rib_ingest_paths_per_s ${Math.round(paths / (best[0]! / 1000))} paths/s`);
+
+// Memory: the RIB alone (no FIB), the input batches dropped.
+ribFull = undefined;
+let kept: Rib | undefined = ingest(false).rib;
+const stats = kept.stats();
+full = { ...full, updates: [] };
+const used = mem() - base;
+log(
+  `memory after GC: ${(used / 1e6).toFixed(1)} MB for ${stats.paths} paths, ${stats.attributeSets} attribute sets, Loc-RIB + Adj-RIB-Out to one iBGP peer, no FIB`,
+);
+console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
+
+// ---------------------------------------------------------------- graft of the 578k session
+{
+  const A = kept;
+  kept = undefined;
+  const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
+  B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
+  B.peerUp("10.0.0.3");
+  const t0 = now();
+  const snap = A.exportSession(peerAddr);
+  const t1 = now();
+  const imp = B.importSession(snap, { importPolicy: acceptAll, exportPolicy: acceptAll });
+  const t2 = now();
+  const rel = A.releaseSession(peerAddr);
+  const t3 = now();
+  log(
+    `graft: snapshot ${(snap.length / 1e6).toFixed(1)} MB; export ${(t1 - t0).toFixed(0)} ms, import+decision+diff ${(t2 - t1).toFixed(0)} ms (incremental update: ${imp.neighbor.withdrawn.length} withdrawn, ${imp.neighbor.announced.length} groups; ${imp.changes.locRib.length} Loc-RIB changes), release ${(t3 - t2).toFixed(0)} ms (${rel.locRib.length} Loc-RIB changes)`,
+  );
+  console.log(`BENCH graft_578k_ms ${Math.round(t2 - t0)} ms`);
+
+  // ---------------------------------------------------------------- FIB
+  const entries: [IpPrefix, string][] = [...B.locRib()].map((r) => [
+    parsePrefix(`${r.prefix.address}/${r.prefix.length}`),
+    r.attributes.nextHop ?? "",
+  ]);
+  let fib = new Fib();
+  let tb = 1e9;
+  for (let k = 0; k < 3; k++) {
+    fib = new Fib();
+    const f0 = now();
+    for (const [p, nh] of entries) fib.set(p, nh);
+    tb = Math.min(tb, now() - f0);
+  }
+  log(`FIB: ${fib.size} entries, typed arrays ${(fib.byteLength / 1e6).toFixed(1)} MB`);
+  console.log(`BENCH fib_build_ms ${Math.round(tb)} ms`);
+  const n = 1 << 22;
+  const addrs = new Uint32Array(n);
+  let x = 2463534242;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    addrs[i] = x >>> 0;
+  }
+  let sink = 0;
+  for (let i = 0; i < n; i++) sink += fib.lookupIpv4(addrs[i]!); // warm-up
+  let bestRate = 0;
+  for (let round = 0; round < 5; round++) {
+    const l0 = now();
+    for (let r = 0; r < 4; r++) for (let i = 0; i < n; i++) sink += fib.lookupIpv4(addrs[i]!);
+    bestRate = Math.max(bestRate, (4 * n) / ((now() - l0) / 1000));
+  }
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (fib.lookupIpv4(addrs[i]!) >= 0) hits++;
+  log(
+    `FIB lookups: uniformly random IPv4 addresses, ${((100 * hits) / n).toFixed(1)}% matched (sink ${sink})`,
+  );
+  console.log(`BENCH fib_ipv4_lookups_per_s ${Math.round(bestRate)} lookups/s`);
+}
+
+// ---------------------------------------------------------------- 115k entries x 36 peers
+{
+  const peers = readTableDump(RIS);
+  const total = peers.reduce(
+    (n, p) =>
+      n +
+      p.updates.reduce((k, u) => k + (u.announced?.reduce((j, a) => j + a.nlri.length, 0) ?? 0), 0),
+    0,
+  );
+  let bestMs = 1e9;
+  let stats2 = "";
+  for (let round = 0; round < 3; round++) {
+    const rib = new Rib({ ...router, decision: { deterministicMed: true } });
+    for (const p of peers) rib.addPeer(N(p.peer, p.peerAs));
+    rib.addPeer(IBGP);
+    for (const a of rib.peerAddresses()) rib.peerUp(a);
+    const t0 = now();
+    for (const p of peers) for (const u of p.updates) rib.update(p.peer, u);
+    bestMs = Math.min(bestMs, now() - t0);
+    stats2 = JSON.stringify(rib.stats());
+  }
+  log(
+    `RIS RIB ${RIS}: ${peers.length} peers, ${total} entries; best of 3 ${bestMs.toFixed(0)} ms; stats ${stats2}`,
+  );
+  console.log(
+    `BENCH rib_ingest_36peers_paths_per_s ${Math.round(total / (bestMs / 1000))} paths/s`,
+  );
+}

@@ -455,3 +455,55 @@ describe("ADD-PATH and IPv6", () => {
     expect(rib.fib.lookup("2001:db8:100::1")).toBe("2001:db8::2");
   });
 });
+
+describe("interning", () => {
+  it("shares attribute sets between routes and frees them when unused", () => {
+    const rib = router();
+    const a = attrs([64501], "192.0.2.2");
+    rib.update("192.0.2.2", ann(a, "203.0.113.0/24", "198.18.0.0/15", "198.20.0.0/16"));
+    // One received set, one exported to iBGP (LOCAL_PREF added), one to eBGP (prepended).
+    expect(rib.stats().attributeSets).toBe(3);
+    rib.peerDown("192.0.2.2");
+    expect(rib.stats().attributeSets).toBe(0);
+  });
+});
+
+describe("MED non-transitivity inside the RIB (RFC 4271 §9.1.2.2 (c))", () => {
+  // A and C from AS 1, B from AS 2 (iBGP routes, IGP costs 5/10/15): a cycle pairwise.
+  const run = (order: string[], deterministicMed: boolean) => {
+    const cost: Record<string, number> = { "10.1.0.1": 5, "10.1.0.2": 10, "10.1.0.3": 15 };
+    const rib = new Rib({
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      decision: { deterministicMed },
+      resolver: (nh) => ({ reachable: true, igpCost: cost[nh] ?? 0 }),
+    });
+    const routes: Record<string, PathAttributes> = {
+      A: attrs([1], "10.1.0.1", { multiExitDisc: 20, localPref: 100 }),
+      B: attrs([2], "10.1.0.2", { multiExitDisc: 0, localPref: 100 }),
+      C: attrs([1], "10.1.0.3", { multiExitDisc: 10, localPref: 100 }),
+    };
+    const peerOf: Record<string, string> = { A: "10.0.0.11", B: "10.0.0.12", C: "10.0.0.13" };
+    for (const k of ["A", "B", "C"]) {
+      rib.addPeer({ address: peerOf[k]!, asn: 64500, bgpIdentifier: peerOf[k]! });
+      rib.peerUp(peerOf[k]!);
+    }
+    for (const k of order) rib.update(peerOf[k]!, ann(routes[k]!, "203.0.113.0/24"));
+    return Object.keys(peerOf).find((k) => peerOf[k] === rib.bestRoute("203.0.113.0/24")!.peer);
+  };
+  it("without deterministic-med the best route depends on the arrival order", () => {
+    // Compared newest first. A,B,C: B beats C (IGP), A beats B (IGP) → A.
+    // B,C,A: C beats A (MED), B beats C (IGP) → B.
+    expect(run(["A", "B", "C"], false)).toBe("A");
+    expect(run(["B", "C", "A"], false)).toBe("B");
+  });
+  it("with deterministic-med it is B whatever the order", () => {
+    for (const o of [
+      ["A", "B", "C"],
+      ["B", "C", "A"],
+      ["C", "A", "B"],
+      ["C", "B", "A"],
+    ])
+      expect(run(o, true)).toBe("B");
+  });
+});

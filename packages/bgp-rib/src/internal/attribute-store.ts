@@ -59,7 +59,9 @@ export class AttributeStore {
 
   /** Interns a set and takes one reference. */
   intern(a: PathAttributes): number {
-    const key = pathAttributesKey(a);
+    // bgp-wire's key renders ORIGIN by its first letter, so IGP and INCOMPLETE would collide:
+    // prefix the ORIGIN code.
+    const key = `${a.origin === undefined ? "-" : ORIGIN_CODE[a.origin]}${pathAttributesKey(a)}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.free.pop() ?? this.count++;
