@@ -1,0 +1,78 @@
+import { fc, test } from "@fast-check/vitest";
+import { expect } from "vitest";
+import { Bridge } from "./bridge";
+import { arbitraryFrame } from "./testing";
+
+const step = fc.tuple(
+  fc.integer({ min: 0, max: 3 }),
+  arbitraryFrame(),
+  fc.integer({ min: 0, max: 50 }),
+);
+
+function bridge(hairpin: boolean[]): Bridge {
+  const br = new Bridge({ maxLearned: 6 });
+  // Two access ports in VLAN 10, one in VLAN 20, one trunk carrying both.
+  br.addPort({
+    name: "a10",
+    vlans: [{ vid: 10, pvid: true, untagged: true }],
+    hairpin: hairpin[0]!,
+  });
+  br.addPort({
+    name: "b10",
+    vlans: [{ vid: 10, pvid: true, untagged: true }],
+    hairpin: hairpin[1]!,
+  });
+  br.addPort({
+    name: "c20",
+    vlans: [{ vid: 20, pvid: true, untagged: true }],
+    hairpin: hairpin[2]!,
+  });
+  br.addPort({ name: "trunk", vlans: [{ vid: 10 }, { vid: 20 }], hairpin: hairpin[3]! });
+  return br;
+}
+const vlanOfAccess = [10, 10, 20];
+
+test.prop([
+  fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+  fc.array(step, { maxLength: 60 }),
+])(
+  "no frame returns by its ingress port without hairpin; at most one copy per port; VLANs isolate; FDB bounded",
+  (hairpin, steps) => {
+    const br = bridge(hairpin);
+    let now = 0;
+    for (const [inPort, frame, dt] of steps) {
+      now += dt;
+      const v = br.receive(inPort, frame, now);
+      expect(br.fdb.learnedCount).toBeLessThanOrEqual(6);
+      if (v.kind === "dropped") continue;
+      const out = v.deliveries.map((d) => d.port);
+      expect(new Set(out).size).toBe(out.length);
+      if (!hairpin[inPort]) expect(out).not.toContain(inPort);
+      // The frame's VLAN: the access port's VLAN, or the trunk frame's tag.
+      const vid = inPort < 3 ? vlanOfAccess[inPort]! : frame.vlan!;
+      for (const d of v.deliveries) {
+        if (d.port < 3) {
+          expect(vlanOfAccess[d.port]).toBe(vid);
+          expect(d.frame.vlan).toBeUndefined();
+        } else expect(d.frame.vlan).toBe(vid);
+      }
+    }
+  },
+);
+
+test.prop([fc.array(step, { maxLength: 60 })])(
+  "the fast path agrees with receive for unicast",
+  (steps) => {
+    const a = bridge([true, false, false, true]);
+    const b = bridge([true, false, false, true]);
+    let now = 0;
+    for (const [inPort, frame, dt] of steps) {
+      now += dt;
+      const v = a.receive(inPort, frame, now);
+      const fast = b.forwardUnicast(inPort, frame.src, frame.dst, frame.vlan ?? -1, now);
+      if (v.kind === "forwarded") expect(fast).toBe(v.deliveries[0]!.port);
+      else if (v.kind === "flooded") expect(fast).toBe(-2);
+      else expect(fast).toBe(-1);
+    }
+  },
+);
