@@ -3,7 +3,14 @@
 import type { DeviceScope, DmarStructure, DmarTable, PciPathEntry } from "./dmar";
 import { IommuModelError } from "./errors";
 
-/** JSON-safe value: what {@link dmarToJson} produces and {@link dmarFromJson} accepts. */
+/**
+ * JSON-safe value: what {@link dmarToJson} produces and {@link dmarFromJson} accepts.
+ *
+ * @example
+ * ```ts
+ * const json: DmarJson = dmarToJson(decodeDmar(bytes));
+ * ```
+ */
 export type DmarJson = { readonly [key: string]: unknown };
 
 function bytesToHex(b: Uint8Array): string {

@@ -4,7 +4,14 @@ import type { DeviceScope, DmarTable, DrhdStructure, RhsaStructure, RmrrStructur
 import { DeviceScopeType, DRHD_FLAG_INCLUDE_PCI_ALL } from "./dmar";
 import { IommuModelError } from "./errors";
 
-/** A PCI device in a segment: requester id `bus << 8 | device << 3 | function`. */
+/**
+ * A PCI device in a segment: requester id `bus << 8 | device << 3 | function`.
+ *
+ * @example
+ * ```ts
+ * const vf: PciDeviceRef = { segment: 0, sourceId: sourceIdOf(0x3b, 0x10, 1) };
+ * ```
+ */
 export interface PciDeviceRef {
   readonly segment: number;
   readonly sourceId: number;
@@ -13,6 +20,11 @@ export interface PciDeviceRef {
 /**
  * Resolves a PCI sub-hierarchy scope (a bridge) to its bus range. DMAR only names the bridge by
  * path; the secondary/subordinate bus numbers come from PCI configuration space.
+ *
+ * @example
+ * ```ts
+ * const buses: BridgeBusRange = (scope) => (scope.path[0]?.device === 1 ? [2, 5] : undefined);
+ * ```
  */
 export type BridgeBusRange = (
   scope: DeviceScope,

@@ -3,20 +3,69 @@
 // rev. 4.1) chapter 8, and ACPICA `actbl1.h` (struct acpi_table_dmar and its subtables).
 import { IommuModelError } from "./errors";
 
-/** DMAR header flag bit 0: the platform supports interrupt remapping (VT-d §8.1 INTR_REMAP). */
+/**
+ * DMAR header flag bit 0: the platform supports interrupt remapping (VT-d §8.1 INTR_REMAP).
+ *
+ * @example
+ * ```ts
+ * const irSupported = (table.flags & DMAR_FLAG_INTR_REMAP) !== 0;
+ * ```
+ */
 export const DMAR_FLAG_INTR_REMAP = 0x01;
-/** DMAR header flag bit 1: firmware asks the OS not to enable x2APIC mode (X2APIC_OPT_OUT). */
+/**
+ * DMAR header flag bit 1: firmware asks the OS not to enable x2APIC mode (X2APIC_OPT_OUT).
+ *
+ * @example
+ * ```ts
+ * const optOut = (table.flags & DMAR_FLAG_X2APIC_OPT_OUT) !== 0;
+ * ```
+ */
 export const DMAR_FLAG_X2APIC_OPT_OUT = 0x02;
-/** DMAR header flag bit 2: DMA control platform opt-in (DMA_CTRL_PLATFORM_OPT_IN_FLAG). */
+/**
+ * DMAR header flag bit 2: DMA control platform opt-in (DMA_CTRL_PLATFORM_OPT_IN_FLAG).
+ *
+ * @example
+ * ```ts
+ * const optIn = (table.flags & DMAR_FLAG_DMA_CTRL_PLATFORM_OPT_IN) !== 0;
+ * ```
+ */
 export const DMAR_FLAG_DMA_CTRL_PLATFORM_OPT_IN = 0x04;
-/** DRHD flag bit 0: the unit covers every PCI device of its segment not listed elsewhere. */
+/**
+ * DRHD flag bit 0: the unit covers every PCI device of its segment not listed elsewhere.
+ *
+ * @example
+ * ```ts
+ * const catchAll = table.structures.find((s) => s.kind === "DRHD" && (s.flags & DRHD_FLAG_INCLUDE_PCI_ALL) !== 0);
+ * ```
+ */
 export const DRHD_FLAG_INCLUDE_PCI_ALL = 0x01;
-/** ATSR flag bit 0: every root port of the segment supports ATS. */
+/**
+ * ATSR flag bit 0: every root port of the segment supports ATS.
+ *
+ * @example
+ * ```ts
+ * const allPorts = (atsr.flags & ATSR_FLAG_ALL_PORTS) !== 0;
+ * ```
+ */
 export const ATSR_FLAG_ALL_PORTS = 0x01;
-/** SATC flag bit 0: the listed devices require ATS to work (ATC_REQUIRED). */
+/**
+ * SATC flag bit 0: the listed devices require ATS to work (ATC_REQUIRED).
+ *
+ * @example
+ * ```ts
+ * const required = (satc.flags & SATC_FLAG_ATC_REQUIRED) !== 0;
+ * ```
+ */
 export const SATC_FLAG_ATC_REQUIRED = 0x01;
 
-/** Remapping structure type codes (VT-d §8.2). */
+/**
+ * Remapping structure type codes (VT-d §8.2).
+ *
+ * @example
+ * ```ts
+ * DmarStructureType.RMRR; // 1
+ * ```
+ */
 export const DmarStructureType = {
   DRHD: 0,
   RMRR: 1,
@@ -27,7 +76,14 @@ export const DmarStructureType = {
   SIDP: 6,
 } as const;
 
-/** Device scope entry types (VT-d §8.3.1). */
+/**
+ * Device scope entry types (VT-d §8.3.1).
+ *
+ * @example
+ * ```ts
+ * scope.type === DeviceScopeType.IOAPIC;
+ * ```
+ */
 export const DeviceScopeType = {
   PCI_ENDPOINT: 1,
   PCI_SUB_HIERARCHY: 2,
@@ -36,7 +92,14 @@ export const DeviceScopeType = {
   ACPI_NAMESPACE_DEVICE: 5,
 } as const;
 
-/** One hop of a device-scope path: device and function on the bus below the previous hop. */
+/**
+ * One hop of a device-scope path: device and function on the bus below the previous hop.
+ *
+ * @example
+ * ```ts
+ * const hop: PciPathEntry = { device: 0x1f, function: 7 };
+ * ```
+ */
 export interface PciPathEntry {
   readonly device: number;
   readonly function: number;
@@ -46,6 +109,11 @@ export interface PciPathEntry {
  * Device Scope structure (VT-d §8.3.1). `flags` is the byte that VT-d 3.4 carved out of the old
  * reserved word for SIDP (bits: 0 REQ_WO_PASID_NESTED_NOTALLOWED, 1 …PWSNP_NOTALLOWED,
  * 2 …PGSNP_NOTALLOWED, 3 ATC_HARDENED, 4 ATC_REQUIRED); it is 0 elsewhere.
+ *
+ * @example
+ * ```ts
+ * const ioapic: DeviceScope = { type: 3, flags: 0, reserved: 0, enumerationId: 2, startBusNumber: 0xf0, path: [{ device: 0x1f, function: 0 }] };
+ * ```
  */
 export interface DeviceScope {
   /** Entry type (see {@link DeviceScopeType}); other values are kept as read. */
@@ -58,7 +126,14 @@ export interface DeviceScope {
   readonly path: readonly PciPathEntry[];
 }
 
-/** DMA Remapping Hardware Unit Definition (DRHD, type 0, VT-d §8.3). */
+/**
+ * DMA Remapping Hardware Unit Definition (DRHD, type 0, VT-d §8.3).
+ *
+ * @example
+ * ```ts
+ * const unit: DrhdStructure = { kind: "DRHD", flags: 1, size: 0, segment: 0, registerBaseAddress: 0xfed91000n, deviceScopes: [] };
+ * ```
+ */
 export interface DrhdStructure {
   readonly kind: "DRHD";
   readonly flags: number;
@@ -69,7 +144,14 @@ export interface DrhdStructure {
   readonly deviceScopes: readonly DeviceScope[];
 }
 
-/** Reserved Memory Region Reporting (RMRR, type 1, VT-d §8.4). */
+/**
+ * Reserved Memory Region Reporting (RMRR, type 1, VT-d §8.4).
+ *
+ * @example
+ * ```ts
+ * const rmrr: RmrrStructure = { kind: "RMRR", reserved: 0, segment: 0, baseAddress: 0x6c000000n, limitAddress: 0x707fffffn, deviceScopes: [] };
+ * ```
+ */
 export interface RmrrStructure {
   readonly kind: "RMRR";
   readonly reserved: number;
@@ -80,7 +162,14 @@ export interface RmrrStructure {
   readonly deviceScopes: readonly DeviceScope[];
 }
 
-/** Root Port ATS Capability Reporting (ATSR, type 2, VT-d §8.5). */
+/**
+ * Root Port ATS Capability Reporting (ATSR, type 2, VT-d §8.5).
+ *
+ * @example
+ * ```ts
+ * const atsr: AtsrStructure = { kind: "ATSR", flags: 1, reserved: 0, segment: 0, deviceScopes: [] };
+ * ```
+ */
 export interface AtsrStructure {
   readonly kind: "ATSR";
   readonly flags: number;
@@ -89,7 +178,14 @@ export interface AtsrStructure {
   readonly deviceScopes: readonly DeviceScope[];
 }
 
-/** Remapping Hardware Static Affinity (RHSA, type 3, VT-d §8.6). */
+/**
+ * Remapping Hardware Static Affinity (RHSA, type 3, VT-d §8.6).
+ *
+ * @example
+ * ```ts
+ * const rhsa: RhsaStructure = { kind: "RHSA", reserved: 0, registerBaseAddress: 0xfbffc000n, proximityDomain: 1, trailing: new Uint8Array(0) };
+ * ```
+ */
 export interface RhsaStructure {
   readonly kind: "RHSA";
   readonly reserved: number;
@@ -99,7 +195,14 @@ export interface RhsaStructure {
   readonly trailing: Uint8Array;
 }
 
-/** ACPI Name-space Device Declaration (ANDD, type 4, VT-d §8.7). */
+/**
+ * ACPI Name-space Device Declaration (ANDD, type 4, VT-d §8.7).
+ *
+ * @example
+ * ```ts
+ * const andd: AnddStructure = { kind: "ANDD", reserved: 0, acpiDeviceNumber: 1, acpiObjectName: "\\_SB.PCI0.UA00", trailing: Uint8Array.of(0) };
+ * ```
+ */
 export interface AnddStructure {
   readonly kind: "ANDD";
   /** The 3 reserved bytes as a little-endian 24-bit value. */
@@ -111,7 +214,14 @@ export interface AnddStructure {
   readonly trailing: Uint8Array;
 }
 
-/** SoC Integrated Address Translation Cache reporting (SATC, type 5, VT-d §8.8). */
+/**
+ * SoC Integrated Address Translation Cache reporting (SATC, type 5, VT-d §8.8).
+ *
+ * @example
+ * ```ts
+ * const satc: SatcStructure = { kind: "SATC", flags: 1, reserved: 0, segment: 0, deviceScopes: [] };
+ * ```
+ */
 export interface SatcStructure {
   readonly kind: "SATC";
   readonly flags: number;
@@ -120,7 +230,14 @@ export interface SatcStructure {
   readonly deviceScopes: readonly DeviceScope[];
 }
 
-/** SoC Integrated Device Property reporting (SIDP, type 6, VT-d 3.4+ §8.9). */
+/**
+ * SoC Integrated Device Property reporting (SIDP, type 6, VT-d 3.4+ §8.9).
+ *
+ * @example
+ * ```ts
+ * const sidp: SidpStructure = { kind: "SIDP", reserved: 0, segment: 0, deviceScopes: [] };
+ * ```
+ */
 export interface SidpStructure {
   readonly kind: "SIDP";
   readonly reserved: number;
@@ -128,7 +245,14 @@ export interface SidpStructure {
   readonly deviceScopes: readonly DeviceScope[];
 }
 
-/** A remapping structure of a type this codec does not know; kept byte for byte. */
+/**
+ * A remapping structure of a type this codec does not know; kept byte for byte.
+ *
+ * @example
+ * ```ts
+ * const future: UnknownDmarStructure = { kind: "unknown", type: 7, body: new Uint8Array(4) };
+ * ```
+ */
 export interface UnknownDmarStructure {
   readonly kind: "unknown";
   readonly type: number;
@@ -136,7 +260,14 @@ export interface UnknownDmarStructure {
   readonly body: Uint8Array;
 }
 
-/** Any remapping structure of a DMAR table. */
+/**
+ * Any remapping structure of a DMAR table.
+ *
+ * @example
+ * ```ts
+ * for (const s of table.structures) if (s.kind === "DRHD") console.log(s.registerBaseAddress);
+ * ```
+ */
 export type DmarStructure =
   | DrhdStructure
   | RmrrStructure
@@ -147,7 +278,15 @@ export type DmarStructure =
   | SidpStructure
   | UnknownDmarStructure;
 
-/** A decoded ACPI DMAR table: the ACPI header, the DMAR fields and the remapping structures. */
+/**
+ * A decoded ACPI DMAR table: the ACPI header, the DMAR fields and the remapping structures.
+ *
+ * @example
+ * ```ts
+ * const table: DmarTable = decodeDmar(bytes);
+ * console.log(table.oemId, table.hostAddressWidth + 1);
+ * ```
+ */
 export interface DmarTable {
   readonly signature: string;
   readonly revision: number;
@@ -166,19 +305,40 @@ export interface DmarTable {
   readonly structures: readonly DmarStructure[];
 }
 
-/** Options of {@link decodeDmar}. */
+/**
+ * Options of {@link decodeDmar}.
+ *
+ * @example
+ * ```ts
+ * decodeDmar(bytes, { verifyChecksum: false });
+ * ```
+ */
 export interface DecodeDmarOptions {
   /** Throw `DMAR_CHECKSUM` when the bytes do not sum to 0 mod 256 (default true). */
   readonly verifyChecksum?: boolean;
 }
 
-/** Options of {@link encodeDmar}. */
+/**
+ * Options of {@link encodeDmar}.
+ *
+ * @example
+ * ```ts
+ * encodeDmar(table, { keepChecksum: true });
+ * ```
+ */
 export interface EncodeDmarOptions {
   /** Write `table.checksum` as is instead of recomputing it (default false). */
   readonly keepChecksum?: boolean;
 }
 
-/** Size of the ACPI table header plus the DMAR fixed fields. */
+/**
+ * Size of the ACPI table header plus the DMAR fixed fields.
+ *
+ * @example
+ * ```ts
+ * const firstStructureOffset = DMAR_HEADER_LENGTH; // 48
+ * ```
+ */
 export const DMAR_HEADER_LENGTH = 48;
 
 function fail(code: string, message: string, offset: number, field: string): never {

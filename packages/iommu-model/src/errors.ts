@@ -1,6 +1,13 @@
 const marker = Symbol.for("@dyninfra/iommu-model/error");
 
-/** Where an error was detected in the input: byte offset, line, field. */
+/**
+ * Where an error was detected in the input: byte offset, line, field.
+ *
+ * @example
+ * ```ts
+ * const where: IommuModelErrorWhere = { offset: 9, field: "Checksum" };
+ * ```
+ */
 export interface IommuModelErrorWhere {
   readonly offset?: number;
   readonly line?: number;

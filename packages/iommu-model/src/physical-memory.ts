@@ -2,10 +2,24 @@
 // written, with a fixed size beyond which accesses abort (which the hardware reports as faults).
 import { IommuModelError } from "./errors";
 
-/** Size of a VT-d page and of every remapping table (root, context, second-level, IRT page). */
+/**
+ * Size of a VT-d page and of every remapping table (root, context, second-level, IRT page).
+ *
+ * @example
+ * ```ts
+ * const frame = Math.floor(address / PAGE_SIZE);
+ * ```
+ */
 export const PAGE_SIZE = 4096;
 
-/** Options of {@link PhysicalMemory}. */
+/**
+ * Options of {@link PhysicalMemory}.
+ *
+ * @example
+ * ```ts
+ * new PhysicalMemory({ size: 2 ** 34 });
+ * ```
+ */
 export interface PhysicalMemoryOptions {
   /** Installed memory in bytes: a multiple of 4096, at most 2^52. */
   readonly size: number;
@@ -70,6 +84,11 @@ export class PhysicalMemory {
     const w = (address % PAGE_SIZE) >>> 2;
     frame[w] = lo >>> 0;
     frame[w + 1] = hi >>> 0;
+  }
+
+  /** @internal Zeroes the 4 KiB frame at `address` (returns it to the never-written state). */
+  clearFrame(address: number): void {
+    this.frames.delete(Math.floor(address / PAGE_SIZE));
   }
 
   private check(address: number, length: number): void {

@@ -6,10 +6,25 @@ import { IommuModelError } from "./errors";
 import { PAGE_SIZE, type PhysicalMemory } from "./physical-memory";
 import { agawBits, TranslationType, VtdFaultReason, type VtdFaultReasonCode } from "./vtd-entries";
 
-/** Direction of a DMA request. */
+/**
+ * Direction of a DMA request.
+ *
+ * @example
+ * ```ts
+ * const access: DmaAccess = "write";
+ * ```
+ */
 export type DmaAccess = "read" | "write";
 
-/** A DMA request the hardware blocked. */
+/**
+ * A DMA request the hardware blocked.
+ *
+ * @example
+ * ```ts
+ * const r = unit.translate(sid, iova, "read");
+ * if (!r.ok) console.log(r.fault.reason, r.fault.address);
+ * ```
+ */
 export interface DmaFault {
   readonly reason: VtdFaultReasonCode;
   readonly sourceId: number;
@@ -17,7 +32,14 @@ export interface DmaFault {
   readonly access: DmaAccess;
 }
 
-/** Outcome of {@link RemappingHardwareUnit.translate}. */
+/**
+ * Outcome of {@link RemappingHardwareUnit.translate}.
+ *
+ * @example
+ * ```ts
+ * const r: DmaTranslation = unit.translate(sid, iova, "read");
+ * ```
+ */
 export type DmaTranslation =
   | {
       readonly ok: true;
@@ -29,7 +51,14 @@ export type DmaTranslation =
     }
   | { readonly ok: false; readonly fault: DmaFault };
 
-/** A fault as logged in the Fault Recording Registers. */
+/**
+ * A fault as logged in the Fault Recording Registers.
+ *
+ * @example
+ * ```ts
+ * for (const f of unit.faultRecords) console.log(f.sourceId.toString(16), f.reason);
+ * ```
+ */
 export interface FaultRecord {
   readonly sourceId: number;
   readonly reason: VtdFaultReasonCode;
@@ -38,7 +67,14 @@ export interface FaultRecord {
   readonly address: number | bigint;
 }
 
-/** Context-cache invalidation (CCMD_REG / context-cache invalidate descriptor, VT-d §6.5.1.1). */
+/**
+ * Context-cache invalidation (CCMD_REG / context-cache invalidate descriptor, VT-d §6.5.1.1).
+ *
+ * @example
+ * ```ts
+ * unit.invalidateContextCache({ granularity: "domain", domainId: 3 });
+ * ```
+ */
 export type ContextCacheInvalidation =
   | { readonly granularity: "global" }
   | { readonly granularity: "domain"; readonly domainId: number }
@@ -49,7 +85,14 @@ export type ContextCacheInvalidation =
       readonly functionMask?: number;
     };
 
-/** IOTLB invalidation (IOTLB_REG / IOTLB invalidate descriptor, VT-d §6.5.1.2). */
+/**
+ * IOTLB invalidation (IOTLB_REG / IOTLB invalidate descriptor, VT-d §6.5.1.2).
+ *
+ * @example
+ * ```ts
+ * unit.invalidateIotlb({ granularity: "page", domainId: 3, address: 0x40_0000, addressMask: 0 });
+ * ```
+ */
 export type IotlbInvalidation =
   | { readonly granularity: "global" }
   | { readonly granularity: "domain"; readonly domainId: number }
@@ -62,19 +105,41 @@ export type IotlbInvalidation =
       readonly addressMask?: number;
     };
 
-/** Interrupt entry cache invalidation (VT-d §6.5.2.7). */
+/**
+ * Interrupt entry cache invalidation (VT-d §6.5.2.7).
+ *
+ * @example
+ * ```ts
+ * unit.invalidateInterruptEntryCache({ granularity: "index", index: 8, indexMask: 3 });
+ * ```
+ */
 export type InterruptEntryCacheInvalidation =
   | { readonly granularity: "global" }
   | { readonly granularity: "index"; readonly index: number; readonly indexMask?: number };
 
-/** An MSI write as the device issues it. */
+/**
+ * An MSI write as the device issues it.
+ *
+ * @example
+ * ```ts
+ * const msi: MsiMessage = { address: 0xfee0_0000 + (5 << 5) + 0x10, data: 0 };
+ * ```
+ */
 export interface MsiMessage {
   /** Address (0xFEEx_xxxx); a bigint or number above 2^32 means a non-zero upper dword. */
   readonly address: number | bigint;
   readonly data: number;
 }
 
-/** The interrupt as delivered to the local APICs. */
+/**
+ * The interrupt as delivered to the local APICs.
+ *
+ * @example
+ * ```ts
+ * const r = unit.remapInterrupt(sid, msi);
+ * if (r.ok) console.log(r.interrupt.vector, r.interrupt.destinationId);
+ * ```
+ */
 export interface DeliveredInterrupt {
   readonly vector: number;
   readonly destinationId: number;
@@ -88,7 +153,14 @@ export interface DeliveredInterrupt {
   readonly index: number;
 }
 
-/** Outcome of {@link RemappingHardwareUnit.remapInterrupt}. */
+/**
+ * Outcome of {@link RemappingHardwareUnit.remapInterrupt}.
+ *
+ * @example
+ * ```ts
+ * const r: InterruptRemapResult = unit.remapInterrupt(sid, msi);
+ * ```
+ */
 export type InterruptRemapResult =
   | { readonly ok: true; readonly interrupt: DeliveredInterrupt }
   | {
@@ -98,7 +170,14 @@ export type InterruptRemapResult =
       readonly index: number;
     };
 
-/** Capabilities of a {@link RemappingHardwareUnit} (CAP_REG / ECAP_REG fields). */
+/**
+ * Capabilities of a {@link RemappingHardwareUnit} (CAP_REG / ECAP_REG fields).
+ *
+ * @example
+ * ```ts
+ * new RemappingHardwareUnit(memory, { hostAddressWidth: 46, supportedAddressWidths: [1, 2], largePageLevels: 1 });
+ * ```
+ */
 export interface RemappingHardwareOptions {
   /** Host address width in bits (DMAR Host Address Width + 1), 32..52. Default 46. */
   readonly hostAddressWidth?: number;
@@ -121,7 +200,14 @@ const FPD_FLAG = 0x100;
 const FRONT_SLOTS = 1 << 16;
 const FRONT_MASK = FRONT_SLOTS - 1;
 const TWO_32 = 2 ** 32;
-/** MAMV: maximum address mask value for page-selective invalidation (QEMU's VTD_MAMV). */
+/**
+ * MAMV: maximum address mask value for page-selective invalidation (QEMU's VTD_MAMV).
+ *
+ * @example
+ * ```ts
+ * unit.invalidateIotlb({ granularity: "page", domainId: 1, address: 0, addressMask: MAX_ADDRESS_MASK });
+ * ```
+ */
 export const MAX_ADDRESS_MASK = 18;
 
 /**

@@ -3,7 +3,14 @@ import type { DeviceScope, DmarStructure, DmarTable } from "./dmar";
 import type { IommuModelErrorWhere } from "./errors";
 import type { ContextEntry, InterruptRemapEntry } from "./vtd-entries";
 
-/** Arbitrary error locations, for property tests of code that reports `@dyninfra/iommu-model` errors. */
+/**
+ * Arbitrary error locations, for property tests of code that reports `@dyninfra/iommu-model` errors.
+ *
+ * @example
+ * ```ts
+ * fc.sample(arbitraryIommuModelErrorWhere(), 1);
+ * ```
+ */
 export function arbitraryIommuModelErrorWhere(): fc.Arbitrary<IommuModelErrorWhere> {
   return fc.record(
     { offset: fc.nat(), line: fc.integer({ min: 1, max: 1_000_000 }), field: fc.string() },

@@ -207,3 +207,53 @@ test.prop(
     if (r.ok) expect(mine.has(Math.floor(r.hostAddress / 4096))).toBe(true);
   }
 });
+
+test.prop(
+  [
+    fc.array(
+      fc.record({
+        pages: fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 1023 }), fc.integer({ min: 0, max: 255 })),
+          { minLength: 1, maxLength: 8 },
+        ),
+        aw: fc.constantFrom(1, 2, 3),
+      }),
+      { minLength: 2, maxLength: 5 },
+    ),
+  ],
+  { numRuns: 40 },
+)(
+  "a domain id reused after destroyDomain inherits no translation and table frames are recycled",
+  (rounds) => {
+    const memory = new PhysicalMemory({ size: 2 ** 34 });
+    const unit = new RemappingHardwareUnit(memory, { hostAddressWidth: 39 });
+    const driver = new VtdDriver(unit, { tablePool: { base: 0x3_0000_0000, size: 0x100_0000 } });
+    const initialFree = driver.freeTableFrames;
+    const sid = 0x0310;
+    let previous: number[] = [];
+    rounds.forEach((round, r) => {
+      driver.createDomain({ domainId: 5, addressWidth: round.aw });
+      const mapped = new Map<number, number>();
+      for (const [iovaPage, hostPage] of round.pages) {
+        if (mapped.has(iovaPage)) continue;
+        const host = 0x1_0000_0000 + r * 0x100_0000 + hostPage * 4096;
+        driver.map(5, iovaPage * 4096, host, 4096);
+        mapped.set(iovaPage, host);
+      }
+      driver.attachDevice(sid, 5);
+      for (const iovaPage of [...previous, ...mapped.keys()]) {
+        const res = unit.translate(sid, iovaPage * 4096, "read");
+        const host = mapped.get(iovaPage);
+        if (host === undefined) expect(res.ok).toBe(false);
+        else expect(res).toMatchObject({ ok: true, hostAddress: host });
+      }
+      driver.destroyDomain(5);
+      expect(unit.translate(sid, [...mapped.keys()][0]! * 4096, "read")).toMatchObject({
+        ok: false,
+        fault: { reason: 2 },
+      });
+      expect(driver.freeTableFrames).toBe(initialFree - 1); // only the context table of bus 3 stays
+      previous = [...mapped.keys()];
+    });
+  },
+);

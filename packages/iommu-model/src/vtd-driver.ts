@@ -13,7 +13,15 @@ import {
   TranslationType,
 } from "./vtd-entries";
 
-/** A DMA-remapping domain: one second-level address space, tagged by its domain id. */
+/**
+ * A DMA-remapping domain: one second-level address space, tagged by its domain id.
+ *
+ * @example
+ * ```ts
+ * const d: IommuDomain = driver.createDomain({ domainId: 2 });
+ * console.log(d.levels, d.pageTable);
+ * ```
+ */
 export interface IommuDomain {
   readonly domainId: number;
   /** AW: 1 = 39-bit/3-level, 2 = 48-bit/4-level, 3 = 57-bit/5-level. */
@@ -24,7 +32,14 @@ export interface IommuDomain {
   readonly pageTable: number;
 }
 
-/** A contiguous mapping of a domain: IOVA range → host range with permissions. */
+/**
+ * A contiguous mapping of a domain: IOVA range → host range with permissions.
+ *
+ * @example
+ * ```ts
+ * for (const m of driver.mappings(2)) console.log(m.iova, m.hostAddress, m.length);
+ * ```
+ */
 export interface DomainMapping {
   readonly iova: number;
   readonly hostAddress: number;
@@ -35,7 +50,14 @@ export interface DomainMapping {
   readonly shared: boolean;
 }
 
-/** Options of {@link VtdDriver.map}. */
+/**
+ * Options of {@link VtdDriver.map}.
+ *
+ * @example
+ * ```ts
+ * driver.map(2, 0, 0x8000_0000, 0x1000, { read: true, write: false, shared: true });
+ * ```
+ */
 export interface MapOptions {
   readonly read?: boolean;
   readonly write?: boolean;
@@ -45,7 +67,14 @@ export interface MapOptions {
   readonly largePages?: boolean;
 }
 
-/** Options of {@link VtdDriver}. */
+/**
+ * Options of {@link VtdDriver}.
+ *
+ * @example
+ * ```ts
+ * new VtdDriver(unit, { tablePool: { base: 0xf_0000_0000, size: 0x100_0000 }, interruptRemapEntries: 1024 });
+ * ```
+ */
 export interface VtdDriverOptions {
   /** Host memory reserved for remapping structures; never mappable for DMA. */
   readonly tablePool: { readonly base: number; readonly size: number };
@@ -57,7 +86,14 @@ export interface VtdDriverOptions {
   readonly enable?: boolean;
 }
 
-/** Target of {@link VtdDriver.attachDevice}: a domain id, or pass-through (identity). */
+/**
+ * Target of {@link VtdDriver.attachDevice}: a domain id, or pass-through (identity).
+ *
+ * @example
+ * ```ts
+ * driver.attachDevice(sid, "pass-through");
+ * ```
+ */
 export type AttachTarget = number | "pass-through";
 
 interface DomainState {
@@ -94,6 +130,7 @@ export class VtdDriver {
   private readonly poolBase: number;
   private readonly poolEnd: number;
   private nextFrame: number;
+  private readonly freeFrames: number[] = [];
   private readonly domains = new Map<number, DomainState>();
   private readonly attached = new Map<number, AttachTarget>();
 
@@ -151,10 +188,11 @@ export class VtdDriver {
 
   /** Table pool frames still free. */
   get freeTableFrames(): number {
-    return (this.poolEnd - this.nextFrame) / PAGE_SIZE;
+    return (this.poolEnd - this.nextFrame) / PAGE_SIZE + this.freeFrames.length;
   }
 
   private allocateFrames(n: number): number {
+    if (n === 1 && this.freeFrames.length > 0) return this.freeFrames.pop()!;
     const at = this.nextFrame;
     if (at + n * PAGE_SIZE > this.poolEnd)
       throw new IommuModelError(
@@ -206,6 +244,43 @@ export class VtdDriver {
     };
     this.domains.set(domainId, { domain, mappings: [], devices: new Set() });
     return domain;
+  }
+
+  /**
+   * Destroys a domain (a VM stopping): detaches its devices, invalidates the domain's IOTLB and
+   * context-cache entries so that a later domain reusing the id inherits nothing, releases its host
+   * pages and returns its second-level table frames to the pool.
+   *
+   * @example
+   * ```ts
+   * driver.destroyDomain(7);
+   * ```
+   */
+  destroyDomain(domainId: number): void {
+    const st = this.state(domainId);
+    for (const sid of [...st.devices]) this.detachDevice(sid);
+    const frames: number[] = [];
+    const mem = this.unit.memory;
+    const collect = (table: number, level: number): void => {
+      frames.push(table);
+      if (level === 1) return;
+      for (let i = 0; i < 512; i++) {
+        const lo = mem.lo32(table + i * 8);
+        if ((lo & 3) === 0 || (lo & 0x80) !== 0) continue;
+        collect(
+          (mem.hi32(table + i * 8) & 0xfffff) * TWO_32 + ((lo & 0xffff_f000) >>> 0),
+          level - 1,
+        );
+      }
+    };
+    collect(st.domain.pageTable, st.domain.levels);
+    this.domains.delete(domainId);
+    this.unit.invalidateContextCache({ granularity: "domain", domainId });
+    this.unit.invalidateIotlb({ granularity: "domain", domainId });
+    for (const f of frames) {
+      mem.clearFrame(f);
+      this.freeFrames.push(f);
+    }
   }
 
   /**

@@ -6,6 +6,11 @@ import { IommuModelError } from "./errors";
 /**
  * Fault reasons recorded in the Fault Recording Registers (VT-d spec Appendix A; values as in
  * QEMU's `VTDFaultReason`).
+ *
+ * @example
+ * ```ts
+ * if (!r.ok && r.fault.reason === VtdFaultReason.WRITE) console.log("write to a read-only page");
+ * ```
  */
 export const VtdFaultReason = {
   /** The Present field of the root entry is 0. */
@@ -50,10 +55,24 @@ export const VtdFaultReason = {
   IR_SOURCE_ID_INVALID: 0x26,
 } as const;
 
-/** A VT-d fault reason code (see {@link VtdFaultReason}). */
+/**
+ * A VT-d fault reason code (see {@link VtdFaultReason}).
+ *
+ * @example
+ * ```ts
+ * const reason: VtdFaultReasonCode = VtdFaultReason.CONTEXT_ENTRY_NOT_PRESENT;
+ * ```
+ */
 export type VtdFaultReasonCode = (typeof VtdFaultReason)[keyof typeof VtdFaultReason];
 
-/** Context entry Translation Type (TT, bits 3:2 of the low qword). */
+/**
+ * Context entry Translation Type (TT, bits 3:2 of the low qword).
+ *
+ * @example
+ * ```ts
+ * encodeContextEntry({ present: true, faultProcessingDisable: false, translationType: TranslationType.PASS_THROUGH, secondLevelPageTablePointer: 0, addressWidth: 2, domainId: 0 });
+ * ```
+ */
 export const TranslationType = {
   /** Untranslated requests walk the second-level tables; ATS requests are blocked. */
   UNTRANSLATED: 0,
@@ -76,14 +95,28 @@ export function agawBits(aw: number): number {
   return 30 + 9 * aw;
 }
 
-/** Root entry (legacy mode, VT-d §9.1): one per PCI bus. */
+/**
+ * Root entry (legacy mode, VT-d §9.1): one per PCI bus.
+ *
+ * @example
+ * ```ts
+ * const root: RootEntry = decodeRootEntry(memory.read(rootTable + bus * 16, 16));
+ * ```
+ */
 export interface RootEntry {
   readonly present: boolean;
   /** Host address of the bus's context table (4 KiB aligned). */
   readonly contextTablePointer: number;
 }
 
-/** Context entry (legacy mode, VT-d §9.3): one per device/function. */
+/**
+ * Context entry (legacy mode, VT-d §9.3): one per device/function.
+ *
+ * @example
+ * ```ts
+ * const ce: ContextEntry = decodeContextEntry(memory.read(contextTable + devfn * 16, 16));
+ * ```
+ */
 export interface ContextEntry {
   readonly present: boolean;
   readonly faultProcessingDisable: boolean;
@@ -97,7 +130,14 @@ export interface ContextEntry {
   readonly domainId: number;
 }
 
-/** Second-level paging entry (VT-d §9.8). */
+/**
+ * Second-level paging entry (VT-d §9.8).
+ *
+ * @example
+ * ```ts
+ * const pte: SecondLevelEntry = { read: true, write: true, pageSize: false, address: 0x4000_0000 };
+ * ```
+ */
 export interface SecondLevelEntry {
   readonly read: boolean;
   readonly write: boolean;
@@ -108,7 +148,14 @@ export interface SecondLevelEntry {
   readonly snoop?: boolean;
 }
 
-/** Interrupt remapping table entry for remapped interrupts (128 bits, VT-d §9.10). */
+/**
+ * Interrupt remapping table entry for remapped interrupts (128 bits, VT-d §9.10).
+ *
+ * @example
+ * ```ts
+ * const irte: InterruptRemapEntry = decodeIrte(memory.read(irta + index * 16, 16));
+ * ```
+ */
 export interface InterruptRemapEntry {
   readonly present: boolean;
   readonly faultProcessingDisable: boolean;
