@@ -119,3 +119,5 @@ export type {
   SchemataLine,
 } from "./resctrl-schemata";
 export { formatSchemata, parseSchemata, SCHEMA_FORMATS } from "./resctrl-schemata";
+export type { VmMemory, VmMemoryOptions, VmMemoryResult } from "./vm-memory";
+export { allocateVmMemory } from "./vm-memory";
