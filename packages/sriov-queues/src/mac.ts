@@ -65,7 +65,7 @@ export function formatMac(mac: MacAddress): string {
  * ```
  */
 export function isMulticastMac(mac: MacAddress): boolean {
-  return Math.floor(mac / 0x100_0000_0000) % 2 === 1;
+  return (Math.floor(mac / 0x100_0000_0000) & 1) === 1;
 }
 
 /** True for ff:ff:ff:ff:ff:ff. @example isBroadcastMac(BROADCAST_MAC) // true */

@@ -193,7 +193,7 @@ const commands = [
   fc.tuple(pool, mac, fc.option(vid, { nil: undefined })).map(([p, s, v]) => new Transmit(p, s, v)),
 ];
 
-test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: 150 })(
+test.prop([fc.commands(commands, { maxCommands: 60, size: "large" })], { numRuns: 150 })(
   "model-based: classifier and anti-spoofing agree with a reference model",
   (cmds) => {
     fc.modelRun(

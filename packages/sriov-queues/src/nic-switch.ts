@@ -629,7 +629,7 @@ export class Ixgbe82599Switch {
    * the replication list).
    */
   classifyQueue(dst: MacAddress, vlan: number, rssHash: number): number {
-    if (dst >= 0x100_0000_0000 && Math.floor(dst / 0x100_0000_0000) % 2 === 1) return -2;
+    if ((Math.floor(dst / 0x100_0000_0000) & 1) === 1) return -2;
     const vid = vlan <= 0 ? UNTAGGED : vlan;
     if (vid !== UNTAGGED && ((this.vfta[vid >>> 5]! >>> (vid & 31)) & 1) === 0) return -1;
     const r = this.macToRar.get(dst);

@@ -38,7 +38,10 @@ class Write implements fc.Command<Model, Real> {
 }
 
 test.prop([
-  fc.commands([fc.integer({ min: 0, max: 70 }).map((n) => new Write(n))], { maxCommands: 40 }),
+  fc.commands([fc.integer({ min: 0, max: 70 }).map((n) => new Write(n))], {
+    maxCommands: 40,
+    size: "large",
+  }),
 ])("model-based: sriov_numvfs follows the kernel state machine", (cmds) => {
   fc.modelRun(
     () => ({ model: { numVfs: 0 }, real: { pf: createSriovPf({ driver: ixgbeDriver() }) } }),
