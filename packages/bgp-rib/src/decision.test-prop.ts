@@ -4,7 +4,12 @@ import { compareCandidates, type DecisionOptions, explainDecision, selectBest } 
 import { referenceSelectBest } from "./internal/reference-decision";
 import { arbitraryDecisionCandidate } from "./testing";
 
-const candidates = fc.array(arbitraryDecisionCandidate(), { minLength: 0, maxLength: 8 });
+// (peer address, path id) identifies a candidate, as in a RIB: no two are tied on every step.
+const candidates = fc.uniqueArray(arbitraryDecisionCandidate(), {
+  minLength: 0,
+  maxLength: 8,
+  selector: (c) => `${c.peerAddress}#${c.pathId}`,
+});
 const options = fc.record({
   alwaysCompareMed: fc.boolean(),
   ignoreAsPathLength: fc.boolean(),
