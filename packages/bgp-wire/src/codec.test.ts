@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { bgpMessagesFromCapture } from "../test/pcap";
-import { decodeMessage, decodeUpdate, encodeMessage, messageLength } from "./codec";
+import { decodeMessage, encodeMessage, messageLength } from "./codec";
 import { BgpWireError } from "./errors";
 import type { BgpMessage, OpenMessage } from "./messages";
 import { openCapabilities } from "./messages";

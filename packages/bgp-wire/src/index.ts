@@ -1,5 +1,7 @@
 export type { AfiSafi, IpAfi } from "./afi-safi";
 export { AFI, afiSafiKey, SAFI } from "./afi-safi";
+export type { BgpdumpState } from "./bgpdump-format";
+export { BgpdumpAttrCache, bgpdumpState, formatBgpdump } from "./bgpdump-format";
 export type {
   AddPathCapability,
   AddPathSendReceive,
@@ -36,6 +38,16 @@ export type {
   UpdateMessage,
 } from "./messages";
 export { MESSAGE_TYPE, openCapabilities, updateRoutes } from "./messages";
+export type { MrtDecodeState, MrtHeader, MrtPeer, MrtRecord, MrtRibEntry } from "./mrt";
+export {
+  AttributeCache,
+  BGP4MP_SUBTYPE,
+  decodeMrtRecord,
+  MRT_TYPE,
+  TABLE_DUMP_V2_SUBTYPE,
+} from "./mrt";
+export type { MrtFrame, MrtReadOptions, MrtSource, MrtTruncation } from "./mrt-reader";
+export { decodeMrt, mrtFrames, readMrt, readMrtFrames } from "./mrt-reader";
 export {
   CEASE_SUBCODE,
   ceaseWithShutdownCommunication,
