@@ -503,7 +503,9 @@ function decodeStructure(
  * console.log(table.hostAddressWidth + 1, table.structures.map((s) => s.kind));
  * ```
  */
-export function decodeDmar(bytes: Uint8Array, options: DecodeDmarOptions = {}): DmarTable {
+export function decodeDmar(input: Uint8Array, options: DecodeDmarOptions = {}): DmarTable {
+  // A plain Uint8Array view, so that slices are copies even for a Node Buffer.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.length < DMAR_HEADER_LENGTH)
     fail(
       "DMAR_TRUNCATED",

@@ -186,3 +186,30 @@ describe("VtdDriver", () => {
     expect(code(() => driver.setIrte(256, entry))).toBe("IRTE_INDEX");
   });
 });
+
+describe("VtdDriver when the table pool runs out", () => {
+  it("throws TABLE_POOL_EXHAUSTED and leaves no partial mapping", () => {
+    const memory = new PhysicalMemory({ size: 2 ** 36 });
+    const unit = new RemappingHardwareUnit(memory, { hostAddressWidth: 39 });
+    // Root table, IRT, the domain's PML4, a context table, then PDPT, PD and one PT.
+    const driver = new VtdDriver(unit, {
+      tablePool: { base: 0x1000_0000, size: 7 * 4096 },
+      interruptRemapEntries: 256,
+    });
+    driver.createDomain({ domainId: 1 });
+    driver.attachDevice(0x0100, 1); // uses the context-table frame
+    expect(driver.freeTableFrames).toBe(3);
+    // 512 pages fit in the one PT; page 513 needs a second PT: the pool runs dry midway.
+    expect(code(() => driver.map(1, 0, 0x4000_0000, 513 * 4096, { largePages: false }))).toBe(
+      "TABLE_POOL_EXHAUSTED",
+    );
+    expect(driver.mappings(1)).toEqual([]);
+    for (const page of [0, 1, 255, 511])
+      expect(unit.translate(0x0100, page * 4096, "read").ok).toBe(false);
+    driver.map(1, 0, 0x4000_0000, 512 * 4096, { largePages: false }); // what fits still maps
+    expect(unit.translate(0x0100, 511 * 4096, "read")).toMatchObject({
+      ok: true,
+      hostAddress: 0x4000_0000 + 511 * 4096,
+    });
+  });
+});

@@ -387,6 +387,28 @@ export class VtdDriver {
     const perm = (read ? 1 : 0) | (write ? 2 : 0);
     const large = options.largePages ?? true;
     let done = 0;
+    try {
+      this.fill(st.domain, iova, hostAddress, length, perm, large, (n) => {
+        done = n;
+      });
+    } catch (e) {
+      // Leave no half-built mapping behind (e.g. when the table pool runs out).
+      this.clearRange(st.domain, iova, iova + done);
+      throw e;
+    }
+    st.mappings.push({ iova, hostAddress, length, read, write, shared });
+  }
+
+  private fill(
+    domain: IommuDomain,
+    iova: number,
+    hostAddress: number,
+    length: number,
+    perm: number,
+    large: boolean,
+    progress: (done: number) => void,
+  ): void {
+    let done = 0;
     while (done < length) {
       const v = iova + done;
       const h = hostAddress + done;
@@ -398,10 +420,10 @@ export class VtdDriver {
           break;
         }
       }
-      this.setLeaf(st.domain, v, level, h, perm);
+      this.setLeaf(domain, v, level, h, perm);
       done += PAGE_SIZE * 512 ** (level - 1);
+      progress(done);
     }
-    st.mappings.push({ iova, hostAddress, length, read, write, shared });
   }
 
   private entryAt(table: number, iova: number, level: number): number {
