@@ -94,8 +94,11 @@ class PortVlan implements Cmd {
   check = () => true;
   run(m: Model, r: Real) {
     expect(r.setVfVlan(this.vf, this.vid, 0).ok).toBe(true);
+    // A port VLAN replaces the VF's own VLANs; removing it (ixgbe_disable_port_vlan) removes
+    // only the port VLAN, so with none set the VF's own VLAN filters stay.
+    if (this.vid !== 0) m.vlans[this.vf] = new Set([this.vid]);
+    else if (m.portVlan[this.vf] !== 0) m.vlans[this.vf] = new Set();
     m.portVlan[this.vf] = this.vid;
-    m.vlans[this.vf] = new Set(this.vid === 0 ? [] : [this.vid]);
   }
   toString = () => `setVfVlan(${this.vf}, ${this.vid})`;
 }
@@ -272,3 +275,38 @@ test.prop([fc.array(arbitraryEthernetFrame(), { maxLength: 40 })])(
     }
   },
 );
+
+const anyNumber = fc.oneof(
+  fc.integer({ min: -5, max: 0xffff_ffff_ffff + 5 }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 0.5, 2 ** 53),
+);
+
+test.prop([
+  fc.array(
+    fc.record({
+      dst: anyNumber,
+      src: anyNumber,
+      vlan: fc.option(fc.oneof(fc.integer({ min: -3, max: 5000 }), fc.constant(Number.NaN)), {
+        nil: undefined,
+      }),
+      length: fc.option(fc.integer({ min: -10, max: 100_000 }), { nil: undefined }),
+      rssHash: fc.option(anyNumber, { nil: undefined }),
+    }),
+    { maxLength: 30 },
+  ),
+  fc.integer({ min: -2, max: NUM_VFS + 2 }),
+])("garbage frames never crash the data path with a foreign exception", (frames, vf) => {
+  const n = new Ixgbe82599Switch({ numVfs: NUM_VFS, pfMac: PF, bridgeMode: "veb" });
+  n.setVfMac(0, 0x0200_0000_0001);
+  n.setVfRate(0, 100);
+  for (const f of frames) {
+    const r = n.receive(f);
+    expect(typeof r.ok).toBe("boolean");
+    n.classifyQueue(f.dst, f.vlan ?? -1, f.rssHash ?? 0);
+    try {
+      n.transmit(vf, f, 0n);
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe("VF_OUT_OF_RANGE");
+    }
+  }
+});

@@ -219,6 +219,13 @@ describe("link state and rate limiting", () => {
 });
 
 describe("embedded switch: VEB loopback vs VEPA", () => {
+  it("a reflected group frame never returns to the VF that sent it (ixgbevf source pruning)", () => {
+    const n = nic(4, { bridgeMode: "vepa" });
+    const tx = n.transmit(0, { dst: BCAST, src: VF0 });
+    expect(tx.ok && tx.wire).toEqual({ dst: BCAST, src: VF0 });
+    const back = n.receive({ dst: BCAST, src: VF0 }); // the switch hairpins it
+    expect(back.ok && back.deliveries.map((d) => d.pool)).toEqual([1, 2, 3, 4]);
+  });
   it("VEB loops VF-to-VF unicast back internally; VEPA sends it to the wire", () => {
     const veb = nic(4, { bridgeMode: "veb" });
     const t = veb.transmit(0, { dst: VF1, src: VF0 });

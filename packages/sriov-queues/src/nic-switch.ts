@@ -18,11 +18,14 @@ export const IXGBE_MAX_PF_MACVLANS = 15;
 /** IXGBE_MAX_VF_MC_ENTRIES: multicast hashes a VF may register. */
 export const IXGBE_MAX_VF_MC_ENTRIES = 30;
 
-/** VMOLR bits the model uses (82599 datasheet, VM Offload Register). */
-export const VMOLR_AUPE = 0x0100_0000; // accept untagged packets
-export const VMOLR_ROMPE = 0x0200_0000; // accept packets matched by the MTA
-export const VMOLR_BAM = 0x0800_0000; // accept broadcast
-export const VMOLR_MPE = 0x1000_0000; // multicast promiscuous
+/** VMOLR.AUPE (82599 VM Offload Register): the pool accepts untagged packets. */
+export const VMOLR_AUPE = 0x0100_0000;
+/** VMOLR.ROMPE: the pool accepts multicast packets that hit the MTA. */
+export const VMOLR_ROMPE = 0x0200_0000;
+/** VMOLR.BAM: the pool accepts broadcast packets. */
+export const VMOLR_BAM = 0x0800_0000;
+/** VMOLR.MPE: the pool accepts every multicast packet (multicast promiscuous). */
+export const VMOLR_MPE = 0x1000_0000;
 
 /** ixgbevf multicast modes (IXGBEVF_XCAST_MODE_*). */
 export type XcastMode = "none" | "multi" | "allmulti" | "promisc";
@@ -117,7 +120,15 @@ const UNTAGGED = -1;
 const LINK: Record<VfLinkState, number> = { auto: 0, enable: 1, disable: 2 };
 const LINK_NAME: readonly VfLinkState[] = ["auto", "enable", "disable"];
 
-/** `ixgbe_mta_vector` with mc_filter_type 0: bits 47:36 of the address (octet 4 high nibble, octet 5). */
+/**
+ * `ixgbe_mta_vector` with mc_filter_type 0: bits 47:36 of the address (octet 4 high nibble,
+ * octet 5) select one of the 4096 MTA bits.
+ *
+ * @example
+ * ```ts
+ * ixgbeMtaVector(parseMac("01:00:5e:00:00:fb")); // 0xfb0
+ * ```
+ */
 export function ixgbeMtaVector(mac: MacAddress): number {
   const b5 = mac % 256;
   const b4 = Math.floor(mac / 256) % 256;
@@ -646,7 +657,9 @@ export class Ixgbe82599Switch {
    * Receives a frame from the wire: unicast goes to the pool owning the destination MAC if the
    * pool accepts the VLAN (VLVF) or untagged frames (VMOLR.AUPE), RSS picks the queue inside the
    * pool; broadcast is replicated to every pool with BAM, multicast to every pool with MPE or
-   * with ROMPE and a hit in the MTA — each accepting pool gets exactly one copy.
+   * with ROMPE and a hit in the MTA — each accepting pool gets exactly one copy, except that a
+   * VF never sees a group frame whose source is its own MAC (pruned by ixgbevf, since the 82599
+   * has no Rx source pruning for frames reflected in VEPA mode).
    */
   receive(frame: EthernetFrame, excludePool = -1): RxResult {
     const vid = frame.vlan === undefined || frame.vlan === 0 ? UNTAGGED : frame.vlan;
@@ -676,7 +689,11 @@ export class Ixgbe82599Switch {
       const accept = bcast
         ? (v & VMOLR_BAM) !== 0
         : (v & VMOLR_MPE) !== 0 || ((v & VMOLR_ROMPE) !== 0 && mtaHit);
-      if (accept) deliveries.push(this.deliver(p, frame, vid, hash));
+      // ixgbevf drops group frames carrying its own source MAC: the 82599 cannot prune the
+      // copies a reflective-relay switch sends back in VEPA mode (Linux commit 815cccbf10b2).
+      if (accept && !(p < this.numVfs && this.vfMac[p] === frame.src)) {
+        deliveries.push(this.deliver(p, frame, vid, hash));
+      }
     }
     if (deliveries.length === 0) return { ok: false, reason: "no-pool-accepts" };
     return { ok: true, deliveries };
