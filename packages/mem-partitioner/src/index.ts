@@ -71,6 +71,7 @@ export type {
 export {
   createHostMemoryMap,
   hostMemoryMapFromCapabilities,
+  hostMemoryMapFromHwloc,
   isPageSize,
   PAGE_1G,
   PAGE_2M,

@@ -3,6 +3,7 @@ import { MemPartitionerError } from "./errors";
 import {
   createHostMemoryMap,
   hostMemoryMapFromCapabilities,
+  hostMemoryMapFromHwloc,
   PAGE_1G,
   PAGE_2M,
   PAGE_4K,
@@ -109,5 +110,35 @@ describe("hostMemoryMapFromCapabilities", () => {
   });
   it("refuses capabilities without cells", () => {
     expect(() => hostMemoryMapFromCapabilities("<capabilities/>")).toThrow(/no <cell>/);
+  });
+});
+
+describe("hostMemoryMapFromHwloc", () => {
+  const fixture = async (f: string) => {
+    const { readFileSync } = await import("node:fs");
+    const path = await import("node:path");
+    return readFileSync(path.resolve(__dirname, "../fixtures", f), "utf8");
+  };
+  const sizes = (m: ReturnType<typeof hostMemoryMapFromHwloc>) =>
+    m.nodes.map((n) => n.ranges.reduce((s, r) => s + r.end - r.start, 0));
+
+  it("reads NUMANode local_memory and page_type of an hwloc v2 file", async () => {
+    const m = hostMemoryMapFromHwloc(await fixture("24em64t-2n6c2t-pci.xml"));
+    // local_memory="19316633600" and "19327348736" (both whole 4 KiB pages)
+    expect(m.nodes.map((n) => n.node)).toEqual([0, 1]);
+    expect(sizes(m)).toEqual([19316633600, 19327348736]);
+    expect(m.pageSizes).toEqual([PAGE_4K, PAGE_2M]);
+    expect(m.reserved).toEqual([{ start: 0, end: 0x10_0000, label: "firmware" }]);
+  });
+
+  it("reads an hwloc v1 file, ordering nodes by OS index", async () => {
+    const m = hostMemoryMapFromHwloc(await fixture("16amd64-4distances.v1.xml"));
+    expect(m.nodes.map((n) => n.node)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // node 0: local_memory="8587984896"; the others 8 GiB.
+    expect(sizes(m)).toEqual([8587984896, ...Array(7).fill(8 * GiB)]);
+  });
+
+  it("refuses XML without any memory size", () => {
+    expect(() => hostMemoryMapFromHwloc("<topology/>")).toThrow(MemPartitionerError);
   });
 });

@@ -320,3 +320,82 @@ export function hostMemoryMapFromCapabilities(xml: string): HostMemoryMap {
     ...(square ? { distances: siblings } : {}),
   });
 }
+
+/**
+ * A host memory map from hwloc XML (v1, v2 or v3; `lstopo --of xml`): one node per `NUMANode`
+ * object with its `local_memory` (rounded down to 4 KiB), page sizes from its `<page_type>`
+ * children (4 KiB always). A topology without NUMA nodes becomes one node 0 with the machine's
+ * `local_memory`. hwloc gives sizes, not addresses, so nodes are laid out in the x86 shape of
+ * {@link uniformHostMemoryMap}, by increasing OS index. Memory-less nodes get no ranges.
+ *
+ * @throws {@link MemPartitionerError} `BAD_TOPOLOGY` when no memory size is found.
+ * @example
+ * ```ts
+ * const map = hostMemoryMapFromHwloc(readFileSync("192em64t-12gr2n8c2t.xml", "utf8"));
+ * console.log(map.nodes.length); // 24
+ * ```
+ */
+export function hostMemoryMapFromHwloc(xml: string): HostMemoryMap {
+  const attr = (tag: string, name: string): string | undefined =>
+    new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+  const found: { node: number; bytes: number }[] = [];
+  const sizes = new Set<PageSize>([PAGE_4K]);
+  const re = /<object\s+type="NUMANode"[^>]*>/g;
+  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) {
+    const tag = m[0];
+    const node = Number(attr(tag, "os_index") ?? found.length);
+    const bytes = Number(attr(tag, "local_memory") ?? 0);
+    found.push({ node, bytes });
+    if (!tag.endsWith("/>")) {
+      // The node's own <page_type> children come before any child object.
+      const rest = xml.slice(re.lastIndex);
+      const stop = rest.search(/<object|<\/object>/);
+      const body = stop < 0 ? rest : rest.slice(0, stop);
+      for (const p of body.matchAll(/<page_type\s+size="(\d+)"\s+count="(\d+)"/g)) {
+        const s = Number(p[1]);
+        if (isPageSize(s)) sizes.add(s);
+      }
+    }
+  }
+  if (found.length === 0) {
+    const machine = /<object\s+type="Machine"[^>]*>/.exec(xml)?.[0];
+    const bytes = machine === undefined ? undefined : attr(machine, "local_memory");
+    if (bytes === undefined) {
+      throw new MemPartitionerError("BAD_TOPOLOGY", "no NUMANode and no machine local_memory", {
+        field: "local_memory",
+      });
+    }
+    found.push({ node: 0, bytes: Number(bytes) });
+  }
+  found.sort((a, b) => a.node - b.node);
+  const nodes: NumaNodeMemory[] = [];
+  let cursor = 0;
+  for (const { node, bytes: raw } of found) {
+    if (!Number.isSafeInteger(raw) || raw < 0 || !Number.isInteger(node) || node < 0) {
+      throw new MemPartitionerError("BAD_TOPOLOGY", `NUMANode ${node} has a bad local_memory`, {
+        field: "local_memory",
+      });
+    }
+    const bytes = raw - (raw % PAGE_4K);
+    const ranges: PhysRange[] = [];
+    let remaining = bytes;
+    if (remaining > 0 && cursor < 3 * GIB) {
+      const low = Math.min(remaining, 3 * GIB - cursor);
+      ranges.push({ start: cursor, end: cursor + low });
+      remaining -= low;
+      cursor += low;
+      if (cursor === 3 * GIB) cursor = 4 * GIB;
+    }
+    if (remaining > 0) {
+      ranges.push({ start: cursor, end: cursor + remaining });
+      cursor += remaining;
+    }
+    nodes.push({ node, ranges });
+  }
+  const first = nodes.find((n) => n.ranges.length > 0);
+  const reserved: ReservedRange[] =
+    first !== undefined && first.ranges[0]!.start === 0 && first.ranges[0]!.end >= 0x10_0000
+      ? [{ start: 0, end: 0x10_0000, label: "firmware" }]
+      : [];
+  return createHostMemoryMap({ nodes, reserved, pageSizes: [...sizes] });
+}

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { hostMemoryMapFromHwloc, PAGE_1G, PAGE_2M, PAGE_4K, type PageSize } from "./memory-map";
+import { planPartitions } from "./partitioner";
 import { parseSchemata } from "./resctrl-schemata";
 
 // The team's shared data folder sits beside the repository (CI clones it there too).
@@ -18,6 +20,9 @@ describe.runIf(present)("shared data (../shared/data/nohype)", () => {
     ["resctrl", "libvirt-linux-resctrl.manualres.schemata"],
     ["libvirt", "nohype-guest-sample.xml"],
     ["libvirt", "host-capabilities-sample-2s8c2t.xml"],
+    ["hwloc/hwloc-tests-xml", "24em64t-2n6c2t-pci.xml"],
+    ["hwloc/hwloc-tests-xml", "16amd64-4distances.v1.xml"],
+    ["hwloc", "COPYING.hwloc"],
   ])("fixture %s/%s is a byte-for-byte copy", (dir, f) => {
     expect(readFileSync(path.join(fixtures, f))).toEqual(readFileSync(path.join(data, dir, f)));
   });
@@ -41,4 +46,48 @@ describe.runIf(present)("shared data (../shared/data/nohype)", () => {
     const mb = (x: string) => x.slice(x.indexOf("<memoryBacking>"), x.indexOf("</memoryBacking>"));
     expect(mb(b)).toBe(mb(a));
   });
+});
+
+describe.runIf(present)("partitions on every real hwloc topology of the data", () => {
+  const dirs = ["hwloc-tests-xml", "hwloc-tests-xml-v3-master", "synthetic", "local"];
+  const files = present
+    ? dirs.flatMap((d) =>
+        readdirSync(path.join(data, "hwloc", d))
+          .filter((f) => f.endsWith(".xml"))
+          .map((f) => path.join(d, f)),
+      )
+    : [];
+  it.each(files)(
+    "%s: a plan filling every node keeps partitions disjoint, aligned and on their node",
+    (f) => {
+      const map = hostMemoryMapFromHwloc(readFileSync(path.join(data, "hwloc", f), "utf8"));
+      const requests = map.nodes.flatMap((n) =>
+        ([PAGE_1G, PAGE_2M, PAGE_4K] as const).map((pageSize: PageSize) => ({
+          name: `n${n.node}`,
+          size: pageSize === PAGE_4K ? 64 * 2 ** 20 : pageSize * 2,
+          pageSize,
+          nodeset: [n.node],
+        })),
+      );
+      const plan = planPartitions(
+        map,
+        requests.filter((r) => map.pageSizes.includes(r.pageSize)),
+      );
+      const parts = plan.partitioner.partitions();
+      const ext = parts.flatMap((p) => p.extents.map((e) => ({ ...e, pageSize: p.pageSize })));
+      ext.sort((a, b) => a.hostStart - b.hostStart);
+      for (let i = 0; i < ext.length; i++) {
+        const e = ext[i]!;
+        expect(e.hostStart % e.pageSize).toBe(0);
+        if (i > 0)
+          expect(e.hostStart).toBeGreaterThanOrEqual(ext[i - 1]!.hostStart + ext[i - 1]!.size);
+        const node = map.nodes.find((n) => n.node === e.node)!;
+        expect(
+          node.ranges.some((r) => r.start <= e.hostStart && e.hostStart + e.size <= r.end),
+        ).toBe(true);
+      }
+      // Whatever was refused really did not fit.
+      for (const r of plan.results) if (!r.ok) expect(r.error.kind).toBe("insufficient-memory");
+    },
+  );
 });
