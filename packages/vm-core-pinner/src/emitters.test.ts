@@ -6,6 +6,7 @@ import {
   cgroupCpuset,
   kernelIsolationParams,
   libvirtCputune,
+  libvirtGuestCpu,
   parseLibvirtCputune,
 } from "./emitters";
 import { VmCorePinnerError } from "./errors";
@@ -98,5 +99,24 @@ describe("cgroupCpuset", () => {
       "cpuset.cpus.partition": "root",
     });
     expect(() => cgroupCpuset([], [0])).toThrow(VmCorePinnerError);
+  });
+});
+
+describe("libvirtGuestCpu", () => {
+  it("mirrors host cores and threads in the guest topology", () => {
+    expect(
+      libvirtGuestCpu([
+        [2, 18],
+        [3, 19],
+      ]),
+    ).toEqual({
+      vcpu: "<vcpu placement='static'>4</vcpu>",
+      topology: "<topology sockets='1' dies='1' cores='2' threads='2'/>",
+      cpu: "<cpu mode='host-passthrough' check='none'>\n  <topology sockets='1' dies='1' cores='2' threads='2'/>\n</cpu>",
+    });
+    expect(libvirtGuestCpu([[2, 18], [3]]).topology).toBe(
+      "<topology sockets='1' dies='1' cores='3' threads='1'/>",
+    );
+    expect(() => libvirtGuestCpu([])).toThrow(VmCorePinnerError);
   });
 });

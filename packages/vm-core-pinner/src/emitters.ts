@@ -194,3 +194,36 @@ export function cgroupCpuset(
     "cpuset.cpus.partition": options.partition ?? "root",
   };
 }
+
+/**
+ * The guest CPU topology that mirrors a pinned allocation, so the guest scheduler sees the real
+ * SMT siblings: libvirt `<vcpu placement='static'>N</vcpu>` and
+ * `<cpu mode='host-passthrough'><topology sockets='1' dies='1' cores='C' threads='T'/></cpu>`.
+ * `threads` is the number of vCPUs placed on each host core (1 when cores carry different counts).
+ *
+ * @param vcpuPinsByCore - the vCPU pins grouped by host core, in vCPU order.
+ * @example
+ * ```ts
+ * libvirtGuestCpu([[2, 18], [3, 19]]).topology; // "<topology sockets='1' dies='1' cores='2' threads='2'/>"
+ * ```
+ */
+export function libvirtGuestCpu(vcpuPinsByCore: readonly (readonly number[])[]): {
+  readonly vcpu: string;
+  readonly topology: string;
+  readonly cpu: string;
+} {
+  const n = vcpuPinsByCore.reduce((a, c) => a + c.length, 0);
+  if (n === 0)
+    throw new VmCorePinnerError("EMIT_INVALID", "a domain needs at least one vCPU", {
+      field: "vcpuPins",
+    });
+  const sizes = new Set(vcpuPinsByCore.map((c) => c.length));
+  const threads = sizes.size === 1 ? (vcpuPinsByCore[0] as readonly number[]).length : 1;
+  const cores = n / threads;
+  const topology = `<topology sockets='1' dies='1' cores='${cores}' threads='${threads}'/>`;
+  return {
+    vcpu: `<vcpu placement='static'>${n}</vcpu>`,
+    topology,
+    cpu: `<cpu mode='host-passthrough' check='none'>\n  ${topology}\n</cpu>`,
+  };
+}

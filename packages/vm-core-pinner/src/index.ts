@@ -7,6 +7,7 @@ export {
   cgroupCpuset,
   kernelIsolationParams,
   libvirtCputune,
+  libvirtGuestCpu,
   parseLibvirtCputune,
 } from "./emitters";
 export type { VmCorePinnerErrorWhere } from "./errors";

@@ -3,6 +3,7 @@ import {
   type KernelIsolationParams,
   kernelIsolationParams,
   libvirtCputune,
+  libvirtGuestCpu,
 } from "./emitters";
 import { VmCorePinnerError } from "./errors";
 import {
@@ -30,6 +31,8 @@ export interface NoHypeHostPlan {
     readonly allocation: PinAllocation;
     readonly cputune: CputuneSpec;
     readonly cputuneXml: string;
+    /** `<vcpu>` and `<cpu><topology>` mirroring the host cores the guest got. */
+    readonly guestCpu: { readonly vcpu: string; readonly topology: string; readonly cpu: string };
   }[];
   /** Guests that could not be placed, with why. */
   readonly refused: readonly { readonly name: string; readonly refusal: PinRefusal }[];
@@ -95,6 +98,7 @@ export function planNoHypeHost(
     allocation: PinAllocation;
     cputune: CputuneSpec;
     cputuneXml: string;
+    guestCpu: { vcpu: string; topology: string; cpu: string };
   }[] = [];
   const refused: { name: string; refusal: PinRefusal }[] = [];
   for (const g of config.guests) {
@@ -114,6 +118,11 @@ export function planNoHypeHost(
       allocation: r.allocation,
       cputune,
       cputuneXml: libvirtCputune(cputune),
+      guestCpu: libvirtGuestCpu(
+        r.allocation.cores.map((ci) =>
+          r.allocation.vcpuPins.filter((p) => t.cores[ci]?.pus.includes(p)),
+        ),
+      ),
     });
   }
   const hk = new Set(housekeeping);

@@ -224,3 +224,33 @@ test.prop([fc.constantFrom("pack:2 numa:4 core:32 pu:2", "pack:1 numa:4 l3:2 cor
   expect(i).toBe(t.cores.length - 1);
   expect(p.fragmentation().freeCores).toBe(0);
 });
+
+test.prop(
+  [
+    arbitraryTopology(),
+    fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 8 })), { maxLength: 10 }),
+    fc.boolean(),
+  ],
+  {
+    numRuns: 60,
+  },
+)("NoHype fast path (domain counters) and general path place identically", (t, ops, smtIdle) => {
+  // cpuKind 0 filters nothing on these homogeneous machines but forces the general path.
+  const fast = new CorePinner(t, { policy: "nohype", reserved: [...(t.cores[0]?.pus ?? [])] });
+  const slow = new CorePinner(t, { policy: "nohype", reserved: [...(t.cores[0]?.pus ?? [])] });
+  let n = 0;
+  for (const [isFree, vcpus] of ops) {
+    const live = fast.allocations();
+    if (isFree && live.length > 0) {
+      const vm = (live[vcpus % live.length] as { vm: string }).vm;
+      expect(fast.free(vm)).toEqual(slow.free(vm));
+      continue;
+    }
+    const vm = `vm${n++}`;
+    expect(fast.allocate(vm, { vcpus, smtIdle })).toEqual(
+      slow.allocate(vm, { vcpus, smtIdle, cpuKind: 0 }),
+    );
+  }
+  expect(fast.snapshot()).toEqual(slow.snapshot());
+  expect(fast.fragmentation()).toEqual(slow.fragmentation());
+});

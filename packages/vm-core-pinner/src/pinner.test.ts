@@ -136,6 +136,10 @@ describe("planNoHypeHost", () => {
       "isolcpus=managed_irq,domain,1-7,9-15,17-23,25-31 nohz_full=1-7,9-15,17-23,25-31 rcu_nocbs=1-7,9-15,17-23,25-31 irqaffinity=0,8,16,24",
     );
     expect(plan.guests[0]?.cputuneXml).toContain("<emulatorpin cpuset='0,8,16,24'/>");
+    // web: cores (1,17) and (2,18): the guest sees 2 cores × 2 threads.
+    expect(plan.guests[0]?.guestCpu.topology).toBe(
+      "<topology sockets='1' dies='1' cores='2' threads='2'/>",
+    );
     expect(() =>
       planNoHypeHost(intel, {
         guests: [

@@ -174,6 +174,11 @@ export class CorePinner {
   private readonly l3Occupied: Int32Array;
   private readonly numaOccupied: Int32Array;
   private readonly scratchUsable: Int32Array;
+  // Per domain level (0 = L3, 1 = NUMA node, 2 = package): member cores, and the number of wholly
+  // free guest-usable cores and of their threads, kept up to date by count().
+  private readonly domCores: number[][][];
+  private readonly domFreeCores: Int32Array[];
+  private readonly domFreePus: Int32Array[];
   private readonly defaultL3Exclusive: boolean;
   private readonly defaultNumaExclusive: boolean;
   private readonly defaultSmtIdle: boolean;
@@ -240,6 +245,25 @@ export class CorePinner {
       }
       this.coreFree[core.index] = free;
       this.coreStaticOk[core.index] = ok ? 1 : 0;
+    }
+    const nDoms = [topology.l3Caches.length, topology.numaNodes.length, topology.packages.length];
+    this.domCores = nDoms.map((n) => Array.from({ length: n }, () => [] as number[]));
+    this.domFreeCores = nDoms.map((n) => new Int32Array(n));
+    this.domFreePus = nDoms.map((n) => new Int32Array(n));
+    for (const core of topology.cores) {
+      const whole =
+        this.coreStaticOk[core.index] === 1 && this.coreFree[core.index] === core.pus.length;
+      for (let level = 0; level < 3; level++) {
+        const k = level === 0 ? core.l3 : level === 1 ? core.numaNode : core.package;
+        if (k < 0) continue;
+        (this.domCores[level]?.[k] as number[]).push(core.index);
+        if (whole) {
+          const fc = this.domFreeCores[level] as Int32Array;
+          const fp = this.domFreePus[level] as Int32Array;
+          fc[k] = (fc[k] as number) + 1;
+          fp[k] = (fp[k] as number) + core.pus.length;
+        }
+      }
     }
     this.l3Occupied = new Int32Array(topology.l3Caches.length);
     this.numaOccupied = new Int32Array(topology.numaNodes.length);
@@ -421,7 +445,20 @@ export class CorePinner {
   private count(cpu: number, delta: 1 | -1) {
     const core = this.coreOfCpu.get(cpu) as Core;
     const i = core.index;
+    const wasWhole = this.coreStaticOk[i] === 1 && this.coreFree[i] === core.pus.length;
     this.coreFree[i] = (this.coreFree[i] as number) - delta;
+    const isWhole = this.coreStaticOk[i] === 1 && this.coreFree[i] === core.pus.length;
+    if (wasWhole !== isWhole) {
+      const d = isWhole ? 1 : -1;
+      for (let level = 0; level < 3; level++) {
+        const k = level === 0 ? core.l3 : level === 1 ? core.numaNode : core.package;
+        if (k < 0) continue;
+        const fc = this.domFreeCores[level] as Int32Array;
+        const fp = this.domFreePus[level] as Int32Array;
+        fc[k] = (fc[k] as number) + d;
+        fp[k] = (fp[k] as number) + d * core.pus.length;
+      }
+    }
     const before = this.coreOwned[i] as number;
     this.coreOwned[i] = before + delta;
     const transition = (delta === 1 && before === 0) || (delta === -1 && before === 1);
@@ -482,6 +519,71 @@ export class CorePinner {
     };
   }
 
+  // Fast path without exclusivity or kind filters: best fit from the per-domain counters, then a
+  // walk over the chosen domain's cores only. Returns null when no single package fits (the general
+  // path then spans packages) — or the refusal when the whole machine is short.
+  private placeNoHypeFast(
+    vcpus: number,
+    smtIdle: boolean,
+  ):
+    | { ok: true; pins: number[]; owned: number[] }
+    | { ok: false; code: PinRefusalCode; message: string; usableCpus: number }
+    | null {
+    const pkgCores = this.domFreeCores[2] as Int32Array;
+    const pkgPus = this.domFreePus[2] as Int32Array;
+    let wholeFree = 0;
+    let freePus = 0;
+    for (let k = 0; k < pkgCores.length; k++) {
+      wholeFree += pkgCores[k] as number;
+      freePus += pkgPus[k] as number;
+    }
+    const total = smtIdle ? wholeFree : freePus;
+    if (total < vcpus) {
+      return {
+        ok: false,
+        code: "not-enough-cpus",
+        message:
+          wholeFree === 0
+            ? `no whole free core left for ${vcpus} vCPUs`
+            : `only ${total} vCPUs fit on the ${wholeFree} whole cores usable by this VM, ${vcpus} requested`,
+        usableCpus: freePus,
+      };
+    }
+    const cores = this.topology.cores;
+    for (let level = 0; level < 3; level++) {
+      const capArr = (smtIdle ? this.domFreeCores[level] : this.domFreePus[level]) as Int32Array;
+      let best = -1;
+      let bestCap = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < capArr.length; k++) {
+        const cc = capArr[k] as number;
+        if (cc >= vcpus && cc < bestCap) {
+          best = k;
+          bestCap = cc;
+        }
+      }
+      if (best < 0) continue;
+      const pins: number[] = [];
+      const owned: number[] = [];
+      let have = 0;
+      for (const ci of (this.domCores[level] as number[][])[best] as number[]) {
+        if (have >= vcpus) break;
+        const c = cores[ci] as Core;
+        if (this.coreStaticOk[ci] !== 1 || this.coreFree[ci] !== c.pus.length) continue;
+        for (const p of c.pus) owned.push(p);
+        if (smtIdle) {
+          pins.push(c.pus[0] as number);
+          have++;
+        } else {
+          for (const p of c.pus) if (pins.length < vcpus) pins.push(p);
+          have += c.pus.length;
+        }
+      }
+      owned.sort(asc);
+      return { ok: true, pins, owned };
+    }
+    return null;
+  }
+
   // NoHype: whole cores only; a core is usable when all its threads are free and available, it
   // is not a housekeeping core, and no other VM holds an exclusive claim on its L3 / NUMA node
   // (and, for an exclusive request, no other VM occupies them).
@@ -500,6 +602,10 @@ export class CorePinner {
     const t = this.topology;
     const cores = t.cores;
     const claims = this.l3Claim.size > 0 || this.numaClaim.size > 0;
+    if (!claims && !o.l3Exclusive && !o.numaExclusive && o.cpuKind === undefined) {
+      const fast = this.placeNoHypeFast(vcpus, o.smtIdle);
+      if (fast !== null) return fast;
+    }
     const usableIdx = this.scratchUsable;
     let nUsable = 0;
     let wholeFree = 0;
