@@ -13,6 +13,11 @@ function fail(what: string, l: TextLine | undefined, field: string): never {
 /**
  * Abilene router names in CFR-RL index order (alphabetical SNDlib names, as the CFR-RL data
  * orders them), with city coordinates (longitude, latitude in degrees).
+ *
+ * @example
+ * ```ts
+ * ABILENE_ROUTERS[5].id; // "IPLSng"
+ * ```
  */
 export const ABILENE_ROUTERS: readonly Router[] = [
   { id: "ATLAM5", lon: -84.39, lat: 33.75 },
@@ -80,6 +85,11 @@ export function parseCfrRlTopology(text: string, routers?: readonly Router[]): T
 /**
  * Conversion factor from the CFR-RL/Abilene TM unit (100 bytes per 5-minute interval) to kbit/s:
  * 100 B × 8 / 300 s = 2.667 bit/s per unit.
+ *
+ * @example
+ * ```ts
+ * 1e4 * ABILENE_TM_UNIT_TO_KBPS; // 26.67 kbit/s
+ * ```
  */
 export const ABILENE_TM_UNIT_TO_KBPS = (100 * 8) / 300 / 1000;
 

@@ -254,7 +254,14 @@ export function routerTrafficMatrix(
   return out;
 }
 
-/** The assignment where every customer stays on its home router. */
+/**
+ * The assignment where every customer stays on its home router.
+ *
+ * @example
+ * ```ts
+ * const today = homeAssignment(model); // Int32Array of home router indices
+ * ```
+ */
 export function homeAssignment(model: CustomerModel): Int32Array {
   return Int32Array.from(model.customers.map((c) => c.home));
 }

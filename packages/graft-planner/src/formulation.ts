@@ -342,7 +342,15 @@ function formulateMcf(topology: Topology, model: CustomerModel): GraftFormulatio
   return { program: lp.build(), regime: "mcf", mluColumn: U, attachColumns: attach, scale: S };
 }
 
-/** Reads the attachment (router per customer) from a solution of a {@link GraftFormulation}. */
+/**
+ * Reads the attachment (router per customer) from a solution of a {@link GraftFormulation}:
+ * each movable customer goes to the candidate with the largest x (the rounding rule of `lp-round`).
+ *
+ * @example
+ * ```ts
+ * const assignment = readAssignment(f, model, solver.solve(f.program).values);
+ * ```
+ */
 export function readAssignment(
   f: GraftFormulation,
   model: CustomerModel,

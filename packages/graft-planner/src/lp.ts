@@ -21,7 +21,17 @@ export interface LinearProgram {
   readonly rows: readonly LpRow[];
 }
 
-/** Incremental builder of a {@link LinearProgram}. */
+/**
+ * Incremental builder of a {@link LinearProgram}.
+ *
+ * @example
+ * ```ts
+ * const lp = new LpBuilder();
+ * const x = lp.addColumn("x", 0, 10, -1);
+ * lp.addRow("cap", [x], [2], Number.NEGATIVE_INFINITY, 7);
+ * const program = lp.build();
+ * ```
+ */
 export class LpBuilder {
   readonly colNames: string[] = [];
   readonly colCost: number[] = [];
