@@ -256,7 +256,7 @@ export class CorePinner {
       for (let level = 0; level < 3; level++) {
         const k = level === 0 ? core.l3 : level === 1 ? core.numaNode : core.package;
         if (k < 0) continue;
-        (this.domCores[level]?.[k] as number[]).push(core.index);
+        ((this.domCores[level] as number[][])[k] as number[]).push(core.index);
         if (whole) {
           const fc = this.domFreeCores[level] as Int32Array;
           const fp = this.domFreePus[level] as Int32Array;
