@@ -36,6 +36,12 @@ export type { BridgeBusRange, PciDeviceRef } from "./dmar-scope";
 export { findDrhd, findRmrrs, platformCapabilities, proximityDomainOf } from "./dmar-scope";
 export type { IommuModelErrorWhere } from "./errors";
 export { IommuModelError } from "./errors";
+export type { InvalidationDescriptor, InvalidationQueueResult } from "./invalidation-queue";
+export {
+  decodeInvalidationDescriptor,
+  encodeInvalidationDescriptor,
+  InvalidationQueue,
+} from "./invalidation-queue";
 export type { PhysicalMemoryOptions } from "./physical-memory";
 export { PAGE_SIZE, PhysicalMemory } from "./physical-memory";
 export type {
