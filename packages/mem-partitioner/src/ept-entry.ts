@@ -46,7 +46,14 @@ export const EptMemoryType = {
 /** A valid EPT memory type: 0 (UC), 1 (WC), 4 (WT), 5 (WP) or 6 (WB). */
 export type EptMemoryType = (typeof EptMemoryType)[keyof typeof EptMemoryType];
 
-/** True for the memory types the SDM defines (0, 1, 4, 5, 6). */
+/**
+ * True for the memory types the SDM defines (0, 1, 4, 5, 6).
+ *
+ * @example
+ * ```ts
+ * console.log(isEptMemoryType(6), isEptMemoryType(2)); // true false
+ * ```
+ */
 export function isEptMemoryType(n: number): n is EptMemoryType {
   return n === 0 || n === 1 || n === 4 || n === 5 || n === 6;
 }

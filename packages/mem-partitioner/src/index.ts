@@ -108,6 +108,7 @@ export {
   isValidCbm,
   partitionCacheWays,
   ResctrlFilesystem,
+  rdtResourcesFromCapabilities,
   validateBandwidth,
   validateCbm,
 } from "./rdt";

@@ -127,7 +127,14 @@ export function decodeJailhouseMemRegions(bytes: Uint8Array): JailhouseMemoryReg
   return out;
 }
 
-/** Symbolic form of a flags word: `JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE | …`, unknown bits in hex. */
+/**
+ * Symbolic form of a flags word: `JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE | …`, unknown bits in hex.
+ *
+ * @example
+ * ```ts
+ * console.log(formatJailhouseMemFlags(0x43)); // "JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE | JAILHOUSE_MEM_LOADABLE"
+ * ```
+ */
 export function formatJailhouseMemFlags(flags: number): string {
   const parts: string[] = [];
   let rest = flags;

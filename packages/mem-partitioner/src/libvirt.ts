@@ -24,7 +24,14 @@ function escapeAttr(s: string): string {
     .replace(/"/g, "&quot;");
 }
 
-/** A byte count in the largest libvirt unit that divides it exactly (`GiB`, `MiB`, `KiB`, `B`). */
+/**
+ * A byte count in the largest libvirt unit that divides it exactly (`GiB`, `MiB`, `KiB`, `B`).
+ *
+ * @example
+ * ```ts
+ * console.log(libvirtSize(2 ** 31)); // { value: 2, unit: "GiB" }
+ * ```
+ */
 export function libvirtSize(bytes: number): { readonly value: number; readonly unit: string } {
   if (!Number.isSafeInteger(bytes) || bytes < 0) {
     throw new MemPartitionerError("BAD_SIZE", `size ${bytes} is not a byte count`, {

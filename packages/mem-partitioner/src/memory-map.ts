@@ -73,7 +73,14 @@ function checkRange(r: PhysRange, field: string): void {
   }
 }
 
-/** True when `n` is one of the supported page sizes. */
+/**
+ * True when `n` is one of the supported page sizes.
+ *
+ * @example
+ * ```ts
+ * console.log(isPageSize(2 ** 21), isPageSize(8192)); // true false
+ * ```
+ */
 export function isPageSize(n: number): n is PageSize {
   return n === PAGE_4K || n === PAGE_2M || n === PAGE_1G;
 }
@@ -229,7 +236,14 @@ export function uniformHostMemoryMap(options: UniformHostOptions): HostMemoryMap
   return createHostMemoryMap({ nodes: list, reserved, distances });
 }
 
-/** Total RAM of a map in bytes, reserved ranges included. */
+/**
+ * Total RAM of a map in bytes, reserved ranges included.
+ *
+ * @example
+ * ```ts
+ * console.log(totalRam(uniformHostMemoryMap({ nodes: 2, bytesPerNode: 2 ** 30 }))); // 2147483648
+ * ```
+ */
 export function totalRam(map: HostMemoryMap): number {
   let sum = 0;
   for (const n of map.nodes) for (const r of n.ranges) sum += r.end - r.start;

@@ -8,6 +8,7 @@ import {
   DEFAULT_GROUP,
   partitionCacheWays,
   ResctrlFilesystem,
+  rdtResourcesFromCapabilities,
   validateBandwidth,
   validateCbm,
 } from "./rdt";
@@ -200,5 +201,39 @@ describe("way partitioning", () => {
     });
     expect(partitionCacheWays(l3, [6, 6]).ok).toBe(false);
     expect(contiguousCbm(4, 8)).toBe(0xff0);
+  });
+});
+
+describe("rdtResourcesFromCapabilities", () => {
+  it("reads the CAT and MBA controls of the 2-socket sample host", () => {
+    const caps = read("host-capabilities-sample-2s8c2t.xml");
+    // <bank … size='22' unit='MiB'><control granularity='2' unit='MiB' type='both' maxAllocs='16'/>
+    // <memory_bandwidth><node id='0'><control granularity='10' min='10' maxAllocs='8'/>
+    expect(rdtResourcesFromCapabilities(caps)).toEqual([
+      {
+        kind: "cache",
+        name: "L3",
+        cbmMask: 0x7ff,
+        minCbmBits: 1,
+        numClosids: 16,
+        domains: [0, 1],
+        cacheSize: 22 * 2 ** 20,
+        cdpCapable: false,
+      },
+      {
+        kind: "bandwidth",
+        name: "MB",
+        minBandwidth: 10,
+        bandwidthGran: 10,
+        maxBandwidth: 100,
+        delayLinear: true,
+        numClosids: 8,
+        domains: [0, 1],
+      },
+    ]);
+    // and a resctrl model of that host gives 8 groups at most (MBA has 8 CLOSIDs)
+    const fs = new ResctrlFilesystem(rdtResourcesFromCapabilities(caps));
+    for (let i = 1; i < 8; i++) expect(fs.mkdir(`vm${i}`).ok).toBe(true);
+    expect(fs.mkdir("vm8")).toEqual({ ok: false, error: { lastCmdStatus: "Out of CLOSIDs" } });
   });
 });

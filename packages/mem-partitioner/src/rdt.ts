@@ -25,7 +25,10 @@ export interface CacheResource {
   readonly shareableBits?: number;
   /** `sparse_masks`: non-contiguous CBMs allowed (AMD; Intel when CPUID.10H.1:ECX[3]). Default false. */
   readonly sparseMasks?: boolean;
-  /** CDP capable (CODE/DATA split): widens the schemata name column by 4. Default false. */
+  /**
+   * CDP supported but not enabled: the kernel then widens the schemata name column by 4 so the
+   * table keeps its shape across mounts. Default false.
+   */
   readonly cdpCapable?: boolean;
   /** Cache ids of the control domains, increasing. */
   readonly domains: readonly number[];
@@ -107,7 +110,15 @@ export function validateCbm(mask: number, r: CacheResource): ResctrlResult<numbe
   return { ok: true, value: mask };
 }
 
-/** True when `mask` passes {@link validateCbm}. */
+/**
+ * True when `mask` passes {@link validateCbm}.
+ *
+ * @example
+ * ```ts
+ * const l3: CacheResource = { kind: "cache", name: "L3", cbmMask: 0xff, minCbmBits: 1, numClosids: 8, domains: [0] };
+ * console.log(isValidCbm(0x3c, l3), isValidCbm(0x5, l3)); // true false
+ * ```
+ */
 export function isValidCbm(mask: number, r: CacheResource): boolean {
   return validateCbm(mask, r).ok;
 }
@@ -515,4 +526,92 @@ export function partitionCacheWays(
   }
   if (ways.length + 1 > r.numClosids) return bad("Out of CLOSIDs");
   return { ok: true, value: out };
+}
+
+const UNIT_BYTES: Readonly<Record<string, number>> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+};
+
+/**
+ * The RDT resources a libvirt host advertises in its capabilities (`virsh capabilities`):
+ * `<cache><bank … size unit><control granularity [min] unit type maxAllocs/>` becomes one CAT
+ * resource per cache level and type (`L3`, or `L3CODE`/`L3DATA` with CDP) whose CBM length is
+ * size / granularity and `min_cbm_bits` min / granularity; `<memory_bandwidth><node><control
+ * granularity min maxAllocs/>` becomes the `MB` resource (percent, max 100).
+ *
+ * @throws {@link MemPartitionerError} `BAD_CAPABILITIES` for a size that is not a whole number of
+ * granules or an unknown unit.
+ * @example
+ * ```ts
+ * const [l3, mb] = rdtResourcesFromCapabilities(readFileSync("caps.xml", "utf8"));
+ * console.log(l3); // { kind: "cache", name: "L3", cbmMask: 0x7ff, cacheSize: 23068672, … }
+ * ```
+ */
+export function rdtResourcesFromCapabilities(xml: string): RdtResource[] {
+  const attr = (tag: string, name: string): string | undefined =>
+    new RegExp(`\\s${name}=['"]([^'"]*)['"]`).exec(tag)?.[1];
+  const bytes = (value: string | undefined, unit: string | undefined, field: string): number => {
+    const f = UNIT_BYTES[unit ?? "KiB"];
+    const v = Number(value);
+    if (f === undefined || !Number.isFinite(v) || v < 0) {
+      throw new MemPartitionerError("BAD_CAPABILITIES", `bad size ${value} ${unit}`, { field });
+    }
+    return v * f;
+  };
+  const caches = new Map<string, CacheResource>();
+  const cacheBody = /<cache>([\s\S]*?)<\/cache>/.exec(xml)?.[1] ?? "";
+  for (const b of cacheBody.matchAll(/(<bank\s[^>]*>)([\s\S]*?)<\/bank>/g)) {
+    const bank = b[1]!;
+    const control = /<control\s[^>]*>/.exec(b[2]!)?.[0];
+    if (control === undefined) continue; // a cache without CAT
+    const id = Number(attr(bank, "id"));
+    const level = attr(bank, "level");
+    const size = bytes(attr(bank, "size"), attr(bank, "unit"), `bank ${id}`);
+    const gran = bytes(attr(control, "granularity"), attr(control, "unit"), `bank ${id}/control`);
+    const min = attr(control, "min");
+    const type = attr(control, "type") ?? "both";
+    const len = size / gran;
+    if (!Number.isInteger(len) || len < 1 || len > 32) {
+      throw new MemPartitionerError("BAD_CAPABILITIES", `bank ${id}: size is not 1–32 granules`, {
+        field: `bank ${id}`,
+      });
+    }
+    const name = `L${level}${type === "code" ? "CODE" : type === "data" ? "DATA" : ""}`;
+    const prev = caches.get(name);
+    caches.set(name, {
+      kind: "cache",
+      name,
+      cbmMask: 2 ** len - 1,
+      minCbmBits:
+        min === undefined ? 1 : Math.ceil(bytes(min, attr(control, "unit"), `bank ${id}`) / gran),
+      numClosids: Number(attr(control, "maxAllocs") ?? 1),
+      domains: [...(prev?.domains ?? []), id].sort((x, y) => x - y),
+      cacheSize: size,
+      // CODE/DATA banks mean CDP is enabled: names already carry the suffix.
+      cdpCapable: false,
+    });
+  }
+  const out: RdtResource[] = [...caches.values()];
+  const mbBody = /<memory_bandwidth>([\s\S]*?)<\/memory_bandwidth>/.exec(xml)?.[1];
+  if (mbBody !== undefined) {
+    const nodes = [...mbBody.matchAll(/(<node\s[^>]*>)([\s\S]*?)<\/node>/g)];
+    const controls = nodes.map((n) => /<control\s[^>]*>/.exec(n[2]!)?.[0] ?? "");
+    if (nodes.length > 0) {
+      const c = controls[0]!;
+      out.push({
+        kind: "bandwidth",
+        name: "MB",
+        minBandwidth: Number(attr(c, "min") ?? 0),
+        bandwidthGran: Number(attr(c, "granularity") ?? 1),
+        maxBandwidth: 100,
+        delayLinear: true,
+        numClosids: Number(attr(c, "maxAllocs") ?? 1),
+        domains: nodes.map((n) => Number(attr(n[1]!, "id"))).sort((x, y) => x - y),
+      });
+    }
+  }
+  return out;
 }

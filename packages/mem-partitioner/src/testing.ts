@@ -13,7 +13,14 @@ import type { PartitionRequest } from "./partitioner";
 import type { CacheResource } from "./rdt";
 import type { SchemataLine } from "./resctrl-schemata";
 
-/** Arbitrary error locations, for property tests of code that reports `@dyninfra/mem-partitioner` errors. */
+/**
+ * Arbitrary error locations, for property tests of code that reports `@dyninfra/mem-partitioner` errors.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryMemPartitionerErrorWhere(), (w) => new MemPartitionerError("X", "m", w).where === w));
+ * ```
+ */
 export function arbitraryMemPartitionerErrorWhere(): fc.Arbitrary<MemPartitionerErrorWhere> {
   return fc.record(
     { offset: fc.nat(), line: fc.integer({ min: 1, max: 1_000_000 }), field: fc.string() },
@@ -21,7 +28,14 @@ export function arbitraryMemPartitionerErrorWhere(): fc.Arbitrary<MemPartitioner
   );
 }
 
-/** Arbitrary page size (4 KiB, 2 MiB, 1 GiB). */
+/**
+ * Arbitrary page size (4 KiB, 2 MiB, 1 GiB).
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryPageSize(), (p) => isPageSize(p)));
+ * ```
+ */
 export function arbitraryPageSize(): fc.Arbitrary<PageSize> {
   return fc.constantFrom<PageSize>(PAGE_4K, PAGE_2M, PAGE_1G);
 }
@@ -29,6 +43,11 @@ export function arbitraryPageSize(): fc.Arbitrary<PageSize> {
 /**
  * Arbitrary small host memory map: 1–4 nodes of 1–8 GiB each, laid out consecutively with random
  * 2 MiB-multiple gaps and a few random 4 KiB-aligned reserved ranges.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryHostMemoryMap(), (map) => new MemoryPartitioner(map).partitions().length === 0));
+ * ```
  */
 export function arbitraryHostMemoryMap(): fc.Arbitrary<HostMemoryMap> {
   return fc
@@ -58,7 +77,16 @@ export function arbitraryHostMemoryMap(): fc.Arbitrary<HostMemoryMap> {
     });
 }
 
-/** Arbitrary partition request fitting a host of `nodes` nodes (sizes up to 3 GiB). */
+/**
+ * Arbitrary partition request fitting a host of `nodes` nodes (sizes up to 3 GiB).
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryHostMemoryMap().chain((m) => fc.tuple(fc.constant(m), arbitraryPartitionRequest(m.nodes.length))), ([m, r]) => {
+ *   new MemoryPartitioner(m).allocate(r); // a Partition or a refusal, never a throw
+ * }));
+ * ```
+ */
 export function arbitraryPartitionRequest(nodes: number): fc.Arbitrary<PartitionRequest> {
   return fc
     .record({
@@ -78,7 +106,14 @@ export function arbitraryPartitionRequest(nodes: number): fc.Arbitrary<Partition
     }));
 }
 
-/** Arbitrary EPT permissions that are never write-without-read and never none. */
+/**
+ * Arbitrary EPT permissions that are never write-without-read and never none.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryEptPermissions(), (p) => !(p.write && !p.read)));
+ * ```
+ */
 export function arbitraryEptPermissions(): fc.Arbitrary<EptPermissions> {
   return fc
     .record({ read: fc.boolean(), write: fc.boolean(), execute: fc.boolean() })
@@ -88,6 +123,11 @@ export function arbitraryEptPermissions(): fc.Arbitrary<EptPermissions> {
 /**
  * Arbitrary list of EPT mappings with disjoint guest ranges, mixed alignments (4 KiB, 2 MiB,
  * 1 GiB) and host addresses below 2^40.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryEptMappings(), (ms) => EptTables.build(ms, { tableBase: 0x1000 }).leaves().length > 0));
+ * ```
  */
 export function arbitraryEptMappings(): fc.Arbitrary<EptMapping[]> {
   const piece = fc.record({
@@ -128,7 +168,14 @@ export function arbitraryEptMappings(): fc.Arbitrary<EptMapping[]> {
   });
 }
 
-/** Arbitrary CAT resource (cbm length 4–20, min bits 0–2, sparse or not). */
+/**
+ * Arbitrary CAT resource (cbm length 4–20, min bits 0–2, sparse or not).
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitraryCacheResource(), (r) => isValidCbm(r.cbmMask, r)));
+ * ```
+ */
 export function arbitraryCacheResource(): fc.Arbitrary<CacheResource> {
   return fc
     .record({
@@ -149,7 +196,14 @@ export function arbitraryCacheResource(): fc.Arbitrary<CacheResource> {
     }));
 }
 
-/** Arbitrary schemata lines in canonical form (distinct resources, distinct domain ids). */
+/**
+ * Arbitrary schemata lines in canonical form (distinct resources, distinct domain ids).
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbitrarySchemataLines(), (lines) => formatSchemata({ lines }).endsWith("\n")));
+ * ```
+ */
 export function arbitrarySchemataLines(): fc.Arbitrary<SchemataLine[]> {
   const dom = (max: number) =>
     fc
