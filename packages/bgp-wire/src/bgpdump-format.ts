@@ -2,6 +2,7 @@
 // follows what bgpdump 1.6 prints (defaults for absent attributes, its AS4_PATH merge, its
 // abbreviated-MP_REACH detection) so that output is byte-identical; the structured decoder of
 // this package is the RFC-faithful one.
+import { ByteCache } from "./internal/byte-cache";
 import type { MrtFrame } from "./mrt-reader";
 
 const DEC: string[] = [];
@@ -151,6 +152,9 @@ interface AsPathData {
 }
 
 const INADDR_NONE = 0xffffffff;
+// Shared empty maps: most attribute blocks have no MP_REACH/MP_UNREACH (copied on first write).
+const EMPTY_ANNOUNCE: Map<number, MpNlri> = new Map();
+const EMPTY_WITHDRAW: Map<number, BPrefix[]> = new Map();
 
 function readPrefixList(s: MS, afi: number, addPath: boolean): BPrefix[] {
   const out: BPrefix[] = [];
@@ -264,8 +268,8 @@ function parseAttributes(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAtt
     newAspath: undefined,
     newAggAs: -1,
     newAggAddr: INADDR_NONE,
-    announce: new Map(),
-    withdraw: new Map(),
+    announce: EMPTY_ANNOUNCE,
+    withdraw: EMPTY_WITHDRAW,
   };
   const outer = new MS(raw, 0, raw.length);
   while (outer.can() > 0) {
@@ -278,6 +282,7 @@ function parseAttributes(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAtt
     switch (type) {
       case 14: {
         if (s.can() > 0 && raw[s.p] !== 0) {
+          if (a.announce === EMPTY_ANNOUNCE) a.announce = new Map();
           if (!a.announce.has(2 * 8 + 1)) a.announce.set(2 * 8 + 1, getNexthop(s, 2));
           break;
         }
@@ -285,6 +290,7 @@ function parseAttributes(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAtt
         const safi = s.c();
         if (afi > 2 || safi > 3 || afi === 0 || safi === 0) break;
         const key = afi * 8 + safi;
+        if (a.announce === EMPTY_ANNOUNCE) a.announce = new Map();
         if (a.announce.has(key)) break;
         const mp = getNexthop(s, afi);
         a.announce.set(key, mp);
@@ -298,6 +304,7 @@ function parseAttributes(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAtt
         const safi = s.c();
         if (afi > 2 || safi > 3 || afi === 0 || safi === 0) break;
         const key = afi * 8 + safi;
+        if (a.withdraw === EMPTY_WITHDRAW) a.withdraw = new Map();
         if (a.withdraw.has(key)) break;
         a.withdraw.set(key, readPrefixList(s, afi, addPath));
         break;
@@ -403,19 +410,13 @@ function texts(a: BAttr): NonNullable<BAttr["text"]> {
 
 /** Cache of parsed attribute blocks keyed by their bytes. */
 export class BgpdumpAttrCache {
-  private readonly map = new Map<string, BAttr>();
+  private readonly cache = new ByteCache<BAttr>(20_000);
+  /** The parsed block for `raw` (parsed once per distinct bytes, AS size and ADD-PATH mode). */
   get(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAttr {
     if (raw.length > 2048) return parseAttributes(raw, asnLen, addPath);
-    const key =
-      (asnLen === 4 ? (addPath ? "A" : "4") : addPath ? "a" : "2") +
-      Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("latin1");
-    let v = this.map.get(key);
-    if (v === undefined) {
-      v = parseAttributes(raw, asnLen, addPath);
-      if (this.map.size > 100_000) this.map.clear();
-      this.map.set(key, v);
-    }
-    return v;
+    return this.cache.get(raw, asnLen + (addPath ? 8 : 0), () =>
+      parseAttributes(raw, asnLen, addPath),
+    );
   }
 }
 

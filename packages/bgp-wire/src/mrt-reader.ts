@@ -48,17 +48,20 @@ export interface MrtTruncation {
 
 function frameAt(buf: Uint8Array, pos: number, base: number): MrtFrame | "need-more" {
   if (buf.length - pos < 12) return "need-more";
-  const v = new DataView(buf.buffer, buf.byteOffset + pos, 12);
-  const timestamp = v.getUint32(0);
-  const type = v.getUint16(4);
-  const subtype = v.getUint16(6);
-  let length = v.getUint32(8);
+  const b = buf;
+  const timestamp =
+    ((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0;
+  const type = (b[pos + 4]! << 8) | b[pos + 5]!;
+  const subtype = (b[pos + 6]! << 8) | b[pos + 7]!;
+  let length =
+    ((b[pos + 8]! << 24) | (b[pos + 9]! << 16) | (b[pos + 10]! << 8) | b[pos + 11]!) >>> 0;
   let hlen = 12;
   let microseconds: number | undefined;
   // RFC 6396 §3: extended timestamp types carry microseconds inside the length.
   if (type === 17 || type === 33 || type === 49) {
     if (buf.length - pos < 16) return "need-more";
-    microseconds = new DataView(buf.buffer, buf.byteOffset + pos + 12, 4).getUint32(0);
+    microseconds =
+      ((b[pos + 12]! << 24) | (b[pos + 13]! << 16) | (b[pos + 14]! << 8) | b[pos + 15]!) >>> 0;
     if (length < 4) {
       throw new BgpWireError(
         "MALFORMED_MRT_HEADER",

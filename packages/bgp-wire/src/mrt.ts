@@ -1,6 +1,7 @@
 import { decodeUpdateFields } from "./codec";
 import { BgpWireError } from "./errors";
 import { decodeAttributes } from "./internal/attributes";
+import { ByteCache } from "./internal/byte-cache";
 import { ipv4Text, ipv6Text } from "./internal/ip";
 import { decodePrefixes } from "./internal/nlri";
 import { decodeOpenBody } from "./internal/open";
@@ -289,22 +290,25 @@ class Cursor {
   }
 }
 
-/** Interning of decoded attribute sets by their bytes: equal bytes ⇒ the same object. */
+/**
+ * Interning of decoded attribute sets by their bytes: records with equal attribute bytes (and
+ * AS size) share one {@link PathAttributes} object. Bounded; cleared when full.
+ *
+ * @example
+ * ```ts
+ * import { AttributeCache } from "@dyninfra/bgp-wire";
+ * const cache = new AttributeCache();
+ * ```
+ */
 export class AttributeCache {
-  private readonly map = new Map<string, PathAttributes>();
-  constructor(private readonly limit = 200_000) {}
+  private readonly cache: ByteCache<PathAttributes>;
+  constructor(limit = 50_000) {
+    this.cache = new ByteCache(limit);
+  }
+  /** The attribute set for `raw`, decoded by `decode` on first sight. */
   get(raw: Uint8Array, asn4: boolean, rib: boolean, decode: () => PathAttributes): PathAttributes {
     if (raw.length > 4096) return decode();
-    const key =
-      (asn4 ? (rib ? "R" : "4") : "2") +
-      Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("latin1");
-    let v = this.map.get(key);
-    if (v === undefined) {
-      v = decode();
-      if (this.map.size >= this.limit) this.map.clear();
-      this.map.set(key, v);
-    }
-    return v;
+    return this.cache.get(raw, (asn4 ? 1 : 0) + (rib ? 2 : 0), decode);
   }
 }
 

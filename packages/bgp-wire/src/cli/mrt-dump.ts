@@ -15,6 +15,14 @@ with their byte offset; the exit status is 1 when any record was skipped.
 /** A writable the CLI writes to (process.stdout/stderr or a test double). */
 export interface TextSink {
   write(chunk: string): unknown;
+  /** Node streams: wait for "drain" when write returns false (backpressure). */
+  once?(event: "drain", listener: () => void): unknown;
+}
+
+async function emit(out: TextSink, text: string): Promise<void> {
+  if (out.write(text) === false && typeof out.once === "function") {
+    await new Promise<void>((resolve) => out.once?.("drain", resolve));
+  }
 }
 
 /**
@@ -62,8 +70,8 @@ export async function main(args: readonly string[], out: TextSink, err: TextSink
           continue;
         }
         buf += text;
-        if (buf.length > 1 << 16) {
-          out.write(buf);
+        if (buf.length > 1 << 18) {
+          await emit(out, buf);
           buf = "";
         }
       }
@@ -75,7 +83,7 @@ export async function main(args: readonly string[], out: TextSink, err: TextSink
           : "";
       err.write(`mrt-dump: ${file}: ${where}${(e as Error).message}\n`);
     }
-    if (buf.length > 0) out.write(buf);
+    if (buf.length > 0) await emit(out, buf);
   }
   return skipped > 0 ? 1 : 0;
 }
