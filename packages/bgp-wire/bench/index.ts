@@ -5,8 +5,13 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { decodeMrt } from "@dyninfra/bgp-wire";
 
-const DATA = path.resolve(import.meta.dirname, "../../../../shared/data/bgp/ripe-ncc-bgpdump/test_data");
-const FILES = ["updates.et-header.2015.gz", "bview.20020722.2337.gz"].map((f) => path.join(DATA, f));
+const DATA = path.resolve(
+  import.meta.dirname,
+  "../../../../shared/data/bgp/ripe-ncc-bgpdump/test_data",
+);
+const FILES = ["updates.et-header.2015.gz", "bview.20020722.2337.gz"].map((f) =>
+  path.join(DATA, f),
+);
 const CLI = path.resolve(import.meta.dirname, "../bin/mrt-dump.js");
 
 if (!FILES.every((f) => existsSync(f))) {
@@ -45,7 +50,9 @@ console.log(`BENCH mrt_decode_prefixes_per_s ${Math.round(prefixes / seconds)} p
 
 const hasBgpdump = spawnSync("bgpdump", ["-T"]).status === 0;
 if (!hasBgpdump) {
-  console.error("bench: bgpdump not installed (apt-get install bgpdump); no mrt_dump_vs_bgpdump_ratio");
+  console.error(
+    "bench: bgpdump not installed (apt-get install bgpdump); no mrt_dump_vs_bgpdump_ratio",
+  );
 } else if (!existsSync(path.resolve(import.meta.dirname, "../dist/cli/mrt-dump.js"))) {
   console.error("bench: build the package first (pnpm build) for mrt_dump_vs_bgpdump_ratio");
 } else {
@@ -53,7 +60,10 @@ if (!hasBgpdump) {
   let theirs = 0;
   for (const f of FILES) {
     const t0 = process.hrtime.bigint();
-    const a = spawnSync(process.execPath, [CLI, "-m", f], { maxBuffer: 1 << 30, encoding: "latin1" });
+    const a = spawnSync(process.execPath, [CLI, "-m", f], {
+      maxBuffer: 1 << 30,
+      encoding: "latin1",
+    });
     const t1 = process.hrtime.bigint();
     const b = spawnSync("bgpdump", ["-m", f], { maxBuffer: 1 << 30, encoding: "latin1" });
     const t2 = process.hrtime.bigint();
