@@ -1,6 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { Bridge } from "./bridge";
+import { VepaSwitchError } from "./errors";
 import { arbitraryFrame } from "./testing";
 
 const step = fc.tuple(
@@ -74,5 +75,42 @@ test.prop([fc.array(step, { maxLength: 60 })])(
       else if (v.kind === "flooded") expect(fast).toBe(-2);
       else expect(fast).toBe(-1);
     }
+  },
+);
+
+const anyNumber = fc.oneof(
+  fc.integer({ min: -5, max: 0xffff_ffff_ffff + 5 }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 0.5, 2 ** 53),
+);
+
+test.prop([
+  fc.array(
+    fc.tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.record({
+        dst: anyNumber,
+        src: anyNumber,
+        vlan: fc.option(fc.oneof(fc.integer({ min: -2, max: 5000 }), fc.constant(0.5)), {
+          nil: undefined,
+        }),
+      }),
+    ),
+    { maxLength: 30 },
+  ),
+])(
+  "garbage frames: a verdict or VepaSwitchError, never a foreign exception; the fast path never throws",
+  (steps) => {
+    const br = bridge([true, false, false, true]);
+    for (const [port, frame] of steps) {
+      try {
+        br.receive(port, frame, 1);
+      } catch (e) {
+        expect(VepaSwitchError.isInstance(e)).toBe(true);
+      }
+      expect(typeof br.forwardUnicast(port, frame.src, frame.dst, frame.vlan ?? -1, 1)).toBe(
+        "number",
+      );
+    }
+    expect(br.fdb.learnedCount).toBeLessThanOrEqual(6);
   },
 );

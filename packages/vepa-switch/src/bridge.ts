@@ -14,6 +14,31 @@ export interface Frame {
   readonly payload?: unknown;
 }
 
+/**
+ * Throws `BAD_FRAME` unless both addresses are 48-bit integers and the tag (if any) a 12-bit VID.
+ *
+ * @example
+ * ```ts
+ * checkFrame({ dst: 0xffffffffffff, src: 0x020000000001, vlan: 10 }); // ok
+ * ```
+ */
+export function checkFrame(frame: Frame): void {
+  const macOk = (m: number) => Number.isInteger(m) && m >= 0 && m <= 0xffff_ffff_ffff;
+  if (!macOk(frame.dst) || !macOk(frame.src)) {
+    throw new VepaSwitchError("BAD_FRAME", "frame addresses must be 48-bit integers", {
+      field: "dst",
+    });
+  }
+  if (
+    frame.vlan !== undefined &&
+    (!Number.isInteger(frame.vlan) || frame.vlan < 0 || frame.vlan > 4095)
+  ) {
+    throw new VepaSwitchError("BAD_FRAME", `VLAN ID ${frame.vlan} outside 0…4095`, {
+      field: "vlan",
+    });
+  }
+}
+
 /** STP port states (br_private.h BR_STATE_*). */
 export type PortState = "disabled" | "listening" | "learning" | "forwarding" | "blocking";
 
@@ -230,6 +255,7 @@ export class Bridge {
    */
   receive(inPort: number, frame: Frame, now: number): BridgeVerdict {
     const p = this.port(inPort);
+    checkFrame(frame);
     if (p.state === "disabled" || p.state === "blocking" || p.state === "listening") {
       return { kind: "dropped", reason: "port-state" };
     }
@@ -272,12 +298,14 @@ export class Bridge {
   ): number {
     const p = this.ports[inPort];
     if (p === undefined || p.state !== "forwarding") return -1;
+    // NaN and out-of-range addresses fail these comparisons.
+    if (!(src >= 0 && src <= 0xffff_ffff_ffff && dst >= 0 && dst <= 0xffff_ffff_ffff)) return -1;
     let vid = 0;
     if (this.vlanFiltering) {
       if (vlan <= 0) {
         vid = p.pvid;
         if (vid === 0) return -1;
-      } else if (vlan < 4095 && p.vlans[vlan] !== NOT_MEMBER) vid = vlan;
+      } else if (vlan < 4095 && (vlan | 0) === vlan && p.vlans[vlan] !== NOT_MEMBER) vid = vlan;
       else return -1;
     }
     if (p.learning) this.fdb.learn(src, vid, inPort, now);

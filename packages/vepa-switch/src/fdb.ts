@@ -119,6 +119,11 @@ export class Fdb {
    */
   learn(mac: MacAddress, vid: number, port: number, now: number): LearnOutcome {
     if (mac === 0 || isMulticastMac(mac)) return "ignored";
+    if ((vid & 0xfff) !== vid || !(mac > 0 && mac <= 0xffff_ffff_ffff)) {
+      throw new VepaSwitchError("BAD_FDB_KEY", "FDB keys are a 48-bit MAC and a 12-bit VID", {
+        field: "vid",
+      });
+    }
     const slot = this.table.find(mac, vid);
     if (slot >= 0) {
       if (this.isStatic[slot] === 1) return "static";
@@ -146,10 +151,20 @@ export class Fdb {
 
   /** `bridge fdb add MAC dev PORT vlan VID master static`: replaces a dynamic entry. */
   addStatic(mac: MacAddress, vid: number, port: number): void {
-    if (!Number.isInteger(mac) || mac <= 0 || mac > 0xffff_ffff_ffff || isMulticastMac(mac)) {
-      throw new VepaSwitchError("BAD_MAC", "static FDB entries take a unicast MAC", {
-        field: "mac",
-      });
+    if (
+      !Number.isInteger(mac) ||
+      mac <= 0 ||
+      mac > 0xffff_ffff_ffff ||
+      isMulticastMac(mac) ||
+      (vid & 0xfff) !== vid
+    ) {
+      throw new VepaSwitchError(
+        "BAD_MAC",
+        "static FDB entries take a unicast MAC and a 12-bit VID",
+        {
+          field: "mac",
+        },
+      );
     }
     let slot = this.table.find(mac, vid);
     if (slot >= 0 && this.isStatic[slot] === 0) this.learned--;

@@ -7,7 +7,7 @@ export type {
   PortState,
   PortVlan,
 } from "./bridge";
-export { Bridge } from "./bridge";
+export { Bridge, checkFrame } from "./bridge";
 export type { VepaSwitchErrorWhere } from "./errors";
 export { VepaSwitchError } from "./errors";
 export type { FdbEntry, FdbOptions, LearnOutcome } from "./fdb";
@@ -27,6 +27,7 @@ export type {
   EmbeddedDelivery,
   EmbeddedPortConfig,
   EmbeddedPortMode,
+  EmbeddedSwitch,
 } from "./macvlan";
 export { MacvlanPort } from "./macvlan";
 export type { AttachOptions, FabricDelivery, HostOptions } from "./vepa-fabric";

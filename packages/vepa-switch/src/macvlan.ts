@@ -1,4 +1,4 @@
-import type { Frame } from "./bridge";
+import { checkFrame, type Frame } from "./bridge";
 import { VepaSwitchError } from "./errors";
 import { MacTable } from "./internal/mac-table";
 import { BROADCAST_MAC, isMulticastMac, isValidUnicastMac, type MacAddress } from "./mac";
@@ -35,6 +35,24 @@ export type ConfigResult =
       readonly message: string;
     };
 
+/**
+ * What a host's embedded switch must offer the {@link VepaFabric}: ports to add and remove, a
+ * transmit decision (local deliveries and/or the uplink) and a receive decision for frames coming
+ * down the uplink. {@link MacvlanPort} is the reference implementation; an SR-IOV NIC model can be
+ * adapted to it.
+ *
+ * @example
+ * ```ts
+ * const sw: EmbeddedSwitch = new MacvlanPort({ lowerMac: 0x001b21000001 });
+ * ```
+ */
+export interface EmbeddedSwitch {
+  add(config: EmbeddedPortConfig): ConfigResult;
+  remove(name: string): ConfigResult;
+  transmit(name: string, frame: Frame): { local: EmbeddedDelivery[]; wire: Frame | null };
+  receive(frame: Frame): { deliveries: EmbeddedDelivery[]; toLowerdev: boolean };
+}
+
 interface Vport {
   name: string;
   mac: MacAddress;
@@ -70,7 +88,7 @@ interface Vport {
  * sw.receive({ dst: 0x020000000002, src: 0x020000000001 }).deliveries; // [{ port: "vm2", … }]
  * ```
  */
-export class MacvlanPort {
+export class MacvlanPort implements EmbeddedSwitch {
   readonly lowerMac: MacAddress;
   private readonly vports: Vport[] = [];
   private readonly byMac = new Map<MacAddress, Vport>(); // the vlan_hash: up ports only
@@ -223,6 +241,7 @@ export class MacvlanPort {
   transmit(name: string, frame: Frame): { local: EmbeddedDelivery[]; wire: Frame | null } {
     const v = this.find(name);
     if (v === undefined) throw new VepaSwitchError("NO_PORT", `no port ${name}`, { field: "port" });
+    checkFrame(frame);
     if (!v.up) return { local: [], wire: null };
     if (v.mode === "bridge") {
       if (isMulticastMac(frame.dst)) {
@@ -241,6 +260,7 @@ export class MacvlanPort {
    * whether the lower device's own stack also receives it.
    */
   receive(frame: Frame): { deliveries: EmbeddedDelivery[]; toLowerdev: boolean } {
+    checkFrame(frame);
     if (isMulticastMac(frame.dst)) {
       const src = this.byMac.get(frame.src);
       if (src !== undefined && src.mode !== "vepa" && src.mode !== "bridge") {

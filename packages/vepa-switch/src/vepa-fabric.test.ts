@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseMac } from "./mac";
+import { type EmbeddedSwitch, MacvlanPort } from "./macvlan";
 import { VepaFabric } from "./vepa-fabric";
 
 const m = (i: number) => 0x0200_0000_0000 + i;
@@ -72,5 +73,26 @@ describe("VEPA through an external bridge", () => {
     expect(f.send("s1", { dst: m(3), src: m(9) }, 0).map((d) => d.endpoint)).toContain("h2/vm3");
     expect(() => f.send("h9/x", { dst: m(3), src: m(9) }, 0)).toThrowError(/no host/);
     expect(() => f.addStation("h1")).toThrowError(/in use/);
+  });
+  it("accepts any embedded switch through the factory (e.g. an SR-IOV NIC adapter)", () => {
+    const seen: number[] = [];
+    const f = new VepaFabric();
+    f.addHost("h1", {
+      lowerMac: parseMac("00:1b:21:00:00:01"),
+      embeddedSwitch: (lowerMac, vlan): EmbeddedSwitch => {
+        seen.push(vlan);
+        return new MacvlanPort({ lowerMac });
+      },
+      vlans: [{ vid: 1, pvid: true, untagged: true }, { vid: 7 }],
+    });
+    f.attach("h1", { name: "a", mac: m(1), mode: "vepa", vlan: 7 });
+    f.attach("h1", { name: "b", mac: m(2), mode: "vepa", vlan: 7 });
+    expect(seen).toEqual([0, 7]);
+    expect(f.send("h1/a", { dst: m(2), src: m(1) }, 0).map((d) => d.endpoint)).toContain("h1/b");
+  });
+  it("rejects malformed frames with its own error", () => {
+    const f = fabric(true);
+    expect(() => f.send("h1/vm1", { dst: Number.NaN, src: m(1) }, 0)).toThrowError(/48-bit/);
+    expect(() => f.send("s1", { dst: m(1), src: m(2), vlan: 4096 }, 0)).toThrowError(/outside/);
   });
 });

@@ -1,7 +1,12 @@
 import { Bridge, type BridgeOptions, type Frame, type PortVlan } from "./bridge";
 import { VepaSwitchError } from "./errors";
 import type { MacAddress } from "./mac";
-import { type ConfigResult, type EmbeddedPortConfig, MacvlanPort } from "./macvlan";
+import {
+  type ConfigResult,
+  type EmbeddedPortConfig,
+  type EmbeddedSwitch,
+  MacvlanPort,
+} from "./macvlan";
 
 /** A frame that reached an endpoint, with the devices it crossed. */
 export interface FabricDelivery {
@@ -19,6 +24,11 @@ export interface HostOptions {
   readonly hairpin?: boolean;
   /** VLANs of the bridge port facing the host; default: VLAN 1 untagged PVID. Use tagged VLANs for VMs on VLAN devices. */
   readonly vlans?: readonly PortVlan[];
+  /**
+   * Builds the embedded switch of each lower device (`vlan` 0 = the uplink itself); default a
+   * {@link MacvlanPort}. Lets an SR-IOV NIC model in VEPA mode stand in for macvlan.
+   */
+  readonly embeddedSwitch?: (lowerMac: MacAddress, vlan: number) => EmbeddedSwitch;
 }
 
 /** A virtual port attached to a host, optionally on a VLAN device of the uplink (macvlan on `eth0.VID`). */
@@ -31,7 +41,8 @@ interface Host {
   name: string;
   lowerMac: MacAddress;
   uplink: number;
-  switches: Map<number, MacvlanPort>; // VID (0 = untagged) → embedded switch on that lower device
+  switches: Map<number, EmbeddedSwitch>; // VID (0 = untagged) → embedded switch on that lower device
+  make: (lowerMac: MacAddress, vlan: number) => EmbeddedSwitch;
   portVid: Map<string, number>;
 }
 
@@ -75,14 +86,17 @@ export class VepaFabric {
       hairpin: options.hairpin ?? true,
       ...(options.vlans !== undefined ? { vlans: options.vlans } : {}),
     });
+    const make =
+      options.embeddedSwitch ?? ((lowerMac: MacAddress) => new MacvlanPort({ lowerMac }));
     const host: Host = {
       name,
       lowerMac: options.lowerMac,
       uplink,
       switches: new Map(),
       portVid: new Map(),
+      make,
     };
-    host.switches.set(0, new MacvlanPort({ lowerMac: options.lowerMac }));
+    host.switches.set(0, make(options.lowerMac, 0));
     this.hosts.set(name, host);
     this.portOwner[uplink] = { kind: "host", host };
     return uplink;
@@ -111,7 +125,7 @@ export class VepaFabric {
   }
 
   /** The embedded switch of `host` on VLAN device `vlan` (0 = the uplink itself). */
-  embeddedSwitch(host: string, vlan = 0): MacvlanPort | undefined {
+  embeddedSwitch(host: string, vlan = 0): EmbeddedSwitch | undefined {
     return this.host(host).switches.get(vlan);
   }
 
@@ -136,7 +150,7 @@ export class VepaFabric {
       return { ok: false, errno: "EEXIST", message: `${options.name} exists` };
     let sw = h.switches.get(vid);
     if (sw === undefined) {
-      sw = new MacvlanPort({ lowerMac: h.lowerMac });
+      sw = h.make(h.lowerMac, vid);
       h.switches.set(vid, sw);
     }
     const { vlan: _vlan, ...config } = options;
