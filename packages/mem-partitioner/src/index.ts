@@ -121,5 +121,11 @@ export type {
   SchemataLine,
 } from "./resctrl-schemata";
 export { formatSchemata, parseSchemata, SCHEMA_FORMATS } from "./resctrl-schemata";
-export type { VmMemory, VmMemoryOptions, VmMemoryResult } from "./vm-memory";
-export { allocateVmMemory } from "./vm-memory";
+export type {
+  IsolationSubject,
+  IsolationViolation,
+  VmMemory,
+  VmMemoryOptions,
+  VmMemoryResult,
+} from "./vm-memory";
+export { allocateVmMemory, checkMemoryIsolation } from "./vm-memory";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { EptTables } from "./ept";
 import { createHostMemoryMap, PAGE_1G, PAGE_2M, uniformHostMemoryMap } from "./memory-map";
 import { MemoryPartitioner } from "./partitioner";
-import { allocateVmMemory } from "./vm-memory";
+import { allocateVmMemory, checkMemoryIsolation } from "./vm-memory";
 
 const GiB = 2 ** 30;
 
@@ -45,5 +46,37 @@ describe("allocateVmMemory", () => {
     });
     expect(vm).toMatchObject({ ok: false, error: { kind: "insufficient-memory" } });
     expect(partitioner.partitions()).toEqual([]);
+  });
+});
+
+describe("checkMemoryIsolation", () => {
+  it("finds shared host memory and guests that reach EPT pages", () => {
+    const rwx = { read: true, write: true, execute: true };
+    const a = EptTables.build([{ gpa: 0, hpa: 0x40_0000, size: 0x20_0000, permissions: rwx }], {
+      tableBase: 0x1000,
+    });
+    const b = EptTables.build([{ gpa: 0, hpa: 0x50_0000, size: 0x20_0000, permissions: rwx }], {
+      tableBase: 0x10_0000,
+    });
+    // c maps a's EPT pages (0x1000–0x5000) into its guest.
+    const c = EptTables.build([{ gpa: 0, hpa: 0x0, size: 0x1_0000, permissions: rwx }], {
+      tableBase: 0x80_0000,
+    });
+    expect(
+      checkMemoryIsolation([
+        { name: "a", ept: a },
+        { name: "b", ept: b },
+        { name: "c", ept: c },
+      ]),
+    ).toEqual([
+      { kind: "shared-memory", vm: "a", other: "b", start: 0x50_0000, end: 0x60_0000 },
+      {
+        kind: "maps-ept-tables",
+        vm: "c",
+        other: "a",
+        start: 0x1000,
+        end: 0x1000 + a.tablePages * 4096,
+      },
+    ]);
   });
 });
