@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     include: ["test/interop/**/*.test.ts"],
     fileParallelism: false,
-    testTimeout: 300_000,
+    testTimeout: 400_000,
     hookTimeout: 120_000,
     reporters: ["default"],
   },

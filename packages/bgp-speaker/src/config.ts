@@ -164,6 +164,26 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
       "config",
     ),
+    ...optional(
+      o,
+      "decision",
+      (x, f) => {
+        const d = obj(x, f);
+        const known = [
+          "alwaysCompareMed",
+          "deterministicMed",
+          "ignoreAsPathLength",
+          "preferOlder",
+          "medMissingAsWorst",
+        ];
+        for (const [k, v] of Object.entries(d)) {
+          if (!known.includes(k)) fail(`${f}.${k}`, "is not a known decision option");
+          if (typeof v !== "boolean") fail(`${f}.${k}`, "must be true or false");
+        }
+        return d;
+      },
+      "config",
+    ),
     neighbors: neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`)),
     ...(o.originate !== undefined
       ? {

@@ -192,3 +192,77 @@ describe("Router", () => {
     expect(peerView.view.has("203.0.200.0/24")).toBe(true);
   });
 });
+
+describe("connection collision (RFC 4271 §6.8)", () => {
+  it("keeps the connection initiated by the higher BGP Identifier and closes the other", async () => {
+    const clock = new ManualClock();
+    const spec = (
+      id: string,
+      asn: number,
+      peer: string,
+      peerAddress: string,
+      peerAsn: number,
+      prefix: string,
+    ): RouterSpec => ({
+      asn,
+      bgpIdentifier: id,
+      localAddress: id,
+      neighbors: [
+        {
+          name: peer,
+          address: peerAddress,
+          asn: peerAsn,
+          importPolicy: "accept",
+          exportPolicy: "accept",
+        },
+      ],
+      originate: [{ prefix }],
+    });
+    let r1!: Router;
+    let r2!: Router;
+    // r1 connects at once; r2's connection completes only when the test releases it, by which
+    // time r2 already has r1's connection in OpenSent or OpenConfirm: two connections per side.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    r1 = new Router(spec("192.0.2.1", 64500, "r2", "192.0.2.2", 64501, "198.51.100.0/24"), {
+      clock,
+      connect: async () => {
+        const [mine, theirs] = memoryPipe();
+        r2.accept("r1", theirs);
+        return mine;
+      },
+    });
+    r2 = new Router(spec("192.0.2.2", 64501, "r1", "192.0.2.1", 64500, "203.0.113.0/24"), {
+      clock,
+      connect: async () => {
+        await gate;
+        const [mine, theirs] = memoryPipe();
+        r1.accept("r2", theirs);
+        return mine;
+      },
+    });
+    const first1 = r1.session("r2");
+    const first2 = r2.session("r1");
+    r2.start(); // r2 first: r1's connection attempt reaches r2 synchronously
+    r1.start();
+    expect(first2.state).toBe("OpenSent");
+    release();
+    await flush(40);
+    const s1 = r1.session("r2");
+    const s2 = r2.session("r1");
+    expect(s1.state).toBe("Established");
+    expect(s2.state).toBe("Established");
+    // r1 has the lower identifier: both keep the connection r2 initiated.
+    expect(s1).not.toBe(first1);
+    expect(s1.connectionInitiatedLocally).toBe(false);
+    expect(s2.connectionInitiatedLocally).toBe(true);
+    expect(first1.state).toBe("Idle");
+    expect(first1.stats.notificationsSent + first2.stats.notificationsSent).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(r2.rib.bestRoute("198.51.100.0/24")).toBeDefined();
+    expect(r1.rib.bestRoute("203.0.113.0/24")).toBeDefined();
+  });
+});

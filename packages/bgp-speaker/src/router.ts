@@ -4,6 +4,7 @@ import type {
   AdjRibOutUpdate,
   Announcement,
   ChangeSet,
+  DecisionOptions,
   Policy,
   RibUpdate,
 } from "@dyninfra/bgp-rib";
@@ -98,6 +99,8 @@ export interface RouterSpec {
   readonly localIpv6Address?: string;
   /** RFC 8212 default reject for eBGP without policy. Default true. */
   readonly rfc8212?: boolean;
+  /** Decision process options (always-compare-med, deterministic-med, prefer-older, …). */
+  readonly decision?: DecisionOptions;
   readonly neighbors: readonly NeighborSpec[];
   readonly originate?: readonly OriginateSpec[];
   /** TCP listener for incoming sessions. */
@@ -148,7 +151,19 @@ interface Neighbor {
   inRib: boolean;
   /** Received UPDATEs merged into one RIB batch (no prefix twice), applied on the next turn. */
   inbound: InboundBatch | undefined;
+  /** Adj-RIB-Out deltas not yet encoded and written, in order. */
+  outbound: OutboundItem[];
+  pumping: boolean;
+  /** A second, incoming connection tracked until collision resolution (RFC 4271 §6.8). */
+  candidate: BgpSession | undefined;
 }
+
+type OutboundItem =
+  | { readonly kind: "withdraw"; readonly prefixes: readonly Prefix[] }
+  | { readonly kind: "announce"; readonly announcement: Announcement };
+
+/** Prefixes encoded per event-loop turn, so timers and reads keep running during a table dump. */
+const OUTPUT_SLICE = 20_000;
 
 interface InboundBatch {
   withdrawn: Prefix[];
@@ -159,6 +174,10 @@ interface InboundBatch {
 
 /** Largest inbound batch, in prefixes, before it is applied without waiting for the next turn. */
 const MAX_BATCH = 50_000;
+
+function ipv4Number(text: string): number {
+  return text.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+}
 
 function policyOf(p: "accept" | "reject" | undefined): Policy | undefined {
   return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
@@ -214,6 +233,7 @@ export class Router extends EventEmitter<RouterEvents> {
       asn: spec.asn,
       bgpIdentifier: spec.bgpIdentifier,
       rfc8212: spec.rfc8212 ?? true,
+      ...(spec.decision !== undefined ? { decision: spec.decision } : {}),
     });
     for (const n of spec.neighbors) this.addNeighbor(n);
     if (spec.originate !== undefined && spec.originate.length > 0)
@@ -227,7 +247,15 @@ export class Router extends EventEmitter<RouterEvents> {
         field: "neighbors",
       });
     const session = this.makeSession(spec);
-    const n: Neighbor = { spec, session, inRib: false, inbound: undefined };
+    const n: Neighbor = {
+      spec,
+      session,
+      inRib: false,
+      inbound: undefined,
+      outbound: [],
+      pumping: false,
+      candidate: undefined,
+    };
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -254,9 +282,94 @@ export class Router extends EventEmitter<RouterEvents> {
     return this.byAddress.get(address)?.spec;
   }
 
-  /** Hands an incoming connection to the neighbour `name`'s session. */
+  /**
+   * Hands an incoming connection to the neighbour `name`'s session. When the session already has
+   * a connection that has not reached Established, the new one is tracked as a second connection
+   * until one of them receives an OPEN; then RFC 4271 §6.8 collision detection keeps the
+   * connection initiated by the speaker with the higher BGP Identifier and closes the other with
+   * Cease / Connection Collision Resolution. Against an Established session the new connection is
+   * refused (CollisionDetectEstablishedState off).
+   */
   accept(name: string, stream: Duplex): boolean {
-    return this.neighbor(name).session.accept(stream);
+    const n = this.neighbor(name);
+    const s = n.session;
+    if (!s.hasConnection || s.state === "Idle") return s.accept(stream);
+    return this.track(n, stream, false);
+  }
+
+  /** Tracks a second connection of `n` until collision resolution decides (§6.8). */
+  private track(n: Neighbor, stream: Duplex, initiatedLocally: boolean): boolean {
+    const s = n.session;
+    if (s.state === "Established" || n.candidate !== undefined) {
+      stream.destroy();
+      return false;
+    }
+    const candidate = this.makeSession({ ...n.spec, passive: true });
+    n.candidate = candidate;
+    const check = () => this.resolveCollision(n);
+    candidate.on("state", check);
+    s.on("state", check);
+    candidate.on("warning", (m) => this.emit("warning", n.spec.name, `second connection: ${m}`));
+    candidate.start();
+    candidate.accept(stream, initiatedLocally);
+    return true;
+  }
+
+  private resolveCollision(n: Neighbor): void {
+    const a = n.session;
+    const b = n.candidate;
+    if (b === undefined) return;
+    if (b.state === "Idle") {
+      // The second connection failed on its own.
+      n.candidate = undefined;
+      b.removeAllListeners();
+      return;
+    }
+    if (a.state === "Idle") {
+      // The first connection failed: the second one carries the session on.
+      this.adopt(n, b);
+      return;
+    }
+    const negotiated = a.negotiated ?? b.negotiated;
+    if (negotiated === undefined) return; // no OPEN received yet on either connection
+    if (a.state === "Established") {
+      n.candidate = undefined;
+      b.removeAllListeners();
+      b.collisionDump();
+      return;
+    }
+    if (a.state !== "OpenConfirm" && b.state !== "OpenConfirm") return;
+    // §6.8: if the local BGP Identifier is lower than the remote one, close the connection the
+    // local system initiated; otherwise close the one the remote system initiated.
+    const local = ipv4Number(this.spec.bgpIdentifier);
+    const remote = ipv4Number(negotiated.peerBgpIdentifier);
+    const closeLocal = local < remote;
+    const aIsLocal = a.connectionInitiatedLocally;
+    const loser = closeLocal === aIsLocal ? a : b;
+    if (loser === b) {
+      n.candidate = undefined;
+      b.removeAllListeners();
+      b.collisionDump();
+    } else {
+      a.removeAllListeners();
+      a.collisionDump();
+      this.adopt(n, b);
+    }
+  }
+
+  private adopt(n: Neighbor, b: BgpSession): void {
+    const old = n.session;
+    old.removeAllListeners();
+    b.removeAllListeners();
+    n.session = b;
+    n.candidate = undefined;
+    this.wire(n);
+    this.emit("session", n.spec.name, "collision", b.state);
+    if (b.state === "Established") {
+      const neg = b.negotiated!;
+      this.ensureInRib(n, neg.peerBgpIdentifier);
+      this.distribute(this.rib.peerUp(n.spec.address));
+    }
   }
 
   /** Originates routes (an implicit withdraw replaces earlier ones for the same prefix). */
@@ -311,6 +424,8 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   graftOut(name: string): SessionGraft {
     const n = this.neighbor(name);
+    // Everything the RIB counts as advertised must be on the wire before the snapshot.
+    this.pump(n, Number.POSITIVE_INFINITY);
     const session = n.session.pause();
     this.flushInbound(n);
     return { neighbor: n.spec, session, rib: this.rib.exportSession(n.spec.address) };
@@ -348,7 +463,15 @@ export class Router extends EventEmitter<RouterEvents> {
         : {}),
     });
     const session = BgpSession.resume(graft.session, stream, { clock: this.clock });
-    const n: Neighbor = { spec, session, inRib: true, inbound: undefined };
+    const n: Neighbor = {
+      spec,
+      session,
+      inRib: true,
+      inbound: undefined,
+      outbound: [],
+      pumping: false,
+      candidate: undefined,
+    };
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -416,6 +539,7 @@ export class Router extends EventEmitter<RouterEvents> {
     const s = n.session;
     const name = n.spec.name;
     s.on("state", (from, to) => this.emit("session", name, from, to));
+    s.on("second-connection", (stream) => this.track(n, stream, true));
     s.on("warning", (m) => this.emit("warning", name, m));
     s.on("established", (neg) => {
       this.ensureInRib(n, neg.peerBgpIdentifier);
@@ -527,19 +651,54 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   private sendDelta(n: Neighbor, delta: AdjRibOutUpdate): void {
+    if (delta.withdrawn.length === 0 && delta.announced.length === 0) return;
+    if (delta.withdrawn.length > 0)
+      n.outbound.push({ kind: "withdraw", prefixes: delta.withdrawn });
+    for (const a of delta.announced) n.outbound.push({ kind: "announce", announcement: a });
+    if (!n.pumping) {
+      n.pumping = true;
+      setImmediate(() => this.pump(n, OUTPUT_SLICE));
+    }
+  }
+
+  /**
+   * Encodes and writes queued Adj-RIB-Out deltas, about `budget` prefixes per event-loop turn,
+   * packed into as few UPDATEs as the session allows (withdrawals first, then one run of UPDATEs
+   * per attribute set).
+   */
+  private pump(n: Neighbor, budget: number): void {
     const s = n.session;
     const neg = s.negotiated;
-    if (s.state !== "Established" || neg === undefined) return;
-    if (delta.withdrawn.length === 0 && delta.announced.length === 0) return;
+    if (s.state !== "Established" || neg === undefined) {
+      // The session went down: the RIB cleared its Adj-RIB-Out and re-sends on the next peerUp.
+      n.outbound.length = 0;
+      n.pumping = false;
+      return;
+    }
     const out: Uint8Array[] = [];
-    if (delta.withdrawn.length > 0) out.push(...encodeWithdrawals(delta.withdrawn, neg.send));
-    for (const a of delta.announced)
-      out.push(...encodeAnnouncements(a.attributes, a.nlri, neg.send));
+    let done = 0;
+    let i = 0;
+    for (; i < n.outbound.length && done < budget; i++) {
+      const item = n.outbound[i]!;
+      if (item.kind === "withdraw") {
+        out.push(...encodeWithdrawals(item.prefixes, neg.send));
+        done += item.prefixes.length;
+      } else {
+        out.push(
+          ...encodeAnnouncements(item.announcement.attributes, item.announcement.nlri, neg.send),
+        );
+        done += item.announcement.nlri.length;
+      }
+    }
+    n.outbound.splice(0, i);
     try {
       s.sendEncodedUpdates(out);
     } catch (e) {
-      // A paused session (being grafted) sends nothing: the RIB journals what it owes.
+      // A paused session (being grafted) sends nothing; its queue was drained before the pause.
       if (!BgpSpeakerError.isInstance(e)) throw e;
+      n.outbound.length = 0;
     }
+    if (n.outbound.length > 0) setImmediate(() => this.pump(n, OUTPUT_SLICE));
+    else n.pumping = false;
   }
 }

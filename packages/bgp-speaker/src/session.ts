@@ -160,6 +160,11 @@ export interface SessionEvents {
   down: [reason: string];
   /** A protocol problem worth logging, with where it was found. */
   warning: [message: string];
+  /**
+   * An outgoing connection opened while this session already has one in OpenSent/OpenConfirm
+   * (RFC 4271 §6.8); without a listener it is closed.
+   */
+  "second-connection": [stream: Duplex];
 }
 
 type MutableCounters = { -readonly [K in keyof SessionCounters]: SessionCounters[K] };
@@ -225,6 +230,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private paused = false;
   private processing = false;
   private manuallyStopped = false;
+  private initiatedLocally = false;
   private restartTimer: unknown;
   private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.connectionLost();
@@ -294,17 +300,38 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * Hands an incoming (or externally opened) TCP connection to the session:
-   * TcpConnectionConfirmed. Refused (the stream is destroyed) when the session already has one.
+   * Hands a TCP connection to the session: TcpConnectionConfirmed for an incoming one, or
+   * Tcp_CR_Acked when `initiatedLocally`. Refused (the stream is destroyed) when the session
+   * already has one or is Idle.
    */
-  accept(stream: Duplex): boolean {
+  accept(stream: Duplex, initiatedLocally = false): boolean {
     if (this.stream !== undefined || this.fsm.state === "Idle") {
       stream.destroy();
       return false;
     }
     this.attach(stream);
-    this.dispatch({ type: "TcpConnectionConfirmed" });
+    this.initiatedLocally = initiatedLocally;
+    this.dispatch(initiatedLocally ? { type: "Tcp_CR_Acked" } : { type: "TcpConnectionConfirmed" });
     return true;
+  }
+
+  /** True while the session holds a transport connection. */
+  get hasConnection(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** True when the current connection was opened by this speaker (RFC 4271 §6.8). */
+  get connectionInitiatedLocally(): boolean {
+    return this.initiatedLocally;
+  }
+
+  /**
+   * Collision resolution chose to close this connection (RFC 4271 §6.8): OpenCollisionDump, i.e.
+   * Cease / Connection Collision Resolution and back to Idle.
+   */
+  collisionDump(): void {
+    this.manuallyStopped = true; // the surviving connection carries the session on
+    this.dispatch({ type: "OpenCollisionDump" });
   }
 
   /** Sends an UPDATE (Established only); restarts the KeepaliveTimer as RFC 4271 §8.2.2 says. */
@@ -487,7 +514,17 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       this.clock.setTimer(() => {
         this.timerHandles.delete(timer);
         this.deadlines.delete(timer);
-        this.dispatch({ type: `${timer}_Expires` } as FsmEvent);
+        if (timer !== "HoldTimer" || this.clock !== systemClock) {
+          this.dispatch({ type: `${timer}_Expires` } as FsmEvent);
+          return;
+        }
+        // Node runs due timers before it reads sockets: after the event loop was busy, a
+        // KEEPALIVE may be waiting unread. Read first (setImmediate runs after the poll phase);
+        // expire only if nothing re-armed the Hold Timer meanwhile.
+        setImmediate(() => {
+          if (!this.deadlines.has("HoldTimer") && this.fsm.running.HoldTimer)
+            this.dispatch({ type: "HoldTimer_Expires" });
+        });
       }, ms),
     );
   }
@@ -580,10 +617,16 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     connect().then(
       (stream) => {
         if (this.fsm.state !== "Connect" || this.stream !== undefined) {
-          stream.destroy();
+          // A second connection to the same peer (§6.8): whoever tracks collisions takes it.
+          const tracking =
+            (this.fsm.state === "OpenSent" || this.fsm.state === "OpenConfirm") &&
+            this.listenerCount("second-connection") > 0;
+          if (tracking) this.emit("second-connection", stream);
+          else stream.destroy();
           return;
         }
         this.attach(stream);
+        this.initiatedLocally = true;
         this.dispatch({ type: "Tcp_CR_Acked" });
       },
       () => {

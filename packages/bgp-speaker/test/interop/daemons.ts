@@ -18,6 +18,8 @@ export interface DaemonConfig {
   readonly routerId: string;
   readonly neighbors: readonly DaemonNeighbor[];
   readonly holdTime: number;
+  /** Extra lines for the daemon's router section (FRR only). */
+  readonly extraRouterConfig?: readonly string[];
 }
 
 /** A route as a daemon shows it. */
@@ -208,6 +210,7 @@ export function frr(): Daemon {
         " no bgp ebgp-requires-policy",
         " no bgp network import-check",
         ` timers bgp ${Math.floor(cfg.holdTime / 3)} ${cfg.holdTime}`,
+        ...(cfg.extraRouterConfig ?? []),
         ...cfg.neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}`),
         " address-family ipv4 unicast",
         ...cfg.neighbors.map((n) => `  neighbor ${n.address} activate`),
@@ -218,7 +221,10 @@ export function frr(): Daemon {
       const zsock = join(l.dir, "zserv.api");
       writeFileSync(join(l.dir, "zebra.conf"), "hostname dyninfra-interop-zebra\n");
       l.spawn(ns, "zebra", join(FRR, "zebra"), [
-        "-S",
+        "-u",
+        "root",
+        "-g",
+        "root",
         "-f",
         join(l.dir, "zebra.conf"),
         "-z",

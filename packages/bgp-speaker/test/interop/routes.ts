@@ -19,14 +19,25 @@ export interface TableRoute {
   readonly communities: string[];
 }
 
-/** The routes of peer 193.203.0.1 (AS1853, a near-full 2002 table) without AS_SETs. */
-export function loadTable(): TableRoute[] {
-  const text = gunzipSync(readFileSync(TABLE)).toString("utf8");
+/** The 578k-prefix full table of 2015 (one peer, BGP4MP_ET UPDATEs). */
+export const FULL_TABLE = resolve(
+  SHARED,
+  "bgp/ripe-ncc-bgpdump/test_data/updates.et-header.2015.gz.bgpdump.txt.gz",
+);
+
+/**
+ * IPv4 routes of one peer from `bgpdump -m` output (RIB entries "B" and announcements "A"),
+ * without AS_SETs, first announcement per prefix. Default: peer 193.203.0.1 (AS1853, a
+ * near-full 2002 table) of the 2002 RIB dump.
+ */
+export function loadTable(file = TABLE, peer = "193.203.0.1"): TableRoute[] {
+  const text = gunzipSync(readFileSync(file)).toString("utf8");
   const out: TableRoute[] = [];
   const seen = new Set<string>();
   for (const line of text.split("\n")) {
     const f = line.split("|");
-    if (f.length < 12 || f[3] !== "193.203.0.1") continue;
+    if (f.length < 12 || (f[2] !== "B" && f[2] !== "A") || (peer !== "*" && f[3] !== peer))
+      continue;
     const prefix = f[5]!;
     if (prefix.includes(":") || f[6]!.includes("{") || seen.has(prefix)) continue;
     seen.add(prefix);
