@@ -57,7 +57,12 @@ export type {
   MsiMessage,
   RemappingHardwareOptions,
 } from "./remapping-hardware";
-export { MAX_ADDRESS_MASK, RemappingHardwareUnit } from "./remapping-hardware";
+export {
+  INTERRUPT_ADDRESS_FIRST,
+  INTERRUPT_ADDRESS_LAST,
+  MAX_ADDRESS_MASK,
+  RemappingHardwareUnit,
+} from "./remapping-hardware";
 export type {
   AttachTarget,
   DomainMapping,

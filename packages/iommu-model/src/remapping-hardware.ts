@@ -201,6 +201,27 @@ const FRONT_SLOTS = 1 << 16;
 const FRONT_MASK = FRONT_SLOTS - 1;
 const TWO_32 = 2 ** 32;
 /**
+ * First address of the interrupt address range (VT-d §3.14, 0xFEEx_xxxx): DWORD writes there are
+ * interrupt requests for {@link RemappingHardwareUnit.remapInterrupt}, not DMA.
+ *
+ * @example
+ * ```ts
+ * const isMsiWrite = address >= INTERRUPT_ADDRESS_FIRST && address <= INTERRUPT_ADDRESS_LAST;
+ * ```
+ */
+export const INTERRUPT_ADDRESS_FIRST = 0xfee0_0000;
+
+/**
+ * Last address of the interrupt address range.
+ *
+ * @example
+ * ```ts
+ * INTERRUPT_ADDRESS_LAST - INTERRUPT_ADDRESS_FIRST + 1; // 1 MiB
+ * ```
+ */
+export const INTERRUPT_ADDRESS_LAST = 0xfeef_ffff;
+
+/**
  * MAMV: maximum address mask value for page-selective invalidation (QEMU's VTD_MAMV).
  *
  * @example

@@ -145,6 +145,9 @@ describe("VtdDriver", () => {
     expect(code(() => driver.map(1, 0x10_0000, 2 ** 36, 0x1000))).toBe("MAP_RANGE");
     expect(code(() => driver.map(1, 0x10_0800, 0x6000_0000, 0x1000))).toBe("MAP_ALIGN");
     expect(code(() => driver.map(9, 0, 0x6000_0000, 0x1000))).toBe("NO_DOMAIN");
+    expect(code(() => driver.map(1, 0xfe00_0000, 0x6000_0000, 0x100_0000))).toBe("IOVA_RESERVED");
+    expect(code(() => driver.map(1, 0xfeef_f000, 0x6000_0000, 0x1000))).toBe("IOVA_RESERVED");
+    expect(code(() => driver.map(1, 0xfef0_0000, 0x6000_0000, 0x1000))).toBe("none");
     expect(code(() => driver.createDomain({ domainId: 1 }))).toBe("DOMAIN_EXISTS");
     // Explicit sharing on both sides is allowed.
     driver.map(1, 0x10_0000, 0x7000_0000, 0x1000, { shared: true });

@@ -3,7 +3,12 @@
 // domains, map/unmap with the right invalidations, program context entries and IRTEs.
 import { IommuModelError } from "./errors";
 import { PAGE_SIZE } from "./physical-memory";
-import { MAX_ADDRESS_MASK, type RemappingHardwareUnit } from "./remapping-hardware";
+import {
+  INTERRUPT_ADDRESS_FIRST,
+  INTERRUPT_ADDRESS_LAST,
+  MAX_ADDRESS_MASK,
+  type RemappingHardwareUnit,
+} from "./remapping-hardware";
 import {
   agawBits,
   encodeContextEntry,
@@ -361,6 +366,16 @@ export class VtdDriver {
         "host range overlaps the remapping table pool",
         {
           field: "hostAddress",
+        },
+      );
+    // Like Linux (dmar_init_reserved_ranges), keep the interrupt address range out of every
+    // domain: VT-d treats writes to 0xFEEx_xxxx as interrupt requests, never as DMA.
+    if (iova <= INTERRUPT_ADDRESS_LAST && iova + length > INTERRUPT_ADDRESS_FIRST)
+      throw new IommuModelError(
+        "IOVA_RESERVED",
+        "IOVA range overlaps the interrupt address range 0xFEE00000-0xFEEFFFFF",
+        {
+          field: "iova",
         },
       );
     for (const m of st.mappings)
