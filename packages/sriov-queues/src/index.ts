@@ -1,6 +1,6 @@
 export type { SriovQueuesErrorWhere } from "./errors";
 export { SriovQueuesError } from "./errors";
-export type { IpLinkSetVf, VfSettings, VfShowLine, VfVlanSpec } from "./ip-link";
+export type { IpLinkSetVf, VfSettings, VfShowLine, VfStats, VfVlanSpec } from "./ip-link";
 export {
   applyVfSettings,
   formatIpLinkSetVf,

@@ -62,9 +62,24 @@ describe("ip link show: VF lines (real output)", () => {
     );
   });
 
-  it("skips the VF counters of ip -s link show", () => {
+  it("reads the VF counters of ip -s link show", () => {
     const vfs = parseIpLinkShowVfs(fixture("ip-link-show-stats.txt"));
     expect(vfs.map((v) => v.mac)).toEqual(["92:be:3c:24:4a:7d"]);
+    expect(vfs[0]!.stats).toEqual({
+      rxBytes: 519160,
+      rxPackets: 6565,
+      multicast: 0,
+      broadcast: 6565,
+      rxDropped: 0,
+      txBytes: 0,
+      txPackets: 0,
+      txDropped: 0,
+    });
+    expect(() =>
+      parseIpLinkShowVfs(
+        "    vf 0 MAC 00:00:00:00:00:00\n    RX: bytes  packets  mcast   bcast \n    1.2M 3 0 0\n",
+      ),
+    ).toThrowError(/plain counters/);
   });
 
   it("reports the column of an unknown field", () => {

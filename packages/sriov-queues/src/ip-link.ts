@@ -282,6 +282,20 @@ export interface VfShowLine {
   readonly linkState?: VfLinkState;
   readonly trust?: boolean;
   readonly queryRss?: boolean;
+  /** VF counters printed under the line by `ip -s link show` (IFLA_VF_STATS). */
+  readonly stats?: VfStats;
+}
+
+/** The VF counters of `ip -s link show` (print_vf_stats64). */
+export interface VfStats {
+  readonly rxBytes: number;
+  readonly rxPackets: number;
+  readonly multicast: number;
+  readonly broadcast: number;
+  readonly rxDropped?: number;
+  readonly txBytes: number;
+  readonly txPackets: number;
+  readonly txDropped?: number;
 }
 
 const HEAD_LINK =
@@ -457,10 +471,51 @@ export function parseVfShowLine(line: string, lineNumber?: number): VfShowLine {
  */
 export function parseIpLinkShowVfs(text: string): VfShowLine[] {
   const out: VfShowLine[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (/^\s*vf \d+ /.test(line)) out.push(parseVfShowLine(line, i + 1));
-  });
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*vf \d+ /.test(lines[i]!)) continue;
+    const vf = parseVfShowLine(lines[i]!, i + 1);
+    const rxHead = /^\s*RX: bytes\s+packets\s+mcast\s+bcast(\s+dropped)?\s*$/.exec(
+      lines[i + 1] ?? "",
+    );
+    if (rxHead === null) {
+      out.push(vf);
+      continue;
+    }
+    const rx = counters(lines[i + 2], rxHead[1] !== undefined ? 5 : 4, i + 3);
+    const txHead = /^\s*TX: bytes\s+packets(\s+dropped)?\s*$/.exec(lines[i + 3] ?? "");
+    if (txHead === null) {
+      throw new SriovQueuesError("BAD_VF_LINE", "VF RX counters without TX counters", {
+        line: i + 4,
+        field: "stats",
+      });
+    }
+    const tx = counters(lines[i + 4], txHead[1] !== undefined ? 3 : 2, i + 5);
+    const stats: VfStats = {
+      rxBytes: rx[0]!,
+      rxPackets: rx[1]!,
+      multicast: rx[2]!,
+      broadcast: rx[3]!,
+      ...(rx.length > 4 ? { rxDropped: rx[4]! } : {}),
+      txBytes: tx[0]!,
+      txPackets: tx[1]!,
+      ...(tx.length > 2 ? { txDropped: tx[2]! } : {}),
+    };
+    out.push({ ...vf, stats });
+    i += 4;
+  }
   return out;
+}
+
+function counters(line: string | undefined, n: number, lineNumber: number): number[] {
+  const fields = (line ?? "").trim().split(/\s+/);
+  if (fields.length !== n || !fields.every((f) => /^\d+$/.test(f))) {
+    throw new SriovQueuesError("BAD_VF_LINE", `expected ${n} plain counters (ip -s without -h)`, {
+      line: lineNumber,
+      field: "stats",
+    });
+  }
+  return fields.map(Number);
 }
 
 /**

@@ -231,6 +231,12 @@ describe("embedded switch: VEB loopback vs VEPA", () => {
     const t = veb.transmit(0, { dst: VF1, src: VF0 });
     expect(t.ok && t.wire).toBeNull();
     expect(t.ok && t.local.map((d) => d.vf)).toEqual([1]);
+    // A local MAC in a VLAN the destination pool has not joined is not switched locally.
+    const other = veb.transmit(1, { dst: VF0, src: VF1, vlan: 30 });
+    expect(other).toMatchObject({ ok: false, reason: "vlan-spoof" });
+    veb.vfAddVlan(1, 30);
+    const out = veb.transmit(1, { dst: VF0, src: VF1, vlan: 30 });
+    expect(out.ok && out.wire).toEqual({ dst: VF0, src: VF1, vlan: 30 });
     const vepa = nic(4, { bridgeMode: "vepa" });
     const u = vepa.transmit(0, { dst: VF1, src: VF0 });
     expect(u.ok && u.wire).toEqual({ dst: VF1, src: VF0 });

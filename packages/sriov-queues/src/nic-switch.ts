@@ -756,10 +756,11 @@ export class Ixgbe82599Switch {
     }
     if (this.bridgeMode === "vepa") return { ok: true, wire, local: [] };
     if (!isMulticastMac(wire.dst)) {
+      // VEB: a unicast whose MAC and VLAN select a local pool is looped back, not sent out.
       const owner = this.macOwner(wire.dst);
       if (owner >= 0 && owner !== pool) {
         const rx = this.receive(wire, pool);
-        return { ok: true, wire: null, local: rx.ok ? rx.deliveries : [] };
+        if (rx.ok) return { ok: true, wire: null, local: rx.deliveries };
       }
       return { ok: true, wire, local: [] };
     }
