@@ -63,6 +63,8 @@ export {
   MAX_ADDRESS_MASK,
   RemappingHardwareUnit,
 } from "./remapping-hardware";
+export type { MappedRange } from "./table-walk";
+export { readMappedRanges } from "./table-walk";
 export type {
   AttachTarget,
   DomainMapping,

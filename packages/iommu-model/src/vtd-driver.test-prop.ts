@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { IommuModelError } from "./errors";
 import { PhysicalMemory } from "./physical-memory";
 import { RemappingHardwareUnit } from "./remapping-hardware";
+import { readMappedRanges } from "./table-walk";
 import { type DomainMapping, VtdDriver } from "./vtd-driver";
 
 const MiB = 2 ** 20;
@@ -257,3 +258,90 @@ test.prop(
     });
   },
 );
+
+function canonical(
+  ranges: readonly {
+    iova: number;
+    hostAddress: number;
+    length: number;
+    read: boolean;
+    write: boolean;
+  }[],
+) {
+  const sorted = [...ranges].sort((a, b) => a.iova - b.iova);
+  const out: {
+    iova: number;
+    hostAddress: number;
+    length: number;
+    read: boolean;
+    write: boolean;
+  }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (
+      last &&
+      last.iova + last.length === r.iova &&
+      last.hostAddress + last.length === r.hostAddress &&
+      last.read === r.read &&
+      last.write === r.write
+    )
+      last.length += r.length;
+    else
+      out.push({
+        iova: r.iova,
+        hostAddress: r.hostAddress,
+        length: r.length,
+        read: r.read,
+        write: r.write,
+      });
+  }
+  return out;
+}
+
+test.prop(
+  [
+    fc.constantFrom(1, 2, 3),
+    fc.array(
+      fc.oneof(
+        fc.record({
+          op: fc.constant("map" as const),
+          iovaPage: fc.oneof(
+            fc.integer({ min: 0, max: 3000 }),
+            fc.integer({ min: 0, max: 5 }).map((k) => k * 512),
+          ),
+          hostPage: fc.oneof(
+            fc.integer({ min: 0, max: 3000 }),
+            fc.integer({ min: 0, max: 5 }).map((k) => k * 512),
+          ),
+          pages: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 500, max: 1100 })),
+          perm: fc.integer({ min: 1, max: 3 }),
+        }),
+        fc.record({
+          op: fc.constant("unmap" as const),
+          iovaPage: fc.integer({ min: 0, max: 3500 }),
+          pages: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 100, max: 1100 })),
+        }),
+      ),
+      { maxLength: 12 },
+    ),
+  ],
+  { numRuns: 60 },
+)("the second-level tables in memory always hold exactly the driver's mappings", (aw, ops) => {
+  const memory = new PhysicalMemory({ size: 2 ** 34 });
+  const unit = new RemappingHardwareUnit(memory, { hostAddressWidth: 39 });
+  const driver = new VtdDriver(unit, { tablePool: { base: 0x3_0000_0000, size: 0x400_0000 } });
+  const d = driver.createDomain({ domainId: 1, addressWidth: aw });
+  for (const o of ops) {
+    if (o.op === "map") {
+      try {
+        driver.map(1, o.iovaPage * 4096, 0x1_0000_0000 + o.hostPage * 4096, o.pages * 4096, {
+          read: (o.perm & 1) !== 0,
+          write: (o.perm & 2) !== 0,
+        });
+      } catch (e) {
+        if (!IommuModelError.isInstance(e) || e.code !== "IOVA_MAPPED") throw e;
+      }
+    } else driver.unmap(1, o.iovaPage * 4096, o.pages * 4096);
+    expect(readMappedRanges(memory, d.pageTable, d.levels)).toEqual(canonical(driver.mappings(1)));
+  }
+});
