@@ -48,6 +48,8 @@ export {
 } from "./mrt";
 export type { MrtFrame, MrtReadOptions, MrtSource, MrtTruncation } from "./mrt-reader";
 export { decodeMrt, mrtFrames, readMrt, readMrtFrames } from "./mrt-reader";
+export type { MrtWriteHeader, MrtWriteRecord } from "./mrt-writer";
+export { encodeMrt, encodeMrtRecord } from "./mrt-writer";
 export {
   CEASE_SUBCODE,
   ceaseWithShutdownCommunication,

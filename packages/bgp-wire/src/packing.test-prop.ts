@@ -28,7 +28,7 @@ const input = arbitrarySessionContext().chain((ctx) =>
   }),
 );
 
-test.prop([input], { numRuns: 40 })(
+test.prop([input], { numRuns: 20 })(
   "announcements: every prefix exactly once, each UPDATE within the maximum, all but the last full",
   ({ ctx, attrs, v4, v6 }) => {
     const withMp = {
@@ -73,7 +73,7 @@ test.prop([input], { numRuns: 40 })(
   },
 );
 
-test.prop([input], { numRuns: 40 })(
+test.prop([input], { numRuns: 20 })(
   "withdrawals: every prefix exactly once, within the maximum",
   ({ ctx, v4, v6 }) => {
     const max = ctx.extendedMessage ? 65535 : 4096;

@@ -4,6 +4,7 @@ import type { Capability } from "./capabilities";
 import type { BgpWireErrorWhere } from "./errors";
 import { ipv4Text, ipv6Text } from "./internal/ip";
 import type { BgpMessage, OpenMessage, RouteRefreshMessage, UpdateMessage } from "./messages";
+import type { MrtWriteRecord } from "./mrt-writer";
 import type {
   Aggregator,
   AsPath,
@@ -363,5 +364,109 @@ export function arbitrarySessionContext(): fc.Arbitrary<SessionContext> {
       { afi: 2, safi: 2 },
     ]),
     extendedMessage: fc.boolean(),
+  });
+}
+
+/**
+ * Arbitrary MRT records for the writer: a PEER_INDEX_TABLE, RIB records referring to its peers,
+ * BGP4MP state changes and UPDATE messages (4-octet AS), with or without microseconds.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { arbitraryMrtWriteRecords } from "@dyninfra/bgp-wire/testing";
+ * fc.sample(arbitraryMrtWriteRecords(), 1);
+ * ```
+ */
+export function arbitraryMrtWriteRecords(): fc.Arbitrary<MrtWriteRecord[]> {
+  const ts = fc.nat({ max: 0xffffffff });
+  const peer = fc.boolean().chain((six) =>
+    fc.record({
+      peerType: fc.constantFrom(six ? 3 : 2, six ? 1 : 0),
+      peerBgpId: ipv4(),
+      peerAddress: six ? ipv6() : ipv4(),
+      peerAs: fc.nat({ max: 0xffff }),
+    }),
+  );
+  const ribAttrs = arbitraryPathAttributes({ fourOctetAs: true });
+  return fc.array(peer, { minLength: 1, maxLength: 4 }).chain((peers) => {
+    const pit: MrtWriteRecord = {
+      kind: "PEER_INDEX_TABLE",
+      header: { timestamp: 1 },
+      collectorBgpId: "192.0.2.254",
+      viewName: "",
+      peers,
+    };
+    const rib: fc.Arbitrary<MrtWriteRecord> = fc
+      .record({
+        timestamp: ts,
+        sequenceNumber: fc.nat({ max: 0xffffffff }),
+        safi: fc.constantFrom(1, 2),
+        prefix: arbitraryPrefix({ pathId: false }),
+        addPath: fc.boolean(),
+        entries: fc.array(
+          fc.record({
+            peerIndex: fc.nat({ max: peers.length - 1 }),
+            originatedTime: fc.nat({ max: 0xffffffff }),
+            pathId: fc.nat({ max: 0xffffffff }),
+            attributes: ribAttrs,
+            v6nh: fc.option(ipv6(), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      })
+      .map(({ timestamp, sequenceNumber, safi, prefix, addPath, entries }) => ({
+        kind: "RIB" as const,
+        header: { timestamp },
+        sequenceNumber,
+        safi,
+        prefix,
+        entries: entries.map(({ pathId, v6nh, attributes, ...e }) => {
+          const a: PathAttributes =
+            v6nh === undefined
+              ? attributes
+              : { ...attributes, mpReachNlri: { afi: 2, safi: 1, nextHop: [v6nh], nlri: [] } };
+          return addPath ? { ...e, pathId, attributes: a } : { ...e, attributes: a };
+        }),
+      }));
+    const addr = (afi: 1 | 2): fc.Arbitrary<string> => (afi === 1 ? ipv4() : ipv6());
+    const session = fc.constantFrom<1 | 2>(1, 2).chain((afi) =>
+      fc.record({
+        afi: fc.constant(afi),
+        peerAs: u32(),
+        localAs: u32(),
+        interfaceIndex: fc.nat({ max: 0xffff }),
+        peerAddress: addr(afi),
+        localAddress: addr(afi),
+        timestamp: ts,
+        microseconds: fc.option(fc.nat({ max: 999_999 }), { nil: undefined }),
+      }),
+    );
+    const header = (timestamp: number, microseconds: number | undefined) =>
+      microseconds === undefined ? { timestamp } : { timestamp, microseconds };
+    const state: fc.Arbitrary<MrtWriteRecord> = fc
+      .record({
+        s: session,
+        oldState: fc.integer({ min: 1, max: 6 }),
+        newState: fc.integer({ min: 1, max: 6 }),
+      })
+      .map(({ s: { timestamp, microseconds, ...s }, oldState, newState }) => ({
+        kind: "BGP4MP_STATE_CHANGE" as const,
+        header: header(timestamp, microseconds),
+        ...s,
+        oldState,
+        newState,
+      }));
+    const ctx: SessionContext = { fourOctetAs: true, addPath: [], extendedMessage: true };
+    const message: fc.Arbitrary<MrtWriteRecord> = fc
+      .record({ s: session, local: fc.boolean(), message: arbitraryUpdateMessage(ctx) })
+      .map(({ s: { timestamp, microseconds, ...s }, local, message }) => ({
+        kind: "BGP4MP_MESSAGE" as const,
+        header: header(timestamp, microseconds),
+        ...s,
+        local,
+        message,
+      }));
+    return fc.array(fc.oneof(rib, state, message), { maxLength: 6 }).map((rs) => [pit, ...rs]);
   });
 }
