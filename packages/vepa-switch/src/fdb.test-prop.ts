@@ -22,6 +22,13 @@ const learned = (m: Model) => [...m.entries.values()].filter((e) => !e.isStatic)
 const live = (m: Model, e: Entry | undefined) =>
   e !== undefined && (e.isStatic || m.now - e.updated <= AGEING);
 
+/** At the limit the GC runs first (it would have at the earliest expiry): drop expired entries. */
+function atLimitAfterGc(m: Model): boolean {
+  if (learned(m) < LIMIT) return false;
+  for (const [k, e] of m.entries) if (!live(m, e)) m.entries.delete(k);
+  return learned(m) >= LIMIT;
+}
+
 class Learn implements Cmd {
   constructor(
     readonly mac: number,
@@ -37,7 +44,7 @@ class Learn implements Cmd {
     else if (e !== undefined) {
       expected = e.port === this.port ? "refreshed" : "moved";
       m.entries.set(k, { port: this.port, updated: m.now, isStatic: false });
-    } else if (learned(m) >= LIMIT) expected = "limit";
+    } else if (atLimitAfterGc(m)) expected = "limit";
     else {
       expected = "learned";
       m.entries.set(k, { port: this.port, updated: m.now, isStatic: false });

@@ -34,8 +34,9 @@ export interface FdbOptions {
  * dynamic entries are learned from source addresses and expire `ageingTime` seconds after their
  * last update; static entries never expire and never move; once `maxLearned` dynamic entries
  * exist, new stations are not learned (existing ones still refresh and move). Expired entries are
- * invisible to lookups and removed by {@link Fdb.age} (the bridge's garbage collector); until
- * then they still count toward the limit, as in Linux. Time is the caller's, in seconds.
+ * invisible to lookups and removed by {@link Fdb.age} (the bridge's garbage collector, which the
+ * kernel runs at the earliest expiry — so at the limit, expired entries are collected before a
+ * new station is refused). Time is the caller's, in seconds, and should not run backwards.
  *
  * @example
  * ```ts
@@ -53,6 +54,8 @@ export class Fdb {
   private updated: Float64Array;
   private isStatic: Uint8Array;
   private learned = 0;
+  /** Lower bound of the earliest expiry among dynamic entries (when the kernel's GC would run). */
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(options: FdbOptions = {}) {
     this.ageingTime = options.ageingTime ?? 300;
@@ -130,15 +133,21 @@ export class Fdb {
       const moved = this.port[slot] !== port;
       this.port[slot] = port;
       this.updated[slot] = now;
+      if (now < this.nextExpiry) this.nextExpiry = now;
       return moved ? "moved" : "refreshed";
     }
-    if (this.maxLearned > 0 && this.learned >= this.maxLearned) return "limit";
+    if (this.maxLearned > 0 && this.learned >= this.maxLearned) {
+      // br_fdb_cleanup runs at the earliest expiry, so by now expired entries would be gone.
+      if (this.ageingTime > 0 && now - this.ageingTime > this.nextExpiry) this.age(now);
+      if (this.learned >= this.maxLearned) return "limit";
+    }
     this.ensureRoom();
     const s = this.table.insert(mac, vid);
     this.port[s] = port;
     this.updated[s] = now;
     this.isStatic[s] = 0;
     this.learned++;
+    if (now < this.nextExpiry) this.nextExpiry = now;
     return "learned";
   }
 
@@ -193,7 +202,15 @@ export class Fdb {
 
   /** The garbage collector (br_fdb_cleanup): drops expired dynamic entries, returns how many. */
   age(now: number): number {
-    return this.removeWhere((s) => this.expired(s, now));
+    const n = this.removeWhere((s) => this.expired(s, now));
+    let next = Number.POSITIVE_INFINITY;
+    const km = this.table.keyMac;
+    for (let s = 0; s < km.length; s++) {
+      if (km[s] !== -1 && this.isStatic[s] === 0 && this.updated[s]! < next)
+        next = this.updated[s]!;
+    }
+    this.nextExpiry = next;
+    return n;
   }
 
   private removeWhere(pred: (slot: number) => boolean): number {
