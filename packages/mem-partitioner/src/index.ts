@@ -121,6 +121,9 @@ export type {
   SchemataLine,
 } from "./resctrl-schemata";
 export { formatSchemata, parseSchemata, SCHEMA_FORMATS } from "./resctrl-schemata";
+export type { SysfsReader } from "./sysfs";
+export { hostMemoryMapFromSysfs } from "./sysfs";
+export { fsSysfsReader } from "./sysfs-node";
 export type {
   IsolationSubject,
   IsolationViolation,

@@ -1,9 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostMemoryMapFromHwloc, PAGE_1G, PAGE_2M, PAGE_4K, type PageSize } from "./memory-map";
 import { planPartitions } from "./partitioner";
 import { parseSchemata } from "./resctrl-schemata";
+import { hostMemoryMapFromSysfs } from "./sysfs";
+import { fsSysfsReader } from "./sysfs-node";
 
 // The team's shared data folder sits beside the repository (CI clones it there too).
 const data = path.resolve(__dirname, "../../../../shared/data/nohype");
@@ -90,4 +94,38 @@ describe.runIf(present)("partitions on every real hwloc topology of the data", (
       for (const r of plan.results) if (!r.ok) expect(r.error.kind).toBe("insufficient-memory");
     },
   );
+});
+
+describe.runIf(present)("real sysfs trees gathered by hwloc (tar.bz2)", () => {
+  const dir = path.join(data, "hwloc", "hwloc-tests-linux-sysfs");
+  // A bounded, varied subset (8 NUMA nodes; per-node hugepages; one node; no node directories)
+  // keeps the suite fast: extracting thousands of small files is slow on a busy machine.
+  const tarballs = [
+    "16amd64-8n2c.tar.bz2",
+    "64amd64-4s2n4ca2co.tar.bz2",
+    "8em64t-2s2ca2c.tar.bz2",
+    "2i386-2t-hugepagesizecount.tar.bz2",
+  ].filter((f) => present && existsSync(path.join(dir, f)));
+  it.each(tarballs)("%s: one node per nodeN directory, sized by its MemTotal", (t) => {
+    const tmp = mkdtempSync(path.join(tmpdir(), "mem-partitioner-sysfs-"));
+    try {
+      execFileSync("tar", ["xjf", path.join(dir, t), "-C", tmp]);
+      const [top] = readdirSync(tmp);
+      const reader = fsSysfsReader(path.join(tmp, top!));
+      const map = hostMemoryMapFromSysfs(reader);
+      const nodeDirs = reader.list("sys/devices/system/node").filter((n) => /^node\d+$/.test(n));
+      expect(map.nodes.length).toBe(Math.max(1, nodeDirs.length));
+      for (const n of map.nodes) {
+        const meminfo = reader.read(`sys/devices/system/node/node${n.node}/meminfo`);
+        const kb = Number(
+          /MemTotal:\s+(\d+)/.exec(meminfo ?? reader.read("proc/meminfo") ?? "")?.[1] ?? 0,
+        );
+        expect(n.ranges.reduce((s, r) => s + r.end - r.start, 0)).toBe(
+          kb * 1024 - ((kb * 1024) % 4096),
+        );
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
