@@ -117,6 +117,7 @@ function svg(): string {
     g.map((v, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join("");
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<title>Abilene: gain of re-homing customer links per 5-minute interval, fixed IGP and optimal routing</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">Abilene, ${n} five-minute TMs (2004-03-01..07): gain of re-homing customer links</text>`,
     `<text x="${W / 2}" y="38" text-anchor="middle" fill="#555" font-size="10">${summary.customerModel.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</text>`,
