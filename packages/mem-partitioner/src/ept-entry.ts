@@ -3,32 +3,114 @@ import { MemPartitionerError } from "./errors";
 // Intel SDM Vol. 3C §29.3.2 "EPT Translation Mechanism", Tables 29-1..29-6; the same constants
 // appear in Linux arch/x86/include/asm/vmx.h (VMX_EPT_*_MASK, VMX_EPT_IPAT_BIT, …).
 
-/** Bit 0: read access. */
+/**
+ * Bit 0: read access.
+ *
+ * @example
+ * ```ts
+ * console.log((0x7n & BigInt(EPT_READ)) !== 0n); // true
+ * ```
+ */
 export const EPT_READ = 0x1;
-/** Bit 1: write access. */
+/**
+ * Bit 1: write access.
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_WRITE)).write); // true
+ * ```
+ */
 export const EPT_WRITE = 0x2;
-/** Bit 2: execute access (supervisor-mode execute when mode-based execute control is on). */
+/**
+ * Bit 2: execute access (supervisor-mode execute when mode-based execute control is on).
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_EXECUTE)).execute); // true
+ * ```
+ */
 export const EPT_EXECUTE = 0x4;
-/** Bits 5:3 of a leaf entry: EPT memory type. */
+/**
+ * Bits 5:3 of a leaf entry: EPT memory type.
+ *
+ * @example
+ * ```ts
+ * console.log((EptMemoryType.WB << EPT_MEMORY_TYPE_SHIFT).toString(16)); // "30"
+ * ```
+ */
 export const EPT_MEMORY_TYPE_SHIFT = 3;
-/** Mask of bits 5:3. */
+/**
+ * Mask of bits 5:3.
+ *
+ * @example
+ * ```ts
+ * console.log((0xb7 & EPT_MEMORY_TYPE_MASK) >> EPT_MEMORY_TYPE_SHIFT); // 6
+ * ```
+ */
 export const EPT_MEMORY_TYPE_MASK = 0x38;
-/** Bit 6 of a leaf entry: ignore the guest PAT memory type. */
+/**
+ * Bit 6 of a leaf entry: ignore the guest PAT memory type.
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_IGNORE_PAT)).ignorePat); // true
+ * ```
+ */
 export const EPT_IGNORE_PAT = 0x40;
-/** Bit 7 of a PDPTE/PDE: the entry maps a 1 GiB / 2 MiB page. */
+/**
+ * Bit 7 of a PDPTE/PDE: the entry maps a 1 GiB / 2 MiB page.
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(0x400000b7n).largePage); // true (0xb7 has bit 7)
+ * ```
+ */
 export const EPT_LARGE_PAGE = 0x80;
-/** Bit 8: accessed flag (when EPTP bit 6 enables accessed/dirty flags). */
+/**
+ * Bit 8: accessed flag (when EPTP bit 6 enables accessed/dirty flags).
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_ACCESSED)).accessed); // true
+ * ```
+ */
 export const EPT_ACCESSED = 0x100;
-/** Bit 9 of a leaf entry: dirty flag (when EPTP bit 6 enables accessed/dirty flags). */
+/**
+ * Bit 9 of a leaf entry: dirty flag (when EPTP bit 6 enables accessed/dirty flags).
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_DIRTY)).dirty); // true
+ * ```
+ */
 export const EPT_DIRTY = 0x200;
-/** Bit 10: execute access for user-mode linear addresses (mode-based execute control). */
+/**
+ * Bit 10: execute access for user-mode linear addresses (mode-based execute control).
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(BigInt(EPT_READ | EPT_USER_EXECUTE)).userExecute); // true
+ * ```
+ */
 export const EPT_USER_EXECUTE = 0x400;
-/** Bit 63 of a leaf entry: suppress #VE. */
+/**
+ * Bit 63 of a leaf entry: suppress #VE.
+ *
+ * @example
+ * ```ts
+ * console.log(decodeEptEntry(EPT_SUPPRESS_VE | 1n).suppressVe); // true
+ * ```
+ */
 export const EPT_SUPPRESS_VE = 1n << 63n;
 
 /**
  * EPT memory types (SDM Vol. 3C §29.3.7; values 2, 3 and 7 are reserved and cause an EPT
  * misconfiguration in a leaf entry).
+ *
+ * @example
+ * ```ts
+ * console.log(EptMemoryType.WB, EptMemoryType.UC); // 6 0
+ * ```
  */
 export const EptMemoryType = {
   /** Uncacheable. */

@@ -23,7 +23,14 @@ export interface EptPermissions {
   readonly execute: boolean;
 }
 
-/** Read, write and execute. */
+/**
+ * Read, write and execute.
+ *
+ * @example
+ * ```ts
+ * EptTables.build([{ gpa: 0, hpa: 0, size: 4096, permissions: RWX }], { tableBase: 0x10_0000 });
+ * ```
+ */
 export const RWX: EptPermissions = { read: true, write: true, execute: true };
 
 /** One guest-physical → host-physical mapping to install in an EPT. */

@@ -5,7 +5,14 @@ import type { Partition } from "./partitioner";
 // { __u64 phys_start; __u64 virt_start; __u64 size; __u64 flags; } __attribute__((packed)),
 // 32 bytes little-endian, and the JAILHOUSE_MEM_* flags.
 
-/** `JAILHOUSE_MEM_*` flag values. */
+/**
+ * `JAILHOUSE_MEM_*` flag values.
+ *
+ * @example
+ * ```ts
+ * const flags = JailhouseMemFlags.READ | JailhouseMemFlags.WRITE | JailhouseMemFlags.DMA; // 0xb
+ * ```
+ */
 export const JailhouseMemFlags = {
   READ: 0x0001,
   WRITE: 0x0002,
@@ -34,7 +41,14 @@ export interface JailhouseMemoryRegion {
   readonly comment?: string;
 }
 
-/** Size of one encoded region. */
+/**
+ * Size of one encoded region.
+ *
+ * @example
+ * ```ts
+ * console.log(encodeJailhouseMemRegions(regions).length === regions.length * JAILHOUSE_MEMORY_SIZE); // true
+ * ```
+ */
 export const JAILHOUSE_MEMORY_SIZE = 32;
 
 /**

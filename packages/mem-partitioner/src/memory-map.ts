@@ -1,16 +1,44 @@
 import { MemPartitionerError } from "./errors";
 
-/** 4 KiB: the x86-64 base page, and the EPT 4 KiB page (SDM Vol. 3C §29.3.2). */
+/**
+ * 4 KiB: the x86-64 base page, and the EPT 4 KiB page (SDM Vol. 3C §29.3.2).
+ *
+ * @example
+ * ```ts
+ * console.log(PAGE_4K.toString(16)); // "1000"
+ * ```
+ */
 export const PAGE_4K = 0x1000;
-/** 2 MiB: a large page mapped by an EPT PDE with bit 7 set. */
+/**
+ * 2 MiB: a large page mapped by an EPT PDE with bit 7 set.
+ *
+ * @example
+ * ```ts
+ * console.log(PAGE_2M / PAGE_4K); // 512
+ * ```
+ */
 export const PAGE_2M = 0x20_0000;
-/** 1 GiB: a large page mapped by an EPT PDPTE with bit 7 set. */
+/**
+ * 1 GiB: a large page mapped by an EPT PDPTE with bit 7 set.
+ *
+ * @example
+ * ```ts
+ * console.log(PAGE_1G / PAGE_2M); // 512
+ * ```
+ */
 export const PAGE_1G = 0x4000_0000;
 
 /** The page sizes an x86-64 host backs guest memory with (`/sys/kernel/mm/hugepages/hugepages-*kB`). */
 export type PageSize = typeof PAGE_4K | typeof PAGE_2M | typeof PAGE_1G;
 
-/** All page sizes in increasing order. */
+/**
+ * All page sizes in increasing order.
+ *
+ * @example
+ * ```ts
+ * console.log(PAGE_SIZES); // [4096, 2097152, 1073741824]
+ * ```
+ */
 export const PAGE_SIZES: readonly PageSize[] = [PAGE_4K, PAGE_2M, PAGE_1G];
 
 /** A half-open host-physical range `[start, end)`, in bytes. */

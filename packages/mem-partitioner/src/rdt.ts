@@ -168,7 +168,14 @@ function ensureValid(v: number, len: number): number {
   return v % 2 ** zero;
 }
 
-/** The name of the default resource group (the resctrl root directory). */
+/**
+ * The name of the default resource group (the resctrl root directory).
+ *
+ * @example
+ * ```ts
+ * console.log(new ResctrlFilesystem(resources).readSchemata(DEFAULT_GROUP));
+ * ```
+ */
 export const DEFAULT_GROUP = "";
 
 /**

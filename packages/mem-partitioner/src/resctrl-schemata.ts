@@ -9,7 +9,14 @@ import { MemPartitionerError } from "./errors";
 /** How a schema's values are written: hex bitmask (`"%x"`) or decimal range (`"%u"`). */
 export type SchemaFormat = "bitmap" | "range";
 
-/** Schema names the kernel creates on x86 (with CDP, L3/L2 split into CODE and DATA). */
+/**
+ * Schema names the kernel creates on x86 (with CDP, L3/L2 split into CODE and DATA).
+ *
+ * @example
+ * ```ts
+ * console.log(SCHEMA_FORMATS.MB, SCHEMA_FORMATS.L3CODE); // "range" "bitmap"
+ * ```
+ */
 export const SCHEMA_FORMATS: Readonly<Record<string, SchemaFormat>> = {
   L3: "bitmap",
   L3CODE: "bitmap",
