@@ -409,7 +409,7 @@ function texts(a: BAttr): NonNullable<BAttr["text"]> {
 }
 
 /** Cache of parsed attribute blocks keyed by their bytes. */
-export class BgpdumpAttrCache {
+class BgpdumpAttrCache {
   private readonly cache = new ByteCache<BAttr>(20_000);
   /** The parsed block for `raw` (parsed once per distinct bytes, AS size and ADD-PATH mode). */
   get(raw: Uint8Array, asnLen: 2 | 4, addPath: boolean): BAttr {
@@ -430,8 +430,21 @@ function time2str(t: number): string {
   return `${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())}/${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
 }
 
-/** State of a bgpdump-format conversion (peer index table, attribute cache). */
+/**
+ * Opaque state of a bgpdump-format conversion of one file (the TABLE_DUMP_V2 peer index table
+ * and a cache of parsed attributes); create it with {@link bgpdumpState}.
+ *
+ * @example
+ * ```ts
+ * import { type BgpdumpState, bgpdumpState } from "@dyninfra/bgp-wire";
+ * const state: BgpdumpState = bgpdumpState();
+ * ```
+ */
 export interface BgpdumpState {
+  readonly kind: "bgpdump-state";
+}
+
+interface State extends BgpdumpState {
   peers: { afi: 1 | 2; ip: Uint8Array; as: number }[] | undefined;
   cache: BgpdumpAttrCache;
 }
@@ -446,7 +459,8 @@ export interface BgpdumpState {
  * ```
  */
 export function bgpdumpState(): BgpdumpState {
-  return { peers: undefined, cache: new BgpdumpAttrCache() };
+  const st: State = { kind: "bgpdump-state", peers: undefined, cache: new BgpdumpAttrCache() };
+  return st;
 }
 
 /**
@@ -465,8 +479,9 @@ export function bgpdumpState(): BgpdumpState {
 export function formatBgpdump(
   frame: MrtFrame,
   mode: "m" | "M",
-  state: BgpdumpState,
+  bgpdump: BgpdumpState,
 ): string | undefined {
+  const state = bgpdump as State;
   const { header: h, body } = frame;
   const s = new MS(body, 0, body.length);
   const m1 = mode === "m";
@@ -490,7 +505,7 @@ function tableDump(
   subtype: number,
   s: MS,
   m1: boolean,
-  st: BgpdumpState,
+  st: State,
 ): string | undefined {
   if (subtype < 1 || subtype > 4) return undefined;
   const six = subtype === 2 || subtype === 4;
@@ -525,7 +540,7 @@ function tableDumpV2(
   subtype: number,
   s: MS,
   m1: boolean,
-  st: BgpdumpState,
+  st: State,
 ): string | undefined {
   if (subtype === 1) {
     s.l();
@@ -586,7 +601,7 @@ function bgp4mp(
   length: number,
   s: MS,
   m1: boolean,
-  st: BgpdumpState,
+  st: State,
 ): string | undefined {
   const et = type === 17;
   let time = m1 ? String(t) : time2str(t);
@@ -656,7 +671,7 @@ function bgp4mpUpdate(
   et: boolean,
   time: string,
   m1: boolean,
-  st: BgpdumpState,
+  st: State,
 ): string | undefined {
   const size = s.w();
   const msg = s.copy(size - 18);
@@ -723,7 +738,7 @@ function bgp4mpUpdate(
   return out;
 }
 
-function mrtdBgp(t: number, subtype: number, s: MS, m1: boolean, st: BgpdumpState): string {
+function mrtdBgp(t: number, subtype: number, s: MS, m1: boolean, st: State): string {
   const time = m1 ? String(t) : time2str(t);
   if (subtype === 3) {
     const as = s.w();

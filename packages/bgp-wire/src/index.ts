@@ -1,7 +1,7 @@
 export type { AfiSafi, IpAfi } from "./afi-safi";
 export { AFI, afiSafiKey, SAFI } from "./afi-safi";
 export type { BgpdumpState } from "./bgpdump-format";
-export { BgpdumpAttrCache, bgpdumpState, formatBgpdump } from "./bgpdump-format";
+export { bgpdumpState, formatBgpdump } from "./bgpdump-format";
 export type {
   AddPathCapability,
   AddPathSendReceive,
