@@ -1,3 +1,4 @@
+import { V4Table } from "./internal/v4-table";
 import { formatIpv4, formatIpv6, type IpPrefix, parseIpv4, parseIpv6, parsePrefix } from "./ip";
 
 const ROOT = 65536;
@@ -28,7 +29,7 @@ export class Fib {
   private v4chunks = 0;
   private v4free: number[] = [];
   // Exact entries, for deletes (find the covering prefix) and enumeration.
-  private readonly v4exact = new Map<number, number>();
+  private readonly v4exact = new V4Table();
   // IPv6 binary trie: node 0 is the root.
   private c0: Int32Array = new Int32Array(1024);
   private c1: Int32Array = new Int32Array(1024);
@@ -61,10 +62,9 @@ export class Fib {
     const p = typeof prefix === "string" ? parsePrefix(prefix) : prefix;
     const hop = this.internHop(nextHop);
     if (p.family === 4) {
-      const key = p.words[0] * 33 + p.length;
-      const old = this.v4exact.get(key);
-      if (old !== undefined) this.releaseHop(old);
-      this.v4exact.set(key, hop);
+      const old = this.v4exact.set(p.words[0], p.length, hop);
+      if (old >= 0) this.releaseHop(old);
+      if (old === hop) return; // unchanged: nothing to re-expand
       this.insert4(p.words[0], p.length, hop + 1);
     } else {
       const key = `${p.words.join(",")}/${p.length}`;
@@ -88,18 +88,16 @@ export class Fib {
   delete(prefix: string | IpPrefix): boolean {
     const p = typeof prefix === "string" ? parsePrefix(prefix) : prefix;
     if (p.family === 4) {
-      const key = p.words[0] * 33 + p.length;
-      const old = this.v4exact.get(key);
-      if (old === undefined) return false;
-      this.v4exact.delete(key);
+      const old = this.v4exact.delete(p.words[0], p.length);
+      if (old < 0) return false;
       this.releaseHop(old);
       // The slots fall back to the longest covering prefix still present.
       let rv = 0;
       let rl = 0;
       for (let l = p.length - 1; l >= 0; l--) {
         const a = (p.words[0] & maskOf(l)) >>> 0;
-        const h = this.v4exact.get(a * 33 + l);
-        if (h !== undefined) {
+        const h = this.v4exact.get(a, l);
+        if (h >= 0) {
           rv = h + 1;
           rl = l;
           break;
@@ -189,10 +187,8 @@ export class Fib {
    * ```
    */
   *entries(): IterableIterator<[string, string]> {
-    for (const [key, hop] of this.v4exact) {
-      const len = key % 33;
-      yield [`${formatIpv4((key - len) / 33)}/${len}`, this.hops[hop]!];
-    }
+    for (const [a, len, hop] of this.v4exact.entries())
+      yield [`${formatIpv4(a)}/${len}`, this.hops[hop]!];
     for (const [key, hop] of this.v6exact) {
       const [w, len] = key.split("/");
       const words = w!.split(",").map(Number);
@@ -205,6 +201,7 @@ export class Fib {
     return (
       this.v4.byteLength +
       this.v4len.byteLength +
+      this.v4exact.byteLength +
       this.c0.byteLength +
       this.c1.byteLength +
       this.nh6.byteLength

@@ -180,7 +180,9 @@ interface PeerState {
   /** What the neighbour has (cumulative view): attribute id per prefix, -1 none. */
   sent: Int32Array;
   /** Desired state of prefixes changed since the last flush (ids owned). */
-  pending: Map<number, number>;
+  pendVal: Int32Array;
+  /** Prefixes with a pending desired state (in first-change order). */
+  pendList: number[];
   /** ADD-PATH send: prefix → (path id → attribute id). */
   sentMulti: Map<number, Map<number, number>> | undefined;
   pendingMulti: Map<number, Map<number, number>> | undefined;
@@ -192,6 +194,7 @@ interface PeerState {
 }
 
 const LOCAL = "local";
+const NOT_PENDING = -2;
 const R_POLICY = 1;
 const R_8212 = 2;
 const R_ASLOOP = 3;
@@ -936,7 +939,8 @@ export class Rib {
       up: false,
       held: false,
       sent: new Int32Array(0),
-      pending: new Map(),
+      pendVal: new Int32Array(0),
+      pendList: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
       seq: 0,
@@ -1145,8 +1149,11 @@ export class Rib {
   }
 
   private clearOut(q: PeerState): void {
-    for (const id of q.pending.values()) this.store.unref(id);
-    q.pending.clear();
+    for (const p of q.pendList) {
+      this.store.unref(q.pendVal[p]!);
+      q.pendVal[p] = NOT_PENDING;
+    }
+    q.pendList = [];
     for (let p = 0; p < q.sent.length; p++) {
       this.store.unref(q.sent[p]!);
       q.sent[p] = -1;
@@ -1352,11 +1359,17 @@ export class Rib {
   }
 
   private queue(q: PeerState, p: number, id: number): void {
-    const old = q.pending.get(p);
-    if (old !== undefined) this.store.unref(old);
+    if (p >= q.pendVal.length) {
+      const t = new Int32Array(Math.max(p + 1, this.head.length)).fill(NOT_PENDING);
+      t.set(q.pendVal);
+      q.pendVal = t;
+    }
+    const old = q.pendVal[p]!;
+    if (old !== NOT_PENDING) this.store.unref(old);
     else if (id === (p < q.sent.length ? q.sent[p]! : -1)) return;
+    else q.pendList.push(p);
     this.store.ref(id);
-    q.pending.set(p, id);
+    q.pendVal[p] = id;
   }
 
   /** Attribute id of path s as exported to q (no reference taken), or -1 if not exported. */
@@ -1464,7 +1477,11 @@ export class Rib {
       }
       g.push(pfx);
     };
-    for (const [p, id] of q.pending) {
+    const list = q.pendList;
+    q.pendList = [];
+    for (const p of list) {
+      const id = q.pendVal[p]!;
+      q.pendVal[p] = NOT_PENDING;
       const old = p < q.sent.length ? q.sent[p]! : -1;
       if (old === id) {
         this.store.unref(id);
@@ -1474,7 +1491,6 @@ export class Rib {
       if (id < 0) withdrawn.push(this.prefixes.prefix(p));
       else announce(id, this.prefixes.prefix(p));
     }
-    q.pending.clear();
     if (q.pendingMulti !== undefined) {
       for (const [p, want] of q.pendingMulti) {
         const have = q.sentMulti!.get(p) ?? new Map<number, number>();

@@ -26,7 +26,7 @@ export function fastIpv4(s: string): number {
 }
 
 /** murmur3 finalizer over address and length: all bits of the input reach the low bits. */
-function hash(a: number, len: number): number {
+export function hash(a: number, len: number): number {
   let h = (a ^ Math.imul(len + 1, 0x9e3779b1)) | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
