@@ -42,6 +42,8 @@ export {
   encodeInvalidationDescriptor,
   InvalidationQueue,
 } from "./invalidation-queue";
+export type { InterruptRemapEntryOptions } from "./msi";
+export { compatibilityMsi, interruptRemapEntry, remappableMsi } from "./msi";
 export type { PhysicalMemoryOptions } from "./physical-memory";
 export { PAGE_SIZE, PhysicalMemory } from "./physical-memory";
 export type {
