@@ -24,6 +24,7 @@ export type {
   TopologyManagerPolicy,
 } from "./kubelet-static";
 export {
+  KUBELET_MAX_NUMA_NODES,
   KUBELET_POLICY_OPTIONS,
   KubeletStaticPolicy,
   kubeletNumaHint,

@@ -274,3 +274,19 @@ describe("KubeletStaticPolicy", () => {
     expect(bySocket.allocate(1)).toEqual({ ok: true, cpus: [7] });
   });
 });
+
+describe("kubelet limits on big machines", () => {
+  const big = parseHwlocSynthetic("group:12 pack:2 numa:1 l3:1 core:8 pu:2"); // 24 NUMA nodes, 384 CPUs
+  it("the topology manager refuses more than 8 NUMA nodes, as kubelet does", () => {
+    expect(() => new KubeletStaticPolicy(big, { topologyManagerPolicy: "best-effort" })).toThrow(
+      "unsupported on machines with more than 8 NUMA Nodes",
+    );
+    expect(new KubeletStaticPolicy(big).allocate(2).ok).toBe(true);
+  });
+  it("distribute-cpus-across-numa finishes on 24 NUMA nodes and spreads evenly", () => {
+    const r = kubeletTakeByTopologyNUMADistributed(big, big.cpus, 48, 2);
+    expect(r.ok && r.cpus.length).toBe(48);
+    const r2 = kubeletTakeByTopologyNUMADistributed(big, big.cpus, 200, 2);
+    expect(r2.ok && r2.cpus.length).toBe(200);
+  });
+});

@@ -456,6 +456,16 @@ function iterateCombinations(
   helper(0, k, []);
 }
 
+const MAX_COMBINATIONS = 100_000;
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/** kubelet's topology manager refuses machines with more NUMA nodes than this. */
+export const KUBELET_MAX_NUMA_NODES = 8;
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 function standardDeviation(xs: readonly number[]): number {
   const m = round3(xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -516,6 +526,10 @@ function takeByTopologyNUMADistributed(
   const maxNUMAs = Math.min(numCPUGroupsNeeded, numNUMANodesAvailable);
 
   for (let kk = minNUMAs; kk <= maxNUMAs; kk++) {
+    // kubelet walks every k-combination; past this many (machines with dozens of NUMA nodes) the
+    // walk would not finish, so that size is skipped, as if no balanced combination existed.
+    // (Each combination also walks up to 2^k subsets for the remainder.)
+    if (binomial(numas.length, kk) * 2 ** kk > MAX_COMBINATIONS) continue;
     let bestBalance = Number.MAX_VALUE;
     let bestRemainder: number[] | null = null;
     let bestCombo: number[] | null = null;
@@ -639,6 +653,13 @@ export function kubeletNumaHint(
 ): { readonly numaNodes: number[]; readonly preferred: boolean } | null {
   const k = kubeletTopology(t);
   const nodes = [...k.cpusInNUMA.keys()].sort((a, b) => a - b);
+  if (nodes.length > KUBELET_MAX_NUMA_NODES) {
+    throw new VmCorePinnerError(
+      "KUBELET_TOPOLOGY",
+      `unsupported on machines with more than ${KUBELET_MAX_NUMA_NODES} NUMA Nodes`,
+      { field: "topologyManagerPolicy" },
+    );
+  }
   const avail = new Set(available);
   let minAffinitySize = nodes.length;
   const hints: { mask: number[]; size: number }[] = [];
@@ -704,6 +725,14 @@ export class KubeletStaticPolicy {
         ? (raw as KubeletStaticOptions)
         : kubeletStaticOptions(raw as readonly string[] | Record<string, string>);
     this.topologyManagerPolicy = config.topologyManagerPolicy ?? "none";
+    if (this.topologyManagerPolicy !== "none" && this.k.numNUMANodes > KUBELET_MAX_NUMA_NODES) {
+      // topologymanager.NewManager
+      throw new VmCorePinnerError(
+        "KUBELET_TOPOLOGY",
+        `unsupported on machines with more than ${KUBELET_MAX_NUMA_NODES} NUMA Nodes`,
+        { field: "topologyManagerPolicy" },
+      );
+    }
     if (this.options.alignBySocket) {
       if (this.topologyManagerPolicy === "single-numa-node") {
         throw new VmCorePinnerError(
