@@ -265,3 +265,50 @@ export function routerTrafficMatrix(
 export function homeAssignment(model: CustomerModel): Int32Array {
   return Int32Array.from(model.customers.map((c) => c.home));
 }
+
+/**
+ * Sets explicit candidate routers: `candidates` maps a customer id to router ids (the home router
+ * is put first whether listed or not). Customers not listed keep their candidates. Unknown
+ * customers or routers are errors naming the entry.
+ *
+ * @example
+ * ```ts
+ * const m = withExplicitCandidates(topology, model, { "CHINng/c0": ["IPLSng"] });
+ * ```
+ */
+export function withExplicitCandidates(
+  topology: Topology,
+  model: CustomerModel,
+  candidates: Readonly<Record<string, readonly string[]>>,
+): CustomerModel {
+  const routerIndex = new Map(topology.routers.map((r, i) => [r.id, i]));
+  const byId = new Map(model.customers.map((c, i) => [c.id, i]));
+  const customers = [...model.customers];
+  for (const [id, list] of Object.entries(candidates)) {
+    const a = byId.get(id);
+    if (a === undefined)
+      throw new GraftPlannerError("BAD_CANDIDATES", `unknown customer ${id}`, {
+        field: `candidates.${id}`,
+      });
+    if (!Array.isArray(list))
+      throw new GraftPlannerError("BAD_CANDIDATES", `candidates of ${id} are not a list`, {
+        field: `candidates.${id}`,
+      });
+    const c = customers[a]!;
+    const out = [c.home];
+    list.forEach((r, k) => {
+      const i = routerIndex.get(r);
+      if (i === undefined)
+        throw new GraftPlannerError("BAD_CANDIDATES", `unknown router ${r}`, {
+          field: `candidates.${id}[${k}]`,
+        });
+      if (!out.includes(i)) out.push(i);
+    });
+    customers[a] = { ...c, candidates: out };
+  }
+  return {
+    customers,
+    demand: model.demand,
+    description: `${model.description}; explicit candidates for ${Object.keys(candidates).length} customer(s)`,
+  };
+}

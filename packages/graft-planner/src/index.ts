@@ -11,6 +11,7 @@ export {
   nearestRouters,
   routerTrafficMatrix,
   splitTrafficMatrix,
+  withExplicitCandidates,
   withNearestCandidates,
 } from "./customers";
 export type { GraftPlannerErrorWhere } from "./errors";

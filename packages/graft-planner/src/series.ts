@@ -1,4 +1,9 @@
-import { buildCustomerModel, type CustomerModelOptions, homeAssignment } from "./customers";
+import {
+  buildCustomerModel,
+  type CustomerModel,
+  type CustomerModelOptions,
+  homeAssignment,
+} from "./customers";
 import { GraftPlannerError } from "./errors";
 import { evaluateMlu } from "./evaluate";
 import type { RoutingRegime } from "./formulation";
@@ -17,6 +22,8 @@ export interface SeriesOptions extends PlanOptions {
   readonly moveCost?: number;
   /** Most distinct attachments the schedule chooses among (default 8, most frequent first). */
   readonly maxStates?: number;
+  /** Builds the customer model of an interval (default: {@link buildCustomerModel} with these options). */
+  readonly customerModelFor?: (tm: TrafficMatrix) => CustomerModel;
   /** Called after each interval is planned (for progress bars). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -66,7 +73,9 @@ export function planSeries(
   const routing = options.routing ?? new EcmpRouting(topology);
   const moveCost = options.moveCost ?? 0.01;
   const modelOptions: CustomerModelOptions = options;
-  const models = tms.map((tm) => buildCustomerModel(topology, tm, modelOptions));
+  const models = tms.map(
+    (tm) => options.customerModelFor?.(tm) ?? buildCustomerModel(topology, tm, modelOptions),
+  );
   const plans = models.map((model, i) => {
     const p = planForModel(topology, model, { ...options, routing, skipMigration: true });
     options.onProgress?.(i + 1, tms.length);

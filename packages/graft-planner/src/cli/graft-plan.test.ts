@@ -71,6 +71,59 @@ describe("graft-plan CLI", () => {
     expect(j.schedule.attachmentPerInterval).toHaveLength(4);
   }, 60_000);
 
+  it("takes explicit candidates from a JSON map and grafts only onto them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-plan-"));
+    try {
+      const map = path.join(dir, "cand.json");
+      // every router may only move to Kansas City (KSCYng) — a router no nearest-rule would pick for all
+      const ids = [
+        "ATLAM5",
+        "ATLAng",
+        "CHINng",
+        "DNVRng",
+        "HSTNng",
+        "IPLSng",
+        "LOSAng",
+        "NYCMng",
+        "SNVAng",
+        "STTLng",
+        "WASHng",
+      ];
+      fs.writeFileSync(map, JSON.stringify(Object.fromEntries(ids.map((r) => [r, ["KSCYng"]]))));
+      const r = await run([
+        "--topology",
+        path.join(FX, "Abilene.txt"),
+        "--routers",
+        "abilene",
+        "--tm",
+        path.join(FX, "AbileneTM-2h.txt"),
+        "--tm-index",
+        "7",
+        "--candidate-map",
+        map,
+      ]);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out);
+      for (const g of j.grafts) expect(g.to).toBe("KSCYng");
+      expect(j.customerModel).toMatch(/explicit candidates for 11 customer/);
+      fs.writeFileSync(map, JSON.stringify({ NOPE: ["KSCYng"] }));
+      const bad = await run([
+        "--topology",
+        path.join(FX, "Abilene.txt"),
+        "--routers",
+        "abilene",
+        "--tm",
+        path.join(FX, "AbileneTM-2h.txt"),
+        "--candidate-map",
+        map,
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/BAD_CANDIDATES.*unknown customer NOPE/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("reports usage and input errors with exit codes", async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(["--bogus"])).code).toBe(2);

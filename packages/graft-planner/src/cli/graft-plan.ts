@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ABILENE_ROUTERS, parseCfrRlTopology, parseCfrRlTrafficMatrices } from "../cfr-rl";
-import { buildCustomerModel } from "../customers";
+import { buildCustomerModel, type CustomerModel, withExplicitCandidates } from "../customers";
 import { GraftPlannerError } from "../errors";
 import { formulateGraftMilp, type RoutingRegime } from "../formulation";
 import { parseGraphml } from "../graphml";
@@ -30,6 +30,7 @@ Plans which customer links to re-home (graft), where, and in what order.
   --customers-per-router N customers per router (default 1; seeded split)
   --candidates K           candidate routers per customer, home included (default 2)
   --movable all|N          all customers, or the N with most traffic (default all)
+  --candidate-map FILE     JSON {"customer id": ["router id", ...]}: explicit candidates
   --seed S                 seed of the customer split (default 1)
   --regime igp|mcf         fixed IGP/ECMP or optimal multicommodity-flow routing (default igp)
   --method M               milp|lp-round|local-search (default milp)
@@ -144,6 +145,7 @@ export async function main(
         "customers-per-router": { type: "string" },
         candidates: { type: "string" },
         movable: { type: "string" },
+        "candidate-map": { type: "string" },
         seed: { type: "string" },
         regime: { type: "string" },
         method: { type: "string" },
@@ -290,6 +292,29 @@ export async function main(
       movable,
       seed: num(v.seed, "seed", 1),
     };
+    let candidateMap: Record<string, string[]> | undefined;
+    if (v["candidate-map"] !== undefined) {
+      try {
+        candidateMap = JSON.parse(readText(v["candidate-map"])) as Record<string, string[]>;
+      } catch (e) {
+        if (GraftPlannerError.isInstance(e)) throw e;
+        throw new GraftPlannerError(
+          "BAD_CANDIDATES",
+          `${v["candidate-map"]}: ${(e as Error).message}`,
+          {
+            field: "candidate-map",
+          },
+        );
+      }
+      if (typeof candidateMap !== "object" || candidateMap === null || Array.isArray(candidateMap))
+        throw new GraftPlannerError("BAD_CANDIDATES", "--candidate-map must hold a JSON object", {
+          field: "candidate-map",
+        });
+    }
+    const modelFor = (tm: TrafficMatrix): CustomerModel => {
+      const m = buildCustomerModel(topology, tm, modelOptions);
+      return candidateMap === undefined ? m : withExplicitCandidates(topology, m, candidateMap);
+    };
     const solver = await createSolver();
     const routing = new EcmpRouting(topology);
     const planOptions = {
@@ -303,7 +328,7 @@ export async function main(
       ...(v.bound === undefined ? {} : { migrationBound: num(v.bound, "bound", 0) }),
     };
     if (v["export-lp"] !== undefined) {
-      const model = buildCustomerModel(topology, tms[0]!, modelOptions);
+      const model = modelFor(tms[0]!);
       const f = formulateGraftMilp(topology, model, regime, routing);
       fs.writeFileSync(
         v["export-lp"],
@@ -315,7 +340,7 @@ export async function main(
     }
     let result: unknown;
     if (!series) {
-      const model = buildCustomerModel(topology, tms[0]!, modelOptions);
+      const model = modelFor(tms[0]!);
       result = {
         topology: topology.name ?? v.topology,
         ...planJson(planForModel(topology, model, planOptions), topology),
@@ -333,6 +358,7 @@ export async function main(
       const s = planSeries(topology, tms, {
         ...planOptions,
         moveCost: num(v["move-cost"], "move-cost", 0.01),
+        customerModelFor: modelFor,
         onProgress: progress,
       });
       const first = s.plans[0]!;
