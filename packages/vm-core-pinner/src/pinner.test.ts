@@ -40,6 +40,8 @@ describe("CorePinner with the NoHype policy", () => {
     const b = p.allocate("b", 2);
     const c = p.allocate("c", 2);
     expect(a.ok && b.ok).toBe(true);
+    // 16 cores: 1 housekeeping, 1 each for a and b (2 vCPUs = one core), 13 free but claimed.
+    expect(p.fragmentation().claimedFreeCores).toBe(13);
     expect(a.ok && b.ok && a.allocation.l3Caches[0] !== b.allocation.l3Caches[0]).toBe(true);
     expect(c.ok ? "" : c.refusal.code).toBe("no-fit");
     expect(c.ok ? "" : c.refusal.message).toMatch(/exclusivity/);

@@ -119,6 +119,8 @@ export interface FragmentationMetrics {
   readonly largestFreeCoresInNuma: number;
   /** Most free whole cores under one L3 cache (0 when the topology has no L3). */
   readonly largestFreeCoresInL3: number;
+  /** Free whole cores that only the holder of an L3/NUMA exclusivity claim may use. */
+  readonly claimedFreeCores: number;
   /** 1 − largestFreeCoresInNuma / freeCores: 0 when all free cores sit in one node (or none is free). */
   readonly fragmentation: number;
   /** Free CPUs and whole cores per NUMA node (OS index). */
@@ -485,6 +487,7 @@ export class CorePinner {
     let freeCores = 0;
     let partialCores = 0;
     let stranded = 0;
+    let claimed = 0;
     const perNuma = new Map<number, { freeCpus: number; freeCores: number }>();
     const perL3 = new Map<number, number>();
     for (const n of this.topology.numaNodes) perNuma.set(n.index, { freeCpus: 0, freeCores: 0 });
@@ -495,6 +498,11 @@ export class CorePinner {
       if (entry) entry.freeCpus += f;
       if (f === core.pus.length && usable) {
         freeCores++;
+        if (
+          (core.l3 >= 0 && this.l3Claim.has(core.l3)) ||
+          (core.numaNode >= 0 && this.numaClaim.has(core.numaNode))
+        )
+          claimed++;
         if (entry) entry.freeCores++;
         if (core.l3 >= 0) perL3.set(core.l3, (perL3.get(core.l3) ?? 0) + 1);
       } else if (f > 0) {
@@ -509,6 +517,7 @@ export class CorePinner {
       freeCores,
       partialCores,
       strandedCpus: stranded,
+      claimedFreeCores: claimed,
       largestFreeCoresInNuma: perNuma.size === 0 ? freeCores : largestNuma,
       largestFreeCoresInL3: largestL3,
       fragmentation: freeCores === 0 || perNuma.size === 0 ? 0 : 1 - largestNuma / freeCores,
