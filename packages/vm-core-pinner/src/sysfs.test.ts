@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtures, sharedPresent, sharedSysfsTarballs } from "../test/data";
+import { parseCpuList } from "./cpu-list";
 import { VmCorePinnerError } from "./errors";
 import { loadSysfsDirectory, loadSysfsTarball, parseSysfsDump, parseSysfsTree } from "./sysfs";
 import type { Topology } from "./topology";
@@ -233,3 +234,12 @@ describe.runIf(sharedPresent)(
     }
   },
 );
+
+const liveSysfs = existsSync("/sys/devices/system/cpu/online");
+describe.runIf(liveSysfs)("this machine's live /sys", () => {
+  it("loads with every online CPU in exactly one core", () => {
+    const t = loadSysfsDirectory("/");
+    expect(t.cpus).toEqual(parseCpuList(readFileSync("/sys/devices/system/cpu/online", "utf8")));
+    expect(t.cores.flatMap((c) => c.pus).sort((a, b) => a - b)).toEqual(t.cpus);
+  });
+});
