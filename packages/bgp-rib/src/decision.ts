@@ -86,7 +86,14 @@ export type DecisionStep =
   | "path-id"
   | "equal";
 
-/** The steps in the order the decision process applies them. */
+/**
+ * The steps in the order the decision process applies them.
+ *
+ * @example
+ * ```ts
+ * DECISION_STEPS.indexOf("med") < DECISION_STEPS.indexOf("igp-cost"); // true
+ * ```
+ */
 export const DECISION_STEPS: readonly DecisionStep[] = [
   "next-hop-unresolvable",
   "local-pref",
@@ -127,7 +134,14 @@ export interface Comparison {
 
 const isInternal = (k: PeerKind): boolean => k === "ibgp" || k === "confed-ebgp";
 
-/** Compares two peer addresses as addresses: IPv4 before IPv6, then numerically. */
+/**
+ * Compares two peer addresses as addresses: IPv4 before IPv6, then numerically.
+ *
+ * @example
+ * ```ts
+ * compareAddresses("192.0.2.9", "192.0.2.10") < 0; // true
+ * ```
+ */
 export function compareAddresses(a: string, b: string): number {
   if (a === b) return 0;
   const a6 = a.includes(":");

@@ -45,7 +45,14 @@ export class Fib {
     return this.v4exact.size + this.v6exact.size;
   }
 
-  /** The next-hop string of an interned next-hop index (from {@link Fib.lookupIpv4}). */
+  /**
+   * The next-hop string of an interned next-hop index (from {@link Fib.lookupIpv4}).
+   *
+   * @example
+   * ```ts
+   * new Fib().nextHop(-1); // undefined
+   * ```
+   */
   nextHop(index: number): string | undefined {
     return index < 0 ? undefined : this.hops[index];
   }

@@ -20,7 +20,14 @@ export interface IpPrefix {
   readonly words: readonly [number, number, number, number];
 }
 
-/** The mask of the first `bits` bits of a 32-bit word (bits clamped to 0–32). */
+/**
+ * The mask of the first `bits` bits of a 32-bit word (bits clamped to 0–32).
+ *
+ * @example
+ * ```ts
+ * wordMask(8); // 0xff000000
+ * ```
+ */
 export function wordMask(bits: number): number {
   if (bits <= 0) return 0;
   if (bits >= 32) return 0xffffffff;
@@ -168,7 +175,14 @@ export function parsePrefix(text: string, lenient = false): IpPrefix {
   return { family, length, words };
 }
 
-/** Clears the bits after `length`. */
+/**
+ * Clears the bits after `length` in four address words.
+ *
+ * @example
+ * ```ts
+ * maskWords([0x0a010203, 0, 0, 0], 16); // [0x0a010000, 0, 0, 0]
+ * ```
+ */
 export function maskWords(
   words: readonly number[],
   length: number,

@@ -324,7 +324,14 @@ export function setNextHop(address: string): Policy {
   return mark((r: PolicyRoute) => withNextHop(r.attributes, address), true);
 }
 
-/** Returns attributes with the next hop replaced (IPv4 → NEXT_HOP, IPv6 → MP_REACH_NLRI). */
+/**
+ * Returns attributes with the next hop replaced (IPv4 → NEXT_HOP, IPv6 → MP_REACH_NLRI).
+ *
+ * @example
+ * ```ts
+ * withNextHop({ origin: "IGP" }, "192.0.2.1").nextHop; // "192.0.2.1"
+ * ```
+ */
 export function withNextHop(a: PathAttributes, address: string): PathAttributes {
   if (address.includes(":"))
     return { ...a, mpReachNlri: { afi: 2, safi: 1, nextHop: [address], nlri: [] } };
@@ -349,7 +356,15 @@ export function prepend(asn: number, count = 1): Policy {
   );
 }
 
-/** Prepends ASes to the first AS_SEQUENCE (a new one when full or absent; 255 per segment). */
+/**
+ * Prepends ASes to the first segment of the given type (a new one when full or absent; at most
+ * 255 ASes per segment, RFC 4271 §4.3).
+ *
+ * @example
+ * ```ts
+ * prependAs([{ type: "AS_SEQUENCE", asns: [2] }], [1]); // [{ type: "AS_SEQUENCE", asns: [1, 2] }]
+ * ```
+ */
 export function prependAs(
   path: AsPath,
   asns: readonly number[],

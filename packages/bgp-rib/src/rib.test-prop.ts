@@ -5,6 +5,7 @@ import type { DecisionCandidate } from "./decision";
 import { referenceSelectBest } from "./internal/reference-decision";
 import { acceptAll } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
+import { arbitraryRibUpdate } from "./testing";
 
 const PREFIXES = ["203.0.113.0/24", "198.18.0.0/15", "10.0.0.0/8", "2001:db8::/32"];
 const pfx = (t: string): Prefix => {
@@ -269,5 +270,42 @@ test.prop(
         .sort();
     };
     expect(run(shuffled)).toEqual(run(batch));
+  },
+);
+
+test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 150 })(
+  "implicit withdraw and interning: Adj-RIB-In holds the last word per prefix; a session down frees every attribute set",
+  (updates) => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
+    rib.peerUp("192.0.2.2");
+    rib.peerUp(MONITOR);
+    const model = new Map<string, string>();
+    const view = new Map<string, string>();
+    for (const u of updates) {
+      for (const w of u.withdrawn ?? []) model.delete(`${w.address}/${w.length}`);
+      for (const a of u.announced ?? [])
+        for (const n of a.nlri)
+          model.set(`${n.address}/${n.length}`, pathAttributesKey(a.attributes));
+      applyView(view, rib.update("192.0.2.2", u).adjRibOut.get(MONITOR));
+    }
+    expect(
+      new Map(
+        [...rib.adjRibIn("192.0.2.2", "pre")].map((r) => [key(r), pathAttributesKey(r.attributes)]),
+      ),
+    ).toEqual(model);
+    expect(
+      new Map([...rib.adjRibOut(MONITOR)].map((r) => [key(r), pathAttributesKey(r.attributes)])),
+    ).toEqual(view);
+    expect(view.size).toBe(model.size);
+    rib.peerDown("192.0.2.2");
+    expect(rib.stats()).toMatchObject({ paths: 0, locRibRoutes: 0, attributeSets: 0 });
   },
 );

@@ -307,7 +307,16 @@ export class Rib {
     this.makePeer(config, peerKind(this.config, config.asn));
   }
 
-  /** The configured neighbours' addresses. */
+  /**
+   * The configured neighbours' addresses.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerAddresses(); // ["10.0.0.2"]
+   * ```
+   */
   peerAddresses(): string[] {
     return this.peers.filter((p) => p.idx !== 0 && p.address !== "").map((p) => p.address);
   }
@@ -630,7 +639,14 @@ export class Rib {
     };
   }
 
-  /** Size counters. */
+  /**
+   * Size counters.
+   *
+   * @example
+   * ```ts
+   * new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" }).stats().paths; // 0
+   * ```
+   */
   stats(): RibStats {
     return {
       prefixes: this.prefixes.count,
