@@ -328,8 +328,16 @@ export class CorePinner {
         { field: "vcpus" },
       );
     }
-    const free = this.policy === "nohype" ? [] : this.freeCpus();
-    const refuse = (code: PinRefusalCode, message: string, available = free.length): PinResult => ({
+    let freeCache: number[] | null = null;
+    const freeNow = (): number[] => {
+      if (freeCache === null) freeCache = this.freeCpus();
+      return freeCache;
+    };
+    const refuse = (
+      code: PinRefusalCode,
+      message: string,
+      available = freeNow().length,
+    ): PinResult => ({
       ok: false,
       refusal: { code, message, requested: req.vcpus, available },
     });
@@ -360,6 +368,7 @@ export class CorePinner {
       case "nova-isolate":
       case "nova-require": {
         const policy = this.policy.slice(5) as NovaThreadPolicy;
+        const free = freeNow();
         if (req.vcpus > free.length) {
           return refuse(
             "not-enough-cpus",
