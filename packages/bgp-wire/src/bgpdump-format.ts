@@ -500,13 +500,7 @@ export function formatBgpdump(
   }
 }
 
-function tableDump(
-  t: number,
-  subtype: number,
-  s: MS,
-  m1: boolean,
-  st: State,
-): string | undefined {
+function tableDump(t: number, subtype: number, s: MS, m1: boolean, st: State): string | undefined {
   if (subtype < 1 || subtype > 4) return undefined;
   const six = subtype === 2 || subtype === 4;
   s.w();

@@ -313,6 +313,26 @@ export class AttributeCache {
 }
 
 const NO_ERRORS: UpdateError[] = [];
+const CTX_2: SessionContext = { fourOctetAs: false, addPath: [], extendedMessage: true };
+const CTX_4: SessionContext = { fourOctetAs: true, addPath: [], extendedMessage: true };
+const CTX_AP4: SessionContext = {
+  fourOctetAs: true,
+  addPath: [
+    { afi: 1, safi: 1 },
+    { afi: 1, safi: 2 },
+  ],
+  extendedMessage: true,
+};
+const CTX_AP6: SessionContext = {
+  fourOctetAs: true,
+  addPath: [
+    { afi: 2, safi: 1 },
+    { afi: 2, safi: 2 },
+  ],
+  extendedMessage: true,
+};
+const RIB_OPTS = { mrtRib: true };
+const NO_OPTS = {};
 
 function attrs(
   c: Cursor,
@@ -324,19 +344,17 @@ function attrs(
   cache: AttributeCache | undefined,
 ): { attributes: PathAttributes; raw: Uint8Array } {
   const raw = c.bytes(len, "attributes");
-  const ctx: SessionContext = {
-    fourOctetAs: asn4,
-    addPath: addPath
-      ? [
-          { afi, safi: 1 },
-          { afi, safi: 2 },
-        ]
-      : [],
-    extendedMessage: true,
-  };
-  const decode = (): PathAttributes =>
-    decodeAttributes(raw, 0, raw.length, ctx, [], { mrtRib: rib }).attributes;
-  const attributes = cache !== undefined && !addPath ? cache.get(raw, asn4, rib, decode) : decode();
+  const ctx = addPath ? (afi === 2 ? CTX_AP6 : CTX_AP4) : asn4 ? CTX_4 : CTX_2;
+  const opts = rib ? RIB_OPTS : NO_OPTS;
+  if (cache === undefined || addPath) {
+    return { attributes: decodeAttributes(raw, 0, raw.length, ctx, [], opts).attributes, raw };
+  }
+  const attributes = cache.get(
+    raw,
+    asn4,
+    rib,
+    () => decodeAttributes(raw, 0, raw.length, ctx, [], opts).attributes,
+  );
   return { attributes, raw };
 }
 

@@ -110,6 +110,11 @@ export function decodeAsPath(
   return segs;
 }
 
+// Per-call scratch (decoding is synchronous and not re-entrant).
+const SEEN = new Uint32Array(8);
+const SCRATCH_TYPES = new Uint8Array(256);
+const SCRATCH_FLAGS = new Uint8Array(256);
+
 export interface DecodeAttributesOptions {
   /** MRT TABLE_DUMP_V2 RIB entries: MP_REACH_NLRI may be abbreviated (RFC 6396 §4.3.4). */
   readonly mrtRib?: boolean;
@@ -138,11 +143,11 @@ export function decodeAttributes(
   const base = opts.base ?? 0;
   const a: Mutable<PathAttributes> = {};
   let unknown: UnknownAttribute[] | undefined;
-  const typeCodes: number[] = [];
-  const flagList: number[] = [];
+  // Wire order and flags go to scratch arrays; copied out only for a non-canonical layout.
+  let count = 0;
   let canonical = true;
   let lastType = -1;
-  const seen = new Set<number>();
+  SEEN.fill(0);
   let p = start;
   const err = (
     action: UpdateErrorAction,
@@ -185,7 +190,7 @@ export function decodeAttributes(
     const name = NAMES[type];
     const attrBytes = (): Uint8Array => buf.slice(attrStart, ve);
     // RFC 7606 §3 (g): repeated attributes.
-    if (seen.has(type)) {
+    if ((SEEN[type >> 5]! & (1 << (type & 31))) !== 0) {
       if (type === 14 || type === 15) {
         err(
           "session-reset",
@@ -205,9 +210,10 @@ export function decodeAttributes(
       }
       continue;
     }
-    seen.add(type);
-    typeCodes.push(type);
-    flagList.push(flags);
+    SEEN[type >> 5]! |= 1 << (type & 31);
+    SCRATCH_TYPES[count] = type;
+    SCRATCH_FLAGS[count] = flags;
+    count++;
     if (type < lastType) canonical = false;
     lastType = type;
     const expected = KNOWN_FLAGS[type];
@@ -471,7 +477,12 @@ export function decodeAttributes(
   if (unknown !== undefined) a.unknown = unknown;
   return {
     attributes: a,
-    layout: canonical ? undefined : { typeCodes, flags: flagList },
+    layout: canonical
+      ? undefined
+      : {
+          typeCodes: Array.from(SCRATCH_TYPES.subarray(0, count)),
+          flags: Array.from(SCRATCH_FLAGS.subarray(0, count)),
+        },
   };
 }
 
