@@ -4,7 +4,14 @@ import type { TopologyManagerPolicy } from "./kubelet-static";
 import { loadTopology } from "./load";
 import { CorePinner, PIN_POLICIES, type PinPolicy } from "./pinner";
 
-/** Usage text of `core-pin`. */
+/**
+ * Usage text of `core-pin`.
+ *
+ * @example
+ * ```ts
+ * console.log(CORE_PIN_USAGE);
+ * ```
+ */
 export const CORE_PIN_USAGE = `usage: core-pin --topology FILE --policy kubelet-static|nova-prefer|nova-isolate|nova-require|nohype
                 [--option NAME ...] [--available CPULIST] [--reserved CPULIST]
                 [--topology-manager none|best-effort|restricted|single-numa-node]

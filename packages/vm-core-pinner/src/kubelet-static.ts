@@ -12,7 +12,14 @@ export type KubeletPolicyOption =
   | "prefer-align-cpus-by-uncorecache"
   | "strict-cpu-reservation";
 
-/** Every {@link KubeletPolicyOption}. */
+/**
+ * Every {@link KubeletPolicyOption}.
+ *
+ * @example
+ * ```ts
+ * KUBELET_POLICY_OPTIONS.includes("full-pcpus-only"); // true
+ * ```
+ */
 export const KUBELET_POLICY_OPTIONS: readonly KubeletPolicyOption[] = [
   "full-pcpus-only",
   "distribute-cpus-across-numa",
@@ -463,7 +470,14 @@ function binomial(n: number, k: number): number {
   return r;
 }
 
-/** kubelet's topology manager refuses machines with more NUMA nodes than this. */
+/**
+ * kubelet's topology manager refuses machines with more NUMA nodes than this.
+ *
+ * @example
+ * ```ts
+ * KUBELET_MAX_NUMA_NODES; // 8
+ * ```
+ */
 export const KUBELET_MAX_NUMA_NODES = 8;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

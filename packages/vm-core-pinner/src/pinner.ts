@@ -12,7 +12,14 @@ export type PinPolicy =
   | "nova-require"
   | "nohype";
 
-/** Every {@link PinPolicy}. */
+/**
+ * Every {@link PinPolicy}.
+ *
+ * @example
+ * ```ts
+ * PIN_POLICIES.includes("nohype"); // true
+ * ```
+ */
 export const PIN_POLICIES: readonly PinPolicy[] = [
   "kubelet-static",
   "nova-prefer",
@@ -24,7 +31,14 @@ export const PIN_POLICIES: readonly PinPolicy[] = [
 /** NoHype options (`--option` names under `--policy nohype`). */
 export type NoHypeOption = "l3-exclusive" | "numa-exclusive" | "smt-idle";
 
-/** Every {@link NoHypeOption}. */
+/**
+ * Every {@link NoHypeOption}.
+ *
+ * @example
+ * ```ts
+ * NOHYPE_OPTIONS; // ["l3-exclusive", "numa-exclusive", "smt-idle"]
+ * ```
+ */
 export const NOHYPE_OPTIONS: readonly NoHypeOption[] = [
   "l3-exclusive",
   "numa-exclusive",
