@@ -8,6 +8,8 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test-prop.ts", "test/**/*.test.ts"],
+    // Property tests run thousands of cases; the shared machine is often heavily loaded.
+    testTimeout: 60_000,
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
   },

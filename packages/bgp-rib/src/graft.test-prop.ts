@@ -220,7 +220,7 @@ test.prop(
     fc.nat(),
   ],
   {
-    numRuns: 300,
+    numRuns: 150,
   },
 )(
   "fuzz: a corrupted or truncated snapshot throws BgpRibError and leaves the RIB unchanged",
