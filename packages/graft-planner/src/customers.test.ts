@@ -5,6 +5,7 @@ import {
   nearestRouters,
   routerTrafficMatrix,
   splitTrafficMatrix,
+  withExplicitCandidates,
 } from "./customers";
 import { fixture } from "./internal/test-data";
 import { greatCircleKm } from "./topology";
@@ -48,6 +49,18 @@ describe("customer model", () => {
       true,
     );
     expect(m.description).toMatch(/5 customers with most traffic/);
+  });
+  it("falls back to IGP distance when the home router has no coordinates", () => {
+    const bare = { ...topo, routers: topo.routers.map((r) => ({ id: r.id })) };
+    // CFR-RL file: WASHng (11) has arcs 11→1 (OSPF 846) and 11→8 (OSPF 233): NYCMng (8) is nearest
+    expect(nearestRouters(bare, 11, 2)).toEqual([11, 8]);
+  });
+  it("takes explicit candidates, home first, and names unknown entries", () => {
+    const m = withExplicitCandidates(topo, buildCustomerModel(topo, tm), {
+      CHINng: ["KSCYng", "CHINng"],
+    });
+    expect(m.customers[2]!.candidates).toEqual([2, 6]);
+    expect(() => withExplicitCandidates(topo, m, { CHINng: ["XX"] })).toThrow(/unknown router XX/);
   });
   it("rejects a bad customer count", () => {
     expect(() => splitTrafficMatrix(topo, tm, { customersPerRouter: 0 })).toThrow(
