@@ -628,7 +628,8 @@ export class RemappingHardwareUnit {
   /**
    * Hot path of DMA remapping for number addresses: the host address, or `-reason` (a negative
    * VT-d fault reason code) when the request is blocked. Same semantics as
-   * {@link RemappingHardwareUnit.translate}, without allocating a result.
+   * {@link RemappingHardwareUnit.translate}, without allocating a result. `iova` must be a
+   * non-negative safe integer: a front-cache hit does not re-check it (misses throw as `translate`).
    *
    * @example
    * ```ts
