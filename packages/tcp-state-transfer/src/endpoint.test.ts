@@ -145,6 +145,31 @@ describe("data transfer", () => {
     expect(Buffer.concat(got)).toEqual(Buffer.from(data));
   });
 
+  it("avoids the silly window syndrome on both sides (RFC 9293 §3.8.6.2)", () => {
+    const sim = new TcpSimulation({ b: { receiveBufferSize: 64 * 1024 } });
+    sim.connect();
+    const sizes: number[] = [];
+    sim.onSegment = (to, s) => {
+      if (to === "b" && s.payload.length > 0) sizes.push(s.payload.length);
+    };
+    // The reader drains in small bites, so the window keeps opening by a few bytes at a time.
+    let got = 0;
+    sim.onEvent = (side) => {
+      if (side === "b") got += sim.socket("b").read(300).length;
+    };
+    const data = enc(300_000);
+    sim.write("a", data);
+    for (let i = 0; i < 10_000 && got < 300_000; i++) {
+      sim.runFor(5_000);
+      got += sim.socket("b").read(300).length;
+    }
+    const mss = sim.endpoint("a").info.sndMss;
+    const small = sizes.filter((n) => n < mss);
+    // Sub-MSS segments only at half the largest window, at the tail, or after the override timeout.
+    expect(small.length).toBeLessThan(sizes.length / 10);
+    expect(got).toBe(300_000);
+  });
+
   it("reassembles out-of-order segments and reports SACK blocks (RFC 2018)", () => {
     const sim = new TcpSimulation();
     sim.connect();

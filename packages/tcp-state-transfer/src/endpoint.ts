@@ -38,6 +38,8 @@ export const TCP_MIN_SND_MSS = 48;
 /** Bytes the Timestamps option takes in every segment (10 + 2 padding). */
 const TS_OPTION_BYTES = 12;
 const ZERO = new Uint8Array(0);
+/** Sender SWS override timeout, 200 ms. */
+const SWS_OVERRIDE_US = 200_000;
 
 /** Options of a {@link TcpEndpoint}. */
 export interface TcpEndpointOptions {
@@ -253,6 +255,7 @@ export class TcpEndpoint {
   private rttTime = 0;
   private synSentAt = 0;
   private persistBackoff = 0;
+  private swsOverride = false;
   private cwnd = 0;
   private ssthresh = 0x7fff_ffff;
   private dupAcks = 0;
@@ -417,6 +420,15 @@ export class TcpEndpoint {
    * Returns the number of bytes accepted.
    */
   write(data: Uint8Array, now: number): number {
+    return this.writeOwned(data, now, false);
+  }
+
+  /**
+   * `write` without the defensive copy: the caller promises never to mutate `data` afterwards
+   * (the simulator hands over bytes it owns).
+   * @internal
+   */
+  writeOwned(data: Uint8Array, now: number, owned = true): number {
     if (
       this.finQueued ||
       !(
@@ -433,7 +445,9 @@ export class TcpEndpoint {
     const room = Math.max(0, this.sendBufferSize - this.sendQueue.length);
     const n = Math.min(room, data.length);
     if (n === 0) return 0;
-    this.sendQueue.append(n === data.length ? data : data.subarray(0, n));
+    const bytes = n === data.length ? data : data.subarray(0, n);
+    if (owned) this.sendQueue.appendOwned(bytes);
+    else this.sendQueue.append(bytes);
     this.writeSeq = seqAdd(this.writeSeq, n);
     this.output(now);
     return n;
@@ -540,6 +554,13 @@ export class TcpEndpoint {
     if (this.rtoDeadline !== undefined && now >= this.rtoDeadline) {
       this.rtoDeadline = undefined;
       this.retransmitTimeout(now);
+    }
+    if (this.persistDeadline !== undefined && now >= this.persistDeadline && this.sndWnd > 0) {
+      // SWS override: send the small segment the window allows.
+      this.persistDeadline = undefined;
+      this.swsOverride = true;
+      this.output(now);
+      this.swsOverride = false;
     }
     if (this.persistDeadline !== undefined && now >= this.persistDeadline) {
       this.persistDeadline = undefined;
@@ -694,9 +715,13 @@ export class TcpEndpoint {
   /** Window to advertise; never shrinks the right edge already offered (RFC 9293 §3.8.6). */
   private selectWindow(): number {
     const free = this.freeSpace();
-    const offered = seqDiff(seqAdd(this.rcvWup, this.rcvWnd), this.rcvNxt);
-    const wnd = Math.max(free, offered);
+    const offered = Math.max(0, seqDiff(seqAdd(this.rcvWup, this.rcvWnd), this.rcvNxt));
+    // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): move the right edge only by at least
+    // min(buffer / 2, MSS); never shrink it.
+    const step = Math.min(this.receiveBufferSize >> 1, this.advMss);
     const shift = this.rcvWscale;
+    const aligned = Math.floor(free / 2 ** shift) * 2 ** shift;
+    const wnd = aligned - offered >= step ? aligned : offered;
     let field = Math.min(0xffff, Math.floor(wnd / 2 ** shift));
     if (field * 2 ** shift < offered && field < 0xffff) field++;
     this.rcvWnd = field * 2 ** shift;
@@ -1291,6 +1316,7 @@ export class TcpEndpoint {
     }
     const mss = this.sndMss();
     const wnd = Math.min(this.sndWnd, this.cwnd);
+    let swsBlocked = false;
     for (;;) {
       let seq = this.sndNxt;
       // Skip what the peer has SACKed when resending (RFC 6675 in spirit).
@@ -1312,6 +1338,16 @@ export class TcpEndpoint {
         }
       }
       if (len < 0) len = 0;
+      // Sender SWS avoidance (RFC 9293 §3.8.6.2.1), Nagle off: send a full segment, or all that
+      // is queued, or at least half the largest window the peer offered; otherwise wait for
+      // more window, or for the override timeout when nothing is in flight.
+      if (len > 0 && len < mss && len < remaining && len < this.maxWindow >> 1) {
+        if (this.swsOverride) this.swsOverride = false;
+        else {
+          len = 0;
+          swsBlocked = true;
+        }
+      }
       const fin =
         this.finQueued &&
         remaining === len &&
@@ -1338,6 +1374,9 @@ export class TcpEndpoint {
       (this.finQueued && !seqGt(this.sndMax, this.writeSeq));
     if (this.sndMax === this.sndUna && waiting && this.sndWnd === 0) {
       if (this.persistDeadline === undefined) this.persistDeadline = now + this.rto;
+    } else if (this.sndMax === this.sndUna && swsBlocked) {
+      // SWS override timeout (RFC 9293 §3.8.6.2.1 suggests 0.1–1 s).
+      if (this.persistDeadline === undefined) this.persistDeadline = now + SWS_OVERRIDE_US;
     } else if (this.sndWnd > 0) {
       this.persistDeadline = undefined;
     }

@@ -55,6 +55,11 @@ describe("migration with and without quiesce", () => {
     expect(m.report.frozenAt - m.report.startedAt).toBe(50_000);
   });
 
+  it("refuses to migrate a connection that is not synchronized", () => {
+    const sim = new TcpSimulation();
+    expect(() => sim.migrate("a", { quiesce: true })).toThrow(/cannot be migrated/);
+  });
+
   it("refuses a second migration while one runs and reports before completion", () => {
     const sim = new TcpSimulation();
     sim.connect();

@@ -1,6 +1,6 @@
 import { restoreEndpoint, type TcpEndpoint, type TcpRestoreOptions } from "./endpoint";
 import { TcpStateTransferError } from "./errors";
-import type { TcpRepairSnapshot } from "./snapshot";
+import { SNAPSHOT_STATES, type TcpRepairSnapshot } from "./snapshot";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot-codec";
 import type { TcpSocket } from "./socket";
 
@@ -116,6 +116,14 @@ export class Migration {
 export function migrateConnection(host: MigrationHost, options: MigrationOptions): Migration {
   const socket = host.socket;
   const clock = socket.scheduler;
+  const state = socket.endpoint.state;
+  if (!SNAPSHOT_STATES.includes(state) || socket.frozen) {
+    throw new TcpStateTransferError(
+      "NOT_MIGRATABLE",
+      `a ${socket.frozen ? "frozen" : state} connection cannot be migrated`,
+      { field: "state" },
+    );
+  }
   const m = new Migration();
   const startedAt = clock.now;
   const timeout = options.quiesceTimeoutUs ?? 1_000_000;

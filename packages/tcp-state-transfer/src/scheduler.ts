@@ -35,6 +35,12 @@ export class EventScheduler {
   #now = 0;
   #order = 0;
   #heap: EventEntry[] = [];
+  /**
+   * Events scheduled in non-decreasing time order (e.g. a channel with a constant delay) skip the
+   * heap: they queue here in O(1). The next event is the earlier of the two heads.
+   */
+  #fifo: EventEntry[] = [];
+  #fifoHead = 0;
   #fired = 0;
 
   /** @param start - initial virtual time in µs (default 0). */
@@ -52,7 +58,7 @@ export class EventScheduler {
 
   /** Number of events waiting. Cancelled events are dropped lazily and may still count. */
   get pending(): number {
-    return this.#heap.length;
+    return this.#heap.length + this.#fifo.length - this.#fifoHead;
   }
 
   /** Number of events fired so far. */
@@ -78,7 +84,10 @@ export class EventScheduler {
       done: false,
       action,
     };
-    this.#push(entry);
+    const fifo = this.#fifo;
+    const tail = fifo.length > this.#fifoHead ? fifo[fifo.length - 1]! : undefined;
+    if (tail === undefined || tail.at <= entry.at) fifo.push(entry);
+    else this.#push(entry);
     return entry;
   }
 
@@ -109,7 +118,7 @@ export class EventScheduler {
   /** Time of the next live event, or `undefined` when idle. */
   nextTime(): number | undefined {
     this.#dropCancelled();
-    return this.#heap[0]?.at;
+    return this.#peek()?.at;
   }
 
   /**
@@ -123,7 +132,7 @@ export class EventScheduler {
    */
   step(): boolean {
     this.#dropCancelled();
-    const e = this.#pop();
+    const e = this.#take();
     if (e === undefined) return false;
     this.#now = e.at;
     e.done = true;
@@ -145,7 +154,7 @@ export class EventScheduler {
     let n = 0;
     for (;;) {
       this.#dropCancelled();
-      const head = this.#heap[0];
+      const head = this.#peek();
       if (head === undefined || head.at > until) break;
       if (n++ >= maxEvents) {
         throw new TcpStateTransferError(
@@ -173,6 +182,32 @@ export class EventScheduler {
 
   #dropCancelled(): void {
     while (this.#heap.length > 0 && this.#heap[0]!.done) this.#pop();
+    const fifo = this.#fifo;
+    while (this.#fifoHead < fifo.length && fifo[this.#fifoHead]!.done) this.#fifoHead++;
+    if (this.#fifoHead === fifo.length) {
+      fifo.length = 0;
+      this.#fifoHead = 0;
+    } else if (this.#fifoHead > 4096 && this.#fifoHead * 2 > fifo.length) {
+      this.#fifo = fifo.slice(this.#fifoHead);
+      this.#fifoHead = 0;
+    }
+  }
+
+  /** The earlier of the heap head and the FIFO head (both already free of cancelled events). */
+  #peek(): EventEntry | undefined {
+    const h = this.#heap[0];
+    const f = this.#fifoHead < this.#fifo.length ? this.#fifo[this.#fifoHead] : undefined;
+    if (h === undefined) return f;
+    if (f === undefined) return h;
+    return this.#less(f, h) ? f : h;
+  }
+
+  #take(): EventEntry | undefined {
+    const e = this.#peek();
+    if (e === undefined) return undefined;
+    if (e === this.#heap[0]) this.#pop();
+    else this.#fifoHead++;
+    return e;
   }
 
   #less(a: EventEntry, b: EventEntry): boolean {

@@ -231,7 +231,8 @@ export class TcpSimulation {
     const s = this.#sockets[side];
     const st = s.endpoint.state;
     if (s.frozen || !(st === "ESTABLISHED" || st === "CLOSE-WAIT")) return;
-    const n = s.write(q.view(0, q.length));
+    // The held bytes are the simulator's own immutable copy: hand them over without copying.
+    const n = s.writeOwned(q.view(0, q.length));
     q.consume(n);
   }
 

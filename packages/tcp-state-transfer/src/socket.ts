@@ -54,6 +54,13 @@ export class TcpSocket {
     return n;
   }
 
+  /** `write` without a copy; `data` must never be mutated afterwards. @internal */
+  writeOwned(data: Uint8Array): number {
+    const n = this.endpoint.writeOwned(data, this.scheduler.now);
+    this.pump();
+    return n;
+  }
+
   /** Reads up to `max` unread bytes. */
   read(max?: number): Uint8Array {
     const b = this.endpoint.read(this.scheduler.now, max);

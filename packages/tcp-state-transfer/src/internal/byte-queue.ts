@@ -3,6 +3,9 @@
  * one chunk; chunk bytes are never overwritten, so a view handed out (e.g. a segment payload in
  * flight) stays valid for good.
  */
+const ARENA_BLOCK = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+
 export class ByteQueue {
   #chunks: Uint8Array[] = [];
   /** Absolute stream position of each chunk's first byte. */
@@ -12,6 +15,8 @@ export class ByteQueue {
   #pos = 0;
   /** Absolute position after the last byte. */
   #end = 0;
+  #arena: Uint8Array = EMPTY;
+  #arenaUsed = ARENA_BLOCK;
 
   constructor(initial?: Uint8Array) {
     if (initial !== undefined) this.append(initial);
@@ -80,15 +85,26 @@ export class ByteQueue {
     }
   }
 
-  /** A fresh copy of the first `len` bytes. */
+  /**
+   * A private copy of the first `len` bytes. Small copies are carved out of an arena block
+   * (a view of memory nobody else references), which spares one buffer allocation per read.
+   */
   copyOut(len: number): Uint8Array {
     if (len === 0) return new Uint8Array(0);
     const abs = this.#pos;
     const i = this.#find(abs);
     const c = this.#chunks[i]!;
     const from = abs - this.#starts[i]!;
-    if (from + len <= c.length) return c.slice(from, from + len);
-    return this.view(0, len);
+    if (from + len > c.length) return this.view(0, len);
+    if (len > ARENA_BLOCK >> 4) return c.slice(from, from + len);
+    if (this.#arenaUsed + len > ARENA_BLOCK) {
+      this.#arena = new Uint8Array(ARENA_BLOCK);
+      this.#arenaUsed = 0;
+    }
+    const out = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + len);
+    out.set(c.subarray(from, from + len));
+    this.#arenaUsed += len;
+    return out;
   }
 
   /** A copy of the whole queue. */
