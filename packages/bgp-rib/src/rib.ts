@@ -753,7 +753,7 @@ export class Rib {
    */
   importSession(snapshot: Uint8Array, options: SessionImportOptions = {}): SessionImport {
     const r = new Reader(snapshot);
-    if (snapshot.length < 4 || r.u32("magic") !== MAGIC)
+    if (r.u32("magic") !== MAGIC)
       throw new BgpRibError("BAD_SNAPSHOT", "not a session snapshot (bad magic)", {
         offset: 0,
         field: "magic",

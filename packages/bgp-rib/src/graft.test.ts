@@ -1,0 +1,137 @@
+import type { Prefix } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { BgpRibError } from "./errors";
+import { crc32 } from "./internal/codec";
+import { acceptAll } from "./policy";
+import { Rib } from "./rib";
+
+const pol = { importPolicy: acceptAll, exportPolicy: acceptAll };
+const N = {
+  address: "192.0.2.2",
+  asn: 64501,
+  bgpIdentifier: "192.0.2.2",
+  localAddress: "192.0.2.1",
+  ...pol,
+};
+const X = {
+  address: "198.51.100.2",
+  asn: 64510,
+  bgpIdentifier: "198.51.100.2",
+  localAddress: "198.51.100.1",
+  ...pol,
+};
+const P = (address: string, length: number): Prefix => ({ afi: 1, address, length });
+const attrs = (asns: number[], nextHop: string) => ({
+  origin: "IGP" as const,
+  asPath: [{ type: "AS_SEQUENCE" as const, asns }],
+  nextHop,
+});
+
+function routerA() {
+  const a = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+  a.addPeer(N);
+  a.addPeer(X);
+  a.peerUp(N.address);
+  a.peerUp(X.address);
+  a.update(N.address, {
+    announced: [{ attributes: attrs([64501], "192.0.2.2"), nlri: [P("203.0.113.0", 24)] }],
+  });
+  a.update(X.address, {
+    announced: [{ attributes: attrs([64510], "198.51.100.2"), nlri: [P("198.18.0.0", 15)] }],
+  });
+  return a;
+}
+
+describe("session snapshot (format version 1)", () => {
+  it("starts with magic BGRS, version 1 and the session's sequence number, and ends with a CRC-32", () => {
+    const a = routerA();
+    const s = a.exportSession(N.address);
+    expect(String.fromCharCode(...s.subarray(0, 4))).toBe("BGRS");
+    expect(s[4]).toBe(1);
+    const dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
+    // One batch received from N, one delta sent to it (X's route).
+    expect(dv.getFloat64(8)).toBe(2);
+    expect(dv.getUint32(s.length - 4)).toBe(crc32(s, 0, s.length - 4));
+    // CRC-32 check value of "123456789" (ISO-HDLC).
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+  });
+
+  it("rejects other versions and corrupted bytes with a code and the offset", () => {
+    const s = routerA().exportSession(N.address);
+    const v2 = s.slice();
+    v2[4] = 2;
+    new DataView(v2.buffer).setUint32(v2.length - 4, crc32(v2, 0, v2.length - 4));
+    const err = (bytes: Uint8Array) => {
+      try {
+        new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" }).importSession(bytes);
+      } catch (e) {
+        if (BgpRibError.isInstance(e)) return [e.code, e.where.offset];
+        throw e;
+      }
+      return undefined;
+    };
+    expect(err(v2)).toEqual(["BAD_VERSION", 4]);
+    const flipped = s.slice();
+    flipped[30] = flipped[30]! ^ 1;
+    expect(err(flipped)?.[0]).toBe("BAD_CHECKSUM");
+    expect(err(s.subarray(0, 3))?.[0]).toBe("TRUNCATED");
+    expect(err(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))?.[0]).toBe("BAD_SNAPSHOT");
+  });
+
+  it("refuses to import a session that already exists", () => {
+    const a = routerA();
+    const s = a.exportSession(N.address);
+    expect(() => a.importSession(s)).toThrow(BgpRibError);
+  });
+});
+
+describe("grafting", () => {
+  it("journals what happens on the session after the snapshot, in and out", () => {
+    const a = routerA();
+    a.exportSession(N.address);
+    a.update(N.address, { withdrawn: [P("203.0.113.0", 24)] });
+    a.update(X.address, {
+      announced: [{ attributes: attrs([64510], "198.51.100.2"), nlri: [P("198.20.0.0", 16)] }],
+    });
+    const j = a.sessionJournal(N.address, 2);
+    expect(j.map((e) => [e.seq, e.direction])).toEqual([
+      [3, "in"],
+      [4, "out"],
+    ]);
+    expect(a.sessionJournal(N.address, 3)).toHaveLength(1);
+  });
+
+  it("the new router sends only the difference, and the old one withdraws the session's routes", () => {
+    const a = routerA();
+    const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+    const Y = {
+      address: "203.0.113.9",
+      asn: 64520,
+      bgpIdentifier: "203.0.113.9",
+      localAddress: "203.0.113.1",
+      ...pol,
+    };
+    b.addPeer(Y);
+    b.peerUp(Y.address);
+    // B knows 198.18.0.0/15 too, with the same AS path length: N keeps the route it had (same
+    // attributes after B's export) — and B learns a new one, 192.0.2.128/25.
+    b.update(Y.address, {
+      announced: [
+        { attributes: attrs([64510], "203.0.113.9"), nlri: [P("198.18.0.0", 15)] },
+        { attributes: attrs([64520], "203.0.113.9"), nlri: [P("192.0.2.128", 25)] },
+      ],
+    });
+    const imp = b.importSession(a.exportSession(N.address), pol);
+    const announced = imp.neighbor.announced.flatMap((g) =>
+      g.nlri.map((p) => `${p.address}/${p.length}`),
+    );
+    expect(announced).toEqual(["192.0.2.128/25"]);
+    expect(imp.neighbor.withdrawn).toEqual([]);
+    expect(imp.changes.adjRibOut.get(Y.address)?.announced[0]?.nlri).toEqual([
+      P("203.0.113.0", 24),
+    ]);
+    const rel = a.releaseSession(N.address);
+    expect(rel.adjRibOut.get(X.address)?.withdrawn).toEqual([P("203.0.113.0", 24)]);
+    expect(a.peerAddresses()).toEqual([X.address]);
+  });
+});
