@@ -1,6 +1,11 @@
 import { formatCpuList } from "./cpu-list";
 import { VmCorePinnerError } from "./errors";
-import { type KubeletTopology, kubeletTopology } from "./internal/kubelet-details";
+import {
+  type DenseKind,
+  type KubeletTopology,
+  kubeletTopology,
+  pairKey,
+} from "./internal/kubelet-details";
 import type { Topology } from "./topology";
 
 /** kubelet CPU manager static policy options, by kubelet's own names. */
@@ -133,15 +138,21 @@ type SortingStrategy = "packed" | "spread";
 // cpuAccumulator (cpu_assignment.go): `details` = available CPUs, `result` = CPUs taken so far.
 class Accumulator {
   readonly k: KubeletTopology;
-  readonly avail = new Set<number>();
+  // Available CPUs ("details"): a flag per CPU id, and how many are set.
+  private readonly availFlag: Uint8Array;
+  private availCount = 0;
   readonly result: number[] = [];
   needed: number;
   readonly numaFirst: boolean;
   readonly strategy: SortingStrategy;
-  readonly freeInCore = new Map<number, number>();
-  readonly freeInSocket = new Map<number, number>();
-  readonly freeInNUMA = new Map<number, number>();
-  readonly freeInUncore = new Map<number, number>();
+  readonly freeInCore: Counter;
+  readonly freeInSocket: Counter;
+  readonly freeInNUMA: Counter;
+  readonly freeInUncore: Counter;
+  // Free CPUs per (NUMA node, socket) and (NUMA node, uncore cache) pair.
+  readonly freeInNumaSocket: Counter;
+  readonly freeInNumaUncore: Counter;
+  private readonly counters: Counter[];
 
   constructor(
     k: KubeletTopology,
@@ -154,25 +165,36 @@ class Accumulator {
     this.strategy = strategy;
     // NUMA nodes are "higher" than sockets when there are at most as many of them.
     this.numaFirst = k.numSockets >= k.numNUMANodes;
+    this.freeInCore = new Counter(k, "core");
+    this.freeInSocket = new Counter(k, "socket");
+    this.freeInNUMA = new Counter(k, "numa");
+    this.freeInUncore = new Counter(k, "uncore");
+    this.freeInNumaSocket = new Counter(k, "numaSocket");
+    this.freeInNumaUncore = new Counter(k, "numaUncore");
+    this.counters = [
+      this.freeInCore,
+      this.freeInSocket,
+      this.freeInNUMA,
+      this.freeInUncore,
+      this.freeInNumaSocket,
+      this.freeInNumaUncore,
+    ];
+    this.availFlag = new Uint8Array(k.cpuDense.core.length);
     for (const c of available) {
-      if (!k.coreOf.has(c) || this.avail.has(c)) continue;
-      this.avail.add(c);
-      inc(this.freeInCore, k.coreOf.get(c) as number, 1);
-      inc(this.freeInSocket, k.socketOf.get(c) as number, 1);
-      inc(this.freeInNUMA, k.numaOf.get(c) as number, 1);
-      inc(this.freeInUncore, k.uncoreOf.get(c) as number, 1);
+      if (!k.coreOf.has(c) || this.availFlag[c] === 1) continue;
+      this.availFlag[c] = 1;
+      this.availCount++;
+      for (const counter of this.counters) counter.addCpu(c, 1);
     }
   }
 
   take(cpus: readonly number[]) {
     for (const c of cpus) {
-      if (!this.avail.has(c)) continue;
-      this.avail.delete(c);
+      if (this.availFlag[c] !== 1) continue;
+      this.availFlag[c] = 0;
+      this.availCount--;
       this.result.push(c);
-      inc(this.freeInCore, this.k.coreOf.get(c) as number, -1);
-      inc(this.freeInSocket, this.k.socketOf.get(c) as number, -1);
-      inc(this.freeInNUMA, this.k.numaOf.get(c) as number, -1);
-      inc(this.freeInUncore, this.k.uncoreOf.get(c) as number, -1);
+      for (const counter of this.counters) counter.addCpu(c, -1);
     }
     this.needed -= cpus.length;
   }
@@ -183,30 +205,44 @@ class Accumulator {
     return this.needed < 1;
   }
   isFailed() {
-    return this.needed > this.avail.size;
+    return this.needed > this.availCount;
   }
-  private sortBy(ids: number[], count: Map<number, number>) {
+  private sortBy(ids: number[], count: Counter) {
     ids.sort((a, b) => (count.get(a) ?? 0) - (count.get(b) ?? 0) || a - b);
     return ids;
   }
-  private present(count: Map<number, number>): number[] {
+  private present(count: Counter): number[] {
     const out: number[] = [];
     for (const [id, n] of count) if (n > 0) out.push(id);
     return out;
   }
-  /** IDs of `level` among available CPUs that are inside `within`'s CPUs. */
-  private idsWithin(of: ReadonlyMap<number, number>, cpus: readonly number[]): number[] {
-    const s = new Set<number>();
-    for (const c of cpus) if (this.avail.has(c)) s.add(of.get(c) as number);
-    return [...s];
+  private pairPresent(ids: readonly number[] | undefined, outer: number, pair: Counter): number[] {
+    const out: number[] = [];
+    for (const id of ids ?? []) if (pair.get(pairKey(outer, id)) > 0) out.push(id);
+    return out;
+  }
+  private pairPresentRev(
+    ids: readonly number[] | undefined,
+    inner: number,
+    pair: Counter,
+  ): number[] {
+    const out: number[] = [];
+    for (const id of ids ?? []) if (pair.get(pairKey(id, inner)) > 0) out.push(id);
+    return out;
+  }
+  private withFree(ids: readonly number[] | undefined, count: Counter): number[] {
+    const out: number[] = [];
+    for (const id of ids ?? []) if ((count.get(id) ?? 0) > 0) out.push(id);
+    return out;
   }
   sortAvailableNUMANodes(): number[] {
     if (this.numaFirst) return this.sortBy(this.present(this.freeInNUMA), this.freeInNUMA);
     const out: number[] = [];
     for (const socket of this.sortAvailableSockets()) {
+      // NUMA nodes with an available CPU in this socket.
       out.push(
         ...this.sortBy(
-          this.idsWithin(this.k.numaOf, this.k.cpusInSocket.get(socket) ?? []),
+          this.pairPresentRev(this.k.numasInSocket.get(socket), socket, this.freeInNumaSocket),
           this.freeInNUMA,
         ),
       );
@@ -217,9 +253,10 @@ class Accumulator {
     if (!this.numaFirst) return this.sortBy(this.present(this.freeInSocket), this.freeInSocket);
     const out: number[] = [];
     for (const numa of this.sortAvailableNUMANodes()) {
+      // Sockets with an available CPU in this NUMA node.
       out.push(
         ...this.sortBy(
-          this.idsWithin(this.k.socketOf, this.k.cpusInNUMA.get(numa) ?? []),
+          this.pairPresent(this.k.socketsInNUMA.get(numa), numa, this.freeInNumaSocket),
           this.freeInSocket,
         ),
       );
@@ -232,7 +269,7 @@ class Accumulator {
       for (const socket of this.sortAvailableSockets()) {
         out.push(
           ...this.sortBy(
-            this.idsWithin(this.k.coreOf, this.k.cpusInSocket.get(socket) ?? []),
+            this.withFree(this.k.coresInSocket.get(socket), this.freeInCore),
             this.freeInCore,
           ),
         );
@@ -241,7 +278,7 @@ class Accumulator {
       for (const numa of this.sortAvailableNUMANodes()) {
         out.push(
           ...this.sortBy(
-            this.idsWithin(this.k.coreOf, this.k.cpusInNUMA.get(numa) ?? []),
+            this.withFree(this.k.coresInNUMA.get(numa), this.freeInCore),
             this.freeInCore,
           ),
         );
@@ -254,7 +291,7 @@ class Accumulator {
     for (const numa of this.sortAvailableNUMANodes()) {
       out.push(
         ...this.sortBy(
-          this.idsWithin(this.k.uncoreOf, this.k.cpusInNUMA.get(numa) ?? []),
+          this.pairPresent(this.k.uncoresInNUMA.get(numa), numa, this.freeInNumaUncore),
           this.freeInUncore,
         ),
       );
@@ -262,7 +299,7 @@ class Accumulator {
     return out;
   }
   availIn(cpus: readonly number[]): number[] {
-    return cpus.filter((c) => this.avail.has(c));
+    return cpus.filter((c) => this.availFlag[c] === 1);
   }
   sortAvailableCPUs(): number[] {
     const out: number[] = [];
@@ -367,8 +404,27 @@ class Accumulator {
   }
 }
 
-function inc(m: Map<number, number>, k: number, d: number) {
-  m.set(k, (m.get(k) ?? 0) + d);
+/** Free-CPU counts per core / socket / NUMA node / … id, in a typed array behind a dense index. */
+class Counter {
+  private readonly index: ReadonlyMap<number, number>;
+  private readonly byCpu: Int32Array;
+  private readonly counts: Int32Array;
+  constructor(k: KubeletTopology, kind: DenseKind) {
+    this.index = k.dense[kind];
+    this.byCpu = k.cpuDense[kind];
+    this.counts = new Int32Array(this.index.size);
+  }
+  get(id: number): number {
+    const d = this.index.get(id);
+    return d === undefined ? 0 : (this.counts[d] as number);
+  }
+  addCpu(cpu: number, delta: number) {
+    const d = this.byCpu[cpu] as number;
+    this.counts[d] = (this.counts[d] as number) + delta;
+  }
+  *[Symbol.iterator](): IterableIterator<[number, number]> {
+    for (const [id, d] of this.index) yield [id, this.counts[d] as number];
+  }
 }
 
 const sorted = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
