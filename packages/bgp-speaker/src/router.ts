@@ -9,8 +9,14 @@ import type {
   RibUpdate,
 } from "@dyninfra/bgp-rib";
 import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
-import type { PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
-import { encodeAnnouncements, encodeWithdrawals, parsePrefix, prefixKey } from "@dyninfra/bgp-wire";
+import type { MrtSource, PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
+import {
+  encodeAnnouncements,
+  encodeWithdrawals,
+  parsePrefix,
+  prefixKey,
+  readMrt,
+} from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
@@ -105,6 +111,8 @@ export interface RouterSpec {
   readonly originate?: readonly OriginateSpec[];
   /** TCP listener for incoming sessions. */
   readonly listen?: { readonly host: string; readonly port: number };
+  /** MRT files whose routes are loaded at start, as if learned from the peer named in each. */
+  readonly mrt?: readonly { readonly file: string; readonly peerAddress?: string }[];
   /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
   readonly control?:
     | { readonly host?: string; readonly port: number }
@@ -394,6 +402,92 @@ export class Router extends EventEmitter<RouterEvents> {
     const c = this.rib.update(n.spec.address, update);
     this.distribute(c);
     return c;
+  }
+
+  /**
+   * Loads the routes of one peer of an MRT file (RFC 6396: TABLE_DUMP, TABLE_DUMP_V2 RIBs,
+   * BGP4MP and the deprecated BGP type 5 UPDATEs; `.gz`/`.bz2` transparent) as if learned from that
+   * peer: a neighbour named `mrt:<peer address>` is added to the RIB (not a session) and its routes
+   * go through import policy, decision process and out to the real neighbours. Without
+   * `peerAddress` the first peer found is used. Returns the number of routes installed and
+   * withdrawals applied.
+   */
+  async loadMrt(
+    source: MrtSource,
+    options: { readonly peerAddress?: string; readonly importPolicy?: "accept" | "reject" } = {},
+  ): Promise<{ peer: string; announced: number; withdrawn: number }> {
+    let peer = options.peerAddress;
+    let announced = 0;
+    let withdrawn = 0;
+    let batch: { withdrawn: Prefix[]; announced: Announcement[]; size: number } = {
+      withdrawn: [],
+      announced: [],
+      size: 0,
+    };
+    let ready = false;
+    const flush = () => {
+      if (batch.size === 0) return;
+      this.distribute(
+        this.rib.update(peer!, { withdrawn: batch.withdrawn, announced: batch.announced }),
+      );
+      batch = { withdrawn: [], announced: [], size: 0 };
+    };
+    const ensure = (address: string, asn: number) => {
+      peer ??= address;
+      if (ready || address !== peer) return address === peer;
+      if (!this.rib.peerAddresses().includes(address)) {
+        const imp = policyOf(options.importPolicy ?? "accept");
+        this.rib.addPeer({
+          address,
+          asn,
+          bgpIdentifier: address.includes(":") ? "0.0.0.1" : address,
+          ...(imp ? { importPolicy: imp } : {}),
+        });
+      }
+      this.distribute(this.rib.peerUp(address));
+      ready = true;
+      return true;
+    };
+    let peerTable: readonly { address: string; asn: number }[] = [];
+    for await (const r of readMrt(source)) {
+      if (r.kind === "PEER_INDEX_TABLE") {
+        peerTable = r.peers.map((p) => ({ address: p.peerAddress, asn: p.peerAs }));
+      } else if (r.kind === "RIB" && r.prefix !== undefined) {
+        for (const e of r.entries) {
+          const p = peerTable[e.peerIndex];
+          if (p === undefined || !ensure(p.address, p.asn)) continue;
+          batch.announced.push({ attributes: e.attributes, nlri: [r.prefix] });
+          batch.size++;
+          announced++;
+        }
+      } else if (r.kind === "TABLE_DUMP") {
+        if (!ensure(r.peerAddress, r.peerAs)) continue;
+        batch.announced.push({ attributes: r.attributes, nlri: [r.prefix] });
+        batch.size++;
+        announced++;
+      } else if (r.kind === "BGP4MP_MESSAGE" && r.message?.type === "UPDATE") {
+        if (!ensure(r.peerAddress, r.peerAs)) continue;
+        flush(); // UPDATEs apply in order
+        const u = ribUpdateFromMessage(r.message);
+        this.distribute(this.rib.update(peer!, u));
+        withdrawn += u.withdrawn?.length ?? 0;
+        for (const a of u.announced ?? []) announced += a.nlri.length;
+      } else if (r.kind === "BGP" && r.update !== undefined) {
+        if (!ensure(r.peerAddress, r.peerAs)) continue;
+        flush();
+        const u = ribUpdateFromMessage({ type: "UPDATE", ...r.update });
+        this.distribute(this.rib.update(peer!, u));
+        withdrawn += u.withdrawn?.length ?? 0;
+        for (const a of u.announced ?? []) announced += a.nlri.length;
+      }
+      if (batch.size >= 20_000) flush();
+    }
+    flush();
+    if (peer === undefined)
+      throw new BgpSpeakerError("MRT_NO_ROUTES", "the MRT source holds no routes", {
+        field: "source",
+      });
+    return { peer, announced, withdrawn };
   }
 
   /** Sessions as JSON-ready data, for the control interface. */

@@ -75,6 +75,15 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     }
     servers.push(c);
   }
+  for (const m of spec.mrt ?? []) {
+    const r = await router.loadMrt(
+      m.file,
+      m.peerAddress !== undefined ? { peerAddress: m.peerAddress } : {},
+    );
+    log(
+      `loaded ${r.announced} routes (${r.withdrawn} withdrawals) of peer ${r.peer} from ${m.file}`,
+    );
+  }
   router.start();
   return async () => {
     router.stop("dyninfra-bgpd shutting down");

@@ -1,7 +1,7 @@
 // The three BGP daemons of the interop tests (Debian packages gobgpd, bird2, frr), each started
 // inside a lab namespace with a generated configuration, and queried through its own CLI.
 
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import type { Lab } from "./lab";
@@ -220,11 +220,13 @@ export function frr(): Daemon {
       writeFileSync(file, conf);
       const zsock = join(l.dir, "zserv.api");
       writeFileSync(join(l.dir, "zebra.conf"), "hostname dyninfra-interop-zebra\n");
+      // FRR drops privileges to its own user: let it write its sockets into the lab folder.
+      chmodSync(l.dir, 0o777);
       l.spawn(ns, "zebra", join(FRR, "zebra"), [
         "-u",
-        "root",
+        "frr",
         "-g",
-        "root",
+        "frr",
         "-f",
         join(l.dir, "zebra.conf"),
         "-z",
@@ -242,7 +244,10 @@ export function frr(): Daemon {
       );
       // -n: keep the routes out of the namespace's kernel table (we only compare RIBs).
       l.spawn(ns, "frr", join(FRR, "bgpd"), [
-        "-S",
+        "-u",
+        "frr",
+        "-g",
+        "frr",
         "-n",
         "-f",
         file,
@@ -291,10 +296,8 @@ export function frr(): Daemon {
       };
     },
     errorLines() {
-      return [lab?.log("frr") ?? "", lab?.log("zebra") ?? ""]
-        .join("\n")
-        .split("\n")
-        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
+      // bgpd's own log: zebra's notes about this kernel (no MPLS) are not BGP errors.
+      return (lab?.log("frr") ?? "").split("\n").filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
     },
     async requestRefresh(neighbor) {
       await vtysh(`clear bgp ipv4 unicast ${neighbor} soft in`);

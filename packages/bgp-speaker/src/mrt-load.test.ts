@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { memoryPipe } from "./pipe";
+import { Router } from "./router";
+
+const FIXTURE = resolve(import.meta.dirname, "../fixtures/openbgpd_rib_table");
+// bgpdump -m reference: TABLE_DUMP|time|B|peer|peerAS|prefix|AS path|origin|next hop|...
+const reference = readFileSync(`${FIXTURE}.bgpdump.txt`, "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => l.split("|"));
+
+const flush = async (n = 10) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe("Router.loadMrt", () => {
+  it("installs one peer's routes from a real MRT RIB dump, as bgpdump reads them", async () => {
+    const r = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] });
+    const res = await r.loadMrt(FIXTURE, { peerAddress: "192.168.1.10" });
+    const expected = reference.filter((f) => f[3] === "192.168.1.10");
+    expect(res).toEqual({ peer: "192.168.1.10", announced: expected.length, withdrawn: 0 });
+    const got = new Map(
+      [...r.rib.adjRibIn("192.168.1.10", "pre")].map((x) => [
+        `${x.prefix.address}/${x.prefix.length}`,
+        (x.attributes.asPath ?? []).flatMap((s) => s.asns).join(" "),
+      ]),
+    );
+    expect(got.size).toBe(expected.length);
+    for (const f of expected) expect(got.get(f[5]!), f[5]).toBe(f[6]);
+  });
+
+  it("defaults to the first peer and passes the routes on to real neighbours", async () => {
+    const clock = new ManualClock();
+    const neighbor = (name: string, address: string, asn: number) => ({
+      name,
+      address,
+      asn,
+      passive: true,
+      importPolicy: "accept" as const,
+      exportPolicy: "accept" as const,
+    });
+    const r1 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [neighbor("r2", "192.0.2.2", 64501)],
+      },
+      { clock },
+    );
+    const r2 = new Router(
+      { asn: 64501, bgpIdentifier: "192.0.2.2", neighbors: [neighbor("r1", "192.0.2.1", 64500)] },
+      { clock },
+    );
+    r1.start();
+    r2.start();
+    const [a, b] = memoryPipe();
+    r1.accept("r2", a);
+    r2.accept("r1", b);
+    await flush();
+    const res = await r1.loadMrt(FIXTURE);
+    expect(res.peer).toBe(reference[0]![3]);
+    await flush(20);
+    const v4 = reference.filter((f) => f[3] === res.peer);
+    expect(r2.rib.stats().locRibRoutes).toBe(v4.length);
+  });
+
+  it("says so when the source holds no routes", async () => {
+    const r = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] });
+    await expect(r.loadMrt(new Uint8Array(0))).rejects.toMatchObject({ code: "MRT_NO_ROUTES" });
+  });
+});
