@@ -254,3 +254,33 @@ test.prop(
   expect(fast.snapshot()).toEqual(slow.snapshot());
   expect(fast.fragmentation()).toEqual(slow.fragmentation());
 });
+
+describe("on every real topology and policy: deterministic, and free restores the state", () => {
+  for (const [name, t] of topologies) {
+    for (const policy of policies) {
+      const max = Math.max(1, Math.min(8, Math.floor(t.cpus.length / 2)));
+      test.prop(
+        [
+          fc.array(fc.integer({ min: 1, max }), { minLength: 1, maxLength: 5 }),
+          fc.integer({ min: 1, max }),
+        ],
+        {
+          numRuns: 3,
+        },
+      )(`${name} / ${policy}`, (requests, probe) => {
+        const run = () => {
+          const p = new CorePinner(t, { policy, reserved: reservedFor(t, policy) });
+          const results = requests.map((n, i) => p.allocate(`vm${i}`, n));
+          return { p, results };
+        };
+        const a = run();
+        const b = run();
+        expect(a.results).toEqual(b.results);
+        const before = a.p.snapshot();
+        a.p.allocate("probe", probe);
+        a.p.free("probe");
+        expect(a.p.snapshot()).toEqual(before);
+      });
+    }
+  }
+});
