@@ -1,3 +1,4 @@
+/// <reference path="./internal/seek-bzip.d.ts" />
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
