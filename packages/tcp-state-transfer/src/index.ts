@@ -31,6 +31,8 @@ export {
   TCP_SYN,
   TCP_URG,
 } from "./segment";
+export type { DecodedTcpSegment, EncodeTcpSegmentOptions } from "./segment-codec";
+export { decodeTcpSegment, encodeTcpSegment, tcpChecksum } from "./segment-codec";
 export {
   SEQ_SPACE,
   seqAdd,
