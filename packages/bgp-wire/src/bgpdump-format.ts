@@ -486,12 +486,24 @@ export function formatBgpdump(
   const s = new MS(body, 0, body.length);
   const m1 = mode === "m";
   switch (h.type) {
-    case 12:
-      return tableDump(h.timestamp, h.subtype, s, m1, state);
+    case 12: {
+      const first = tableDump(h.timestamp, h.subtype, s, m1, state);
+      if (first === undefined || h.lengthCorrection === undefined) return first;
+      // Early RIS files (length fixed up by the reader) hold one prefix's entries for every
+      // peer in one record, each without View/Sequence: print them all.
+      let out = first;
+      while (s.can() > 0) {
+        const more = tableDump(h.timestamp, h.subtype, s, m1, state, true);
+        if (more === undefined) break;
+        out += more;
+      }
+      return out;
+    }
     case 13:
       return tableDumpV2(h.timestamp, h.subtype, s, m1, state);
     case 16:
     case 17:
+      if (h.subtype === 2) return bgp4mpEntry(h.timestamp, s, m1, state);
       return bgp4mp(h.type, h.timestamp, h.microseconds ?? 0, h.subtype, h.length, s, m1, state);
     case 5:
       return mrtdBgp(h.timestamp, h.subtype, s, m1, state);
@@ -500,11 +512,20 @@ export function formatBgpdump(
   }
 }
 
-function tableDump(t: number, subtype: number, s: MS, m1: boolean, st: State): string | undefined {
+function tableDump(
+  t: number,
+  subtype: number,
+  s: MS,
+  m1: boolean,
+  st: State,
+  noView = false,
+): string | undefined {
   if (subtype < 1 || subtype > 4) return undefined;
   const six = subtype === 2 || subtype === 4;
-  s.w();
-  s.w();
+  if (!noView) {
+    s.w();
+    s.w();
+  }
   const prefix = s.get(six ? 16 : 4, 16);
   const mask = s.c();
   s.c();
@@ -765,4 +786,41 @@ function mrtdBgp(t: number, subtype: number, s: MS, m1: boolean, st: State): str
     }
   }
   return out;
+}
+
+/**
+ * BGP4MP_ENTRY (deprecated RIB entry, written by OpenBGPD "table-mp"), which bgpdump cannot
+ * read: printed in the TABLE_DUMP line format with the label BGP4MP_ENTRY.
+ */
+function bgp4mpEntry(t: number, s: MS, m1: boolean, st: State): string | undefined {
+  const peerAs = s.w();
+  s.w();
+  s.w();
+  const afi = s.w();
+  if (afi !== 1 && afi !== 2) return undefined;
+  const peer = s.get(afi === 2 ? 16 : 4, 16);
+  s.skip(afi === 2 ? 16 : 4);
+  s.w(); // view
+  s.w(); // status
+  s.l(); // time last change
+  const pafi = s.w();
+  const safi = s.c();
+  const nhLen = s.c();
+  const nh = s.get(nhLen, Math.max(nhLen, 16));
+  const plen = s.c();
+  if (pafi !== 1 && pafi !== 2) return undefined;
+  if (safi !== 1 && safi !== 2) return undefined;
+  const n = (plen + 7) >> 3;
+  if (plen > (pafi === 2 ? 128 : 32) || s.can() < n) return undefined;
+  const pfx = s.get(n, 16);
+  const total = s.w();
+  if (s.can() < total) return undefined;
+  const a = st.cache.get(body(s.copy(total)), 2, false);
+  const tx = texts(a);
+  const time = m1 ? String(t) : time2str(t);
+  const peerS = afi === 2 ? v6(peer) : v4(peer);
+  const prefS = `${pafi === 2 ? v6(pfx) : v4(pfx)}/${plen}`;
+  if (!m1) return `BGP4MP_ENTRY|${time}|B|${peerS}|${peerAs}|${prefS}|${tx.aspath}|${tx.origin}\n`;
+  const nhS = nhLen === 4 ? v4(nh) : nhLen >= 16 ? v6(nh) : tx.nh4;
+  return `BGP4MP_ENTRY|${time}|B|${peerS}|${peerAs}|${prefS}|${tx.aspath}|${tx.origin}|${nhS}${tx.tail}\n`;
 }

@@ -47,7 +47,20 @@ export interface MrtTruncation {
   readonly reason: string;
 }
 
-function frameAt(buf: Uint8Array, pos: number, base: number): MrtFrame | "need-more" {
+function frameAt(buf: Uint8Array, pos: number, base: number, eof = false): MrtFrame | "need-more" {
+  const f = frameAtRaw(buf, pos, base);
+  if (f !== "need-more-or-eof") return f;
+  if (!eof) return "need-more";
+  const g = frameAtRaw(buf, pos, base, true);
+  return g === "need-more-or-eof" ? "need-more" : g;
+}
+
+function frameAtRaw(
+  buf: Uint8Array,
+  pos: number,
+  base: number,
+  noCorrection = false,
+): MrtFrame | "need-more" | "need-more-or-eof" {
   if (buf.length - pos < 12) return "need-more";
   const b = buf;
   const timestamp =
@@ -77,11 +90,39 @@ function frameAt(buf: Uint8Array, pos: number, base: number): MrtFrame | "need-m
     hlen = 16;
   }
   if (buf.length - pos - hlen < length) return "need-more";
+  let correction = 0;
+  if (type === 12 && noCorrection) {
+    // At the end of the data: only the last record can be short, by exactly the 4 octets left.
+    if (pos + hlen + length + 4 === buf.length) correction = 4;
+  } else if (type === 12) {
+    // Early RIS TABLE_DUMP files declare records 4 octets short: accept +4 when the declared end
+    // is not a plausible header but the corrected one is (or is the end of the data).
+    const end = pos + hlen + length;
+    if (end < buf.length && !plausibleHeader(buf, end, timestamp)) {
+      if (buf.length - end < 16 + 4) return "need-more-or-eof";
+      if (plausibleHeader(buf, end + 4, timestamp) || end + 4 === buf.length) correction = 4;
+    }
+  }
+  length += correction;
   const header: MrtHeader =
     microseconds === undefined
       ? { timestamp, type, subtype, length, offset: base + pos }
       : { timestamp, type, subtype, length, microseconds, offset: base + pos };
-  return { header, body: buf.subarray(pos + hlen, pos + hlen + length) };
+  return {
+    header: correction === 0 ? header : { ...header, lengthCorrection: correction },
+    body: buf.subarray(pos + hlen, pos + hlen + length),
+  };
+}
+
+/** A header at `at` that looks like the previous one's neighbour (same epoch, known type). */
+function plausibleHeader(b: Uint8Array, at: number, timestamp: number): boolean {
+  if (at + 12 > b.length) return false;
+  const t = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  const type = (b[at + 4]! << 8) | b[at + 5]!;
+  return (
+    Math.abs(t - timestamp) < 86400 * 7 &&
+    (type === 5 || type === 12 || type === 13 || type === 16 || type === 17)
+  );
 }
 
 function describeTruncation(buf: Uint8Array, pos: number, base: number): MrtTruncation {
@@ -111,7 +152,7 @@ export function* mrtFrames(
 ): Generator<MrtFrame> {
   let pos = 0;
   while (pos < bytes.length) {
-    const f = frameAt(bytes, pos, 0);
+    const f = frameAt(bytes, pos, 0, true);
     if (f === "need-more") {
       const t = describeTruncation(bytes, pos, 0);
       if (onTruncated === undefined)
@@ -284,6 +325,15 @@ export async function* readMrtFrames(
         (f.header.type === 17 || f.header.type === 33 || f.header.type === 49 ? 16 : 12) +
         f.header.length;
     }
+  }
+  // End of data: frames whose length check needed a look beyond them.
+  for (;;) {
+    const f = frameAt(buf, pos, base, true);
+    if (f === "need-more") break;
+    yield f;
+    pos +=
+      (f.header.type === 17 || f.header.type === 33 || f.header.type === 49 ? 16 : 12) +
+      f.header.length;
   }
   if (pos < buf.length) {
     const t = describeTruncation(buf, pos, base);

@@ -98,6 +98,11 @@ export interface MrtHeader {
   readonly microseconds?: number;
   /** Byte offset of the record's header in the decompressed input. */
   readonly offset: number;
+  /**
+   * Octets added to a Length found to be short: early RIPE RIS TABLE_DUMP files declare every
+   * record 4 octets too short (the reader checks that the next header then lines up).
+   */
+  readonly lengthCorrection?: number;
 }
 
 /**

@@ -28,10 +28,16 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 const REPORTED: Record<string, RegExp> = {
   "bgpkit-parser/tests/fixtures/ripe/rrc00/2000.03/updates.20000325.0345.gz":
     /offset 15024: incomplete record/,
-  "bgpkit-parser/tests/fixtures/ripe/rrc00/2000.01/bview.20000111.0032.gz": /incomplete record/,
   "bgpkit-parser/tests/fixtures/ripe/rrc01/2000.11/updates.20001104.0124.gz":
     /offset 1913: record type 16 subtype 1/,
-  "t2mune-mrtparse/samples/openbgpd_rib_table-mp": /offset 0: record type 16 subtype 2/,
+};
+
+/** Files bgpdump cannot read where mrt-dump does better: bgpdump's lines are a prefix of ours. */
+const BETTER: Record<string, number> = {
+  // every record declared 4 octets short: bgpdump prints 1 entry, the file holds 452,018
+  "bgpkit-parser/tests/fixtures/ripe/rrc00/2000.01/bview.20000111.0032.gz": 452_018,
+  // BGP4MP_ENTRY: bgpdump prints nothing; the 31 RIB entries of the OpenBGPD table-mp dump
+  "t2mune-mrtparse/samples/openbgpd_rib_table-mp": 31,
 };
 
 function check(
@@ -40,6 +46,14 @@ function check(
   file: string,
   got: { code: number; out: string; err: string },
 ): void {
+  const better = BETTER[name];
+  if (better !== undefined) {
+    expect(got.out.startsWith(reference(file))).toBe(true);
+    expect(got.out.split("\n").length - 1).toBe(better);
+    expect(got.err).toBe("");
+    expect(got.code).toBe(0);
+    return;
+  }
   expect(got.out === reference(file), `mrt-dump -m ${name} differs from bgpdump -m`).toBe(true);
   const reported = REPORTED[name];
   if (reported === undefined) {
@@ -77,7 +91,7 @@ describe.runIf(sharedPresent)("mrt-dump -m is byte-identical to bgpdump -m (shar
 
 const hasBgpdump = spawnSync("bgpdump", ["-T"], { encoding: "utf8" }).status === 0;
 describe.runIf(hasBgpdump)("mrt-dump -M matches the installed bgpdump -M", () => {
-  it.each(mrtWithReferences(FIXTURES).filter((f) => !REPORTED[f.name]))(
+  it.each(mrtWithReferences(FIXTURES).filter((f) => !REPORTED[f.name] && !BETTER[f.name]))(
     "$name",
     async ({ file }) => {
       const ref = spawnSync("bgpdump", ["-M", file], { encoding: "latin1", maxBuffer: 1 << 28 });
