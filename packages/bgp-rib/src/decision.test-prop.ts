@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
+import { referenceSelectBest } from "../test/reference-decision";
 import { compareCandidates, type DecisionOptions, explainDecision, selectBest } from "./decision";
-import { referenceSelectBest } from "./internal/reference-decision";
 import { arbitraryDecisionCandidate } from "./testing";
 
 // (peer address, path id) identifies a candidate, as in a RIB: no two are tied on every step.

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readBgp4mpEvents } from "../test/mrt";
+import { referenceSelectBest } from "../test/reference-decision";
 import type { DecisionCandidate } from "./decision";
-import { referenceSelectBest } from "./internal/reference-decision";
 import { acceptAll, asPathText } from "./policy";
 import { Rib } from "./rib";
 

@@ -1,8 +1,8 @@
 import { type PathAttributes, type Prefix, pathAttributesKey } from "@dyninfra/bgp-wire";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
+import { referenceSelectBest } from "../test/reference-decision";
 import type { DecisionCandidate } from "./decision";
-import { referenceSelectBest } from "./internal/reference-decision";
 import { acceptAll } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";

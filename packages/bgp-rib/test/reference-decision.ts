@@ -1,7 +1,7 @@
 // A naive decision process written straight from the RFC text, set-wise elimination as in
 // RFC 4271 §9.1.2.2, for tests only (it is not exported). Deliberately shares no code with
 // decision.ts.
-import type { DecisionCandidate, DecisionOptions } from "../decision";
+import type { DecisionCandidate, DecisionOptions } from "../src/decision";
 
 function addrKey(a: string): string {
   if (!a.includes(":"))
