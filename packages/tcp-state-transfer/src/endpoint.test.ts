@@ -228,6 +228,24 @@ describe("RTT estimation (RFC 6298)", () => {
     expect(sim.endpoint("a").info.rtoUs).toBe(ref([60_000, 60_000]));
   });
 
+  it("doubles the RTO on every timeout (§5.5) and recovers", () => {
+    const sim = new TcpSimulation();
+    sim.connect(); // one 2 ms RTT sample: RTO = max(200 ms, 2 ms + 4 · 1 ms) = 200 ms
+    expect(sim.endpoint("a").info.rtoUs).toBe(200_000);
+    let arrival = 0;
+    sim.onSegment = (to, seg) => {
+      if (to === "b" && seg.payload.length > 0 && arrival === 0) arrival = sim.now;
+    };
+    sim.aToB.dropNext(3);
+    const t0 = sim.now;
+    sim.write("a", enc(100));
+    sim.runFor(5_000_000);
+    // Sent at t0, resent at +200 ms, +600 ms (400 ms later), +1400 ms (800 ms later); 1 ms link.
+    expect(arrival - t0).toBe(200_000 + 400_000 + 800_000 + 1_000);
+    expect(sim.endpoint("a").info.timeouts).toBe(3);
+    expect(sim.read("b")).toEqual(enc(100));
+  });
+
   it("starts with RTO = 1 s (§2.1)", () => {
     expect(new TcpEndpoint({ localPort: 1, remotePort: 2, iss: 0 }).info.rtoUs).toBe(1_000_000);
   });

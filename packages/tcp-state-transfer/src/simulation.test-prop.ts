@@ -195,3 +195,22 @@ test.prop(
     expect(real.read.a.length).toBe(model.written.b.length);
   },
 );
+
+test.prop([fc.nat(), profile, profile, fc.integer({ min: 1, max: 200_000 }), fc.boolean()], {
+  numRuns: 20,
+})("the simulator is deterministic: same seed and inputs, same trace", (seed, pAB, pBA, n, q) => {
+  const trace = (): string[] => {
+    const sim = new TcpSimulation({ seed, aToB: pAB, bToA: pBA });
+    const out: string[] = [];
+    sim.onSegment = (to, s) =>
+      out.push(`${sim.now} ${to} ${s.seq} ${s.ack} ${s.flags} ${s.payload.length}`);
+    sim.connect();
+    sim.write("a", new Uint8Array(n).fill(1));
+    sim.write("b", new Uint8Array(n >> 1).fill(2));
+    sim.runFor(50_000);
+    sim.migrate("a", { quiesce: q });
+    sim.runFor(5_000_000);
+    return out;
+  };
+  expect(trace()).toEqual(trace());
+});
