@@ -104,7 +104,10 @@ function v6(b: Uint8Array, off = 0): string {
 interface BPrefix {
   len: number;
   pathId: number;
-  addr: Uint8Array;
+  /** IPv6 address octets (IPv6 lists). */
+  addr: Uint8Array | undefined;
+  /** IPv4 address text (IPv4 lists), built straight from the buffer. */
+  a4: string;
 }
 
 interface MpNlri {
@@ -158,6 +161,7 @@ const EMPTY_WITHDRAW: Map<number, BPrefix[]> = new Map();
 
 function readPrefixList(s: MS, afi: number, addPath: boolean): BPrefix[] {
   const out: BPrefix[] = [];
+  const b = s.b;
   while (s.can() > 0) {
     const pathId = addPath ? s.l() : 0;
     const len = s.c();
@@ -166,12 +170,20 @@ function readPrefixList(s: MS, afi: number, addPath: boolean): BPrefix[] {
     if (n > 16) {
       // bgpdump copies the prefix into a 16-octet address; longer ones overwrite the length.
       const all = s.get(n, n);
-      out.push({ len: all[16]!, pathId, addr: all.slice(0, 16) });
+      const addr = all.slice(0, 16);
+      out.push({ len: all[16]!, pathId, addr, a4: v4(addr) });
       continue;
     }
-    out.push({ len, pathId, addr: s.get(n, 16) });
+    if (afi === 1) {
+      const p = s.p;
+      const o0 = n > 0 ? b[p]! : 0;
+      const o1 = n > 1 ? b[p + 1]! : 0;
+      const o2 = n > 2 ? b[p + 2]! : 0;
+      const o3 = n > 3 ? b[p + 3]! : 0;
+      s.p += n;
+      out.push({ len, pathId, addr: undefined, a4: `${DEC[o0]}.${DEC[o1]}.${DEC[o2]}.${DEC[o3]}` });
+    } else out.push({ len, pathId, addr: s.get(n, 16), a4: "" });
   }
-  void afi;
   return out;
 }
 
@@ -706,17 +718,16 @@ function bgp4mpUpdate(
   let out = "";
   const pid = (p: BPrefix): string => (addPath ? `|${p.pathId}` : "");
   if (withdrawn.length > 0 || a.flag & BIT(15)) {
-    for (const p of withdrawn)
-      out += `${head}W|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${pid(p)}\n`;
+    for (const p of withdrawn) out += `${head}W|${peer4}|${peerAs}|${p.a4}/${p.len}${pid(p)}\n`;
     for (const safi of [1, 2, 3]) {
       for (const p of a.withdraw.get(8 + safi) ?? [])
-        out += `${head}W|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${pid(p)}\n`;
+        out += `${head}W|${peer4}|${peerAs}|${p.a4}/${p.len}${pid(p)}\n`;
     }
     // bgpdump prints a local IPv4 session's peer through its IPv6 formatter here.
     const peer6 = afi === 2 ? v6(peerIp) : local ? v6(peerIp) : v4(peerIp);
     for (const safi of [1, 2, 3]) {
       for (const p of a.withdraw.get(16 + safi) ?? [])
-        out += `${head}W|${peer6}|${peerAs}|${v6(p.addr)}/${p.len}${pid(p)}\n`;
+        out += `${head}W|${peer6}|${peerAs}|${v6(p.addr!)}/${p.len}${pid(p)}\n`;
     }
   }
   if (announced.length > 0 || a.flag & BIT(14)) {
@@ -724,8 +735,8 @@ function bgp4mpUpdate(
     const ap = (p: BPrefix): string => (addPath ? `|${p.pathId}` : "");
     for (const p of announced) {
       out += m1
-        ? `${head}A|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}|${tx.nh4}${tx.tail}\n`
-        : `${head}A|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}\n`;
+        ? `${head}A|${peer4}|${peerAs}|${p.a4}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}|${tx.nh4}${tx.tail}\n`
+        : `${head}A|${peer4}|${peerAs}|${p.a4}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}\n`;
     }
     for (const safi of [1, 2, 3]) {
       const mp = a.announce.get(8 + safi);
@@ -734,15 +745,15 @@ function bgp4mpUpdate(
       const med = a.flag & BIT(4) ? a.med | 0 : 0;
       for (const p of mp.prefixes) {
         out += m1
-          ? `${head}A|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}|${v4(mp.nh)}|${lp}|${med}|${tx.comm}|${tx.ag}|${tx.agg}\n`
-          : `${head}A|${peer4}|${peerAs}|${v4(p.addr)}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}\n`;
+          ? `${head}A|${peer4}|${peerAs}|${p.a4}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}|${v4(mp.nh)}|${lp}|${med}|${tx.comm}|${tx.ag}|${tx.agg}\n`
+          : `${head}A|${peer4}|${peerAs}|${p.a4}/${p.len}${ap(p)}|${tx.aspath}|${tx.origin}\n`;
       }
     }
     for (const safi of [1, 2, 3]) {
       const mp = a.announce.get(16 + safi);
       if (mp === undefined) continue;
       for (const p of mp.prefixes) {
-        const pfx = `${v6(p.addr)}/${p.len}`;
+        const pfx = `${v6(p.addr!)}/${p.len}`;
         const apid = addPath ? `${p.pathId}|` : "";
         out += m1
           ? `${head}A|${peer4}|${peerAs}|${pfx}|${apid}${tx.aspath}|${tx.origin}|${v6(mp.nh)}${tx.tail}\n`
@@ -781,8 +792,8 @@ function mrtdBgp(t: number, subtype: number, s: MS, m1: boolean, st: State): str
     const tx = texts(a);
     for (const p of announced) {
       out += m1
-        ? `BGP|${time}|A|${srcIp}|${srcAs}|${v4(p.addr)}/${p.len}|${tx.aspath}|${tx.origin}|${tx.nh4}|${tx.lp}|${tx.med}${a.flag & BIT(8) ? `${tx.comm}|` : "|"}${tx.ag}|${tx.agg}\n`
-        : `BGP|${time}|A|${srcIp}|${srcAs}|${v4(p.addr)}/${p.len}|${tx.aspath}|${tx.origin}\n`;
+        ? `BGP|${time}|A|${srcIp}|${srcAs}|${p.a4}/${p.len}|${tx.aspath}|${tx.origin}|${tx.nh4}|${tx.lp}|${tx.med}${a.flag & BIT(8) ? `${tx.comm}|` : "|"}${tx.ag}|${tx.agg}\n`
+        : `BGP|${time}|A|${srcIp}|${srcAs}|${p.a4}/${p.len}|${tx.aspath}|${tx.origin}\n`;
     }
   }
   return out;
