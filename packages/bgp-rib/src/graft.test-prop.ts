@@ -5,6 +5,9 @@ import { BgpRibError } from "./errors";
 import { acceptAll } from "./policy";
 import { type AdjRibOutUpdate, Rib, type RibUpdate } from "./rib";
 
+// bgp-wire's pathAttributesKey renders ORIGIN by its first letter (IGP = INCOMPLETE): add it whole.
+const attrKey = (a: PathAttributes): string => `${a.origin}|${pathAttributesKey(a)}`;
+
 // Router A and router B of AS 64500. A has eBGP peer X and iBGP peer IA; B has eBGP peer Y and
 // iBGP peer IB. The customer N (eBGP, AS 64501) moves from A to B.
 const N = {
@@ -102,9 +105,7 @@ const arbEvents = fc.array(
 
 const routes = (it: Iterable<{ prefix: Prefix; attributes: PathAttributes; peer: string }>) =>
   [...it]
-    .map(
-      (r) => `${r.prefix.address}/${r.prefix.length} ${r.peer} ${pathAttributesKey(r.attributes)}`,
-    )
+    .map((r) => `${r.prefix.address}/${r.prefix.length} ${r.peer} ${attrKey(r.attributes)}`)
     .sort();
 
 function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): void {
@@ -117,8 +118,8 @@ function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): v
   for (const g of d.announced)
     for (const n of g.nlri) {
       const k = `${n.address}/${n.length}`;
-      expect(view.get(k)).not.toBe(pathAttributesKey(g.attributes)); // no UPDATE for an unchanged route
-      view.set(k, pathAttributesKey(g.attributes));
+      expect(view.get(k)).not.toBe(attrKey(g.attributes)); // no UPDATE for an unchanged route
+      view.set(k, attrKey(g.attributes));
     }
 }
 
@@ -163,7 +164,7 @@ test.prop([arbEvents, arbEvents], { numRuns: 120 })(
     const newOut = new Map(
       [...B.adjRibOut(N.address)].map((r) => [
         `${r.prefix.address}/${r.prefix.length}`,
-        pathAttributesKey(r.attributes),
+        attrKey(r.attributes),
       ]),
     );
     expect(view).toEqual(newOut);
@@ -183,7 +184,7 @@ test.prop([arbEvents], { numRuns: 80 })(
     const had = new Map(
       [...A.adjRibOut(N.address)].map((r) => [
         `${r.prefix.address}/${r.prefix.length}`,
-        pathAttributesKey(r.attributes),
+        attrKey(r.attributes),
       ]),
     );
     const imp = B.importSession(A.exportSession(N.address), pol);

@@ -7,6 +7,9 @@ import { acceptAll } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
 
+// bgp-wire's pathAttributesKey renders ORIGIN by its first letter (IGP = INCOMPLETE): add it whole.
+const attrKey = (a: PathAttributes): string => `${a.origin}|${pathAttributesKey(a)}`;
+
 const PREFIXES = ["203.0.113.0/24", "198.18.0.0/15", "10.0.0.0/8", "2001:db8::/32"];
 const pfx = (t: string): Prefix => {
   const [address, len] = t.split("/");
@@ -77,8 +80,8 @@ function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): v
     for (const n of g.nlri) {
       const k = `${n.address}/${n.length}`;
       // Never an UPDATE for an unchanged route.
-      expect(view.get(k)).not.toBe(pathAttributesKey(g.attributes));
-      view.set(k, pathAttributesKey(g.attributes));
+      expect(view.get(k)).not.toBe(attrKey(g.attributes));
+      view.set(k, attrKey(g.attributes));
     }
 }
 
@@ -87,10 +90,10 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   for (const p of PEERS) {
     if (!m.up.has(p.address)) continue;
     const got = [...r.rib.adjRibIn(p.address, "pre")]
-      .map((x) => `${key(x)} ${pathAttributesKey(x.attributes)}`)
+      .map((x) => `${key(x)} ${attrKey(x.attributes)}`)
       .sort();
     const want = [...(m.rib.get(p.address) ?? new Map())]
-      .map(([k, v]) => `${k} ${pathAttributesKey(withNh(v.attrs, k))}`)
+      .map(([k, v]) => `${k} ${attrKey(withNh(v.attrs, k))}`)
       .sort();
     expect(got).toEqual(want);
   }
@@ -124,9 +127,7 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
     const fromEbgp = i >= 0 && !PEERS.find((p) => p.address === cands[i]!.peer)!.ibgp;
     expect(r.view.has(prefix)).toBe(fromEbgp);
   }
-  const out = new Map(
-    [...r.rib.adjRibOut(MONITOR)].map((x) => [key(x), pathAttributesKey(x.attributes)]),
-  );
+  const out = new Map([...r.rib.adjRibOut(MONITOR)].map((x) => [key(x), attrKey(x.attributes)]));
   expect(out).toEqual(r.view);
 }
 
@@ -265,9 +266,7 @@ test.prop(
         rib.update(PEERS[peer]!.address, {
           announced: [{ attributes: withNh(attrs, prefix), nlri: [pfx(prefix)] }],
         });
-      return [...rib.locRib()]
-        .map((r) => `${key(r)} ${r.peer} ${pathAttributesKey(r.attributes)}`)
-        .sort();
+      return [...rib.locRib()].map((r) => `${key(r)} ${r.peer} ${attrKey(r.attributes)}`).sort();
     };
     expect(run(shuffled)).toEqual(run(batch));
   },
@@ -292,20 +291,96 @@ test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 1
     for (const u of updates) {
       for (const w of u.withdrawn ?? []) model.delete(`${w.address}/${w.length}`);
       for (const a of u.announced ?? [])
-        for (const n of a.nlri)
-          model.set(`${n.address}/${n.length}`, pathAttributesKey(a.attributes));
+        for (const n of a.nlri) model.set(`${n.address}/${n.length}`, attrKey(a.attributes));
       applyView(view, rib.update("192.0.2.2", u).adjRibOut.get(MONITOR));
     }
     expect(
-      new Map(
-        [...rib.adjRibIn("192.0.2.2", "pre")].map((r) => [key(r), pathAttributesKey(r.attributes)]),
-      ),
+      new Map([...rib.adjRibIn("192.0.2.2", "pre")].map((r) => [key(r), attrKey(r.attributes)])),
     ).toEqual(model);
     expect(
-      new Map([...rib.adjRibOut(MONITOR)].map((r) => [key(r), pathAttributesKey(r.attributes)])),
+      new Map([...rib.adjRibOut(MONITOR)].map((r) => [key(r), attrKey(r.attributes)])),
     ).toEqual(view);
     expect(view.size).toBe(model.size);
     rib.peerDown("192.0.2.2");
     expect(rib.stats()).toMatchObject({ paths: 0, locRibRoutes: 0, attributeSets: 0 });
+  },
+);
+
+test.prop(
+  [
+    fc.array(
+      fc.tuple(
+        fc.boolean(),
+        fc.constantFrom("203.0.113.0/24", "198.18.0.0/15"),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+      ),
+      { maxLength: 25 },
+    ),
+  ],
+  { numRuns: 150 },
+)(
+  "ADD-PATH: a send-capable client's cumulative view holds every received path, nothing more",
+  (ops) => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      addPath: { receive: true },
+    });
+    rib.addPeer({
+      address: "10.0.0.3",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.3",
+      routeReflectorClient: true,
+      addPath: { send: true },
+    });
+    rib.peerUp("10.0.0.2");
+    rib.peerUp("10.0.0.3");
+    const model = new Map<string, number>(); // prefix#pathId → AS
+    const view = new Map<string, string>(); // prefix#outPathId → attributes key
+    for (const [announce, prefix, pathId, asn] of ops) {
+      const p = { ...pfx(prefix), pathId };
+      const c = announce
+        ? rib.update("10.0.0.2", {
+            announced: [
+              {
+                attributes: {
+                  origin: "IGP",
+                  asPath: [{ type: "AS_SEQUENCE", asns: [asn] }],
+                  nextHop: `10.9.0.${asn}`,
+                  localPref: 100,
+                },
+                nlri: [p],
+              },
+            ],
+          })
+        : rib.update("10.0.0.2", { withdrawn: [p] });
+      if (announce) model.set(`${prefix}#${pathId}`, asn);
+      else model.delete(`${prefix}#${pathId}`);
+      const d = c.adjRibOut.get("10.0.0.3");
+      for (const w of d?.withdrawn ?? []) {
+        const k = `${w.address}/${w.length}#${w.pathId}`;
+        expect(view.has(k)).toBe(true);
+        view.delete(k);
+      }
+      for (const g of d?.announced ?? [])
+        for (const n of g.nlri) {
+          const k = `${n.address}/${n.length}#${n.pathId}`;
+          expect(view.get(k)).not.toBe(attrKey(g.attributes));
+          view.set(k, attrKey(g.attributes));
+        }
+    }
+    const out = [...rib.adjRibOut("10.0.0.3")];
+    expect(out.length).toBe(model.size);
+    expect(view.size).toBe(model.size);
+    expect(
+      new Map(out.map((r) => [`${key(r)}#${r.prefix.pathId}`, attrKey(r.attributes)])),
+    ).toEqual(view);
+    // Every received path is there, with its AS path.
+    const got = out.map((r) => `${key(r)} ${r.attributes.asPath![0]!.asns[0]}`).sort();
+    const want = [...model].map(([k, asn]) => `${k.split("#")[0]} ${asn}`).sort();
+    expect(got).toEqual(want);
   },
 );

@@ -1336,6 +1336,9 @@ export class Rib {
       const cache = new Map<number, number>();
       if (q === fullPeer && !fullIsDirtyOnly) {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
+      } else if (q.sentMulti !== undefined) {
+        // ADD-PATH send: a change of any path matters, not only of the best.
+        for (const p of dirty) this.exportPrefix(q, p, cache);
       } else for (const p of changed) this.exportPrefix(q, p, cache);
     }
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
