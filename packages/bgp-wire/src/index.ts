@@ -79,6 +79,7 @@ export {
   pathAttributesKey,
   prefixSetKey,
   readvertiseUnknownAttributes,
+  reconcileAggregator,
   reconcileAsPath,
   WELL_KNOWN_COMMUNITY,
 } from "./path-attributes";

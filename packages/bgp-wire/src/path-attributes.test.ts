@@ -5,6 +5,7 @@ import {
   pathAttributesEqual,
   pathAttributesKey,
   readvertiseUnknownAttributes,
+  reconcileAggregator,
   reconcileAsPath,
 } from "./path-attributes";
 
@@ -52,6 +53,20 @@ describe("RFC 6793 §4.2.3 AS_PATH / AS4_PATH reconciliation", () => {
       { type: "AS_SEQUENCE", asns: [64500, 4200000001] },
       { type: "AS_SET", asns: [4200000002, 64502] },
     ]);
+  });
+});
+
+describe("RFC 6793 §4.2.3 AGGREGATOR / AS4_AGGREGATOR", () => {
+  const as4Aggregator = { asn: 4200000001, address: "192.0.2.9" };
+  it("takes AS4_AGGREGATOR when AGGREGATOR holds AS_TRANS", () => {
+    expect(
+      reconcileAggregator({ aggregator: { asn: AS_TRANS, address: "192.0.2.9" }, as4Aggregator }),
+    ).toBe(as4Aggregator);
+  });
+  it("ignores AS4_AGGREGATOR when AGGREGATOR holds a real AS", () => {
+    const aggregator = { asn: 64500, address: "192.0.2.1" };
+    expect(reconcileAggregator({ aggregator, as4Aggregator })).toBe(aggregator);
+    expect(reconcileAggregator({ as4Aggregator })).toBeUndefined();
   });
 });
 

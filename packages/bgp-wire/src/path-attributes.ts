@@ -479,3 +479,24 @@ export function readvertiseUnknownAttributes(
 export function prefixSetKey(prefixes: readonly Prefix[]): string {
   return prefixes.map(prefixKey).sort().join(" ");
 }
+
+/**
+ * The effective AGGREGATOR of a route received over a 2-octet AS session (RFC 6793 §4.2.3):
+ * AS4_AGGREGATOR when AGGREGATOR carries AS_TRANS, else AGGREGATOR (AS4_AGGREGATOR is ignored
+ * when AGGREGATOR holds a real 2-octet AS).
+ *
+ * @example
+ * ```ts
+ * import { reconcileAggregator } from "@dyninfra/bgp-wire";
+ * reconcileAggregator({
+ *   aggregator: { asn: 23456, address: "192.0.2.1" },
+ *   as4Aggregator: { asn: 4200000001, address: "192.0.2.1" },
+ * }); // { asn: 4200000001, address: "192.0.2.1" }
+ * ```
+ */
+export function reconcileAggregator(attrs: PathAttributes): Aggregator | undefined {
+  const a = attrs.aggregator;
+  if (a === undefined) return undefined;
+  if (a.asn === AS_TRANS && attrs.as4Aggregator !== undefined) return attrs.as4Aggregator;
+  return a;
+}
