@@ -27,8 +27,8 @@ const data = resolve(import.meta.dirname, "../../../../shared/data/bgp/ripe-ncc-
 const FULL = resolve(data, "updates.et-header.2015.gz");
 const RIS = resolve(data, "bview.20020722.2337.gz");
 if (!existsSync(FULL) || !existsSync(RIS)) {
-  console.error(`shared data absent (${data}); benchmarks need the real tables`);
-  process.exit(1);
+  console.error(`shared data absent (${data}): the benchmarks run only on the real tables; nothing measured`);
+  process.exit(0);
 }
 
 const router = { asn: 64500, bgpIdentifier: "10.0.0.1" };
