@@ -27,7 +27,9 @@ const data = resolve(import.meta.dirname, "../../../../shared/data/bgp/ripe-ncc-
 const FULL = resolve(data, "updates.et-header.2015.gz");
 const RIS = resolve(data, "bview.20020722.2337.gz");
 if (!existsSync(FULL) || !existsSync(RIS)) {
-  console.error(`shared data absent (${data}): the benchmarks run only on the real tables; nothing measured`);
+  console.error(
+    `shared data absent (${data}): the benchmarks run only on the real tables; nothing measured`,
+  );
   process.exit(0);
 }
 
