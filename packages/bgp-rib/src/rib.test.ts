@@ -141,6 +141,18 @@ describe("well-known behaviour", () => {
     expect([...rib.adjRibIn("192.0.2.2", "post")]).toHaveLength(0);
   });
 
+  it("confederation segments from a true eBGP peer are treated as withdraw (RFC 5065 §5.3, RFC 7606)", () => {
+    const rib = router();
+    const bad = attrs([], "192.0.2.2", {
+      asPath: [
+        { type: "AS_CONFED_SEQUENCE", asns: [65010] },
+        { type: "AS_SEQUENCE", asns: [64501] },
+      ],
+    });
+    expect(rib.update("192.0.2.2", ann(bad, "203.0.113.0/24")).locRib).toHaveLength(0);
+    expect(rib.explain("203.0.113.0/24").rejected[0]!.reason).toBe("confed-segment-from-ebgp");
+  });
+
   it("RFC 8212: eBGP without policies neither accepts nor sends; switchable", () => {
     for (const rfc8212 of [true, false]) {
       const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1", rfc8212 });

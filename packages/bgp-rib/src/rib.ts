@@ -88,7 +88,8 @@ export type RejectReason =
   | "rfc8212"
   | "as-loop"
   | "originator-id"
-  | "cluster-list";
+  | "cluster-list"
+  | "confed-segment-from-ebgp";
 
 const REASONS: (RejectReason | undefined)[] = [
   undefined,
@@ -97,6 +98,7 @@ const REASONS: (RejectReason | undefined)[] = [
   "as-loop",
   "originator-id",
   "cluster-list",
+  "confed-segment-from-ebgp",
 ];
 
 /** One line of {@link Explanation.candidates}. */
@@ -200,6 +202,7 @@ const R_8212 = 2;
 const R_ASLOOP = 3;
 const R_ORIGINATOR = 4;
 const R_CLUSTER = 5;
+const R_CONFED = 6;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 1;
 
@@ -1109,6 +1112,9 @@ export class Rib {
       }
       // loop codes: 1 none, 2 as-loop, 3 originator, 4 cluster
       if (loop === 2 && q.kind !== "ibgp") return -R_ASLOOP;
+      // RFC 5065 §5.3: confederation segments from outside the confederation are an error;
+      // RFC 7606 §3 (g) handles it as treat-as-withdraw.
+      if (q.kind === "ebgp" && st.hasConfed[pre] === 1) return -R_CONFED;
       if (loop === 3) return -R_ORIGINATOR;
       if (loop === 4) return -R_CLUSTER;
     }

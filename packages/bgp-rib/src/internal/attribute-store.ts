@@ -40,6 +40,8 @@ export class AttributeStore {
   originator = new Float64Array(1024);
   clusterLength = new Int32Array(1024);
   communityFlags = new Uint8Array(1024);
+  /** 1 when the AS_PATH has AS_CONFED_SEQUENCE / AS_CONFED_SET segments. */
+  hasConfed = new Uint8Array(1024);
   /** Next-hop resolution cache: 0 unknown, 1 reachable, 2 unreachable. */
   nhState = new Uint8Array(1024);
   igpCost = new Float64Array(1024);
@@ -114,7 +116,9 @@ export class AttributeStore {
     this.origin[id] = a.origin === undefined ? 2 : (ORIGIN_CODE[a.origin] ?? 2);
     let len = 0;
     let nbr = 0;
+    let confed = 0;
     for (const seg of a.asPath ?? []) {
+      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET") confed = 1;
       if (seg.type === "AS_SEQUENCE") {
         if (nbr === 0 && seg.asns.length > 0) nbr = seg.asns[0]!;
         len += seg.asns.length;
@@ -123,6 +127,7 @@ export class AttributeStore {
       }
     }
     this.pathLength[id] = len;
+    this.hasConfed[id] = confed;
     this.neighborAs[id] = nbr;
     this.originator[id] = ipv4(a.originatorId);
     this.clusterLength[id] = a.clusterList?.length ?? 0;
@@ -153,6 +158,7 @@ export class AttributeStore {
     this.originator = g(this.originator);
     this.clusterLength = g(this.clusterLength);
     this.communityFlags = g(this.communityFlags);
+    this.hasConfed = g(this.hasConfed);
     this.nhState = g(this.nhState);
     this.igpCost = g(this.igpCost);
     this.loop = g(this.loop);
