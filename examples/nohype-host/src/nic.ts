@@ -11,7 +11,7 @@ import type {
 
 /**
  * The VF ports of one 802.1Q VLAN of an 82599 in VEPA mode, seen as a
- * {@link EmbeddedSwitch} of the `VepaFabric`.
+ * `EmbeddedSwitch` of the `VepaFabric`.
  *
  * The fabric keeps one embedded switch per VLAN of the uplink and tags/untags frames itself; the
  * 82599 inserts and strips the VF's port VLAN (VMVIR) in hardware. So this view untags what the
