@@ -154,3 +154,13 @@ describe("updateRoutes", () => {
     ]);
   });
 });
+
+describe("pathAttributesKey and ORIGIN", () => {
+  it("tells every ORIGIN apart (IGP and INCOMPLETE share a first letter)", () => {
+    const keys = (["IGP", "EGP", "INCOMPLETE"] as const).map((origin) =>
+      pathAttributesKey({ origin, asPath: [], nextHop: "192.0.2.1" }),
+    );
+    expect(new Set(keys).size).toBe(3);
+    expect(pathAttributesEqual({ origin: "IGP" }, { origin: "INCOMPLETE" })).toBe(false);
+  });
+});

@@ -329,7 +329,9 @@ function pathText(p: AsPath): string {
  */
 export function pathAttributesKey(attrs: PathAttributes): string {
   let k = "";
-  if (attrs.origin !== undefined) k += `o${attrs.origin[0]}`;
+  // ORIGIN by its code: the first letters of IGP and INCOMPLETE are the same.
+  if (attrs.origin !== undefined)
+    k += `o${attrs.origin === "IGP" ? 0 : attrs.origin === "EGP" ? 1 : 2}`;
   if (attrs.asPath !== undefined) k += `|p${pathText(attrs.asPath)}`;
   if (attrs.nextHop !== undefined) k += `|n${attrs.nextHop}`;
   if (attrs.multiExitDisc !== undefined) k += `|m${attrs.multiExitDisc}`;
