@@ -1,7 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", testing: "src/testing.ts", "cli/mrt-dump": "src/cli/mrt-dump.ts" },
+  entry: {
+    index: "src/index.ts",
+    testing: "src/testing.ts",
+    "cli/mrt-dump": "src/cli/mrt-dump.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
