@@ -102,6 +102,7 @@ export interface VmRow {
   readonly l3: string;
   readonly mba: string;
   readonly vfs: string;
+  readonly queues: string;
   readonly vlans: string;
   readonly iommuDomain: number;
   readonly irtes: number;
@@ -120,6 +121,12 @@ export function vmRows(host: NoHypeHost): VmRow[] {
     l3: vm.cat.map((c) => `${c.cacheId}:${c.cbm.toString(16)}`).join(" "),
     mba: vm.mba.map((m) => `${m.node}:${m.percent}%`).join(" "),
     vfs: vm.nics.map((n) => `vf${n.vf}@${fmtPci(n.address).slice(5)}`).join(" "),
+    queues: vm.nics
+      .map(
+        (n) =>
+          `${n.vf * host.nic.layout.queuesPerPool}-${(n.vf + 1) * host.nic.layout.queuesPerPool - 1}`,
+      )
+      .join(" "),
     vlans: vm.nics.map((n) => n.vlan).join(","),
     iommuDomain: vm.domainId,
     irtes: vm.nics.reduce((s, n) => s + n.irtes.length, 0),
@@ -230,6 +237,7 @@ export function hostMapSvg(host: NoHypeHost): string {
     `<text x="10" y="${y + 12}" font-size="14" font-weight="bold">82599 ${fmtPci(host.config.nic.address)}: VFs (pools of ${host.nic.layout.queuesPerPool} queues)</text>`,
   );
   y += 20;
+  const qpp = host.nic.layout.queuesPerPool;
   const vfOwner = new Map<number, { vm: RunningVm; vlan: number }>();
   for (const vm of vms) for (const n of vm.nics) vfOwner.set(n.vf, { vm, vlan: n.vlan });
   for (let vf = 0; vf < host.config.nic.numVfs; vf++) {
@@ -237,7 +245,7 @@ export function hostMapSvg(host: NoHypeHost): string {
     const yy = y + Math.floor(vf / 32) * 28;
     const o = vfOwner.get(vf);
     parts.push(
-      `<rect x="${x}" y="${yy}" width="22" height="22" fill="${o ? colour.get(o.vm.tenant.name) : "#fff"}" stroke="#666"><title>VF ${vf}${o ? ` — ${esc(o.vm.tenant.name)}, VLAN ${o.vlan}` : " — free"}</title></rect>`,
+      `<rect x="${x}" y="${yy}" width="22" height="22" fill="${o ? colour.get(o.vm.tenant.name) : "#fff"}" stroke="#666"><title>VF ${vf} (pool ${vf}, Rx/Tx queues ${vf * qpp}–${vf * qpp + qpp - 1})${o ? ` — ${esc(o.vm.tenant.name)}, VLAN ${o.vlan}` : " — free"}</title></rect>`,
     );
     parts.push(`<text x="${x + 3}" y="${yy + 15}" font-size="9">${vf}</text>`);
   }
