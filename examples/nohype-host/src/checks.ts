@@ -1,5 +1,6 @@
-import { readMappedRanges, remappableMsi } from "@dyninfra/iommu-model";
+import { decodeIrte, readMappedRanges, remappableMsi, VtdFaultReason } from "@dyninfra/iommu-model";
 import { checkMemoryIsolation } from "@dyninfra/mem-partitioner";
+import { vfRoutingId } from "@dyninfra/sriov-queues";
 import type { NoHypeHost, RunningVm } from "./host";
 
 /** The host-wide invariants the manager must keep after every event. */
@@ -40,6 +41,11 @@ export interface CheckStats {
   interrupts: number;
   frames: number;
 }
+
+const NOT_PRESENT = new Set<number>([
+  VtdFaultReason.ROOT_ENTRY_NOT_PRESENT,
+  VtdFaultReason.CONTEXT_ENTRY_NOT_PRESENT,
+]);
 
 /** An independent statement of "inside": [start, end) within one of the ranges. */
 function inside(
@@ -217,6 +223,19 @@ export function checkHost(
       }
     }
   }
+  // Free VFs: no context entry, so any DMA they issue faults (root or context entry not present).
+  const inUse = new Set(vms.flatMap((vm) => vm.nics.map((n) => n.vf)));
+  for (let vf = 0; vf < host.pf.numVfs; vf++) {
+    if (inUse.has(vf)) continue;
+    const rid = vfRoutingId(host.pf, vf);
+    const r = host.iommu.translate(rid, 0, "read");
+    if (stats) stats.translations++;
+    if (host.vtd.attachment(rid) !== undefined || r.ok || !NOT_PRESENT.has(r.fault.reason))
+      out.push({
+        invariant: "dma-confined",
+        message: `free VF ${vf} can still issue DMA (context entry present)`,
+      });
+  }
   host.iommu.clearFaults();
   // --- interrupts
   const cpusOf = new Map(vms.map((vm) => [vm.tenant.name, new Set(vm.cores.cpus)]));
@@ -233,6 +252,34 @@ export function checkHost(
       out.push({
         invariant: "interrupts-confined",
         message: `${n.port}: IRTE ${e.index} targets CPU ${r.interrupt.destinationId}, not one of ${vm.tenant.name}'s`,
+      });
+  }
+  // The whole interrupt remapping table, read from memory: every present IRTE must verify the
+  // requester id of a running VM's VF and target one of that VM's CPUs.
+  const vmOfSid = new Map<number, RunningVm>();
+  for (const vm of vms) for (const n of vm.nics) vmOfSid.set(n.routingId, vm);
+  const irt = host.vtd.interruptRemapTable;
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < host.vtd.interruptRemapEntries; i++) {
+    const at = irt + i * 16;
+    const w0 = host.physicalMemory.lo32(at);
+    if ((w0 & 1) === 0) continue; // not present
+    view.setUint32(0, w0, true);
+    view.setUint32(4, host.physicalMemory.hi32(at), true);
+    view.setUint32(8, host.physicalMemory.lo32(at + 8), true);
+    view.setUint32(12, host.physicalMemory.hi32(at + 8), true);
+    const e = decodeIrte(bytes);
+    const owner = vmOfSid.get(e.sourceId);
+    if (e.sourceValidationType !== 1 || owner === undefined)
+      out.push({
+        invariant: "interrupts-confined",
+        message: `IRTE ${i} is present but verifies no running VF (SVT ${e.sourceValidationType}, SID 0x${e.sourceId.toString(16)})`,
+      });
+    else if (!cpusOf.get(owner.tenant.name)!.has(e.destinationId))
+      out.push({
+        invariant: "interrupts-confined",
+        message: `IRTE ${i} of ${owner.tenant.name} targets CPU ${e.destinationId}`,
       });
   }
   // Cross check: one foreign IRTE per VF (the next VM's first entry) must fault.

@@ -262,3 +262,36 @@ describe("avoidInterruptWindow", () => {
     expect(avoidInterruptWindow(0, 0, 2 ** 30)).toEqual([[0, 0, 2 ** 30]]);
   });
 });
+
+describe("the interrupt remapping table scan", () => {
+  it("catches a stray present IRTE left behind for a stopped VF", () => {
+    const host = new NoHypeHost(config);
+    for (const t of tenants.slice(0, 2)) host.start(t);
+    const gone = host.vm(tenants[1]!.name)!.nics[0]!;
+    host.stop(tenants[1]!.name);
+    expect(checkHost(host, { trafficPairs: "none" })).toEqual([]);
+    // A buggy stop that forgot one entry: the IRTE still verifies the stopped VF's requester id.
+    host.vtd.setIrte(
+      1000,
+      interruptRemapEntry({ vector: 0x30, destinationId: 3, sourceId: gone.routingId }),
+    );
+    const v = checkHost(host, { trafficPairs: "none" });
+    expect(v.map((x) => x.message)).toContainEqual(
+      expect.stringMatching(/^IRTE 1000 is present but verifies no running VF/),
+    );
+  });
+});
+
+describe("the free-VF scan", () => {
+  it("catches a VF left attached after its VM stopped", () => {
+    const host = new NoHypeHost(config);
+    for (const t of tenants.slice(0, 2)) host.start(t);
+    const gone = host.vm(tenants[1]!.name)!.nics[0]!;
+    host.stop(tenants[1]!.name);
+    host.vtd.attachDevice(gone.routingId, host.vm(tenants[0]!.name)!.domainId);
+    const v = checkHost(host, { trafficPairs: "none" });
+    expect(v.map((x) => x.message)).toContain(
+      `free VF ${gone.vf} can still issue DMA (context entry present)`,
+    );
+  });
+});
