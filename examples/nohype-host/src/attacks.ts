@@ -88,6 +88,17 @@ export function runAttacks(host: NoHypeHost, attacker: string, victim: string): 
     mechanism: "82599 VF MAC anti-spoofing (spoofchk on)",
     reason: spoofMac.ok ? "transmitted" : `Tx drop: ${spoofMac.reason}`,
   });
+  // The VF asks the PF (mailbox) to take the victim's MAC: refused, the VF is untrusted and its
+  // MAC was set by the administrator.
+  const mbox = host.nic.vfSetMacAddr(an.vf, vn.mac);
+  out.push({
+    attack: `VF mailbox request to take ${formatMac(vn.mac)}`,
+    attacker,
+    victim,
+    refused: !mbox.ok && host.nic.vfInfo(an.vf).mac === an.mac,
+    mechanism: "ixgbe PF mailbox policy (VF untrusted, administrator-set MAC)",
+    reason: mbox.ok ? "MAC changed" : `${mbox.errno}: ${mbox.message}`,
+  });
   // VLAN spoofing: a tagged frame into another VLAN (the victim's, or 4000 if they share one).
   const vid = vn.vlan !== an.vlan ? vn.vlan : 4000;
   const spoofVlan = host.nic.transmit(an.vf, { dst: vn.mac, src: an.mac, vlan: vid }, host.tick());

@@ -18,7 +18,7 @@ describe("the demo outputs", () => {
   it("holds every invariant after every event and refuses every attack", () => {
     expect(r.checks.length).toBeGreaterThanOrEqual(tenants.length + 3);
     for (const c of r.checks) expect(c.violations, c.event).toEqual([]);
-    expect(r.attacks.length).toBe(9);
+    expect(r.attacks.length).toBe(10);
     for (const a of r.attacks) expect(a.refused, a.attack).toBe(true);
     const s = JSON.parse(r.files["summary.json"]!);
     expect(s.allInvariantsHeld).toBe(true);

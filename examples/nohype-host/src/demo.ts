@@ -67,7 +67,7 @@ export function runDemo(
       victim: first.tenant.name,
       refused: residue[0] === 0 && residue[1] === 0,
       mechanism: "scrub on stop",
-      reason: `host word after stop: 0x${residue[1]!.toString(16)}${residue[0]!.toString(16).padStart(8, "0")}`,
+      reason: `host word after stop: 0x${residue[1]!.toString(16).padStart(8, "0")}${residue[0]!.toString(16).padStart(8, "0")}`,
     });
     const again = host.start(first.tenant);
     check(again.ok ? `restart ${first.tenant.name}` : `refused restart ${first.tenant.name}`);
