@@ -83,7 +83,7 @@ export interface SessionOptions {
  * Everything needed to continue an Established session elsewhere (the grafting hook): FSM state,
  * both OPENs and what they negotiated, timer deadlines, the times of the last KEEPALIVE sent and
  * received, and inbound bytes already read but not yet processed (a partial message, possibly
- * preceded by whole ones). Versioned plain data; see {@link encodeSessionState}.
+ * preceded by whole ones). Versioned plain data (JSON-safe except the byte arrays).
  *
  * @example
  * ```ts

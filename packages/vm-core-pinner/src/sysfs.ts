@@ -1,3 +1,4 @@
+/// <reference path="./internal/seek-bzip.d.ts" />
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
