@@ -192,6 +192,13 @@ describe("fsmStep actions", () => {
     expect(e.actions.some((a) => a.type === "start-timer")).toBe(false);
   });
 
+  it("never restarts the KeepaliveTimer in OpenConfirm when the hold time is zero", () => {
+    const open = fsmStep(cfg, stateIn("OpenSent", 0), { type: "BGPOpen", holdTime: 0 }).state;
+    const r = fsmStep(cfg, open, { type: "KeepaliveTimer_Expires" });
+    expect(r.actions).toEqual([{ type: "send-keepalive" }]);
+    expect(r.state.running.KeepaliveTimer).toBe(false);
+  });
+
   it("hold timer expiry sends Hold Timer Expired (code 4) and counts", () => {
     const r = fsmStep(cfg, stateIn("Established"), { type: "HoldTimer_Expires" });
     const n = r.actions.find((a) => a.type === "send-notification");

@@ -516,10 +516,11 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment");
         case "KeepaliveTimer_Expires":
-          return s
-            .act({ type: "send-keepalive" })
-            .start("KeepaliveTimer", Math.floor(s.hold / 3))
-            .stay();
+          // §8.2.2 OpenConfirm, event 11: send a KEEPALIVE and restart the KeepaliveTimer — which
+          // never runs when the negotiated Hold Time is zero (§4.4).
+          s.act({ type: "send-keepalive" });
+          if (s.hold !== 0) s.start("KeepaliveTimer", Math.floor(s.hold / 3));
+          return s.stay();
         case "TcpConnectionFails":
         case "NotifMsg":
           return s.toIdle("increment");

@@ -102,7 +102,9 @@ export function bird(): Daemon {
       };
     },
     errorLines() {
-      return (lab?.log("bird") ?? "").split("\n").filter((l) => /<(ERR|BUG|FATAL|RMT)>/.test(l));
+      // <RMT> lines report what the neighbour did (e.g. a received Cease with its shutdown
+      // communication): not errors. BIRD's own errors are <ERR>/<BUG>/<FATAL> or say "Error:".
+      return (lab?.log("bird") ?? "").split("\n").filter((l) => /<(ERR|BUG|FATAL)>|Error:/.test(l));
     },
     async requestRefresh() {
       await birdc("reload in all");
@@ -268,11 +270,12 @@ export function frr(): Daemon {
       );
     },
     async prefixCount() {
-      const j = JSON.parse(await vtysh("show bgp ipv4 unicast summary json")) as {
-        ipv4Unicast?: { ribCount?: number };
-        ribCount?: number;
+      // Distinct prefixes in the BGP table. (The summary's ribCount counts table nodes, which
+      // include the radix tree's inner nodes, not prefixes.)
+      const j = JSON.parse(await vtysh("show bgp ipv4 unicast json")) as {
+        routes?: Record<string, unknown>;
       };
-      return j.ipv4Unicast?.ribCount ?? j.ribCount ?? 0;
+      return Object.keys(j.routes ?? {}).length;
     },
     async route(prefix) {
       const j = JSON.parse(await vtysh(`show bgp ipv4 unicast ${prefix} json`)) as {
