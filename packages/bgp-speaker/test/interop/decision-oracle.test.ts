@@ -37,6 +37,8 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
     { length: PREFIXES },
     (_, i) => `100.${64 + (i >> 8)}.${i & 255}.0/24`,
   );
+  /** Prefixes at least one announcer announces (each skips a random fifth). */
+  const announced = new Set<string>();
 
   beforeAll(async () => {
     const random = rng(4271);
@@ -63,12 +65,15 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
     d = await startDyninfra(lab, nsD, "dyninfra-d", {
       asn: 64501,
       bgpIdentifier: "192.0.2.101",
+      // The announcers connect; dyninfra listens (as FRR does on its side).
+      listen: { host: "0.0.0.0", port: 179 },
       decision: { deterministicMed: true },
       neighbors: ANNOUNCERS.map((p, i) => ({
         name: p.name,
         address: `198.18.${i * 2 + 1}.2`,
         asn: p.asn,
         localAddress: `198.18.${i * 2 + 1}.1`,
+        passive: true,
         importPolicy: "accept",
         exportPolicy: "reject",
       })),
@@ -78,6 +83,7 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
       const originate = [];
       for (const prefix of prefixes) {
         if (random() < 0.2) continue; // not every announcer has every prefix
+        announced.add(prefix);
         const prepend = Math.floor(random() * 3);
         originate.push({
           prefix,
@@ -117,15 +123,21 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
   });
 
   it("selects the same best path as FRR for every prefix", async () => {
+    let counts = { dyninfra: 0, frr: 0 };
     await waitFor(
       "both to hold every prefix",
       async () => {
         const stats = (await d.get("/stats")) as { locRibRoutes: number };
-        return stats.locRibRoutes === PREFIXES && (await frrd.prefixCount()) === PREFIXES;
+        counts = { dyninfra: stats.locRibRoutes, frr: await frrd.prefixCount() };
+        return counts.dyninfra === announced.size && counts.frr === announced.size;
       },
       120_000,
       1000,
-    );
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message} (${announced.size} announced; holding ${JSON.stringify(counts)})`,
+      );
+    });
     // Let both settle (the last UPDATEs may still be in flight to one of them).
     await new Promise((r) => setTimeout(r, 3000));
     const ours = new Map(
@@ -144,7 +156,7 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
     const announcerOf = (address: string) => Number(address.split(".")[2]) >> 1;
     let compared = 0;
     const disagreements: string[] = [];
-    for (const prefix of prefixes) {
+    for (const prefix of announced) {
       const best = theirs.routes[prefix]?.find((p) => p.bestpath);
       const mine = ours.get(prefix);
       expect(best, `FRR has no best path for ${prefix}`).toBeDefined();
@@ -153,7 +165,8 @@ describe.runIf(ready)("decision process: dyninfra agrees with FRR", () => {
         disagreements.push(`${prefix}: FRR ${best!.peerId}, dyninfra ${mine}`);
       compared++;
     }
-    expect(compared).toBe(PREFIXES);
+    expect(compared).toBe(announced.size);
+    expect(compared).toBeGreaterThan(PREFIXES * 0.95);
     expect(disagreements.slice(0, 10)).toEqual([]);
   });
 });
