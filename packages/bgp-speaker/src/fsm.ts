@@ -208,6 +208,14 @@ const CEASE_COLLISION: NotificationMessage = {
   data: new Uint8Array(0),
 };
 
+/** The Cease a ManualStop/AutomaticStop carries, or Administrative Shutdown. */
+function stopNotification(event: FsmEvent): NotificationMessage {
+  return (event.type === "ManualStop" || event.type === "AutomaticStop") &&
+    event.notification !== undefined
+    ? event.notification
+    : CEASE_ADMIN_SHUTDOWN;
+}
+
 /** RFC 6608 §3: FSM Error subcodes by the state in which an unexpected message arrived. */
 function fsmError(state: BgpState, event: FsmEvent): NotificationMessage {
   const isMessage =
@@ -358,11 +366,7 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
           return s.stay();
         case "ManualStop":
           if (!connect && s.running.DelayOpenTimer && config.sendNotificationWithoutOpen)
-            s.notify(
-              event.type === "ManualStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            );
+            s.notify(stopNotification(event));
           return s.toIdle("zero");
         case "ConnectRetryTimer_Expires":
           if (connect) {
@@ -441,21 +445,9 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
           // A second connection is tracked by the session for collision detection (§6.8).
           return s.stay();
         case "ManualStop":
-          return s
-            .notify(
-              event.type === "ManualStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("zero");
+          return s.notify(stopNotification(event)).toIdle("zero");
         case "AutomaticStop":
-          return s
-            .notify(
-              event.type === "AutomaticStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("increment");
+          return s.notify(stopNotification(event)).toIdle("increment");
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment");
         case "TcpConnectionFails":
@@ -498,21 +490,9 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
         case "TcpConnectionConfirmed":
           return s.stay();
         case "ManualStop":
-          return s
-            .notify(
-              event.type === "ManualStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("zero");
+          return s.notify(stopNotification(event)).toIdle("zero");
         case "AutomaticStop":
-          return s
-            .notify(
-              event.type === "AutomaticStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("increment");
+          return s.notify(stopNotification(event)).toIdle("increment");
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment");
         case "KeepaliveTimer_Expires":
@@ -557,21 +537,9 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
         case "TcpConnectionConfirmed":
           return s.stay();
         case "ManualStop":
-          return s
-            .notify(
-              event.type === "ManualStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("zero", true);
+          return s.notify(stopNotification(event)).toIdle("zero", true);
         case "AutomaticStop":
-          return s
-            .notify(
-              event.type === "AutomaticStop"
-                ? (event.notification ?? CEASE_ADMIN_SHUTDOWN)
-                : CEASE_ADMIN_SHUTDOWN,
-            )
-            .toIdle("increment", true);
+          return s.notify(stopNotification(event)).toIdle("increment", true);
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment", true);
         case "KeepaliveTimer_Expires":
