@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test-prop.ts", "test/**/*.test.ts"],
     // Property tests run thousands of cases; the shared machine is often heavily loaded.
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
   },

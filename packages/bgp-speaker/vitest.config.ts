@@ -11,5 +11,7 @@ export default defineConfig({
     exclude: ["test/interop/**", "**/node_modules/**"],
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
+    // Property tests run 100+ cases; CI runs every package at once on two cores.
+    testTimeout: 120_000,
   },
 });

@@ -12,6 +12,6 @@ export default defineConfig({
     outputFile: { json: ".vitest/results.json" },
     // Real topologies (Kdl, 754 nodes) take seconds to parse when CI builds and tests several
     // packages at once: vitest's 5 s default is a machine-load limit, not a property of the code.
-    testTimeout: 30_000,
+    testTimeout: 120_000,
   },
 });

@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test-prop.ts", "test/**/*.test.ts"],
     // Property tests build many page tables; the machine is shared, so allow slow runs.
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
   },

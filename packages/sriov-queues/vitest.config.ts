@@ -10,5 +10,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "src/**/*.test-prop.ts", "test/**/*.test.ts"],
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
+    // Property tests run 100+ cases; CI runs every package at once on two cores.
+    testTimeout: 120_000,
   },
 });

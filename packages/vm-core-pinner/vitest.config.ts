@@ -13,5 +13,7 @@ export default defineConfig({
     isolate: false,
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
+    // Property tests run 100+ cases; CI runs every package at once on two cores.
+    testTimeout: 120_000,
   },
 });

@@ -458,6 +458,13 @@ export class TcpEndpoint {
    * reading opened the window by at least min(buffer/2, MSS) (RFC 9293 §3.8.6.2.2).
    */
   read(now: number, max = Number.POSITIVE_INFINITY): Uint8Array {
+    if (this.repairMode) {
+      // Linux answers EINVAL to a consuming recv() in repair mode: the queue is only peeked,
+      // so that what the snapshot carries is exactly what the application has not read.
+      throw new TcpStateTransferError("REPAIR_MODE", "a socket in repair mode cannot be read", {
+        field: "state",
+      });
+    }
     const n = Math.min(max, this.recvQueue.length);
     if (n === 0) return ZERO;
     const bytes = this.recvQueue.copyOut(n);

@@ -61,8 +61,13 @@ export class TcpSocket {
     return n;
   }
 
-  /** Reads up to `max` unread bytes. */
+  /**
+   * Reads up to `max` unread bytes. A frozen socket yields nothing: its application is
+   * checkpointed with it (as CRIU stops the process), and the unread bytes travel in the
+   * snapshot's receive queue, to be read once on the new host.
+   */
   read(max?: number): Uint8Array {
+    if (this.#frozen) return new Uint8Array(0);
     const b = this.endpoint.read(this.scheduler.now, max);
     this.pump();
     return b;

@@ -49,7 +49,7 @@ describe("graft-plan CLI", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 
   it("plans a TM series with a progress bar and a move schedule", async () => {
     const r = await run([
@@ -69,7 +69,7 @@ describe("graft-plan CLI", () => {
     const j = JSON.parse(r.out);
     expect(j.intervals).toHaveLength(4);
     expect(j.schedule.attachmentPerInterval).toHaveLength(4);
-  }, 60_000);
+  }, 180_000);
 
   it("takes explicit candidates from a JSON map and grafts only onto them", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graft-plan-"));
@@ -122,7 +122,7 @@ describe("graft-plan CLI", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 
   it("reports usage and input errors with exit codes", async () => {
     expect((await run([])).code).toBe(2);
