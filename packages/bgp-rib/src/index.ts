@@ -71,6 +71,7 @@ export type {
   Explanation,
   JournalEntry,
   LocRibChange,
+  PeerDownOptions,
   RejectReason,
   RibStats,
   RibUpdate,

@@ -63,6 +63,8 @@ type Model = {
   rib: Map<string, Map<string, { attrs: PathAttributes; arrival: number }>>;
   up: Set<string>;
   arrival: number;
+  /** Per neighbour, prefixes retained stale by a graceful restart (RFC 4724). */
+  stale: Map<string, Set<string>>;
 };
 type Real = { rib: Rib; view: Map<string, string> };
 
@@ -87,8 +89,9 @@ function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): v
 
 function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   applyView(r.view, c?.adjRibOut.get(MONITOR));
+  // Down neighbours keep only what a graceful restart retained (stale).
   for (const p of PEERS) {
-    if (!m.up.has(p.address)) continue;
+    expect(r.rib.staleCount(p.address)).toBe(m.stale.get(p.address)?.size ?? 0);
     const got = [...r.rib.adjRibIn(p.address, "pre")]
       .map((x) => `${key(x)} ${attrKey(x.attributes)}`)
       .sort();
@@ -101,7 +104,7 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
     const cands: (DecisionCandidate & { peer: string })[] = [];
     for (const p of PEERS) {
       const e = m.rib.get(p.address)?.get(prefix);
-      if (e === undefined || !m.up.has(p.address)) continue;
+      if (e === undefined) continue;
       const first = e.attrs.asPath![0]!.asns;
       cands.push({
         peer: p.address,
@@ -150,6 +153,7 @@ class Announce implements fc.Command<Model, Real> {
       m.rib.set(p.address, t);
     }
     t.set(this.prefix, { attrs: this.attrs, arrival: ++m.arrival });
+    m.stale.get(p.address)?.delete(this.prefix);
     check(m, r, c);
   }
   toString() {
@@ -168,6 +172,7 @@ class Withdraw implements fc.Command<Model, Real> {
     const p = PEERS[this.peer]!;
     const c = r.rib.update(p.address, { withdrawn: [pfx(this.prefix)] });
     m.rib.get(p.address)?.delete(this.prefix);
+    m.stale.get(p.address)?.delete(this.prefix);
     check(m, r, c);
   }
   toString() {
@@ -185,6 +190,7 @@ class Flap implements fc.Command<Model, Real> {
       const c = r.rib.peerDown(p.address);
       m.up.delete(p.address);
       m.rib.delete(p.address);
+      m.stale.delete(p.address);
       check(m, r, c);
     } else {
       const c = r.rib.peerUp(p.address);
@@ -197,6 +203,43 @@ class Flap implements fc.Command<Model, Real> {
   }
 }
 
+/** Graceful restart of the neighbour: the session drops, its routes stay, marked stale. */
+class RestartDown implements fc.Command<Model, Real> {
+  constructor(readonly peer: number) {}
+  check(m: Readonly<Model>) {
+    return m.up.has(PEERS[this.peer]!.address);
+  }
+  run(m: Model, r: Real) {
+    const p = PEERS[this.peer]!;
+    const c = r.rib.peerDown(p.address, { retainStale: true });
+    m.up.delete(p.address);
+    m.stale.set(p.address, new Set(m.rib.get(p.address)?.keys() ?? []));
+    // Nothing changes for the other neighbours.
+    expect(c.locRib).toEqual([]);
+    check(m, r, c);
+  }
+  toString() {
+    return `restartDown(${this.peer})`;
+  }
+}
+/** End-of-RIB (or the stale timer): routes not refreshed since the restart go. */
+class SweepStale implements fc.Command<Model, Real> {
+  constructor(readonly peer: number) {}
+  check() {
+    return true;
+  }
+  run(m: Model, r: Real) {
+    const p = PEERS[this.peer]!;
+    const c = r.rib.sweepStale(p.address);
+    for (const x of m.stale.get(p.address) ?? []) m.rib.get(p.address)?.delete(x);
+    m.stale.delete(p.address);
+    check(m, r, c);
+  }
+  toString() {
+    return `sweepStale(${this.peer})`;
+  }
+}
+
 const commands = [
   fc
     .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES), arbAttrs)
@@ -205,10 +248,12 @@ const commands = [
     .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES))
     .map(([p, x]) => new Withdraw(p, x)),
   fc.nat(PEERS.length - 1).map((p) => new Flap(p)),
+  fc.nat(PEERS.length - 1).map((p) => new RestartDown(p)),
+  fc.nat(PEERS.length - 1).map((p) => new SweepStale(p)),
 ];
 
 test.prop([fc.commands(commands, { maxCommands: 40 })], { numRuns: 150 })(
-  "model-based: Adj-RIB-In, Loc-RIB (vs the RFC reference) and a neighbour's cumulative view stay right",
+  "model-based: Adj-RIB-In, Loc-RIB (vs the RFC reference), graceful-restart stale routes and a neighbour's cumulative view stay right",
   (cmds) => {
     const rib = new Rib({
       asn: 64500,
@@ -224,7 +269,12 @@ test.prop([fc.commands(commands, { maxCommands: 40 })], { numRuns: 150 })(
       });
     rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
     for (const a of rib.peerAddresses()) rib.peerUp(a);
-    const model: Model = { rib: new Map(), up: new Set(PEERS.map((p) => p.address)), arrival: 0 };
+    const model: Model = {
+      rib: new Map(),
+      up: new Set(PEERS.map((p) => p.address)),
+      arrival: 0,
+      stale: new Map(),
+    };
     fc.modelRun(() => ({ model, real: { rib, view: new Map() } }), cmds);
   },
 );

@@ -24,7 +24,7 @@ import {
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
 import { fastIpv4, PrefixTable } from "./internal/prefix-table";
-import { type PeerConfig, peerKind, type RouterConfig } from "./peer";
+import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
 /** Routes with one attribute set, as in one UPDATE message. */
@@ -158,6 +158,15 @@ export interface SessionImportOptions {
   readonly hold?: boolean;
 }
 
+/** Options of {@link Rib.peerDown}. */
+export interface PeerDownOptions {
+  /**
+   * Graceful restart, receiving speaker (RFC 4724 §4.2): keep the neighbour's routes, marked
+   * stale, instead of withdrawing them; {@link Rib.sweepStale} removes those not refreshed.
+   */
+  readonly retainStale?: boolean;
+}
+
 /** Counts describing the RIB's size. */
 export interface RibStats {
   /** Distinct prefixes seen. */
@@ -263,6 +272,8 @@ export class Rib {
   private pNext = new Int32Array(1024);
   private pArrival = new Float64Array(1024);
   private pReason = new Uint8Array(1024);
+  /** 1 while a path is retained stale across a graceful restart (RFC 4724 §4.2). */
+  private pStale = new Uint8Array(1024);
   private pathCount = 0;
   private pathTop = 0;
   private freePaths: number[] = [];
@@ -353,12 +364,103 @@ export class Rib {
    * rib.peerDown("10.0.0.2");
    * ```
    */
-  peerDown(address: string): ChangeSet {
+  peerDown(address: string, options: PeerDownOptions = {}): ChangeSet {
     const q = this.peer(address);
-    this.removeAllPaths(q);
+    if (options.retainStale === true) {
+      // RFC 4724 §4.2: the receiving speaker keeps the routes, marked stale, and goes on
+      // forwarding along them; the Loc-RIB does not change.
+      for (let s = 0; s < this.pathTop; s++) {
+        if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) this.pStale[s] = 1;
+      }
+    } else {
+      this.removeAllPaths(q);
+    }
     q.up = false;
     this.clearOut(q);
     return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * Graceful restart (RFC 4724 §4.2): withdraws the neighbour's routes still marked stale — those
+   * not re-announced since {@link Rib.peerDown} with `retainStale` — as the receiving speaker does
+   * on the End-of-RIB marker, or when the Restart Time or its stale-path timer expires.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.peerDown("10.0.0.2", { retainStale: true });
+   * rib.peerUp("10.0.0.2");
+   * rib.sweepStale("10.0.0.2").locRib.length; // 0: nothing was stale
+   * ```
+   */
+  sweepStale(address: string): ChangeSet {
+    const q = this.peer(address);
+    for (let s = 0; s < this.pathTop; s++) {
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0 || this.pStale[s] === 0) continue;
+      const p = this.pPrefix[s]!;
+      this.pStale[s] = 0;
+      this.removePath(s);
+      this.markDirty(p);
+    }
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * Number of the neighbour's paths retained stale (see {@link Rib.peerDown}).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.staleCount("10.0.0.2"); // 0
+   * ```
+   */
+  staleCount(address: string): number {
+    const q = this.peer(address);
+    let n = 0;
+    for (let s = 0; s < this.pathTop; s++) {
+      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && this.pStale[s] === 1) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Sets the ADD-PATH capability negotiated on a session (RFC 7911) while it is down — a
+   * speaker learns it from the OPEN exchange, after configuring the neighbour. Changing `receive`
+   * is refused while paths of the neighbour are held (their Path Identifiers would change meaning).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.setAddPath("10.0.0.2", { receive: true, send: true });
+   * rib.peerUp("10.0.0.2");
+   * ```
+   */
+  setAddPath(address: string, settings: AddPathSettings): void {
+    const q = this.peer(address);
+    if (q.up) {
+      throw new BgpRibError("PEER_UP", `ADD-PATH of ${address} can change only while it is down`, {
+        field: "addPath",
+      });
+    }
+    const was = q.config.addPath?.receive === true;
+    if (was !== (settings.receive === true)) {
+      for (let s = 0; s < this.pathTop; s++) {
+        if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) {
+          throw new BgpRibError(
+            "PATHS_HELD",
+            `ADD-PATH receive of ${address} cannot change while its routes are held (stale)`,
+            { field: "addPath.receive" },
+          );
+        }
+      }
+    }
+    q.config = { ...q.config, addPath: { ...settings } };
+    q.sentMulti = settings.send === true ? new Map() : undefined;
+    q.pendingMulti = settings.send === true ? new Map() : undefined;
   }
 
   /**
@@ -1044,6 +1146,7 @@ export class Rib {
         this.unrefPost(s);
         this.pPre[s] = pre;
         this.pArrival[s] = ++this.arrival;
+        this.pStale[s] = 0;
         return s;
       }
     }
@@ -1060,6 +1163,7 @@ export class Rib {
     this.pPre[s] = pre;
     this.pPost[s] = -1;
     this.pReason[s] = 0;
+    this.pStale[s] = 0;
     this.pArrival[s] = ++this.arrival;
     this.pNext[s] = this.head[p]!;
     this.head[p] = s;
@@ -1701,6 +1805,7 @@ export class Rib {
     this.pNext = g(this.pNext);
     this.pArrival = g(this.pArrival);
     this.pReason = g(this.pReason);
+    this.pStale = g(this.pStale);
   }
 }
 
