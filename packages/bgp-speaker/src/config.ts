@@ -63,11 +63,36 @@ const NEIGHBOR_KEYS = new Set([
   "idleHoldTime",
   "delayOpen",
   "capabilities",
+  "staleRoutesTime",
+  "endOfRib",
   "routeReflectorClient",
   "nextHopSelf",
   "importPolicy",
   "exportPolicy",
 ]);
+
+/** Checks the settings of `capabilities` that the speaker reads; the rest passes through. */
+function capabilities(v: Json, field: string): never {
+  const o = obj(v, field);
+  const gr = o.gracefulRestart;
+  if (gr !== undefined && gr !== false) {
+    const g = obj(gr, `${field}.gracefulRestart`);
+    // RFC 4724 §3: Restart Time is a 12-bit field.
+    int(g.restartTime, `${field}.gracefulRestart.restartTime`, 0, 4095);
+  }
+  const ap = o.addPath;
+  if (ap !== undefined) {
+    if (!Array.isArray(ap)) fail(`${field}.addPath`, "must be a list");
+    ap.forEach((e, i) => {
+      const f = `${field}.addPath[${i}]`;
+      const x = obj(e, f);
+      int(x.afi, `${f}.afi`, 1, 65535);
+      int(x.safi, `${f}.safi`, 1, 255);
+      int(x.sendReceive, `${f}.sendReceive`, 1, 3);
+    });
+  }
+  return o as never;
+}
 
 function neighbor(v: Json, field: string): NeighborSpec {
   const o = obj(v, field);
@@ -91,7 +116,9 @@ function neighbor(v: Json, field: string): NeighborSpec {
     ...optional(o, "connectRetryTime", (x, f) => int(x, f, 1, 65535), field),
     ...optional(o, "idleHoldTime", (x, f) => int(x, f, 0, 65535), field),
     ...optional(o, "delayOpen", bool, field),
-    ...optional(o, "capabilities", (x, f) => obj(x, f) as never, field),
+    ...optional(o, "capabilities", capabilities, field),
+    ...optional(o, "staleRoutesTime", (x, f) => int(x, f, 1, 65535), field),
+    ...optional(o, "endOfRib", bool, field),
     ...optional(o, "routeReflectorClient", bool, field),
     ...optional(o, "nextHopSelf", bool, field),
     ...optional(o, "importPolicy", policy, field),

@@ -16,6 +16,22 @@ export type {
   FsmTimer,
 } from "./fsm";
 export { fsmConfig, fsmStep, INITIAL_FSM_STATE } from "./fsm";
+export type {
+  GracefulRestartHooks,
+  GracefulRestartPhase,
+  GracefulRestartStatus,
+  PeerGracefulRestart,
+} from "./graceful-restart";
+export {
+  DEFAULT_STALE_ROUTES_TIME,
+  endOfRib,
+  endOfRibFamily,
+  FORWARDING_STATE,
+  GracefulRestartReceiver,
+  NOTIFICATION_BIT,
+  peerGracefulRestart,
+  RESTART_STATE,
+} from "./graceful-restart";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,

@@ -6,6 +6,8 @@ import type {
   SessionContext,
 } from "@dyninfra/bgp-wire";
 import { AS_TRANS, negotiateSessionContext, openCapabilities } from "@dyninfra/bgp-wire";
+import type { PeerGracefulRestart } from "./graceful-restart";
+import { FORWARDING_STATE, peerGracefulRestart, RESTART_STATE } from "./graceful-restart";
 
 /**
  * What this speaker offers in its OPEN, and what it requires of the peer's.
@@ -32,10 +34,21 @@ export interface SpeakerCapabilities {
   /** ADD-PATH (RFC 7911): per family, 1 = receive, 2 = send, 3 = both. */
   readonly addPath: readonly (AfiSafi & { readonly sendReceive: 1 | 2 | 3 })[];
   /**
-   * Graceful Restart (RFC 4724) as a receiving speaker: announced with no Restart State and no
-   * Forwarding State bits; `false` to leave it out.
+   * Graceful Restart (RFC 4724 §3). By default announced as a receiving speaker only: no Restart
+   * State bit and no families (this speaker does not preserve forwarding state across its own
+   * restart). `restartState` and `families` (with their Forwarding State bits) let a simulation
+   * model a restarting speaker. `false` leaves the capability out.
    */
-  readonly gracefulRestart: false | { readonly restartTime: number };
+  readonly gracefulRestart:
+    | false
+    | {
+        /** Restart Time, seconds (0–4095). */
+        readonly restartTime: number;
+        /** Restart State (R) bit. */
+        readonly restartState?: boolean;
+        /** Families announced, each with its Forwarding State (F) bit. */
+        readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
+      };
   /** BGP Role (RFC 9234): 0 Provider, 1 RS, 2 RS-Client, 3 Customer, 4 Peer; absent to leave out. */
   readonly role?: number;
   /** RFC 9234 strict mode: refuse a peer that announces no role. */
@@ -94,11 +107,16 @@ export function localOpen(
   if (caps.enhancedRouteRefresh) capabilities.push({ type: "ENHANCED_ROUTE_REFRESH" });
   if (caps.extendedMessage) capabilities.push({ type: "EXTENDED_MESSAGE" });
   if (caps.gracefulRestart !== false) {
+    const gr = caps.gracefulRestart;
     capabilities.push({
       type: "GRACEFUL_RESTART",
-      restartFlags: 0,
-      restartTime: caps.gracefulRestart.restartTime,
-      families: [],
+      restartFlags: gr.restartState === true ? RESTART_STATE : 0,
+      restartTime: gr.restartTime,
+      families: (gr.families ?? []).map((f) => ({
+        afi: f.afi,
+        safi: f.safi,
+        flags: f.forwardingState ? FORWARDING_STATE : 0,
+      })),
     });
   }
   capabilities.push({ type: "FOUR_OCTET_AS", asn });
@@ -138,8 +156,8 @@ export interface NegotiatedSession {
   readonly routeRefresh: boolean;
   readonly enhancedRouteRefresh: boolean;
   readonly extendedMessage: boolean;
-  /** The peer announced Graceful Restart, with its Restart Time. */
-  readonly peerGracefulRestart: false | { readonly restartTime: number };
+  /** The peer's Graceful Restart capability (RFC 4724 §3), `false` when it announced none. */
+  readonly peerGracefulRestart: false | PeerGracefulRestart;
   /** Context for decoding what the peer sends. */
   readonly receive: SessionContext;
   /** Context for encoding what this speaker sends. */
@@ -250,7 +268,6 @@ export function checkOpen(
   const peerFamilies = mpPeer.length > 0 ? mpPeer : [{ afi: 1, safi: 1 }];
   const families = caps.families.filter((f) => peerFamilies.some((g) => sameFamily(f, g)));
   const has = (t: Capability["type"]) => peerCaps.some((c) => c.type === t);
-  const gr = peerCaps.find((c) => c.type === "GRACEFUL_RESTART");
   const holdTime = Math.min(mine.holdTime, peer.holdTime);
   const contexts = negotiateSessionContext(mine, peer);
   return {
@@ -264,7 +281,7 @@ export function checkOpen(
       routeRefresh: caps.routeRefresh && has("ROUTE_REFRESH"),
       enhancedRouteRefresh: caps.enhancedRouteRefresh && has("ENHANCED_ROUTE_REFRESH"),
       extendedMessage: contexts.send.extendedMessage,
-      peerGracefulRestart: gr !== undefined ? { restartTime: gr.restartTime } : false,
+      peerGracefulRestart: peerGracefulRestart(peer),
       receive: contexts.receive,
       send: contexts.send,
     },

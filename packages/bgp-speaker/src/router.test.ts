@@ -2,6 +2,7 @@ import type { UpdateMessage } from "@dyninfra/bgp-wire";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
+import { endOfRibFamily } from "./graceful-restart";
 import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
@@ -30,7 +31,14 @@ function link(a: Router, aName: string, b: Router, bName: string) {
 function trackView(r: Router, name: string) {
   const view = new Map<string, UpdateMessage["pathAttributes"]>();
   const log: { announced: number; withdrawn: number }[] = [];
+  /** End-of-RIB markers ("afi/safi"), with the number of UPDATEs seen before each. */
+  const eor: { family: string; after: number }[] = [];
   r.session(name).on("update", (u) => {
+    const f = endOfRibFamily(u);
+    if (f !== undefined) {
+      eor.push({ family: `${f.afi}/${f.safi}`, after: log.length });
+      return;
+    }
     for (const p of u.withdrawnRoutes) view.delete(formatPrefix(p));
     for (const p of u.pathAttributes.mpUnreachNlri?.withdrawnRoutes ?? [])
       view.delete(formatPrefix(p));
@@ -43,7 +51,7 @@ function trackView(r: Router, name: string) {
         u.withdrawnRoutes.length + (u.pathAttributes.mpUnreachNlri?.withdrawnRoutes.length ?? 0),
     });
   });
-  return { view, log };
+  return { view, log, eor };
 }
 
 describe("Router", () => {
@@ -78,6 +86,11 @@ describe("Router", () => {
     expect(seen.view.size).toBe(300);
     // 300 /24 prefixes with one attribute set fit into a single 4096-octet UPDATE.
     expect(seen.log.length).toBe(1);
+    // Then one End-of-RIB marker per negotiated family (RFC 4724 §2), after the table.
+    expect(seen.eor).toEqual([
+      { family: "1/1", after: 1 },
+      { family: "2/1", after: 1 },
+    ]);
     const best = r2.rib.bestRoute("10.0.5.0/24");
     expect(best?.attributes.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64500] }]);
     expect(best?.attributes.nextHop).toBe("192.0.2.1");

@@ -9,9 +9,10 @@ import type {
   RibUpdate,
 } from "@dyninfra/bgp-rib";
 import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
-import type { MrtSource, PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
+import type { AfiSafi, MrtSource, PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
 import {
   encodeAnnouncements,
+  encodeMessage,
   encodeWithdrawals,
   parsePrefix,
   prefixKey,
@@ -20,7 +21,14 @@ import {
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
-import type { SpeakerCapabilities } from "./open";
+import type { GracefulRestartStatus } from "./graceful-restart";
+import {
+  DEFAULT_STALE_ROUTES_TIME,
+  endOfRib,
+  endOfRibFamily,
+  GracefulRestartReceiver,
+} from "./graceful-restart";
+import type { NegotiatedSession, SpeakerCapabilities } from "./open";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
 
@@ -49,7 +57,21 @@ export interface NeighborSpec {
   /** Seconds in Idle before restarting a session that fell (default 5; 0 restarts at once). */
   readonly idleHoldTime?: number;
   readonly delayOpen?: boolean;
+  /**
+   * Capabilities offered. Graceful Restart (receiving speaker, RFC 4724 §4.2) is on by default
+   * with a Restart Time of 120 s; `{ gracefulRestart: false }` turns it off.
+   */
   readonly capabilities?: Partial<SpeakerCapabilities>;
+  /**
+   * Graceful Restart stale-path timer, seconds (default 360): the longest stale routes are kept
+   * once the session is back, when the neighbour sends no End-of-RIB marker.
+   */
+  readonly staleRoutesTime?: number;
+  /**
+   * Send an End-of-RIB marker (RFC 4724 §2) per family after the initial table. Default true
+   * (RFC 4724 recommends it whether or not Graceful Restart is negotiated).
+   */
+  readonly endOfRib?: boolean;
   readonly routeReflectorClient?: boolean;
   readonly nextHopSelf?: boolean;
   /**
@@ -134,6 +156,10 @@ export interface RouterEvents {
   /** Loc-RIB and Adj-RIB-Out changes after an event. */
   changes: [changes: ChangeSet];
   warning: [name: string, message: string];
+  /** Graceful Restart (receiving speaker) retained, swept or kept a neighbour's routes. */
+  "graceful-restart": [name: string, what: string];
+  /** An End-of-RIB marker arrived from a neighbour. */
+  "end-of-rib": [name: string, family: AfiSafi];
 }
 
 /**
@@ -164,11 +190,23 @@ interface Neighbor {
   pumping: boolean;
   /** A second, incoming connection tracked until collision resolution (RFC 4271 §6.8). */
   candidate: BgpSession | undefined;
+  /** Graceful Restart, receiving speaker. */
+  gr: GracefulRestartReceiver;
+  /** What the current (or last) Established session negotiated. */
+  negotiated: NegotiatedSession | undefined;
+  /** True from Established until the session's `down`. */
+  up: boolean;
+  /** ADD-PATH as last set in the RIB for this neighbour. */
+  addPath: { receive: boolean; send: boolean };
+  /** End-of-RIB markers received / sent on the current session ("afi/safi"). */
+  eorReceived: Set<string>;
+  eorSent: Set<string>;
 }
 
 type OutboundItem =
   | { readonly kind: "withdraw"; readonly prefixes: readonly Prefix[] }
-  | { readonly kind: "announce"; readonly announcement: Announcement };
+  | { readonly kind: "announce"; readonly announcement: Announcement }
+  | { readonly kind: "end-of-rib"; readonly family: AfiSafi };
 
 /** Prefixes encoded per event-loop turn, so timers and reads keep running during a table dump. */
 const OUTPUT_SLICE = 20_000;
@@ -255,15 +293,7 @@ export class Router extends EventEmitter<RouterEvents> {
         field: "neighbors",
       });
     const session = this.makeSession(spec);
-    const n: Neighbor = {
-      spec,
-      session,
-      inRib: false,
-      inbound: undefined,
-      outbound: [],
-      pumping: false,
-      candidate: undefined,
-    };
+    const n = this.newNeighbor(spec, session, false);
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -373,11 +403,7 @@ export class Router extends EventEmitter<RouterEvents> {
     n.candidate = undefined;
     this.wire(n);
     this.emit("session", n.spec.name, "collision", b.state);
-    if (b.state === "Established") {
-      const neg = b.negotiated!;
-      this.ensureInRib(n, neg.peerBgpIdentifier);
-      this.distribute(this.rib.peerUp(n.spec.address));
-    }
+    if (b.state === "Established") this.established(n, b.negotiated!);
   }
 
   /** Originates routes (an implicit withdraw replaces earlier ones for the same prefix). */
@@ -507,9 +533,50 @@ export class Router extends EventEmitter<RouterEvents> {
               extendedMessage: n.session.negotiated.extendedMessage,
               routeRefresh: n.session.negotiated.routeRefresh,
               fourOctetAs: n.session.negotiated.receive.fourOctetAs,
+              addPath: {
+                receive: n.session.negotiated.receive.addPath,
+                send: n.session.negotiated.send.addPath,
+              },
             },
+      addPath: { ...n.addPath },
+      gracefulRestart: this.gracefulRestartStatus(n.spec.name),
       counters: n.session.stats,
     }));
+  }
+
+  /**
+   * Graceful Restart (receiving speaker) state of a neighbour, JSON-ready: the local and peer
+   * capabilities, the phase, the stale route count, the timers' deadlines and remaining
+   * seconds, and the End-of-RIB markers received and sent on the current session.
+   */
+  gracefulRestartStatus(name: string): GracefulRestartStatus & {
+    readonly enabled: boolean;
+    readonly restartTime: number | null;
+    readonly staleRoutesTime: number;
+    readonly peer: NegotiatedSession["peerGracefulRestart"] | null;
+    readonly staleRoutes: number;
+    readonly restartRemaining: number | null;
+    readonly staleRemaining: number | null;
+    readonly endOfRibReceived: readonly string[];
+    readonly endOfRibSent: readonly string[];
+  } {
+    const n = this.neighbor(name);
+    const local = n.session.capabilities.gracefulRestart;
+    const st = n.gr.status();
+    const now = this.clock.now();
+    const left = (at: number | null) => (at === null ? null : Math.max(0, (at - now) / 1000));
+    return {
+      enabled: local !== false,
+      restartTime: local === false ? null : local.restartTime,
+      staleRoutesTime: n.spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME,
+      peer: n.negotiated?.peerGracefulRestart ?? null,
+      ...st,
+      staleRoutes: st.phase === "none" || !n.inRib ? 0 : this.rib.staleCount(n.spec.address),
+      restartRemaining: left(st.restartDeadline),
+      staleRemaining: left(st.staleDeadline),
+      endOfRibReceived: [...n.eorReceived],
+      endOfRibSent: [...n.eorSent],
+    };
   }
 
   /**
@@ -534,6 +601,7 @@ export class Router extends EventEmitter<RouterEvents> {
     this.neighbors.delete(name);
     this.byAddress.delete(n.spec.address);
     n.session.removeAllListeners();
+    n.gr.dispose();
     const c = this.rib.releaseSession(n.spec.address);
     this.distribute(c);
     return c;
@@ -557,15 +625,9 @@ export class Router extends EventEmitter<RouterEvents> {
         : {}),
     });
     const session = BgpSession.resume(graft.session, stream, { clock: this.clock });
-    const n: Neighbor = {
-      spec,
-      session,
-      inRib: true,
-      inbound: undefined,
-      outbound: [],
-      pumping: false,
-      candidate: undefined,
-    };
+    const n = this.newNeighbor(spec, session, true);
+    n.negotiated = graft.session.negotiated;
+    n.up = true;
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
@@ -575,6 +637,46 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  private newNeighbor(spec: NeighborSpec, session: BgpSession, inRib: boolean): Neighbor {
+    const n: Neighbor = {
+      spec,
+      session,
+      inRib,
+      inbound: undefined,
+      outbound: [],
+      pumping: false,
+      candidate: undefined,
+      gr: undefined as unknown as GracefulRestartReceiver,
+      negotiated: undefined,
+      up: false,
+      addPath: { receive: false, send: false },
+      eorReceived: new Set(),
+      eorSent: new Set(),
+    };
+    const address = spec.address;
+    n.gr = new GracefulRestartReceiver(
+      this.clock,
+      { staleRoutesTime: spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME },
+      {
+        retainStale: () => {
+          this.distribute(this.rib.peerDown(address, { retainStale: true }));
+          this.emit(
+            "graceful-restart",
+            spec.name,
+            `session fell: ${this.rib.staleCount(address)} routes retained stale`,
+          );
+        },
+        withdrawAll: () => this.distribute(this.rib.peerDown(address)),
+        sweepStale: (reason) => {
+          const stale = this.rib.staleCount(address);
+          this.distribute(this.rib.sweepStale(address));
+          this.emit("graceful-restart", spec.name, `${stale} stale routes swept: ${reason}`);
+        },
+      },
+    );
+    return n;
+  }
 
   private neighbor(name: string): Neighbor {
     const n = this.neighbors.get(name);
@@ -609,6 +711,33 @@ export class Router extends EventEmitter<RouterEvents> {
     );
   }
 
+  /**
+   * The session reached Established: Graceful Restart decides about stale routes, ADD-PATH as
+   * negotiated goes to the RIB (it may change only while the RIB peer is down), the RIB sends the
+   * initial table, and End-of-RIB markers follow it.
+   */
+  private established(n: Neighbor, neg: NegotiatedSession): void {
+    this.ensureInRib(n, neg.peerBgpIdentifier);
+    n.negotiated = neg;
+    n.up = true;
+    n.eorReceived.clear();
+    n.eorSent.clear();
+    n.gr.sessionUp(neg.peerGracefulRestart);
+    const addPath = negotiatedAddPath(neg);
+    if (addPath.receive !== n.addPath.receive || addPath.send !== n.addPath.send) {
+      // Path Identifiers of stale paths would change meaning: the RIB refuses; sweep them first.
+      if (addPath.receive !== n.addPath.receive)
+        n.gr.abort("ADD-PATH receive changed with the new session");
+      this.rib.setAddPath(n.spec.address, addPath);
+      n.addPath = addPath;
+    }
+    this.distribute(this.rib.peerUp(n.spec.address));
+    if (n.spec.endOfRib !== false) {
+      for (const family of neg.families) n.outbound.push({ kind: "end-of-rib", family });
+      this.startPump(n);
+    }
+  }
+
   private ensureInRib(n: Neighbor, bgpIdentifier: string): void {
     if (n.inRib) return;
     const local = n.spec.localAddress ?? this.spec.localAddress;
@@ -635,18 +764,35 @@ export class Router extends EventEmitter<RouterEvents> {
     s.on("state", (from, to) => this.emit("session", name, from, to));
     s.on("second-connection", (stream) => this.track(n, stream, true));
     s.on("warning", (m) => this.emit("warning", name, m));
-    s.on("established", (neg) => {
-      this.ensureInRib(n, neg.peerBgpIdentifier);
-      this.distribute(this.rib.peerUp(n.spec.address));
+    s.on("established", (neg) => this.established(n, neg));
+    s.on("update", (u, action) => {
+      const eor = action === "accept" ? endOfRibFamily(u) : undefined;
+      if (eor === undefined) {
+        this.queueInbound(n, u);
+        return;
+      }
+      // Everything received before the marker is in the RIB before stale routes are swept.
+      this.flushInbound(n);
+      n.eorReceived.add(`${eor.afi}/${eor.safi}`);
+      this.emit("end-of-rib", name, eor);
+      n.gr.endOfRib(eor);
     });
-    s.on("update", (u) => this.queueInbound(n, u));
     s.on("route-refresh", () => {
       this.flushInbound(n);
       this.sendDelta(n, this.rib.routeRefresh(n.spec.address));
     });
-    s.on("down", () => {
-      n.inbound = undefined; // the session's routes all go: pending ones need not be applied
-      if (n.inRib) this.distribute(this.rib.peerDown(n.spec.address));
+    s.on("down", (_reason, event) => {
+      // RFC 4724 §4.2: the loss of the TCP connection (Hold Timer expiry reveals one) lets
+      // Graceful Restart retain the routes; a NOTIFICATION, an error or a stop does not.
+      const graceful = event === "TcpConnectionFails" || event === "HoldTimer_Expires";
+      if (graceful) this.flushInbound(n);
+      else n.inbound = undefined; // the session's routes all go: pending ones need not be applied
+      const neg = n.negotiated;
+      const wasUp = n.up;
+      n.up = false;
+      if (!n.inRib || !wasUp) return;
+      const local = s.capabilities.gracefulRestart !== false;
+      n.gr.sessionDown(graceful && local, neg?.peerGracefulRestart ?? false, neg?.families ?? []);
     });
   }
 
@@ -749,7 +895,11 @@ export class Router extends EventEmitter<RouterEvents> {
     if (delta.withdrawn.length > 0)
       n.outbound.push({ kind: "withdraw", prefixes: delta.withdrawn });
     for (const a of delta.announced) n.outbound.push({ kind: "announce", announcement: a });
-    if (!n.pumping) {
+    this.startPump(n);
+  }
+
+  private startPump(n: Neighbor): void {
+    if (!n.pumping && n.outbound.length > 0) {
       n.pumping = true;
       setImmediate(() => this.pump(n, OUTPUT_SLICE));
     }
@@ -777,6 +927,9 @@ export class Router extends EventEmitter<RouterEvents> {
       if (item.kind === "withdraw") {
         out.push(...encodeWithdrawals(item.prefixes, neg.send));
         done += item.prefixes.length;
+      } else if (item.kind === "end-of-rib") {
+        out.push(encodeMessage(endOfRib(item.family), neg.send));
+        n.eorSent.add(`${item.family.afi}/${item.family.safi}`);
       } else {
         out.push(
           ...encodeAnnouncements(item.announcement.attributes, item.announcement.nlri, neg.send),
@@ -795,4 +948,20 @@ export class Router extends EventEmitter<RouterEvents> {
     if (n.outbound.length > 0) setImmediate(() => this.pump(n, OUTPUT_SLICE));
     else n.pumping = false;
   }
+}
+
+/**
+ * ADD-PATH as the RIB takes it (one setting per neighbour): receive when the neighbour may send
+ * Path Identifiers for some family; send only when every negotiated family sends them (the RIB
+ * then advertises several paths per prefix, which a family without Path Identifiers cannot
+ * carry).
+ */
+function negotiatedAddPath(neg: NegotiatedSession): { receive: boolean; send: boolean } {
+  const sends = neg.send.addPath;
+  return {
+    receive: neg.receive.addPath.length > 0,
+    send:
+      neg.families.length > 0 &&
+      neg.families.every((f) => sends.some((g) => g.afi === f.afi && g.safi === f.safi)),
+  };
 }

@@ -104,12 +104,12 @@ describe("BgpSession over an in-memory pipe", () => {
   it("expires the hold timer when the peer falls silent, with NOTIFICATION code 4", async () => {
     const { clock, x, y, notes } = await pair();
     const down: string[] = [];
-    y.on("down", (r) => down.push(r));
+    y.on("down", (_r, event) => down.push(event));
     x.pause(); // x stops reading and writing
     clock.advance(31_000);
     await flush();
     expect(y.state).toBe("Idle");
-    expect(down).toHaveLength(1);
+    expect(down).toEqual(["HoldTimer_Expires"]);
     expect(y.stats.notificationsSent).toBe(1);
     void notes;
   });

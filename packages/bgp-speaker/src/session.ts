@@ -156,8 +156,12 @@ export interface SessionEvents {
   "route-refresh": [message: RouteRefreshMessage];
   "notification-sent": [notification: NotificationMessage];
   "notification-received": [notification: NotificationMessage];
-  /** The routes learned on this session must be deleted (it left Established). */
-  down: [reason: string];
+  /**
+   * The routes learned on this session must be deleted (it left Established); `event` is the FSM
+   * event that took it down (`TcpConnectionFails` and `HoldTimer_Expires` are the ones after which
+   * Graceful Restart may retain them, RFC 4724 §4.2).
+   */
+  down: [reason: string, event: FsmEvent["type"]];
   /** A protocol problem worth logging, with where it was found. */
   warning: [message: string];
   /**
@@ -232,6 +236,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private manuallyStopped = false;
   private initiatedLocally = false;
   private restartTimer: unknown;
+  /** The event being dispatched (for the cause of a `down`). */
+  private currentEvent: FsmEvent["type"] = "ManualStart";
   private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.connectionLost();
   private readonly onError = (err: Error) => {
@@ -540,6 +546,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const from = this.fsm;
     const { state, actions } = fsmStep(this.fsmConfig, from, event);
     this.fsm = state;
+    this.currentEvent = event.type;
     for (const a of actions) this.perform(a);
     if (from.state !== state.state) {
       this.emit("state", from.state, state.state, event.type);
@@ -599,7 +606,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       case "process-update":
         return; // the UPDATE is emitted by receive() right after the FSM accepts it
       case "delete-routes":
-        this.emit("down", "session left Established");
+        this.emit("down", `session left Established (${this.currentEvent})`, this.currentEvent);
         return;
       case "release-resources":
         this.theirs = undefined;

@@ -1,0 +1,394 @@
+import type { Duplex } from "node:stream";
+import type { AfiSafi } from "@dyninfra/bgp-wire";
+import { DEFAULT_SESSION_CONTEXT, decodeUpdate, encodeMessage } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { endOfRib, endOfRibFamily, peerGracefulRestart } from "./graceful-restart";
+import { localOpen, speakerCapabilities } from "./open";
+import { memoryPipe } from "./pipe";
+import type { NeighborSpec, RouterSpec } from "./router";
+import { Router } from "./router";
+
+const flush = async (rounds = 12) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const MARKER = "ff".repeat(16);
+const IPV4: AfiSafi = { afi: 1, safi: 1 };
+
+describe("End-of-RIB marker (RFC 4724 §2)", () => {
+  it("IPv4 unicast: an UPDATE with no withdrawn routes and no path attributes, 23 octets", () => {
+    // Header (marker, length 23, type 2), Withdrawn Routes Length 0, Total Path Attribute Length 0.
+    expect(hex(encodeMessage(endOfRib(IPV4), DEFAULT_SESSION_CONTEXT))).toBe(
+      `${MARKER}00170200000000`,
+    );
+  });
+
+  it("other families: an UPDATE with only an empty MP_UNREACH_NLRI", () => {
+    // MP_UNREACH_NLRI (RFC 4760 §4): flags 0x80 (optional, non-transitive), type 15, length 3,
+    // AFI 2, SAFI 1, no withdrawn routes.
+    expect(hex(encodeMessage(endOfRib({ afi: 2, safi: 1 }), DEFAULT_SESSION_CONTEXT))).toBe(
+      `${MARKER}001d0200000006800f03000201`,
+    );
+  });
+
+  it("recognises the markers from their bytes, and nothing else", () => {
+    const decode = (h: string) => {
+      const r = decodeUpdate(Buffer.from(h, "hex"), DEFAULT_SESSION_CONTEXT);
+      if (!r.ok) throw new Error("decode");
+      return r.update;
+    };
+    expect(endOfRibFamily(decode(`${MARKER}00170200000000`))).toEqual(IPV4);
+    expect(endOfRibFamily(decode(`${MARKER}001d0200000006800f03000201`))).toEqual({
+      afi: 2,
+      safi: 1,
+    });
+    // A withdrawal of 10.0.0.0/8 is not a marker; nor is MP_UNREACH_NLRI withdrawing 2001:db8::/32.
+    expect(endOfRibFamily(decode(`${MARKER}0019020002080a0000`))).toBeUndefined();
+    expect(
+      endOfRibFamily(decode(`${MARKER}0022020000000b800f0800020120${"20010db8"}`)),
+    ).toBeUndefined();
+    // An UPDATE carrying an attribute but no NLRI (ORIGIN only) is not a marker either.
+    expect(endOfRibFamily(decode(`${MARKER}001b020000000440010100`))).toBeUndefined();
+  });
+});
+
+describe("Graceful Restart capability", () => {
+  it("we announce it as a receiving speaker: R = 0, no families, the configured Restart Time", () => {
+    const open = localOpen(
+      64500,
+      "192.0.2.1",
+      90,
+      speakerCapabilities({ gracefulRestart: { restartTime: 90 } }),
+    );
+    const bytes = encodeMessage(open, DEFAULT_SESSION_CONTEXT);
+    // Capability code 64, length 2, Restart Flags 0 and Restart Time 90 in 16 bits: 0x005a.
+    expect(hex(bytes)).toContain("4002005a");
+    expect(peerGracefulRestart(open)).toEqual({
+      restartTime: 90,
+      restartState: false,
+      notification: false,
+      families: [],
+    });
+  });
+
+  it("reads R and F bits of a restarting speaker", () => {
+    const open = localOpen(
+      64501,
+      "192.0.2.2",
+      90,
+      speakerCapabilities({
+        gracefulRestart: {
+          restartTime: 120,
+          restartState: true,
+          families: [{ afi: 1, safi: 1, forwardingState: true }],
+        },
+      }),
+    );
+    // Flags 0x8 (R) in the top 4 bits of Restart Time 120 = 0x078 → 0x8078; then AFI 1, SAFI 1,
+    // flags 0x80 (F).
+    expect(hex(encodeMessage(open, DEFAULT_SESSION_CONTEXT))).toContain("4006807800010180");
+    expect(peerGracefulRestart(open)).toEqual({
+      restartTime: 120,
+      restartState: true,
+      notification: false,
+      families: [{ afi: 1, safi: 1, forwardingState: true }],
+    });
+  });
+});
+
+// ------------------------------------------------------------------------------ Router level
+
+const PREFIXES = Array.from({ length: 40 }, (_, i) => `10.1.${i}.0/24`);
+
+type GrCap = NonNullable<NeighborSpec["capabilities"]>["gracefulRestart"];
+
+/** The neighbour (AS 64501) as it starts, or restarts, with the Graceful Restart it announces. */
+function peerRouter(
+  clock: ManualClock,
+  gracefulRestart: GrCap,
+  originate: readonly string[],
+  extra: Partial<NeighborSpec> = {},
+): Router {
+  return new Router(
+    {
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      localAddress: "192.0.2.2",
+      neighbors: [
+        {
+          name: "us",
+          address: "192.0.2.1",
+          asn: 64500,
+          passive: true,
+          holdTime: 30,
+          importPolicy: "accept",
+          exportPolicy: "accept",
+          capabilities: { families: [IPV4], gracefulRestart },
+          ...extra,
+        },
+      ],
+      originate: originate.map((prefix) => ({ prefix })),
+    },
+    { clock },
+  );
+}
+
+const restarting = (forwardingState = true): GrCap => ({
+  restartTime: 60,
+  restartState: true,
+  families: [{ afi: 1, safi: 1, forwardingState }],
+});
+const fresh: GrCap = {
+  restartTime: 60,
+  families: [{ afi: 1, safi: 1, forwardingState: false }],
+};
+
+/** Us (AS 64500, the receiving speaker) with the neighbour and a downstream iBGP router. */
+function ourRouter(clock: ManualClock, extra: Partial<NeighborSpec> = {}) {
+  const spec: RouterSpec = {
+    asn: 64500,
+    bgpIdentifier: "192.0.2.1",
+    localAddress: "192.0.2.1",
+    neighbors: [
+      {
+        name: "peer",
+        address: "192.0.2.2",
+        asn: 64501,
+        passive: true,
+        holdTime: 30,
+        idleHoldTime: 0,
+        staleRoutesTime: 100,
+        importPolicy: "accept",
+        exportPolicy: "accept",
+        capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 } },
+        ...extra,
+      },
+      { name: "down", address: "10.0.0.3", asn: 64500, passive: true, idleHoldTime: 0 },
+    ],
+  };
+  const us = new Router(spec, { clock });
+  const downstream = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.3",
+      neighbors: [{ name: "us", address: "192.0.2.1", asn: 64500, passive: true }],
+    },
+    { clock },
+  );
+  us.start();
+  downstream.start();
+  const [a, b] = memoryPipe();
+  us.accept("down", a);
+  downstream.accept("us", b);
+  /** Withdrawals the downstream router received, by prefix. */
+  const withdrawn: string[] = [];
+  downstream.session("us").on("update", (u) => {
+    for (const p of u.withdrawnRoutes) withdrawn.push(`${p.address}/${p.length}`);
+  });
+  return { us, downstream, withdrawn };
+}
+
+function connect(us: Router, peer: Router): Duplex {
+  const [a, b] = memoryPipe();
+  us.accept("peer", a);
+  peer.accept("us", b);
+  return a;
+}
+
+const ours = (us: Router) =>
+  PREFIXES.filter((p) => us.rib.bestRoute(p)?.peer === "192.0.2.2").length;
+
+async function established(clock: ManualClock, extra: Partial<NeighborSpec> = {}) {
+  const o = ourRouter(clock, extra);
+  const peer = peerRouter(clock, fresh, PREFIXES);
+  peer.start();
+  const conn = connect(o.us, peer);
+  await flush();
+  expect(o.us.session("peer").state).toBe("Established");
+  expect(ours(o.us)).toBe(40);
+  expect(o.downstream.rib.stats().locRibRoutes).toBe(40);
+  return { ...o, peer, conn };
+}
+
+/**
+ * The neighbour's process dies: its TCP connection closes without a NOTIFICATION. A second
+ * later our session, Idle, has restarted (idle hold time 0) and waits for the neighbour.
+ */
+async function crash(clock: ManualClock, conn: Duplex, peer: Router) {
+  peer.removeAllListeners();
+  peer.session("us").removeAllListeners();
+  conn.destroy();
+  await flush();
+  clock.advance(1_000);
+  await flush();
+}
+
+describe("Graceful Restart, receiving speaker (RFC 4724 §4.2)", () => {
+  it("retains the routes stale across a restart, then sweeps those not re-announced at End-of-RIB", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn, withdrawn, downstream } = await established(clock);
+    await crash(clock, conn, peer);
+    expect(us.session("peer").state).not.toBe("Established");
+    const gr = us.gracefulRestartStatus("peer");
+    expect(gr.phase).toBe("restarting");
+    expect(gr.staleRoutes).toBe(40);
+    expect(gr.restartRemaining).toBe(59); // the peer's Restart Time, 1 s ago
+    expect(ours(us)).toBe(40); // still forwarding along them
+    expect(withdrawn).toEqual([]); // and nothing withdrawn downstream
+    // 30 s later the neighbour is back, having preserved forwarding state, with 30 prefixes.
+    clock.advance(30_000);
+    const again = peerRouter(clock, restarting(), PREFIXES.slice(0, 30));
+    again.start();
+    const ends: string[] = [];
+    us.on("end-of-rib", (_n, f) => ends.push(`${f.afi}/${f.safi}`));
+    connect(us, again);
+    await flush(30);
+    expect(us.session("peer").state).toBe("Established");
+    expect(ends).toEqual(["1/1"]);
+    const after = us.gracefulRestartStatus("peer");
+    expect(after.phase).toBe("none");
+    expect(after.lastSweep?.reason).toMatch(/End-of-RIB/);
+    expect(after.staleRoutes).toBe(0);
+    expect(after.endOfRibReceived).toEqual(["1/1"]);
+    expect(after.endOfRibSent).toEqual(["1/1"]);
+    expect(ours(us)).toBe(30);
+    // Downstream sees exactly the 10 routes that did not come back withdrawn, nothing else.
+    await flush();
+    expect(withdrawn.sort()).toEqual(PREFIXES.slice(30).sort());
+    expect(downstream.rib.stats().locRibRoutes).toBe(30);
+  });
+
+  it("sweeps when the Restart Time runs out before the session is back", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn, withdrawn } = await established(clock);
+    await crash(clock, conn, peer);
+    clock.advance(58_999);
+    expect(us.gracefulRestartStatus("peer").staleRoutes).toBe(40);
+    clock.advance(1);
+    await flush();
+    expect(us.gracefulRestartStatus("peer").phase).toBe("none");
+    expect(us.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/Restart Time/);
+    expect(ours(us)).toBe(0);
+    expect(withdrawn.length).toBe(40);
+  });
+
+  it("sweeps at once when the new OPEN has no Graceful Restart capability", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock);
+    await crash(clock, conn, peer);
+    const again = peerRouter(clock, false, PREFIXES.slice(0, 5), { endOfRib: false });
+    again.start();
+    connect(us, again);
+    await flush(30);
+    expect(us.session("peer").state).toBe("Established");
+    expect(us.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/no Graceful Restart/);
+    expect(ours(us)).toBe(5);
+  });
+
+  it("sweeps at once when the family lacks the Forwarding State bit in the new OPEN", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock);
+    await crash(clock, conn, peer);
+    const again = peerRouter(clock, restarting(false), PREFIXES.slice(0, 5), { endOfRib: false });
+    again.start();
+    connect(us, again);
+    await flush(30);
+    expect(us.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/Forwarding State/);
+    expect(ours(us)).toBe(5);
+  });
+
+  it("without an End-of-RIB, the stale-path timer sweeps", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock);
+    await crash(clock, conn, peer);
+    const again = peerRouter(clock, restarting(), PREFIXES.slice(0, 5), { endOfRib: false });
+    again.start();
+    connect(us, again);
+    await flush(30);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.phase).toBe("stale");
+    expect(st.awaitingEndOfRib).toEqual([IPV4]);
+    expect(st.staleRoutes).toBe(35);
+    expect(st.staleRemaining).toBe(100); // staleRoutesTime
+    expect(ours(us)).toBe(40);
+    // Keep the session alive past the stale-path timer (keepalives every 10 s).
+    for (let t = 0; t < 100; t += 5) {
+      clock.advance(5_000);
+      await flush(2);
+    }
+    await flush();
+    expect(us.session("peer").state).toBe("Established");
+    expect(us.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/stale-path timer/);
+    expect(ours(us)).toBe(5);
+  });
+
+  it("a NOTIFICATION (Cease) withdraws at once: Graceful Restart does not apply", async () => {
+    const clock = new ManualClock();
+    const { us, peer, withdrawn } = await established(clock);
+    peer.stop("maintenance");
+    await flush();
+    expect(us.gracefulRestartStatus("peer").phase).toBe("none");
+    expect(ours(us)).toBe(0);
+    expect(withdrawn.length).toBe(40);
+  });
+
+  it("Hold Timer expiry retains the routes as the loss of the connection does", async () => {
+    const clock = new ManualClock();
+    const { us, peer } = await established(clock);
+    peer.graftOut("us"); // the neighbour falls silent (its session paused, connection kept)
+    clock.advance(31_000);
+    await flush();
+    expect(us.session("peer").stats.notificationsSent).toBe(1);
+    expect(us.gracefulRestartStatus("peer").phase).toBe("restarting");
+    expect(ours(us)).toBe(40);
+  });
+
+  it("with Graceful Restart off locally, routes are withdrawn on the loss of the connection", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock, {
+      capabilities: { families: [IPV4], gracefulRestart: false },
+    });
+    await crash(clock, conn, peer);
+    expect(us.gracefulRestartStatus("peer").phase).toBe("none");
+    expect(ours(us)).toBe(0);
+  });
+
+  it("a consecutive restart deletes routes still stale and keeps the re-announced ones stale", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock);
+    await crash(clock, conn, peer);
+    const again = peerRouter(clock, restarting(), PREFIXES.slice(0, 10), { endOfRib: false });
+    again.start();
+    const conn2 = connect(us, again);
+    await flush(30);
+    expect(us.gracefulRestartStatus("peer").phase).toBe("stale");
+    await crash(clock, conn2, again);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.phase).toBe("restarting");
+    expect(st.restarts).toBe(2);
+    expect(st.staleRoutes).toBe(10);
+    expect(ours(us)).toBe(10);
+  });
+
+  it("shows the state in the control interface's session list", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await established(clock);
+    await crash(clock, conn, peer);
+    clock.advance(14_000);
+    const s = us.sessions().find((x) => (x as { name: string }).name === "peer") as {
+      gracefulRestart: Record<string, unknown>;
+    };
+    expect(s.gracefulRestart).toMatchObject({
+      enabled: true,
+      restartTime: 120,
+      staleRoutesTime: 100,
+      phase: "restarting",
+      staleRoutes: 40,
+      restartRemaining: 45,
+      peer: { restartTime: 60, restartState: false },
+    });
+    expect(JSON.parse(JSON.stringify(s.gracefulRestart))).toEqual(s.gracefulRestart);
+  });
+});

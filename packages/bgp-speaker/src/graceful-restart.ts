@@ -1,0 +1,352 @@
+import type {
+  AfiSafi,
+  GracefulRestartCapability,
+  OpenMessage,
+  UpdateMessage,
+} from "@dyninfra/bgp-wire";
+import { openCapabilities } from "@dyninfra/bgp-wire";
+import type { Clock } from "./clock";
+
+/** Flags for Address Family: Forwarding State bit (RFC 4724 §3). */
+export const FORWARDING_STATE = 0x80;
+/** Restart Flags: Restart State bit (RFC 4724 §3). */
+export const RESTART_STATE = 0x8;
+/** Restart Flags: Notification bit (RFC 8538 §2). */
+export const NOTIFICATION_BIT = 0x4;
+
+/** Default stale-path timer (seconds): the upper bound on keeping stale routes once re-established. */
+export const DEFAULT_STALE_ROUTES_TIME = 360;
+
+/**
+ * The End-of-RIB marker (RFC 4724 §2) an UPDATE is, if any: IPv4 unicast is an UPDATE with no
+ * withdrawn routes, no path attributes and no NLRI; any other family is an UPDATE whose only
+ * attribute is an MP_UNREACH_NLRI with no withdrawn routes.
+ *
+ * @example
+ * ```ts
+ * import { endOfRibFamily } from "@dyninfra/bgp-speaker";
+ * endOfRibFamily({ type: "UPDATE", withdrawnRoutes: [], pathAttributes: {}, nlri: [] }); // { afi: 1, safi: 1 }
+ * ```
+ */
+export function endOfRibFamily(update: UpdateMessage): AfiSafi | undefined {
+  if (update.withdrawnRoutes.length > 0 || update.nlri.length > 0) return undefined;
+  const keys = Object.keys(update.pathAttributes).filter(
+    (k) => (update.pathAttributes as Record<string, unknown>)[k] !== undefined,
+  );
+  if (keys.length === 0) return { afi: 1, safi: 1 };
+  const un = update.pathAttributes.mpUnreachNlri;
+  if (keys.length === 1 && un !== undefined && un.withdrawnRoutes.length === 0)
+    return { afi: un.afi, safi: un.safi };
+  return undefined;
+}
+
+/**
+ * The End-of-RIB marker for a family (RFC 4724 §2), ready for `encodeMessage`.
+ *
+ * @example
+ * ```ts
+ * import { endOfRib } from "@dyninfra/bgp-speaker";
+ * endOfRib({ afi: 2, safi: 1 }).pathAttributes.mpUnreachNlri?.afi; // 2
+ * ```
+ */
+export function endOfRib(family: AfiSafi): UpdateMessage {
+  return {
+    type: "UPDATE",
+    withdrawnRoutes: [],
+    pathAttributes:
+      family.afi === 1 && family.safi === 1
+        ? {}
+        : { mpUnreachNlri: { afi: family.afi, safi: family.safi, withdrawnRoutes: [] } },
+    nlri: [],
+  };
+}
+
+/**
+ * The Graceful Restart capability a neighbour announced in its OPEN (RFC 4724 §3).
+ *
+ * @example
+ * ```ts
+ * import type { PeerGracefulRestart } from "@dyninfra/bgp-speaker";
+ * const p: PeerGracefulRestart = {
+ *   restartTime: 120, restartState: false, notification: false,
+ *   families: [{ afi: 1, safi: 1, forwardingState: true }],
+ * };
+ * ```
+ */
+export interface PeerGracefulRestart {
+  /** Restart Time, seconds (12 bits). */
+  readonly restartTime: number;
+  /** Restart State (R) bit: the neighbour has restarted. */
+  readonly restartState: boolean;
+  /** Notification (N) bit (RFC 8538). */
+  readonly notification: boolean;
+  /** The families it preserves routes for, each with its Forwarding State (F) bit. */
+  readonly families: readonly (AfiSafi & { readonly forwardingState: boolean })[];
+}
+
+/**
+ * Reads the Graceful Restart capability of an OPEN; `false` when absent (the first one counts
+ * when a speaker sends several).
+ *
+ * @example
+ * ```ts
+ * import { localOpen, peerGracefulRestart, speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * peerGracefulRestart(localOpen(64500, "192.0.2.1", 90, speakerCapabilities()));
+ * // { restartTime: 120, restartState: false, notification: false, families: [] }
+ * ```
+ */
+export function peerGracefulRestart(open: OpenMessage): PeerGracefulRestart | false {
+  const gr = openCapabilities(open).find(
+    (c): c is GracefulRestartCapability => c.type === "GRACEFUL_RESTART",
+  );
+  if (gr === undefined) return false;
+  return {
+    restartTime: gr.restartTime,
+    restartState: (gr.restartFlags & RESTART_STATE) !== 0,
+    notification: (gr.restartFlags & NOTIFICATION_BIT) !== 0,
+    families: gr.families.map((f) => ({
+      afi: f.afi,
+      safi: f.safi,
+      forwardingState: (f.flags & FORWARDING_STATE) !== 0,
+    })),
+  };
+}
+
+/** Phase of the receiving-speaker procedure for one neighbour. */
+export type GracefulRestartPhase =
+  /** Nothing retained. */
+  | "none"
+  /** The session fell; routes retained stale; the Restart Time runs. */
+  | "restarting"
+  /** Re-established; stale routes wait for End-of-RIB or the stale-path timer. */
+  | "stale";
+
+/**
+ * What the receiving speaker asks its RIB to do.
+ *
+ * @example
+ * ```ts
+ * import type { GracefulRestartHooks } from "@dyninfra/bgp-speaker";
+ * const log: GracefulRestartHooks = {
+ *   retainStale: () => console.log("peerDown(retainStale)"),
+ *   withdrawAll: () => console.log("peerDown"),
+ *   sweepStale: (why) => console.log("sweepStale", why),
+ * };
+ * ```
+ */
+export interface GracefulRestartHooks {
+  /** The session fell and GR applies: keep the neighbour's routes, marked stale. */
+  retainStale(): void;
+  /** The session fell and GR does not apply: withdraw all the neighbour's routes. */
+  withdrawAll(): void;
+  /** Withdraw the neighbour's routes still marked stale. */
+  sweepStale(reason: string): void;
+}
+
+/**
+ * The state of the receiving speaker for one neighbour, as the control interface shows it.
+ *
+ * @example
+ * ```ts
+ * import type { GracefulRestartStatus } from "@dyninfra/bgp-speaker";
+ * const waiting = (s: GracefulRestartStatus) => s.phase === "stale" ? s.awaitingEndOfRib : [];
+ * ```
+ */
+export interface GracefulRestartStatus {
+  readonly phase: GracefulRestartPhase;
+  /** Families whose routes are held stale. */
+  readonly staleFamilies: readonly AfiSafi[];
+  /** Families still awaited for their End-of-RIB marker (phase `stale`). */
+  readonly awaitingEndOfRib: readonly AfiSafi[];
+  /** Clock time (ms) at which the Restart Time runs out (phase `restarting`). */
+  readonly restartDeadline: number | null;
+  /** Clock time (ms) at which the stale-path timer runs out (phase `stale`). */
+  readonly staleDeadline: number | null;
+  /** Why stale routes were last swept, with the clock time. */
+  readonly lastSweep: { readonly at: number; readonly reason: string } | null;
+  /** How many times the neighbour's routes were retained across a restart. */
+  readonly restarts: number;
+}
+
+const key = (f: AfiSafi) => `${f.afi}/${f.safi}`;
+const family = (k: string): AfiSafi => {
+  const [afi, safi] = k.split("/");
+  return { afi: Number(afi), safi: Number(safi) };
+};
+
+/**
+ * Graceful Restart, receiving speaker (RFC 4724 §4.2), for one neighbour: decides, on each
+ * session event, whether the neighbour's routes are withdrawn, retained stale or swept, and runs
+ * the Restart Time and the stale-path timer on a {@link Clock}. The RIB work is done by the
+ * hooks.
+ *
+ * - Session down by the loss of the TCP connection (or Hold Timer expiry, which reveals one):
+ *   when the neighbour announced Graceful Restart in the session that fell, listing every family
+ *   the session carried, routes are retained stale (any still stale from an earlier restart are
+ *   swept first) and the neighbour's Restart Time starts; otherwise, and after any
+ *   NOTIFICATION, routes are withdrawn.
+ * - Restart Time runs out before the session is back: stale routes are swept.
+ * - Session back: if its OPEN has no Graceful Restart capability, or a stale family is missing
+ *   from it or lacks the Forwarding State bit, stale routes are swept at once; otherwise they
+ *   stay until the End-of-RIB marker of every stale family, or the stale-path timer.
+ *
+ * @example
+ * ```ts
+ * import { GracefulRestartReceiver, ManualClock } from "@dyninfra/bgp-speaker";
+ * const clock = new ManualClock();
+ * const gr = new GracefulRestartReceiver(clock, { staleRoutesTime: 360 }, {
+ *   retainStale: () => {}, withdrawAll: () => {}, sweepStale: (why) => console.log(why),
+ * });
+ * const peer = { restartTime: 120, restartState: false, notification: false,
+ *   families: [{ afi: 1, safi: 1, forwardingState: true }] };
+ * gr.sessionDown(true, peer, [{ afi: 1, safi: 1 }]);
+ * clock.advance(120_000); // "Restart Time (120 s) ran out"
+ * ```
+ */
+export class GracefulRestartReceiver {
+  private phase: GracefulRestartPhase = "none";
+  private stale = new Set<string>();
+  private awaiting = new Set<string>();
+  private restartTimer: unknown;
+  private staleTimer: unknown;
+  private restartDeadline: number | null = null;
+  private staleDeadline: number | null = null;
+  private lastSweep: { at: number; reason: string } | null = null;
+  private restarts = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { readonly staleRoutesTime: number },
+    private readonly hooks: GracefulRestartHooks,
+  ) {}
+
+  /** The current phase. */
+  get currentPhase(): GracefulRestartPhase {
+    return this.phase;
+  }
+
+  /** JSON-ready state. */
+  status(): GracefulRestartStatus {
+    return {
+      phase: this.phase,
+      staleFamilies: [...this.stale].map(family),
+      awaitingEndOfRib: [...this.awaiting].map(family),
+      restartDeadline: this.restartDeadline,
+      staleDeadline: this.staleDeadline,
+      lastSweep: this.lastSweep,
+      restarts: this.restarts,
+    };
+  }
+
+  /**
+   * The session left Established. `graceful`: it fell by the loss of the connection or Hold
+   * Timer expiry (no NOTIFICATION received, no error or stop of ours); `peer`: the neighbour's
+   * capability in the session that fell; `families`: the families that session negotiated.
+   */
+  sessionDown(
+    graceful: boolean,
+    peer: PeerGracefulRestart | false,
+    families: readonly AfiSafi[],
+  ): void {
+    this.stopTimers();
+    const covered =
+      peer !== false &&
+      families.length > 0 &&
+      families.every((f) => peer.families.some((g) => g.afi === f.afi && g.safi === f.safi));
+    if (!graceful || peer === false || !covered) {
+      this.reset();
+      this.hooks.withdrawAll();
+      return;
+    }
+    // "To deal with possible consecutive restarts, a route (from the peer) previously marked as
+    // stale MUST be deleted."
+    if (this.phase === "stale") this.sweep("consecutive restart: routes still stale deleted");
+    this.hooks.retainStale();
+    this.phase = "restarting";
+    this.restarts++;
+    this.stale = new Set(families.map(key));
+    this.awaiting.clear();
+    const ms = peer.restartTime * 1000;
+    this.restartDeadline = this.clock.now() + ms;
+    this.restartTimer = this.clock.setTimer(() => {
+      this.restartTimer = undefined;
+      if (this.phase !== "restarting") return;
+      this.sweep(`Restart Time (${peer.restartTime} s) ran out before the session came back`);
+    }, ms);
+  }
+
+  /** The session is Established again; `peer` is the capability of its new OPEN. */
+  sessionUp(peer: PeerGracefulRestart | false): void {
+    if (this.phase !== "restarting") return;
+    this.stopTimers();
+    if (peer === false) {
+      this.sweep("the new OPEN has no Graceful Restart capability");
+      return;
+    }
+    for (const k of this.stale) {
+      const f = peer.families.find((g) => key(g) === k);
+      if (f === undefined || !f.forwardingState) {
+        this.sweep(
+          f === undefined
+            ? `family ${k} is missing from the new Graceful Restart capability`
+            : `family ${k} has no Forwarding State bit in the new OPEN`,
+        );
+        return;
+      }
+    }
+    this.phase = "stale";
+    this.awaiting = new Set(this.stale);
+    const ms = this.options.staleRoutesTime * 1000;
+    this.staleDeadline = this.clock.now() + ms;
+    this.staleTimer = this.clock.setTimer(() => {
+      this.staleTimer = undefined;
+      if (this.phase !== "stale") return;
+      this.sweep(`stale-path timer (${this.options.staleRoutesTime} s) ran out`);
+    }, ms);
+  }
+
+  /**
+   * An End-of-RIB marker arrived. The RIB sweeps a neighbour as a whole, so stale routes go once
+   * every stale family has sent its marker (or the stale-path timer runs out).
+   */
+  endOfRib(f: AfiSafi): void {
+    if (this.phase !== "stale") return;
+    this.awaiting.delete(key(f));
+    if (this.awaiting.size === 0)
+      this.sweep(`End-of-RIB received for ${[...this.stale].join(", ")}`);
+  }
+
+  /** Sweeps now (e.g. before a change the RIB refuses while routes are stale). */
+  abort(reason: string): void {
+    if (this.phase === "none") return;
+    this.sweep(reason);
+  }
+
+  /** Cancels the timers (the neighbour is being removed). */
+  dispose(): void {
+    this.stopTimers();
+    this.reset();
+  }
+
+  private sweep(reason: string): void {
+    this.stopTimers();
+    this.reset();
+    this.lastSweep = { at: this.clock.now(), reason };
+    this.hooks.sweepStale(reason);
+  }
+
+  private reset(): void {
+    this.phase = "none";
+    this.stale.clear();
+    this.awaiting.clear();
+  }
+
+  private stopTimers(): void {
+    if (this.restartTimer !== undefined) this.clock.clearTimer(this.restartTimer);
+    if (this.staleTimer !== undefined) this.clock.clearTimer(this.staleTimer);
+    this.restartTimer = undefined;
+    this.staleTimer = undefined;
+    this.restartDeadline = null;
+    this.staleDeadline = null;
+  }
+}
