@@ -134,7 +134,7 @@ export class Channel<T> {
     }
     let delay = this.#delay;
     if (this.#jitter > 0) delay += this.rng.next() * this.#jitter;
-    const extra = this.#delayNext.shift();
+    const extra = this.#delayNext.length > 0 ? this.#delayNext.shift() : undefined;
     if (extra !== undefined) {
       delay += extra;
       this.#reordered++;
@@ -148,17 +148,20 @@ export class Channel<T> {
       copies = 2;
     } else if (p.duplicate !== undefined && this.rng.chance(p.duplicate)) copies = 2;
     if (copies === 2) this.#duplicated++;
-    for (let i = 0; i < copies; i++) this.#schedule(item, delay + i);
+    // Scheduled without a closure: the scheduler calls #arrive(item, epoch) when it is due.
+    this.#inFlight++;
+    this.scheduler.post(delay, this.#arrive, item, this.#epoch);
+    if (copies === 2) {
+      this.#inFlight++;
+      this.scheduler.post(delay + 1, this.#arrive, item, this.#epoch);
+    }
   }
 
-  #schedule(item: T, delay: number): void {
-    const epoch = this.#epoch;
-    this.#inFlight++;
-    this.scheduler.after(delay, () => {
-      if (epoch !== this.#epoch) return;
-      this.#inFlight--;
-      this.#delivered++;
-      this.deliver(item);
-    });
-  }
+  /** Delivers an item posted at `epoch` unless the channel was cut since. */
+  readonly #arrive = (item: unknown, epoch: number): void => {
+    if (epoch !== this.#epoch) return;
+    this.#inFlight--;
+    this.#delivered++;
+    this.deliver(item as T);
+  };
 }

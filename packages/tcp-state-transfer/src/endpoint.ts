@@ -127,30 +127,28 @@ interface Range {
   right: number;
 }
 
-const SYNCHRONIZED: ReadonlySet<TcpState> = new Set<TcpState>([
-  "SYN-RECEIVED",
-  "ESTABLISHED",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-  "CLOSE-WAIT",
-  "CLOSING",
-  "LAST-ACK",
-  "TIME-WAIT",
-]);
+// State classes, as comparisons (the state strings are interned: these are pointer compares).
 
-const CAN_SEND: ReadonlySet<TcpState> = new Set<TcpState>([
-  "ESTABLISHED",
-  "CLOSE-WAIT",
-  "FIN-WAIT-1",
-  "CLOSING",
-  "LAST-ACK",
-]);
+/** Every state after the SYN exchange began on our side (RFC 9293 "synchronized" states). */
+function isSynchronized(st: TcpState): boolean {
+  return st !== "CLOSED" && st !== "LISTEN" && st !== "SYN-SENT";
+}
 
-const CAN_RECEIVE_TEXT: ReadonlySet<TcpState> = new Set<TcpState>([
-  "ESTABLISHED",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-]);
+/** States in which our side may still send data or a FIN. */
+function canSend(st: TcpState): boolean {
+  return (
+    st === "ESTABLISHED" ||
+    st === "CLOSE-WAIT" ||
+    st === "FIN-WAIT-1" ||
+    st === "CLOSING" ||
+    st === "LAST-ACK"
+  );
+}
+
+/** States in which segment text is accepted (RFC 9293 §3.10.7.4 "seventh"). */
+function canReceiveText(st: TcpState): boolean {
+  return st === "ESTABLISHED" || st === "FIN-WAIT-1" || st === "FIN-WAIT-2";
+}
 
 /** Options of {@link restoreEndpoint}. */
 export interface TcpRestoreOptions {
@@ -268,6 +266,8 @@ export class TcpEndpoint {
   private nFastRetransmits = 0;
 
   private out: TcpSegment[] = [];
+  /** An emptied `out` array kept for reuse by {@link TcpEndpoint.flushSegments}. */
+  private spareOut: TcpSegment[] | undefined;
 
   constructor(options: TcpEndpointOptions) {
     checkPort(options.localPort, "localPort");
@@ -324,6 +324,11 @@ export class TcpEndpoint {
   /** Bytes in the send queue (unacknowledged plus unsent). */
   get sendQueueLength(): number {
     return this.sendQueue.length;
+  }
+
+  /** Free room in the send buffer: how many bytes `write` accepts now. */
+  get sendSpace(): number {
+    return Math.max(0, this.sendBufferSize - this.sendQueue.length);
   }
 
   /** True once the peer's FIN has been received (end of the incoming stream). */
@@ -398,6 +403,22 @@ export class TcpEndpoint {
     return o;
   }
 
+  /**
+   * Hands each segment the endpoint wants to transmit to `transmit`, in order, and clears the
+   * queue — {@link TcpEndpoint.takeSegments} without allocating an array per call. Segments
+   * produced while `transmit` runs wait for the next call.
+   * @internal
+   */
+  flushSegments(transmit: (segment: TcpSegment) => void): void {
+    const o = this.out;
+    if (o.length === 0) return;
+    this.out = this.spareOut ?? [];
+    this.spareOut = undefined;
+    for (let i = 0; i < o.length; i++) transmit(o[i]!);
+    o.length = 0;
+    this.spareOut = o;
+  }
+
   /** Passive OPEN: CLOSED → LISTEN. */
   listen(): void {
     this.requireState("listen", "CLOSED");
@@ -469,7 +490,7 @@ export class TcpEndpoint {
     if (n === 0) return ZERO;
     const bytes = this.recvQueue.copyOut(n);
     this.recvQueue.consume(n);
-    if (!this.repairMode && SYNCHRONIZED.has(this.st) && !this.peerFin) {
+    if (!this.repairMode && isSynchronized(this.st) && !this.peerFin) {
       const edge = seqAdd(this.rcvWup, this.rcvWnd);
       const newEdge = seqAdd(this.rcvNxt, this.freeSpace());
       const step = Math.min(this.receiveBufferSize >> 1, this.advMss);
@@ -501,7 +522,7 @@ export class TcpEndpoint {
 
   /** ABORT: sends a RST and enters CLOSED. */
   abort(now: number): void {
-    if (SYNCHRONIZED.has(this.st)) {
+    if (isSynchronized(this.st)) {
       this.emit(now, this.sndNxt, TCP_RST | TCP_ACK, ZERO);
     }
     this.enterClosed("reset");
@@ -523,7 +544,7 @@ export class TcpEndpoint {
   resume(now: number): void {
     if (!this.repairMode) return;
     this.repairMode = false;
-    if (CAN_SEND.has(this.st) || this.st === "FIN-WAIT-2") {
+    if (canSend(this.st) || this.st === "FIN-WAIT-2") {
       this.emit(now, seqAdd(this.sndUna, -1), TCP_ACK, ZERO);
     }
     if (this.sndMax !== this.sndUna && this.rtoDeadline === undefined) {
@@ -1011,14 +1032,14 @@ export class TcpEndpoint {
     if (this.st === "CLOSED") return;
 
     // seventh: segment text.
-    if (payload.length > 0 && CAN_RECEIVE_TEXT.has(this.st)) {
+    if (payload.length > 0 && canReceiveText(this.st)) {
       this.receiveText(seg.seq, payload, fin, rightEdge);
       this.ackPending = true;
-    } else if (fin && CAN_RECEIVE_TEXT.has(this.st) && seg.seq !== this.rcvNxt) {
+    } else if (fin && canReceiveText(this.st) && seg.seq !== this.rcvNxt) {
       // A bare FIN beyond a hole waits in the out-of-order queue.
       if (seqGt(seg.seq, this.rcvNxt)) this.ofoFinSeq = seg.seq;
       this.ackPending = true;
-    } else if (fin && seg.seq === this.rcvNxt && CAN_RECEIVE_TEXT.has(this.st)) {
+    } else if (fin && seg.seq === this.rcvNxt && canReceiveText(this.st)) {
       this.processFin(now);
     } else if (fin && this.peerFin) {
       // Retransmitted FIN: acknowledge again (TIME-WAIT restarts 2·MSL).
@@ -1316,7 +1337,7 @@ export class TcpEndpoint {
   /** Transmits what the send and congestion windows allow, then a pure ACK if one is owed. */
   private output(now: number): void {
     if (this.repairMode) return;
-    if (!CAN_SEND.has(this.st)) {
+    if (!canSend(this.st)) {
       if (this.st !== "CLOSED" && this.st !== "LISTEN" && this.st !== "SYN-SENT")
         this.flushAck(now);
       return;

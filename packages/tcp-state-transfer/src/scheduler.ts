@@ -10,12 +10,98 @@ export interface ScheduledEvent {
   readonly done: boolean;
 }
 
-interface EventEntry extends ScheduledEvent {
+/**
+ * What a posted event calls: `fn(arg, tag)`. One function per producer (e.g. a channel), so that
+ * posting allocates nothing per event. @internal
+ */
+export type PostedAction = (arg: unknown, tag: number) => void;
+
+/** A cancellable event created by `at` / `after`. */
+class EventHandle implements ScheduledEvent {
+  done = false;
+  constructor(
+    readonly at: number,
+    readonly order: number,
+    readonly action: () => void,
+  ) {}
+}
+
+/** `tag` of a slot whose target is an {@link EventHandle} (posted events carry tags ≥ 0). */
+const HANDLE = -1;
+
+/**
+ * A FIFO of events in non-decreasing `(at, order)`, as parallel ring buffers: appending and
+ * taking the head allocate nothing.
+ */
+class Lane {
+  at = new Float64Array(64);
+  order = new Float64Array(64);
+  tag = new Float64Array(64);
+  target: unknown[] = new Array(64).fill(undefined);
+  arg: unknown[] = new Array(64).fill(undefined);
+  head = 0;
+  size = 0;
+  mask = 63;
+  /** Time of the last event appended (valid while `size > 0`). */
+  tailAt = 0;
+
+  push(at: number, order: number, target: unknown, arg: unknown, tag: number): void {
+    if (this.size > this.mask) this.grow();
+    const i = (this.head + this.size) & this.mask;
+    this.at[i] = at;
+    this.order[i] = order;
+    this.tag[i] = tag;
+    this.target[i] = target;
+    this.arg[i] = arg;
+    this.size++;
+    this.tailAt = at;
+  }
+
+  /** Drops the head slot (releasing its references). */
+  shift(): void {
+    const h = this.head;
+    this.target[h] = undefined;
+    this.arg[h] = undefined;
+    this.head = (h + 1) & this.mask;
+    this.size--;
+  }
+
+  grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const at = new Float64Array(cap);
+    const order = new Float64Array(cap);
+    const tag = new Float64Array(cap);
+    const target: unknown[] = new Array(cap).fill(undefined);
+    const arg: unknown[] = new Array(cap).fill(undefined);
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & this.mask;
+      at[k] = this.at[i]!;
+      order[k] = this.order[i]!;
+      tag[k] = this.tag[i]!;
+      target[k] = this.target[i];
+      arg[k] = this.arg[i];
+    }
+    this.at = at;
+    this.order = order;
+    this.tag = tag;
+    this.target = target;
+    this.arg = arg;
+    this.head = 0;
+    this.mask = cap - 1;
+  }
+}
+
+/** An event that did not fit any lane, kept in the binary heap. */
+interface HeapEntry {
   at: number;
   order: number;
-  done: boolean;
-  action: () => void;
+  target: unknown;
+  arg: unknown;
+  tag: number;
 }
+
+/** At most this many FIFO lanes; further out-of-order events go to the heap. */
+const MAX_LANES = 4;
 
 /**
  * A deterministic discrete-event scheduler in virtual time, in microseconds.
@@ -23,6 +109,11 @@ interface EventEntry extends ScheduledEvent {
  * Events fire in `(time, insertion order)` order, so two runs with the same inputs produce the same
  * trace. One scheduler can be shared by every simulated component (TCP endpoints, links, an optical
  * switch, a BGP speaker) so they all see one clock.
+ *
+ * Most events of a simulation are scheduled in non-decreasing time order by their producer (a
+ * channel with a constant delay, a timer re-armed further ahead), so the queue is a few FIFO lanes
+ * — each event goes to the first lane whose last event is not later — merged by their heads, with
+ * a binary heap for the rest. The lanes are ring buffers: a segment in flight costs no allocation.
  *
  * @example
  * ```ts
@@ -34,14 +125,11 @@ interface EventEntry extends ScheduledEvent {
 export class EventScheduler {
   #now = 0;
   #order = 0;
-  #heap: EventEntry[] = [];
-  /**
-   * Events scheduled in non-decreasing time order (e.g. a channel with a constant delay) skip the
-   * heap: they queue here in O(1). The next event is the earlier of the two heads.
-   */
-  #fifo: EventEntry[] = [];
-  #fifoHead = 0;
+  #lanes: Lane[] = [];
+  #heap: HeapEntry[] = [];
   #fired = 0;
+  /** Set by `#select`: the time of the selected next event. */
+  #selAt = 0;
 
   /** @param start - initial virtual time in µs (default 0). */
   constructor(start = 0) {
@@ -58,7 +146,9 @@ export class EventScheduler {
 
   /** Number of events waiting. Cancelled events are dropped lazily and may still count. */
   get pending(): number {
-    return this.#heap.length + this.#fifo.length - this.#fifoHead;
+    let n = this.#heap.length;
+    for (const lane of this.#lanes) n += lane.size;
+    return n;
   }
 
   /** Number of events fired so far. */
@@ -78,17 +168,10 @@ export class EventScheduler {
     if (Number.isNaN(at)) {
       throw new TcpStateTransferError("BAD_TIME", "event time is NaN", { field: "at" });
     }
-    const entry: EventEntry = {
-      at: Math.max(at, this.#now),
-      order: this.#order++,
-      done: false,
-      action,
-    };
-    const fifo = this.#fifo;
-    const tail = fifo.length > this.#fifoHead ? fifo[fifo.length - 1]! : undefined;
-    if (tail === undefined || tail.at <= entry.at) fifo.push(entry);
-    else this.#push(entry);
-    return entry;
+    const t = Math.max(at, this.#now);
+    const handle = new EventHandle(t, this.#order, action);
+    this.#insert(t, handle, undefined, HANDLE);
+    return handle;
   }
 
   /**
@@ -104,6 +187,20 @@ export class EventScheduler {
   }
 
   /**
+   * Schedules `fn(arg, tag)` `delay` µs from now, like {@link EventScheduler.after} but without a
+   * handle or a closure per event (`tag` ≥ 0; such events cannot be cancelled — the producer
+   * checks `tag`, e.g. an epoch, when they fire).
+   * @internal
+   */
+  post(delay: number, fn: PostedAction, arg: unknown, tag: number): void {
+    const at = this.#now + Math.max(0, delay);
+    if (Number.isNaN(at)) {
+      throw new TcpStateTransferError("BAD_TIME", "event time is NaN", { field: "at" });
+    }
+    this.#insert(Math.max(at, this.#now), fn, arg, tag);
+  }
+
+  /**
    * Cancels an event that has not fired yet; cancelling twice is harmless.
    * @example
    * ```ts
@@ -112,13 +209,12 @@ export class EventScheduler {
    * ```
    */
   cancel(event: ScheduledEvent): void {
-    (event as EventEntry).done = true;
+    (event as EventHandle).done = true;
   }
 
   /** Time of the next live event, or `undefined` when idle. */
   nextTime(): number | undefined {
-    this.#dropCancelled();
-    return this.#peek()?.at;
+    return this.#select() === NONE ? undefined : this.#selAt;
   }
 
   /**
@@ -131,13 +227,9 @@ export class EventScheduler {
    * ```
    */
   step(): boolean {
-    this.#dropCancelled();
-    const e = this.#take();
-    if (e === undefined) return false;
-    this.#now = e.at;
-    e.done = true;
-    this.#fired++;
-    e.action();
+    const src = this.#select();
+    if (src === NONE) return false;
+    this.#fire(src);
     return true;
   }
 
@@ -153,9 +245,8 @@ export class EventScheduler {
   runUntil(until: number, maxEvents = Number.POSITIVE_INFINITY): void {
     let n = 0;
     for (;;) {
-      this.#dropCancelled();
-      const head = this.#peek();
-      if (head === undefined || head.at > until) break;
+      const src = this.#select();
+      if (src === NONE || this.#selAt > until) break;
       if (n++ >= maxEvents) {
         throw new TcpStateTransferError(
           "EVENT_LIMIT",
@@ -163,7 +254,7 @@ export class EventScheduler {
           { field: "maxEvents" },
         );
       }
-      this.step();
+      this.#fire(src);
     }
     if (until > this.#now) this.#now = until;
   }
@@ -180,55 +271,114 @@ export class EventScheduler {
     this.runUntil(this.#now + duration, maxEvents);
   }
 
-  #dropCancelled(): void {
-    while (this.#heap.length > 0 && this.#heap[0]!.done) this.#pop();
-    const fifo = this.#fifo;
-    while (this.#fifoHead < fifo.length && fifo[this.#fifoHead]!.done) this.#fifoHead++;
-    if (this.#fifoHead === fifo.length) {
-      fifo.length = 0;
-      this.#fifoHead = 0;
-    } else if (this.#fifoHead > 4096 && this.#fifoHead * 2 > fifo.length) {
-      this.#fifo = fifo.slice(this.#fifoHead);
-      this.#fifoHead = 0;
+  #insert(at: number, target: unknown, arg: unknown, tag: number): void {
+    const order = this.#order++;
+    const lanes = this.#lanes;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i]!;
+      if (lane.size === 0 || lane.tailAt <= at) {
+        lane.push(at, order, target, arg, tag);
+        return;
+      }
+    }
+    if (lanes.length < MAX_LANES) {
+      const lane = new Lane();
+      lane.push(at, order, target, arg, tag);
+      lanes.push(lane);
+      return;
+    }
+    this.#push({ at, order, target, arg, tag });
+  }
+
+  /**
+   * Drops cancelled heads and picks the earliest live event: a lane index, `HEAP`, or `NONE`.
+   * Sets `#selAt` to its time.
+   */
+  #select(): number {
+    let best = NONE;
+    let bestAt = 0;
+    let bestOrder = 0;
+    const lanes = this.#lanes;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i]!;
+      while (lane.size > 0) {
+        const h = lane.head;
+        if (lane.tag[h] === HANDLE && (lane.target[h] as EventHandle).done) lane.shift();
+        else break;
+      }
+      if (lane.size === 0) continue;
+      const h = lane.head;
+      const at = lane.at[h]!;
+      const order = lane.order[h]!;
+      if (best === NONE || at < bestAt || (at === bestAt && order < bestOrder)) {
+        best = i;
+        bestAt = at;
+        bestOrder = order;
+      }
+    }
+    const heap = this.#heap;
+    while (heap.length > 0 && heap[0]!.tag === HANDLE && (heap[0]!.target as EventHandle).done) {
+      this.#pop();
+    }
+    const top = heap[0];
+    if (
+      top !== undefined &&
+      (best === NONE || top.at < bestAt || (top.at === bestAt && top.order < bestOrder))
+    ) {
+      best = HEAP;
+      bestAt = top.at;
+    }
+    this.#selAt = bestAt;
+    return best;
+  }
+
+  /** Fires the event `#select` picked. */
+  #fire(src: number): void {
+    let at: number;
+    let target: unknown;
+    let arg: unknown;
+    let tag: number;
+    if (src === HEAP) {
+      const e = this.#pop()!;
+      at = e.at;
+      target = e.target;
+      arg = e.arg;
+      tag = e.tag;
+    } else {
+      const lane = this.#lanes[src]!;
+      const h = lane.head;
+      at = lane.at[h]!;
+      target = lane.target[h];
+      arg = lane.arg[h];
+      tag = lane.tag[h]!;
+      lane.shift();
+    }
+    this.#now = at;
+    this.#fired++;
+    if (tag === HANDLE) {
+      const e = target as EventHandle;
+      e.done = true;
+      e.action();
+    } else {
+      (target as PostedAction)(arg, tag);
     }
   }
 
-  /** The earlier of the heap head and the FIFO head (both already free of cancelled events). */
-  #peek(): EventEntry | undefined {
-    const h = this.#heap[0];
-    const f = this.#fifoHead < this.#fifo.length ? this.#fifo[this.#fifoHead] : undefined;
-    if (h === undefined) return f;
-    if (f === undefined) return h;
-    return this.#less(f, h) ? f : h;
-  }
-
-  #take(): EventEntry | undefined {
-    const e = this.#peek();
-    if (e === undefined) return undefined;
-    if (e === this.#heap[0]) this.#pop();
-    else this.#fifoHead++;
-    return e;
-  }
-
-  #less(a: EventEntry, b: EventEntry): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
-  #push(e: EventEntry): void {
+  #push(e: HeapEntry): void {
     const h = this.#heap;
     let i = h.length;
     h.push(e);
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = h[p]!;
-      if (!this.#less(e, parent)) break;
+      if (!less(e, parent)) break;
       h[i] = parent;
       i = p;
     }
     h[i] = e;
   }
 
-  #pop(): EventEntry | undefined {
+  #pop(): HeapEntry | undefined {
     const h = this.#heap;
     const top = h[0];
     if (top === undefined) return undefined;
@@ -240,8 +390,8 @@ export class EventScheduler {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        const c = r < n && this.#less(h[r]!, h[l]!) ? r : l;
-        if (!this.#less(h[c]!, last)) break;
+        const c = r < n && less(h[r]!, h[l]!) ? r : l;
+        if (!less(h[c]!, last)) break;
         h[i] = h[c]!;
         i = c;
       }
@@ -249,4 +399,12 @@ export class EventScheduler {
     }
     return top;
   }
+}
+
+/** `#select` results other than a lane index. */
+const NONE = -1;
+const HEAP = -2;
+
+function less(a: HeapEntry, b: HeapEntry): boolean {
+  return a.at < b.at || (a.at === b.at && a.order < b.order);
 }

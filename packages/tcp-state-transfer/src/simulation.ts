@@ -231,9 +231,11 @@ export class TcpSimulation {
     const s = this.#sockets[side];
     const st = s.endpoint.state;
     if (s.frozen || !(st === "ESTABLISHED" || st === "CLOSE-WAIT")) return;
-    // The held bytes are the simulator's own immutable copy: hand them over without copying.
-    const n = s.writeOwned(q.view(0, q.length));
-    q.consume(n);
+    // The held bytes are the simulator's own immutable copy: hand over what the send buffer
+    // takes, without copying (nothing at all while it is full).
+    const n = Math.min(q.length, s.endpoint.sendSpace);
+    if (n === 0) return;
+    q.consume(s.writeOwned(q.view(0, n)));
   }
 
   /** The side opposite `side`. */

@@ -22,6 +22,8 @@ export class TcpSocket {
   #timer: ScheduledEvent | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #frozen = false;
+  /** Calls the current `transmit` (which may be replaced), allocated once. */
+  readonly #transmit = (segment: TcpSegment): void => this.transmit(segment);
 
   constructor(
     readonly endpoint: TcpEndpoint,
@@ -106,8 +108,7 @@ export class TcpSocket {
   /** Sends what the endpoint produced and (re)arms its timer. */
   pump(): void {
     if (this.#frozen) return;
-    const segs = this.endpoint.takeSegments();
-    for (let i = 0; i < segs.length; i++) this.transmit(segs[i]!);
+    this.endpoint.flushSegments(this.#transmit);
     const d = this.endpoint.timerDeadline;
     if (d !== undefined && d < this.#timerAt) {
       if (this.#timer !== undefined) this.scheduler.cancel(this.#timer);

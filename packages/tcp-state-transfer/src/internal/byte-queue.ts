@@ -1,21 +1,31 @@
 /**
- * A FIFO of bytes kept as a list of immutable chunks. Views are zero-copy while they fall inside
- * one chunk; chunk bytes are never overwritten, so a view handed out (e.g. a segment payload in
- * flight) stays valid for good.
+ * A FIFO of bytes kept as a list of immutable chunks, each a range `(buffer, byteOffset, length)`
+ * of some ArrayBuffer. Chunk bytes are never overwritten, so a view handed out (e.g. a segment
+ * payload in flight) stays valid for good. Appending a range that continues the last chunk in
+ * the same buffer (consecutive segment payloads cut from one write) extends that chunk instead
+ * of adding one, so a bulk stream stays a handful of chunks.
  */
 const ARENA_BLOCK = 256 * 1024;
 const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER = EMPTY.buffer;
 
 export class ByteQueue {
-  #chunks: Uint8Array[] = [];
+  // Chunk i (for #head ≤ i < #count) is bytes [#offs[i], #offs[i] + #lens[i]) of #bufs[i]. The
+  // arrays are never truncated (an emptied queue restarts at slot 0), so a queue that is filled
+  // and drained over and over, like a receive queue read after every segment, allocates nothing.
+  #bufs: ArrayBufferLike[] = [];
+  /** Byte offset of each chunk in its buffer. */
+  #offs: number[] = [];
+  #lens: number[] = [];
   /** Absolute stream position of each chunk's first byte. */
   #starts: number[] = [];
   #head = 0;
+  #count = 0;
   /** Absolute position of the first unconsumed byte. */
   #pos = 0;
   /** Absolute position after the last byte. */
   #end = 0;
-  #arena: Uint8Array = EMPTY;
+  #arena: ArrayBuffer = new ArrayBuffer(0);
   #arenaUsed = ARENA_BLOCK;
 
   constructor(initial?: Uint8Array) {
@@ -26,22 +36,44 @@ export class ByteQueue {
     return this.#end - this.#pos;
   }
 
-  /** Appends a copy of `bytes`. */
+  /** Appends a copy of `bytes` (a plain copy: `slice` of a Node `Buffer` would be a view). */
   append(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.appendOwned(bytes.slice());
+    if (bytes.length === 0) return;
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    this.appendOwned(copy);
   }
 
   /** Appends `bytes` without copying; the caller promises never to mutate them. */
   appendOwned(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#chunks.push(bytes);
-    this.#starts.push(this.#end);
-    this.#end += bytes.length;
+    const n = bytes.length;
+    if (n === 0) return;
+    const buf = bytes.buffer;
+    const off = bytes.byteOffset;
+    const last = this.#count - 1;
+    if (
+      last >= this.#head &&
+      this.#bufs[last] === buf &&
+      this.#offs[last]! + this.#lens[last]! === off
+    ) {
+      this.#lens[last]! += n;
+    } else {
+      const i = this.#count++;
+      this.#bufs[i] = buf;
+      this.#offs[i] = off;
+      this.#lens[i] = n;
+      this.#starts[i] = this.#end;
+    }
+    this.#end += n;
   }
 
+  /** Index of the chunk holding absolute position `abs` (which must be queued). */
   #find(abs: number): number {
     let lo = this.#head;
-    let hi = this.#chunks.length - 1;
+    let hi = this.#count - 1;
+    // Fast paths: the head chunk (reads, acknowledged data) and the tail chunk (new data).
+    if (lo >= hi || this.#starts[lo + 1]! > abs) return lo;
+    if (this.#starts[hi]! <= abs) return hi;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.#starts[mid]! <= abs) lo = mid;
@@ -52,57 +84,79 @@ export class ByteQueue {
 
   /** `len` bytes starting `offset` bytes after the head (a view when inside one chunk). */
   view(offset: number, len: number): Uint8Array {
+    if (len <= 0) return EMPTY;
     const abs = this.#pos + offset;
     let i = this.#find(abs);
-    const c = this.#chunks[i]!;
     const from = abs - this.#starts[i]!;
-    if (from + len <= c.length) return c.subarray(from, from + len);
+    // A view by constructor: much cheaper than `subarray` (no species lookup).
+    if (from + len <= this.#lens[i]!)
+      return new Uint8Array(this.#bufs[i]!, this.#offs[i]! + from, len);
     const out = new Uint8Array(len);
     let n = 0;
     let f = from;
     while (n < len) {
-      const ch = this.#chunks[i++]!;
-      const take = Math.min(len - n, ch.length - f);
-      out.set(ch.subarray(f, f + take), n);
+      const take = Math.min(len - n, this.#lens[i]! - f);
+      out.set(new Uint8Array(this.#bufs[i]!, this.#offs[i]! + f, take), n);
       n += take;
       f = 0;
+      i++;
     }
     return out;
   }
 
   consume(n: number): void {
     this.#pos += Math.min(n, this.length);
-    const chunks = this.#chunks;
-    while (this.#head < chunks.length) {
-      const h = this.#head;
-      if (this.#starts[h]! + chunks[h]!.length > this.#pos) break;
-      this.#head++;
+    const starts = this.#starts;
+    const lens = this.#lens;
+    const bufs = this.#bufs;
+    const count = this.#count;
+    let h = this.#head;
+    while (h < count && starts[h]! + lens[h]! <= this.#pos) {
+      bufs[h] = EMPTY_BUFFER; // release the memory of consumed chunks
+      h++;
     }
-    if (this.#head > 64 && this.#head * 2 > chunks.length) {
-      this.#chunks = chunks.slice(this.#head);
-      this.#starts = this.#starts.slice(this.#head);
+    if (h === count) {
       this.#head = 0;
+      this.#count = 0;
+    } else if (h > 64 && h * 2 > count) {
+      // Move the live chunks to the front.
+      const offs = this.#offs;
+      for (let k = h; k < count; k++) {
+        bufs[k - h] = bufs[k]!;
+        offs[k - h] = offs[k]!;
+        lens[k - h] = lens[k]!;
+        starts[k - h] = starts[k]!;
+        bufs[k] = EMPTY_BUFFER;
+      }
+      this.#head = 0;
+      this.#count = count - h;
+    } else {
+      this.#head = h;
     }
   }
 
   /**
    * A private copy of the first `len` bytes. Small copies are carved out of an arena block
-   * (a view of memory nobody else references), which spares one buffer allocation per read.
+   * (memory nobody else references), which spares one buffer allocation per read.
    */
   copyOut(len: number): Uint8Array {
     if (len === 0) return new Uint8Array(0);
     const abs = this.#pos;
     const i = this.#find(abs);
-    const c = this.#chunks[i]!;
     const from = abs - this.#starts[i]!;
-    if (from + len > c.length) return this.view(0, len);
-    if (len > ARENA_BLOCK >> 4) return c.slice(from, from + len);
+    if (from + len > this.#lens[i]!) return this.view(0, len);
+    const src = new Uint8Array(this.#bufs[i]!, this.#offs[i]! + from, len);
+    if (len > ARENA_BLOCK >> 4) {
+      const copy = new Uint8Array(len);
+      copy.set(src);
+      return copy;
+    }
     if (this.#arenaUsed + len > ARENA_BLOCK) {
-      this.#arena = new Uint8Array(ARENA_BLOCK);
+      this.#arena = new ArrayBuffer(ARENA_BLOCK);
       this.#arenaUsed = 0;
     }
-    const out = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + len);
-    out.set(c.subarray(from, from + len));
+    const out = new Uint8Array(this.#arena, this.#arenaUsed, len);
+    out.set(src);
     this.#arenaUsed += len;
     return out;
   }
