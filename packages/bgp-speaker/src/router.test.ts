@@ -279,3 +279,144 @@ describe("connection collision (RFC 4271 §6.8)", () => {
     expect(r1.rib.bestRoute("203.0.113.0/24")).toBeDefined();
   });
 });
+
+describe("ADD-PATH negotiated per session (RFC 7911)", () => {
+  /**
+   * x (AS 64510) and y (AS 64511) both announce 198.51.100.0/24 to r1 (AS 64501), which passes
+   * what it has on to r2 (AS 64500). `r2AddPath` is what r2 offers for IPv4 unicast.
+   */
+  async function chain(r2AddPath: 1 | 2 | 3 | undefined) {
+    const clock = new ManualClock();
+    const edge = (asn: number, id: string) =>
+      new Router(
+        {
+          asn,
+          bgpIdentifier: id,
+          localAddress: id,
+          neighbors: [open({ name: "r1", address: "192.0.2.2", asn: 64501 })],
+          originate: [{ prefix: "198.51.100.0/24", med: asn - 64500 }],
+        },
+        { clock },
+      );
+    const x = edge(64510, "192.0.2.10");
+    const y = edge(64511, "192.0.2.11");
+    const r1 = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [
+          open({ name: "x", address: "192.0.2.10", asn: 64510 }),
+          open({ name: "y", address: "192.0.2.11", asn: 64511 }),
+          open({
+            name: "r2",
+            address: "192.0.2.1",
+            asn: 64500,
+            // The RIB's ADD-PATH setting is per neighbour: it sends several paths only when
+            // every family of the session carries Path Identifiers.
+            capabilities: {
+              families: [{ afi: 1, safi: 1 }],
+              addPath: [{ afi: 1, safi: 1, sendReceive: 3 }],
+            },
+          }),
+        ],
+      },
+      { clock },
+    );
+    const r2 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          open({
+            name: "r1",
+            address: "192.0.2.2",
+            asn: 64501,
+            capabilities: {
+              addPath: r2AddPath === undefined ? [] : [{ afi: 1, safi: 1, sendReceive: r2AddPath }],
+            },
+          }),
+        ],
+      },
+      { clock },
+    );
+    for (const r of [x, y, r1, r2]) r.start();
+    link(x, "r1", r1, "x");
+    link(y, "r1", r1, "y");
+    await flush();
+    const seen = trackView(r2, "r1");
+    link(r1, "r2", r2, "r1");
+    await flush(20);
+    expect(r2.session("r1").state).toBe("Established");
+    return { r1, r2, x, seen };
+  }
+
+  it("receives every path, keyed by Path Identifier, when r2 may receive them", async () => {
+    const { r2, x } = await chain(1);
+    const paths = [...r2.rib.adjRibIn("192.0.2.2")];
+    expect(paths).toHaveLength(2);
+    expect(new Set(paths.map((p) => p.prefix.pathId)).size).toBe(2);
+    expect(paths.map((p) => p.attributes.asPath?.[0]?.asns).sort()).toEqual([
+      [64501, 64510],
+      [64501, 64511],
+    ]);
+    const s = r2.sessions()[0] as { addPath: unknown; negotiated: { addPath: unknown } };
+    expect(s.addPath).toEqual({ receive: true, send: false });
+    expect(s.negotiated.addPath).toEqual({ receive: [{ afi: 1, safi: 1 }], send: [] });
+    // x withdraws: only its path goes.
+    x.withdraw(["198.51.100.0/24"]);
+    await flush(20);
+    const left = [...r2.rib.adjRibIn("192.0.2.2")];
+    expect(left.map((p) => p.attributes.asPath?.[0]?.asns)).toEqual([[64501, 64511]]);
+  });
+
+  it("receives only the best path when r2 does not offer to receive several", async () => {
+    for (const offer of [undefined, 2] as const) {
+      const { r2 } = await chain(offer);
+      const paths = [...r2.rib.adjRibIn("192.0.2.2")];
+      expect(paths).toHaveLength(1);
+      expect(paths[0]?.prefix.pathId).toBeUndefined();
+    }
+  });
+
+  it("sends several paths only when negotiated: r1 sends two for one prefix", async () => {
+    const { seen, r1 } = await chain(3);
+    expect((r1.sessions()[2] as { addPath: unknown }).addPath).toEqual({
+      receive: true,
+      send: true,
+    });
+    expect(seen.log.reduce((n, l) => n + l.announced, 0)).toBe(2);
+  });
+
+  it("originates no empty COMMUNITIES attribute (RFC 7606 §7.8 would discard the route)", async () => {
+    const clock = new ManualClock();
+    const a = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [open({ name: "b", address: "192.0.2.2", asn: 64501 })],
+        originate: [{ prefix: "203.0.113.0/24", communities: [], largeCommunities: [] }],
+      },
+      { clock },
+    );
+    const b = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        neighbors: [open({ name: "a", address: "192.0.2.1", asn: 64500 })],
+      },
+      { clock },
+    );
+    const seen = trackView(b, "a");
+    a.start();
+    b.start();
+    link(a, "b", b, "a");
+    await flush();
+    const attrs = seen.view.get("203.0.113.0/24");
+    expect(attrs).toBeDefined();
+    expect(attrs?.communities).toBeUndefined();
+    expect(attrs?.largeCommunities).toBeUndefined();
+  });
+});

@@ -724,6 +724,12 @@ export class Router extends EventEmitter<RouterEvents> {
     n.eorSent.clear();
     n.gr.sessionUp(neg.peerGracefulRestart);
     const addPath = negotiatedAddPath(neg);
+    if (neg.send.addPath.length > 0 && !addPath.send)
+      this.emit(
+        "warning",
+        n.spec.name,
+        "ADD-PATH send is negotiated for some families only: one path per prefix is sent",
+      );
     if (addPath.receive !== n.addPath.receive || addPath.send !== n.addPath.send) {
       // Path Identifiers of stale paths would change meaning: the RIB refuses; sweep them first.
       if (addPath.receive !== n.addPath.receive)
@@ -853,10 +859,10 @@ export class Router extends EventEmitter<RouterEvents> {
             : { mpReachNlri: { afi: 2, safi: 1, nextHop: [nh], nlri: [] } }),
           ...(r.med !== undefined ? { multiExitDisc: r.med } : {}),
           ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
-          ...(r.communities !== undefined
+          ...(r.communities !== undefined && r.communities.length > 0
             ? { communities: r.communities.map((c) => parseCommunity(c, `${where}.communities`)) }
             : {}),
-          ...(r.largeCommunities !== undefined
+          ...(r.largeCommunities !== undefined && r.largeCommunities.length > 0
             ? {
                 largeCommunities: r.largeCommunities.map((c) => {
                   const m = /^(\d+):(\d+):(\d+)$/.exec(c);

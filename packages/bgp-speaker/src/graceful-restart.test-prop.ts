@@ -1,0 +1,241 @@
+// Model-based test of Graceful Restart as receiving speaker (RFC 4724 §4.2): the real
+// GracefulRestartReceiver driving a real Rib on a ManualClock, against a model written from the
+// RFC's rules — each route of the neighbour is fresh or stale; what the session events, the
+// End-of-RIB markers and the passing of time do to them.
+import { acceptAll, Rib } from "@dyninfra/bgp-rib";
+import type { AfiSafi, PathAttributes, Prefix } from "@dyninfra/bgp-wire";
+import { formatPrefix, parsePrefix } from "@dyninfra/bgp-wire";
+import { fc, test } from "@fast-check/vitest";
+import { expect } from "vitest";
+import { ManualClock } from "./clock";
+import type { PeerGracefulRestart } from "./graceful-restart";
+import { GracefulRestartReceiver } from "./graceful-restart";
+
+const PEER = "192.0.2.2";
+const RESTART_TIME = 60;
+const STALE_TIME = 100;
+const V4: AfiSafi = { afi: 1, safi: 1 };
+const V6: AfiSafi = { afi: 2, safi: 1 };
+const FAMILIES = [V4, V6];
+const POOL = [
+  "10.0.0.0/24",
+  "10.0.1.0/24",
+  "10.0.2.0/24",
+  "2001:db8:1::/48",
+  "2001:db8:2::/48",
+  "2001:db8:3::/48",
+];
+
+/** What the neighbour's new OPEN says: no GR; GR with or without F bits; GR for IPv4 only. */
+type Cap = "none" | "no-forwarding" | "forwarding" | "ipv4-only";
+
+function capability(c: Cap): PeerGracefulRestart | false {
+  if (c === "none") return false;
+  const fams = c === "ipv4-only" ? [V4] : FAMILIES;
+  return {
+    restartTime: RESTART_TIME,
+    restartState: true,
+    notification: false,
+    families: fams.map((f) => ({ ...f, forwardingState: c !== "no-forwarding" })),
+  };
+}
+
+interface Model {
+  now: number;
+  up: boolean;
+  /** The capability of the session that is up (or fell last). */
+  cap: Cap;
+  routes: Map<string, "fresh" | "stale">;
+  phase: "none" | "restarting" | "stale";
+  restartAt: number;
+  staleAt: number;
+  awaiting: Set<number>;
+}
+
+interface Real {
+  clock: ManualClock;
+  rib: Rib;
+  gr: GracefulRestartReceiver;
+}
+
+const dropStale = (m: Model) => {
+  for (const [p, s] of m.routes) if (s === "stale") m.routes.delete(p);
+  m.phase = "none";
+  m.awaiting.clear();
+};
+
+function attributes(p: Prefix, med: number): PathAttributes {
+  const base = {
+    origin: "IGP" as const,
+    asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501] }],
+  };
+  return p.afi === 1
+    ? { ...base, nextHop: PEER, multiExitDisc: med }
+    : {
+        ...base,
+        multiExitDisc: med,
+        mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] },
+      };
+}
+
+function check(m: Model, r: Real): void {
+  const held = [...r.rib.adjRibIn(PEER, "pre")].map((x) => formatPrefix(x.prefix)).sort();
+  expect(held).toEqual([...m.routes.keys()].sort());
+  const stale = [...m.routes.values()].filter((s) => s === "stale").length;
+  expect(r.rib.staleCount(PEER)).toBe(stale);
+  expect(r.gr.currentPhase).toBe(m.phase);
+  // Stale routes are still used for forwarding (RFC 4724 §4.2: no difference in forwarding).
+  for (const p of POOL) expect(r.rib.bestRoute(p) !== undefined).toBe(m.routes.has(p));
+}
+
+class Announce implements fc.Command<Model, Real> {
+  constructor(
+    readonly prefix: string,
+    readonly med: number,
+  ) {}
+  check = (m: Readonly<Model>) => m.up;
+  run(m: Model, r: Real): void {
+    const p = parsePrefix(this.prefix);
+    r.rib.update(PEER, { announced: [{ attributes: attributes(p, this.med), nlri: [p] }] });
+    m.routes.set(this.prefix, "fresh");
+    check(m, r);
+  }
+  toString = () => `announce ${this.prefix}`;
+}
+
+class Withdraw implements fc.Command<Model, Real> {
+  constructor(readonly prefix: string) {}
+  check = (m: Readonly<Model>) => m.up;
+  run(m: Model, r: Real): void {
+    r.rib.update(PEER, { withdrawn: [parsePrefix(this.prefix)] });
+    m.routes.delete(this.prefix);
+    check(m, r);
+  }
+  toString = () => `withdraw ${this.prefix}`;
+}
+
+class Down implements fc.Command<Model, Real> {
+  constructor(readonly graceful: boolean) {}
+  check = (m: Readonly<Model>) => m.up;
+  run(m: Model, r: Real): void {
+    r.gr.sessionDown(this.graceful, capability(m.cap), FAMILIES);
+    m.up = false;
+    // Retained only after the loss of the connection, when the fallen session's capability
+    // covered every family the session carried.
+    if (this.graceful && (m.cap === "forwarding" || m.cap === "no-forwarding")) {
+      if (m.phase === "stale") dropStale(m); // consecutive restart
+      for (const p of m.routes.keys()) m.routes.set(p, "stale");
+      m.phase = "restarting";
+      m.restartAt = m.now + RESTART_TIME * 1000;
+    } else {
+      m.routes.clear();
+      m.phase = "none";
+    }
+    check(m, r);
+  }
+  toString = () => `down(${this.graceful ? "connection lost" : "notification"})`;
+}
+
+class Up implements fc.Command<Model, Real> {
+  constructor(readonly cap: Cap) {}
+  check = (m: Readonly<Model>) => !m.up;
+  run(m: Model, r: Real): void {
+    r.gr.sessionUp(capability(this.cap));
+    r.rib.peerUp(PEER);
+    m.up = true;
+    m.cap = this.cap;
+    if (m.phase === "restarting") {
+      // Swept at once unless every stale family is in the new capability with its F bit.
+      if (this.cap !== "forwarding") dropStale(m);
+      else {
+        m.phase = "stale";
+        m.awaiting = new Set([1, 2]);
+        m.staleAt = m.now + STALE_TIME * 1000;
+      }
+    }
+    check(m, r);
+  }
+  toString = () => `up(${this.cap})`;
+}
+
+class EndOfRib implements fc.Command<Model, Real> {
+  constructor(readonly afi: 1 | 2) {}
+  check = (m: Readonly<Model>) => m.up;
+  run(m: Model, r: Real): void {
+    r.gr.endOfRib({ afi: this.afi, safi: 1 });
+    if (m.phase === "stale") {
+      m.awaiting.delete(this.afi);
+      if (m.awaiting.size === 0) dropStale(m);
+    }
+    check(m, r);
+  }
+  toString = () => `end-of-rib(afi ${this.afi})`;
+}
+
+class Advance implements fc.Command<Model, Real> {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    r.clock.advance(this.ms);
+    m.now += this.ms;
+    if (m.phase === "restarting" && m.restartAt <= m.now) dropStale(m);
+    if (m.phase === "stale" && m.staleAt <= m.now) dropStale(m);
+    check(m, r);
+  }
+  toString = () => `advance ${this.ms} ms`;
+}
+
+// Weighted towards restart cycles (graceful falls, returns with forwarding state preserved),
+// where the interesting transitions are.
+const commands = [
+  fc
+    .tuple(fc.constantFrom(...POOL), fc.integer({ min: 0, max: 3 }))
+    .map(([p, med]) => new Announce(p, med)),
+  fc
+    .tuple(fc.constantFrom(...POOL), fc.integer({ min: 0, max: 3 }))
+    .map(([p, med]) => new Announce(p, med)),
+  fc.constantFrom(...POOL).map((p) => new Withdraw(p)),
+  fc.constantFrom(true, true, true, false).map((g) => new Down(g)),
+  fc
+    .constantFrom<Cap>("forwarding", "forwarding", "none", "no-forwarding", "ipv4-only")
+    .map((c) => new Up(c)),
+  fc.constantFrom<1 | 2>(1, 2).map((a) => new EndOfRib(a)),
+  fc.constantFrom(1_000, 30_000, 59_999, 60_000, 40_000, 100_000).map((ms) => new Advance(ms)),
+];
+
+test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 150 })(
+  "Graceful Restart keeps, refreshes and sweeps the neighbour's routes as RFC 4724 §4.2 says",
+  (cmds) => {
+    const clock = new ManualClock();
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+    rib.addPeer({
+      address: PEER,
+      asn: 64501,
+      bgpIdentifier: PEER,
+      localAddress: "192.0.2.1",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.peerUp(PEER);
+    const gr = new GracefulRestartReceiver(
+      clock,
+      { staleRoutesTime: STALE_TIME },
+      {
+        retainStale: () => rib.peerDown(PEER, { retainStale: true }),
+        withdrawAll: () => rib.peerDown(PEER),
+        sweepStale: () => rib.sweepStale(PEER),
+      },
+    );
+    const model: Model = {
+      now: 0,
+      up: true,
+      cap: "forwarding",
+      routes: new Map(),
+      phase: "none",
+      restartAt: 0,
+      staleAt: 0,
+      awaiting: new Set(),
+    };
+    fc.modelRun(() => ({ model, real: { clock, rib, gr } }), cmds);
+  },
+);
