@@ -55,6 +55,8 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
   const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
   router.on("session", (name, from, to) => log(`session ${name}: ${from} -> ${to}`));
   router.on("warning", (name, m) => log(`session ${name}: ${m}`));
+  router.on("graceful-restart", (name, m) => log(`session ${name}: graceful restart: ${m}`));
+  router.on("end-of-rib", (name, f) => log(`session ${name}: End-of-RIB for ${f.afi}/${f.safi}`));
   const servers: { close(cb: () => void): void }[] = [];
   if (spec.listen !== undefined) {
     const s: Server = await listen(router, spec.listen.host, spec.listen.port);
