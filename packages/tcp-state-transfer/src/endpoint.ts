@@ -232,6 +232,9 @@ export class TcpEndpoint {
   private mssClamp = TCP_MSS_DEFAULT;
   private sndWscale = 0;
   private rcvWscale = 0;
+  /** 2^sndWscale and 2^rcvWscale, kept with the shifts (a power per segment is costly). */
+  private sndScale = 1;
+  private rcvScale = 1;
   private wscaleOk = false;
   private sackOk = false;
   private tsOk = false;
@@ -265,9 +268,14 @@ export class TcpEndpoint {
   private nTimeouts = 0;
   private nFastRetransmits = 0;
 
-  private out: TcpSegment[] = [];
+  /**
+   * Segments to transmit: `out[0 … outLen)`. The array is reused, never truncated (truncating
+   * frees its storage, which costs an allocation per call); slots past `outLen` are undefined.
+   */
+  private out: (TcpSegment | undefined)[] = [];
+  private outLen = 0;
   /** An emptied `out` array kept for reuse by {@link TcpEndpoint.flushSegments}. */
-  private spareOut: TcpSegment[] | undefined;
+  private spareOut: (TcpSegment | undefined)[] | undefined;
 
   constructor(options: TcpEndpointOptions) {
     checkPort(options.localPort, "localPort");
@@ -397,10 +405,13 @@ export class TcpEndpoint {
 
   /** Takes (and clears) the segments the endpoint wants to transmit. */
   takeSegments(): TcpSegment[] {
+    const n = this.outLen;
+    if (n === 0) return [];
     const o = this.out;
-    if (o.length === 0) return o;
+    o.length = n;
     this.out = [];
-    return o;
+    this.outLen = 0;
+    return o as TcpSegment[];
   }
 
   /**
@@ -410,12 +421,17 @@ export class TcpEndpoint {
    * @internal
    */
   flushSegments(transmit: (segment: TcpSegment) => void): void {
+    const n = this.outLen;
+    if (n === 0) return;
     const o = this.out;
-    if (o.length === 0) return;
     this.out = this.spareOut ?? [];
+    this.outLen = 0;
     this.spareOut = undefined;
-    for (let i = 0; i < o.length; i++) transmit(o[i]!);
-    o.length = 0;
+    for (let i = 0; i < n; i++) {
+      const seg = o[i]!;
+      o[i] = undefined;
+      transmit(seg);
+    }
     this.spareOut = o;
   }
 
@@ -450,6 +466,34 @@ export class TcpEndpoint {
    * @internal
    */
   writeOwned(data: Uint8Array, now: number, owned = true): number {
+    this.requireWritable();
+    const room = Math.max(0, this.sendBufferSize - this.sendQueue.length);
+    const n = Math.min(room, data.length);
+    if (n === 0) return 0;
+    const bytes = n === data.length ? data : data.subarray(0, n);
+    if (owned) this.sendQueue.appendOwned(bytes);
+    else this.sendQueue.append(bytes);
+    this.writeSeq = seqAdd(this.writeSeq, n);
+    this.output(now);
+    return n;
+  }
+
+  /**
+   * `writeOwned` straight from a byte queue: moves as many of its bytes as the send buffer takes
+   * (no copy, no view) and returns how many.
+   * @internal
+   */
+  writeFrom(queue: ByteQueue, now: number): number {
+    this.requireWritable();
+    const n = Math.min(Math.max(0, this.sendBufferSize - this.sendQueue.length), queue.length);
+    if (n === 0) return 0;
+    queue.moveTo(this.sendQueue, n);
+    this.writeSeq = seqAdd(this.writeSeq, n);
+    this.output(now);
+    return n;
+  }
+
+  private requireWritable(): void {
     if (
       this.finQueued ||
       !(
@@ -463,15 +507,6 @@ export class TcpEndpoint {
         field: "state",
       });
     }
-    const room = Math.max(0, this.sendBufferSize - this.sendQueue.length);
-    const n = Math.min(room, data.length);
-    if (n === 0) return 0;
-    const bytes = n === data.length ? data : data.subarray(0, n);
-    if (owned) this.sendQueue.appendOwned(bytes);
-    else this.sendQueue.append(bytes);
-    this.writeSeq = seqAdd(this.writeSeq, n);
-    this.output(now);
-    return n;
   }
 
   /**
@@ -534,6 +569,7 @@ export class TcpEndpoint {
   freeze(): void {
     this.repairMode = true;
     this.out = [];
+    this.outLen = 0;
   }
 
   /**
@@ -672,6 +708,8 @@ export class TcpEndpoint {
     e.wscaleOk = (s.opt_mask & TCPI_OPT_WSCALE) !== 0;
     e.sndWscale = s.snd_wscale;
     e.rcvWscale = s.rcv_wscale;
+    e.sndScale = 2 ** e.sndWscale;
+    e.rcvScale = 2 ** e.rcvWscale;
     e.mssClamp = s.mss_clamp;
     // TCP_TIMESTAMP sets tsoffset so that the clock reads `timestamp` now.
     e.tsOffset = (s.timestamp - Math.floor(options.now / 1000)) >>> 0;
@@ -747,12 +785,12 @@ export class TcpEndpoint {
     // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): move the right edge only by at least
     // min(buffer / 2, MSS); never shrink it.
     const step = Math.min(this.receiveBufferSize >> 1, this.advMss);
-    const shift = this.rcvWscale;
-    const aligned = Math.floor(free / 2 ** shift) * 2 ** shift;
+    const scale = this.rcvScale; // 2 ** rcvWscale
+    const aligned = Math.floor(free / scale) * scale;
     const wnd = aligned - offered >= step ? aligned : offered;
-    let field = Math.min(0xffff, Math.floor(wnd / 2 ** shift));
-    if (field * 2 ** shift < offered && field < 0xffff) field++;
-    this.rcvWnd = field * 2 ** shift;
+    let field = Math.min(0xffff, Math.floor(wnd / scale));
+    if (field * scale < offered && field < 0xffff) field++;
+    this.rcvWnd = field * scale;
     this.rcvWup = this.rcvNxt;
     return field;
   }
@@ -804,7 +842,7 @@ export class TcpEndpoint {
       seg = { srcPort: this.localPort, dstPort: this.remotePort, seq, ack, flags, window, payload };
     }
     if (flags & TCP_ACK) this.ackPending = false;
-    this.out.push(seg);
+    this.out[this.outLen++] = seg;
   }
 
   private emitSyn(now: number, withAck: boolean): void {
@@ -825,7 +863,7 @@ export class TcpEndpoint {
       opts.tsval = this.tsNow(now);
       opts.tsecr = withAck ? (this.tsRecent ?? 0) : 0;
     }
-    this.out.push({
+    this.out[this.outLen++] = {
       srcPort: this.localPort,
       dstPort: this.remotePort,
       seq: this.iss,
@@ -834,7 +872,7 @@ export class TcpEndpoint {
       window,
       payload: ZERO,
       ...opts,
-    });
+    };
     if (withAck) this.ackPending = false;
   }
 
@@ -864,7 +902,7 @@ export class TcpEndpoint {
             payload: ZERO,
           };
     void now;
-    this.out.push(reply);
+    this.out[this.outLen++] = reply;
   }
 
   private negotiate(seg: TcpSegment): void {
@@ -872,6 +910,8 @@ export class TcpEndpoint {
     this.wscaleOk = this.offerWscale !== false && seg.wscale !== undefined;
     this.sndWscale = this.wscaleOk ? Math.min(seg.wscale!, TCP_MAX_WSCALE) : 0;
     this.rcvWscale = this.wscaleOk ? (this.offerWscale as number) : 0;
+    this.sndScale = 2 ** this.sndWscale;
+    this.rcvScale = 2 ** this.rcvWscale;
     this.sackOk = this.offerSack && seg.sackPermitted === true;
     this.tsOk = this.offerTs && seg.tsval !== undefined;
     if (this.tsOk) this.tsRecent = seg.tsval;
@@ -1014,7 +1054,7 @@ export class TcpEndpoint {
     if (this.st === "SYN-RECEIVED") {
       if (seqGt(seg.ack, this.sndUna) && seqLeq(seg.ack, this.sndMax)) {
         this.st = "ESTABLISHED";
-        this.sndWnd = seg.window * 2 ** this.sndWscale;
+        this.sndWnd = seg.window * this.sndScale;
         this.sndWl1 = seg.seq;
         this.sndWl2 = seg.ack;
         this.maxWindow = Math.max(this.maxWindow, this.sndWnd);
@@ -1062,7 +1102,7 @@ export class TcpEndpoint {
       this.output(now);
       return false;
     }
-    const segWnd = seg.window * 2 ** this.sndWscale;
+    const segWnd = seg.window * this.sndScale;
     const mss = this.sndMss();
     if (seqGt(ack, this.sndUna)) {
       const acked = seqDiff(ack, this.sndUna);

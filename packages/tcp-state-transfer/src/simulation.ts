@@ -231,11 +231,10 @@ export class TcpSimulation {
     const s = this.#sockets[side];
     const st = s.endpoint.state;
     if (s.frozen || !(st === "ESTABLISHED" || st === "CLOSE-WAIT")) return;
-    // The held bytes are the simulator's own immutable copy: hand over what the send buffer
-    // takes, without copying (nothing at all while it is full).
-    const n = Math.min(q.length, s.endpoint.sendSpace);
-    if (n === 0) return;
-    q.consume(s.writeOwned(q.view(0, n)));
+    // The held bytes are the simulator's own immutable copy: move what the send buffer takes
+    // into it, without copying (nothing at all while it is full).
+    if (s.endpoint.sendSpace === 0) return;
+    s.writeFrom(q);
   }
 
   /** The side opposite `side`. */

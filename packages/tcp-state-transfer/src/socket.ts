@@ -1,4 +1,5 @@
 import type { TcpEndpoint } from "./endpoint";
+import type { ByteQueue } from "./internal/byte-queue";
 import type { EventScheduler, ScheduledEvent } from "./scheduler";
 import type { TcpSegment } from "./segment";
 
@@ -59,6 +60,13 @@ export class TcpSocket {
   /** `write` without a copy; `data` must never be mutated afterwards. @internal */
   writeOwned(data: Uint8Array): number {
     const n = this.endpoint.writeOwned(data, this.scheduler.now);
+    this.pump();
+    return n;
+  }
+
+  /** `writeOwned` from a queue of owned bytes, which it consumes. @internal */
+  writeFrom(queue: ByteQueue): number {
+    const n = this.endpoint.writeFrom(queue, this.scheduler.now);
     this.pump();
     return n;
   }

@@ -5,7 +5,7 @@
  * the same buffer (consecutive segment payloads cut from one write) extends that chunk instead
  * of adding one, so a bulk stream stays a handful of chunks.
  */
-const ARENA_BLOCK = 256 * 1024;
+const ARENA_BLOCK = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 const EMPTY_BUFFER = EMPTY.buffer;
 
@@ -19,6 +19,11 @@ export class ByteQueue {
   #lens: number[] = [];
   /** Absolute stream position of each chunk's first byte. */
   #starts: number[] = [];
+  /**
+   * The array a chunk was appended as, while the chunk is exactly that array (not extended):
+   * a copy of the whole chunk then needs no view of it.
+   */
+  #views: (Uint8Array | undefined)[] = [];
   #head = 0;
   #count = 0;
   /** Absolute position of the first unconsumed byte. */
@@ -46,10 +51,31 @@ export class ByteQueue {
 
   /** Appends `bytes` without copying; the caller promises never to mutate them. */
   appendOwned(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (n === 0) return;
-    const buf = bytes.buffer;
-    const off = bytes.byteOffset;
+    if (bytes.length > 0) this.#appendRange(bytes.buffer, bytes.byteOffset, bytes.length, bytes);
+  }
+
+  /**
+   * Moves the first `n` bytes (at most all) to the end of `dst` without copying them or
+   * allocating a view: both queues treat their bytes as immutable.
+   */
+  moveTo(dst: ByteQueue, n: number): void {
+    const total = Math.min(n, this.length);
+    if (total <= 0) return;
+    let left = total;
+    let abs = this.#pos;
+    let i = this.#find(abs);
+    while (left > 0) {
+      const from = abs - this.#starts[i]!;
+      const take = Math.min(left, this.#lens[i]! - from);
+      dst.#appendRange(this.#bufs[i]!, this.#offs[i]! + from, take, undefined);
+      left -= take;
+      abs += take;
+      i++;
+    }
+    this.consume(total);
+  }
+
+  #appendRange(buf: ArrayBufferLike, off: number, n: number, view: Uint8Array | undefined): void {
     const last = this.#count - 1;
     if (
       last >= this.#head &&
@@ -57,12 +83,14 @@ export class ByteQueue {
       this.#offs[last]! + this.#lens[last]! === off
     ) {
       this.#lens[last]! += n;
+      this.#views[last] = undefined;
     } else {
       const i = this.#count++;
       this.#bufs[i] = buf;
       this.#offs[i] = off;
       this.#lens[i] = n;
       this.#starts[i] = this.#end;
+      this.#views[i] = view;
     }
     this.#end += n;
   }
@@ -109,10 +137,12 @@ export class ByteQueue {
     const starts = this.#starts;
     const lens = this.#lens;
     const bufs = this.#bufs;
+    const views = this.#views;
     const count = this.#count;
     let h = this.#head;
     while (h < count && starts[h]! + lens[h]! <= this.#pos) {
       bufs[h] = EMPTY_BUFFER; // release the memory of consumed chunks
+      views[h] = undefined;
       h++;
     }
     if (h === count) {
@@ -126,7 +156,9 @@ export class ByteQueue {
         offs[k - h] = offs[k]!;
         lens[k - h] = lens[k]!;
         starts[k - h] = starts[k]!;
+        views[k - h] = views[k];
         bufs[k] = EMPTY_BUFFER;
+        views[k] = undefined;
       }
       this.#head = 0;
       this.#count = count - h;
@@ -144,8 +176,10 @@ export class ByteQueue {
     const abs = this.#pos;
     const i = this.#find(abs);
     const from = abs - this.#starts[i]!;
-    if (from + len > this.#lens[i]!) return this.view(0, len);
-    const src = new Uint8Array(this.#bufs[i]!, this.#offs[i]! + from, len);
+    const chunkLen = this.#lens[i]!;
+    if (from + len > chunkLen) return this.view(0, len);
+    const whole = from === 0 && len === chunkLen ? this.#views[i] : undefined;
+    const src = whole ?? new Uint8Array(this.#bufs[i]!, this.#offs[i]! + from, len);
     if (len > ARENA_BLOCK >> 4) {
       const copy = new Uint8Array(len);
       copy.set(src);
