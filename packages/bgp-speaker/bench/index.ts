@@ -68,7 +68,35 @@ async function inMemory(routes: OriginateSpec[]): Promise<void> {
   c.stop();
 }
 
-async function overBird(routes: OriginateSpec[]): Promise<void> {
+/**
+ * Polls `count` until it reaches `target`; fails, saying where it stopped, when it has not moved
+ * for `stallMs` (a route refused on the way would otherwise leave the bench waiting forever).
+ * Returns the time (performance.now()) at which the target was seen.
+ */
+async function reach(
+  what: string,
+  count: () => Promise<number>,
+  target: number,
+  intervalMs: number,
+  stallMs = 60_000,
+): Promise<number> {
+  let last = -1;
+  let movedAt = performance.now();
+  for (;;) {
+    const n = await count().catch(() => last);
+    const now = performance.now();
+    if (n >= target) return now;
+    if (n !== last) {
+      last = n;
+      movedAt = now;
+    } else if (now - movedAt > stallMs) {
+      throw new Error(`${what}: stuck at ${n} of ${target} for ${stallMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function overBird(routes: OriginateSpec[]): Promise<boolean> {
   const lab = new Lab();
   const daemon = bird();
   try {
@@ -86,55 +114,62 @@ async function overBird(routes: OriginateSpec[]): Promise<void> {
         { address: "198.18.0.2", asn: 64502, local: "198.18.0.1" },
       ],
     });
-    const neighbor = (address: string, local: string, passive: boolean) => ({
+    const neighbor = (address: string, local: string) => ({
       name: "bird",
       address,
       asn: 64501,
       localAddress: local,
       holdTime: 240,
+      connectRetryTime: 1,
       importPolicy: "accept",
       exportPolicy: "accept",
-      passive,
     });
-    // C first, so that it is up when BIRD starts passing the table on.
-    const c = await startDyninfra(lab, nsC, "dyninfra-c", {
-      asn: 64502,
-      bgpIdentifier: "198.18.0.2",
-      localAddress: "198.18.0.2",
-      neighbors: [neighbor("198.18.0.1", "198.18.0.2", false)],
-    });
+    const established = async (d: { get(p: string): Promise<unknown> }) =>
+      ((await d.get("/sessions")) as { state: string }[])[0]?.state === "Established" ? 1 : 0;
+
+    // Send: dyninfra A, holding the table, connects to BIRD; the clock runs from Established
+    // until BIRD holds every prefix.
     const a = await startDyninfra(lab, nsA, "dyninfra-a", {
       asn: 64500,
       bgpIdentifier: "192.0.2.1",
       localAddress: "192.0.2.1",
-      neighbors: [neighbor("192.0.2.2", "192.0.2.1", false)],
+      neighbors: [neighbor("192.0.2.2", "192.0.2.1")],
       originate: routes,
     });
-    const established = async (d: typeof a) =>
-      ((await d.get("/sessions")) as { state: string }[])[0]?.state === "Established";
-    await waitFor("A Established", () => established(a), 300_000, 50);
-    const t0 = performance.now();
-    let tBird = 0;
-    let tC = 0;
-    await waitFor(
-      "the table to cross both sessions",
-      async () => {
-        if (tBird === 0 && (await daemon.prefixCount()) >= routes.length) tBird = performance.now();
-        if (tC === 0 && (await locRib(c)) >= routes.length) tC = performance.now();
-        return tBird !== 0 && tC !== 0;
-      },
-      900_000,
+    const t0 = await reach("A Established", () => established(a), 1, 20, 300_000);
+    const t1 = await reach(
+      "BIRD receiving the table",
+      () => daemon.prefixCount(),
+      routes.length,
       250,
     );
-    const send = (tBird - t0) / 1000;
-    const receive = (tC - t0) / 1000;
+    const send = (t1 - t0) / 1000;
     console.error(`BIRD received ${routes.length} routes from dyninfra in ${send.toFixed(2)} s`);
-    console.error(`dyninfra received and installed them from BIRD after ${receive.toFixed(2)} s`);
     console.log(`BENCH session_send_routes_per_s ${Math.round(routes.length / send)} routes/s`);
-    // C's clock starts when BIRD starts receiving: BIRD relays while it receives.
+
+    // Receive: only now does dyninfra C start; BIRD sends it the whole table. The clock runs from
+    // Established until C has installed every prefix in its Loc-RIB.
+    const c = await startDyninfra(lab, nsC, "dyninfra-c", {
+      asn: 64502,
+      bgpIdentifier: "198.18.0.2",
+      localAddress: "198.18.0.2",
+      neighbors: [neighbor("198.18.0.1", "198.18.0.2")],
+    });
+    const t2 = await reach("C Established", () => established(c), 1, 20, 120_000);
+    const t3 = await reach("dyninfra C receiving the table", () => locRib(c), routes.length, 100);
+    const receive = (t3 - t2) / 1000;
+    console.error(
+      `dyninfra received and installed ${routes.length} routes from BIRD in ${receive.toFixed(2)} s`,
+    );
     console.log(
       `BENCH session_receive_routes_per_s ${Math.round(routes.length / receive)} routes/s`,
     );
+    return true;
+  } catch (e) {
+    console.error(`bench: session measurement failed — ${(e as Error).message}`);
+    for (const name of ["bird", "dyninfra-a", "dyninfra-c"])
+      console.error(`--- ${name} log (tail)\n${lab.log(name).split("\n").slice(-15).join("\n")}`);
+    return false;
   } finally {
     await lab.cleanup();
   }
@@ -159,4 +194,4 @@ await inMemory(routes.slice(0, 200_000));
 if (!isRoot || !which("ip")) console.error("bench: session lines skipped — need root and iproute2");
 else if (!bird().available)
   console.error("bench: session lines skipped — BIRD (bird2) is not installed");
-else await overBird(routes);
+else if (!(await overBird(routes))) process.exitCode = 1;
