@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import type { OriginateSpec } from "@dyninfra/bgp-speaker";
 import { ManualClock, memoryPipe, Router } from "@dyninfra/bgp-speaker";
 import { bird, startDyninfra } from "../test/interop/daemons";
-import { isRoot, Lab, waitFor, which } from "../test/interop/lab";
+import { isRoot, Lab, which } from "../test/interop/lab";
 import { FULL_TABLE, loadTable, TABLE } from "../test/interop/routes";
 
 const locRib = async (d: { get(p: string): Promise<unknown> }) =>
