@@ -30,8 +30,12 @@ export class ByteQueue {
   #pos = 0;
   /** Absolute position after the last byte. */
   #end = 0;
+  /** Block that `copyOut` carves small copies from. */
   #arena: ArrayBuffer = new ArrayBuffer(0);
   #arenaUsed = ARENA_BLOCK;
+  /** Block that `append` copies small writes into, back to back (so they merge into a chunk). */
+  #inArena: ArrayBuffer = new ArrayBuffer(0);
+  #inArenaUsed = ARENA_BLOCK;
 
   constructor(initial?: Uint8Array) {
     if (initial !== undefined) this.append(initial);
@@ -43,10 +47,23 @@ export class ByteQueue {
 
   /** Appends a copy of `bytes` (a plain copy: `slice` of a Node `Buffer` would be a view). */
   append(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    this.appendOwned(copy);
+    const n = bytes.length;
+    if (n === 0) return;
+    if (n > ARENA_BLOCK >> 4) {
+      const copy = new Uint8Array(n);
+      copy.set(bytes);
+      this.#appendRange(copy.buffer, 0, n, copy);
+      return;
+    }
+    // Small writes (BGP messages) are copied back to back into a block: one allocation per
+    // block instead of per write, and consecutive writes form one chunk.
+    if (this.#inArenaUsed + n > ARENA_BLOCK) {
+      this.#inArena = new ArrayBuffer(ARENA_BLOCK);
+      this.#inArenaUsed = 0;
+    }
+    new Uint8Array(this.#inArena, this.#inArenaUsed, n).set(bytes);
+    this.#appendRange(this.#inArena, this.#inArenaUsed, n, undefined);
+    this.#inArenaUsed += n;
   }
 
   /** Appends `bytes` without copying; the caller promises never to mutate them. */
