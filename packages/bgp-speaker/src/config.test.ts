@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { parseRouterSpec } from "./config";
+import { BgpSpeakerError } from "./errors";
+
+const base = (neighbor: Record<string, unknown>) => ({
+  asn: 64500,
+  bgpIdentifier: "192.0.2.1",
+  neighbors: [{ name: "bird", address: "192.0.2.2", asn: 64501, ...neighbor }],
+});
+
+const field = (json: unknown): string | undefined => {
+  try {
+    parseRouterSpec(json);
+    return undefined;
+  } catch (e) {
+    if (!BgpSpeakerError.isInstance(e)) throw e;
+    return e.where.field;
+  }
+};
+
+describe("configuration: Graceful Restart and ADD-PATH settings", () => {
+  it("reads the stale-path timer, End-of-RIB and the capabilities", () => {
+    const spec = parseRouterSpec(
+      base({
+        staleRoutesTime: 300,
+        endOfRib: false,
+        capabilities: {
+          gracefulRestart: { restartTime: 90 },
+          addPath: [{ afi: 1, safi: 1, sendReceive: 3 }],
+        },
+      }),
+    );
+    const n = spec.neighbors[0]!;
+    expect(n.staleRoutesTime).toBe(300);
+    expect(n.endOfRib).toBe(false);
+    expect(n.capabilities?.gracefulRestart).toEqual({ restartTime: 90 });
+    expect(n.capabilities?.addPath).toEqual([{ afi: 1, safi: 1, sendReceive: 3 }]);
+    expect(
+      parseRouterSpec(base({ capabilities: { gracefulRestart: false } })).neighbors[0]
+        ?.capabilities,
+    ).toEqual({
+      gracefulRestart: false,
+    });
+  });
+
+  it("names the field of a bad value", () => {
+    // RFC 4724 §3: the Restart Time has 12 bits.
+    expect(field(base({ capabilities: { gracefulRestart: { restartTime: 4096 } } }))).toBe(
+      "neighbors[0].capabilities.gracefulRestart.restartTime",
+    );
+    expect(field(base({ capabilities: { addPath: [{ afi: 1, safi: 1, sendReceive: 4 }] } }))).toBe(
+      "neighbors[0].capabilities.addPath[0].sendReceive",
+    );
+    expect(field(base({ staleRoutesTime: 0 }))).toBe("neighbors[0].staleRoutesTime");
+    expect(field(base({ endOfRib: "yes" }))).toBe("neighbors[0].endOfRib");
+  });
+});
