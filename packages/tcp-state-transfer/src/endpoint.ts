@@ -221,6 +221,8 @@ export class TcpEndpoint {
   private ofo: OfoBlock[] = [];
   private ofoFinSeq: number | undefined;
   private lastOfoSeq: number | undefined;
+  /** The SACK blocks of the current out-of-order queue, shared by the segments sent meanwhile. */
+  private sackCache: readonly SackBlock[] | undefined;
   private peerFin = false;
   private readonly receiveBufferSize: number;
 
@@ -1234,6 +1236,7 @@ export class TcpEndpoint {
     this.ofo.push(...pieces);
     this.ofo.sort((x, y) => seqDiff(x.seq, base) - seqDiff(y.seq, base));
     this.lastOfoSeq = s;
+    this.sackCache = undefined;
   }
 
   private drainOfo(): void {
@@ -1241,6 +1244,7 @@ export class TcpEndpoint {
       const b = this.ofo[0]!;
       if (seqGt(b.seq, this.rcvNxt)) break;
       this.ofo.shift();
+      this.sackCache = undefined;
       const bEnd = seqAdd(b.seq, b.data.length);
       if (seqGt(bEnd, this.rcvNxt)) {
         this.recvQueue.appendOwned(b.data.subarray(seqDiff(this.rcvNxt, b.seq)));
@@ -1270,8 +1274,16 @@ export class TcpEndpoint {
     }
   }
 
-  /** SACK blocks (RFC 2018 §4): the block holding the latest segment first, at most 3 with TS. */
-  private sackBlocks(): SackBlock[] {
+  /**
+   * SACK blocks (RFC 2018 §4): the block holding the latest segment first, at most 3 with TS.
+   * Computed once per change of the out-of-order queue (segments never mutate their blocks).
+   */
+  private sackBlocks(): readonly SackBlock[] {
+    if (this.sackCache === undefined) this.sackCache = this.computeSackBlocks();
+    return this.sackCache;
+  }
+
+  private computeSackBlocks(): SackBlock[] {
     const ranges: { left: number; right: number }[] = [];
     for (const b of this.ofo) {
       const right = seqAdd(b.seq, b.data.length);
@@ -1293,6 +1305,9 @@ export class TcpEndpoint {
 
   private recordSack(blocks: readonly SackBlock[]): void {
     const base = this.sndUna;
+    // Usually the peer repeats blocks already on the scoreboard (sorted, disjoint, merged):
+    // then merging them in would change nothing.
+    if (this.sackedAlready(blocks)) return;
     for (const b of blocks) {
       // Ignore blocks outside (snd_una, snd_max] (RFC 2018 §8 D-SACK and bogus blocks).
       if (!seqLt(b.left, b.right) || seqLeq(b.right, base) || seqGt(b.right, this.sndMax)) continue;
@@ -1309,6 +1324,24 @@ export class TcpEndpoint {
       } else merged.push({ left: r.left, right: r.right });
     }
     this.sacked = merged;
+  }
+
+  /** True when every valid block of `blocks` lies inside one range of the scoreboard. */
+  private sackedAlready(blocks: readonly SackBlock[]): boolean {
+    const base = this.sndUna;
+    for (const b of blocks) {
+      if (!seqLt(b.left, b.right) || seqLeq(b.right, base) || seqGt(b.right, this.sndMax)) continue;
+      const left = seqLt(b.left, base) ? base : b.left;
+      let inside = false;
+      for (const r of this.sacked) {
+        if (seqLeq(r.left, left) && seqLeq(b.right, r.right)) {
+          inside = true;
+          break;
+        }
+      }
+      if (!inside) return false;
+    }
+    return true;
   }
 
   private rttSample(r: number): void {
