@@ -215,6 +215,98 @@ const R_CONFED = 6;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 1;
 
+/**
+ * Loc-RIB changes of a batch, recorded as five slots per change (prefix index, previous
+ * attributes, previous peer, current attributes, current peer) and materialized on first read.
+ * The recorded values are immutable (interned attribute objects, peer addresses, prefix indices
+ * that are never reused), so a later read sees the batch as it was. `locRib` is an ordinary
+ * enumerable property (a getter), so JSON.stringify, spreading and deep equality see it.
+ */
+function lazyChangeSet(
+  prefixes: PrefixTable,
+  rec: unknown[],
+  adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
+): ChangeSet {
+  let list: LocRibChange[] | undefined;
+  return {
+    get locRib(): readonly LocRibChange[] {
+      if (list === undefined) {
+        list = new Array(rec.length / 5);
+        for (let i = 0, k = 0; i < rec.length; i += 5, k++) {
+          const prefix = prefixes.prefix(rec[i] as number);
+          const pa = rec[i + 1] as PathAttributes | undefined;
+          const ca = rec[i + 3] as PathAttributes | undefined;
+          list[k] = {
+            prefix,
+            previous:
+              pa === undefined ? undefined : { prefix, attributes: pa, peer: rec[i + 2] as string },
+            current:
+              ca === undefined ? undefined : { prefix, attributes: ca, peer: rec[i + 4] as string },
+          };
+        }
+      }
+      return list;
+    },
+    adjRibOut,
+  };
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+const EMPTY_DELTA: AdjRibOutUpdate = Object.freeze({
+  withdrawn: Object.freeze([]) as readonly Prefix[],
+  announced: Object.freeze([]) as readonly Announcement[],
+});
+
+/** `cs` with other Adj-RIB-Out deltas, its Loc-RIB changes still unread. */
+function withAdjRibOut(cs: ChangeSet, adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>): ChangeSet {
+  return {
+    get locRib(): readonly LocRibChange[] {
+      return cs.locRib;
+    },
+    adjRibOut,
+  };
+}
+
+/**
+ * One neighbour's delta of a batch: withdrawals as (prefix index, path id or -1) pairs and
+ * announcements as one such list per attribute set, materialized as `bgp-wire` prefixes on first
+ * read (getters, as in {@link lazyChangeSet}).
+ */
+function lazyDelta(
+  prefixes: PrefixTable,
+  withdrawn: number[],
+  attributes: PathAttributes[],
+  lists: number[][],
+): AdjRibOutUpdate {
+  const pfx = (p: number, pathId: number): Prefix =>
+    pathId < 0 ? prefixes.prefix(p) : { ...prefixes.prefix(p), pathId };
+  let w: Prefix[] | undefined;
+  let a: Announcement[] | undefined;
+  return {
+    get withdrawn(): readonly Prefix[] {
+      if (w === undefined) {
+        w = new Array(withdrawn.length >> 1);
+        for (let i = 0; i < withdrawn.length; i += 2)
+          w[i >> 1] = pfx(withdrawn[i]!, withdrawn[i + 1]!);
+      }
+      return w;
+    },
+    get announced(): readonly Announcement[] {
+      if (a === undefined) {
+        a = new Array(lists.length);
+        for (let g = 0; g < lists.length; g++) {
+          const list = lists[g]!;
+          const nlri: Prefix[] = new Array(list.length >> 1);
+          for (let i = 0; i < list.length; i += 2) nlri[i >> 1] = pfx(list[i]!, list[i + 1]!);
+          a[g] = { attributes: attributes[g]!, nlri };
+        }
+      }
+      return a;
+    },
+  };
+}
+
 function ipv4Number(s: string | undefined, field: string): number {
   const v = s === undefined ? -1 : fastIpv4(s);
   if (v < 0) throw new BgpRibError("BAD_CONFIG", `not an IPv4 address: ${s}`, { field });
@@ -286,6 +378,13 @@ export class Rib {
   private dirtyMark = new Uint8Array(1024);
   private dirty: number[] = [];
   private locCount = 0;
+  /** Number of routes in the delta the last flush returned. */
+  private flushed = 0;
+  /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
+  private readonly importCache = new Map<number, number>();
+  private readonly exportCache = new Map<number, number>();
+  /** Group number + 1 per attribute id during a flush (0 elsewhere). */
+  private groupOf = new Int32Array(1024);
 
   constructor(config: RouterConfig) {
     this.config = config;
@@ -811,15 +910,20 @@ export class Rib {
       if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) ins.push(s);
     const outs: [number, number, number][] = [];
     this.forEachOut(q, (p, pathId, id) => outs.push([p, pathId, id]));
-    for (const s of ins) use(this.pPre[s]!);
-    for (const o of outs) use(o[2]);
+    for (let i = 0; i < ins.length; i++) use(this.pPre[ins[i]!]!);
+    for (let i = 0; i < outs.length; i++) use(outs[i]![2]);
     w.u32(order.length);
-    for (const id of order) writeAttributes(w, this.store.get(id));
+    for (let i = 0; i < order.length; i++) writeAttributes(w, this.store.get(order[i]!));
     w.u32(ins.length);
-    for (const s of ins)
+    for (let i = 0; i < ins.length; i++) {
+      const s = ins[i]!;
       this.writeRoute(w, this.pPrefix[s]!, this.pPathId[s]!, table.get(this.pPre[s]!)!);
+    }
     w.u32(outs.length);
-    for (const [p, pathId, id] of outs) this.writeRoute(w, p, pathId, table.get(id)!);
+    for (let i = 0; i < outs.length; i++) {
+      const [p, pathId, id] = outs[i]!;
+      this.writeRoute(w, p, pathId, table.get(id)!);
+    }
     w.u32(crc32(w.buf, 0, w.pos));
     return w.done();
   }
@@ -957,7 +1061,7 @@ export class Rib {
       peer: config.address,
       seq,
       neighbor,
-      changes: { locRib: changes.locRib, adjRibOut: others },
+      changes: withAdjRibOut(changes, others),
     };
   }
 
@@ -1108,7 +1212,9 @@ export class Rib {
 
   private apply(q: PeerState, update: RibUpdate): void {
     const addPath = q.config.addPath?.receive === true;
-    for (const w of update.withdrawn ?? []) {
+    const withdrawn = update.withdrawn ?? NONE;
+    for (let i = 0; i < withdrawn.length; i++) {
+      const w = withdrawn[i]!;
       const p = this.prefixes.index(w, false);
       if (p < 0) continue;
       const pathId = addPath ? (w.pathId ?? 0) : 0;
@@ -1120,11 +1226,16 @@ export class Rib {
         }
       }
     }
-    const cache = new Map<number, number>();
-    for (const a of update.announced ?? []) {
+    const cache = this.importCache;
+    cache.clear();
+    const announced = update.announced ?? NONE;
+    for (let i = 0; i < announced.length; i++) {
+      const a = announced[i]!;
       if (a.nlri.length === 0) continue;
       const pre = this.store.intern(this.normalize(a.attributes));
-      for (const n of a.nlri) {
+      const nlri = a.nlri;
+      for (let k = 0; k < nlri.length; k++) {
+        const n = nlri[k]!;
         const p = this.prefixes.index(n, true);
         this.ensurePrefixCapacity();
         const s = this.upsertPath(q, p, addPath ? (n.pathId ?? 0) : 0, pre);
@@ -1242,8 +1353,11 @@ export class Rib {
   private detectLoop(a: PathAttributes): number {
     const own = this.config.asn;
     const confed = this.config.confederation?.identifier;
-    for (const seg of a.asPath ?? [])
-      for (const x of seg.asns) if (x === own || x === confed) return 1;
+    const path = a.asPath ?? NONE;
+    for (let i = 0; i < path.length; i++) {
+      const asns = path[i]!.asns;
+      for (let k = 0; k < asns.length; k++) if (asns[k] === own || asns[k] === confed) return 1;
+    }
     if (a.originatorId === this.config.bgpIdentifier) return 2;
     if (a.clusterList?.includes(this.clusterId)) return 3;
     return 0;
@@ -1275,7 +1389,8 @@ export class Rib {
   }
 
   private clearOut(q: PeerState): void {
-    for (const p of q.pendList) {
+    for (let i = 0; i < q.pendList.length; i++) {
+      const p = q.pendList[i]!;
       this.store.unref(q.pendVal[p]!);
       q.pendVal[p] = NOT_PENDING;
     }
@@ -1394,43 +1509,32 @@ export class Rib {
     fullPeer: PeerState | undefined,
     fullIsDirtyOnly = false,
   ): ChangeSet {
-    const changed: number[] = [];
-    const locRib: LocRibChange[] = [];
-    for (const p of dirty) {
+    // Sized for the worst case and trimmed: no copying growth on a full-table batch.
+    const changed: number[] = new Array(dirty.length);
+    const rec: unknown[] = new Array(dirty.length * 5);
+    let nChanged = 0;
+    let nRec = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const p = dirty[i]!;
       this.dirtyMark[p] = 0;
       const nb = this.computeBest(p);
       const na = nb >= 0 ? this.pPost[nb]! : -1;
       const ob = this.best[p]!;
       const oa = this.bestAttr[p]!;
       if (nb === ob && na === oa) {
-        if (fullIsDirtyOnly) changed.push(p);
+        if (fullIsDirtyOnly) changed[nChanged++] = p;
         continue;
       }
       this.best[p] = nb;
       this.bestAttr[p] = na;
       if (ob < 0) this.locCount++;
       if (nb < 0) this.locCount--;
-      changed.push(p);
-      const prefix = this.prefixes.prefix(p);
-      locRib.push({
-        prefix,
-        previous:
-          ob < 0
-            ? undefined
-            : {
-                prefix,
-                attributes: this.store.get(oa),
-                peer: this.peers[this.pPeer[ob]!]?.address ?? "",
-              },
-        current:
-          nb < 0
-            ? undefined
-            : {
-                prefix,
-                attributes: this.store.get(na),
-                peer: this.peers[this.pPeer[nb]!]!.address,
-              },
-      });
+      changed[nChanged++] = p;
+      rec[nRec++] = p;
+      rec[nRec++] = ob < 0 ? undefined : this.store.get(oa);
+      rec[nRec++] = ob < 0 ? "" : (this.peers[this.pPeer[ob]!]?.address ?? "");
+      rec[nRec++] = nb < 0 ? undefined : this.store.get(na);
+      rec[nRec++] = nb < 0 ? "" : this.peers[this.pPeer[nb]!]!.address;
       if (this.withFib) {
         if (nb < 0) this.fib.delete(this.prefixes.ipPrefix(p));
         else {
@@ -1441,26 +1545,33 @@ export class Rib {
         }
       }
     }
-    for (const q of this.peers) {
+    changed.length = nChanged;
+    rec.length = nRec;
+    for (let k = 0; k < this.peers.length; k++) {
+      const q = this.peers[k]!;
       if (q.idx === 0 || !q.up) continue;
-      const cache = new Map<number, number>();
+      const cache = this.exportCache;
+      cache.clear();
       if (q === fullPeer && !fullIsDirtyOnly) {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
         // ADD-PATH send: a change of any path matters, not only of the best.
-        for (const p of dirty) this.exportPrefix(q, p, cache);
-      } else for (const p of changed) this.exportPrefix(q, p, cache);
+        for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty[i]!, cache);
+      } else for (let i = 0; i < changed.length; i++) this.exportPrefix(q, changed[i]!, cache);
     }
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
-    for (const q of this.peers) {
+    for (let k = 0; k < this.peers.length; k++) {
+      const q = this.peers[k]!;
       if (q.idx === 0 || !q.up || q.held) continue;
+      if (q.pendList.length === 0 && (q.pendingMulti === undefined || q.pendingMulti.size === 0))
+        continue;
       const d = this.flush(q);
-      if (d.withdrawn.length > 0 || d.announced.length > 0) adjRibOut.set(q.address, d);
+      if (this.flushed > 0) adjRibOut.set(q.address, d);
     }
     this.store.sweep();
-    for (const s of this.deferredFree) this.freePaths.push(s);
+    for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
     this.deferredFree = [];
-    return { locRib, adjRibOut };
+    return lazyChangeSet(this.prefixes, rec, adjRibOut);
   }
 
   /** Recomputes what neighbour q should have for prefix p and queues it. */
@@ -1596,19 +1707,31 @@ export class Rib {
 
   /** Moves q's pending queue into its Adj-RIB-Out and returns the delta (nothing for no-ops). */
   private flush(q: PeerState): AdjRibOutUpdate {
-    const withdrawn: Prefix[] = [];
-    const groups = new Map<number, Prefix[]>();
-    const announce = (id: number, pfx: Prefix): void => {
-      let g = groups.get(id);
-      if (g === undefined) {
-        g = [];
-        groups.set(id, g);
+    const withdrawn: number[] = [];
+    const groupAttrs: PathAttributes[] = [];
+    const groupLists: number[][] = [];
+    const groupIds: number[] = [];
+    let n = 0;
+    if (this.groupOf.length < this.store.capacity) {
+      this.groupOf = new Int32Array(this.store.capacity);
+    }
+    const groupOf = this.groupOf;
+    const announce = (id: number, p: number, pathId: number): void => {
+      let g = groupOf[id]! - 1;
+      if (g < 0) {
+        g = groupLists.length;
+        groupOf[id] = g + 1;
+        groupIds.push(id);
+        groupAttrs.push(this.store.get(id));
+        groupLists.push([]);
       }
-      g.push(pfx);
+      groupLists[g]!.push(p, pathId);
+      n++;
     };
     const list = q.pendList;
     q.pendList = [];
-    for (const p of list) {
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       const id = q.pendVal[p]!;
       q.pendVal[p] = NOT_PENDING;
       const old = p < q.sent.length ? q.sent[p]! : -1;
@@ -1617,8 +1740,10 @@ export class Rib {
         continue;
       }
       this.setSent(q, p, 0, id);
-      if (id < 0) withdrawn.push(this.prefixes.prefix(p));
-      else announce(id, this.prefixes.prefix(p));
+      if (id < 0) {
+        withdrawn.push(p, -1);
+        n++;
+      } else announce(id, p, -1);
     }
     if (q.pendingMulti !== undefined) {
       for (const [p, want] of q.pendingMulti) {
@@ -1626,7 +1751,8 @@ export class Rib {
         for (const [pid, id] of have) {
           if (want.has(pid)) continue;
           this.store.unref(id);
-          withdrawn.push({ ...this.prefixes.prefix(p), pathId: pid });
+          withdrawn.push(p, pid);
+          n++;
         }
         for (const [pid, id] of want) {
           if (have.get(pid) === id) {
@@ -1635,7 +1761,7 @@ export class Rib {
           }
           const old = have.get(pid);
           if (old !== undefined) this.store.unref(old);
-          announce(id, { ...this.prefixes.prefix(p), pathId: pid });
+          announce(id, p, pid);
         }
         const kept = new Map(want);
         if (kept.size === 0) q.sentMulti!.delete(p);
@@ -1643,11 +1769,11 @@ export class Rib {
       }
       q.pendingMulti.clear();
     }
-    const delta = {
-      withdrawn,
-      announced: [...groups].map(([id, nlri]) => ({ attributes: this.store.get(id), nlri })),
-    };
-    if (withdrawn.length > 0 || groups.size > 0) {
+    for (let i = 0; i < groupIds.length; i++) groupOf[groupIds[i]!] = 0;
+    this.flushed = n;
+    if (n === 0) return EMPTY_DELTA;
+    const delta = lazyDelta(this.prefixes, withdrawn, groupAttrs, groupLists);
+    if (n > 0) {
       q.seq++;
       if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     }

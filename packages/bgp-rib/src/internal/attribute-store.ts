@@ -1,4 +1,6 @@
-import { type PathAttributes, pathAttributesKey, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
+import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
+import { attributesEqual, attributesHash } from "./attribute-hash";
+import { fastIpv4 } from "./prefix-table";
 
 /** Community flags cached per attribute set. */
 export const NO_EXPORT = 1;
@@ -8,11 +10,11 @@ export const NO_EXPORT_SUBCONFED = 4;
 const ORIGIN_CODE: Record<string, number> = { IGP: 0, EGP: 1, INCOMPLETE: 2 };
 
 function ipv4(s: string | undefined): number {
-  if (s === undefined) return -1;
-  const p = s.split(".");
-  if (p.length !== 4) return -1;
-  return ((Number(p[0]) << 24) >>> 0) + (Number(p[1]) << 16) + (Number(p[2]) << 8) + Number(p[3]);
+  return s === undefined ? -1 : fastIpv4(s);
 }
+
+const EMPTY = -1;
+const DELETED = -2;
 
 /**
  * Interned, reference-counted attribute sets (as OpenBGPD does): equal sets share one id; the
@@ -21,9 +23,13 @@ function ipv4(s: string | undefined): number {
  * rest of a batch.
  */
 export class AttributeStore {
-  private readonly ids = new Map<string, number>();
+  /** Open-addressing table of ids by attribute hash (EMPTY, DELETED or an id). */
+  private slots = new Int32Array(1024).fill(EMPTY);
+  private used = 0;
+  private live = 0;
   private attrs: (PathAttributes | undefined)[] = [];
-  private keys: (string | undefined)[] = [];
+  /** Hash per id. */
+  private hashes = new Int32Array(1024);
   private free: number[] = [];
   private zero: number[] = [];
   refs = new Int32Array(1024);
@@ -49,9 +55,14 @@ export class AttributeStore {
   loop = new Uint8Array(1024);
   private count = 0;
 
+  /** Ids are below this number. */
+  get capacity(): number {
+    return this.refs.length;
+  }
+
   /** Number of live sets. */
   get size(): number {
-    return this.ids.size;
+    return this.live;
   }
 
   /** The attribute set of an id. */
@@ -61,20 +72,51 @@ export class AttributeStore {
 
   /** Interns a set and takes one reference. */
   intern(a: PathAttributes): number {
-    // bgp-wire's key renders ORIGIN by its first letter, so IGP and INCOMPLETE would collide:
-    // prefix the ORIGIN code.
-    const key = `${a.origin === undefined ? "-" : ORIGIN_CODE[a.origin]}${pathAttributesKey(a)}`;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.free.pop() ?? this.count++;
-      if (id >= this.refs.length) this.grow();
-      this.ids.set(key, id);
-      this.attrs[id] = a;
-      this.keys[id] = key;
-      this.decode(id, a);
+    const h = attributesHash(a);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = h & mask;
+    let tomb = -1;
+    for (;;) {
+      const v = slots[i]!;
+      if (v === EMPTY) break;
+      if (v === DELETED) {
+        if (tomb < 0) tomb = i;
+      } else if (this.hashes[v] === h && attributesEqual(this.attrs[v]!, a)) {
+        this.refs[v]!++;
+        return v;
+      }
+      i = (i + 1) & mask;
     }
+    const id = this.free.pop() ?? this.count++;
+    if (id >= this.refs.length) this.grow();
+    if (tomb >= 0) slots[tomb] = id;
+    else {
+      slots[i] = id;
+      this.used++;
+    }
+    this.live++;
+    this.hashes[id] = h;
+    this.attrs[id] = a;
+    this.decode(id, a);
     this.refs[id]!++;
+    if (this.used * 2 > slots.length) this.rehash();
     return id;
+  }
+
+  private rehash(): void {
+    const n = this.live * 4 > this.slots.length ? this.slots.length * 2 : this.slots.length;
+    const slots = new Int32Array(n).fill(EMPTY);
+    const mask = n - 1;
+    for (let k = 0; k < this.slots.length; k++) {
+      const id = this.slots[k]!;
+      if (id < 0) continue;
+      let i = this.hashes[id]! & mask;
+      while (slots[i] !== EMPTY) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.slots = slots;
+    this.used = this.live;
   }
 
   /** Interns and returns the id without keeping a reference (freed at the next sweep if unused). */
@@ -95,11 +137,16 @@ export class AttributeStore {
 
   /** Frees the sets no longer referenced. */
   sweep(): void {
-    for (const id of this.zero) {
+    for (let k = 0; k < this.zero.length; k++) {
+      const id = this.zero[k]!;
       if (this.refs[id] !== 0 || this.attrs[id] === undefined) continue;
-      this.ids.delete(this.keys[id]!);
+      const slots = this.slots;
+      const mask = slots.length - 1;
+      let i = this.hashes[id]! & mask;
+      while (slots[i] !== id) i = (i + 1) & mask;
+      slots[i] = DELETED;
+      this.live--;
       this.attrs[id] = undefined;
-      this.keys[id] = undefined;
       this.free.push(id);
     }
     this.zero = [];
@@ -150,6 +197,7 @@ export class AttributeStore {
       return t;
     };
     this.refs = g(this.refs);
+    this.hashes = g(this.hashes);
     this.localPref = g(this.localPref);
     this.med = g(this.med);
     this.pathLength = g(this.pathLength);

@@ -59,6 +59,10 @@ export class Writer {
   }
 }
 
+const LATIN1 = new TextDecoder("latin1");
+const STR_CACHE_SIZE = 4096;
+const STR_CACHE: (string | undefined)[] = new Array(STR_CACHE_SIZE);
+
 /** Bounds-checked byte reader; every failure is a BgpRibError naming the offset and field. */
 export class Reader {
   pos = 0;
@@ -116,9 +120,28 @@ export class Reader {
   str(field: string): string {
     const n = this.u8(field);
     this.need(n, field);
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(this.buf[this.pos + i]!);
+    // Next hops, originator ids and cluster ids repeat: a direct-mapped cache of short strings
+    // saves decoding (and allocating) them again.
+    const b = this.buf;
+    const at = this.pos;
     this.pos += n;
+    if (n > 24) return LATIN1.decode(b.subarray(at, at + n));
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ b[at + i]!, 0x01000193);
+    const slot = (h ^ (h >>> 16)) & (STR_CACHE_SIZE - 1);
+    const hit = STR_CACHE[slot];
+    if (hit !== undefined && hit.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (hit.charCodeAt(i) !== b[at + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit;
+    }
+    const s = LATIN1.decode(b.subarray(at, at + n));
+    STR_CACHE[slot] = s;
     return s;
   }
 }
