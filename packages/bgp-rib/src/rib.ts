@@ -383,6 +383,9 @@ export class Rib {
   /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
   private readonly importCache = new Map<number, number>();
   private readonly exportCache = new Map<number, number>();
+  private exportCacheGen = new Uint32Array(0);
+  private exportCacheVal = new Int32Array(0);
+  private exportGen = 0;
   /** Group number + 1 per attribute id during a flush (0 elsewhere). */
   private groupOf = new Int32Array(1024);
 
@@ -1042,7 +1045,8 @@ export class Rib {
       this.store.ref(id);
       this.setSent(q, outs.prefix[i]!, outs.pathId[i]!, id);
     }
-    // Its Adj-RIB-In.
+    // Its Adj-RIB-In (path arrays sized once).
+    while (this.pPrefix.length < this.pathTop + ins.prefix.length) this.growPaths();
     const cache = new Map<number, number>();
     for (let i = 0; i < ins.prefix.length; i++) {
       const p = ins.prefix[i]!;
@@ -1552,6 +1556,7 @@ export class Rib {
       if (q.idx === 0 || !q.up) continue;
       const cache = this.exportCache;
       cache.clear();
+      this.exportGen = (this.exportGen + 1) >>> 0 || 1;
       if (q === fullPeer && !fullIsDirtyOnly) {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
@@ -1634,12 +1639,26 @@ export class Rib {
     if (policy === undefined && q.kind === "ebgp" && this.rfc8212) return -1;
     const v6 = this.prefixes.family[p] === 6;
     const cacheable = policy === undefined || policy.prefixIndependent === true;
-    const key =
-      ((post * 4096 + (reflect ? from.idx + 1 : 0)) * 2 + (v6 ? 1 : 0)) * 2 +
-      (from.idx === 0 ? 1 : 0);
+    // The result depends on the set, the family, whether the route is local and, when
+    // reflected, on the peer it came from: a typed-array cache for the common case, a Map else.
+    const slot = post * 4 + (v6 ? 2 : 0) + (from.idx === 0 ? 1 : 0);
+    const key = reflect ? slot * 4096 + from.idx : -1;
     if (cacheable) {
-      const c = cache.get(key);
-      if (c !== undefined) return c;
+      if (!reflect) {
+        if (slot >= this.exportCacheGen.length) {
+          const n = Math.max(slot + 1, this.store.capacity * 4);
+          const g = new Uint32Array(n);
+          g.set(this.exportCacheGen);
+          const v = new Int32Array(n);
+          v.set(this.exportCacheVal);
+          this.exportCacheGen = g;
+          this.exportCacheVal = v;
+        }
+        if (this.exportCacheGen[slot] === this.exportGen) return this.exportCacheVal[slot]!;
+      } else {
+        const c = cache.get(key);
+        if (c !== undefined) return c;
+      }
     }
     let a = this.transform(st.get(post), from, q, v6, reflect, post);
     let id = -1;
@@ -1649,7 +1668,12 @@ export class Rib {
       else a = undefined as unknown as PathAttributes;
     }
     if (a !== undefined) id = st.peek(a);
-    if (cacheable) cache.set(key, id);
+    if (cacheable) {
+      if (!reflect) {
+        this.exportCacheGen[slot] = this.exportGen;
+        this.exportCacheVal[slot] = id;
+      } else cache.set(key, id);
+    }
     return id;
   }
 

@@ -17,9 +17,12 @@ function mix(h: number, v: number): number {
   return h ^ (h >>> 15);
 }
 
-/** Numbers in attributes are integers below 2^32 (ASNs, MED, LOCAL_PREF, communities). */
+/**
+ * Numbers in attributes are integers below 2^32 (ASNs, MED, LOCAL_PREF, communities): `v | 0`
+ * keeps all their bits (equality is checked exactly anyway).
+ */
 function num(h: number, v: number): number {
-  return mix(mix(h, v), Math.floor(v / 4294967296));
+  return mix(h, v);
 }
 
 function str(h: number, s: string): number {
