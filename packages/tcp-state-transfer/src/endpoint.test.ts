@@ -128,6 +128,43 @@ describe("data transfer", () => {
     expect(a.info.sndUna).toBeLessThan(0xffff_f000);
   });
 
+  it("copies what is written: a Node Buffer or Uint8Array changed after write does not change the stream", () => {
+    const [a, b] = pair();
+    exchange(a, b);
+    const small = Buffer.from(enc(100, 1)); // Buffer#slice is a view, not a copy
+    const large = Buffer.from(enc(20_000, 2));
+    const plain = enc(3_000, 3);
+    const expected = Buffer.concat([small, large, plain]);
+    a.write(small, 0);
+    a.write(large, 0);
+    a.write(plain, 0);
+    small.fill(0xaa);
+    large.fill(0xbb);
+    plain.fill(0xcc);
+    exchange(a, b);
+    expect(Buffer.from(b.read(0))).toEqual(expected);
+  });
+
+  it("delivers many small writes (BGP-sized messages) in order and whole", () => {
+    const sim = new TcpSimulation({ seed: 3, aToB: { delayUs: 500, loss: 0.02, jitterUs: 100 } });
+    sim.connect();
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const m = enc(19 + ((i * 37) % 600), i);
+      sent.push(m.slice());
+      sim.write("a", m);
+      m.fill(0); // the simulator holds its own copy
+      if (i % 50 === 0) sim.runFor(2_000);
+    }
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < 200 && !sim.quiet(); i++) {
+      sim.runFor(100_000);
+      got.push(sim.read("b"));
+    }
+    got.push(sim.read("b"));
+    expect(Buffer.concat(got)).toEqual(Buffer.concat(sent));
+  });
+
   it("closes the window when the reader does not read, probes, and resumes (§3.8.6.1)", () => {
     const sim = new TcpSimulation({ b: { receiveBufferSize: 8192, windowScale: 0 } });
     sim.connect();
