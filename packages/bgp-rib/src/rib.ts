@@ -1604,6 +1604,12 @@ export class Rib {
   }
 
   private queue(q: PeerState, p: number, id: number): void {
+    // Nothing to do (and no array to grow) when the neighbour has the state and none is pending.
+    if (
+      id === (p < q.sent.length ? q.sent[p]! : -1) &&
+      (p >= q.pendVal.length || q.pendVal[p] === NOT_PENDING)
+    )
+      return;
     if (p >= q.pendVal.length) {
       const t = new Int32Array(Math.max(p + 1, this.head.length)).fill(NOT_PENDING);
       t.set(q.pendVal);
