@@ -1,17 +1,52 @@
-import { V4Table } from "./internal/v4-table";
-import { formatIpv4, formatIpv6, type IpPrefix, parseIpv4, parseIpv6, parsePrefix } from "./ip";
+import { BgpRibError } from "./errors";
+import {
+  formatIpv4,
+  formatIpv6,
+  type IpPrefix,
+  parseIpv4,
+  parseIpv6,
+  parsePrefix,
+  wordMask,
+} from "./ip";
 
-const ROOT = 65536;
-const CHUNK = 256;
 const NO_ROUTE = -1;
+const BLOCK = 256;
+const WIDE_ROOT = 1 << 16;
+/** Level boundaries (prefix length at the end of each level) of the two IPv4 layouts. */
+const BOUNDS_16_8_8 = [16, 24, 32] as const;
+const BOUNDS_8_8_8_8 = [8, 16, 24, 32] as const;
+/** Next-hop indexes must fit in the 25 bits left beside the 6-bit prefix length of a slot. */
+const MAX_HOPS = (1 << 25) - 1;
+const DEFAULT_WIDE_THRESHOLD = 1024;
+
+/** Options of a {@link Fib}. */
+export interface FibOptions {
+  /**
+   * Number of IPv4 entries above which the IPv4 side switches from the compact 8-8-8-8 trie to
+   * the 16-8-8 layout, whose first level of 65,536 slots (256 KiB) is allocated then; it switches
+   * back when the count falls below half of this. `0` switches with the first IPv4 entry,
+   * `Infinity` never. Default 1024.
+   */
+  readonly wideIpv4Threshold?: number;
+}
 
 /**
  * A forwarding table: prefix → next hop, with longest-prefix-match lookup for IPv4 and IPv6.
  *
- * IPv4 is a 16-8-8 multibit trie in one `Int32Array` (a root of 65,536 slots, then chunks of 256)
- * with a parallel `Uint8Array` of prefix lengths, so that a lookup is at most three array reads and
- * inserts and deletes touch only the slots the prefix covers. IPv6 is a binary trie in typed arrays.
- * Next hops are interned to small integers.
+ * IPv4 data plane: a multibit trie with leaf pushing in one `Int32Array` of 256-slot blocks —
+ * 16-8-8 for a large table (a first level of 65,536 slots indexed by the top 16 bits of the
+ * address, then blocks for the /16s and /24s that hold longer prefixes), so that a lookup is one
+ * to three typed-array reads, the first of them in a 256 KiB level that stays in cache. Tables of
+ * at most {@link FibOptions.wideIpv4Threshold} IPv4 entries use 8-8-8-8 (a 256-slot root) and stay
+ * a few KB. Each slot holds the next-hop index and the length of the prefix that owns it, so an
+ * insert overwrites only the slots of shorter prefixes and a delete hands its slots back to the
+ * longest covering prefix still present, found in the control plane (an exact-match table of
+ * every prefix); blocks that become uniform fold back into their parent slot.
+ *
+ * (DIR-24-8, Gupta, Lin and McKeown 1998, with its 2^24-slot first level, was measured slower on
+ * uniformly random addresses here: every lookup then misses cache and TLB in a 64 MiB array.)
+ *
+ * IPv6 is a binary trie in typed arrays. Next hops are interned to small, stable integers.
  *
  * @example
  * ```ts
@@ -23,26 +58,68 @@ const NO_ROUTE = -1;
  * ```
  */
 export class Fib {
-  // IPv4: slot value > 0 → next-hop index + 1; 0 → no route; < 0 → child chunk number.
-  private v4: Int32Array = new Int32Array(ROOT + 64 * CHUNK);
-  private v4len: Uint8Array = new Uint8Array(ROOT + 64 * CHUNK);
-  private v4chunks = 0;
+  // IPv4 data plane, one Int32Array of 256-slot blocks; the root is the first block (8-8-8-8) or
+  // the first 256 blocks (16-8-8). Slot value v: v >= 0 → leaf, ((next-hop index + 1) << 6) |
+  // prefix length (0 = no route); v < 0 → the slot continues in block ~v (slots from ~v << 8).
+  private v4wide = false;
+  private v4bounds: readonly number[] = BOUNDS_8_8_8_8;
+  private v4: Int32Array = new Int32Array(2 * BLOCK);
+  private v4blockCount = 1;
   private v4free: number[] = [];
-  // Exact entries, for deletes (find the covering prefix) and enumeration.
-  private readonly v4exact = new V4Table();
+  // Results of slotsOf: the slot count, and the slots that lead to the prefix's block.
+  private slotCount = 0;
+  private readonly path = new Int32Array(4);
+  private pathDepth = 0;
+  private readonly wideThreshold: number;
+  // IPv4 control plane: every prefix with its next-hop index.
+  private readonly v4exact = new PrefixTable4();
   // IPv6 binary trie: node 0 is the root.
-  private c0: Int32Array = new Int32Array(1024);
-  private c1: Int32Array = new Int32Array(1024);
-  private nh6: Int32Array = new Int32Array(1024).fill(NO_ROUTE);
+  private c0: Int32Array = new Int32Array(16);
+  private c1: Int32Array = new Int32Array(16);
+  private nh6: Int32Array = new Int32Array(16).fill(NO_ROUTE);
   private nodes6 = 1;
   private readonly v6exact = new Map<string, number>();
   private readonly hops: string[] = [];
   private readonly hopIndex = new Map<string, number>();
   private readonly hopRefs: number[] = [];
 
+  /**
+   * Creates an empty FIB.
+   *
+   * @example
+   * ```ts
+   * const small = new Fib(); // 16-8-8 beyond 1024 IPv4 entries, 8-8-8-8 below
+   * const router = new Fib({ wideIpv4Threshold: 0 }); // 16-8-8 from the first IPv4 entry
+   * ```
+   */
+  constructor(options: FibOptions = {}) {
+    const t = options.wideIpv4Threshold ?? DEFAULT_WIDE_THRESHOLD;
+    if (typeof t !== "number" || Number.isNaN(t) || t < 0 || (Number.isFinite(t) && t % 1 !== 0))
+      throw new BgpRibError(
+        "BAD_OPTION",
+        `wideIpv4Threshold must be a non-negative integer or Infinity, not ${show(t)}`,
+        { field: "wideIpv4Threshold" },
+      );
+    this.wideThreshold = t;
+  }
+
   /** Number of IPv4 and IPv6 entries. */
   get size(): number {
     return this.v4exact.size + this.v6exact.size;
+  }
+
+  /**
+   * The current layout of the IPv4 side: `"8-8-8-8"` (small tables) or `"16-8-8"` (beyond
+   * {@link FibOptions.wideIpv4Threshold} entries).
+   *
+   * @example
+   * ```ts
+   * new Fib().ipv4Layout; // "8-8-8-8"
+   * new Fib({ wideIpv4Threshold: 0 }).set("10.0.0.0/8", "192.0.2.1"); // now "16-8-8"
+   * ```
+   */
+  get ipv4Layout(): "8-8-8-8" | "16-8-8" {
+    return this.v4wide ? "16-8-8" : "8-8-8-8";
   }
 
   /**
@@ -60,19 +137,28 @@ export class Fib {
   /**
    * Installs or replaces the entry for a prefix.
    *
+   * @throws {@link BgpRibError} `BAD_PREFIX`/`BAD_ADDRESS` (field `prefix`, `family`, `length` or
+   * `words`) for a malformed prefix, `BAD_NEXT_HOP` (field `nextHop`) for a next hop that is not a
+   * string.
+   *
    * @example
    * ```ts
    * new Fib().set("2001:db8::/32", "fe80::1");
    * ```
    */
   set(prefix: string | IpPrefix, nextHop: string): void {
-    const p = typeof prefix === "string" ? parsePrefix(prefix) : prefix;
+    const p = checkPrefix(prefix);
+    if (typeof nextHop !== "string")
+      throw new BgpRibError("BAD_NEXT_HOP", `next hop must be a string, not ${typeof nextHop}`, {
+        field: "nextHop",
+      });
     const hop = this.internHop(nextHop);
     if (p.family === 4) {
       const old = this.v4exact.set(p.words[0], p.length, hop);
       if (old >= 0) this.releaseHop(old);
       if (old === hop) return; // unchanged: nothing to re-expand
-      this.insert4(p.words[0], p.length, hop + 1);
+      if (!this.v4wide && this.v4exact.size > this.wideThreshold) this.relayout4(true);
+      else this.insert4(p.words[0], p.length, leaf(hop, p.length));
     } else {
       const key = `${p.words.join(",")}/${p.length}`;
       const old = this.v6exact.get(key);
@@ -85,6 +171,8 @@ export class Fib {
   /**
    * Removes the entry for a prefix; returns whether it existed.
    *
+   * @throws {@link BgpRibError} for a malformed prefix (as {@link Fib.set}).
+   *
    * @example
    * ```ts
    * const fib = new Fib();
@@ -93,24 +181,26 @@ export class Fib {
    * ```
    */
   delete(prefix: string | IpPrefix): boolean {
-    const p = typeof prefix === "string" ? parsePrefix(prefix) : prefix;
+    const p = checkPrefix(prefix);
     if (p.family === 4) {
-      const old = this.v4exact.delete(p.words[0], p.length);
+      const a = p.words[0];
+      const old = this.v4exact.delete(a, p.length);
       if (old < 0) return false;
       this.releaseHop(old);
+      if (this.v4wide && this.v4exact.size < this.wideThreshold / 2) {
+        this.relayout4(false);
+        return true;
+      }
       // The slots fall back to the longest covering prefix still present.
-      let rv = 0;
-      let rl = 0;
+      let replacement = 0;
       for (let l = p.length - 1; l >= 0; l--) {
-        const a = (p.words[0] & maskOf(l)) >>> 0;
-        const h = this.v4exact.get(a, l);
+        const h = this.v4exact.get((a & wordMask(l)) >>> 0, l);
         if (h >= 0) {
-          rv = h + 1;
-          rl = l;
+          replacement = leaf(h, l);
           break;
         }
       }
-      this.remove4(p.words[0], p.length, rv, rl);
+      this.remove4(a, p.length, replacement);
       return true;
     }
     const key = `${p.words.join(",")}/${p.length}`;
@@ -123,8 +213,10 @@ export class Fib {
   }
 
   /**
-   * Longest-prefix match of an IPv4 address given as an unsigned 32-bit number; returns the
-   * interned next-hop index or -1. The hot path: at most three typed-array reads.
+   * Longest-prefix match of an IPv4 address given as an unsigned 32-bit number (taken modulo
+   * 2^32, as `>>> 0` does); returns the interned next-hop index or -1. The hot path: for a
+   * full table one typed-array read (16-8-8) for a /16 without longer prefixes, two or three
+   * otherwise.
    *
    * @example
    * ```ts
@@ -134,17 +226,22 @@ export class Fib {
    * ```
    */
   lookupIpv4(addr: number): number {
-    const t = this.v4;
-    let v = t[addr >>> 16]!;
-    if (v >= 0) return v - 1;
-    v = t[ROOT - CHUNK + -v * CHUNK + ((addr >>> 8) & 255)]!;
-    if (v >= 0) return v - 1;
-    return t[ROOT - CHUNK + -v * CHUNK + (addr & 255)]! - 1;
+    if (this.v4wide) {
+      const t = this.v4;
+      let v = t[addr >>> 16]!;
+      if (v >= 0) return (v >> 6) - 1;
+      v = t[(~v << 8) | ((addr >>> 8) & 255)]!;
+      if (v >= 0) return (v >> 6) - 1;
+      return (t[(~v << 8) | (addr & 255)]! >> 6) - 1;
+    }
+    return this.lookupIpv4Trie(addr);
   }
 
   /**
    * Longest-prefix match of an IPv6 address given as four 32-bit words; returns the interned
    * next-hop index or -1.
+   *
+   * @throws {@link BgpRibError} `BAD_ADDRESS` (field `words`) unless given four words.
    *
    * @example
    * ```ts
@@ -154,6 +251,10 @@ export class Fib {
    * ```
    */
   lookupIpv6(words: readonly number[]): number {
+    if (words?.length !== 4)
+      throw new BgpRibError("BAD_ADDRESS", "an IPv6 address is four 32-bit words", {
+        field: "words",
+      });
     let node = 0;
     let best = this.nh6[0]!;
     for (let bit = 0; bit < 128; bit++) {
@@ -169,6 +270,8 @@ export class Fib {
   /**
    * Longest-prefix match of an address in text form; the next hop or `undefined`.
    *
+   * @throws {@link BgpRibError} `BAD_ADDRESS` (field `address`) for text that is not an address.
+   *
    * @example
    * ```ts
    * const fib = new Fib();
@@ -177,9 +280,18 @@ export class Fib {
    * ```
    */
   lookup(address: string): string | undefined {
-    const i = address.includes(":")
-      ? this.lookupIpv6(parseIpv6(address))
-      : this.lookupIpv4(parseIpv4(address));
+    if (typeof address !== "string")
+      throw new BgpRibError("BAD_ADDRESS", `address must be a string, not ${typeof address}`, {
+        field: "address",
+      });
+    let i: number;
+    try {
+      i = address.includes(":")
+        ? this.lookupIpv6(parseIpv6(address))
+        : this.lookupIpv4(parseIpv4(address));
+    } catch (e) {
+      throw withField(e, "address");
+    }
     return this.nextHop(i);
   }
 
@@ -207,7 +319,6 @@ export class Fib {
   get byteLength(): number {
     return (
       this.v4.byteLength +
-      this.v4len.byteLength +
       this.v4exact.byteLength +
       this.c0.byteLength +
       this.c1.byteLength +
@@ -219,6 +330,10 @@ export class Fib {
     let i = this.hopIndex.get(h);
     if (i === undefined) {
       i = this.hops.length;
+      if (i >= MAX_HOPS)
+        throw new BgpRibError("FIB_FULL", `more than ${MAX_HOPS} distinct next hops`, {
+          field: "nextHop",
+        });
       this.hops.push(h);
       this.hopRefs.push(0);
       this.hopIndex.set(h, i);
@@ -232,113 +347,136 @@ export class Fib {
     this.hopRefs[i]!--;
   }
 
-  private newChunk(fill: number, fillLen: number): number {
+  private lookupIpv4Trie(addr: number): number {
+    const t = this.v4;
+    let v = t[addr >>> 24]!;
+    if (v >= 0) return (v >> 6) - 1;
+    v = t[(~v << 8) | ((addr >>> 16) & 255)]!;
+    if (v >= 0) return (v >> 6) - 1;
+    v = t[(~v << 8) | ((addr >>> 8) & 255)]!;
+    if (v >= 0) return (v >> 6) - 1;
+    return (t[(~v << 8) | (addr & 255)]! >> 6) - 1;
+  }
+
+  /** Switches the IPv4 data plane to 16-8-8 or to 8-8-8-8, rebuilt from the entries. */
+  private relayout4(wide: boolean): void {
+    this.v4wide = false; // no lookup can run meanwhile, but keep the state consistent
+    this.v4bounds = wide ? BOUNDS_16_8_8 : BOUNDS_8_8_8_8;
+    const rootBlocks = wide ? WIDE_ROOT / BLOCK : 1;
+    this.v4 = new Int32Array((rootBlocks + 4) * BLOCK);
+    this.v4blockCount = rootBlocks;
+    this.v4free = [];
+    // Shorter prefixes first, so that each insert only overwrites.
+    const all = [...this.v4exact.entries()].sort((x, y) => x[1] - y[1]);
+    for (const [a, len, hop] of all) this.insert4(a, len, leaf(hop, len));
+    this.v4wide = wide;
+  }
+
+  /** A fresh block of 256 slots, all `fill`; returns its number (its slots start at k << 8). */
+  private newBlock(fill: number): number {
     let k = this.v4free.pop();
     if (k === undefined) {
-      k = ++this.v4chunks;
-      const need = ROOT + k * CHUNK;
+      k = this.v4blockCount++;
+      const need = (k + 1) * BLOCK;
       if (need > this.v4.length) {
-        const grow = Math.max(need, this.v4.length * 2);
-        const t = new Int32Array(grow);
+        const t = new Int32Array(Math.max(need, this.v4.length * 2));
         t.set(this.v4);
         this.v4 = t;
-        const l = new Uint8Array(grow);
-        l.set(this.v4len);
-        this.v4len = l;
       }
     }
-    const base = ROOT - CHUNK + k * CHUNK;
-    this.v4.fill(fill, base, base + CHUNK);
-    this.v4len.fill(fillLen, base, base + CHUNK);
+    this.v4.fill(fill, k * BLOCK, (k + 1) * BLOCK);
     return k;
   }
 
-  /** The slot index at which `level` (1 or 2) continues from `slot`, creating the chunk. */
-  private child(slot: number): number {
-    const v = this.v4[slot]!;
-    if (v < 0) return ROOT - CHUNK + -v * CHUNK;
-    const k = this.newChunk(v, this.v4len[slot]!);
-    this.v4[slot] = -k;
-    return ROOT - CHUNK + k * CHUNK;
+  /**
+   * Walks down to the level where a prefix of length `len` ends, creating blocks on the way when
+   * `create`; returns the index of the first slot it covers and the slot count (2^(level end −
+   * len)), or -1 when a block on the way is missing.
+   */
+  private slotsOf(addr: number, len: number, create: boolean): number {
+    const bounds = this.v4bounds;
+    let end = bounds[0]!;
+    let slot = addr >>> (32 - end);
+    let level = 1;
+    for (; len > end; level++) {
+      this.path[level - 1] = slot;
+      let v = this.v4[slot]!;
+      if (v >= 0) {
+        if (!create) return -1;
+        const k = this.newBlock(v);
+        this.v4[slot] = ~k; // newBlock may have replaced this.v4
+        v = ~k;
+      }
+      end = bounds[level]!;
+      slot = (~v << 8) | ((addr >>> (32 - end)) & 255);
+    }
+    this.pathDepth = level - 1;
+    this.slotCount = 1 << (end - len);
+    return slot;
   }
 
   private insert4(addr: number, len: number, value: number): void {
-    if (len <= 16) {
-      const start = addr >>> 16;
-      this.fill4(start, start + (1 << (16 - len)), len, value);
-      return;
-    }
-    const c1 = this.child(addr >>> 16);
-    if (len <= 24) {
-      const start = c1 + ((addr >>> 8) & 255);
-      this.fill4(start, start + (1 << (24 - len)), len, value);
-      return;
-    }
-    const c2 = this.child(c1 + ((addr >>> 8) & 255));
-    const start = c2 + (addr & 255);
-    this.fill4(start, start + (1 << (32 - len)), len, value);
+    const from = this.slotsOf(addr, len, true);
+    this.fill4(this.v4, from, from + this.slotCount, len, value);
   }
 
-  private fill4(from: number, to: number, len: number, value: number): void {
-    const t = this.v4;
-    const l = this.v4len;
+  /** Gives every slot in [from, to) owned by a prefix no longer than `len` to `value`. */
+  private fill4(t: Int32Array, from: number, to: number, len: number, value: number): void {
     for (let i = from; i < to; i++) {
       const v = t[i]!;
       if (v < 0) {
-        const base = ROOT - CHUNK + -v * CHUNK;
-        this.fill4(base, base + CHUNK, len, value);
-      } else if (l[i]! <= len) {
+        const base = ~v << 8;
+        this.fill4(t, base, base + BLOCK, len, value);
+      } else if ((v & 63) <= len) {
         t[i] = value;
-        l[i] = len;
       }
     }
   }
 
-  private remove4(addr: number, len: number, rv: number, rl: number): void {
-    let from: number;
-    let to: number;
-    if (len <= 16) {
-      from = addr >>> 16;
-      to = from + (1 << (16 - len));
-    } else {
-      const v1 = this.v4[addr >>> 16]!;
-      if (v1 >= 0) return;
-      const c1 = ROOT - CHUNK + -v1 * CHUNK;
-      if (len <= 24) {
-        from = c1 + ((addr >>> 8) & 255);
-        to = from + (1 << (24 - len));
-      } else {
-        const v2 = this.v4[c1 + ((addr >>> 8) & 255)]!;
-        if (v2 >= 0) return;
-        from = ROOT - CHUNK + -v2 * CHUNK + (addr & 255);
-        to = from + (1 << (32 - len));
-      }
-    }
-    this.clear4(from, to, len, rv, rl);
-  }
-
-  private clear4(from: number, to: number, len: number, rv: number, rl: number): void {
+  private remove4(addr: number, len: number, replacement: number): void {
+    const from = this.slotsOf(addr, len, false);
+    if (from < 0) return;
     const t = this.v4;
-    const l = this.v4len;
+    const depth = this.pathDepth;
+    this.clear4(t, from, from + this.slotCount, depth, len, replacement);
+    // Fold the blocks on the way down that became uniform, deepest first.
+    for (let d = depth - 1; d >= 0 && this.fold(t, this.path[d]!, d); d--);
+  }
+
+  /**
+   * Folds the block below `slot` (a slot of level `level`) into it if all its slots are one leaf
+   * of a prefix that ends at this level or above; returns whether it did. (Eight /19s with the same
+   * next hop fill a /16's block uniformly, but a /16 slot must not hold a /19: a later delete of one
+   * of them would not find its slots.)
+   */
+  private fold(t: Int32Array, slot: number, level: number): boolean {
+    const k = ~t[slot]!;
+    const base = k << 8;
+    const first = t[base]!;
+    if (first < 0 || (first & 63) > this.v4bounds[level]!) return false;
+    for (let j = base + 1; j < base + BLOCK; j++) if (t[j] !== first) return false;
+    t[slot] = first;
+    this.v4free.push(k);
+    return true;
+  }
+
+  /** Hands the slots in [from, to) owned by the deleted prefix (length `len`) to `replacement`. */
+  private clear4(
+    t: Int32Array,
+    from: number,
+    to: number,
+    level: number,
+    len: number,
+    replacement: number,
+  ): void {
     for (let i = from; i < to; i++) {
       const v = t[i]!;
       if (v < 0) {
-        const base = ROOT - CHUNK + -v * CHUNK;
-        this.clear4(base, base + CHUNK, len, rv, rl);
-        // A chunk whose slots are all one leaf again folds back into its parent slot.
-        const first = t[base]!;
-        const firstLen = l[base]!;
-        let uniform = first >= 0;
-        for (let j = base + 1; uniform && j < base + CHUNK; j++)
-          uniform = t[j] === first && l[j] === firstLen;
-        if (uniform) {
-          t[i] = first;
-          l[i] = firstLen;
-          this.v4free.push(-v);
-        }
-      } else if (l[i] === len && v !== 0) {
-        t[i] = rv;
-        l[i] = rl;
+        const base = ~v << 8;
+        this.clear4(t, base, base + BLOCK, level + 1, len, replacement);
+        this.fold(t, i, level); // a block that is one leaf again folds into its parent
+      } else if (v !== 0 && (v & 63) === len) {
+        t[i] = replacement;
       }
     }
   }
@@ -375,6 +513,155 @@ export class Fib {
   }
 }
 
-function maskOf(l: number): number {
-  return l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0;
+/** A leaf slot value: next-hop index and the length of the prefix that owns the slot. */
+function leaf(hop: number, len: number): number {
+  return ((hop + 1) << 6) | len;
+}
+
+/** A value for an error message, without calling user code (`toString` may throw). */
+function show(v: unknown): string {
+  return typeof v === "number" || typeof v === "boolean" || v === null || v === undefined
+    ? String(v)
+    : typeof v === "string"
+      ? JSON.stringify(v.slice(0, 40))
+      : typeof v;
+}
+
+function withField(e: unknown, field: string): unknown {
+  if (!BgpRibError.isInstance(e)) return e;
+  return new BgpRibError(e.code, e.message, { ...e.where, field }, { cause: e });
+}
+
+/** Parses or validates a prefix; malformed input throws with the offending field. */
+function checkPrefix(prefix: string | IpPrefix): IpPrefix {
+  if (typeof prefix === "string") {
+    try {
+      return parsePrefix(prefix);
+    } catch (e) {
+      throw withField(e, "prefix");
+    }
+  }
+  const bad: (field: string, why: string) => never = (field, why) => {
+    throw new BgpRibError("BAD_PREFIX", why, { field });
+  };
+  if (typeof prefix !== "object" || prefix === null)
+    bad("prefix", "a prefix is a string or an IpPrefix");
+  if (prefix.family !== 4 && prefix.family !== 6)
+    bad("family", `family must be 4 or 6, not ${show(prefix.family)}`);
+  const max = prefix.family === 4 ? 32 : 128;
+  const len = prefix.length;
+  if (!Number.isInteger(len) || len < 0 || len > max)
+    bad("length", `length must be an integer 0–${max}, not ${show(len)}`);
+  const w = prefix.words;
+  if (typeof w !== "object" || w === null || w.length !== 4)
+    bad("words", "words must be four 32-bit words");
+  for (let i = 0; i < 4; i++) {
+    const x = w[i] as number;
+    if (!Number.isInteger(x) || x < 0 || x > 0xffffffff)
+      bad("words", `word ${i} is not an unsigned 32-bit integer: ${show(x)}`);
+    const m = prefix.family === 4 && i > 0 ? 0 : wordMask(len - 32 * i);
+    if ((x & ~m) !== 0) bad("words", `host bits set beyond /${len} in word ${i}`);
+  }
+  return prefix;
+}
+
+const EMPTY = 255;
+const GONE = 254;
+
+/**
+ * The IPv4 control plane: (address, prefix length) → next-hop index, open addressing over typed
+ * arrays with tombstones (V8 Maps keyed by numbers above 2^31 are slow and heavy).
+ */
+class PrefixTable4 {
+  private keys = new Uint32Array(16);
+  private lens = new Uint8Array(16).fill(EMPTY);
+  private vals = new Int32Array(16);
+  private used = 0;
+  size = 0;
+
+  get(a: number, len: number): number {
+    const mask = this.keys.length - 1;
+    for (let h = hash4(a, len) & mask; ; h = (h + 1) & mask) {
+      const l = this.lens[h]!;
+      if (l === EMPTY) return -1;
+      if (l === len && this.keys[h] === a) return this.vals[h]!;
+    }
+  }
+
+  /** Sets the value; returns the previous one or -1. */
+  set(a: number, len: number, v: number): number {
+    const mask = this.keys.length - 1;
+    let free = -1;
+    let h = hash4(a, len) & mask;
+    for (; ; h = (h + 1) & mask) {
+      const l = this.lens[h]!;
+      if (l === EMPTY) break;
+      if (l === GONE) {
+        if (free < 0) free = h;
+      } else if (l === len && this.keys[h] === a) {
+        const old = this.vals[h]!;
+        this.vals[h] = v;
+        return old;
+      }
+    }
+    if (free >= 0) h = free;
+    else this.used++;
+    this.keys[h] = a;
+    this.lens[h] = len;
+    this.vals[h] = v;
+    this.size++;
+    if (this.used * 2 > this.keys.length)
+      this.rehash(this.size * 4 > this.keys.length ? this.keys.length * 2 : this.keys.length);
+    return -1;
+  }
+
+  /** Deletes; returns the previous value or -1. */
+  delete(a: number, len: number): number {
+    const mask = this.keys.length - 1;
+    for (let h = hash4(a, len) & mask; ; h = (h + 1) & mask) {
+      const l = this.lens[h]!;
+      if (l === EMPTY) return -1;
+      if (l === len && this.keys[h] === a) {
+        this.lens[h] = GONE;
+        this.size--;
+        const v = this.vals[h]!;
+        // Shrink a table that emptied out, so a FIB that was big once does not stay big.
+        if (this.keys.length > 16 && this.size * 16 < this.keys.length)
+          this.rehash(this.keys.length >>> 2);
+        return v;
+      }
+    }
+  }
+
+  *entries(): IterableIterator<[number, number, number]> {
+    for (let h = 0; h < this.keys.length; h++) {
+      const l = this.lens[h]!;
+      if (l !== EMPTY && l !== GONE) yield [this.keys[h]!, l, this.vals[h]!];
+    }
+  }
+
+  get byteLength(): number {
+    return this.keys.byteLength + this.lens.byteLength + this.vals.byteLength;
+  }
+
+  private rehash(n: number): void {
+    const k = this.keys;
+    const l = this.lens;
+    const v = this.vals;
+    this.keys = new Uint32Array(n);
+    this.lens = new Uint8Array(n).fill(EMPTY);
+    this.vals = new Int32Array(n);
+    this.used = 0;
+    this.size = 0;
+    for (let h = 0; h < k.length; h++)
+      if (l[h] !== EMPTY && l[h] !== GONE) this.set(k[h]!, l[h]!, v[h]!);
+  }
+}
+
+function hash4(a: number, len: number): number {
+  // murmur3 finaliser over the address mixed with the length
+  let h = Math.imul(a ^ Math.imul(len + 1, 0x9e3779b9), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
