@@ -29,6 +29,19 @@ export interface TcpSimulationOptions {
 
 const other = (s: Side): Side => (s === "a" ? "b" : "a");
 
+/** What the simulator keeps per side (one object, so the hot path does no keyed lookups). */
+class SideState {
+  /** The socket currently holding the side's address (set when bound). */
+  socket!: TcpSocket;
+  /** Application bytes written but not yet accepted by the send buffer. */
+  readonly pending = new ByteQueue();
+  /** Writes held (the application is stopped for a migration). */
+  stopped = false;
+  /** No host holds the address (between the cut and the restore). */
+  detached = false;
+  constructor(readonly side: Side) {}
+}
+
 /**
  * Two TCP endpoints joined by two seeded channels in virtual time, with application-level
  * writes that never lose bytes (held while the send buffer is full or the side is migrating),
@@ -51,10 +64,8 @@ export class TcpSimulation {
   onSegment: ((to: Side, segment: TcpSegment) => void) | undefined;
   /** Called after a side processed a segment or timer (e.g. to read). */
   onEvent: ((side: Side) => void) | undefined;
-  #sockets: Record<Side, TcpSocket>;
-  #pending: Record<Side, ByteQueue> = { a: new ByteQueue(), b: new ByteQueue() };
-  #stopped: Record<Side, boolean> = { a: false, b: false };
-  #detached: Record<Side, boolean> = { a: false, b: false };
+  readonly #a = new SideState("a");
+  readonly #b = new SideState("b");
   #lostAtHost = 0;
   #migrations = 0;
   #migrating: Migration | undefined;
@@ -62,8 +73,10 @@ export class TcpSimulation {
   constructor(options: TcpSimulationOptions = {}) {
     this.scheduler = options.scheduler ?? new EventScheduler();
     const rng = new SeededRandom(options.seed ?? 1);
-    this.aToB = new Channel(this.scheduler, rng, options.aToB ?? {}, (s) => this.#arrive("b", s));
-    this.bToA = new Channel(this.scheduler, rng, options.bToA ?? {}, (s) => this.#arrive("a", s));
+    const sa = this.#a;
+    const sb = this.#b;
+    this.aToB = new Channel(this.scheduler, rng, options.aToB ?? {}, (s) => this.#arrive(sb, s));
+    this.bToA = new Channel(this.scheduler, rng, options.bToA ?? {}, (s) => this.#arrive(sa, s));
     const a = new TcpEndpoint({
       localAddress: "192.0.2.1",
       remoteAddress: "192.0.2.2",
@@ -83,17 +96,18 @@ export class TcpSimulation {
       tsOffset: Math.floor(rng.next() * 2 ** 32),
       ...options.b,
     });
-    this.#sockets = { a: this.#bind("a", a), b: this.#bind("b", b) };
+    sa.socket = this.#bind(sa, a);
+    sb.socket = this.#bind(sb, b);
   }
 
   /** The socket currently holding a side's address. */
   socket(side: Side): TcpSocket {
-    return this.#sockets[side];
+    return this.#state(side).socket;
   }
 
   /** The endpoint currently holding a side's address. */
   endpoint(side: Side): TcpEndpoint {
-    return this.#sockets[side].endpoint;
+    return this.#state(side).socket.endpoint;
   }
 
   /** Current virtual time (µs). */
@@ -118,13 +132,13 @@ export class TcpSimulation {
 
   /** Application bytes written but not yet accepted by the side's send buffer. */
   pendingWrites(side: Side): number {
-    return this.#pending[side].length;
+    return this.#state(side).pending.length;
   }
 
   /** Three-way handshake (a active, b passive); runs the clock until both are ESTABLISHED. */
   connect(limitUs = 60_000_000): void {
-    this.#sockets.b.listen();
-    this.#sockets.a.connect();
+    this.#b.socket.listen();
+    this.#a.socket.connect();
     const deadline = this.now + limitUs;
     while (
       !(this.endpoint("a").state === "ESTABLISHED" && this.endpoint("b").state === "ESTABLISHED")
@@ -139,13 +153,14 @@ export class TcpSimulation {
 
   /** Application write: every byte is eventually handed to the side's socket, in order. */
   write(side: Side, data: Uint8Array): void {
-    this.#pending[side].append(data);
-    this.#flush(side);
+    const st = this.#state(side);
+    st.pending.append(data);
+    this.#flush(st);
   }
 
   /** Application read of everything readable at a side. */
   read(side: Side): Uint8Array {
-    return this.#sockets[side].read();
+    return this.#state(side).socket.read();
   }
 
   /** Advances virtual time. */
@@ -160,12 +175,9 @@ export class TcpSimulation {
 
   /** True when neither side has unacknowledged, unsent or held bytes. */
   quiet(): boolean {
-    return (["a", "b"] as const).every(
-      (s) =>
-        this.#pending[s].length === 0 &&
-        this.endpoint(s).sendQueueLength === 0 &&
-        !this.#sockets[s].frozen,
-    );
+    const idle = (st: SideState): boolean =>
+      st.pending.length === 0 && st.socket.endpoint.sendQueueLength === 0 && !st.socket.frozen;
+    return idle(this.#a) && idle(this.#b);
   }
 
   /**
@@ -179,25 +191,26 @@ export class TcpSimulation {
     this.#migrations++;
     const toSide = side === "a" ? this.bToA : this.aToB;
     const fromSide = side === "a" ? this.aToB : this.bToA;
+    const st = this.#state(side);
     const m = migrateConnection(
       {
-        socket: this.#sockets[side],
+        socket: st.socket,
         stopWrites: () => {
-          this.#stopped[side] = true;
+          st.stopped = true;
         },
         detach: () => {
-          this.#detached[side] = true;
+          st.detached = true;
           return toSide.cut() + fromSide.cut();
         },
         attach: (endpoint) => {
-          const s = this.#bind(side, endpoint);
-          this.#sockets[side] = s;
-          this.#detached[side] = false;
+          const s = this.#bind(st, endpoint);
+          st.socket = s;
+          st.detached = false;
           return s;
         },
         resumeWrites: () => {
-          this.#stopped[side] = false;
-          this.#flush(side);
+          st.stopped = false;
+          this.#flush(st);
         },
       },
       options,
@@ -206,29 +219,33 @@ export class TcpSimulation {
     return m;
   }
 
-  #bind(side: Side, endpoint: TcpEndpoint): TcpSocket {
-    const channel = side === "a" ? this.aToB : this.bToA;
+  #state(side: Side): SideState {
+    return side === "a" ? this.#a : this.#b;
+  }
+
+  #bind(st: SideState, endpoint: TcpEndpoint): TcpSocket {
+    const channel = st.side === "a" ? this.aToB : this.bToA;
     const s = new TcpSocket(endpoint, this.scheduler, (seg) => channel.send(seg));
     s.onEvent = () => {
-      this.#flush(side);
-      this.onEvent?.(side);
+      this.#flush(st);
+      this.onEvent?.(st.side);
     };
     return s;
   }
 
-  #arrive(to: Side, seg: TcpSegment): void {
-    if (this.#detached[to]) {
+  #arrive(to: SideState, seg: TcpSegment): void {
+    if (to.detached) {
       this.#lostAtHost++;
       return;
     }
-    this.onSegment?.(to, seg);
-    this.#sockets[to].deliver(seg);
+    this.onSegment?.(to.side, seg);
+    to.socket.deliver(seg);
   }
 
-  #flush(side: Side): void {
-    const q = this.#pending[side];
-    if (q.length === 0 || this.#stopped[side]) return;
-    const s = this.#sockets[side];
+  #flush(side: SideState): void {
+    const q = side.pending;
+    if (q.length === 0 || side.stopped) return;
+    const s = side.socket;
     const st = s.endpoint.state;
     if (s.frozen || !(st === "ESTABLISHED" || st === "CLOSE-WAIT")) return;
     // The held bytes are the simulator's own immutable copy: move what the send buffer takes
