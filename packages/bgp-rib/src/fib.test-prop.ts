@@ -187,7 +187,7 @@ const pooled = fc
         pick.map((p) => new DeleteCmd(p)),
         denseAddr.map((a) => new LookupCmd(a)),
       ],
-      { maxCommands: 60 },
+      { maxCommands: 60, size: "medium" },
     );
   });
 
