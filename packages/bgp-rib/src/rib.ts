@@ -897,36 +897,36 @@ export class Rib {
     w.u32(json.length);
     w.bytes(json);
     // Attribute table: the sets used by the session, numbered in first-use order.
-    const table = new Map<number, number>();
+    const table = new Int32Array(this.store.capacity).fill(-1);
     const order: number[] = [];
-    const use = (id: number): number => {
-      let t = table.get(id);
-      if (t === undefined) {
-        t = order.length;
-        table.set(id, t);
+    const use = (id: number): void => {
+      if (table[id]! < 0) {
+        table[id] = order.length;
         order.push(id);
       }
-      return t;
     };
-    const ins: number[] = [];
-    for (let s = 0; s < this.pathTop; s++)
-      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) ins.push(s);
-    const outs: [number, number, number][] = [];
-    this.forEachOut(q, (p, pathId, id) => outs.push([p, pathId, id]));
+    let nIn = 0;
+    for (let s = 0; s < this.pathTop; s++) if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) nIn++;
+    const ins = new Int32Array(nIn);
+    for (let s = 0, k = 0; s < this.pathTop; s++)
+      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) ins[k++] = s;
+    // Adj-RIB-Out as flat (prefix, path id, attribute id) triples.
+    const outs: number[] = [];
+    this.forEachOut(q, (p, pathId, id) => {
+      outs.push(p, pathId, id);
+    });
     for (let i = 0; i < ins.length; i++) use(this.pPre[ins[i]!]!);
-    for (let i = 0; i < outs.length; i++) use(outs[i]![2]);
+    for (let i = 2; i < outs.length; i += 3) use(outs[i]!);
     w.u32(order.length);
     for (let i = 0; i < order.length; i++) writeAttributes(w, this.store.get(order[i]!));
     w.u32(ins.length);
     for (let i = 0; i < ins.length; i++) {
       const s = ins[i]!;
-      this.writeRoute(w, this.pPrefix[s]!, this.pPathId[s]!, table.get(this.pPre[s]!)!);
+      this.writeRoute(w, this.pPrefix[s]!, this.pPathId[s]!, table[this.pPre[s]!]!);
     }
-    w.u32(outs.length);
-    for (let i = 0; i < outs.length; i++) {
-      const [p, pathId, id] = outs[i]!;
-      this.writeRoute(w, p, pathId, table.get(id)!);
-    }
+    w.u32(outs.length / 3);
+    for (let i = 0; i < outs.length; i += 3)
+      this.writeRoute(w, outs[i]!, outs[i + 1]!, table[outs[i + 2]!]!);
     w.u32(crc32(w.buf, 0, w.pos));
     return w.done();
   }
