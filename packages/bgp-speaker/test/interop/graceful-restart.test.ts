@@ -1,11 +1,13 @@
-// Graceful Restart, dyninfra as receiving speaker (RFC 4724 §4.2), against a real BIRD that
-// restarts: BIRD (AS64501, `graceful restart on`) announces 2,000 real prefixes to dyninfra D
-// (AS64500). BIRD is killed (SIGKILL: the TCP connection closes with no NOTIFICATION); D must keep
-// every route, marked stale, with BIRD's Restart Time running. BIRD comes back in graceful-restart
-// recovery (`bird -R`) announcing 1,500 of them: D must never have lost a route meanwhile, and on
-// BIRD's End-of-RIB it must sweep exactly the 500 not re-announced. Killed again and left down,
-// BIRD's routes must all go when its Restart Time runs out.
-import { writeFileSync } from "node:fs";
+// Graceful Restart, dyninfra as receiving speaker (RFC 4724 §4.2), against a real daemon that
+// restarts — BIRD (`graceful restart on`, restarted with `bird -R`) and FRR (`bgp
+// graceful-restart`, `preserve-fw-state`): the daemon (AS64501) announces 2,000 real prefixes to
+// dyninfra D (AS64500) and is killed (SIGKILL: the TCP connection closes with no NOTIFICATION); D
+// must keep every route, marked stale, with the daemon's Restart Time running. The daemon comes
+// back announcing 1,500 of them: D must never have lost a route meanwhile, and on the daemon's
+// End-of-RIB it must sweep exactly the 500 not re-announced. Killed again and left down, the
+// daemon's routes must all go when its Restart Time runs out.
+import type { ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
@@ -14,45 +16,30 @@ import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
 const RESTART_TIME = 20;
-const ready = isRoot && which("ip") && which("bird") && which("birdc") && tablePresent;
-if (!ready)
-  console.warn(
-    "interop graceful restart: skipped — needs root, iproute2, BIRD (bird2) and ../shared/data/bgp",
-  );
-
-interface GrSession {
-  name: string;
-  state: string;
-  gracefulRestart: {
-    phase: string;
-    staleRoutes: number;
-    restartRemaining: number | null;
-    lastSweep: { reason: string } | null;
-    restarts: number;
-    peer: { restartTime: number; restartState: boolean; families: unknown[] } | null;
-    endOfRibReceived: string[];
-    endOfRibSent: string[];
-  };
+const FRR = "/usr/lib/frr";
+const base = isRoot && which("ip") && tablePresent;
+const birdReady = base && which("bird") && which("birdc");
+const frrReady = base && which("vtysh") && existsSync(join(FRR, "bgpd"));
+if (!base)
+  console.warn("interop graceful restart: skipped — needs root, iproute2 and ../shared/data/bgp");
+else {
+  if (!birdReady) console.warn("interop graceful restart: BIRD (bird2) is not installed — skipped");
+  if (!frrReady) console.warn("interop graceful restart: FRR (frr) is not installed — skipped");
 }
 
-const session = async (d: Dyninfra) =>
-  ((await d.get("/sessions")) as GrSession[]).find((s) => s.name === "bird")!;
-const locRib = async (d: Dyninfra) =>
-  ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
+/** A daemon in namespace `ns` at 192.0.2.2 (AS64501) announcing `routes`, restartable. */
+interface Restartable {
+  start(lab: Lab, ns: string, routes: readonly string[], restarting: boolean): ChildProcess;
+  /** The daemon's own count of the prefixes it announces. */
+  count(lab: Lab): Promise<number>;
+  /** Log lines of the daemon that report errors. */
+  errors(lab: Lab): string[];
+}
 
-describe.runIf(ready)("interop: graceful restart with BIRD restarting", () => {
-  const lab = new Lab();
-  afterAll(() => lab.cleanup());
-
-  it("retains BIRD's routes stale across its restart, sweeps at End-of-RIB and at Restart Time", async () => {
-    const prefixes = loadTable()
-      .slice(0, 2_000)
-      .map((r) => r.prefix);
-    const nsD = await lab.ns("d");
-    const nsB = await lab.ns("b");
-    await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
-    const sock = join(lab.dir, "bird.ctl");
-    const birdConfig = (routes: readonly string[]) => {
+const birdDaemon: Restartable = (() => {
+  let starts = 0;
+  return {
+    start(lab, ns, routes, restarting) {
       const file = join(lab.dir, `bird-${routes.length}.conf`);
       writeFileSync(
         file,
@@ -75,115 +62,230 @@ describe.runIf(ready)("interop: graceful restart with BIRD restarting", () => {
           "}",
         ].join("\n"),
       );
-      return file;
-    };
-    let starts = 0;
-    const startBird = (routes: readonly string[], recovery: boolean) =>
-      lab.spawn(nsB, `bird-${++starts}`, "bird", [
+      // -R: graceful restart recovery (Restart State bit, Forwarding State bits).
+      return lab.spawn(ns, `bird-${++starts}`, "bird", [
         "-f",
-        ...(recovery ? ["-R"] : []),
+        ...(restarting ? ["-R"] : []),
         "-c",
-        birdConfig(routes),
+        file,
         "-s",
-        sock,
+        join(lab.dir, "bird.ctl"),
         "-P",
         join(lab.dir, "bird.pid"),
       ]);
-    let bird = startBird(prefixes, false);
-    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
-        {
-          name: "bird",
-          address: "192.0.2.2",
-          asn: 64501,
-          localAddress: "192.0.2.1",
-          holdTime: 30,
-          connectRetryTime: 2,
-          idleHoldTime: 1,
-          staleRoutesTime: 120,
-          importPolicy: "accept",
-          exportPolicy: "accept",
-        },
-      ],
-    });
-    await waitFor("the 2,000 routes from BIRD", async () => (await locRib(d)) === 2_000, 60_000);
-    const first = await session(d);
-    expect(first.state).toBe("Established");
-    expect(first.gracefulRestart.peer?.restartTime).toBe(RESTART_TIME);
-    // We told BIRD we are done with our initial table (BIRD waits for it in recovery).
-    expect(first.gracefulRestart.endOfRibSent).toEqual(["1/1"]);
+    },
+    async count(lab) {
+      const out = await run("birdc", ["-s", join(lab.dir, "bird.ctl"), "show", "route", "count"]);
+      return Number(/(\d+) of \d+ routes/.exec(out)?.[1] ?? -1);
+    },
+    errors(lab) {
+      return Array.from({ length: starts }, (_, i) => lab.log(`bird-${i + 1}`))
+        .join("\n")
+        .split("\n")
+        .filter((l) => /<(ERR|BUG|FATAL)>/.test(l) && !/Shutdown completed/.test(l));
+    },
+  };
+})();
 
-    // Watch the Loc-RIB through the restart: no route may be lost before BIRD's End-of-RIB.
-    let lowest = Number.POSITIVE_INFINITY;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
-        await new Promise((r) => setTimeout(r, 100));
+const frrDaemon: Restartable = (() => {
+  let starts = 0;
+  let zebra = false;
+  return {
+    start(lab, ns, routes) {
+      const dir = lab.dir;
+      chmodSync(dir, 0o777);
+      const zsock = join(dir, "zserv.api");
+      if (!zebra) {
+        writeFileSync(join(dir, "zebra.conf"), "hostname gr-zebra\n");
+        lab.spawn(ns, "zebra", join(FRR, "zebra"), [
+          ..."-u frr -g frr".split(" "),
+          ...["-f", join(dir, "zebra.conf"), "-z", zsock, "--vty_socket", dir],
+          ...["-i", join(dir, "zebra.pid")],
+        ]);
+        zebra = true;
       }
-    })();
+      const file = join(dir, `bgpd-${routes.length}.conf`);
+      writeFileSync(
+        file,
+        [
+          "frr defaults traditional",
+          "hostname gr-frr",
+          "log stdout informational",
+          "router bgp 64501",
+          " bgp router-id 192.0.2.2",
+          " no bgp ebgp-requires-policy",
+          " no bgp network import-check",
+          " timers bgp 10 30",
+          " bgp graceful-restart",
+          " bgp graceful-restart preserve-fw-state",
+          ` bgp graceful-restart restart-time ${RESTART_TIME}`,
+          " neighbor 192.0.2.1 remote-as 64500",
+          " neighbor 192.0.2.1 timers connect 2",
+          " address-family ipv4 unicast",
+          ...routes.map((p) => `  network ${p}`),
+          "  neighbor 192.0.2.1 activate",
+          " exit-address-family",
+        ].join("\n"),
+      );
+      // Zebra may not have its socket yet on the first start: bgpd retries on its own.
+      return lab.spawn(ns, `frr-${++starts}`, join(FRR, "bgpd"), [
+        ..."-u frr -g frr -n".split(" "),
+        ...["-f", file, "-z", zsock, "--vty_socket", dir, "-i", join(dir, "bgpd.pid")],
+        ...["-p", "179"],
+      ]);
+    },
+    async count(lab) {
+      const out = await run("vtysh", [
+        "--vty_socket",
+        lab.dir,
+        "-d",
+        "bgpd",
+        "-c",
+        "show bgp ipv4 unicast json",
+      ]);
+      const j = JSON.parse(out) as { routes?: Record<string, unknown> };
+      return Object.keys(j.routes ?? {}).length;
+    },
+    errors(lab) {
+      return Array.from({ length: starts }, (_, i) => lab.log(`frr-${i + 1}`))
+        .join("\n")
+        .split("\n")
+        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
+    },
+  };
+})();
 
-    bird.kill("SIGKILL");
-    await waitFor(
-      "D to notice the loss of the connection",
-      async () => (await session(d)).gracefulRestart.phase === "restarting",
-      60_000,
-      100,
-    );
-    const down = await session(d);
-    expect(down.state).not.toBe("Established");
-    expect(down.gracefulRestart.staleRoutes).toBe(2_000);
-    expect(down.gracefulRestart.restartRemaining).toBeGreaterThan(RESTART_TIME - 10);
-    expect(await locRib(d)).toBe(2_000);
+interface GrSession {
+  name: string;
+  state: string;
+  gracefulRestart: {
+    phase: string;
+    staleRoutes: number;
+    restartRemaining: number | null;
+    lastSweep: { reason: string } | null;
+    restarts: number;
+    peer: { restartTime: number; restartState: boolean; families: unknown[] } | null;
+    endOfRibReceived: string[];
+    endOfRibSent: string[];
+  };
+}
 
-    // BIRD comes back in graceful-restart recovery, without the last 500 routes.
-    bird = startBird(prefixes.slice(0, 1_500), true);
-    await waitFor(
-      "the sweep at BIRD's End-of-RIB",
-      async () => {
-        const s = await session(d);
-        return s.state === "Established" && s.gracefulRestart.phase === "none";
-      },
-      60_000,
-      100,
-    );
-    watching = false;
-    await watcher;
-    const back = await session(d);
-    expect(back.gracefulRestart.peer?.restartState).toBe(true);
-    expect(back.gracefulRestart.endOfRibReceived).toEqual(["1/1"]);
-    expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
-    expect(back.gracefulRestart.staleRoutes).toBe(0);
-    expect(await locRib(d)).toBe(1_500);
-    expect(lowest).toBeGreaterThanOrEqual(1_500);
-    const birdRoutes = await run("birdc", ["-s", sock, "show", "route", "count"]);
-    expect(birdRoutes).toMatch(/1500 of 1500 routes/);
+const session = async (d: Dyninfra) =>
+  ((await d.get("/sessions")) as GrSession[]).find((s) => s.name === "bird")!;
+const locRib = async (d: Dyninfra) =>
+  ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
 
-    // Killed again and not restarted: everything goes when the Restart Time runs out.
-    bird.kill("SIGKILL");
-    await waitFor(
-      "the routes retained again",
-      async () => (await session(d)).gracefulRestart.phase === "restarting",
-      60_000,
-      100,
-    );
-    expect(await locRib(d)).toBe(1_500);
-    await waitFor(
-      "the sweep when BIRD's Restart Time runs out",
-      async () => (await locRib(d)) === 0,
-      (RESTART_TIME + 30) * 1000,
-      250,
-    );
-    const gone = await session(d);
-    expect(gone.gracefulRestart.lastSweep?.reason).toMatch(/Restart Time/);
-    expect(gone.gracefulRestart.restarts).toBe(2);
-    const errors = lab
-      .log("dyninfra-d")
-      .split("\n")
-      .filter((l) => /error|uncaught/i.test(l));
-    expect(errors).toEqual([]);
+for (const [name, daemon, ready] of [
+  ["BIRD", birdDaemon, birdReady],
+  ["FRR", frrDaemon, frrReady],
+] as const) {
+  describe.runIf(ready)(`interop: graceful restart with ${name} restarting`, () => {
+    const lab = new Lab();
+    afterAll(() => lab.cleanup());
+
+    it(`retains ${name}'s routes stale across its restart, sweeps at End-of-RIB and at Restart Time`, async () => {
+      const prefixes = loadTable()
+        .slice(0, 2_000)
+        .map((r) => r.prefix);
+      const nsD = await lab.ns("d");
+      const nsB = await lab.ns("b");
+      await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+      let proc = daemon.start(lab, nsB, prefixes, false);
+      const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          {
+            name: "bird",
+            address: "192.0.2.2",
+            asn: 64501,
+            localAddress: "192.0.2.1",
+            holdTime: 30,
+            connectRetryTime: 2,
+            idleHoldTime: 1,
+            staleRoutesTime: 120,
+            importPolicy: "accept",
+            exportPolicy: "accept",
+          },
+        ],
+      });
+      await waitFor("the 2,000 routes", async () => (await locRib(d)) === 2_000, 90_000);
+      const first = await session(d);
+      expect(first.state).toBe("Established");
+      expect(first.gracefulRestart.peer?.restartTime).toBe(RESTART_TIME);
+      // We told the daemon we are done with our initial table (it waits for it when restarting).
+      expect(first.gracefulRestart.endOfRibSent).toEqual(["1/1"]);
+
+      // Watch the Loc-RIB through the restart: no route may be lost before the End-of-RIB.
+      let lowest = Number.POSITIVE_INFINITY;
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+
+      proc.kill("SIGKILL");
+      await waitFor(
+        "D to notice the loss of the connection",
+        async () => (await session(d)).gracefulRestart.phase === "restarting",
+        60_000,
+        100,
+      );
+      const down = await session(d);
+      expect(down.state).not.toBe("Established");
+      expect(down.gracefulRestart.staleRoutes).toBe(2_000);
+      expect(down.gracefulRestart.restartRemaining).toBeGreaterThan(RESTART_TIME - 10);
+      expect(await locRib(d)).toBe(2_000);
+
+      // Back, restarting, without the last 500 routes.
+      proc = daemon.start(lab, nsB, prefixes.slice(0, 1_500), true);
+      await waitFor(
+        "the sweep at the End-of-RIB",
+        async () => {
+          const s = await session(d);
+          return s.state === "Established" && s.gracefulRestart.phase === "none";
+        },
+        90_000,
+        100,
+      );
+      watching = false;
+      await watcher;
+      const back = await session(d);
+      expect(back.gracefulRestart.peer?.restartState).toBe(true);
+      expect(back.gracefulRestart.endOfRibReceived).toEqual(["1/1"]);
+      expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
+      expect(back.gracefulRestart.staleRoutes).toBe(0);
+      expect(await locRib(d)).toBe(1_500);
+      expect(lowest).toBeGreaterThanOrEqual(1_500);
+      expect(await daemon.count(lab)).toBe(1_500);
+
+      // Killed again and not restarted: everything goes when the Restart Time runs out.
+      proc.kill("SIGKILL");
+      await waitFor(
+        "the routes retained again",
+        async () => (await session(d)).gracefulRestart.phase === "restarting",
+        60_000,
+        100,
+      );
+      expect(await locRib(d)).toBe(1_500);
+      await waitFor(
+        "the sweep when the Restart Time runs out",
+        async () => (await locRib(d)) === 0,
+        (RESTART_TIME + 30) * 1000,
+        250,
+      );
+      const gone = await session(d);
+      expect(gone.gracefulRestart.lastSweep?.reason).toMatch(/Restart Time/);
+      expect(gone.gracefulRestart.restarts).toBe(2);
+      expect(daemon.errors(lab)).toEqual([]);
+      const errors = lab
+        .log("dyninfra-d")
+        .split("\n")
+        .filter((l) => /error|uncaught/i.test(l));
+      expect(errors).toEqual([]);
+    });
   });
-});
+}
