@@ -45,13 +45,14 @@ export class ByteQueue {
     return this.#end - this.#pos;
   }
 
-  /** Appends a copy of `bytes` (a plain copy: `slice` of a Node `Buffer` would be a view). */
+  /** Appends a copy of `bytes`. */
   append(bytes: Uint8Array): void {
     const n = bytes.length;
     if (n === 0) return;
     if (n > ARENA_BLOCK >> 4) {
-      const copy = new Uint8Array(n);
-      copy.set(bytes);
+      // A plain copy (`slice` of a Node `Buffer` would be a view); the constructor copies into
+      // fresh memory without zero-filling it first.
+      const copy = new Uint8Array(bytes);
       this.#appendRange(copy.buffer, 0, n, copy);
       return;
     }
@@ -197,11 +198,7 @@ export class ByteQueue {
     if (from + len > chunkLen) return this.view(0, len);
     const whole = from === 0 && len === chunkLen ? this.#views[i] : undefined;
     const src = whole ?? new Uint8Array(this.#bufs[i]!, this.#offs[i]! + from, len);
-    if (len > ARENA_BLOCK >> 4) {
-      const copy = new Uint8Array(len);
-      copy.set(src);
-      return copy;
-    }
+    if (len > ARENA_BLOCK >> 4) return new Uint8Array(src);
     if (this.#arenaUsed + len > ARENA_BLOCK) {
       this.#arena = new ArrayBuffer(ARENA_BLOCK);
       this.#arenaUsed = 0;
