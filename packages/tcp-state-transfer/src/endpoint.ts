@@ -1311,19 +1311,31 @@ export class TcpEndpoint {
     for (const b of blocks) {
       // Ignore blocks outside (snd_una, snd_max] (RFC 2018 §8 D-SACK and bogus blocks).
       if (!seqLt(b.left, b.right) || seqLeq(b.right, base) || seqGt(b.right, this.sndMax)) continue;
-      const left = seqLt(b.left, base) ? base : b.left;
-      this.sacked.push({ left, right: b.right });
+      this.addSacked(seqLt(b.left, base) ? base : b.left, b.right);
     }
-    if (this.sacked.length < 2) return;
-    this.sacked.sort((x, y) => seqDiff(x.left, base) - seqDiff(y.left, base));
-    const merged: Range[] = [];
-    for (const r of this.sacked) {
-      const last = merged[merged.length - 1];
-      if (last !== undefined && seqLeq(r.left, last.right)) {
-        if (seqGt(r.right, last.right)) last.right = r.right;
-      } else merged.push({ left: r.left, right: r.right });
+  }
+
+  /**
+   * Merges `[left, right)` into the scoreboard, which stays sorted with disjoint, non-touching
+   * ranges (the union of everything SACKed).
+   */
+  private addSacked(left: number, right: number): void {
+    const s = this.sacked;
+    let i = 0;
+    while (i < s.length && seqLt(s[i]!.right, left)) i++;
+    let l = left;
+    let r = right;
+    let j = i;
+    while (j < s.length && seqLeq(s[j]!.left, r)) {
+      if (seqLt(s[j]!.left, l)) l = s[j]!.left;
+      if (seqGt(s[j]!.right, r)) r = s[j]!.right;
+      j++;
     }
-    this.sacked = merged;
+    if (j === i) s.splice(i, 0, { left: l, right: r });
+    else {
+      s[i] = { left: l, right: r };
+      if (j > i + 1) s.splice(i + 1, j - i - 1);
+    }
   }
 
   /** True when every valid block of `blocks` lies inside one range of the scoreboard. */
