@@ -62,6 +62,7 @@ export class Fib {
   // the first 256 blocks (16-8-8). Slot value v: v >= 0 → leaf, ((next-hop index + 1) << 6) |
   // prefix length (0 = no route); v < 0 → the slot continues in block ~v (slots from ~v << 8).
   private v4wide = false;
+  private v4rootShift = 24; // 32 − bits of the root index
   private v4bounds: readonly number[] = BOUNDS_8_8_8_8;
   private v4: Int32Array = new Int32Array(2 * BLOCK);
   private v4blockCount = 1;
@@ -82,6 +83,8 @@ export class Fib {
   private readonly hops: string[] = [];
   private readonly hopIndex = new Map<string, number>();
   private readonly hopRefs: number[] = [];
+  private lastHop: string | undefined;
+  private lastHopIndex = 0;
 
   /**
    * Creates an empty FIB.
@@ -226,15 +229,18 @@ export class Fib {
    * ```
    */
   lookupIpv4(addr: number): number {
-    if (this.v4wide) {
-      const t = this.v4;
-      let v = t[addr >>> 16]!;
-      if (v >= 0) return (v >> 6) - 1;
-      v = t[(~v << 8) | ((addr >>> 8) & 255)]!;
-      if (v >= 0) return (v >> 6) - 1;
-      return (t[(~v << 8) | (addr & 255)]! >> 6) - 1;
-    }
-    return this.lookupIpv4Trie(addr);
+    // One code path for both layouts (a branch on the layout measured ~25% slower): the root is
+    // indexed by the top 8 or 16 bits, then 8 bits per level; in 16-8-8 the third read is always
+    // a leaf, so the fourth is reached only in 8-8-8-8.
+    const t = this.v4;
+    const s = this.v4rootShift;
+    let v = t[addr >>> s]!;
+    if (v >= 0) return (v >> 6) - 1;
+    v = t[(~v << 8) | ((addr >>> (s - 8)) & 255)]!;
+    if (v >= 0) return (v >> 6) - 1;
+    v = t[(~v << 8) | ((addr >>> (s - 16)) & 255)]!;
+    if (v >= 0) return (v >> 6) - 1;
+    return (t[(~v << 8) | (addr & 255)]! >> 6) - 1;
   }
 
   /**
@@ -327,6 +333,11 @@ export class Fib {
   }
 
   private internHop(h: string): number {
+    // Consecutive routes mostly share a next hop: skip the Map then.
+    if (h === this.lastHop) {
+      this.hopRefs[this.lastHopIndex]!++;
+      return this.lastHopIndex;
+    }
     let i = this.hopIndex.get(h);
     if (i === undefined) {
       i = this.hops.length;
@@ -339,6 +350,8 @@ export class Fib {
       this.hopIndex.set(h, i);
     }
     this.hopRefs[i]!++;
+    this.lastHop = h;
+    this.lastHopIndex = i;
     return i;
   }
 
@@ -347,20 +360,8 @@ export class Fib {
     this.hopRefs[i]!--;
   }
 
-  private lookupIpv4Trie(addr: number): number {
-    const t = this.v4;
-    let v = t[addr >>> 24]!;
-    if (v >= 0) return (v >> 6) - 1;
-    v = t[(~v << 8) | ((addr >>> 16) & 255)]!;
-    if (v >= 0) return (v >> 6) - 1;
-    v = t[(~v << 8) | ((addr >>> 8) & 255)]!;
-    if (v >= 0) return (v >> 6) - 1;
-    return (t[(~v << 8) | (addr & 255)]! >> 6) - 1;
-  }
-
   /** Switches the IPv4 data plane to 16-8-8 or to 8-8-8-8, rebuilt from the entries. */
   private relayout4(wide: boolean): void {
-    this.v4wide = false; // no lookup can run meanwhile, but keep the state consistent
     this.v4bounds = wide ? BOUNDS_16_8_8 : BOUNDS_8_8_8_8;
     const rootBlocks = wide ? WIDE_ROOT / BLOCK : 1;
     this.v4 = new Int32Array((rootBlocks + 4) * BLOCK);
@@ -370,6 +371,7 @@ export class Fib {
     const all = [...this.v4exact.entries()].sort((x, y) => x[1] - y[1]);
     for (const [a, len, hop] of all) this.insert4(a, len, leaf(hop, len));
     this.v4wide = wide;
+    this.v4rootShift = wide ? 16 : 24;
   }
 
   /** A fresh block of 256 slots, all `fill`; returns its number (its slots start at k << 8). */
@@ -532,6 +534,10 @@ function withField(e: unknown, field: string): unknown {
   return new BgpRibError(e.code, e.message, { ...e.where, field }, { cause: e });
 }
 
+function bad(field: string, why: string): never {
+  throw new BgpRibError("BAD_PREFIX", why, { field });
+}
+
 /** Parses or validates a prefix; malformed input throws with the offending field. */
 function checkPrefix(prefix: string | IpPrefix): IpPrefix {
   if (typeof prefix === "string") {
@@ -541,9 +547,6 @@ function checkPrefix(prefix: string | IpPrefix): IpPrefix {
       throw withField(e, "prefix");
     }
   }
-  const bad: (field: string, why: string) => never = (field, why) => {
-    throw new BgpRibError("BAD_PREFIX", why, { field });
-  };
   if (typeof prefix !== "object" || prefix === null)
     bad("prefix", "a prefix is a string or an IpPrefix");
   if (prefix.family !== 4 && prefix.family !== 6)
@@ -610,7 +613,7 @@ class PrefixTable4 {
     this.lens[h] = len;
     this.vals[h] = v;
     this.size++;
-    if (this.used * 2 > this.keys.length)
+    if (this.used * 10 > this.keys.length * 7)
       this.rehash(this.size * 4 > this.keys.length ? this.keys.length * 2 : this.keys.length);
     return -1;
   }
