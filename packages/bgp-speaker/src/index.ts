@@ -47,6 +47,7 @@ export type {
   RouterEvents,
   RouterSpec,
   SessionGraft,
+  SessionHandover,
 } from "./router";
 export { Router } from "./router";
 export type {

@@ -1,3 +1,4 @@
+import { Rib } from "@dyninfra/bgp-rib";
 import type { UpdateMessage } from "@dyninfra/bgp-wire";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { endOfRibFamily } from "./graceful-restart";
 import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
+import type { SessionState } from "./session";
 
 const flush = async (rounds = 8) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
@@ -203,6 +205,148 @@ describe("Router", () => {
     c.originate([{ prefix: "203.0.200.0/24" }]);
     await flush(20);
     expect(peerView.view.has("203.0.200.0/24")).toBe(true);
+  });
+});
+
+describe("grafting in two phases: background import, journal replayed at the freeze", () => {
+  it("loses no update that crossed the background phase and sends only the incremental update", async () => {
+    const clock = new ManualClock();
+    const c = new Router(
+      {
+        asn: 65001,
+        bgpIdentifier: "198.18.0.2",
+        localAddress: "198.18.0.2",
+        neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
+        originate: Array.from({ length: 30 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
+      },
+      { clock },
+    );
+    const p = new Router(
+      {
+        asn: 65002,
+        bgpIdentifier: "198.18.1.2",
+        localAddress: "198.18.1.2",
+        neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
+        originate: Array.from({ length: 20 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
+      },
+      { clock },
+    );
+    const custSpec = open({
+      name: "cust",
+      address: "198.18.0.2",
+      asn: 65001,
+      localAddress: "198.18.0.1",
+    });
+    const a = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "10.0.0.1",
+        localAddress: "10.0.0.1",
+        neighbors: [
+          open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
+          custSpec,
+        ],
+      },
+      { clock },
+    );
+    const b = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "10.0.0.2",
+        localAddress: "10.0.0.2",
+        neighbors: [
+          open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
+          open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
+        ],
+      },
+      { clock },
+    );
+    const custView = trackView(c, "isp");
+    const peerView = trackView(p, "isp");
+    for (const r of [c, p, a, b]) r.start();
+    const [aSide] = link(a, "cust", c, "isp");
+    link(a, "b", b, "a");
+    link(b, "peer", p, "isp");
+    await flush(20);
+    expect(custView.view.size).toBe(20);
+    expect(peerView.view.size).toBe(30);
+
+    // 1. Background: A exports (and journals from now on), B imports with the output held.
+    const { seq } = b.graftPrepare(custSpec, a.rib.exportSession(custSpec.address));
+    await flush(20);
+    // The session keeps running on A: the customer changes its routes, and so does the peer
+    // (A advertises that to the customer), after the snapshot.
+    c.originate([{ prefix: "203.0.100.0/24" }]);
+    c.withdraw(["203.0.3.0/24"]);
+    p.originate([{ prefix: "100.64.200.0/24" }]);
+    p.withdraw(["100.64.5.0/24"]);
+    await flush(30);
+    expect(custView.view.has("100.64.200.0/24")).toBe(true);
+    expect(custView.view.has("100.64.5.0/24")).toBe(false);
+    const updatesBefore = custView.log.length;
+
+    // 2-4. Freeze on A, hand over the journal, resume on B over the same stream; A releases.
+    const handover = a.graftFreeze("cust", seq);
+    expect(handover.journal.some((e) => e.direction === "in")).toBe(true);
+    expect(handover.journal.some((e) => e.direction === "out")).toBe(true);
+    const resumed = b.graftResume(handover, aSide);
+    expect(resumed.replayed).toBe(handover.journal.length);
+    expect(resumed.replayed).toBeGreaterThan(0);
+    a.releaseGraft("cust");
+    await flush(20);
+    clock.advance(60_000);
+    await flush(20);
+
+    // The customer noticed nothing, and got nothing: B advertises exactly what A had sent.
+    const s = c.session("isp");
+    expect(s.state).toBe("Established");
+    expect(s.stats.opensReceived).toBe(1);
+    expect(s.stats.notificationsReceived).toBe(0);
+    expect(resumed.neighbor.announced.length + resumed.neighbor.withdrawn.length).toBe(0);
+    expect(custView.log.length).toBe(updatesBefore);
+    expect(custView.view.size).toBe(20);
+    // The changes of the background phase were replayed on B, not lost.
+    expect(peerView.view.has("203.0.100.0/24")).toBe(true);
+    expect(peerView.view.has("203.0.3.0/24")).toBe(false);
+    expect(peerView.view.size).toBe(30);
+    expect(b.rib.bestRoute("203.0.100.0/24")?.peer).toBe("198.18.0.2");
+    expect(b.rib.bestRoute("203.0.3.0/24")).toBeUndefined();
+    expect(a.rib.bestRoute("203.0.100.0/24")?.peer).toBe("10.0.0.2");
+    // The session lives on B now.
+    c.originate([{ prefix: "203.0.201.0/24" }]);
+    await flush(20);
+    expect(peerView.view.has("203.0.201.0/24")).toBe(true);
+    expect(b.session("cust").state).toBe("Established");
+  });
+
+  it("refuses to resume a session it did not prepare, and a snapshot of another neighbour", () => {
+    const r = new Router({ asn: 64500, bgpIdentifier: "10.0.0.2", neighbors: [] });
+    const other = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    other.addPeer({ address: "198.18.0.9", asn: 65009, bgpIdentifier: "198.18.0.9" });
+    other.peerUp("198.18.0.9");
+    other.update("198.18.0.9", {
+      announced: [
+        {
+          attributes: {
+            origin: "IGP",
+            asPath: [{ type: "AS_SEQUENCE", asns: [65009] }],
+            nextHop: "198.18.0.9",
+          },
+          nlri: [{ afi: 1, address: "203.0.113.0", length: 24 }],
+        },
+      ],
+    });
+    const spec = open({ name: "cust", address: "198.18.0.2", asn: 65001 });
+    const [s] = memoryPipe();
+    // Refused before the session state is looked at.
+    const state = {} as SessionState;
+    expect(() => r.graftResume({ neighbor: spec, session: state, journal: [] }, s)).toThrow(
+      /not prepared/,
+    );
+    expect(() => r.graftPrepare(spec, other.exportSession("198.18.0.9"))).toThrow(
+      /snapshot is of 198.18.0.9/,
+    );
+    expect(r.rib.stats().paths).toBe(0);
   });
 });
 

@@ -5,8 +5,11 @@ import type {
   Announcement,
   ChangeSet,
   DecisionOptions,
+  JournalEntry,
   Policy,
   RibUpdate,
+  SessionImport,
+  SessionImportOptions,
 } from "@dyninfra/bgp-rib";
 import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
 import type { AfiSafi, MrtSource, PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
@@ -179,6 +182,25 @@ export interface SessionGraft {
   readonly rib: Uint8Array;
 }
 
+/**
+ * What {@link Router.graftFreeze} hands to the router that prepared the session in the background
+ * ({@link Router.graftPrepare}): the paused session and the old RIB's journal of the session after
+ * the snapshot.
+ *
+ * @example
+ * ```ts
+ * import type { SessionHandover } from "@dyninfra/bgp-speaker";
+ * const changesSinceSnapshot = (h: SessionHandover) => h.journal.length;
+ * ```
+ */
+export interface SessionHandover {
+  readonly neighbor: NeighborSpec;
+  /** The paused session (FSM, timers, negotiated capabilities, partial input). */
+  readonly session: SessionState;
+  /** What the old RIB journaled after the snapshot (`Rib.sessionJournal`), in order. */
+  readonly journal: readonly JournalEntry[];
+}
+
 interface Neighbor {
   spec: NeighborSpec;
   session: BgpSession;
@@ -266,6 +288,8 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly connector: ((n: NeighborSpec) => Promise<Duplex>) | undefined;
   private readonly neighbors = new Map<string, Neighbor>();
   private readonly byAddress = new Map<string, Neighbor>();
+  /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
+  private readonly prepared = new Map<string, { spec: NeighborSpec; seq: number }>();
 
   constructor(
     spec: RouterSpec,
@@ -613,27 +637,151 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   graftIn(graft: SessionGraft, stream: Duplex): { neighbor: AdjRibOutUpdate; changes: ChangeSet } {
     const spec = graft.neighbor;
-    if (this.neighbors.has(spec.name) || this.byAddress.has(spec.address))
+    this.assertNewNeighbor(spec);
+    const imported = this.rib.importSession(graft.rib, this.importOptions(spec));
+    const n = this.resumeNeighbor(spec, graft.session, stream);
+    this.sendDelta(n, imported.neighbor);
+    this.distribute(imported.changes);
+    return { neighbor: imported.neighbor, changes: imported.changes };
+  }
+
+  /**
+   * Grafting in two phases (DESIGN.md step 1), new side, in the background while the session
+   * still runs on the old router: imports the snapshot the old router's RIB exported
+   * (`rib.exportSession(address)`, which starts its journal of the session) into the Adj-RIB-In,
+   * not yet eligible (its import policy is applied by {@link Router.graftResume}: other
+   * neighbours must not hear this router offer routes the neighbour may withdraw before the
+   * freeze), and holds the output to the neighbour. Finish at the freeze with
+   * {@link Router.graftResume}. Returns the import; its `seq` is the snapshot's sequence number,
+   * after which the old router's journal is replayed.
+   *
+   * @example
+   * ```ts
+   * import type { NeighborSpec, Router } from "@dyninfra/bgp-speaker";
+   * // a: the old router, b: the new one, both running; the session "cust" stays up on a.
+   * const prepare = (a: Router, b: Router, spec: NeighborSpec) =>
+   *   b.graftPrepare(spec, a.rib.exportSession(spec.address)).seq;
+   * ```
+   */
+  graftPrepare(neighbor: NeighborSpec, snapshot: Uint8Array): SessionImport {
+    this.assertNewNeighbor(neighbor);
+    const imported = this.rib.importSession(snapshot, {
+      ...this.importOptions(neighbor),
+      importPolicy: rejectAll,
+      hold: true,
+    });
+    this.distribute(imported.changes);
+    if (imported.peer !== neighbor.address) {
+      this.distribute(this.rib.releaseSession(imported.peer));
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `snapshot is of ${imported.peer}, not of ${neighbor.name} (${neighbor.address})`,
+        { field: "neighbors" },
+      );
+    }
+    this.prepared.set(neighbor.name, { spec: neighbor, seq: imported.seq });
+    return imported;
+  }
+
+  /**
+   * Grafting in two phases, old side, at the freeze: writes the neighbour's pending output,
+   * pauses the session, applies what it had received, and hands over the RIB's journal of the
+   * session after `sinceSeq` (the `seq` of {@link Router.graftPrepare}). The RIB must be
+   * journaling the session (`rib.exportSession` was called). Call {@link Router.releaseGraft}
+   * once the new router has resumed it.
+   *
+   * @example
+   * ```ts
+   * import type { Router } from "@dyninfra/bgp-speaker";
+   * const freeze = (a: Router, seq: number) => a.graftFreeze("cust", seq).journal.length;
+   * ```
+   */
+  graftFreeze(name: string, sinceSeq: number): SessionHandover {
+    const n = this.neighbor(name);
+    // Everything the RIB counts as advertised must be on the wire before the pause.
+    this.pump(n, Number.POSITIVE_INFINITY);
+    const session = n.session.pause();
+    this.flushInbound(n);
+    return {
+      neighbor: n.spec,
+      session,
+      journal: this.rib.sessionJournal(n.spec.address, sinceSeq),
+    };
+  }
+
+  /**
+   * Grafting in two phases, new side, at the freeze: replays the old router's journal on the
+   * session prepared by {@link Router.graftPrepare}, applies the session's import policy (the
+   * decision process runs for the session's prefixes and the other neighbours get what changes),
+   * resumes the session over `stream` without a new OPEN, and sends the neighbour only the
+   * incremental update (what this router advertises versus what the old one had sent, journal
+   * included). Returns that update, the changes sent to the other neighbours, and the number of
+   * journal entries replayed.
+   *
+   * @example
+   * ```ts
+   * import type { Router, SessionHandover } from "@dyninfra/bgp-speaker";
+   * import type { Duplex } from "node:stream";
+   * const resume = (b: Router, h: SessionHandover, stream: Duplex) =>
+   *   b.graftResume(h, stream).neighbor.announced.length; // 0 when nothing changed for it
+   * ```
+   */
+  graftResume(
+    handover: SessionHandover,
+    stream: Duplex,
+  ): { neighbor: AdjRibOutUpdate; changes: ChangeSet; replayed: number } {
+    const p = this.prepared.get(handover.neighbor.name);
+    if (p === undefined || p.spec.address !== handover.neighbor.address)
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `neighbour ${handover.neighbor.name} was not prepared here (graftPrepare)`,
+        { field: "neighbors" },
+      );
+    this.prepared.delete(handover.neighbor.name);
+    const replayed = handover.journal.filter((e) => e.seq > p.seq).length;
+    this.distribute(this.rib.replaySession(p.spec.address, handover.journal));
+    // Without a configured policy the RIB's default applies again (RFC 8212 for eBGP).
+    const changes = this.rib.setPolicies(p.spec.address, {
+      importPolicy: policyOf(p.spec.importPolicy),
+    });
+    this.distribute(changes);
+    const n = this.resumeNeighbor(p.spec, handover.session, stream);
+    const neighbor = this.rib.resumeOutput(p.spec.address);
+    this.sendDelta(n, neighbor);
+    return { neighbor, changes, replayed };
+  }
+
+  private assertNewNeighbor(spec: NeighborSpec): void {
+    if (
+      this.neighbors.has(spec.name) ||
+      this.byAddress.has(spec.address) ||
+      this.prepared.has(spec.name)
+    )
       throw new BgpSpeakerError("BAD_CONFIG", `neighbour ${spec.name} already here`, {
         field: "neighbors",
       });
-    const imported = this.rib.importSession(graft.rib, {
+  }
+
+  private importOptions(spec: NeighborSpec): SessionImportOptions {
+    return {
       ...(policyOf(spec.importPolicy) ? { importPolicy: policyOf(spec.importPolicy)! } : {}),
       ...(policyOf(spec.exportPolicy) ? { exportPolicy: policyOf(spec.exportPolicy)! } : {}),
       ...(spec.localAddress !== undefined || this.spec.localAddress !== undefined
         ? { localAddress: (spec.localAddress ?? this.spec.localAddress)! }
         : {}),
-    });
-    const session = BgpSession.resume(graft.session, stream, { clock: this.clock });
+    };
+  }
+
+  /** Resumes a grafted session over `stream` and makes it a neighbour (already in the RIB). */
+  private resumeNeighbor(spec: NeighborSpec, state: SessionState, stream: Duplex): Neighbor {
+    const session = BgpSession.resume(state, stream, { clock: this.clock });
     const n = this.newNeighbor(spec, session, true);
-    n.negotiated = graft.session.negotiated;
+    n.negotiated = state.negotiated;
     n.up = true;
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
     this.wire(n);
-    this.sendDelta(n, imported.neighbor);
-    this.distribute(imported.changes);
-    return { neighbor: imported.neighbor, changes: imported.changes };
+    return n;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-// Graceful Restart, dyninfra as receiving speaker (RFC 4724 §4.2), against a real daemon that
-// restarts — BIRD (`graceful restart on`, restarted with `bird -R`) and FRR (`bgp
-// graceful-restart`, `preserve-fw-state`): the daemon (AS64501) announces 2,000 real prefixes to
-// dyninfra D (AS64500) and is killed (SIGKILL: the TCP connection closes with no NOTIFICATION); D
-// must keep every route, marked stale, with the daemon's Restart Time running. The daemon comes
-// back announcing 1,500 of them: D must never have lost a route meanwhile, and on the daemon's
-// End-of-RIB it must sweep exactly the 500 not re-announced. Killed again and left down, the
-// daemon's routes must all go when its Restart Time runs out.
+// Graceful Restart, dyninfra as receiving speaker (RFC 4724 §4.2), against real daemons that
+// restart: BIRD (`graceful restart on`, back with `bird -R`), FRR (`bgp graceful-restart`,
+// `preserve-fw-state`) and GoBGP (graceful-restart enabled, back with `gobgpd -r`). The daemon
+// (AS64501) announces real prefixes to dyninfra D (AS64500) and is killed (SIGKILL: the TCP
+// connection closes with no NOTIFICATION); D must keep every route, marked stale, with the
+// daemon's Restart Time running. The daemon comes back announcing three quarters of them: D must
+// never have lost a route meanwhile, and on the daemon's End-of-RIB it must sweep exactly the
+// quarter not re-announced. Killed again and left down, the daemon's routes must all go when its
+// Restart Time runs out.
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,16 +21,26 @@ const FRR = "/usr/lib/frr";
 const base = isRoot && which("ip") && tablePresent;
 const birdReady = base && which("bird") && which("birdc");
 const frrReady = base && which("vtysh") && existsSync(join(FRR, "bgpd"));
+const gobgpReady = base && which("gobgpd") && which("gobgp");
 if (!base)
   console.warn("interop graceful restart: skipped — needs root, iproute2 and ../shared/data/bgp");
 else {
   if (!birdReady) console.warn("interop graceful restart: BIRD (bird2) is not installed — skipped");
   if (!frrReady) console.warn("interop graceful restart: FRR (frr) is not installed — skipped");
+  if (!gobgpReady)
+    console.warn("interop graceful restart: GoBGP (gobgpd) is not installed — skipped");
 }
 
 /** A daemon in namespace `ns` at 192.0.2.2 (AS64501) announcing `routes`, restartable. */
 interface Restartable {
-  start(lab: Lab, ns: string, routes: readonly string[], restarting: boolean): ChildProcess;
+  /** Routes announced at first; three quarters of them after the restart. */
+  readonly routes: number;
+  start(
+    lab: Lab,
+    ns: string,
+    routes: readonly string[],
+    restarting: boolean,
+  ): Promise<ChildProcess>;
   /** The daemon's own count of the prefixes it announces. */
   count(lab: Lab): Promise<number>;
   /** Log lines of the daemon that report errors. */
@@ -39,7 +50,8 @@ interface Restartable {
 const birdDaemon: Restartable = (() => {
   let starts = 0;
   return {
-    start(lab, ns, routes, restarting) {
+    routes: 2_000,
+    async start(lab, ns, routes, restarting) {
       const file = join(lab.dir, `bird-${routes.length}.conf`);
       writeFileSync(
         file,
@@ -91,7 +103,8 @@ const frrDaemon: Restartable = (() => {
   let starts = 0;
   let zebra = false;
   return {
-    start(lab, ns, routes) {
+    routes: 2_000,
+    async start(lab, ns, routes) {
       const dir = lab.dir;
       chmodSync(dir, 0o777);
       const zsock = join(dir, "zserv.api");
@@ -175,22 +188,97 @@ const session = async (d: Dyninfra) =>
 const locRib = async (d: Dyninfra) =>
   ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
 
+const gobgpDaemon: Restartable = (() => {
+  let starts = 0;
+  let ns = "";
+  const cli = (lab: Lab, ...args: string[]) =>
+    lab.exec(ns, "gobgp", ["-u", "127.0.0.1", "-p", "50051", ...args], 60_000);
+  return {
+    // Routes go in one CLI call each: fewer than for the others.
+    routes: 200,
+    async start(lab, n, routes, restarting) {
+      ns = n;
+      const file = join(lab.dir, `gobgp-${++starts}.toml`);
+      writeFileSync(
+        file,
+        [
+          "[global.config]",
+          "  as = 64501",
+          '  router-id = "192.0.2.2"',
+          '  local-address-list = ["192.0.2.2"]',
+          "[[neighbors]]",
+          "  [neighbors.config]",
+          '    neighbor-address = "192.0.2.1"',
+          "    peer-as = 64500",
+          // Down until its routes are in: a restarting speaker must announce them all before
+          // its End-of-RIB.
+          "    admin-down = true",
+          "  [neighbors.timers.config]",
+          "    hold-time = 30",
+          "    keepalive-interval = 10",
+          "    connect-retry = 2",
+          "  [neighbors.transport.config]",
+          '    local-address = "192.0.2.2"',
+          "  [neighbors.graceful-restart.config]",
+          "    enabled = true",
+          `    restart-time = ${RESTART_TIME}`,
+          "  [[neighbors.afi-safis]]",
+          "    [neighbors.afi-safis.config]",
+          '      afi-safi-name = "ipv4-unicast"',
+          "    [neighbors.afi-safis.mp-graceful-restart.config]",
+          "      enabled = true",
+        ].join("\n"),
+      );
+      const proc = lab.spawn(ns, `gobgp-${starts}`, "gobgpd", [
+        ...["-f", file, "-t", "toml", "--api-hosts", "127.0.0.1:50051"],
+        // -r: Restart State bit in the Graceful Restart capability.
+        ...(restarting ? ["-r"] : []),
+      ]);
+      await waitFor(
+        "GoBGP API",
+        async () => (await cli(lab, "global")).includes("AS"),
+        10_000,
+        200,
+      );
+      for (let i = 0; i < routes.length; i += 10)
+        await Promise.all(
+          routes.slice(i, i + 10).map((p) => cli(lab, "global", "rib", "add", "-a", "ipv4", p)),
+        );
+      await cli(lab, "neighbor", "192.0.2.1", "enable");
+      return proc;
+    },
+    async count(lab) {
+      const out = await cli(lab, "global", "rib", "summary", "-a", "ipv4");
+      return Number(/Destination: (\d+)/.exec(out)?.[1] ?? -1);
+    },
+    errors(lab) {
+      return Array.from({ length: starts }, (_, i) => lab.log(`gobgp-${i + 1}`))
+        .join("\n")
+        .split("\n")
+        .filter((l) => /"level":"(error|fatal|panic)"/.test(l));
+    },
+  };
+})();
+
 for (const [name, daemon, ready] of [
   ["BIRD", birdDaemon, birdReady],
   ["FRR", frrDaemon, frrReady],
+  ["GoBGP", gobgpDaemon, gobgpReady],
 ] as const) {
   describe.runIf(ready)(`interop: graceful restart with ${name} restarting`, () => {
     const lab = new Lab();
     afterAll(() => lab.cleanup());
 
     it(`retains ${name}'s routes stale across its restart, sweeps at End-of-RIB and at Restart Time`, async () => {
+      const all = daemon.routes;
+      const kept = (all * 3) / 4;
       const prefixes = loadTable()
-        .slice(0, 2_000)
+        .slice(0, all)
         .map((r) => r.prefix);
       const nsD = await lab.ns("d");
       const nsB = await lab.ns("b");
       await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
-      let proc = daemon.start(lab, nsB, prefixes, false);
+      let proc = await daemon.start(lab, nsB, prefixes, false);
       const d = await startDyninfra(lab, nsD, "dyninfra-d", {
         asn: 64500,
         bgpIdentifier: "192.0.2.1",
@@ -210,7 +298,7 @@ for (const [name, daemon, ready] of [
           },
         ],
       });
-      await waitFor("the 2,000 routes", async () => (await locRib(d)) === 2_000, 90_000);
+      await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
       const first = await session(d);
       expect(first.state).toBe("Established");
       expect(first.gracefulRestart.peer?.restartTime).toBe(RESTART_TIME);
@@ -236,12 +324,12 @@ for (const [name, daemon, ready] of [
       );
       const down = await session(d);
       expect(down.state).not.toBe("Established");
-      expect(down.gracefulRestart.staleRoutes).toBe(2_000);
+      expect(down.gracefulRestart.staleRoutes).toBe(all);
       expect(down.gracefulRestart.restartRemaining).toBeGreaterThan(RESTART_TIME - 10);
-      expect(await locRib(d)).toBe(2_000);
+      expect(await locRib(d)).toBe(all);
 
-      // Back, restarting, without the last 500 routes.
-      proc = daemon.start(lab, nsB, prefixes.slice(0, 1_500), true);
+      // Back, restarting, without the last quarter of the routes.
+      proc = await daemon.start(lab, nsB, prefixes.slice(0, kept), true);
       await waitFor(
         "the sweep at the End-of-RIB",
         async () => {
@@ -258,9 +346,9 @@ for (const [name, daemon, ready] of [
       expect(back.gracefulRestart.endOfRibReceived).toEqual(["1/1"]);
       expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
       expect(back.gracefulRestart.staleRoutes).toBe(0);
-      expect(await locRib(d)).toBe(1_500);
-      expect(lowest).toBeGreaterThanOrEqual(1_500);
-      expect(await daemon.count(lab)).toBe(1_500);
+      expect(await locRib(d)).toBe(kept);
+      expect(lowest).toBeGreaterThanOrEqual(kept);
+      expect(await daemon.count(lab)).toBe(kept);
 
       // Killed again and not restarted: everything goes when the Restart Time runs out.
       proc.kill("SIGKILL");
@@ -270,7 +358,7 @@ for (const [name, daemon, ready] of [
         60_000,
         100,
       );
-      expect(await locRib(d)).toBe(1_500);
+      expect(await locRib(d)).toBe(kept);
       await waitFor(
         "the sweep when the Restart Time runs out",
         async () => (await locRib(d)) === 0,
