@@ -9,7 +9,7 @@ import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ManualClock } from "./clock";
 import type { PeerGracefulRestart } from "./graceful-restart";
-import { GracefulRestartReceiver } from "./graceful-restart";
+import { GracefulRestartReceiver, RibStaleRoutes } from "./graceful-restart";
 
 const PEER = "192.0.2.2";
 const RESTART_TIME = 60;
@@ -49,6 +49,8 @@ interface Model {
   phase: "none" | "restarting" | "stale";
   restartAt: number;
   staleAt: number;
+  /** AFIs whose routes are retained stale, and those awaiting their End-of-RIB. */
+  staleAfis: Set<number>;
   awaiting: Set<number>;
 }
 
@@ -56,13 +58,28 @@ interface Real {
   clock: ManualClock;
   rib: Rib;
   gr: GracefulRestartReceiver;
+  hooks: RibStaleRoutes;
 }
 
+const afiOf = (prefix: string) => (prefix.includes(":") ? 2 : 1);
+
+/** Every stale route goes; Graceful Restart is over. */
 const dropStale = (m: Model) => {
   for (const [p, s] of m.routes) if (s === "stale") m.routes.delete(p);
   m.phase = "none";
   m.awaiting.clear();
+  m.staleAfis.clear();
 };
+
+/** The stale routes of one family go. */
+const dropStaleOf = (m: Model, afi: number) => {
+  for (const [p, s] of m.routes) if (s === "stale" && afiOf(p) === afi) m.routes.delete(p);
+  m.awaiting.delete(afi);
+  m.staleAfis.delete(afi);
+};
+
+/** The AFIs a capability lists (with or without Forwarding State). */
+const listed = (c: Cap): number[] => (c === "none" ? [] : c === "ipv4-only" ? [1] : [1, 2]);
 
 function attributes(p: Prefix, med: number): PathAttributes {
   const base = {
@@ -96,7 +113,9 @@ class Announce implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
     const p = parsePrefix(this.prefix);
-    r.rib.update(PEER, { announced: [{ attributes: attributes(p, this.med), nlri: [p] }] });
+    const u = { announced: [{ attributes: attributes(p, this.med), nlri: [p] }] };
+    r.hooks.received(u);
+    r.rib.update(PEER, u);
     m.routes.set(this.prefix, "fresh");
     check(m, r);
   }
@@ -107,7 +126,9 @@ class Withdraw implements fc.Command<Model, Real> {
   constructor(readonly prefix: string) {}
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
-    r.rib.update(PEER, { withdrawn: [parsePrefix(this.prefix)] });
+    const u = { withdrawn: [parsePrefix(this.prefix)] };
+    r.hooks.received(u);
+    r.rib.update(PEER, u);
     m.routes.delete(this.prefix);
     check(m, r);
   }
@@ -120,12 +141,17 @@ class Down implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     r.gr.sessionDown(this.graceful, capability(m.cap), FAMILIES);
     m.up = false;
-    // Retained only after the loss of the connection, when the fallen session's capability
-    // covered every family the session carried.
-    if (this.graceful && (m.cap === "forwarding" || m.cap === "no-forwarding")) {
+    // Retained only after the loss of the connection, for the families the fallen session's
+    // capability listed; the routes of the others are withdrawn.
+    const keep = listed(m.cap);
+    if (this.graceful && keep.length > 0) {
       if (m.phase === "stale") dropStale(m); // consecutive restart
-      for (const p of m.routes.keys()) m.routes.set(p, "stale");
+      for (const p of [...m.routes.keys()]) {
+        if (keep.includes(afiOf(p))) m.routes.set(p, "stale");
+        else m.routes.delete(p);
+      }
       m.phase = "restarting";
+      m.staleAfis = new Set(keep);
       m.restartAt = m.now + RESTART_TIME * 1000;
     } else {
       m.routes.clear();
@@ -140,16 +166,19 @@ class Up implements fc.Command<Model, Real> {
   constructor(readonly cap: Cap) {}
   check = (m: Readonly<Model>) => !m.up;
   run(m: Model, r: Real): void {
-    r.gr.sessionUp(capability(this.cap));
     r.rib.peerUp(PEER);
+    r.gr.sessionUp(capability(this.cap));
     m.up = true;
     m.cap = this.cap;
     if (m.phase === "restarting") {
-      // Swept at once unless every stale family is in the new capability with its F bit.
-      if (this.cap !== "forwarding") dropStale(m);
+      // A stale family missing from the new capability, or without its F bit, is swept at once.
+      const ok = this.cap === "no-forwarding" ? [] : listed(this.cap);
+      const dropped = [...m.staleAfis].filter((a) => !ok.includes(a));
+      if (dropped.length === m.staleAfis.size) dropStale(m);
       else {
+        for (const a of dropped) dropStaleOf(m, a);
         m.phase = "stale";
-        m.awaiting = new Set([1, 2]);
+        m.awaiting = new Set(m.staleAfis);
         m.staleAt = m.now + STALE_TIME * 1000;
       }
     }
@@ -163,9 +192,10 @@ class EndOfRib implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
     r.gr.endOfRib({ afi: this.afi, safi: 1 });
-    if (m.phase === "stale") {
-      m.awaiting.delete(this.afi);
-      if (m.awaiting.size === 0) dropStale(m);
+    // The family's stale routes go; the others wait for their own marker.
+    if (m.phase === "stale" && m.awaiting.has(this.afi)) {
+      if (m.awaiting.size === 1) dropStale(m);
+      else dropStaleOf(m, this.afi);
     }
     check(m, r);
   }
@@ -217,15 +247,8 @@ test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 1
       exportPolicy: acceptAll,
     });
     rib.peerUp(PEER);
-    const gr = new GracefulRestartReceiver(
-      clock,
-      { staleRoutesTime: STALE_TIME },
-      {
-        retainStale: () => rib.peerDown(PEER, { retainStale: true }),
-        withdrawAll: () => rib.peerDown(PEER),
-        sweepStale: () => rib.sweepStale(PEER),
-      },
-    );
+    const hooks = new RibStaleRoutes(rib, PEER, () => {});
+    const gr = new GracefulRestartReceiver(clock, { staleRoutesTime: STALE_TIME }, hooks);
     const model: Model = {
       now: 0,
       up: true,
@@ -234,8 +257,9 @@ test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 1
       phase: "none",
       restartAt: 0,
       staleAt: 0,
+      staleAfis: new Set(),
       awaiting: new Set(),
     };
-    fc.modelRun(() => ({ model, real: { clock, rib, gr } }), cmds);
+    fc.modelRun(() => ({ model, real: { clock, rib, gr, hooks } }), cmds);
   },
 );

@@ -116,6 +116,7 @@ function peerRouter(
       asn: 64501,
       bgpIdentifier: "192.0.2.2",
       localAddress: "192.0.2.2",
+      localIpv6Address: "2001:db8::2",
       neighbors: [
         {
           name: "us",
@@ -390,5 +391,116 @@ describe("Graceful Restart, receiving speaker (RFC 4724 §4.2)", () => {
       peer: { restartTime: 60, restartState: false },
     });
     expect(JSON.parse(JSON.stringify(s.gracefulRestart))).toEqual(s.gracefulRestart);
+  });
+});
+
+describe("Graceful Restart with two families (IPv4 and IPv6 unicast)", () => {
+  const V6: AfiSafi = { afi: 2, safi: 1 };
+  const V6_PREFIXES = Array.from({ length: 20 }, (_, i) => `2001:db8:${i + 1}::/48`);
+  const both = (forwardingState: boolean, restartState = true): GrCap => ({
+    restartTime: 60,
+    restartState,
+    families: [
+      { afi: 1, safi: 1, forwardingState },
+      { afi: 2, safi: 1, forwardingState },
+    ],
+  });
+  const caps = (gracefulRestart: GrCap) => ({
+    capabilities: { families: [IPV4, V6], gracefulRestart },
+  });
+  const v6 = (us: Router) =>
+    V6_PREFIXES.filter((p) => us.rib.bestRoute(p)?.peer === "192.0.2.2").length;
+
+  async function dualStack(clock: ManualClock) {
+    const o = ourRouter(clock, caps({ restartTime: 120 }));
+    const peer = peerRouter(
+      clock,
+      both(false, false),
+      [...PREFIXES, ...V6_PREFIXES],
+      caps(both(false, false)),
+    );
+    peer.start();
+    const conn = connect(o.us, peer);
+    await flush();
+    expect(ours(o.us)).toBe(40);
+    expect(v6(o.us)).toBe(20);
+    return { ...o, peer, conn };
+  }
+
+  it("sweeps each family on its own End-of-RIB marker", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await dualStack(clock);
+    await crash(clock, conn, peer);
+    expect(us.gracefulRestartStatus("peer").staleRoutes).toBe(60);
+    // Back with 30 of the IPv4 and 10 of the IPv6 prefixes; its markers are sent by hand.
+    const again = peerRouter(
+      clock,
+      both(true),
+      [...PREFIXES.slice(0, 30), ...V6_PREFIXES.slice(0, 10)],
+      { ...caps(both(true)), endOfRib: false },
+    );
+    again.start();
+    connect(us, again);
+    await flush(30);
+    expect(us.gracefulRestartStatus("peer").awaitingEndOfRib).toEqual([IPV4, V6]);
+    again.session("us").sendUpdate(endOfRib(IPV4));
+    await flush();
+    // IPv4's 10 stale routes are gone; IPv6's 10 stale ones still wait for their marker.
+    expect(ours(us)).toBe(30);
+    expect(v6(us)).toBe(20);
+    expect(us.gracefulRestartStatus("peer")).toMatchObject({
+      phase: "stale",
+      staleRoutes: 10,
+      awaitingEndOfRib: [V6],
+    });
+    again.session("us").sendUpdate(endOfRib(V6));
+    await flush();
+    expect(v6(us)).toBe(10);
+    expect(us.gracefulRestartStatus("peer")).toMatchObject({ phase: "none", staleRoutes: 0 });
+  });
+
+  it("a family missing from the new capability is swept at once, the other waits", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn } = await dualStack(clock);
+    await crash(clock, conn, peer);
+    const v4only: GrCap = {
+      restartTime: 60,
+      restartState: true,
+      families: [{ afi: 1, safi: 1, forwardingState: true }],
+    };
+    const again = peerRouter(clock, v4only, PREFIXES.slice(0, 30), {
+      ...caps(v4only),
+      endOfRib: false,
+    });
+    again.start();
+    connect(us, again);
+    await flush(30);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.lastSweep?.reason).toMatch(/2\/1 is missing/);
+    expect(v6(us)).toBe(0);
+    expect(ours(us)).toBe(40); // IPv4: 30 refreshed, 10 still stale
+    expect(st).toMatchObject({ phase: "stale", staleRoutes: 10, awaitingEndOfRib: [IPV4] });
+  });
+
+  it("retains only the families the capability listed when the session falls", async () => {
+    const clock = new ManualClock();
+    const v4only: GrCap = {
+      restartTime: 60,
+      families: [{ afi: 1, safi: 1, forwardingState: false }],
+    };
+    const o = ourRouter(clock, caps({ restartTime: 120 }));
+    const peer = peerRouter(clock, v4only, [...PREFIXES, ...V6_PREFIXES], caps(v4only));
+    peer.start();
+    const conn = connect(o.us, peer);
+    await flush();
+    expect(v6(o.us)).toBe(20);
+    await crash(clock, conn, peer);
+    expect(v6(o.us)).toBe(0);
+    expect(ours(o.us)).toBe(40);
+    expect(o.us.gracefulRestartStatus("peer")).toMatchObject({
+      phase: "restarting",
+      staleRoutes: 40,
+      staleFamilies: [IPV4],
+    });
   });
 });

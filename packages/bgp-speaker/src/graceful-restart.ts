@@ -1,10 +1,12 @@
+import type { ChangeSet, Rib, RibUpdate } from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
   GracefulRestartCapability,
   OpenMessage,
+  Prefix,
   UpdateMessage,
 } from "@dyninfra/bgp-wire";
-import { openCapabilities } from "@dyninfra/bgp-wire";
+import { openCapabilities, prefixKey } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 
 /** Flags for Address Family: Forwarding State bit (RFC 4724 §3). */
@@ -135,12 +137,18 @@ export type GracefulRestartPhase =
  * ```
  */
 export interface GracefulRestartHooks {
-  /** The session fell and GR applies: keep the neighbour's routes, marked stale. */
-  retainStale(): void;
+  /**
+   * The session fell and GR applies: withdraw the neighbour's routes of the families in
+   * `withdraw` (absent from its capability), keep the others, marked stale.
+   */
+  retainStale(withdraw: readonly AfiSafi[]): void;
   /** The session fell and GR does not apply: withdraw all the neighbour's routes. */
   withdrawAll(): void;
-  /** Withdraw the neighbour's routes still marked stale. */
-  sweepStale(reason: string): void;
+  /**
+   * Withdraw the neighbour's routes still marked stale: of `families` only (the session is
+   * Established then), or all of them when `families` is undefined.
+   */
+  sweepStale(reason: string, families?: readonly AfiSafi[]): void;
 }
 
 /**
@@ -181,14 +189,14 @@ const family = (k: string): AfiSafi => {
  * hooks.
  *
  * - Session down by the loss of the TCP connection (or Hold Timer expiry, which reveals one):
- *   when the neighbour announced Graceful Restart in the session that fell, listing every family
- *   the session carried, routes are retained stale (any still stale from an earlier restart are
- *   swept first) and the neighbour's Restart Time starts; otherwise, and after any
- *   NOTIFICATION, routes are withdrawn.
+ *   when the neighbour announced Graceful Restart in the session that fell, the routes of the
+ *   families its capability listed are retained stale (any still stale from an earlier restart
+ *   are swept first), those of the other families withdrawn, and the neighbour's Restart Time
+ *   starts; otherwise, and after any NOTIFICATION, routes are withdrawn.
  * - Restart Time runs out before the session is back: stale routes are swept.
- * - Session back: if its OPEN has no Graceful Restart capability, or a stale family is missing
- *   from it or lacks the Forwarding State bit, stale routes are swept at once; otherwise they
- *   stay until the End-of-RIB marker of every stale family, or the stale-path timer.
+ * - Session back: if its OPEN has no Graceful Restart capability, every stale route is swept at
+ *   once, and so are those of a family missing from it or without the Forwarding State bit; the
+ *   others stay until their family's End-of-RIB marker, or the stale-path timer.
  *
  * @example
  * ```ts
@@ -249,11 +257,10 @@ export class GracefulRestartReceiver {
     families: readonly AfiSafi[],
   ): void {
     this.stopTimers();
-    const covered =
-      peer !== false &&
-      families.length > 0 &&
-      families.every((f) => peer.families.some((g) => g.afi === f.afi && g.safi === f.safi));
-    if (!graceful || peer === false || !covered) {
+    const listed = (f: AfiSafi) =>
+      peer !== false && peer.families.some((g) => g.afi === f.afi && g.safi === f.safi);
+    const covered = families.filter(listed);
+    if (!graceful || peer === false || covered.length === 0) {
       this.reset();
       this.hooks.withdrawAll();
       return;
@@ -261,10 +268,10 @@ export class GracefulRestartReceiver {
     // "To deal with possible consecutive restarts, a route (from the peer) previously marked as
     // stale MUST be deleted."
     if (this.phase === "stale") this.sweep("consecutive restart: routes still stale deleted");
-    this.hooks.retainStale();
+    this.hooks.retainStale(families.filter((f) => !listed(f)));
     this.phase = "restarting";
     this.restarts++;
-    this.stale = new Set(families.map(key));
+    this.stale = new Set(covered.map(key));
     this.awaiting.clear();
     const ms = peer.restartTime * 1000;
     this.restartDeadline = this.clock.now() + ms;
@@ -275,7 +282,10 @@ export class GracefulRestartReceiver {
     }, ms);
   }
 
-  /** The session is Established again; `peer` is the capability of its new OPEN. */
+  /**
+   * The session is Established again (and the neighbour is up in the RIB); `peer` is the
+   * capability of its new OPEN.
+   */
   sessionUp(peer: PeerGracefulRestart | false): void {
     if (this.phase !== "restarting") return;
     this.stopTimers();
@@ -283,17 +293,23 @@ export class GracefulRestartReceiver {
       this.sweep("the new OPEN has no Graceful Restart capability");
       return;
     }
+    const dropped: AfiSafi[] = [];
+    const why: string[] = [];
     for (const k of this.stale) {
       const f = peer.families.find((g) => key(g) === k);
-      if (f === undefined || !f.forwardingState) {
-        this.sweep(
-          f === undefined
-            ? `family ${k} is missing from the new Graceful Restart capability`
-            : `family ${k} has no Forwarding State bit in the new OPEN`,
-        );
-        return;
-      }
+      if (f?.forwardingState) continue;
+      dropped.push(family(k));
+      why.push(
+        f === undefined
+          ? `family ${k} is missing from the new Graceful Restart capability`
+          : `family ${k} has no Forwarding State bit in the new OPEN`,
+      );
     }
+    if (dropped.length === this.stale.size) {
+      this.sweep(why.join("; "));
+      return;
+    }
+    if (dropped.length > 0) this.sweepFamilies(dropped, why.join("; "));
     this.phase = "stale";
     this.awaiting = new Set(this.stale);
     const ms = this.options.staleRoutesTime * 1000;
@@ -305,15 +321,15 @@ export class GracefulRestartReceiver {
     }, ms);
   }
 
-  /**
-   * An End-of-RIB marker arrived. The RIB sweeps a neighbour as a whole, so stale routes go once
-   * every stale family has sent its marker (or the stale-path timer runs out).
-   */
+  /** An End-of-RIB marker arrived: the family's routes still stale are swept. */
   endOfRib(f: AfiSafi): void {
-    if (this.phase !== "stale") return;
-    this.awaiting.delete(key(f));
-    if (this.awaiting.size === 0)
-      this.sweep(`End-of-RIB received for ${[...this.stale].join(", ")}`);
+    if (this.phase !== "stale" || !this.awaiting.has(key(f))) return;
+    const reason = `End-of-RIB received for ${key(f)}`;
+    if (this.awaiting.size === 1) this.sweep(reason);
+    else {
+      this.awaiting.delete(key(f));
+      this.sweepFamilies([f], reason);
+    }
   }
 
   /** Sweeps now (e.g. before a change the RIB refuses while routes are stale). */
@@ -326,6 +342,15 @@ export class GracefulRestartReceiver {
   dispose(): void {
     this.stopTimers();
     this.reset();
+  }
+
+  private sweepFamilies(families: readonly AfiSafi[], reason: string): void {
+    for (const f of families) {
+      this.stale.delete(key(f));
+      this.awaiting.delete(key(f));
+    }
+    this.lastSweep = { at: this.clock.now(), reason };
+    this.hooks.sweepStale(reason, families);
   }
 
   private sweep(reason: string): void {
@@ -348,5 +373,90 @@ export class GracefulRestartReceiver {
     this.staleTimer = undefined;
     this.restartDeadline = null;
     this.staleDeadline = null;
+  }
+}
+
+/**
+ * The {@link GracefulRestartHooks} over a `Rib` for one neighbour. The RIB marks and sweeps a
+ * neighbour's stale routes as a whole; when several families are retained this keeps, per family,
+ * the stale routes not refreshed since, so that one family can be swept (a withdrawal of those
+ * routes) while the others wait for their End-of-RIB. Feed it what the neighbour sends
+ * ({@link RibStaleRoutes.received}) before the RIB applies it.
+ *
+ * @example
+ * ```ts
+ * import { Rib } from "@dyninfra/bgp-rib";
+ * import { GracefulRestartReceiver, ManualClock, RibStaleRoutes } from "@dyninfra/bgp-speaker";
+ * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+ * rib.addPeer({ address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2" });
+ * const hooks = new RibStaleRoutes(rib, "192.0.2.2", (changes) => void changes);
+ * const gr = new GracefulRestartReceiver(new ManualClock(), { staleRoutesTime: 360 }, hooks);
+ * ```
+ */
+export class RibStaleRoutes implements GracefulRestartHooks {
+  /** Stale routes not refreshed yet, per AFI; only while two or more families are retained. */
+  private tracked: Map<number, Map<string, Prefix>> | undefined;
+  /** The AFIs that hold stale routes. */
+  private staleAfis = new Set<number>();
+
+  constructor(
+    private readonly rib: Rib,
+    private readonly address: string,
+    private readonly apply: (changes: ChangeSet) => void,
+  ) {}
+
+  retainStale(withdraw: readonly AfiSafi[]): void {
+    const drop = new Set(withdraw.map((f) => f.afi));
+    const gone: Prefix[] = [];
+    const kept = new Map<number, Map<string, Prefix>>();
+    for (const r of this.rib.adjRibIn(this.address, "pre")) {
+      const afi = r.prefix.afi;
+      if (drop.has(afi)) gone.push(r.prefix);
+      else {
+        let m = kept.get(afi);
+        if (m === undefined) {
+          m = new Map();
+          kept.set(afi, m);
+        }
+        m.set(prefixKey(r.prefix), r.prefix);
+      }
+    }
+    if (gone.length > 0) this.apply(this.rib.update(this.address, { withdrawn: gone }));
+    this.apply(this.rib.peerDown(this.address, { retainStale: true }));
+    this.tracked = kept.size > 1 ? kept : undefined;
+    this.staleAfis = new Set(kept.keys());
+  }
+
+  withdrawAll(): void {
+    this.tracked = undefined;
+    this.staleAfis.clear();
+    this.apply(this.rib.peerDown(this.address));
+  }
+
+  sweepStale(_reason: string, families?: readonly AfiSafi[]): void {
+    for (const f of families ?? []) this.staleAfis.delete(f.afi);
+    if (families === undefined || this.staleAfis.size === 0) {
+      // Every family with stale routes goes: the RIB sweeps the neighbour as a whole.
+      this.tracked = undefined;
+      this.staleAfis.clear();
+      this.apply(this.rib.sweepStale(this.address));
+      return;
+    }
+    if (this.tracked === undefined) return; // the stale routes are all of another family
+    const withdrawn: Prefix[] = [];
+    for (const f of families) {
+      for (const p of this.tracked.get(f.afi)?.values() ?? []) withdrawn.push(p);
+      this.tracked.delete(f.afi);
+    }
+    if (withdrawn.length > 0) this.apply(this.rib.update(this.address, { withdrawn }));
+  }
+
+  /** What the neighbour sent, about to be applied: those routes are no longer stale. */
+  received(update: RibUpdate): void {
+    const t = this.tracked;
+    if (t === undefined) return;
+    for (const p of update.withdrawn ?? []) t.get(p.afi)?.delete(prefixKey(p));
+    for (const a of update.announced ?? [])
+      for (const p of a.nlri) t.get(p.afi)?.delete(prefixKey(p));
   }
 }

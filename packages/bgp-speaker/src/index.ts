@@ -31,6 +31,7 @@ export {
   NOTIFICATION_BIT,
   peerGracefulRestart,
   RESTART_STATE,
+  RibStaleRoutes,
 } from "./graceful-restart";
 export { listen, tcpConnector } from "./net";
 export type {

@@ -30,6 +30,7 @@ import {
   endOfRib,
   endOfRibFamily,
   GracefulRestartReceiver,
+  RibStaleRoutes,
 } from "./graceful-restart";
 import type { NegotiatedSession, SpeakerCapabilities } from "./open";
 import type { SessionState } from "./session";
@@ -214,6 +215,8 @@ interface Neighbor {
   candidate: BgpSession | undefined;
   /** Graceful Restart, receiving speaker. */
   gr: GracefulRestartReceiver;
+  /** Its stale routes in the RIB. */
+  stale: RibStaleRoutes;
   /** What the current (or last) Established session negotiated. */
   negotiated: NegotiatedSession | undefined;
   /** True from Established until the session's `down`. */
@@ -796,6 +799,7 @@ export class Router extends EventEmitter<RouterEvents> {
       pumping: false,
       candidate: undefined,
       gr: undefined as unknown as GracefulRestartReceiver,
+      stale: undefined as unknown as RibStaleRoutes,
       negotiated: undefined,
       up: false,
       addPath: { receive: false, send: false },
@@ -803,23 +807,27 @@ export class Router extends EventEmitter<RouterEvents> {
       eorSent: new Set(),
     };
     const address = spec.address;
+    const rib = new RibStaleRoutes(this.rib, address, (c) => this.distribute(c));
+    n.stale = rib;
     n.gr = new GracefulRestartReceiver(
       this.clock,
       { staleRoutesTime: spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME },
       {
-        retainStale: () => {
-          this.distribute(this.rib.peerDown(address, { retainStale: true }));
+        retainStale: (withdraw) => {
+          rib.retainStale(withdraw);
+          const dropped = withdraw.map((f) => `${f.afi}/${f.safi}`).join(", ");
           this.emit(
             "graceful-restart",
             spec.name,
-            `session fell: ${this.rib.staleCount(address)} routes retained stale`,
+            `session fell: ${this.rib.staleCount(address)} routes retained stale${dropped === "" ? "" : `, routes of ${dropped} withdrawn (not in its capability)`}`,
           );
         },
-        withdrawAll: () => this.distribute(this.rib.peerDown(address)),
-        sweepStale: (reason) => {
-          const stale = this.rib.staleCount(address);
-          this.distribute(this.rib.sweepStale(address));
-          this.emit("graceful-restart", spec.name, `${stale} stale routes swept: ${reason}`);
+        withdrawAll: () => rib.withdrawAll(),
+        sweepStale: (reason, families) => {
+          const before = this.rib.staleCount(address);
+          rib.sweepStale(reason, families);
+          const swept = before - this.rib.staleCount(address);
+          this.emit("graceful-restart", spec.name, `${swept} stale routes swept: ${reason}`);
         },
       },
     );
@@ -870,7 +878,6 @@ export class Router extends EventEmitter<RouterEvents> {
     n.up = true;
     n.eorReceived.clear();
     n.eorSent.clear();
-    n.gr.sessionUp(neg.peerGracefulRestart);
     const addPath = negotiatedAddPath(neg);
     if (neg.send.addPath.length > 0 && !addPath.send)
       this.emit(
@@ -886,6 +893,8 @@ export class Router extends EventEmitter<RouterEvents> {
       n.addPath = addPath;
     }
     this.distribute(this.rib.peerUp(n.spec.address));
+    // After peerUp: a family dropped from the new capability is swept by withdrawing its routes.
+    n.gr.sessionUp(neg.peerGracefulRestart);
     if (n.spec.endOfRib !== false) {
       for (const family of neg.families) n.outbound.push({ kind: "end-of-rib", family });
       this.startPump(n);
@@ -984,9 +993,9 @@ export class Router extends EventEmitter<RouterEvents> {
     if (b === undefined) return;
     n.inbound = undefined;
     if (!n.inRib) return;
-    this.distribute(
-      this.rib.update(n.spec.address, { withdrawn: b.withdrawn, announced: b.announced }),
-    );
+    const update = { withdrawn: b.withdrawn, announced: b.announced };
+    n.stale.received(update);
+    this.distribute(this.rib.update(n.spec.address, update));
   }
 
   private originateUpdate(routes: readonly OriginateSpec[]): RibUpdate {
