@@ -4,12 +4,24 @@
 // End-of-RIB markers and the passing of time do to them.
 import { acceptAll, Rib } from "@dyninfra/bgp-rib";
 import type { AfiSafi, PathAttributes, Prefix } from "@dyninfra/bgp-wire";
-import { formatPrefix, parsePrefix } from "@dyninfra/bgp-wire";
+import {
+  DEFAULT_SESSION_CONTEXT,
+  decodeUpdate,
+  encodeMessage,
+  formatPrefix,
+  parsePrefix,
+} from "@dyninfra/bgp-wire";
+import { arbitrarySessionContext, arbitraryUpdateMessage } from "@dyninfra/bgp-wire/testing";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ManualClock } from "./clock";
 import type { PeerGracefulRestart } from "./graceful-restart";
-import { GracefulRestartReceiver, RibStaleRoutes } from "./graceful-restart";
+import {
+  endOfRib,
+  endOfRibFamily,
+  GracefulRestartReceiver,
+  RibStaleRoutes,
+} from "./graceful-restart";
 
 const PEER = "192.0.2.2";
 const RESTART_TIME = 60;
@@ -261,5 +273,31 @@ test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 1
       awaiting: new Set(),
     };
     fc.modelRun(() => ({ model, real: { clock, rib, gr, hooks } }), cmds);
+  },
+);
+
+// ------------------------------------------------------------------------ End-of-RIB markers
+
+test.prop([fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 255 })])(
+  "End-of-RIB of any family survives the wire and is recognised as that family",
+  (afi, safi) => {
+    const bytes = encodeMessage(endOfRib({ afi, safi }), DEFAULT_SESSION_CONTEXT);
+    const r = decodeUpdate(bytes, DEFAULT_SESSION_CONTEXT);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(endOfRibFamily(r.update)).toEqual({ afi, safi });
+  },
+);
+
+test.prop([arbitrarySessionContext().chain((ctx) => arbitraryUpdateMessage(ctx))])(
+  "an UPDATE is an End-of-RIB marker exactly when it carries no route and no attribute but an empty MP_UNREACH_NLRI",
+  (u) => {
+    const attrs = Object.entries(u.pathAttributes).filter(([, v]) => v !== undefined);
+    const un = u.pathAttributes.mpUnreachNlri;
+    const expected =
+      u.withdrawnRoutes.length === 0 &&
+      u.nlri.length === 0 &&
+      (attrs.length === 0 ||
+        (attrs.length === 1 && un !== undefined && un.withdrawnRoutes.length === 0));
+    expect(endOfRibFamily(u) !== undefined).toBe(expected);
   },
 );
