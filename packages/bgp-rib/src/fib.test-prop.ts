@@ -27,8 +27,13 @@ const v4prefix = fc
   .tuple(v4addr, v4length)
   .map(([a, l]): IpPrefix => ({ family: 4, length: l, words: maskWords([a, 0, 0, 0], l) }));
 const v6words = fc
-  .tuple(fc.constantFrom(0x20010db8, 0), fc.integer({ min: 0, max: 3 }), fc.nat(3), fc.nat())
-  .map(([a, b, c, d]) => [a, b, c, d >>> 0]);
+  .tuple(
+    fc.constantFrom(0x20010db8, 0),
+    fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(0x80000000, 0xc0000000, 0x40000000)),
+    fc.nat(3),
+    fc.nat(),
+  )
+  .map(([a, b, c, d]) => [a, b >>> 0, c, d >>> 0]);
 const v6prefix = fc
   .tuple(v6words, fc.oneof(fc.constantFrom(0, 32, 48, 64, 127, 128), fc.nat(128)))
   .map(([w, l]): IpPrefix => ({ family: 6, length: l, words: maskWords(w, l) }));

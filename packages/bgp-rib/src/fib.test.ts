@@ -219,6 +219,33 @@ describe("Fib boundaries and layouts", () => {
     expect(g.byteLength).toBeLessThan(empty + 32 * 1024);
   });
 
+  it("IPv6 churn reuses the trie nodes of deleted prefixes", () => {
+    const f = new Fib();
+    f.set("2001:db8::/32", "keep");
+    const round = () => {
+      for (let i = 0; i < 64; i++) f.set(`2001:db8:${i.toString(16)}::/48`, "a");
+      for (let i = 0; i < 64; i++) f.set(`2001:db8:${i.toString(16)}:1::/64`, "b");
+    };
+    round();
+    const grown = f.byteLength;
+    for (let r = 0; r < 5; r++) {
+      for (let i = 0; i < 64; i++) f.delete(`2001:db8:${i.toString(16)}:1::/64`);
+      expect(f.lookup("2001:db8:3:1::1")).toBe("a");
+      for (let i = 0; i < 64; i++) f.delete(`2001:db8:${i.toString(16)}::/48`);
+      expect(f.lookup("2001:db8:3:1::1")).toBe("keep");
+      round();
+    }
+    expect(f.byteLength).toBe(grown);
+    // A node whose only child is its 1-branch is not pruned with the prefix it held.
+    f.set("2001:db9::/32", "r");
+    f.set("2001:db9:8000::/33", "q");
+    f.delete("2001:db9::/32");
+    expect(f.lookup("2001:db9:8000::1")).toBe("q");
+    expect(f.lookup("2001:db9::1")).toBeUndefined();
+    expect(f.lookup("2001:db8:3f:1::1")).toBe("b");
+    expect(f.lookup("2001:db8:40::1")).toBe("keep");
+  });
+
   it("next-hop indexes are interned and stable", () => {
     const f = new Fib();
     f.set("10.0.0.0/8", "192.0.2.1");

@@ -70,6 +70,8 @@ export class Fib {
   private c1: Int32Array = new Int32Array(16);
   private nh6: Int32Array = new Int32Array(16).fill(NO_ROUTE);
   private nodes6 = 1;
+  private free6: number[] = [];
+  private readonly path6 = new Int32Array(128);
   private readonly v6exact = new Map<string, number>();
   private readonly hops: string[] = [];
   private readonly hopIndex = new Map<string, number>();
@@ -485,35 +487,54 @@ export class Fib {
   }
 
   private node6(p: IpPrefix, create: boolean, hop: number): void {
+    const path = this.path6;
     let node = 0;
     for (let bit = 0; bit < p.length; bit++) {
+      path[bit] = node;
       const b = (p.words[bit >> 5]! >>> (31 - (bit & 31))) & 1;
-      const arr = b === 0 ? this.c0 : this.c1;
-      let next = arr[node]!;
+      let next = (b === 0 ? this.c0 : this.c1)[node]!;
       if (next === 0) {
         if (!create) return;
         next = this.newNode6();
-        (b === 0 ? this.c0 : this.c1)[node] = next;
+        (b === 0 ? this.c0 : this.c1)[node] = next; // newNode6 may have grown the arrays
       }
       node = next;
     }
     this.nh6[node] = hop;
+    if (hop !== NO_ROUTE) return;
+    // Prune the nodes left without a route or a child, bottom-up, onto the free list.
+    for (let bit = p.length - 1; bit >= 0; bit--) {
+      if (this.nh6[node] !== NO_ROUTE || this.c0[node] !== 0 || this.c1[node] !== 0) break;
+      const parent = path[bit]!;
+      if (this.c0[parent] === node) this.c0[parent] = 0;
+      else this.c1[parent] = 0;
+      this.free6.push(node);
+      node = parent;
+    }
   }
 
   private newNode6(): number {
+    const reused = this.free6.pop();
+    if (reused !== undefined) {
+      this.c0[reused] = 0;
+      this.c1[reused] = 0;
+      this.nh6[reused] = NO_ROUTE;
+      return reused;
+    }
     if (this.nodes6 >= this.c0.length) {
       const n = this.c0.length * 2;
-      const grow = (a: Int32Array, fill: number): Int32Array => {
-        const t = new Int32Array(n).fill(fill);
-        t.set(a);
-        return t;
-      };
-      this.c0 = grow(this.c0, 0);
-      this.c1 = grow(this.c1, 0);
-      this.nh6 = grow(this.nh6, NO_ROUTE);
+      this.c0 = grown(this.c0, n, 0);
+      this.c1 = grown(this.c1, n, 0);
+      this.nh6 = grown(this.nh6, n, NO_ROUTE);
     }
     return this.nodes6++;
   }
+}
+
+function grown(a: Int32Array, n: number, fill: number): Int32Array {
+  const t = new Int32Array(n).fill(fill, a.length);
+  t.set(a);
+  return t;
 }
 
 /** A leaf slot value: next-hop index and the length of the prefix that owns the slot. */
