@@ -261,6 +261,41 @@ describe("Graceful Restart, receiving speaker (RFC 4724 §4.2)", () => {
     expect(downstream.rib.stats().locRibRoutes).toBe(30);
   });
 
+  it("a new connection from the restarted neighbour while the old one looks alive replaces it", async () => {
+    const clock = new ManualClock();
+    const { us, peer, conn, withdrawn } = await established(clock);
+    // The neighbour rebooted without closing its connection (no FIN): it connects anew.
+    peer.removeAllListeners();
+    peer.session("us").removeAllListeners();
+    const again = peerRouter(clock, restarting(), PREFIXES.slice(0, 30));
+    again.start();
+    const events: string[] = [];
+    us.on("graceful-restart", (_n, what) => events.push(what));
+    connect(us, again);
+    await flush(30);
+    expect(conn.destroyed).toBe(true);
+    expect(us.session("peer").state).toBe("Established");
+    expect(events[0]).toMatch(/new connection while Established/);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.restarts).toBe(1);
+    expect(st.lastSweep?.reason).toMatch(/End-of-RIB/);
+    expect(ours(us)).toBe(30);
+    await flush();
+    expect(withdrawn.sort()).toEqual(PREFIXES.slice(30).sort());
+  });
+
+  it("without Graceful Restart, a new connection against an Established session is refused", async () => {
+    const clock = new ManualClock();
+    const { us, conn } = await established(clock, {
+      capabilities: { families: [IPV4], gracefulRestart: false },
+    });
+    const [a] = memoryPipe();
+    expect(us.accept("peer", a)).toBe(false);
+    await flush();
+    expect(conn.destroyed).toBe(false);
+    expect(ours(us)).toBe(40);
+  });
+
   it("sweeps when the Restart Time runs out before the session is back", async () => {
     const clock = new ManualClock();
     const { us, peer, conn, withdrawn } = await established(clock);

@@ -353,11 +353,32 @@ export class Router extends EventEmitter<RouterEvents> {
    * until one of them receives an OPEN; then RFC 4271 §6.8 collision detection keeps the
    * connection initiated by the speaker with the higher BGP Identifier and closes the other with
    * Cease / Connection Collision Resolution. Against an Established session the new connection is
-   * refused (CollisionDetectEstablishedState off).
+   * refused (CollisionDetectEstablishedState off) — unless the neighbour announced Graceful
+   * Restart for some family on it: then it restarted before the old connection was seen to fail,
+   * so the old one is closed as a failed connection (its routes retained stale) and the session
+   * goes on over the new one.
    */
   accept(name: string, stream: Duplex): boolean {
     const n = this.neighbor(name);
     const s = n.session;
+    const gr = n.negotiated?.peerGracefulRestart;
+    if (
+      s.state === "Established" &&
+      n.up &&
+      gr !== undefined &&
+      gr !== false &&
+      gr.families.length > 0 &&
+      s.capabilities.gracefulRestart !== false
+    ) {
+      this.emit(
+        "graceful-restart",
+        name,
+        "new connection while Established: the neighbour restarted, the old connection is closed",
+      );
+      s.connectionFailed();
+      s.start();
+      return s.accept(stream);
+    }
     if (!s.hasConnection || s.state === "Idle") return s.accept(stream);
     return this.track(n, stream, false);
   }

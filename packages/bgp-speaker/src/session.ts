@@ -332,6 +332,17 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * The connection is known to be dead although it has not closed — the neighbour restarted and
+   * connected anew: the stream is destroyed and the FSM gets TcpConnectionFails now.
+   */
+  connectionFailed(): void {
+    const s = this.detach();
+    if (s === undefined) return;
+    s.destroy();
+    this.dispatch({ type: "TcpConnectionFails" });
+  }
+
+  /**
    * Collision resolution chose to close this connection (RFC 4271 §6.8): OpenCollisionDump, i.e.
    * Cease / Connection Collision Resolution and back to Idle.
    */
