@@ -69,16 +69,24 @@ export function benchFib(entries: [IpPrefix, string][], rounds = 3): Fib {
     return sink;
   };
   let sink = loop() + loop(); // warm-up (JIT, caches)
+  // The goal is per core: the rate is over the CPU time of the process (the loop allocates
+  // nothing, so that is this thread's time), not wall-clock time, which on a shared machine also
+  // counts the time the thread waits for a core. Both are logged.
   let best = 0;
+  let bestWall = 0;
   for (let round = 0; round < 7; round++) {
+    const c0 = process.cpuUsage();
     const l0 = now();
     sink += loop();
-    best = Math.max(best, n / ((now() - l0) / 1000));
+    const wall = now() - l0;
+    const c = process.cpuUsage(c0);
+    best = Math.max(best, n / ((c.user + c.system) / 1e6));
+    bestWall = Math.max(bestWall, n / (wall / 1000));
   }
   let hits = 0;
   for (let i = 0; i < n; i++) if (fib.lookupIpv4(addrs[i]!) >= 0) hits++;
   log(
-    `FIB lookups: ${n} uniformly random IPv4 addresses per round, best of 7, ${((100 * hits) / n).toFixed(1)}% matched (sink ${sink})`,
+    `FIB lookups: ${n} uniformly random IPv4 addresses per round, best of 7, ${((100 * hits) / n).toFixed(1)}% matched (sink ${sink}); per CPU second ${(best / 1e6).toFixed(1)}M, per wall-clock second ${(bestWall / 1e6).toFixed(1)}M`,
   );
   console.log(`BENCH fib_ipv4_lookups_per_s ${Math.round(best)} lookups/s`);
 
