@@ -26,11 +26,12 @@ const DEFAULT_WIDE_THRESHOLD = 1024;
  * 16-8-8 for a large table (a first level of 65,536 slots indexed by the top 16 bits of the
  * address, then blocks for the /16s and /24s that hold longer prefixes), so that a lookup is one
  * to three typed-array reads, the first of them in a 256 KiB level that stays in cache. Tables of
- * at most `wideIpv4Threshold` (a constructor option) IPv4 entries use 8-8-8-8 (a 256-slot root) and stay
- * a few KB. Each slot holds the next-hop index and the length of the prefix that owns it, so an
- * insert overwrites only the slots of shorter prefixes and a delete hands its slots back to the
- * longest covering prefix still present, found in the control plane (an exact-match table of
- * every prefix); blocks that become uniform fold back into their parent slot.
+ * at most `wideIpv4Threshold` (a constructor option) IPv4 entries use 8-8-8-8 (a 256-slot root)
+ * and stay a few KB. Each slot holds the next-hop index and the length of the prefix that owns
+ * it, so an insert overwrites only the slots of shorter prefixes and a delete hands its slots back
+ * to the longest covering prefix still present, found in the control plane (an exact-match table of
+ * every prefix); a block that becomes one leaf again folds back into its parent slot, provided
+ * that leaf's prefix ends at the parent's level.
  *
  * Why not DIR-24-8 (Gupta, Lin and McKeown 1998)? Its 2^24-slot first level makes every lookup a
  * random read in 64 MiB, missing cache and TLB; on the 578k-prefix table 68% of uniformly random
@@ -450,9 +451,9 @@ export class Fib {
 
   /**
    * Folds the block below `slot` (a slot of level `level`) into it if all its slots are one leaf
-   * of a prefix that ends at this level or above; returns whether it did. (Eight /19s with the same
-   * next hop fill a /16's block uniformly, but a /16 slot must not hold a /19: a later delete of one
-   * of them would not find its slots.)
+   * of a prefix that ends at this level or above; returns whether it did. (Eight /19s with the
+   * same next hop fill a /16's block uniformly, but a /16 slot must not hold a /19: a later delete
+   * of one of them would not find its slots.)
    */
   private fold(t: Int32Array, slot: number, level: number): boolean {
     const k = ~t[slot]!;
