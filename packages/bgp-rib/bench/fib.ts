@@ -1,12 +1,11 @@
 // FIB benchmark for @dyninfra/bgp-rib on the real 578k-prefix table in ../shared/data/bgp.
-// Standalone: `pnpm --filter @dyninfra/bgp-rib exec tsx --conditions=@dyninfra/source bench/fib.ts`
+// Standalone, on the built package: `pnpm --filter @dyninfra/bgp-rib exec tsx bench/fib.ts`
 // (bench/index.ts may also import and call `benchFib`). Prints `BENCH <metric> <value> <unit>`
 // lines on stdout; details go to stderr.
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import { Fib } from "../src/fib";
-import { formatPrefix, type IpPrefix, parsePrefix } from "../src/ip";
+import { Fib, formatPrefix, type IpPrefix, parsePrefix } from "@dyninfra/bgp-rib";
 import { readBgp4mpUpdates } from "../test/mrt";
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;

@@ -6,8 +6,9 @@ import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { acceptAll, Fib, type IpPrefix, parsePrefix, Rib } from "@dyninfra/bgp-rib";
+import { acceptAll, type IpPrefix, parsePrefix, Rib } from "@dyninfra/bgp-rib";
 import { readBgp4mpUpdates, readTableDump } from "../test/mrt";
+import { benchFib } from "./fib";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -107,44 +108,12 @@ console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
   );
   console.log(`BENCH graft_578k_ms ${Math.round(t2 - t0)} ms`);
 
-  // ---------------------------------------------------------------- FIB
+  // ---------------------------------------------------------------- FIB (see bench/fib.ts)
   const entries: [IpPrefix, string][] = [...B.locRib()].map((r) => [
     parsePrefix(`${r.prefix.address}/${r.prefix.length}`),
     r.attributes.nextHop ?? "",
   ]);
-  let fib = new Fib();
-  let tb = 1e9;
-  for (let k = 0; k < 3; k++) {
-    fib = new Fib();
-    const f0 = now();
-    for (const [p, nh] of entries) fib.set(p, nh);
-    tb = Math.min(tb, now() - f0);
-  }
-  log(`FIB: ${fib.size} entries, typed arrays ${(fib.byteLength / 1e6).toFixed(1)} MB`);
-  console.log(`BENCH fib_build_ms ${Math.round(tb)} ms`);
-  const n = 1 << 22;
-  const addrs = new Uint32Array(n);
-  let x = 2463534242;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    addrs[i] = x >>> 0;
-  }
-  let sink = 0;
-  for (let i = 0; i < n; i++) sink += fib.lookupIpv4(addrs[i]!); // warm-up
-  let bestRate = 0;
-  for (let round = 0; round < 5; round++) {
-    const l0 = now();
-    for (let r = 0; r < 4; r++) for (let i = 0; i < n; i++) sink += fib.lookupIpv4(addrs[i]!);
-    bestRate = Math.max(bestRate, (4 * n) / ((now() - l0) / 1000));
-  }
-  let hits = 0;
-  for (let i = 0; i < n; i++) if (fib.lookupIpv4(addrs[i]!) >= 0) hits++;
-  log(
-    `FIB lookups: uniformly random IPv4 addresses, ${((100 * hits) / n).toFixed(1)}% matched (sink ${sink})`,
-  );
-  console.log(`BENCH fib_ipv4_lookups_per_s ${Math.round(bestRate)} lookups/s`);
+  benchFib(entries);
 }
 
 // ---------------------------------------------------------------- ingest speed (input decoded again)
