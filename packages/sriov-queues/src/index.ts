@@ -1,3 +1,12 @@
+export type { MacAddress } from "@dyninfra/mac-address";
+// MAC addresses: one home in @dyninfra/mac-address; parseMac/formatMac throw this package's error.
+export {
+  BROADCAST_MAC,
+  isBroadcastMac,
+  isMulticastMac,
+  isValidMac,
+  isValidUnicastMac,
+} from "@dyninfra/mac-address";
 export type { SriovQueuesErrorWhere } from "./errors";
 export { SriovQueuesError } from "./errors";
 export type { IpLinkSetVf, VfSettings, VfShowLine, VfStats, VfVlanSpec } from "./ip-link";
@@ -20,16 +29,7 @@ export {
   poolQueues,
   queuePool,
 } from "./ixgbe-layout";
-export type { MacAddress } from "./mac";
-export {
-  BROADCAST_MAC,
-  formatMac,
-  isBroadcastMac,
-  isMulticastMac,
-  isValidMac,
-  isValidUnicastMac,
-  parseMac,
-} from "./mac";
+export { formatMac, parseMac } from "./mac";
 export type {
   BridgeMode,
   DropReason,

@@ -1,5 +1,6 @@
+import { isValidMac, type MacAddress } from "@dyninfra/mac-address";
 import { SriovQueuesError } from "./errors";
-import { formatMac, isValidMac, type MacAddress, parseMac } from "./mac";
+import { formatMac, parseMac } from "./mac";
 import type { Ixgbe82599Switch, VfLinkState } from "./nic-switch";
 import type { SysfsResult } from "./sriov-pf";
 

@@ -1,7 +1,7 @@
+import type { MacAddress } from "@dyninfra/mac-address";
+import { BROADCAST_MAC, isMulticastMac, isValidUnicastMac, MacTable } from "@dyninfra/mac-address";
 import { SriovQueuesError } from "./errors";
-import { MacTable } from "./internal/mac-table";
 import { ixgbeSriovQueueLayout, type PoolLayout } from "./ixgbe-layout";
-import { BROADCAST_MAC, isMulticastMac, isValidUnicastMac, type MacAddress } from "./mac";
 import { checkIxgbeVfRate, effectiveRateMbps, ixgbeRttbcnrc, TokenBucket } from "./rate-limit";
 import type { Errno, SysfsResult } from "./sriov-pf";
 

@@ -1,8 +1,13 @@
+import type { MacAddress } from "@dyninfra/mac-address";
+import { arbitraryMacAddress as arbitraryMac } from "@dyninfra/mac-address/testing";
 import fc from "fast-check";
 import type { SriovQueuesErrorWhere } from "./errors";
 import type { IpLinkSetVf, VfSettings, VfShowLine, VfVlanSpec } from "./ip-link";
-import type { MacAddress } from "./mac";
+import { formatMac } from "./mac";
 import type { EthernetFrame } from "./nic-switch";
+
+/** Any 48-bit MAC address (from `@dyninfra/mac-address/testing`). */
+export { arbitraryMacAddress as arbitraryMac } from "@dyninfra/mac-address/testing";
 
 /** Arbitrary error locations, for property tests of code that reports `@dyninfra/sriov-queues` errors. */
 export function arbitrarySriovQueuesErrorWhere(): fc.Arbitrary<SriovQueuesErrorWhere> {
@@ -10,11 +15,6 @@ export function arbitrarySriovQueuesErrorWhere(): fc.Arbitrary<SriovQueuesErrorW
     { offset: fc.nat(), line: fc.integer({ min: 1, max: 1_000_000 }), field: fc.string() },
     { requiredKeys: [] },
   );
-}
-
-/** Any 48-bit MAC address. @example fc.sample(arbitraryMac(), 1) */
-export function arbitraryMac(): fc.Arbitrary<MacAddress> {
-  return fc.integer({ min: 0, max: 0xffff_ffff_ffff });
 }
 
 /** A valid unicast (I/G bit clear, non-zero) MAC, drawn from a small pool so collisions happen. @example fc.sample(arbitraryUnicastMac(), 1) */
@@ -85,15 +85,7 @@ export function arbitraryIpLinkSetVf(): fc.Arbitrary<IpLinkSetVf> {
   });
 }
 
-const macText = arbitraryMac().map((m) => {
-  const out: string[] = [];
-  let v = m;
-  for (let i = 0; i < 6; i++) {
-    out.unshift((v % 256).toString(16).padStart(2, "0"));
-    v = Math.floor(v / 256);
-  }
-  return out.join(":");
-});
+const macText = arbitraryMac().map(formatMac);
 
 /** VF lines in either `ip link show` format, normalised as iproute2 prints them. @example fc.sample(arbitraryVfShowLine(), 1) */
 export function arbitraryVfShowLine(): fc.Arbitrary<VfShowLine> {

@@ -1,6 +1,6 @@
+import { BROADCAST_MAC, isMulticastMac, type MacAddress } from "@dyninfra/mac-address";
 import { VepaSwitchError } from "./errors";
 import { Fdb, type FdbOptions } from "./fdb";
-import { BROADCAST_MAC, isMulticastMac, type MacAddress } from "./mac";
 
 /** An Ethernet frame as the switches see it. */
 export interface Frame {

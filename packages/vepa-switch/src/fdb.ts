@@ -1,6 +1,6 @@
+import { isMulticastMac, type MacAddress } from "@dyninfra/mac-address";
 import { VepaSwitchError } from "./errors";
 import { MacVidTable } from "./internal/fdb-table";
-import { isMulticastMac, type MacAddress } from "./mac";
 
 /** Outcome of learning a source address (br_fdb_update). */
 export type LearnOutcome =

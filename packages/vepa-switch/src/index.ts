@@ -1,3 +1,12 @@
+export type { MacAddress } from "@dyninfra/mac-address";
+// MAC addresses: one home in @dyninfra/mac-address; parseMac/formatMac throw this package's error.
+export {
+  BROADCAST_MAC,
+  isBroadcastMac,
+  isMulticastMac,
+  isValidMac,
+  isValidUnicastMac,
+} from "@dyninfra/mac-address";
 export type {
   BridgeDelivery,
   BridgeOptions,
@@ -12,16 +21,7 @@ export type { VepaSwitchErrorWhere } from "./errors";
 export { VepaSwitchError } from "./errors";
 export type { FdbEntry, FdbOptions, LearnOutcome } from "./fdb";
 export { Fdb } from "./fdb";
-export type { MacAddress } from "./mac";
-export {
-  BROADCAST_MAC,
-  formatMac,
-  isBroadcastMac,
-  isMulticastMac,
-  isValidMac,
-  isValidUnicastMac,
-  parseMac,
-} from "./mac";
+export { formatMac, parseMac } from "./mac";
 export type {
   ConfigResult,
   EmbeddedDelivery,

@@ -1,7 +1,7 @@
+import type { MacAddress } from "@dyninfra/mac-address";
+import { BROADCAST_MAC, isMulticastMac, isValidUnicastMac, MacTable } from "@dyninfra/mac-address";
 import { checkFrame, type Frame } from "./bridge";
 import { VepaSwitchError } from "./errors";
-import { MacTable } from "./internal/mac-table";
-import { BROADCAST_MAC, isMulticastMac, isValidUnicastMac, type MacAddress } from "./mac";
 
 /** Port modes of a host's embedded switch (macvlan modes, ip-link(8) `mode`). */
 export type EmbeddedPortMode = "private" | "vepa" | "bridge" | "passthru";
@@ -309,7 +309,7 @@ export class MacvlanPort implements EmbeddedSwitch {
     this.vports.forEach((v, i) => {
       v.index = i;
     });
-    for (const [mac] of [...this.macIndex.entries()]) this.macIndex.delete(mac);
+    this.macIndex.clear();
     for (const [mac, v] of this.byMac) this.macIndex.set(mac, v.index);
   }
 }

@@ -1,7 +1,7 @@
+import type { MacAddress } from "@dyninfra/mac-address";
 import fc from "fast-check";
 import type { Frame } from "./bridge";
 import type { VepaSwitchErrorWhere } from "./errors";
-import type { MacAddress } from "./mac";
 import type { EmbeddedPortMode } from "./macvlan";
 
 /** Arbitrary error locations, for property tests of code that reports `@dyninfra/vepa-switch` errors. */

@@ -1,6 +1,6 @@
+import type { MacAddress } from "@dyninfra/mac-address";
 import { Bridge, type BridgeOptions, type Frame, type PortVlan } from "./bridge";
 import { VepaSwitchError } from "./errors";
-import type { MacAddress } from "./mac";
 import {
   type ConfigResult,
   type EmbeddedPortConfig,
