@@ -299,8 +299,11 @@ export function frr(): Daemon {
       };
     },
     errorLines() {
-      // bgpd's own log: zebra's notes about this kernel (no MPLS) are not BGP errors.
-      return (lab?.log("frr") ?? "").split("\n").filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
+      // bgpd's own log: zebra's notes about this kernel (no MPLS) are not BGP errors, nor are
+      // bgpd's STARVATION warnings (its event loop waited for the CPU: a loaded machine).
+      return (lab?.log("frr") ?? "")
+        .split("\n")
+        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l) && !/STARVATION|Thread Starvation/.test(l));
     },
     async requestRefresh(neighbor) {
       await vtysh(`clear bgp ipv4 unicast ${neighbor} soft in`);

@@ -163,7 +163,7 @@ const frrDaemon: Restartable = (() => {
       return Array.from({ length: starts }, (_, i) => lab.log(`frr-${i + 1}`))
         .join("\n")
         .split("\n")
-        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l));
+        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l) && !/STARVATION|Thread Starvation/.test(l));
     },
   };
 })();
