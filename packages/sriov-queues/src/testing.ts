@@ -1,5 +1,8 @@
 import type { MacAddress } from "@dyninfra/mac-address";
-import { arbitraryMacAddress as arbitraryMac } from "@dyninfra/mac-address/testing";
+import {
+  arbitraryMacAddress as arbitraryMac,
+  arbitraryUnicastMacFromPool,
+} from "@dyninfra/mac-address/testing";
 import fc from "fast-check";
 import type { SriovQueuesErrorWhere } from "./errors";
 import type { IpLinkSetVf, VfSettings, VfShowLine, VfVlanSpec } from "./ip-link";
@@ -19,7 +22,7 @@ export function arbitrarySriovQueuesErrorWhere(): fc.Arbitrary<SriovQueuesErrorW
 
 /** A valid unicast (I/G bit clear, non-zero) MAC, drawn from a small pool so collisions happen. @example fc.sample(arbitraryUnicastMac(), 1) */
 export function arbitraryUnicastMac(distinct = 24): fc.Arbitrary<MacAddress> {
-  return fc.integer({ min: 1, max: distinct }).map((i) => 0x0200_0000_0000 + i);
+  return arbitraryUnicastMacFromPool(distinct);
 }
 
 /** A VLAN ID 1…4094 drawn from a small set, or undefined (untagged). @example fc.sample(arbitraryVlan(), 1) */

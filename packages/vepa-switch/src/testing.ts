@@ -1,4 +1,5 @@
 import type { MacAddress } from "@dyninfra/mac-address";
+import { arbitraryUnicastMacFromPool } from "@dyninfra/mac-address/testing";
 import fc from "fast-check";
 import type { Frame } from "./bridge";
 import type { VepaSwitchErrorWhere } from "./errors";
@@ -14,7 +15,7 @@ export function arbitraryVepaSwitchErrorWhere(): fc.Arbitrary<VepaSwitchErrorWhe
 
 /** A locally administered unicast MAC from a small pool (so stations collide and move). @example fc.sample(arbitraryUnicastMac(), 1) */
 export function arbitraryUnicastMac(distinct = 16): fc.Arbitrary<MacAddress> {
-  return fc.integer({ min: 1, max: distinct }).map((i) => 0x0200_0000_0000 + i);
+  return arbitraryUnicastMacFromPool(distinct);
 }
 
 /** Unicast, multicast or broadcast destinations. @example fc.sample(arbitraryDestination(), 1) */
