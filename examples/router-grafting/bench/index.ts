@@ -19,9 +19,16 @@ console.error(
   `${r.grafts.length} grafts in ${wall.toFixed(1)} s wall, ${r.virtualSeconds.toFixed(2)} s virtual`,
 );
 console.log(
-  `BENCH graft_routing_ms ${mean((g) => g.exportMs + g.importMs + g.releaseMs).toFixed(2)} ms`,
+  `BENCH graft_routing_ms ${mean((g) => g.exportMs + g.importMs + g.freezeMs + g.resumeMs + g.releaseMs).toFixed(2)} ms`,
 );
 console.log(
-  `BENCH graft_freeze_window_virtual_ms ${mean((g) => (g.resumedUs - g.startUs) / 1000).toFixed(2)} ms`,
+  `BENCH graft_background_routing_ms ${mean((g) => g.exportMs + g.importMs).toFixed(2)} ms`,
+);
+console.log(
+  `BENCH graft_freeze_routing_ms ${mean((g) => g.freezeMs + g.resumeMs + g.releaseMs).toFixed(2)} ms`,
+);
+console.log(`BENCH graft_journal_replayed ${mean((g) => g.journalReplayed).toFixed(1)} entries`);
+console.log(
+  `BENCH graft_freeze_window_virtual_ms ${mean((g) => (g.resumedUs - g.bgpFrozenUs) / 1000).toFixed(2)} ms`,
 );
 console.log(`BENCH te_scenario_wall_s ${wall.toFixed(2)} s`);

@@ -16,6 +16,8 @@ import {
   rehomeForFeature,
   trafficEngineering,
 } from "./scenarios";
+import type { PlanInfo } from "./summary";
+import { buildSummary } from "./summary";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -55,17 +57,7 @@ const results: ScenarioResult[] = [];
 let before: Float64Array = new Float64Array(abilene.topology.links.length);
 let after: Float64Array = before;
 let mluAchieved: number | undefined;
-let planInfo:
-  | {
-      mluBefore: number;
-      mluAfter: number;
-      gain: number;
-      gap: number | null;
-      grafts: unknown;
-      migrationFeasible: boolean | null;
-      mluAchieved: number;
-    }
-  | undefined;
+let planInfo: PlanInfo | undefined;
 if (which === "all" || which === "traffic-engineering") {
   progress("scenario 1: traffic engineering");
   const r = await trafficEngineering(scenario, {
@@ -130,65 +122,15 @@ if (samples > 0) {
 }
 
 const all = results.flatMap((r) => r.grafts);
-const summary = {
-  data: {
-    topology: "Abilene (CFR-RL: real OSPF weights and capacities)",
-    busiestInterval: abilene.busiest,
-    routes: routes.source,
-    prefixes: routes.routes.length,
-    churnEvents: routes.churn.length,
-    customerModel: scenario.model.description,
-  },
-  plan: planInfo ?? null,
-  scenarios: results.map((r) => ({
-    name: r.name,
-    description: r.description,
-    grafts: r.grafts.length,
-    sessionsEstablished: `${r.sessions.established}/${r.sessions.total}`,
-    sessionsReset: r.sessions.total - r.sessions.established,
-    notifications: r.sessions.notifications,
-    newOpens: r.sessions.opens - r.opensBefore,
-    churnEventsSent: r.churn.events,
-    updatesSent: r.churn.updatesSent,
-    updatesReceived: r.churn.updatesReceived,
-    customerViewMismatches: r.churn.viewMismatches,
-    incrementalPrefixes: r.grafts.reduce((n, g) => n + g.incrementalPrefixes, 0),
-    fullTablePrefixes: r.grafts.reduce((n, g) => n + g.fullTablePrefixes, 0),
-    dataPacketsSent: r.data.sent,
-    dataPacketsDelivered: r.data.delivered,
-    dataPacketsLostInDarkInterval: r.data.lostDark,
-    dataPacketsDroppedOutsideDarkInterval: r.data.lostOther,
-    ribsMatchReference: r.matchesReference ?? null,
-    virtualSeconds: r.virtualSeconds,
-    wallSeconds: r.wallSeconds,
-  })),
-  grafts: all.map((g) => ({
-    customer: g.customer,
-    from: g.from,
-    to: g.to,
-    sessionRoutes: g.sessionRoutes,
-    exportMs: +g.exportMs.toFixed(2),
-    importAndDecisionMs: +g.importMs.toFixed(2),
-    releaseMs: +g.releaseMs.toFixed(2),
-    freezeWindowVirtualMs: (g.resumedUs - g.startUs) / 1000,
-    darkIntervalMs: (g.circuitLiveUs - g.switchStartUs) / 1000,
-    tcpSnapshotBytes: g.snapshotBytes,
-    ribSnapshotBytes: g.ribSnapshotBytes,
-    incrementalPrefixes: g.incrementalPrefixes,
-    customerUpdates: g.customerUpdates,
-    fullTablePrefixes: g.fullTablePrefixes,
-    dataLostDark: g.dataLostDark,
-  })),
-  gainOverWeek:
-    gains.length > 0
-      ? {
-          samples: gains.length,
-          median: [...gains].map((g) => g.gain).sort((a, b) => a - b)[Math.floor(gains.length / 2)],
-          max: Math.max(...gains.map((g) => g.gain)),
-        }
-      : null,
-  mluAchieved: mluAchieved ?? null,
-};
+const summary = buildSummary({
+  abilene,
+  routes,
+  customerModel: scenario.model.description,
+  results,
+  plan: planInfo,
+  gains,
+  mluAchieved,
+});
 writeFileSync(resolve(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
 writeFileSync(
   resolve(out, "report.html"),
@@ -211,6 +153,14 @@ if (planInfo !== undefined)
 console.log(
   `incremental vs full: ${all.reduce((n, g) => n + g.incrementalPrefixes, 0)} vs ${all.reduce((n, g) => n + g.fullTablePrefixes, 0)} prefixes over ${all.length} grafts`,
 );
+console.log(
+  "\ngraft                 routes in/out  bg virt ms  export+import ms  journal (in/out)  freeze virt ms  replay+decision ms  incr",
+);
+for (const g of summary.grafts) {
+  console.log(
+    `${`${g.customer} ${g.from}→${g.to}`.padEnd(21)} ${`${g.sessionRoutes}/${g.advertisedRoutes}`.padStart(14)}  ${g.backgroundVirtualMs.toFixed(1).padStart(10)}  ${(g.exportMs + g.importMs).toFixed(1).padStart(16)}  ${`${g.journalReplayed} (${g.journalIn}/${g.journalOut})`.padStart(16)}  ${g.freezeWindowVirtualMs.toFixed(1).padStart(14)}  ${g.replayAndDecisionMs.toFixed(1).padStart(18)}  ${String(g.incrementalPrefixes).padStart(4)}`,
+  );
+}
 console.log(
   `wrote ${resolve(out, "summary.json")} and ${resolve(out, "report.html")} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

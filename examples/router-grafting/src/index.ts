@@ -12,3 +12,5 @@ export {
   trafficEngineering,
 } from "./scenarios";
 export { runUntil, schedulerClock, TcpDuplex } from "./sim";
+export type { PlanInfo, Summary } from "./summary";
+export { buildSummary, graftSummary } from "./summary";

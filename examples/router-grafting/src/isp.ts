@@ -2,7 +2,7 @@
 // customers as eBGP neighbours attached through an optical circuit switch, every BGP byte carried
 // by simulated TCP endpoints in virtual time — and the graft executor that moves one customer's
 // session, TCP connection and optical circuit from one router to another.
-import type { OriginateSpec, SessionGraft } from "@dyninfra/bgp-speaker";
+import type { OriginateSpec } from "@dyninfra/bgp-speaker";
 import { Router } from "@dyninfra/bgp-speaker";
 import type { Topology } from "@dyninfra/graft-planner";
 import { greatCircleKm } from "@dyninfra/graft-planner";
@@ -43,6 +43,17 @@ export interface IspOptions {
   readonly dataRate?: number;
   /** Virtual seconds per second of the dump's churn (default 0.005: 15 min of churn in 4.5 s). */
   readonly churnScale?: number;
+  /**
+   * Shortest background phase of a graft, virtual µs (default 250 ms): the time the new router
+   * takes to be prepared — the session's configuration committed, the RIB snapshot copied and
+   * imported — while the session keeps running on the old router. The phase lasts longer when
+   * the snapshot takes longer to cross the backbone.
+   */
+  readonly prepareUs?: number;
+  /** Rate at which a RIB snapshot crosses the backbone from the old to the new router (default 1 Gb/s). */
+  readonly backboneBps?: number;
+  /** Virtual µs run after a graft before the next one starts (default 100 ms). */
+  readonly afterGraftUs?: number;
 }
 
 interface CustomerNode {
@@ -57,6 +68,12 @@ interface CustomerNode {
   /** Data packets received at the ISP side, per router. */
   dataReceived: number;
   dataSent: number;
+  /** Data packets lost in the optical dark interval, and lost otherwise (never expected). */
+  dataLostDark: number;
+  dataLostOther: number;
+  /** TCP segments of the BGP session (either direction) lost in the dark interval, and otherwise. */
+  tcpLostDark: number;
+  tcpLostOther: number;
   announcementsSent: number;
   withdrawalsSent: number;
 }
@@ -66,25 +83,60 @@ export interface GraftReport {
   readonly customer: string;
   readonly from: string;
   readonly to: string;
-  /** Virtual µs: graft start, TCP freeze, optical switch start, circuit live, BGP resumed. */
+  /**
+   * Virtual µs: graft start (A exports the session's RIB snapshot), snapshot imported on B,
+   * BGP session frozen on A, TCP frozen, optical switch start, circuit live, BGP resumed on B.
+   * From `startUs` to `bgpFrozenUs` is the background phase (the session runs on A); from
+   * `bgpFrozenUs` to `resumedUs` the freeze window.
+   */
   readonly startUs: number;
+  readonly importedUs: number;
+  readonly bgpFrozenUs: number;
   readonly frozenUs: number;
   readonly switchStartUs: number;
   readonly circuitLiveUs: number;
   readonly resumedUs: number;
-  /** Wall-clock ms of the routing work: export, import + decision + incremental diff. */
+  /**
+   * Wall-clock ms of the routing work. Background: `exportMs` (A's RIB snapshot), `importMs`
+   * (B imports it, output held). At the freeze: `freezeMs` (A pauses the session and hands over
+   * the journal), `resumeMs` (B replays the journal, runs the decision process for the session's
+   * prefixes and computes the incremental update), `releaseMs` (A withdraws the session).
+   */
   readonly exportMs: number;
   readonly importMs: number;
+  readonly freezeMs: number;
+  readonly resumeMs: number;
   readonly releaseMs: number;
+  /** CPU ms (user + system, this process) of the background routing work and of the freeze's. */
+  readonly backgroundCpuMs: number;
+  readonly freezeCpuMs: number;
+  /** Routes in the snapshot: learned from the neighbour (Adj-RIB-In) and advertised to it. */
   readonly sessionRoutes: number;
+  readonly advertisedRoutes: number;
+  /**
+   * Journal entries replayed on B at the freeze: what happened on the session after the snapshot
+   * while it still ran on A — batches received from the neighbour (`journalIn`) and deltas A sent
+   * it (`journalOut`) — and the prefixes they carried.
+   */
+  readonly journalReplayed: number;
+  readonly journalIn: number;
+  readonly journalOut: number;
+  readonly journalPrefixes: number;
   /** Prefixes in the incremental update sent to the customer (announced + withdrawn). */
   readonly incrementalPrefixes: number;
   /** UPDATE messages the customer received because of the graft. */
   readonly customerUpdates: number;
   /** Prefixes a full re-advertisement would have sent. */
   readonly fullTablePrefixes: number;
+  /** Prefixes announced or withdrawn towards the other routers' sessions (B's and A's). */
+  readonly otherNeighborPrefixes: number;
   /** Data packets lost in the dark interval of the optical switch. */
   readonly dataLostDark: number;
+  /**
+   * TCP segments of the session lost in the dark interval (the customer, which knows nothing of
+   * the graft, may send meanwhile); TCP retransmits them once the circuit is live.
+   */
+  readonly tcpSegmentsLostDark: number;
   readonly tcp: Omit<MigrationReport, "snapshot">;
   readonly snapshotBytes: number;
   readonly ribSnapshotBytes: number;
@@ -156,9 +208,24 @@ export class Isp {
           { clock: this.clock },
         ),
     );
+    // Every frame lost on a circuit is counted for its customer, by kind and fate.
+    const customerOf = new Map<string, number>();
+    this.fabric.onFrame = (e) => {
+      if (e.fate === "delivered") return;
+      const c = e.frame.kind === "data" ? e.frame.customer : customerOf.get(e.from);
+      const node = c === undefined ? undefined : this.customers[c];
+      if (node === undefined) return;
+      if (e.frame.kind === "data") {
+        if (e.fate === "dark") node.dataLostDark++;
+        else node.dataLostOther++;
+      } else if (e.fate === "dark") node.tcpLostDark++;
+      else node.tcpLostOther++;
+    };
     let port = 1; // switch ports are numbered from 1
     for (const spec of specs) {
       const addr = linkAddresses(spec.index);
+      customerOf.set(`cust-${spec.index}`, spec.index);
+      for (const r of spec.candidates) customerOf.set(this.portName(r, spec.index), spec.index);
       const rx = port++;
       const tx = port++;
       this.fabric.attach({ name: `cust-${spec.index}`, txPort: tx, rxPort: rx }, (f) =>
@@ -210,6 +277,10 @@ export class Isp {
         ispStream: undefined,
         dataReceived: 0,
         dataSent: 0,
+        dataLostDark: 0,
+        dataLostOther: 0,
+        tcpLostDark: 0,
+        tcpLostOther: 0,
         announcementsSent: 0,
         withdrawalsSent: 0,
       });
@@ -370,11 +441,21 @@ export class Isp {
     }
   }
 
+  /** Propagation delay between two routers over the backbone, µs (~5 µs per km of fibre). */
+  private backboneDelayUs(a: number, b: number): number {
+    const ra = this.topology.routers[a]!;
+    const rb = this.topology.routers[b]!;
+    return Math.max(50, Math.round(5 * (greatCircleKm(ra, rb) ?? 1000)));
+  }
+
   /**
-   * Grafts customer `c` to router `to` (DESIGN.md's four steps): the routes move through the
-   * RIB snapshot, the session is frozen and its TCP connection quiesced, snapshotted and restored
-   * on the new router with the same address, the optical circuit moves, and the new router
-   * resumes the session with only the incremental update while the old one withdraws what its
+   * Grafts customer `c` to router `to` (DESIGN.md's four steps). 1. In the background, while the
+   * session keeps running on A and churn keeps arriving: A's RIB exports the session (and
+   * journals it from then on), the snapshot crosses the backbone and B imports it with its output
+   * held. 2. A freezes the BGP session and hands over only the journal after the snapshot; the TCP
+   * connection is quiesced, frozen, snapshotted and restored on B with the same address. 3. The
+   * optical circuit moves. 4. B replays the journal, runs the decision process for the session's
+   * prefixes and resumes the session with only the incremental update; A withdraws what its
    * other neighbours must lose.
    */
   async graft(c: number, to: number): Promise<GraftReport> {
@@ -386,23 +467,54 @@ export class Isp {
       throw new Error(`router ${this.topology.routers[to]!.id} has no port for ${node.spec.id}`);
     const A = this.routers[from]!;
     const B = this.routers[to]!;
+    const name = node.spec.id;
+    const address = linkAddresses(c).customer;
+    const spec = A.neighborByAddress(address)!;
     const custPortA = this.portName(from, c);
     const custPortB = this.portName(to, c);
     const startUs = this.scheduler.now;
-    const darkBefore = this.fabric.stats(`cust-${c}`).lostDark;
+    const darkBefore = node.dataLostDark;
+    const tcpDarkBefore = node.tcpLostDark;
     const custUpdatesBefore = node.router.session("isp").stats.updatesReceived;
-    this.sendData(c, startUs, startUs + 200_000);
+    let sessionRoutes = 0;
+    for (const _ of A.rib.adjRibIn(address, "pre")) sessionRoutes++;
+    let advertisedRoutes = 0;
+    for (const _ of A.rib.adjRibOut(address)) advertisedRoutes++;
 
-    // 1-2. Freeze BGP on A (its pending output drained into TCP) and export the session.
+    // 1. Background: A's RIB exports the session and journals it from now on; the snapshot
+    // crosses the backbone, B imports it (output to the customer held) — the session runs on A.
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const graft: SessionGraft = A.graftOut(node.spec.id);
+    const snapshot = A.rib.exportSession(address);
     const exportMs = performance.now() - t0;
+    const cpuExport = process.cpuUsage(cpu0);
+    const transferUs =
+      this.backboneDelayUs(from, to) +
+      Math.ceil((snapshot.length * 8 * 1e6) / (this.options.backboneBps ?? 1e9));
+    const freezeAt = startUs + Math.max(this.options.prepareUs ?? 250_000, transferUs);
+    // Data across the circuit from the start of the graft until well after the move.
+    this.sendData(c, startUs, freezeAt + 200_000);
+    await runUntil(this.scheduler, startUs + transferUs);
+    const importedUs = this.scheduler.now;
+    const cpu1 = process.cpuUsage();
+    const t1 = performance.now();
+    const imported = B.graftPrepare(spec, snapshot);
+    const importMs = performance.now() - t1;
+    const cpuImport = process.cpuUsage(cpu1);
+    await runUntil(this.scheduler, freezeAt);
+
+    // 2. Freeze BGP on A (its pending output drained into TCP); only the journal goes to B.
+    const bgpFrozenUs = this.scheduler.now;
+    const cpu2 = process.cpuUsage();
+    const t2 = performance.now();
+    const handover = A.graftFreeze(name, imported.seq);
+    const freezeMs = performance.now() - t2;
+    const cpuFreeze = process.cpuUsage(cpu2);
     const stream = node.ispStream!;
     // Let TCP take what BGP wrote before the freeze; then stop reading: unread bytes stay in the
     // TCP receive queue and travel with the snapshot.
     while (stream.pendingBytes > 0) await runUntil(this.scheduler, this.scheduler.now + 100);
     stream.unbind();
-    const sessionRoutes = [...A.rib.adjRibIn(graft.neighbor.address, "pre")].length;
 
     // 2-3. TCP: quiesce, freeze, snapshot, restore on B; the circuit moves at the freeze.
     let frozenUs = 0;
@@ -439,47 +551,73 @@ export class Isp {
     const report = migration.report;
     const circuitLiveUs = switchStartUs + this.switchingTimeUs;
 
-    // 4. Resume on B with only the incremental update; A releases the session.
-    const t1 = performance.now();
+    // 4. B replays the journal and resumes with only the incremental update; A releases.
+    const cpu3 = process.cpuUsage();
+    const t3 = performance.now();
     const newStream = new TcpDuplex(node.ispSocket!);
     node.ispStream = newStream;
-    const result = B.graftIn(graft, newStream);
-    const importMs = performance.now() - t1;
-    const t2 = performance.now();
-    A.releaseGraft(node.spec.id);
-    const releaseMs = performance.now() - t2;
+    const result = B.graftResume(handover, newStream);
+    const resumeMs = performance.now() - t3;
+    const t4 = performance.now();
+    const released = A.releaseGraft(name);
+    const releaseMs = performance.now() - t4;
+    const cpuResume = process.cpuUsage(cpu3);
     const resumedUs = this.scheduler.now;
-    await this.settle();
-    const incremental =
-      result.neighbor.withdrawn.length +
-      result.neighbor.announced.reduce((n, a) => n + a.nlri.length, 0);
+    // Let the incremental update and the other routers' updates cross the network; the next graft
+    // follows while churn goes on (the scenario settles at the end).
+    await runUntil(this.scheduler, this.scheduler.now + (this.options.afterGraftUs ?? 100_000));
+    const count = (u: {
+      withdrawn?: readonly unknown[];
+      announced?: readonly { nlri: readonly unknown[] }[];
+    }) => (u.withdrawn?.length ?? 0) + (u.announced ?? []).reduce((n, a) => n + a.nlri.length, 0);
+    let otherNeighborPrefixes = 0;
+    for (const changes of [result.changes, released])
+      for (const [peer, delta] of changes.adjRibOut)
+        if (peer !== address) otherNeighborPrefixes += count(delta);
+    const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
     const { snapshot: _s, ...tcp } = report;
     return {
-      customer: node.spec.id,
+      customer: name,
       from: this.topology.routers[from]!.id,
       to: this.topology.routers[to]!.id,
       startUs,
+      importedUs,
+      bgpFrozenUs,
       frozenUs,
       switchStartUs,
       circuitLiveUs,
       resumedUs,
       exportMs,
       importMs,
+      freezeMs,
+      resumeMs,
       releaseMs,
+      backgroundCpuMs: cpuMs(cpuExport) + cpuMs(cpuImport),
+      freezeCpuMs: cpuMs(cpuFreeze) + cpuMs(cpuResume),
       sessionRoutes,
-      incrementalPrefixes: incremental,
+      advertisedRoutes,
+      journalReplayed: result.replayed,
+      journalIn: handover.journal.filter((e) => e.direction === "in").length,
+      journalOut: handover.journal.filter((e) => e.direction === "out").length,
+      journalPrefixes: handover.journal.reduce((n, e) => n + count(e.update), 0),
+      incrementalPrefixes: count(result.neighbor),
       customerUpdates: node.router.session("isp").stats.updatesReceived - custUpdatesBefore,
-      fullTablePrefixes: [...B.rib.adjRibOut(graft.neighbor.address)].length,
-      dataLostDark: this.fabric.stats(`cust-${c}`).lostDark - darkBefore,
+      fullTablePrefixes: advertisedRoutes,
+      otherNeighborPrefixes,
+      dataLostDark: node.dataLostDark - darkBefore,
+      tcpSegmentsLostDark: node.tcpLostDark - tcpDarkBefore,
       tcp,
       snapshotBytes: report.snapshotBytes,
-      ribSnapshotBytes: graft.rib.length,
+      ribSnapshotBytes: snapshot.length,
     };
   }
 
-  /** Every router's Loc-RIB as comparable text lines (prefix, source, attributes). */
+  /**
+   * Every router's Loc-RIB, then every customer's, as comparable text lines (prefix, source,
+   * attributes).
+   */
   locRibs(): string[][] {
-    return this.routers.map((r) =>
+    return [...this.routers, ...this.customers.map((c) => c.router)].map((r) =>
       [...r.rib.locRib()]
         .map(
           (route) =>

@@ -47,29 +47,67 @@ export function mapSvg(topo: Topology, utilisation: ArrayLike<number>, title: st
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif">${parts.join("")}</svg>`;
 }
 
-/** One graft on a time axis: freeze, dark interval, TCP restore, BGP resume. */
+/**
+ * One graft on two time axes: the whole graft (background phase, where the session runs on the
+ * old router while its routes move and churn is journaled, then the freeze window), and the
+ * freeze window magnified (BGP frozen, TCP frozen → restored, optical dark interval).
+ */
 export function timelineSvg(g: GraftReport): string {
   const w = 640;
-  const h = 150;
-  const t0 = g.startUs;
-  const t1 = Math.max(g.resumedUs, g.circuitLiveUs) + 5_000;
-  const x = (t: number) => 40 + ((t - t0) / (t1 - t0)) * (w - 80);
-  const ms = (t: number) => ((t - t0) / 1000).toFixed(1);
+  const h = 250;
+  const axis = (y: number, t0: number, t1: number, x: (t: number) => number) => {
+    const out = [`<line x1="40" y1="${y}" x2="${w - 40}" y2="${y}" stroke="#000"/>`];
+    for (let i = 0; i <= 4; i++) {
+      const t = t0 + ((t1 - t0) * i) / 4;
+      out.push(
+        `<text x="${x(t)}" y="${y + 14}" font-size="10" text-anchor="middle">${((t - g.startUs) / 1000).toFixed(1)} ms</text>`,
+      );
+    }
+    return out;
+  };
+  const bar = (x0: number, x1: number, y: number, fill: string, label: string) =>
+    `<rect x="${x0}" y="${y}" width="${Math.max(2, x1 - x0)}" height="18" fill="${fill}"/><text x="${x0 + 4}" y="${y + 13}" font-size="11" fill="#fff">${esc(label)}</text>`;
+  const ms = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+  // Whole graft.
+  const a0 = g.startUs;
+  const a1 = Math.max(g.resumedUs, g.circuitLiveUs) + 5_000;
+  const xa = (t: number) => 40 + ((t - a0) / (a1 - a0)) * (w - 80);
+  const parts = [
+    bar(
+      xa(g.startUs),
+      xa(g.bgpFrozenUs),
+      30,
+      "#6a9",
+      `background: export, transfer, import (${ms(g.startUs, g.bgpFrozenUs)} ms; session on ${g.from}; ${g.journalReplayed} journal entries)`,
+    ),
+    `<line x1="${xa(g.importedUs)}" y1="26" x2="${xa(g.importedUs)}" y2="52" stroke="#000" stroke-dasharray="3,2"><title>snapshot imported on ${esc(g.to)}</title></line>`,
+    bar(xa(g.bgpFrozenUs), xa(g.resumedUs), 54, "#8ab", ""),
+    `<text x="${xa(g.bgpFrozenUs) - 4}" y="67" font-size="11" text-anchor="end">freeze ${ms(g.bgpFrozenUs, g.resumedUs)} ms</text>`,
+    ...axis(82, a0, a1, xa),
+  ];
+  // The freeze window, magnified.
+  const f0 = g.bgpFrozenUs;
+  const f1 = Math.max(g.resumedUs, g.circuitLiveUs) + 2_000;
+  const xf = (t: number) => 40 + ((t - f0) / (f1 - f0)) * (w - 80);
   const rows: [string, number, number, string][] = [
-    ["BGP frozen (A)", g.startUs, g.resumedUs, "#8ab"],
+    [`BGP frozen (${g.from} → ${g.to})`, g.bgpFrozenUs, g.resumedUs, "#8ab"],
     ["TCP frozen → restored", g.tcp.frozenAt, g.tcp.resumedAt, "#a8b"],
     ["optical dark interval", g.switchStartUs, g.circuitLiveUs, "#333"],
   ];
-  const parts = rows.map(
-    ([label, a, b, c], i) =>
-      `<rect x="${x(a)}" y="${30 + i * 30}" width="${Math.max(2, x(b) - x(a))}" height="18" fill="${c}"/><text x="${x(a) + 4}" y="${44 + i * 30}" font-size="11" fill="#fff">${esc(label)} (${ms(a)}–${ms(b)} ms)</text>`,
+  rows.forEach(([label, a, b, c], i) => {
+    parts.push(bar(xf(a), xf(b), 120 + i * 28, c, `${label} (${ms(a, b)} ms)`));
+  });
+  parts.push(...axis(212, f0, f1, xf));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><text x="40" y="18" font-weight="bold">${esc(`Graft of ${g.customer}: ${g.from} → ${g.to} (virtual time from the export)`)}</text><text x="40" y="110" font-weight="bold" font-size="12">the freeze window, magnified</text>${parts.join("")}</svg>`;
+}
+
+/** Every graft: routes moved in the background, journal replayed at the freeze, timings. */
+export function graftTable(grafts: readonly GraftReport[]): string {
+  const rows = grafts.map(
+    (g) =>
+      `<tr><td>${esc(g.customer)}</td><td>${esc(g.from)} → ${esc(g.to)}</td><td>${g.sessionRoutes} / ${g.advertisedRoutes}</td><td>${((g.bgpFrozenUs - g.startUs) / 1000).toFixed(1)}</td><td>${(g.exportMs + g.importMs).toFixed(1)}</td><td class="journal">${g.journalReplayed} (${g.journalIn} in / ${g.journalOut} out, ${g.journalPrefixes} prefixes)</td><td>${((g.resumedUs - g.bgpFrozenUs) / 1000).toFixed(1)}</td><td>${(g.freezeMs + g.resumeMs + g.releaseMs).toFixed(1)}</td><td>${g.incrementalPrefixes} / ${g.fullTablePrefixes}</td><td>${g.otherNeighborPrefixes}</td></tr>`,
   );
-  parts.push(`<line x1="40" y1="125" x2="${w - 40}" y2="125" stroke="#000"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const t = t0 + ((t1 - t0) * i) / 4;
-    parts.push(`<text x="${x(t)}" y="140" font-size="10" text-anchor="middle">${ms(t)} ms</text>`);
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><text x="40" y="18" font-weight="bold">${esc(`Graft of ${g.customer}: ${g.from} → ${g.to} (virtual time)`)}</text>${parts.join("")}</svg>`;
+  return `<table><tr><th>customer</th><th>graft</th><th>routes learned / advertised</th><th>background (virtual ms)</th><th>export + import (wall ms)</th><th>journal replayed</th><th>freeze window (virtual ms)</th><th>freeze work: journal, replay, decision, release (wall ms)</th><th>prefixes to the customer: incremental / full</th><th>prefixes to other routers</th></tr>${rows.join("")}</table>`;
 }
 
 /** Bars: prefixes sent to the neighbour after each graft, incremental vs a full re-advertisement. */
@@ -121,6 +159,7 @@ ${mapSvg(input.topology, input.before, "before grafting")} ${mapSvg(input.topolo
 ${input.results.map((r) => `<tr><td>${esc(r.name)}<br><small>${esc(r.description)}</small></td><td>${r.grafts.length}</td><td>${r.sessions.established}/${r.sessions.total}</td><td>${r.sessions.notifications}</td><td>${r.churn.updatesSent} / ${r.churn.updatesReceived}</td><td>${r.data.lostDark} / ${r.data.lostOther}</td><td>${r.matchesReference === undefined ? "—" : r.matchesReference ? "yes" : "NO"}</td></tr>`).join("")}
 </table>
 ${first ? `<h2>One graft</h2>${timelineSvg(first)}` : ""}
+${first ? `<h2>Every graft</h2><p>Step 1 runs in the background: the old router's RIB exports the session (and journals it from then on), the snapshot crosses the backbone and the new router imports it while the session keeps running on the old one. At the freeze only the journal entries after the snapshot are replayed.</p>${graftTable(input.results.flatMap((r) => r.grafts))}` : ""}
 ${te && te.grafts.length > 0 ? `<h2>Incremental update</h2>${updatesSvg(te.grafts)}` : ""}
 ${input.gains.length > 0 ? `<h2>Planner over the week</h2>${gainSvg(input.gains)}` : ""}
 <h2>summary.json</h2><pre>${esc(JSON.stringify(input.summary, null, 2))}</pre>
