@@ -197,6 +197,11 @@ interface PeerState {
   /** ADD-PATH send: prefix → (path id → attribute id). */
   sentMulti: Map<number, Map<number, number>> | undefined;
   pendingMulti: Map<number, Map<number, number>> | undefined;
+  /**
+   * Export results across batches (slot of post-policy set, family and locality → exported set
+   * or -1); cleared whenever the attribute store frees an id or the policies change.
+   */
+  readonly exportCache: Map<number, number>;
   /** Counter of batches received and deltas sent on this session. */
   seq: number;
   /** Highest journal sequence number replayed from the router the session came from. */
@@ -383,9 +388,8 @@ export class Rib {
   /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
   private readonly importCache = new Map<number, number>();
   private readonly exportCache = new Map<number, number>();
-  private exportCacheGen = new Uint32Array(0);
-  private exportCacheVal = new Int32Array(0);
-  private exportGen = 0;
+  /** The store's free count when the per-neighbour export caches were last known valid. */
+  private exportCacheFrees = 0;
   /** Group number + 1 per attribute id during a flush (0 elsewhere). */
   private groupOf = new Int32Array(1024);
 
@@ -582,6 +586,7 @@ export class Rib {
   ): ChangeSet {
     const q = this.peer(address);
     q.config = { ...q.config, ...policies };
+    q.exportCache.clear();
     const cache = new Map<number, number>();
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
@@ -1172,6 +1177,7 @@ export class Rib {
       pendList: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
+      exportCache: new Map(),
       seq: 0,
       replayed: 0,
       journal: undefined,
@@ -1556,7 +1562,11 @@ export class Rib {
       if (q.idx === 0 || !q.up) continue;
       const cache = this.exportCache;
       cache.clear();
-      this.exportGen = (this.exportGen + 1) >>> 0 || 1;
+      if (this.store.frees !== this.exportCacheFrees) {
+        // An id was freed (and may be reused): forget every cached export result.
+        for (let j = 0; j < this.peers.length; j++) this.peers[j]!.exportCache.clear();
+        this.exportCacheFrees = this.store.frees;
+      }
       if (q === fullPeer && !fullIsDirtyOnly) {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
@@ -1651,16 +1661,8 @@ export class Rib {
     const key = reflect ? slot * 4096 + from.idx : -1;
     if (cacheable) {
       if (!reflect) {
-        if (slot >= this.exportCacheGen.length) {
-          const n = Math.max(slot + 1, this.store.capacity * 4);
-          const g = new Uint32Array(n);
-          g.set(this.exportCacheGen);
-          const v = new Int32Array(n);
-          v.set(this.exportCacheVal);
-          this.exportCacheGen = g;
-          this.exportCacheVal = v;
-        }
-        if (this.exportCacheGen[slot] === this.exportGen) return this.exportCacheVal[slot]!;
+        const c = q.exportCache.get(slot);
+        if (c !== undefined) return c;
       } else {
         const c = cache.get(key);
         if (c !== undefined) return c;
@@ -1676,8 +1678,7 @@ export class Rib {
     if (a !== undefined) id = st.peek(a);
     if (cacheable) {
       if (!reflect) {
-        this.exportCacheGen[slot] = this.exportGen;
-        this.exportCacheVal[slot] = id;
+        q.exportCache.set(slot, id);
       } else cache.set(key, id);
     }
     return id;

@@ -55,6 +55,9 @@ export class AttributeStore {
   loop = new Uint8Array(1024);
   private count = 0;
 
+  /** Sets freed so far (an id may be reused after it is freed). */
+  frees = 0;
+
   /** Ids are below this number. */
   get capacity(): number {
     return this.refs.length;
@@ -146,6 +149,7 @@ export class AttributeStore {
       while (slots[i] !== id) i = (i + 1) & mask;
       slots[i] = DELETED;
       this.live--;
+      this.frees++;
       this.attrs[id] = undefined;
       this.free.push(id);
     }
