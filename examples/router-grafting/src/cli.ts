@@ -1,6 +1,6 @@
 // `pnpm demo` (router grafting): runs the three scenarios on Abilene and writes
 // out/router-grafting/summary.json and report.html. Usage:
-//   tsx src/cli.ts [traffic-engineering|planned-maintenance|rehome-for-feature|all]
+//   tsx src/cli.ts [traffic-engineering|planned-maintenance|rehome-for-feature|all|full-table-graft]
 //                  [--routes sample|full] [--no-reference] [--out DIR]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -11,6 +11,7 @@ import { loadAbilene, loadRoutes } from "./data";
 import { reportHtml } from "./report";
 import type { ScenarioResult } from "./scenarios";
 import {
+  fullTableGraft,
   linkUtilisation,
   plannedMaintenance,
   rehomeForFeature,
@@ -29,7 +30,13 @@ const { values, positionals } = parseArgs({
   },
 });
 const which = positionals[0] ?? "all";
-const known = ["traffic-engineering", "planned-maintenance", "rehome-for-feature", "all"];
+const known = [
+  "traffic-engineering",
+  "planned-maintenance",
+  "rehome-for-feature",
+  "full-table-graft",
+  "all",
+];
 if (!known.includes(which)) {
   console.error(`unknown scenario ${which}; one of ${known.join(", ")}`);
   process.exit(2);
@@ -97,6 +104,17 @@ if (which === "all" || which === "rehome-for-feature") {
       { name: "a line card with MACsec", routers: [11] },
       { onProgress: progress },
     ),
+  );
+}
+
+if (which === "full-table-graft") {
+  // Not in "all": the smallest scenario grafting a session that carries a whole table.
+  progress("full-table graft: two routers, a transit session carrying the table");
+  results.push(
+    await fullTableGraft(abilene, routes, {
+      reference: !values["no-reference"],
+      onProgress: progress,
+    }),
   );
 }
 

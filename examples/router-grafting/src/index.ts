@@ -6,6 +6,7 @@ export type { CustomerSpec, Frame, GraftReport, IspOptions } from "./isp";
 export { ISP_ASN, Isp } from "./isp";
 export type { ScenarioResult } from "./scenarios";
 export {
+  fullTableGraft,
   linkUtilisation,
   plannedMaintenance,
   rehomeForFeature,

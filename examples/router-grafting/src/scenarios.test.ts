@@ -4,7 +4,7 @@ import { buildScenario } from "./build";
 import { loadAbilene, loadRoutes } from "./data";
 import { reportHtml } from "./report";
 import type { ScenarioResult } from "./scenarios";
-import { plannedMaintenance, trafficEngineering } from "./scenarios";
+import { fullTableGraft, plannedMaintenance, trafficEngineering } from "./scenarios";
 import { buildSummary } from "./summary";
 
 // The whole system on the bundled data: these are the claims the example exists to show.
@@ -129,4 +129,31 @@ describe("router grafting on Abilene (bundled data)", () => {
       all.map((g) => g.journalReplayed),
     );
   });
+});
+
+// The code path of `full-table-graft --routes full` (a transit session carrying the whole table),
+// on the bundled sample so that it runs in seconds.
+describe("grafting a session that carries the whole table (bundled sample)", () => {
+  it("moves the table in the background, replays the journal, and ends as the reference run", async () => {
+    const routes = loadRoutes();
+    const r = await fullTableGraft(loadAbilene(), routes, { reference: true });
+    expect(r.grafts).toHaveLength(1);
+    const g = r.grafts[0]!;
+    expect(g.from).toBe("NYCMng");
+    expect(g.to).toBe("WASHng");
+    // The transit customer announces all but every k-th prefix of the data.
+    expect(g.sessionRoutes).toBeGreaterThan(routes.routes.length * 0.85);
+    expect(g.advertisedRoutes).toBeGreaterThan(0);
+    expect(g.journalIn).toBeGreaterThan(0);
+    expect(g.journalReplayed).toBe(g.journalIn + g.journalOut);
+    expect(g.incrementalPrefixes).toBeLessThan(g.sessionRoutes / 10);
+    expect(r.sessions.established).toBe(2);
+    expect(r.sessions.notifications).toBe(0);
+    expect(r.sessions.opens).toBe(r.opensBefore);
+    expect(r.churn.updatesReceived).toBe(r.churn.updatesSent);
+    expect(r.churn.viewMismatches).toBe(0);
+    expect(r.data.lostDark).toBe(25);
+    expect(r.data.lostOther).toBe(0);
+    expect(r.matchesReference).toBe(true);
+  }, 120_000);
 });

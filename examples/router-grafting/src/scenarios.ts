@@ -1,9 +1,11 @@
 // The three scenarios of the example, each returning the figures the summary and the tests use.
-import type { Plan } from "@dyninfra/graft-planner";
+import type { Plan, Topology } from "@dyninfra/graft-planner";
 import { EcmpRouting, evaluateMlu, planGrafts, routerTrafficMatrix } from "@dyninfra/graft-planner";
 import type { Scenario } from "./build";
-import { makeIsp, withHomes } from "./build";
-import type { GraftReport, Isp, IspOptions } from "./isp";
+import { withHomes } from "./build";
+import type { AbileneData, RouteData } from "./data";
+import type { CustomerSpec, GraftReport, IspOptions } from "./isp";
+import { Isp } from "./isp";
 import { runUntil } from "./sim";
 
 export interface ScenarioResult {
@@ -46,8 +48,14 @@ export interface ScenarioResult {
 
 const CHURN_WINDOW_US = 6_000_000;
 
+/** What a scenario runs on: a topology and the customers attached to it. */
+interface World {
+  readonly abilene: { readonly topology: Topology };
+  readonly specs: readonly CustomerSpec[];
+}
+
 async function execute(
-  scenario: Scenario,
+  scenario: World,
   name: string,
   description: string,
   moves: readonly { customer: number; to: number }[],
@@ -55,7 +63,7 @@ async function execute(
   isp?: Isp,
 ): Promise<ScenarioResult> {
   const wall = performance.now();
-  const sim = isp ?? makeIsp(scenario, scenario.specs, options);
+  const sim = isp ?? new Isp(scenario.abilene.topology, scenario.specs, options);
   if (isp === undefined) await sim.start();
   options.onProgress?.(`${name}: ISP up, ${sim.customers.length} customer sessions`);
   const startUs = sim.scheduler.now;
@@ -119,7 +127,7 @@ async function execute(
   if (options.reference === true) {
     const homes = new Map<number, number>();
     for (const m of moves) homes.set(m.customer, m.to);
-    const ref = makeIsp(scenario, withHomes(scenario.specs, homes), options);
+    const ref = new Isp(scenario.abilene.topology, withHomes(scenario.specs, homes), options);
     await ref.start();
     ref.scheduleChurn(ref.scheduler.now, CHURN_WINDOW_US);
     await runUntil(ref.scheduler, ref.scheduler.now + CHURN_WINDOW_US);
@@ -221,4 +229,63 @@ export function linkUtilisation(scenario: Scenario, assignment: ArrayLike<number
   const tm = routerTrafficMatrix(scenario.model, assignment, topo.routers.length);
   const loads = routing.linkLoads(tm);
   return Float64Array.from(topo.links.map((l, e) => loads[e]! / l.capacity));
+}
+
+/**
+ * The smallest scenario that grafts a session carrying a whole table: two Abilene routers in
+ * iBGP (`from` and `to`, by default NYCMng and WASHng, scenario 1's first graft), a transit
+ * customer announcing every route of the data (all but every 1000th prefix) and its churn to
+ * `from`, and a small customer on `to` announcing the rest and receiving the table. The transit
+ * session is grafted to `to` while churn goes on. With `--routes full` the session carries the
+ * 578k-prefix table.
+ */
+export async function fullTableGraft(
+  abilene: AbileneData,
+  routes: RouteData,
+  options: IspOptions & {
+    reference?: boolean;
+    onProgress?: (msg: string) => void;
+    from?: string;
+    to?: string;
+  } = {},
+): Promise<ScenarioResult> {
+  const ids = [options.from ?? "NYCMng", options.to ?? "WASHng"];
+  const routers = ids.map((id) => {
+    const r = abilene.topology.routers.find((x) => x.id === id);
+    if (r === undefined) throw new Error(`no router ${id} in Abilene`);
+    return r;
+  });
+  const topology: Topology = { ...abilene.topology, routers, links: [] };
+  // Every k-th prefix belongs to the stub customer (every 1000th of the full table).
+  const k = Math.min(1000, Math.ceil(routes.routes.length / 10));
+  const stubPrefixes = new Set(
+    routes.routes.filter((_, i) => i % k === k - 1).map((r) => r.prefix),
+  );
+  const specs: CustomerSpec[] = [
+    {
+      index: 0,
+      id: "transit",
+      asn: 65001,
+      home: 0,
+      candidates: [0, 1],
+      routes: routes.routes.filter((r) => !stubPrefixes.has(r.prefix)),
+      churn: routes.churn.filter((e) => !stubPrefixes.has(e.prefix)),
+    },
+    {
+      index: 1,
+      id: "stub",
+      asn: 65002,
+      home: 1,
+      candidates: [1, 0],
+      routes: routes.routes.filter((r) => stubPrefixes.has(r.prefix)),
+      churn: routes.churn.filter((e) => stubPrefixes.has(e.prefix)),
+    },
+  ];
+  return execute(
+    { abilene: { topology }, specs },
+    "full-table-graft",
+    `graft of a transit session carrying ${specs[0]!.routes.length} routes (and receiving ${specs[1]!.routes.length}) from ${ids[0]} to ${ids[1]}; a stub customer on ${ids[1]} receives the table`,
+    [{ customer: 0, to: 1 }],
+    options,
+  );
 }
