@@ -56,7 +56,8 @@ export interface IspOptions {
   readonly afterGraftUs?: number;
 }
 
-interface CustomerNode {
+/** A customer attached to the ISP: its BGP speaker and TCP socket, where it is served, counters. */
+export interface CustomerNode {
   readonly spec: CustomerSpec;
   readonly router: Router;
   readonly socket: TcpSocket;
