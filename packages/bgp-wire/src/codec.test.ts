@@ -47,6 +47,26 @@ describe("messages from the RFC texts", () => {
     expect(encodeMessage({ type: "ROUTE_REFRESH", afi: 2, safi: 1, subtype: 1 })).toEqual(borr);
   });
 
+  it("empty community and cluster lists are no attribute (a zero-length one is malformed, RFC 7606 §7.8/§7.10/§7.14)", () => {
+    const base = {
+      type: "UPDATE" as const,
+      withdrawnRoutes: [],
+      nlri: [{ afi: 1, address: "192.0.2.0", length: 24 }],
+    };
+    const plain = { origin: "IGP" as const, asPath: [], nextHop: "192.0.2.1" };
+    const empty = {
+      ...plain,
+      communities: [],
+      clusterList: [],
+      extendedCommunities: [],
+      largeCommunities: [],
+    };
+    const bytes = encodeMessage({ ...base, pathAttributes: empty });
+    expect(bytes).toEqual(encodeMessage({ ...base, pathAttributes: plain }));
+    // ORIGIN (4) + AS_PATH (3) + NEXT_HOP (7) octets of attributes, nothing else.
+    expect(bytes.length).toBe(19 + 2 + 2 + 14 + 4);
+  });
+
   it("NOTIFICATION Cease/Administrative Shutdown carries an RFC 8203 communication", () => {
     const n = ceaseWithShutdownCommunication(2, "maintenance ☂");
     const b = encodeMessage(n);

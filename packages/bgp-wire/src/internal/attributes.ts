@@ -671,7 +671,8 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
       return true;
     }
     case 8:
-      if (a.communities === undefined) return false;
+      // An empty list is no attribute: a zero-length one is malformed (RFC 7606 §7.8).
+      if (a.communities === undefined || a.communities.length === 0) return false;
       for (const c of a.communities) w.u32(checkU32(c, "communities"));
       return true;
     case 9:
@@ -679,7 +680,7 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
       writeIpv4(w, a.originatorId, "originatorId");
       return true;
     case 10:
-      if (a.clusterList === undefined) return false;
+      if (a.clusterList === undefined || a.clusterList.length === 0) return false; // §7.10
       for (const c of a.clusterList) writeIpv4(w, c, "clusterList");
       return true;
     case 14: {
@@ -714,7 +715,7 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
       return true;
     }
     case 16:
-      if (a.extendedCommunities === undefined) return false;
+      if (a.extendedCommunities === undefined || a.extendedCommunities.length === 0) return false;
       for (const e of a.extendedCommunities) {
         if (e.value.length !== 6) {
           throw new BgpWireError("INVALID_ATTRIBUTE", "extended community value must be 6 octets", {
@@ -731,7 +732,7 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
       writeAsPath(w, a.as4Path, 4, "as4Path");
       return true;
     case 32:
-      if (a.largeCommunities === undefined) return false;
+      if (a.largeCommunities === undefined || a.largeCommunities.length === 0) return false;
       for (const c of a.largeCommunities) {
         w.u32(checkU32(c.globalAdministrator, "largeCommunities"));
         w.u32(checkU32(c.localDataPart1, "largeCommunities"));
