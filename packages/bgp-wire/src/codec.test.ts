@@ -51,7 +51,7 @@ describe("messages from the RFC texts", () => {
     const base = {
       type: "UPDATE" as const,
       withdrawnRoutes: [],
-      nlri: [{ afi: 1, address: "192.0.2.0", length: 24 }],
+      nlri: [{ afi: 1 as const, address: "192.0.2.0", length: 24 }],
     };
     const plain = { origin: "IGP" as const, asPath: [], nextHop: "192.0.2.1" };
     const empty = {
