@@ -18,9 +18,21 @@ describe("novaPin", () => {
     const r = novaPin(smt, [0, 2, 4, 6], 3, "prefer");
     expect(r.ok && r.placement.pins).toEqual([0, 2, 4]);
   });
-  it("prefer: an odd vCPU count uses gcd(threads, vCPUs) threads per core", () => {
+  it("prefer: an odd vCPU count fills sibling threads core by core (gcd only shapes the guest)", () => {
+    // _get_pinning(2, sibling_sets[2], …) zips the vCPUs with [0, 1, 2, 3, …].
     const r = novaPin(smt, smt.cpus, 3, "prefer");
-    expect(r.ok && r.placement.pins).toEqual([0, 2, 4]);
+    expect(r.ok && r.placement.pins).toEqual([0, 1, 2]);
+    expect(novaPin(smt, [0, 1, 2, 4, 6], 3, "prefer")).toEqual({
+      ok: true,
+      placement: { numaNode: 0, pins: [0, 2, 4], consumed: [0, 2, 4] },
+    });
+  });
+  it("prefer: falls back to every free thread when too few cores remain", () => {
+    // Cores (0,1) (2,3) (4,-) free: 2 threads × 2 cores < 5 and 1 × 3 cores < 5, so Nova's
+    // fallback treats each free thread as a core of its own.
+    const r = novaPin(smt, [0, 1, 2, 3, 4], 5, "prefer");
+    expect(r.ok && r.placement.pins).toEqual([0, 1, 2, 3, 4]);
+    expect(novaPin(smt, [0, 1, 2, 3, 4], 5, "require").ok).toBe(false);
   });
   it("isolate: one vCPU per whole free core, siblings consumed", () => {
     const r = novaPin(smt, [0, 1, 3, 4, 5, 6, 7], 2, "isolate");
@@ -37,6 +49,10 @@ describe("novaPin", () => {
     expect(r2.ok ? "" : r2.refusal.reason).toBe("no-fit");
     const r3 = novaPin(smt, smt.cpus, 2, "require");
     expect(r3.ok && r3.placement.pins).toEqual([0, 1]);
+    const r4 = novaPin(smt, smt.cpus, 3, "require");
+    expect(r4.ok && r4.placement.pins).toEqual([0, 1, 2]);
+    const r5 = novaPin(smt, [0, 1, 2, 4, 6], 3, "require");
+    expect(r5.ok ? "" : r5.refusal.reason).toBe("no-fit");
   });
   it("an instance never spans host NUMA cells", () => {
     const r = novaPin(smt, smt.cpus, 10, "prefer");

@@ -24,16 +24,17 @@ export type NovaResult =
   | { readonly ok: true; readonly placement: NovaPlacement }
   | { readonly ok: false; readonly refusal: NovaRefusal };
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 /**
  * Pin a dedicated-CPU instance (`hw:cpu_policy=dedicated`) the way Nova's libvirt driver does
  * (`nova/virt/hardware.py`, `_pack_instance_onto_cores`): the instance must fit in one host NUMA
  * cell (cells tried in order); free threads are grouped per core ("sibling sets").
  *
- * - `prefer`: use the largest group of free siblings per core that can hold the instance, taking
- *   `gcd(threads, vCPUs)` threads from each core, cores in order; falls back to fewer threads per core.
- * - `require`: like `prefer` but only with at least two threads per core; refused on hosts without SMT.
+ * - `prefer`: for `n` from the largest number of free threads any core has down to 1, take the cores
+ *   with at least `n` free threads; if `n` threads of each can hold the instance, vCPUs go onto the
+ *   first `n` free threads of those cores, core by core. Failing that, every free thread of the cell
+ *   is used singly, in core order. (Nova uses `gcd(threads, vCPUs)` only for the guest topology it
+ *   exposes, not for the pinning.)
+ * - `require`: like `prefer` but only with `n ≥ 2` and without the fallback; refused on hosts without SMT.
  * - `isolate`: one vCPU per fully free core; the core's other threads are consumed (left idle) so no
  *   other instance shares the core.
  *
@@ -83,21 +84,28 @@ export function novaPin(
         },
       };
     }
-    const bySize = new Map<number, number[][]>();
-    for (const s of siblings)
-      for (let n = 1; n <= s.length; n++) bySize.set(n, [...(bySize.get(n) ?? []), s]);
-    const sizes = [...bySize.keys()].sort((a, b) => b - a);
-    for (const threadsNo of sizes) {
-      const set = bySize.get(threadsNo) as number[][];
+    // Nova's sibling_sets: n -> cores with at least n free threads, tried with n descending.
+    const maxFree = siblings.reduce((m, s) => Math.max(m, s.length), 0);
+    for (let threadsNo = maxFree; threadsNo >= 1; threadsNo--) {
+      if (policy === "require" && threadsNo < 2) break;
+      const set = siblings.filter((s) => s.length >= threadsNo);
       if (threadsNo * set.length < vcpus) continue;
-      const threads = gcd(threadsNo, vcpus);
-      if (policy === "require" && threads < 2) continue;
-      if (threads * set.length < vcpus) continue;
-      const pins = set.flatMap((s) => s.slice(0, threads)).slice(0, vcpus);
+      const pins = set.flatMap((s) => s.slice(0, threadsNo)).slice(0, vcpus);
       return {
         ok: true,
         placement: { numaNode: cellOs, pins, consumed: [...pins].sort((a, b) => a - b) },
       };
+    }
+    if (policy === "prefer") {
+      // Nova's fallback: every free thread as if it were a core of its own.
+      const all = siblings.flat();
+      if (all.length >= vcpus) {
+        const pins = all.slice(0, vcpus);
+        return {
+          ok: true,
+          placement: { numaNode: cellOs, pins, consumed: [...pins].sort((a, b) => a - b) },
+        };
+      }
     }
   }
   return {
