@@ -1,7 +1,7 @@
 import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { BgpRibError } from "./errors";
-import { acceptAll, community, matchAsPath, setLocalPref, when } from "./policy";
+import { acceptAll, community, matchAsPath, prepend, setLocalPref, when } from "./policy";
 import { type AdjRibOutUpdate, Rib, ribUpdateFromMessage } from "./rib";
 
 const P = (t: string): Prefix => {
@@ -111,6 +111,49 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
     });
     const d = c.adjRibOut.get("10.0.0.2")!;
     expect(d.announced.map((g) => g.nlri.length)).toEqual([2, 1]);
+  });
+
+  it("update groups: neighbours with one export signature share its result, the others get their own", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    const ebgp = (address: string, asn: number, localAddress: string, exportPolicy = acceptAll) =>
+      rib.addPeer({
+        address,
+        asn,
+        bgpIdentifier: address,
+        localAddress,
+        importPolicy: acceptAll,
+        exportPolicy,
+      });
+    ebgp("192.0.2.2", 64501, "192.0.2.1"); // A
+    ebgp("192.0.2.6", 64501, "192.0.2.1"); // B: same group as A
+    ebgp("198.51.100.2", 64502, "198.51.100.1"); // C: another local address
+    ebgp("203.0.113.2", 64503, "192.0.2.1", prepend(64500, 2)); // D: another policy
+    for (const p of rib.peerAddresses()) rib.peerUp(p);
+    const x = attrs([64501], "192.0.2.9");
+    rib.update("192.0.2.2", ann(x, "10.0.0.0/8"));
+    // The same attribute set from B: now A (B's group) is sent it, B is not sent its own route.
+    rib.update("192.0.2.6", ann(x, "11.0.0.0/8"));
+    const out = (peer: string) =>
+      [...rib.adjRibOut(peer)].map(
+        (r) =>
+          `${r.prefix.address}/${r.prefix.length} ${r.attributes.nextHop} ${r.attributes.asPath?.flatMap((s) => s.asns).join(" ")}`,
+      );
+    expect(out("192.0.2.2")).toEqual(["11.0.0.0/8 192.0.2.1 64500 64501"]);
+    expect(out("192.0.2.6")).toEqual(["10.0.0.0/8 192.0.2.1 64500 64501"]);
+    expect(out("198.51.100.2").sort()).toEqual([
+      "10.0.0.0/8 198.51.100.1 64500 64501",
+      "11.0.0.0/8 198.51.100.1 64500 64501",
+    ]);
+    expect(out("203.0.113.2").sort()).toEqual([
+      "10.0.0.0/8 192.0.2.1 64500 64500 64500 64501",
+      "11.0.0.0/8 192.0.2.1 64500 64500 64500 64501",
+    ]);
+    // A policy change moves a neighbour to another group: D's routes lose the prepends.
+    rib.setPolicies("203.0.113.2", { exportPolicy: acceptAll });
+    expect(out("203.0.113.2").sort()).toEqual([
+      "10.0.0.0/8 192.0.2.1 64500 64501",
+      "11.0.0.0/8 192.0.2.1 64500 64501",
+    ]);
   });
 
   it("session down withdraws everything learned from the neighbour", () => {

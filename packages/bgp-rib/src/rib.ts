@@ -199,9 +199,11 @@ interface PeerState {
   pendingMulti: Map<number, Map<number, number>> | undefined;
   /**
    * Export results across batches (slot of post-policy set, family and locality → exported set
-   * or -1); cleared whenever the attribute store frees an id or the policies change.
+   * or -1); cleared whenever the attribute store frees an id. Shared by every neighbour with the
+   * same export signature (an update group, see {@link Rib.exportGroup}): what they are sent is
+   * computed once per attribute set, not once per neighbour.
    */
-  readonly exportCache: Map<number, number>;
+  exportCache: Map<number, number>;
   /** Counter of batches received and deltas sent on this session. */
   seq: number;
   /** Highest journal sequence number replayed from the router the session came from. */
@@ -275,14 +277,16 @@ function withAdjRibOut(cs: ChangeSet, adjRibOut: ReadonlyMap<string, AdjRibOutUp
 
 /**
  * One neighbour's delta of a batch: withdrawals as (prefix index, path id or -1) pairs and
- * announcements as one such list per attribute set, materialized as `bgp-wire` prefixes on first
- * read (getters, as in {@link lazyChangeSet}).
+ * announcements as one run of such pairs per attribute set in one flat array (group g is
+ * `pairs[offsets[g] .. offsets[g + 1])`), materialized as `bgp-wire` prefixes on first read
+ * (getters, as in {@link lazyChangeSet}).
  */
 function lazyDelta(
   prefixes: PrefixTable,
-  withdrawn: number[],
+  withdrawn: Int32Array,
   attributes: PathAttributes[],
-  lists: number[][],
+  pairs: Int32Array,
+  offsets: Int32Array,
 ): AdjRibOutUpdate {
   const pfx = (p: number, pathId: number): Prefix =>
     pathId < 0 ? prefixes.prefix(p) : { ...prefixes.prefix(p), pathId };
@@ -299,11 +303,12 @@ function lazyDelta(
     },
     get announced(): readonly Announcement[] {
       if (a === undefined) {
-        a = new Array(lists.length);
-        for (let g = 0; g < lists.length; g++) {
-          const list = lists[g]!;
-          const nlri: Prefix[] = new Array(list.length >> 1);
-          for (let i = 0; i < list.length; i += 2) nlri[i >> 1] = pfx(list[i]!, list[i + 1]!);
+        a = new Array(attributes.length);
+        for (let g = 0; g < attributes.length; g++) {
+          const from = offsets[g]!;
+          const to = offsets[g + 1]!;
+          const nlri: Prefix[] = new Array((to - from) >> 1);
+          for (let i = from; i < to; i += 2) nlri[(i - from) >> 1] = pfx(pairs[i]!, pairs[i + 1]!);
           a[g] = { attributes: attributes[g]!, nlri };
         }
       }
@@ -390,8 +395,14 @@ export class Rib {
   private readonly exportCache = new Map<number, number>();
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
+  /** Update groups: export signature → shared export cache. */
+  private readonly exportGroups = new Map<string, Map<number, number>>();
+  private readonly policyIds = new Map<Policy, number>();
   /** Group number + 1 per attribute id during a flush (0 elsewhere). */
   private groupOf = new Int32Array(1024);
+  /** Scratch of {@link Rib.flush}: attribute id per queued prefix, and the size of each group. */
+  private flushIds = new Int32Array(1024);
+  private groupCount = new Int32Array(1024);
 
   constructor(config: RouterConfig) {
     this.config = config;
@@ -586,7 +597,7 @@ export class Rib {
   ): ChangeSet {
     const q = this.peer(address);
     q.config = { ...q.config, ...policies };
-    q.exportCache.clear();
+    q.exportCache = this.exportGroup(q.config, q.kind);
     const cache = new Map<number, number>();
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
@@ -1177,7 +1188,7 @@ export class Rib {
       pendList: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
-      exportCache: new Map(),
+      exportCache: this.exportGroup(config, kind),
       seq: 0,
       replayed: 0,
       journal: undefined,
@@ -1185,6 +1196,32 @@ export class Rib {
     this.peers.push(q);
     this.byAddress.set(config.address, q);
     return q;
+  }
+
+  /**
+   * The export cache of the update group of a neighbour with this configuration: neighbours of
+   * the same kind, the same export policy object and the same local addresses and next-hop-self
+   * setting are sent the same attributes for the same route (the transformation of RFC 4271 §5
+   * and the policy, which may not depend on the peer when it is cacheable, are all it depends
+   * on past the per-neighbour checks), so they share one cache.
+   */
+  private exportGroup(config: PeerConfig, kind: PeerKind): Map<number, number> {
+    const policy = config.exportPolicy;
+    let pid = 0;
+    if (policy !== undefined) {
+      pid = this.policyIds.get(policy) ?? 0;
+      if (pid === 0) {
+        pid = this.policyIds.size + 1;
+        this.policyIds.set(policy, pid);
+      }
+    }
+    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}`;
+    let m = this.exportGroups.get(key);
+    if (m === undefined) {
+      m = new Map();
+      this.exportGroups.set(key, m);
+    }
+    return m;
   }
 
   private peer(address: string): PeerState {
@@ -1564,7 +1601,7 @@ export class Rib {
       cache.clear();
       if (this.store.frees !== this.exportCacheFrees) {
         // An id was freed (and may be reused): forget every cached export result.
-        for (let j = 0; j < this.peers.length; j++) this.peers[j]!.exportCache.clear();
+        for (const m of this.exportGroups.values()) m.clear();
         this.exportCacheFrees = this.store.frees;
       }
       if (q === fullPeer && !fullIsDirtyOnly) {
@@ -1738,52 +1775,68 @@ export class Rib {
 
   /** Moves q's pending queue into its Adj-RIB-Out and returns the delta (nothing for no-ops). */
   private flush(q: PeerState): AdjRibOutUpdate {
-    const withdrawn: number[] = [];
-    const groupAttrs: PathAttributes[] = [];
-    const groupLists: number[][] = [];
-    const groupIds: number[] = [];
-    let n = 0;
+    // Two passes over the queue, so that the delta is a few flat typed arrays (the hot path of a
+    // router with many neighbours allocates little): first the new Adj-RIB-Out state and the size
+    // of each attribute-set group, then the prefixes in place.
     if (this.groupOf.length < this.store.capacity) {
-      this.groupOf = new Int32Array(this.store.capacity);
+      this.groupOf = new Int32Array(Math.max(this.store.capacity, this.groupOf.length * 2));
     }
     const groupOf = this.groupOf;
-    const announce = (id: number, p: number, pathId: number): void => {
-      let g = groupOf[id]! - 1;
-      if (g < 0) {
-        g = groupLists.length;
-        groupOf[id] = g + 1;
-        groupIds.push(id);
-        groupAttrs.push(this.store.get(id));
-        groupLists.push([]);
-      }
-      groupLists[g]!.push(p, pathId);
-      n++;
-    };
     const list = q.pendList;
     q.pendList = [];
-    for (let i = 0; i < list.length; i++) {
+    const L = list.length;
+    if (this.flushIds.length < L)
+      this.flushIds = new Int32Array(Math.max(L, this.flushIds.length * 2));
+    if (this.groupCount.length < L + 1)
+      this.groupCount = new Int32Array(Math.max(L + 1, this.groupCount.length * 2));
+    const ids = this.flushIds;
+    let count = this.groupCount;
+    const groupIds: number[] = [];
+    let nWithdrawn = 0;
+    let nAnnounced = 0;
+    const group = (id: number): void => {
+      let g = groupOf[id]! - 1;
+      if (g < 0) {
+        g = groupIds.length;
+        groupOf[id] = g + 1;
+        groupIds.push(id);
+        if (g >= count.length) {
+          const t = new Int32Array(count.length * 2);
+          t.set(count);
+          count = t;
+          this.groupCount = t;
+        }
+        count[g] = 0;
+      }
+      count[g]!++;
+      nAnnounced++;
+    };
+    for (let i = 0; i < L; i++) {
       const p = list[i]!;
       const id = q.pendVal[p]!;
       q.pendVal[p] = NOT_PENDING;
       const old = p < q.sent.length ? q.sent[p]! : -1;
       if (old === id) {
         this.store.unref(id);
+        ids[i] = NOT_PENDING;
         continue;
       }
       this.setSent(q, p, 0, id);
-      if (id < 0) {
-        withdrawn.push(p, -1);
-        n++;
-      } else announce(id, p, -1);
+      ids[i] = id;
+      if (id < 0) nWithdrawn++;
+      else group(id);
     }
-    if (q.pendingMulti !== undefined) {
+    // ADD-PATH send (rare): (prefix, path id, attribute id or -1) triples.
+    let multi: number[] | undefined;
+    if (q.pendingMulti !== undefined && q.pendingMulti.size > 0) {
+      multi = [];
       for (const [p, want] of q.pendingMulti) {
         const have = q.sentMulti!.get(p) ?? new Map<number, number>();
         for (const [pid, id] of have) {
           if (want.has(pid)) continue;
           this.store.unref(id);
-          withdrawn.push(p, pid);
-          n++;
+          multi.push(p, pid, -1);
+          nWithdrawn++;
         }
         for (const [pid, id] of want) {
           if (have.get(pid) === id) {
@@ -1792,7 +1845,8 @@ export class Rib {
           }
           const old = have.get(pid);
           if (old !== undefined) this.store.unref(old);
-          announce(id, p, pid);
+          multi.push(p, pid, id);
+          group(id);
         }
         const kept = new Map(want);
         if (kept.size === 0) q.sentMulti!.delete(p);
@@ -1800,14 +1854,53 @@ export class Rib {
       }
       q.pendingMulti.clear();
     }
-    for (let i = 0; i < groupIds.length; i++) groupOf[groupIds[i]!] = 0;
+    const n = nWithdrawn + nAnnounced;
     this.flushed = n;
     if (n === 0) return EMPTY_DELTA;
-    const delta = lazyDelta(this.prefixes, withdrawn, groupAttrs, groupLists);
-    if (n > 0) {
-      q.seq++;
-      if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
+    const G = groupIds.length;
+    const offsets = new Int32Array(G + 1);
+    for (let g = 0; g < G; g++) {
+      offsets[g + 1] = offsets[g]! + 2 * count[g]!;
+      count[g] = offsets[g]!; // from here on: the write cursor of group g
     }
+    const pairs = new Int32Array(2 * nAnnounced);
+    const withdrawn = new Int32Array(2 * nWithdrawn);
+    let w = 0;
+    for (let i = 0; i < L; i++) {
+      const id = ids[i]!;
+      if (id === NOT_PENDING) continue;
+      if (id < 0) {
+        withdrawn[w++] = list[i]!;
+        withdrawn[w++] = -1;
+      } else {
+        const c = count[groupOf[id]! - 1]!;
+        pairs[c] = list[i]!;
+        pairs[c + 1] = -1;
+        count[groupOf[id]! - 1] = c + 2;
+      }
+    }
+    if (multi !== undefined) {
+      for (let i = 0; i < multi.length; i += 3) {
+        const id = multi[i + 2]!;
+        if (id < 0) {
+          withdrawn[w++] = multi[i]!;
+          withdrawn[w++] = multi[i + 1]!;
+        } else {
+          const c = count[groupOf[id]! - 1]!;
+          pairs[c] = multi[i]!;
+          pairs[c + 1] = multi[i + 1]!;
+          count[groupOf[id]! - 1] = c + 2;
+        }
+      }
+    }
+    const groupAttrs: PathAttributes[] = new Array(G);
+    for (let g = 0; g < G; g++) {
+      groupAttrs[g] = this.store.get(groupIds[g]!);
+      groupOf[groupIds[g]!] = 0;
+    }
+    const delta = lazyDelta(this.prefixes, withdrawn, groupAttrs, pairs, offsets);
+    q.seq++;
+    if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     return delta;
   }
 
