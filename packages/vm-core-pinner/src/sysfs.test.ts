@@ -211,6 +211,9 @@ describe("parseSysfsTree", () => {
       const t = loadSysfsDirectory(dir);
       expect(t.cores.map((c) => c.pus)).toEqual([[0, 1]]);
       expect(t.l3Caches[0]?.sizeBytes).toBe(32 * 1024 * 1024);
+      // The sysfs mount itself (like /sys) reads the same.
+      const m = loadSysfsDirectory(path.join(dir, "sys"));
+      expect({ ...m, source: "" }).toEqual({ ...t, source: "" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -241,5 +244,10 @@ describe.runIf(liveSysfs)("this machine's live /sys", () => {
     const t = loadSysfsDirectory("/");
     expect(t.cpus).toEqual(parseCpuList(readFileSync("/sys/devices/system/cpu/online", "utf8")));
     expect(t.cores.flatMap((c) => c.pus).sort((a, b) => a - b)).toEqual(t.cpus);
+  });
+  it("loads the same from the sysfs mount /sys itself", () => {
+    const { source: _a, ...fromRoot } = loadSysfsDirectory("/");
+    const { source: _b, ...fromMount } = loadSysfsDirectory("/sys");
+    expect(fromMount).toEqual(fromRoot);
   });
 });

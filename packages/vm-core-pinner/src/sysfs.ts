@@ -271,18 +271,30 @@ function filesUnderRoot(entries: Iterable<[string, string]>): Map<string, string
 
 /**
  * Read a sysfs tree from a directory holding `sys/` (a live machine: `/`; an extracted
- * `hwloc-gather-topology` tarball: its top directory) and build its topology.
+ * `hwloc-gather-topology` tarball: its top directory), or from a sysfs mount itself (`/sys`, a
+ * directory holding `devices/system/cpu`), and build its topology.
  *
  * @example
  * ```ts
  * const t = loadSysfsDirectory("/"); // this machine
+ * const same = loadSysfsDirectory("/sys"); // the same CPUs
  * ```
  */
 export function loadSysfsDirectory(root: string): Topology {
   const files = new Map<string, string>();
+  // A sysfs mount given directly: its paths are the tree's minus the leading "sys/".
+  const isDir = (p: string) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const mount = !isDir(join(root, CPU_DIR)) && isDir(join(root, "devices/system/cpu"));
+  const onDisk = (rel: string) => join(root, mount ? rel.replace(/^sys\//, "") : rel);
   const add = (rel: string) => {
     try {
-      const full = join(root, rel);
+      const full = onDisk(rel);
       if (statSync(full).isFile()) files.set(rel, readFileSync(full, "utf8"));
     } catch {
       // absent or unreadable attribute: the reader falls back to what else is there
@@ -290,7 +302,7 @@ export function loadSysfsDirectory(root: string): Topology {
   };
   const list = (rel: string): string[] => {
     try {
-      return readdirSync(join(root, rel));
+      return readdirSync(onDisk(rel));
     } catch {
       return [];
     }
