@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { fixtures } from "../test/data";
 import { parseHwlocSynthetic } from "./hwloc-synthetic";
 import { novaPin } from "./nova";
+import { loadSysfsTarball } from "./sysfs";
 
 // Behaviour from the Nova admin guide ("CPU thread pinning policies") and nova/virt/hardware.py.
 const smt = parseHwlocSynthetic("pack:2 numa:1 core:4 pu:2"); // cores (0,1) (2,3) … ; NUMA 0 = 0-7
@@ -53,6 +57,15 @@ describe("novaPin", () => {
     expect(r4.ok && r4.placement.pins).toEqual([0, 1, 2]);
     const r5 = novaPin(smt, [0, 1, 2, 4, 6], 3, "require");
     expect(r5.ok ? "" : r5.refusal.reason).toBe("no-fit");
+  });
+  it("isolate on a hybrid cell uses only cores with the cell's thread count, as Nova does", () => {
+    // 20em64t-hybrid: six 2-thread P-cores (0-11) and eight 1-thread E-cores (12-19), one cell.
+    const hybrid = loadSysfsTarball(
+      readFileSync(path.join(fixtures, "20em64t-hybrid-1p6c2t+2ca4co1t.tar.bz2")),
+    );
+    const r = novaPin(hybrid, hybrid.cpus, 6, "isolate");
+    expect(r.ok && r.placement.pins).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(novaPin(hybrid, hybrid.cpus, 7, "isolate").ok).toBe(false);
   });
   it("an instance never spans host NUMA cells", () => {
     const r = novaPin(smt, smt.cpus, 10, "prefer");

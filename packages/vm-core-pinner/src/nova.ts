@@ -35,7 +35,8 @@ export type NovaResult =
  *   is used singly, in core order. (Nova uses `gcd(threads, vCPUs)` only for the guest topology it
  *   exposes, not for the pinning.)
  * - `require`: like `prefer` but only with `n ≥ 2` and without the fallback; refused on hosts without SMT.
- * - `isolate`: one vCPU per fully free core; the core's other threads are consumed (left idle) so no
+ * - `isolate`: one vCPU per fully free core of the cell's widest thread count (on a hybrid cell,
+ *   single-thread cores are not used); the core's other threads are consumed (left idle) so no
  *   other instance shares the core.
  *
  * @param free - host CPUs currently free for pinning.
@@ -72,7 +73,12 @@ export function novaPin(
       .filter((s) => s.length > 0);
     const cellOs = cell === -1 ? 0 : (t.numaNodes[cell]?.osIndex ?? 0);
     if (policy === "isolate") {
-      const whole = cores.filter((c) => c.pus.every((p) => freeSet.has(p)));
+      // Nova: threads_per_core = the cell's widest core; only cores with that many free threads
+      // count (sibling_sets[threads_per_core]), so on a hybrid cell single-thread cores are unused.
+      const cellThreads = cores.reduce((m, c) => Math.max(m, c.pus.length), 1);
+      const whole = cores.filter(
+        (c) => c.pus.length >= cellThreads && c.pus.every((p) => freeSet.has(p)),
+      );
       if (whole.length < vcpus) continue;
       const used = whole.slice(0, vcpus);
       return {
