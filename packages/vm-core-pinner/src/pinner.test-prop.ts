@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
@@ -13,7 +13,7 @@ import { parseHwlocSynthetic } from "./hwloc-synthetic";
 import { parseHwlocXml } from "./hwloc-xml";
 import { parseLibvirtCapabilities } from "./libvirt-capabilities";
 import { CorePinner, type PinPolicy } from "./pinner";
-import { loadSysfsTarball } from "./sysfs";
+import { loadSysfsDirectory, loadSysfsTarball, parseSysfsDump } from "./sysfs";
 import { arbitraryTopology } from "./testing";
 import type { Topology } from "./topology";
 
@@ -26,18 +26,26 @@ function realTopologies(): [string, Topology][] {
       out.push([f, parseLibvirtCapabilities(readFileSync(p, "utf8"))]);
     else if (f.endsWith(".xml")) out.push([f, parseHwlocXml(readFileSync(p, "utf8"))]);
     else if (f.endsWith(".tar.bz2")) out.push([f, loadSysfsTarball(readFileSync(p))]);
+    else if (f.endsWith(".txt")) out.push([f, parseSysfsDump(readFileSync(p, "utf8"))]);
   }
   for (const f of sharedHwlocXml())
     out.push([path.basename(f), parseHwlocXml(readFileSync(f, "utf8"))]);
   for (const { tarball } of sharedSysfsTarballs())
     out.push([path.basename(tarball), loadSysfsTarball(readFileSync(tarball))]);
   if (sharedPresent) {
+    const sysfsDir = path.join(nohypeData, "sysfs");
+    for (const f of existsSync(sysfsDir) ? readdirSync(sysfsDir).sort() : [])
+      if (f.endsWith(".txt"))
+        out.push([`shared ${f}`, parseSysfsDump(readFileSync(path.join(sysfsDir, f), "utf8"))]);
     const caps = path.join(nohypeData, "libvirt", "host-capabilities-sample-2s8c2t.xml");
     out.push([
       `libvirt ${path.basename(caps)}`,
       parseLibvirtCapabilities(readFileSync(caps, "utf8")),
     ]);
   }
+  // This machine, when it has a readable sysfs.
+  if (existsSync("/sys/devices/system/cpu/online"))
+    out.push(["live /sys", loadSysfsDirectory("/")]);
   return out;
 }
 const topologies = realTopologies();
@@ -77,6 +85,15 @@ function checkInvariants(r: Real) {
       const vms = [...owners].filter((o) => o !== "host" && o !== "free");
       expect(vms.length).toBeLessThanOrEqual(1);
       if (vms.length === 1) expect(owners.size).toBe(1);
+    }
+    // An L3- / NUMA-exclusive VM shares its caches / nodes with no other VM.
+    const allocs = r.pinner.allocations();
+    for (const a of allocs) {
+      for (const b of allocs) {
+        if (a.vm === b.vm) continue;
+        if (a.l3Exclusive) expect(a.l3Caches.filter((l) => b.l3Caches.includes(l))).toEqual([]);
+        if (a.numaExclusive) expect(a.numaNodes.filter((n) => b.numaNodes.includes(n))).toEqual([]);
+      }
     }
   }
 }
@@ -140,13 +157,23 @@ function reservedFor(t: Topology, policy: PinPolicy): number[] {
   return policy === "nova-prefer" ? [] : [...(t.cores[0]?.pus ?? [])];
 }
 
+// Each policy with its defaults, plus the options that change placement.
+const configs: { policy: PinPolicy; options: string[] }[] = [
+  ...policies.map((policy) => ({ policy, options: [] })),
+  { policy: "nohype", options: ["l3-exclusive"] },
+  { policy: "nohype", options: ["numa-exclusive", "smt-idle"] },
+  { policy: "kubelet-static", options: ["full-pcpus-only"] },
+  { policy: "kubelet-static", options: ["distribute-cpus-across-numa"] },
+];
+
 describe("model-based: allocate/free on every real topology and policy", () => {
   for (const [name, t] of topologies) {
-    for (const policy of policies) {
+    for (const { policy, options } of configs) {
       const maxVcpus = Math.max(1, Math.min(16, Math.floor(t.cpus.length / 2)));
-      test.prop([commands(maxVcpus)], { numRuns: 4 })(`${name} / ${policy}`, (cmds) => {
+      const label = options.length > 0 ? `${policy} ${options.join(",")}` : policy;
+      test.prop([commands(maxVcpus)], { numRuns: 4 })(`${name} / ${label}`, (cmds) => {
         const real: Real = {
-          pinner: new CorePinner(t, { policy, reserved: reservedFor(t, policy) }),
+          pinner: new CorePinner(t, { policy, options, reserved: reservedFor(t, policy) }),
           topology: t,
         };
         fc.modelRun(() => ({ model: { live: new Set<string>() }, real }), cmds);
