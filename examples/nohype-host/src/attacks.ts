@@ -99,14 +99,23 @@ export function runAttacks(host: NoHypeHost, attacker: string, victim: string): 
     mechanism: "ixgbe PF mailbox policy (VF untrusted, administrator-set MAC)",
     reason: mbox.ok ? "MAC changed" : `${mbox.errno}: ${mbox.message}`,
   });
-  // VLAN spoofing: a tagged frame into another VLAN (the victim's, or 4000 if they share one).
-  const vid = vn.vlan !== an.vlan ? vn.vlan : 4000;
-  const spoofVlan = host.nic.transmit(an.vf, { dst: vn.mac, src: an.mac, vlan: vid }, host.tick());
+  // VLAN spoofing: a tagged frame into another VLAN: one of the victim's the attacker is not on,
+  // or 4000 if the victim has none.
+  const vid = v.nics.map((n) => n.vlan).find((x) => x !== an.vlan) ?? 4000;
+  const vlanVictim = v.nics.find((n) => n.vlan === vid) ?? vn;
+  const spoofVlan = host.nic.transmit(
+    an.vf,
+    { dst: vlanVictim.mac, src: an.mac, vlan: vid },
+    host.tick(),
+  );
+  const vlanViaFabric = host.fabric
+    .send(`${host.config.name}/${an.port}`, { dst: vlanVictim.mac, src: an.mac, vlan: vid }, 0)
+    .filter((d) => d.endpoint === `${host.config.name}/${vlanVictim.port}`);
   out.push({
-    attack: `VLAN spoofing (tagged VLAN ${vid})`,
+    attack: `VLAN spoofing (tagged VLAN ${vid}${vid === vlanVictim.vlan ? `, ${victim}'s` : ""})`,
     attacker,
     victim,
-    refused: !spoofVlan.ok,
+    refused: !spoofVlan.ok && vlanViaFabric.length === 0,
     mechanism: "82599 VF VLAN anti-spoofing (port VLAN, spoofchk on)",
     reason: spoofVlan.ok ? "transmitted" : `Tx drop: ${spoofVlan.reason}`,
   });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { interruptRemapEntry } from "@dyninfra/iommu-model";
 import { describe, expect, it } from "vitest";
 import { runChurn } from "./churn";
 import {
@@ -67,4 +68,31 @@ describe("churn on the bundled host", () => {
     // The small host fills up: refusals are clean values, not errors.
     expect(Object.keys(r.refusals).length).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe("runChurn", () => {
+  it("runs the host-wide checks after every event (a planted stray IRTE is reported at each)", () => {
+    const tenants = loadTenants();
+    const cfg = realHostConfig(tenants);
+    const host = new NoHypeHost({ ...cfg, switchVlans: [...cfg.switchVlans, ...vlans] });
+    // An entry no VM owns, beyond the ones the churn hands out: a present IRTE that verifies a
+    // requester id of no VF (0x0008, 00:01.0) must be reported after every single event.
+    host.vtd.setIrte(
+      host.vtd.interruptRemapEntries - 1,
+      interruptRemapEntry({ vector: 0x30, destinationId: 2, sourceId: 0x0008 }),
+    );
+    const seen: number[] = [];
+    const r = runChurn(host, {
+      events: 40,
+      seed: 11,
+      vlans,
+      onViolation: (e, v) => {
+        expect(v.map((x) => x.invariant)).toContain("interrupts-confined");
+        seen.push(e);
+      },
+    });
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(r.violations).toBeGreaterThanOrEqual(40);
+    expect(r.starts + r.stops + Object.values(r.refusals).reduce((a, b) => a + b, 0)).toBe(40);
+  });
 });

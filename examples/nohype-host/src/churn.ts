@@ -27,6 +27,23 @@ export interface ChurnResult {
   readonly stats: CheckStats;
 }
 
+/** A churn run as the demo's summary and report show it. */
+export interface ChurnSummary {
+  readonly events: number;
+  /** Wall time of the run, checks included. */
+  readonly seconds: number;
+  readonly violations: number;
+  /** The topology it ran on. */
+  readonly topology: string;
+  readonly starts?: number;
+  readonly stops?: number;
+  /** Clean refusals by stage. */
+  readonly refusals?: Readonly<Record<string, number>>;
+  readonly maxRunning?: number;
+  /** What the checks after the events looked at. */
+  readonly checks?: CheckStats;
+}
+
 /** mulberry32: a small deterministic PRNG. @example const r = prng(1); r(); */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

@@ -23,8 +23,10 @@ describe("the demo outputs", () => {
     const s = JSON.parse(r.files["summary.json"]!);
     expect(s.allInvariantsHeld).toBe(true);
     expect(s.allAttacksRefused).toBe(true);
+    // The X8DTT's DMAR: OEM ID "AMI" padded with NULs in the table, shown without them.
     expect(s.host.dmar).toMatchObject({
-      oemTableId: expect.any(String),
+      oemId: "AMI",
+      oemTableId: expect.stringMatching(/^[\x20-\x7e]+$/),
       hostAddressWidth: 40,
       interruptRemapping: true,
     });
@@ -58,6 +60,28 @@ describe("the demo outputs", () => {
     for (const c of r.host.topology.cpus) expect(html).toContain(`<title>CPU ${c} —`);
     expect(html.match(/<title>VF \d+ /g)).toHaveLength(63);
     expect(html).not.toMatch(/NaN|undefined/);
+    expect(html.includes("\0")).toBe(false);
+  });
+
+  it("reports a churn run with its wall time and what the checks swept", () => {
+    const churn = {
+      events: 1234,
+      seconds: 5,
+      violations: 0,
+      topology: "test topology",
+      starts: 600,
+      stops: 500,
+      refusals: { cores: 134 },
+      maxRunning: 17,
+      checks: { translations: 4321, tableRanges: 12, interrupts: 765, frames: 98 },
+    };
+    const d = runDemo(realHostConfig(tenants), tenants, { churn });
+    const html = d.files["report.html"]!;
+    expect(html).toContain("1234 random start/stop events on test topology");
+    expect(html).toContain("5.00 s wall time (246.8 events/s)");
+    expect(html).toContain("600 starts, 500 stops, clean refusals cores 134, up to 17 VMs");
+    expect(html).toContain("4321 DMA translations, 765 interrupt remaps, 98 inter-VM frames");
+    expect(JSON.parse(d.files["summary.json"]!).churn).toEqual(churn);
   });
 
   it("prints a terminal table with one row per VM", () => {

@@ -1,8 +1,9 @@
 import { type AttackOutcome, runAttacks } from "./attacks";
 import { checkHost, type Violation } from "./checks";
+import type { ChurnSummary } from "./churn";
 import { type DomainProblem, domainXml, semanticCheck } from "./domain";
 import { type HostConfig, NoHypeHost } from "./host";
-import { hostTxt, reportHtml, table, type VmRow, vmRows } from "./report";
+import { acpiString, hostTxt, reportHtml, table, type VmRow, vmRows } from "./report";
 import type { Tenant } from "./tenants";
 
 /** Everything the demo produces (files by name, and the figures for the summary). */
@@ -37,9 +38,7 @@ export interface DemoResult {
 export function runDemo(
   config: HostConfig,
   tenants: readonly Tenant[],
-  extra: {
-    readonly churn?: { events: number; seconds: number; violations: number; topology: string };
-  } = {},
+  extra: { readonly churn?: ChurnSummary } = {},
 ): DemoResult {
   const host = new NoHypeHost(config);
   const checks: { event: string; violations: Violation[] }[] = [];
@@ -100,8 +99,8 @@ export function runDemo(
         numaNodes: config.memory.nodes.map((n) => n.node),
         housekeeping: host.housekeeping,
         dmar: {
-          oemId: config.dmar.oemId.trim(),
-          oemTableId: config.dmar.oemTableId.trim(),
+          oemId: acpiString(config.dmar.oemId),
+          oemTableId: acpiString(config.dmar.oemTableId),
           hostAddressWidth: config.dmar.hostAddressWidth + 1,
           interruptRemapping: (config.dmar.flags & 1) === 1,
         },

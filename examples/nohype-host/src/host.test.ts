@@ -199,6 +199,8 @@ describe("attack scenarios", () => {
     expect(by("DMA write past").reason).toBe("DMA fault 0x5 WRITE");
     expect(by("MAC spoofing").reason).toBe("Tx drop: mac-spoof");
     expect(by("VLAN spoofing").reason).toBe("Tx drop: vlan-spoof");
+    // Into the victim's other VLAN (db-b is on 100 and 200; web-a on 100 only).
+    expect(by("VLAN spoofing").attack).toBe("VLAN spoofing (tagged VLAN 200, db-b's)");
     expect(by("VF mailbox request").reason).toMatch(/^EPERM/);
     expect(by("interrupt injection via").reason).toBe("IR fault 0x26 IR_SOURCE_ID_INVALID");
     expect(by("interrupt injection with a compatibility").reason).toBe(

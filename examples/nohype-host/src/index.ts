@@ -2,7 +2,7 @@ export type { AttackOutcome } from "./attacks";
 export { attackPair, faultName, runAttacks } from "./attacks";
 export type { CheckOptions, CheckStats, InvariantName, Violation } from "./checks";
 export { checkHost } from "./checks";
-export type { ChurnOptions, ChurnResult } from "./churn";
+export type { ChurnOptions, ChurnResult, ChurnSummary } from "./churn";
 export { prng, runChurn } from "./churn";
 export {
   DATA_DIR,
@@ -35,6 +35,14 @@ export type {
 export { avoidInterruptWindow, fmtPci, hostMemoryMap, NoHypeHost, sid } from "./host";
 export { SriovVlanView } from "./nic";
 export type { ReportInput, VmRow } from "./report";
-export { hostMapSvg, hostTxt, kernelCmdline, reportHtml, table, vmRows } from "./report";
+export {
+  acpiString,
+  hostMapSvg,
+  hostTxt,
+  kernelCmdline,
+  reportHtml,
+  table,
+  vmRows,
+} from "./report";
 export type { Tenant, TenantNic } from "./tenants";
 export { pageSizeBytes, parseTenant, parseTenantsJson } from "./tenants";

@@ -3,6 +3,7 @@ import { formatMac } from "@dyninfra/sriov-queues";
 import { formatCpuList, kernelIsolationParams } from "@dyninfra/vm-core-pinner";
 import type { AttackOutcome } from "./attacks";
 import type { Violation } from "./checks";
+import type { ChurnSummary } from "./churn";
 import { fmtPci, type NoHypeHost, type RunningVm } from "./host";
 
 /**
@@ -159,6 +160,19 @@ const PALETTE = [
   "#bab0ac",
 ];
 
+/**
+ * An ACPI fixed-width string field (OEM ID, OEM table ID) up to its first NUL, without spaces
+ * around it.
+ *
+ * @example
+ * ```ts
+ * acpiString("AMI\0\0\0"); // "AMI"
+ * ```
+ */
+export function acpiString(s: string): string {
+  return (s.split("\0")[0] ?? "").trim();
+}
+
 function esc(s: string): string {
   return s
     .replace(/&/g, "&amp;")
@@ -270,12 +284,26 @@ export interface ReportInput {
   }[];
   readonly attacks: readonly AttackOutcome[];
   readonly checks: readonly { readonly event: string; readonly violations: readonly Violation[] }[];
-  readonly churn?: {
-    readonly events: number;
-    readonly seconds: number;
-    readonly violations: number;
-    readonly topology: string;
-  };
+  readonly churn?: ChurnSummary;
+}
+
+function churnHtml(c: ChurnSummary): string {
+  const parts = [
+    `${c.events} random start/stop events on ${esc(c.topology)}, the host-wide checks after each: ${c.violations} violations, ${c.seconds.toFixed(2)} s wall time (${(c.events / c.seconds).toFixed(1)} events/s).`,
+  ];
+  if (c.starts !== undefined && c.stops !== undefined)
+    parts.push(
+      `${c.starts} starts, ${c.stops} stops, clean refusals ${esc(
+        Object.entries(c.refusals ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "none",
+      )}${c.maxRunning !== undefined ? `, up to ${c.maxRunning} VMs at once` : ""}.`,
+    );
+  if (c.checks)
+    parts.push(
+      `The checks swept ${c.checks.translations} DMA translations, ${c.checks.interrupts} interrupt remaps, ${c.checks.frames} inter-VM frames and ${c.checks.tableRanges} read-back second-level table ranges.`,
+    );
+  return `<h2>Churn</h2><p>${parts.join(" ")}</p>`;
 }
 
 /**
@@ -305,7 +333,7 @@ export function reportHtml(r: ReportInput): string {
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}.ok{color:#2a7a2a}.bad{color:#b00}</style></head>
 <body>
 <h1>NoHype host manager — ${h(r.host.config.name)}</h1>
-<p>Topology ${h(r.host.topology.source)}; DMAR ${h(r.host.config.dmar.oemId.trim())} ${h(r.host.config.dmar.oemTableId.trim())} (HAW ${r.host.config.dmar.hostAddressWidth + 1} bits, interrupt remapping ${r.host.config.dmar.flags & 1 ? "on" : "off"}); NIC: Intel 82599 (ixgbe) at ${h(fmtPci(r.host.config.nic.address))}, ${r.host.config.nic.numVfs} VFs, VEPA.</p>
+<p>Topology ${h(r.host.topology.source)}; DMAR ${h(acpiString(r.host.config.dmar.oemId))} ${h(acpiString(r.host.config.dmar.oemTableId))} (HAW ${r.host.config.dmar.hostAddressWidth + 1} bits, interrupt remapping ${r.host.config.dmar.flags & 1 ? "on" : "off"}); NIC: Intel 82599 (ixgbe) at ${h(fmtPci(r.host.config.nic.address))}, ${r.host.config.nic.numVfs} VFs, VEPA.</p>
 <h2>Host map</h2>
 ${hostMapSvg(r.host)}
 <h2>Tenants</h2>
@@ -317,7 +345,7 @@ ${rowsHtml(r.refused as unknown as Record<string, string>[])}
 ${rowsHtml(r.checks.map((c) => ({ event: c.event, violations: c.violations.length, detail: c.violations.map((v) => `${v.invariant}: ${v.message}`).join("; ") || "all hold" })))}
 <h2>Attack scenarios</h2>
 ${rowsHtml(r.attacks.map((a) => ({ attack: a.attack, attacker: a.attacker, victim: a.victim, outcome: a.refused ? "refused" : "NOT REFUSED", mechanism: a.mechanism, reason: a.reason, "nothing leaked": a.leakFree === undefined ? "" : String(a.leakFree) })))}
-${r.churn ? `<h2>Churn</h2><p>${r.churn.events} random start/stop events on ${h(r.churn.topology)} with every check after each: ${r.churn.violations} violations, ${r.churn.seconds.toFixed(2)} s wall time.</p>` : ""}
+${r.churn ? churnHtml(r.churn) : ""}
 </body></html>
 `;
 }
