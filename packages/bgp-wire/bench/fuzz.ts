@@ -1,126 +1,14 @@
 // `pnpm fuzz [cases]`: mutation fuzzing of the BGP message and MRT decoders (default 1,000,000
-// cases). Seeds are the real BGP messages and MRT records of the fixtures. Fails (exit 1) if a
-// decoder throws anything but BgpWireError; a hang shows as a stuck run.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
-import { gunzipSync } from "node:zlib";
-import {
-  BgpWireError,
-  decodeMessage,
-  decodeMrt,
-  decodeUpdate,
-  encodeMessage,
-  mrtFrames,
-  sessionContext,
-} from "@dyninfra/bgp-wire";
+// cases; bench/fuzz-cases.ts). Fails (exit 1) if a decoder throws anything but BgpWireError; a
+// hang shows as a stuck run.
+import { runFuzz } from "./fuzz-cases";
 
 const cases = Number(process.argv[2] ?? 1_000_000);
-const root = path.resolve(import.meta.dirname, "../fixtures/mrt");
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((e) => {
-    const p = path.join(dir, e);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
-
-const messages: Uint8Array[] = [];
-const records: Uint8Array[] = [];
-for (const f of walk(root).filter(
-  (f) => !f.includes(".bgpdump.txt") && !f.endsWith(".md") && !f.endsWith(".bz2"),
-)) {
-  const raw = readFileSync(f);
-  const bytes = new Uint8Array(raw[0] === 0x1f ? gunzipSync(raw) : raw);
-  try {
-    for (const fr of mrtFrames(bytes)) {
-      const hl = fr.header.microseconds === undefined ? 12 : 16;
-      if (records.length < 2000)
-        records.push(bytes.slice(fr.header.offset, fr.header.offset + hl + fr.header.length));
-      const b = fr.body;
-      // BGP4MP MESSAGE bodies: find the marker and keep the BGP message.
-      for (let i = 0; i + 19 <= b.length && i < 48; i++) {
-        if (b[i] === 0xff && b[i + 15] === 0xff && b.subarray(i, i + 16).every((x) => x === 0xff)) {
-          if (messages.length < 5000) messages.push(b.slice(i));
-          break;
-        }
-      }
-    }
-  } catch {
-    // truncated fixtures: keep what was framed
-  }
-}
-messages.push(encodeMessage({ type: "KEEPALIVE" }));
-
-let seed = 0x9e3779b9;
-const rnd = (n: number): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-};
-
-function mutate(src: Uint8Array): Uint8Array {
-  let b = src.slice();
-  const k = 1 + rnd(4);
-  for (let i = 0; i < k; i++) {
-    const op = rnd(10);
-    if (op < 7 && b.length > 0) b[rnd(b.length)] = rnd(256);
-    else if (op < 8 && b.length > 0) b = b.subarray(0, rnd(b.length));
-    else if (op < 9) {
-      const ext = new Uint8Array(b.length + 1 + rnd(8));
-      ext.set(b);
-      for (let j = b.length; j < ext.length; j++) ext[j] = rnd(256);
-      b = ext;
-    } else if (b.length > 20) b[16 + rnd(4)] = rnd(256); // lengths
-  }
-  return b;
-}
-
-const contexts = [
-  sessionContext(),
-  sessionContext({ fourOctetAs: true }),
-  sessionContext({
-    fourOctetAs: true,
-    addPath: [
-      { afi: 1, safi: 1 },
-      { afi: 2, safi: 1 },
-    ],
-    extendedMessage: true,
-  }),
-];
-let failures = 0;
-const check = (what: string, input: Uint8Array, fn: () => void): void => {
-  try {
-    fn();
-  } catch (e) {
-    if (BgpWireError.isInstance(e)) return;
-    failures++;
-    if (failures <= 5)
-      console.error(
-        `${what}: foreign exception ${String(e)} on ${Buffer.from(input).toString("hex")}`,
-      );
-  }
-};
-
 const start = Date.now();
-for (let i = 0; i < cases; i++) {
-  if (i % 8 === 7) {
-    const r = mutate(records[rnd(records.length)]!);
-    check("decodeMrt", r, () => {
-      for (const _ of decodeMrt(r));
-    });
-    continue;
-  }
-  const m = mutate(messages[rnd(messages.length)]!);
-  const ctx = contexts[i % contexts.length]!;
-  check("decodeMessage", m, () => {
-    const d = decodeMessage(m, ctx);
-    encodeMessage(d, ctx);
-  });
-  check("decodeUpdate", m, () => decodeUpdate(m, ctx));
-}
+const r = runFuzz(cases);
+for (const e of r.examples) console.error(`foreign exception in ${e}`);
 const s = (Date.now() - start) / 1000;
 console.log(
-  `fuzz: ${cases} mutated cases (${messages.length} message seeds, ${records.length} MRT seeds) in ${s.toFixed(1)} s, ${failures} failures`,
+  `fuzz: ${r.cases} mutated cases (${r.messageSeeds} message seeds, ${r.recordSeeds} MRT seeds) in ${s.toFixed(1)} s, ${r.failures} failures`,
 );
-process.exit(failures > 0 ? 1 : 0);
+process.exit(r.failures > 0 ? 1 : 0);
