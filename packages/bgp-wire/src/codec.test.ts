@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { bgpMessagesFromCapture } from "../test/pcap";
 import { decodeMessage, encodeMessage, messageLength } from "./codec";
 import { BgpWireError } from "./errors";
-import type { BgpMessage, OpenMessage } from "./messages";
+import type { BgpMessage, OpenMessage, UpdateMessage } from "./messages";
 import { openCapabilities } from "./messages";
 import { ceaseWithShutdownCommunication, shutdownCommunication } from "./notification";
+import { formatPrefix } from "./prefix";
 import type { SessionContext } from "./session-context";
 import { negotiateSessionContext, sessionContext } from "./session-context";
 
@@ -229,6 +230,63 @@ function decodeCapture(
   return out;
 }
 
+/** Field values compared with NetGauze's JSON: unicast routes, next hops and the scalars. */
+interface UpdateDetails {
+  med?: number;
+  localPref?: number;
+  nextHop?: string;
+  communities?: number[];
+  large?: string[];
+  nlri: string[];
+  withdrawn: string[];
+  mpReach?: string;
+}
+const details = (d: UpdateDetails): string =>
+  ` ${JSON.stringify(d, ["med", "localPref", "nextHop", "communities", "large", "nlri", "withdrawn", "mpReach"])}`;
+
+type Json = Record<string, unknown>;
+function netgauzeDetails(u: Json): UpdateDetails {
+  const net = (l: unknown): string[] => (l as { network: string }[]).map((n) => n.network);
+  const d: UpdateDetails = { nlri: net(u.nlri), withdrawn: net(u.withdrawn_routes) };
+  for (const { value } of u.path_attributes as { value: Json }[]) {
+    const v = value as Record<string, Json>;
+    if (v.MultiExitDiscriminator) d.med = v.MultiExitDiscriminator.metric as number;
+    if (v.LocalPreference) d.localPref = v.LocalPreference.metric as number;
+    if (v.NextHop) d.nextHop = v.NextHop.next_hop as string;
+    if (v.Communities) d.communities = v.Communities.communities as number[];
+    if (v.LargeCommunities)
+      d.large = (v.LargeCommunities.communities as Json[]).map(
+        (c) => `${c.global_admin}:${c.local_data1}:${c.local_data2}`,
+      );
+    const v6 = (v.MpReach as Record<string, Json> | undefined)?.Ipv6Unicast;
+    if (v6) {
+      const hops = [v6.next_hop_global, v6.next_hop_local].filter((h) => h !== null);
+      d.mpReach = `${hops.join(",")} ${net(v6.nlri).join(",")}`;
+    }
+  }
+  return d;
+}
+
+function ourDetails(m: UpdateMessage): UpdateDetails {
+  const a = m.pathAttributes;
+  const d: UpdateDetails = {
+    nlri: m.nlri.map(formatPrefix),
+    withdrawn: m.withdrawnRoutes.map(formatPrefix),
+  };
+  if (a.multiExitDisc !== undefined) d.med = a.multiExitDisc;
+  if (a.localPref !== undefined) d.localPref = a.localPref;
+  if (a.nextHop !== undefined) d.nextHop = a.nextHop;
+  if (a.communities !== undefined) d.communities = [...a.communities];
+  if (a.largeCommunities !== undefined)
+    d.large = a.largeCommunities.map(
+      (c) => `${c.globalAdministrator}:${c.localDataPart1}:${c.localDataPart2}`,
+    );
+  const mp = a.mpReachNlri;
+  if (mp !== undefined && mp.afi === 2 && mp.safi === 1)
+    d.mpReach = `${mp.nextHop.join(",")} ${mp.nlri.map(formatPrefix).join(",")}`;
+  return d;
+}
+
 describe.runIf(present)("BGP messages in the shared captures", () => {
   it.each(Object.entries(TSHARK))(
     "%s: same messages as tshark, all decode, re-encode byte-exact",
@@ -270,61 +328,64 @@ describe.runIf(present)("BGP messages in the shared captures", () => {
     "pmacct-tests/305-BGP-mem-leak-test/bgp-multi-sources-update-keepalive",
     "bgp/multiple-sessions/traffic",
   ];
-  it.each(NETGAUZE)("%s: every message of NetGauze's decoded JSON is decoded alike", (base) => {
-    const json = readFileSync(path.join(DATA, `netgauze/assets/pcaps/${base}-bgp.json`), "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as unknown);
-    const theirs = json.map((j) => {
-      if (j === "KeepAlive") return "KEEPALIVE";
-      const o = j as Record<string, Record<string, unknown>>;
-      if (o.Open) {
-        const params = o.Open.params as { Capabilities?: unknown[] }[];
-        const ncaps = params.reduce((n, p) => n + (p.Capabilities?.length ?? 0), 0);
-        return `OPEN ${o.Open.my_as} ${o.Open.hold_time} ${o.Open.bgp_id} ${ncaps}`;
-      }
-      if (o.Update) {
-        const attrs = o.Update.path_attributes as { value: Record<string, unknown> }[];
-        let origin = "-";
-        let asns = "-";
-        for (const a of attrs) {
-          if (typeof a.value.Origin === "string") origin = a.value.Origin.toUpperCase();
-          const p = a.value.AsPath as Record<string, { as_numbers: number[] }[]> | undefined;
-          if (p)
-            asns = Object.values(p)[0]!
-              .flatMap((s) => s.as_numbers)
-              .join(" ");
+  it.each(NETGAUZE)(
+    "%s: every message of NetGauze's decoded JSON is decoded alike (routes, next hops, MED, LOCAL_PREF, communities)",
+    (base) => {
+      const json = readFileSync(path.join(DATA, `netgauze/assets/pcaps/${base}-bgp.json`), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as unknown);
+      const theirs = json.map((j) => {
+        if (j === "KeepAlive") return "KEEPALIVE";
+        const o = j as Record<string, Record<string, unknown>>;
+        if (o.Open) {
+          const params = o.Open.params as { Capabilities?: unknown[] }[];
+          const ncaps = params.reduce((n, p) => n + (p.Capabilities?.length ?? 0), 0);
+          return `OPEN ${o.Open.my_as} ${o.Open.hold_time} ${o.Open.bgp_id} ${ncaps}`;
         }
-        return `UPDATE ${origin} ${asns} ${attrs.length}`;
-      }
-      return `OTHER ${Object.keys(o)[0]}`;
-    });
-    const ours = decodeCapture(`netgauze/assets/pcaps/${base}.pcap`).map(({ message: m }) => {
-      if (m.type === "KEEPALIVE") return "KEEPALIVE";
-      if (m.type === "OPEN") {
-        return `OPEN ${m.myAutonomousSystem} ${m.holdTime} ${m.bgpIdentifier} ${openCapabilities(m).length}`;
-      }
-      if (m.type === "UPDATE") {
-        const a = m.pathAttributes;
-        const count = Object.entries(a).reduce(
-          (n, [k, v]) => n + (k === "unknown" ? (v as unknown[]).length : 1),
-          0,
-        );
-        const asns = a.asPath === undefined ? "-" : a.asPath.flatMap((s) => s.asns).join(" ");
-        return `UPDATE ${a.origin ?? "-"} ${asns} ${count}`;
-      }
-      return `OTHER ${m.type}`;
-    });
-    // NetGauze's snapshot may cover a subset of the flows: each of its messages must be ours.
-    const pool = new Map<string, number>();
-    for (const o of ours) pool.set(o, (pool.get(o) ?? 0) + 1);
-    const unmatched = theirs.filter((t) => {
-      const n = pool.get(t) ?? 0;
-      if (n === 0) return true;
-      pool.set(t, n - 1);
-      return false;
-    });
-    expect(unmatched).toEqual([]);
-    expect(theirs.length).toBeGreaterThan(0);
-  });
+        if (o.Update) {
+          const attrs = o.Update.path_attributes as { value: Record<string, unknown> }[];
+          let origin = "-";
+          let asns = "-";
+          for (const a of attrs) {
+            if (typeof a.value.Origin === "string") origin = a.value.Origin.toUpperCase();
+            const p = a.value.AsPath as Record<string, { as_numbers: number[] }[]> | undefined;
+            if (p)
+              asns = Object.values(p)[0]!
+                .flatMap((s) => s.as_numbers)
+                .join(" ");
+          }
+          return `UPDATE ${origin} ${asns} ${attrs.length}${details(netgauzeDetails(o.Update))}`;
+        }
+        return `OTHER ${Object.keys(o)[0]}`;
+      });
+      const ours = decodeCapture(`netgauze/assets/pcaps/${base}.pcap`).map(({ message: m }) => {
+        if (m.type === "KEEPALIVE") return "KEEPALIVE";
+        if (m.type === "OPEN") {
+          return `OPEN ${m.myAutonomousSystem} ${m.holdTime} ${m.bgpIdentifier} ${openCapabilities(m).length}`;
+        }
+        if (m.type === "UPDATE") {
+          const a = m.pathAttributes;
+          const count = Object.entries(a).reduce(
+            (n, [k, v]) => n + (k === "unknown" ? (v as unknown[]).length : 1),
+            0,
+          );
+          const asns = a.asPath === undefined ? "-" : a.asPath.flatMap((s) => s.asns).join(" ");
+          return `UPDATE ${a.origin ?? "-"} ${asns} ${count}${details(ourDetails(m))}`;
+        }
+        return `OTHER ${m.type}`;
+      });
+      // NetGauze's snapshot may cover a subset of the flows: each of its messages must be ours.
+      const pool = new Map<string, number>();
+      for (const o of ours) pool.set(o, (pool.get(o) ?? 0) + 1);
+      const unmatched = theirs.filter((t) => {
+        const n = pool.get(t) ?? 0;
+        if (n === 0) return true;
+        pool.set(t, n - 1);
+        return false;
+      });
+      expect(unmatched).toEqual([]);
+      expect(theirs.length).toBeGreaterThan(0);
+    },
+  );
 });
