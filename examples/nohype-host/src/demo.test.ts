@@ -2,6 +2,8 @@ import { formatCpuList } from "@dyninfra/vm-core-pinner";
 import { describe, expect, it } from "vitest";
 import { loadTenants, realHostConfig } from "./data";
 import { runDemo } from "./demo";
+import { NoHypeHost } from "./host";
+import { kernelCmdline } from "./report";
 
 const tenants = loadTenants();
 
@@ -52,6 +54,53 @@ describe("the demo outputs", () => {
             `ip link set dev enp7s0f0 vf \\d+ mac ${n.mac} vlan ${n.vlan}( qos ${n.qos})? max_tx_rate ${n.maxTxRateMbps} spoofchk on trust off`,
           ),
         );
+  });
+
+  it("host.txt reserves 2 MiB pages per node, leaving 4 KiB-backed partitions and EPT pages out", () => {
+    const pool = (cmdline: string) =>
+      new Map(
+        /hugepagesz=2M hugepages=(\S+)/
+          .exec(cmdline)![1]!
+          .split(",")
+          .map((x) => x.split(":").map(Number) as [number, number]),
+      );
+    const host = new NoHypeHost(realHostConfig(tenants));
+    const boot = pool(kernelCmdline(host));
+    expect([...boot.keys()]).toEqual([0, 1]);
+    for (const t of tenants) expect(host.start(t).ok).toBe(true);
+    const running = pool(kernelCmdline(host));
+    for (const [node, pages] of running) {
+      // What the 2M-backed partitions on the node use fits in its pool.
+      const need = host
+        .running()
+        .filter((vm) => vm.tenant.pageSize === "2M")
+        .flatMap((vm) => vm.memory.partition.extents.filter((e) => e.node === node))
+        .reduce((s, e) => s + e.size / 2 ** 21, 0);
+      expect(pages).toBeGreaterThanOrEqual(need);
+      // The pool shrank by at least the 4K partitions and EPT pages placed on the node.
+      const outside = host
+        .running()
+        .flatMap((vm) => [
+          ...vm.memory.tables.extents,
+          ...(vm.tenant.pageSize === "4K" ? vm.memory.partition.extents : []),
+        ])
+        .filter((e) => e.node === node);
+      const bytes = outside.reduce((s, e) => s + e.size, 0);
+      expect(boot.get(node)! - pages).toBeGreaterThanOrEqual(Math.ceil(bytes / 2 ** 21));
+      // … and by at most the 2 MiB pages those extents touch.
+      const touched = outside.reduce(
+        (s, e) =>
+          s +
+          Math.floor((e.hostStart + e.size - 1) / 2 ** 21) -
+          Math.floor(e.hostStart / 2 ** 21) +
+          1,
+        0,
+      );
+      expect(boot.get(node)! - pages).toBeLessThanOrEqual(touched);
+    }
+    // batch-c (512 MiB of 4 KiB pages) is on node 1.
+    expect(host.vm("batch-c")!.memory.partition.nodes).toEqual([1]);
+    expect(boot.get(1)! - running.get(1)!).toBeGreaterThanOrEqual(256);
   });
 
   it("report.html carries the SVG host map with every CPU and VF", () => {

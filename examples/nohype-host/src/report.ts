@@ -1,16 +1,43 @@
-import { PAGE_2M } from "@dyninfra/mem-partitioner";
+import { PAGE_1G, PAGE_2M } from "@dyninfra/mem-partitioner";
 import { formatMac } from "@dyninfra/sriov-queues";
 import { formatCpuList, kernelIsolationParams } from "@dyninfra/vm-core-pinner";
 import type { AttackOutcome } from "./attacks";
 import type { Violation } from "./checks";
 import type { ChurnSummary } from "./churn";
 import { fmtPci, type NoHypeHost, type RunningVm } from "./host";
+import { pageSizeBytes } from "./tenants";
+
+/** Whole `page`-aligned pages of `[start, end)` outside the (possibly overlapping) `cuts`. */
+function wholePages(
+  start: number,
+  end: number,
+  cuts: readonly { readonly start: number; readonly end: number }[],
+  page: number,
+): number {
+  const inside = cuts.filter((x) => x.end > start && x.start < end);
+  inside.sort((a, b) => a.start - b.start);
+  let pages = 0;
+  let at = start;
+  for (const c of [...inside, { start: end, end }]) {
+    const s = Math.ceil(at / page) * page;
+    const e = Math.floor(Math.min(c.start, end) / page) * page;
+    if (e > s) pages += (e - s) / page;
+    at = Math.max(at, c.end);
+  }
+  return pages;
+}
 
 /**
  * The host's kernel command line: CPU isolation of every guest CPU (`isolcpus`, `nohz_full`,
  * `rcu_nocbs`, `irqaffinity` on housekeeping), huge pages for the partitions, and the IOMMU
  * (`intel_iommu=on`, no pass-through for host devices, interrupt remapping on, no
  * compatibility-format MSIs).
+ *
+ * Huge pages are given per NUMA node (`hugepages=<node>:<n>,…`, Linux 5.16+; without the node
+ * form the kernel spreads them evenly). The 2 MiB pool of a node is every whole 2 MiB page of its
+ * RAM outside the reserved ranges, the VMs' EPT pages and the partitions of running VMs backed by
+ * other page sizes: 4 KiB-backed partitions stay ordinary memory, 1 GiB-backed ones get a 1 GiB
+ * pool of exactly their size.
  *
  * @example
  * ```ts
@@ -19,25 +46,40 @@ import { fmtPci, type NoHypeHost, type RunningVm } from "./host";
  */
 export function kernelCmdline(host: NoHypeHost): string {
   const iso = kernelIsolationParams(host.guestCpus(), { housekeeping: host.housekeeping });
-  const twoM = host.config.memory.pageSizes.includes(PAGE_2M);
-  // Every 2 MiB page of node RAM outside the reserved ranges is set aside for partitions.
-  let pages = 0;
-  for (const n of host.config.memory.nodes)
-    for (const r of n.ranges) {
-      const cuts = host.config.memory.reserved
-        .filter((x) => x.end > r.start && x.start < r.end)
-        .sort((a, b) => a.start - b.start);
-      let at = r.start;
-      for (const c of [...cuts, { start: r.end, end: r.end }]) {
-        const s = Math.ceil(at / 2 ** 21) * 2 ** 21;
-        const e = Math.floor(Math.min(c.start, r.end) / 2 ** 21) * 2 ** 21;
-        if (e > s) pages += (e - s) / 2 ** 21;
-        at = Math.max(at, c.end);
-      }
+  const mem = host.config.memory;
+  const notTwoM: { start: number; end: number }[] = [...mem.reserved];
+  const oneG = new Map<number, number>(); // node → 1 GiB pages of 1G-backed partitions
+  for (const vm of host.running()) {
+    // EPT pages are kernel memory (4 KiB pages), never in a huge-page pool.
+    for (const e of vm.memory.tables.extents)
+      notTwoM.push({ start: e.hostStart, end: e.hostStart + e.size });
+    const page = pageSizeBytes(vm.tenant.pageSize);
+    if (page === PAGE_2M) continue;
+    for (const e of vm.memory.partition.extents) {
+      notTwoM.push({ start: e.hostStart, end: e.hostStart + e.size });
+      if (page === PAGE_1G) oneG.set(e.node, (oneG.get(e.node) ?? 0) + e.size / PAGE_1G);
     }
+  }
+  const perNode = (count: (node: number) => number) =>
+    mem.nodes.map((n) => `${n.node}:${count(n.node)}`).join(",");
+  const twoM = mem.pageSizes.includes(PAGE_2M)
+    ? [
+        "default_hugepagesz=2M",
+        "hugepagesz=2M",
+        `hugepages=${perNode((node) =>
+          mem.nodes
+            .filter((n) => n.node === node)
+            .flatMap((n) => n.ranges)
+            .reduce((sum, r) => sum + wholePages(r.start, r.end, notTwoM, PAGE_2M), 0),
+        )}`,
+      ]
+    : [];
+  const gig =
+    oneG.size > 0 ? ["hugepagesz=1G", `hugepages=${perNode((n) => oneG.get(n) ?? 0)}`] : [];
   return [
     iso.cmdline,
-    ...(twoM ? ["default_hugepagesz=2M", "hugepagesz=2M", `hugepages=${pages}`] : []),
+    ...twoM,
+    ...gig,
     "intel_iommu=on",
     "iommu=nopt",
     "intremap=on",
