@@ -434,3 +434,54 @@ test.prop(
     expect(got).toEqual(want);
   },
 );
+
+test.prop(
+  [fc.array(fc.array(arbitraryRibUpdate(64501), { maxLength: 4 }), { maxLength: 6 }), fc.boolean()],
+  { numRuns: 150 },
+)(
+  "updateMany = the same updates one by one: same Adj-RIB-In, Loc-RIB and neighbour views; the net delta applied to the old view gives the new one",
+  (batches, addPath) => {
+    const make = () => {
+      const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+      rib.addPeer({
+        address: "192.0.2.2",
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        importPolicy: acceptAll,
+        exportPolicy: acceptAll,
+        ...(addPath ? { addPath: { receive: true } } : {}),
+      });
+      rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
+      rib.peerUp("192.0.2.2");
+      rib.peerUp(MONITOR);
+      return rib;
+    };
+    const one = make();
+    const many = make();
+    const viewOne = new Map<string, string>();
+    const viewMany = new Map<string, string>();
+    for (const batch of batches) {
+      for (const u of batch) applyView(viewOne, one.update("192.0.2.2", u).adjRibOut.get(MONITOR));
+      const before = new Map([...many.locRib()].map((r) => [key(r), attrKey(r.attributes)]));
+      const c = many.updateMany("192.0.2.2", batch);
+      applyView(viewMany, c.adjRibOut.get(MONITOR));
+      // The reported Loc-RIB changes are exactly the net difference.
+      for (const ch of c.locRib) {
+        const k = `${ch.prefix.address}/${ch.prefix.length}`;
+        if (ch.current === undefined) before.delete(k);
+        else before.set(k, attrKey(ch.current.attributes));
+      }
+      const after = new Map([...many.locRib()].map((r) => [key(r), attrKey(r.attributes)]));
+      expect(before).toEqual(after);
+      const routes = (r: Rib) => ({
+        adjRibIn: [...r.adjRibIn("192.0.2.2", "pre")]
+          .map((x) => `${key(x)}#${x.prefix.pathId ?? 0} ${attrKey(x.attributes)}`)
+          .sort(),
+        locRib: [...r.locRib()].map((x) => `${key(x)} ${attrKey(x.attributes)}`).sort(),
+        out: [...r.adjRibOut(MONITOR)].map((x) => `${key(x)} ${attrKey(x.attributes)}`).sort(),
+      });
+      expect(routes(many)).toEqual(routes(one));
+      expect(viewMany).toEqual(viewOne);
+    }
+  },
+);

@@ -719,6 +719,39 @@ export class Rib {
   }
 
   /**
+   * Applies several batches from one neighbour in the order given — exactly as consecutive
+   * {@link Rib.update} calls would, each with its own sequence number — but runs the decision
+   * process and the export once for all of them, so the result is the net change: a prefix
+   * announced and withdrawn again within the batches is not reported. This is how a speaker
+   * applies the UPDATE messages that arrived in one turn of its event loop.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * const p = { afi: 1 as const, address: "10.0.0.0", length: 8 };
+   * const a = { origin: "IGP" as const, asPath: [], nextHop: "10.0.0.2" };
+   * rib.updateMany("10.0.0.2", [{ announced: [{ attributes: a, nlri: [p] }] }, { withdrawn: [p] }])
+   *   .locRib.length; // 0
+   * ```
+   */
+  updateMany(address: string, updates: readonly RibUpdate[]): ChangeSet {
+    const q = this.peer(address);
+    if (!q.up)
+      throw new BgpRibError("NOT_ESTABLISHED", `session with ${address} is not established`, {
+        field: "peer",
+      });
+    for (let i = 0; i < updates.length; i++) {
+      const update = updates[i]!;
+      q.seq++;
+      if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "in", update });
+      this.apply(q, update);
+    }
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
    * Originates routes locally (as from the router itself: empty AS_PATH unless given).
    *
    * @example

@@ -18,7 +18,6 @@ import {
   encodeMessage,
   encodeWithdrawals,
   parsePrefix,
-  prefixKey,
   readMrt,
 } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
@@ -237,9 +236,9 @@ type OutboundItem =
 const OUTPUT_SLICE = 20_000;
 
 interface InboundBatch {
-  withdrawn: Prefix[];
-  announced: Announcement[];
-  keys: Set<string>;
+  /** The UPDATEs of the batch, in the order they arrived. */
+  updates: RibUpdate[];
+  /** Prefixes in them. */
   size: number;
 }
 
@@ -981,31 +980,23 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   /**
-   * Merges consecutive UPDATEs of a neighbour into one RIB batch, so that a table transfer runs
-   * the decision process once per batch rather than once per message. A prefix never appears
-   * twice in a batch (the batch is applied first), which keeps RFC 4271 order semantics.
+   * Collects consecutive UPDATEs of a neighbour into one RIB batch, so that a table transfer runs
+   * the decision process once per batch rather than once per message. The RIB applies them in
+   * arrival order ({@link Rib.updateMany}), which keeps RFC 4271 order semantics.
    */
   private queueInbound(n: Neighbor, u: UpdateMessage): void {
     const r = ribUpdateFromMessage(u);
     let b = n.inbound;
-    const touched: string[] = [];
-    for (const p of r.withdrawn ?? []) touched.push(prefixKey(p));
-    for (const a of r.announced ?? []) for (const p of a.nlri) touched.push(prefixKey(p));
-    if (b !== undefined && touched.some((k) => b!.keys.has(k))) {
-      this.flushInbound(n);
-      b = undefined;
-    }
     if (b === undefined) {
-      b = { withdrawn: [], announced: [], keys: new Set(), size: 0 };
+      b = { updates: [], size: 0 };
       n.inbound = b;
       setImmediate(() => {
         if (n.inbound === b) this.flushInbound(n);
       });
     }
-    for (const k of touched) b.keys.add(k);
-    b.withdrawn.push(...(r.withdrawn ?? []));
-    b.announced.push(...(r.announced ?? []));
-    b.size += touched.length;
+    b.updates.push(r);
+    b.size += r.withdrawn?.length ?? 0;
+    for (const a of r.announced ?? []) b.size += a.nlri.length;
     if (b.size >= MAX_BATCH) this.flushInbound(n);
   }
 
@@ -1014,9 +1005,8 @@ export class Router extends EventEmitter<RouterEvents> {
     if (b === undefined) return;
     n.inbound = undefined;
     if (!n.inRib) return;
-    const update = { withdrawn: b.withdrawn, announced: b.announced };
-    n.stale.received(update);
-    this.distribute(this.rib.update(n.spec.address, update));
+    for (const u of b.updates) n.stale.received(u);
+    this.distribute(this.rib.updateMany(n.spec.address, b.updates));
   }
 
   private originateUpdate(routes: readonly OriginateSpec[]): RibUpdate {
@@ -1071,7 +1061,12 @@ export class Router extends EventEmitter<RouterEvents> {
       const n = this.byAddress.get(address);
       if (n !== undefined) this.sendDelta(n, delta);
     }
-    if (changes.locRib.length > 0 || changes.adjRibOut.size > 0) this.emit("changes", changes);
+    // Reading `locRib` materializes it: only when somebody listens.
+    if (
+      this.listenerCount("changes") > 0 &&
+      (changes.adjRibOut.size > 0 || changes.locRib.length > 0)
+    )
+      this.emit("changes", changes);
   }
 
   private sendDelta(n: Neighbor, delta: AdjRibOutUpdate): void {
