@@ -61,11 +61,17 @@ test.prop([
   },
 );
 
-test.prop([fc.array(step, { maxLength: 60 })])(
-  "the fast path agrees with receive for unicast",
-  (steps) => {
+const portState = fc.constantFrom("forwarding", "forwarding", "learning", "blocking" as const);
+
+test.prop([fc.array(step, { maxLength: 60 }), fc.array(portState, { minLength: 4, maxLength: 4 })])(
+  "the fast path agrees with receive for unicast, and learns the same (any port state)",
+  (steps, states) => {
     const a = bridge([true, false, false, true]);
     const b = bridge([true, false, false, true]);
+    states.forEach((st, i) => {
+      a.setState(i, st);
+      b.setState(i, st);
+    });
     let now = 0;
     for (const [inPort, frame, dt] of steps) {
       now += dt;
@@ -75,6 +81,7 @@ test.prop([fc.array(step, { maxLength: 60 })])(
       else if (v.kind === "flooded") expect(fast).toBe(-2);
       else expect(fast).toBe(-1);
     }
+    expect(b.fdb.entries()).toEqual(a.fdb.entries());
   },
 );
 

@@ -86,5 +86,14 @@ describe("802.1Q bridge forwarding", () => {
     expect(br.forwardUnicast(1, B, A, -1, 0)).toBe(0);
     expect(br.forwardUnicast(1, B, B, -1, 0)).toBe(-1); // B is on p1: same port, no hairpin
     expect(br.forwardUnicast(0, A, B, 99, 0)).toBe(-1); // VLAN 99 not a member
+    // A port in the learning state learns but forwards nothing, on both paths.
+    const C = parseMac("02:00:00:00:00:0c");
+    const D = parseMac("02:00:00:00:00:0d");
+    br.setState(1, "learning");
+    expect(br.forwardUnicast(1, C, A, -1, 0)).toBe(-1);
+    expect(ports(br.receive(1, { dst: A, src: D }, 0))).toBe("port-state");
+    expect([br.fdb.lookup(C, 1, 0), br.fdb.lookup(D, 1, 0)]).toEqual([1, 1]);
+    br.setState(1, "blocking");
+    expect(br.forwardUnicast(1, B, A, -1, 0)).toBe(-1);
   });
 });

@@ -286,7 +286,8 @@ export class Bridge {
 
   /**
    * Allocation-free unicast fast path: learns the source and returns the egress port, -1 when
-   * dropped, -2 when the frame would be flooded (unknown or group destination).
+   * dropped (a port in the learning state learns, then drops), -2 when the frame would be flooded
+   * (unknown or group destination).
    * `vlan` is the tag's VID or -1 for untagged.
    */
   forwardUnicast(
@@ -297,7 +298,10 @@ export class Bridge {
     now: number,
   ): number {
     const p = this.ports[inPort];
-    if (p === undefined || p.state !== "forwarding") return -1;
+    if (p === undefined) return -1;
+    // A port in the learning state learns the source but forwards nothing (as `receive`).
+    const forwarding = p.state === "forwarding";
+    if (!forwarding && p.state !== "learning") return -1;
     // NaN and out-of-range addresses fail these comparisons.
     if (!(src >= 0 && src <= 0xffff_ffff_ffff && dst >= 0 && dst <= 0xffff_ffff_ffff)) return -1;
     let vid = 0;
@@ -309,6 +313,7 @@ export class Bridge {
       else return -1;
     }
     if (p.learning) this.fdb.learn(src, vid, inPort, now);
+    if (!forwarding) return -1;
     if ((Math.floor(dst / 0x100_0000_0000) & 1) === 1) return -2;
     const to = this.fdb.lookup(dst, vid, now);
     if (to < 0) return -2;

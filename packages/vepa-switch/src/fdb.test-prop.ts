@@ -20,7 +20,7 @@ type Cmd = fc.Command<Model, Fdb>;
 const key = (mac: number, vid: number) => `${mac}/${vid}`;
 const learned = (m: Model) => [...m.entries.values()].filter((e) => !e.isStatic).length;
 const live = (m: Model, e: Entry | undefined) =>
-  e !== undefined && (e.isStatic || m.now - e.updated <= AGEING);
+  e !== undefined && (e.isStatic || m.now - e.updated < AGEING);
 
 /** At the limit the GC runs first (it would have at the earliest expiry): drop expired entries. */
 function atLimitAfterGc(m: Model): boolean {

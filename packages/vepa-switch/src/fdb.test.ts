@@ -25,10 +25,12 @@ describe("FDB (br_fdb.c semantics)", () => {
   it("ages dynamic entries after ageing_time (default 300 s); the GC removes them", () => {
     const f = new Fdb();
     f.learn(A, 1, 1, 100);
-    expect(f.lookup(A, 1, 400)).toBe(1);
-    expect(f.lookup(A, 1, 400.5)).toBe(-1);
+    expect(f.lookup(A, 1, 399.5)).toBe(1);
+    // br_fdb.c has_expired: updated + ageing_time <= now, so the entry is gone at exactly 400.
+    expect(f.lookup(A, 1, 400)).toBe(-1);
     expect(f.size).toBe(1);
-    expect(f.age(400.5)).toBe(1);
+    expect(f.age(399.5)).toBe(0);
+    expect(f.age(400)).toBe(1);
     expect(f.size).toBe(0);
   });
   it("static entries neither age nor move, and replace dynamic ones", () => {
@@ -47,9 +49,9 @@ describe("FDB (br_fdb.c semantics)", () => {
     expect(f.learn(B, 1, 1, 0)).toBe("learned");
     expect(f.learn(parseMac("02:00:00:00:00:0c"), 1, 1, 0)).toBe("limit");
     expect(f.learn(A, 1, 2, 1)).toBe("moved");
-    expect(f.learn(parseMac("02:00:00:00:00:0c"), 1, 1, 300)).toBe("limit"); // B expires after 300 s
+    expect(f.learn(parseMac("02:00:00:00:00:0c"), 1, 1, 299.5)).toBe("limit"); // B expires at 300 s
     // Once entries have expired the GC (run at the earliest expiry) has freed their places.
-    expect(f.learn(parseMac("02:00:00:00:00:0c"), 1, 1, 300.5)).toBe("learned");
+    expect(f.learn(parseMac("02:00:00:00:00:0c"), 1, 1, 300)).toBe("learned");
     expect(f.learnedCount).toBe(2); // A (refreshed at 1) and the newcomer
   });
   it("flushes a port's dynamic entries and grows past its initial table", () => {

@@ -32,18 +32,19 @@ export interface FdbOptions {
 /**
  * A bridge forwarding database keyed by (MAC, VLAN ID), as net/bridge/br_fdb.c keeps it:
  * dynamic entries are learned from source addresses and expire `ageingTime` seconds after their
- * last update; static entries never expire and never move; once `maxLearned` dynamic entries
- * exist, new stations are not learned (existing ones still refresh and move). Expired entries are
- * invisible to lookups and removed by {@link Fdb.age} (the bridge's garbage collector, which the
- * kernel runs at the earliest expiry — so at the limit, expired entries are collected before a
- * new station is refused). Time is the caller's, in seconds, and should not run backwards.
+ * last update (at `updated + ageingTime` itself: `has_expired` uses `time_before_eq`); static
+ * entries never expire and never move; once `maxLearned` dynamic entries exist, new stations
+ * are not learned (existing ones still refresh and move). Expired entries are invisible to
+ * lookups and removed by {@link Fdb.age} (the bridge's garbage collector, which the kernel runs
+ * at the earliest expiry — so at the limit, expired entries are collected before a new station
+ * is refused). Time is the caller's, in seconds, and should not run backwards.
  *
  * @example
  * ```ts
  * const fdb = new Fdb({ ageingTime: 300, maxLearned: 1024 });
  * fdb.learn(0x020000000001, 10, 3, 0); // "learned"
  * fdb.lookup(0x020000000001, 10, 100); // 3
- * fdb.lookup(0x020000000001, 10, 301); // -1 (aged out)
+ * fdb.lookup(0x020000000001, 10, 300); // -1 (aged out: updated + ageingTime ≤ now)
  * ```
  */
 export class Fdb {
@@ -90,7 +91,7 @@ export class Fdb {
     return (
       this.isStatic[slot] === 0 &&
       this.ageingTime > 0 &&
-      now - this.updated[slot]! > this.ageingTime
+      now - this.updated[slot]! >= this.ageingTime
     );
   }
 
@@ -138,7 +139,7 @@ export class Fdb {
     }
     if (this.maxLearned > 0 && this.learned >= this.maxLearned) {
       // br_fdb_cleanup runs at the earliest expiry, so by now expired entries would be gone.
-      if (this.ageingTime > 0 && now - this.ageingTime > this.nextExpiry) this.age(now);
+      if (this.ageingTime > 0 && now - this.ageingTime >= this.nextExpiry) this.age(now);
       if (this.learned >= this.maxLearned) return "limit";
     }
     this.ensureRoom();
