@@ -678,7 +678,6 @@ function bgp4mp(
     s.skip(16);
   } else if (afi === 0xffff && ifIndex === 0xffff) {
     afi = 1;
-    s.p -= 4;
     // marker: 4 implied 0xff + 12 read
     for (let i = 0; i < 12; i++) if (s.c() !== 0xff) return undefined;
     return bgp4mpUpdate(s, afi, peerIp, peerAs, asn4, local, addPath, et, time, m1, st);

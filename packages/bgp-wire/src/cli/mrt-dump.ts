@@ -3,7 +3,8 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bgpdumpState, formatBgpdump } from "../bgpdump-format";
 import { BgpWireError } from "../errors";
-import { readMrtFrames } from "../mrt-reader";
+import { decodeMrtRecord, type MrtDecodeState } from "../mrt";
+import { type MrtFrame, readMrtFrames } from "../mrt-reader";
 
 const USAGE = `usage: mrt-dump [-m|-M] FILE...
   -m  one line per entry with unix timestamps (as bgpdump -m)
@@ -22,6 +23,26 @@ export interface TextSink {
 async function emit(out: TextSink, text: string): Promise<void> {
   if (out.write(text) === false && typeof out.once === "function") {
     await new Promise<void>((resolve) => out.once?.("drain", resolve));
+  }
+}
+
+/** Why a record has no bgpdump line: the structured decoder's finding, when it has one. */
+function skipReason(frame: MrtFrame, state: MrtDecodeState): string {
+  try {
+    const r = decodeMrtRecord(frame.header, frame.body, state);
+    if (r.kind === "MALFORMED") return r.reason;
+    if (r.kind === "UNKNOWN") return "type/subtype not supported";
+    if (r.kind === "BGP4MP_MESSAGE") {
+      const m = r.rawMessage;
+      if (m.length < 19) return "BGP message shorter than its 19-octet header";
+      for (let i = 0; i < 16; i++)
+        if (m[i] !== 0xff) return "BGP message Marker is not all ones (RFC 4271 §4.1)";
+      if (r.errors[0] !== undefined) return r.errors[0].reason;
+    }
+    return "not in a form bgpdump prints";
+  } catch (e) {
+    if (BgpWireError.isInstance(e)) return e.message;
+    throw e;
   }
 }
 
@@ -55,17 +76,27 @@ export async function main(args: readonly string[], out: TextSink, err: TextSink
   let skipped = 0;
   for (const file of files) {
     const state = bgpdumpState();
+    const decodeState: MrtDecodeState = { peers: [] };
     let buf = "";
     try {
       for await (const frame of readMrtFrames(file === "-" ? process.stdin : file, (t) => {
         skipped++;
         err.write(`mrt-dump: ${file}: offset ${t.offset}: ${t.reason}; skipped\n`);
       })) {
+        const h = frame.header;
+        if (h.type === 13 && h.subtype === 1) {
+          // Keep the peer table for skipReason's decoding of later RIB records.
+          try {
+            decodeMrtRecord(h, frame.body, decodeState);
+          } catch (e) {
+            if (!BgpWireError.isInstance(e)) throw e;
+          }
+        }
         const text = formatBgpdump(frame, mode, state);
         if (text === undefined) {
           skipped++;
           err.write(
-            `mrt-dump: ${file}: offset ${frame.header.offset}: record type ${frame.header.type} subtype ${frame.header.subtype} of ${frame.header.length} octets not readable; skipped\n`,
+            `mrt-dump: ${file}: offset ${h.offset}: record type ${h.type} subtype ${h.subtype} of ${h.length} octets not readable (${skipReason(frame, decodeState)}); skipped\n`,
           );
           continue;
         }
