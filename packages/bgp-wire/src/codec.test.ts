@@ -48,6 +48,29 @@ describe("messages from the RFC texts", () => {
     expect(encodeMessage({ type: "ROUTE_REFRESH", afi: 2, safi: 1, subtype: 1 })).toEqual(borr);
   });
 
+  it("MP_REACH/MP_UNREACH_NLRI of another AFI/SAFI (VPNv4, SAFI 128) are kept opaque, byte-exact", () => {
+    // Labeled VPN-IPv4 NLRI (RFC 4364 §4.3.4): length 112 bits, label 16 (BoS), RD 0:65000:100,
+    // 198.51.100.0/24; next hop: RD 0 + 192.0.2.1.
+    const nlri = "70 000101 0000fde800000064 c63364";
+    const reach = `800e20 0001 80 0c 0000000000000000c0000201 00 ${nlri}`;
+    const unreach = `800f12 0001 80 ${nlri}`;
+    const attrs = `40010100 400204 0201fde8 ${reach} ${unreach}`;
+    const len = (attrs.replace(/\s+/g, "").length / 2).toString(16).padStart(4, "0");
+    const total = (19 + 4 + Number.parseInt(len, 16)).toString(16).padStart(4, "0");
+    const bytes = hex(`${MARKER} ${total} 02 0000 ${len} ${attrs}`);
+    const m = decodeMessage(bytes) as UpdateMessage;
+    const a = m.pathAttributes;
+    expect(a.mpReachNlri).toMatchObject({ afi: 1, safi: 128, nextHop: [], nlri: [] });
+    expect(a.mpReachNlri?.opaque).toEqual({
+      nextHop: hex("0000000000000000c0000201"),
+      reserved: 0,
+      nlri: hex(nlri),
+    });
+    expect(a.mpUnreachNlri).toMatchObject({ afi: 1, safi: 128, withdrawnRoutes: [] });
+    expect(a.mpUnreachNlri?.opaque).toEqual(hex(nlri));
+    expect(encodeMessage(m)).toEqual(bytes);
+  });
+
   it("empty community and cluster lists are no attribute (a zero-length one is malformed, RFC 7606 §7.8/§7.10/§7.14)", () => {
     const base = {
       type: "UPDATE" as const,
