@@ -6,7 +6,7 @@ import { parseHwlocXml, type Topology } from "@dyninfra/vm-core-pinner";
 import { NohypeHostError } from "./errors";
 import type { HostConfig, NicConfig, RdtConfig } from "./host";
 import { hostMemoryMap } from "./host";
-import { parseTenantsJson, type Tenant } from "./tenants";
+import { parseTenantsFile, type Tenant } from "./tenants";
 
 /** The example's bundled data directory. */
 export const DATA_DIR = resolve(import.meta.dirname, "../data");
@@ -116,9 +116,18 @@ export function hostConfigFrom(
   };
 }
 
-/** The bundled tenants (`data/tenants.json`). @example loadTenants()[0]?.name // "web-a" */
+/**
+ * A tenants file, JSON or YAML by its extension (`.yaml`/`.yml`); default the bundled
+ * `data/tenants.json`.
+ *
+ * @example
+ * ```ts
+ * loadTenants()[0]?.name; // "web-a"
+ * loadTenants("data/tenants.yaml")[0]?.name; // "web-a"
+ * ```
+ */
 export function loadTenants(path = resolve(DATA_DIR, "tenants.json")): Tenant[] {
-  return parseTenantsJson(readFileSync(path, "utf8"));
+  return parseTenantsFile(readFileSync(path, "utf8"), path);
 }
 
 /**

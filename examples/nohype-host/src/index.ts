@@ -45,4 +45,12 @@ export {
   vmRows,
 } from "./report";
 export type { Tenant, TenantNic } from "./tenants";
-export { pageSizeBytes, parseTenant, parseTenantsJson } from "./tenants";
+export {
+  pageSizeBytes,
+  parseTenant,
+  parseTenantsFile,
+  parseTenantsJson,
+  parseTenantsYaml,
+} from "./tenants";
+export type { YamlValue } from "./yaml";
+export { parseYaml } from "./yaml";

@@ -1,6 +1,7 @@
 import { PAGE_1G, PAGE_2M, PAGE_4K, type PageSize } from "@dyninfra/mem-partitioner";
 import { isValidUnicastMac, parseMac } from "@dyninfra/sriov-queues";
 import { NohypeHostError } from "./errors";
+import { parseYaml } from "./yaml";
 
 /** One NIC of a tenant: a VF with a MAC, a port VLAN (with 802.1p priority) and a Tx rate cap. */
 export interface TenantNic {
@@ -14,7 +15,7 @@ export interface TenantNic {
   readonly maxTxRateMbps: number;
 }
 
-/** A tenant's VM as the operator describes it (`data/tenants.json`). */
+/** A tenant's VM as the operator describes it (`data/tenants.json` or `data/tenants.yaml`). */
 export interface Tenant {
   readonly name: string;
   readonly vcpus: number;
@@ -137,6 +138,36 @@ export function parseTenantsJson(text: string): Tenant[] {
       { cause: e },
     );
   }
+  return tenantsOf(doc);
+}
+
+/**
+ * Parses a tenants file in YAML (the subset {@link parseYaml} reads): a `tenants:` sequence of
+ * the same objects as in the JSON form. Names must be unique.
+ *
+ * @throws {@link NohypeHostError} `BAD_YAML` (with line) or `BAD_TENANT` (with field).
+ * @example
+ * ```ts
+ * parseTenantsYaml("tenants:\n  - name: a\n    vcpus: 2\n    memoryMiB: 1024\n")[0]?.vcpus; // 2
+ * ```
+ */
+export function parseTenantsYaml(text: string): Tenant[] {
+  return tenantsOf(parseYaml(text));
+}
+
+/**
+ * Parses a tenants file by its name: `.yaml`/`.yml` as YAML, anything else as JSON.
+ *
+ * @example
+ * ```ts
+ * parseTenantsFile(readFileSync("tenants.yaml", "utf8"), "tenants.yaml");
+ * ```
+ */
+export function parseTenantsFile(text: string, path: string): Tenant[] {
+  return /\.ya?ml$/i.test(path) ? parseTenantsYaml(text) : parseTenantsJson(text);
+}
+
+function tenantsOf(doc: unknown): Tenant[] {
   const list = (doc as { tenants?: unknown } | null)?.tenants;
   if (!Array.isArray(list))
     throw new NohypeHostError("BAD_TENANT", "expected { tenants: [ … ] }", { field: "tenants" });
