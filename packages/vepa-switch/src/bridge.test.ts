@@ -78,6 +78,14 @@ describe("802.1Q bridge forwarding", () => {
     expect(ports(br.receive(3, { dst: A, src: B }, 0))).toBe("port-state");
   });
 
+  it("with ageing_time 0 the bridge floods every unicast, like a hub", () => {
+    const br = new Bridge({ ageingTime: 0 });
+    for (const name of ["p0", "p1", "p2"]) br.addPort({ name });
+    br.receive(1, { dst: BC, src: B }, 0);
+    expect(ports(br.receive(0, { dst: B, src: A }, 0))).toEqual([1, 2]);
+    expect(br.forwardUnicast(0, A, B, -1, 1)).toBe(-2);
+  });
+
   it("fast path agrees with receive", () => {
     const br = new Bridge();
     br.addPort({ name: "p0" });

@@ -33,6 +33,18 @@ describe("FDB (br_fdb.c semantics)", () => {
     expect(f.age(400)).toBe(1);
     expect(f.size).toBe(0);
   });
+  it("ageing_time 0 expires learned entries at once (a hub); Infinity never", () => {
+    const hub = new Fdb({ ageingTime: 0 });
+    expect(hub.learn(A, 1, 1, 5)).toBe("learned");
+    expect(hub.lookup(A, 1, 5)).toBe(-1);
+    expect(hub.age(5)).toBe(1);
+    hub.addStatic(B, 1, 2);
+    expect(hub.lookup(B, 1, 1e9)).toBe(2);
+    const forever = new Fdb({ ageingTime: Number.POSITIVE_INFINITY });
+    forever.learn(A, 1, 1, 5);
+    expect(forever.lookup(A, 1, 1e12)).toBe(1);
+    expect(forever.age(1e12)).toBe(0);
+  });
   it("static entries neither age nor move, and replace dynamic ones", () => {
     const f = new Fdb({ maxLearned: 1 });
     f.learn(A, 1, 1, 0);

@@ -23,7 +23,11 @@ export interface FdbEntry {
 
 /** Options of {@link Fdb}. */
 export interface FdbOptions {
-  /** Ageing time in seconds (Linux default 300 s, `ageing_time`). 0 disables ageing. */
+  /**
+   * Ageing time in seconds (Linux default 300 s, `ageing_time`). 0 makes dynamic entries expire
+   * at once, so every unicast is flooded (as `ip link set BR type bridge ageing_time 0` turns a
+   * Linux bridge into a hub); `Infinity` keeps them forever.
+   */
   readonly ageingTime?: number;
   /** Maximum dynamically learned entries (`fdb_max_learned`; 0 = unlimited, the Linux default). */
   readonly maxLearned?: number;
@@ -88,11 +92,7 @@ export class Fdb {
   }
 
   private expired(slot: number, now: number): boolean {
-    return (
-      this.isStatic[slot] === 0 &&
-      this.ageingTime > 0 &&
-      now - this.updated[slot]! >= this.ageingTime
-    );
+    return this.isStatic[slot] === 0 && now - this.updated[slot]! >= this.ageingTime;
   }
 
   private ensureRoom(): void {
@@ -139,7 +139,7 @@ export class Fdb {
     }
     if (this.maxLearned > 0 && this.learned >= this.maxLearned) {
       // br_fdb_cleanup runs at the earliest expiry, so by now expired entries would be gone.
-      if (this.ageingTime > 0 && now - this.ageingTime >= this.nextExpiry) this.age(now);
+      if (now - this.ageingTime >= this.nextExpiry) this.age(now);
       if (this.learned >= this.maxLearned) return "limit";
     }
     this.ensureRoom();
