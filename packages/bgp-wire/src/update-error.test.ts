@@ -35,7 +35,12 @@ type Row = [
   attrs: string,
   action: UpdateErrorAction | "accept",
   subcode?: number,
-  opts?: { nlri?: string; withdrawn?: string; lengths?: { w?: number; a?: number } },
+  opts?: {
+    nlri?: string;
+    withdrawn?: string;
+    lengths?: { w?: number; a?: number };
+    fourOctetAs?: boolean;
+  },
 ];
 
 const ROWS: Row[] = [
@@ -101,6 +106,13 @@ const ROWS: Row[] = [
     5,
   ],
   [
+    "§7.7 AGGREGATOR length ≠ 8 (4-octet session) → attribute discard",
+    `${ORIGIN} 40 02 06 02 01 00 00 fd e8 ${NEXT_HOP} c0 07 06 fd e8 c0 00 02 01`,
+    "attribute-discard",
+    5,
+    { fourOctetAs: true },
+  ],
+  [
     "§7.8 COMMUNITIES length not a multiple of 4 → treat-as-withdraw",
     `${BASE} c0 08 05 fd e8 00 01 00`,
     "treat-as-withdraw",
@@ -119,6 +131,7 @@ const ROWS: Row[] = [
     "treat-as-withdraw",
     5,
   ],
+  ["§7.10 CLUSTER_LIST length 0 → treat-as-withdraw", `${BASE} 80 0a 00`, "treat-as-withdraw", 5],
   [
     "§7.11 MP_REACH_NLRI next hop length inconsistent with AFI → session reset",
     `${ORIGIN} ${AS_PATH} 80 0e 0b 00 02 01 05 20 01 0d b8 00 00 20`,
@@ -140,6 +153,12 @@ const ROWS: Row[] = [
     5,
   ],
   [
+    "§7.14 EXTENDED COMMUNITIES length 0 → treat-as-withdraw",
+    `${BASE} c0 10 00`,
+    "treat-as-withdraw",
+    5,
+  ],
+  [
     "RFC 6793 §6 malformed AS4_PATH → attribute discard",
     `${BASE} c0 11 04 02 02 00 00`,
     "attribute-discard",
@@ -154,6 +173,12 @@ const ROWS: Row[] = [
   [
     "RFC 8092 §5 LARGE_COMMUNITY length not a multiple of 12 → treat-as-withdraw",
     `${BASE} c0 20 0d ${"00".repeat(13)}`,
+    "treat-as-withdraw",
+    5,
+  ],
+  [
+    "RFC 8092 §5 LARGE_COMMUNITY length 0 → treat-as-withdraw",
+    `${BASE} c0 20 00`,
     "treat-as-withdraw",
     5,
   ],
@@ -263,7 +288,7 @@ const ROWS: Row[] = [
 describe("RFC 7606 revised error handling, rule by rule", () => {
   it.each(ROWS)("%s", (_rule, attrs, action, subcode, opts) => {
     const bytes = update(attrs, opts?.nlri, opts?.withdrawn, opts?.lengths);
-    const r = decodeUpdate(bytes, sessionContext({ fourOctetAs: false }));
+    const r = decodeUpdate(bytes, sessionContext({ fourOctetAs: opts?.fourOctetAs ?? false }));
     expect(r.action).toBe(action);
     if (action === "accept") {
       expect(r.errors).toEqual([]);
