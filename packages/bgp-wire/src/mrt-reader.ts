@@ -1,8 +1,7 @@
-/// <reference path="./internal/seek-bzip.d.ts" />
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import Bunzip from "seek-bzip";
+import unbzip2 from "unbzip2-stream";
 import { BgpWireError } from "./errors";
 import type { MrtDecodeState, MrtHeader, MrtRecord } from "./mrt";
 import { AttributeCache, decodeMrtRecord } from "./mrt";
@@ -239,7 +238,60 @@ async function* chunks(source: MrtSource): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** Decompresses gzip (node:zlib) and bzip2 (seek-bzip) transparently, detected by magic bytes. */
+/**
+ * The chunks of a classic (`through`) stream, with backpressure: it is paused while more than a
+ * few chunks wait to be consumed. Ends on `end`, throws its `error`.
+ */
+async function* classicStream(s: NodeJS.ReadWriteStream): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let done = false;
+  let failed = false;
+  let error: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  s.on("data", (c: Uint8Array) => {
+    queue.push(c);
+    if (queue.length > 16) s.pause();
+    notify();
+  });
+  s.on("end", () => {
+    done = true;
+    notify();
+  });
+  s.on("error", (e: unknown) => {
+    failed = true;
+    error = e;
+    notify();
+  });
+  s.on("close", () => {
+    // A classic stream destroyed before its end (its input failed): no silent truncation.
+    if (!done && !failed) {
+      failed = true;
+      error = new Error("stream closed before its end");
+    }
+    notify();
+  });
+  for (;;) {
+    // What was decoded before a failure is delivered first.
+    const c = queue.shift();
+    if (c !== undefined) {
+      if (queue.length <= 4) s.resume();
+      yield c;
+      continue;
+    }
+    if (failed) throw error;
+    if (done) return;
+    await new Promise<void>((r) => {
+      wake = r;
+    });
+  }
+}
+
+/** Decompresses gzip (node:zlib) and bzip2 (unbzip2-stream) transparently, detected by magic bytes. */
 async function* decompressed(source: MrtSource): AsyncGenerator<Uint8Array> {
   const it = chunks(source)[Symbol.asyncIterator]();
   let first = await it.next();
@@ -267,11 +319,13 @@ async function* decompressed(source: MrtSource): AsyncGenerator<Uint8Array> {
     return;
   }
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) {
-    // bzip2 ("BZh"): seek-bzip decodes whole buffers, so collect the compressed file first.
-    const parts: Uint8Array[] = [];
-    for await (const c of rest()) parts.push(c);
+    // bzip2 ("BZh"), streamed block by block (concatenated streams included).
+    const bunzip = unbzip2();
+    const input = Readable.from(rest());
+    input.on("error", (e) => bunzip.emit("error", e));
+    input.pipe(bunzip);
     try {
-      yield Bunzip.decode(Buffer.concat(parts), undefined, true);
+      yield* classicStream(bunzip);
     } catch (e) {
       throw new BgpWireError(
         "BAD_COMPRESSION",

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { FIXTURES, reference, SHARED, sharedPresent } from "../test/references";
+import { BgpWireError } from "./errors";
 import type { MrtRecord } from "./mrt";
 import { decodeMrt, mrtFrames, readMrt } from "./mrt-reader";
 import { encodeMrtRecord } from "./mrt-writer";
@@ -124,6 +126,52 @@ describe("MRT reader", () => {
     for await (const r of readMrt(file, { intern: false })) streamed.push(r);
     const whole = [...decodeMrt(gunzipSync(readFileSync(file)), { intern: false })];
     expect(streamed).toEqual(whole);
+  });
+
+  it("streams bzip2, concatenated streams included, as the same records as the raw file", async () => {
+    const file = path.join(FIXTURES, "bzip2/updates.20020722.2238.multistream.bz2");
+    const raw = gunzipSync(
+      readFileSync(path.join(FIXTURES, "ripe-ncc-bgpdump/test_data/updates.20020722.2238.gz")),
+    );
+    const streamed: unknown[] = [];
+    // From a Node stream in small chunks, so blocks and streams straddle chunk boundaries.
+    for await (const r of readMrt(createReadStream(file, { highWaterMark: 512 }), {
+      intern: false,
+    }))
+      streamed.push(r);
+    const whole = [...decodeMrt(raw, { intern: false })];
+    expect(streamed.length).toBeGreaterThan(100);
+    expect(streamed).toEqual(whole);
+  });
+
+  it("a corrupt bzip2 stream is a BAD_COMPRESSION error, not a crash or a hang", async () => {
+    const bytes = readFileSync(path.join(FIXTURES, "bzip2/updates.20020722.2238.multistream.bz2"));
+    const bad = Uint8Array.from(bytes);
+    for (let i = 200; i < 260; i++) bad[i] = bad[i]! ^ 0x5a;
+    const err = await (async () => {
+      for await (const _ of readMrt(bad)) {
+        // drain
+      }
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BgpWireError);
+    expect((err as BgpWireError).code).toBe("BAD_COMPRESSION");
+  });
+
+  it("a bzip2 input stream that fails midway is an error, not a hang or a silent truncation", async () => {
+    const bytes = readFileSync(path.join(FIXTURES, "bzip2/updates.20020722.2238.multistream.bz2"));
+    const source = Readable.from(
+      (async function* () {
+        yield bytes.subarray(0, 4000);
+        throw new Error("disk on fire");
+      })(),
+    );
+    const err = await (async () => {
+      for await (const _ of readMrt(source)) {
+        // drain
+      }
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BgpWireError);
+    expect(String((err as Error).message)).toMatch(/disk on fire/);
   });
 
   it("reports a truncated final record with its offset and keeps the records before it", () => {
