@@ -99,6 +99,27 @@ function maxCapacity(topology: Topology): number {
   return topology.links.reduce((m, l) => Math.max(m, l.capacity), 0);
 }
 
+/** Per-arc load vectors of columns, gathered column by column and emitted as capacity rows. */
+class ArcCoefficients {
+  readonly cols: number[] = [];
+  readonly arcs: number[] = [];
+  readonly vals: number[] = [];
+
+  push(col: number, arc: number, val: number): void {
+    this.cols.push(col);
+    this.arcs.push(arc);
+    this.vals.push(val);
+  }
+}
+
+/**
+ * Whether `v` is more than floating-point noise of a sum whose terms have total magnitude `mag`
+ * (coefficients of the projected formulation are differences of path loads that may cancel).
+ */
+function significant(v: number, mag: number): boolean {
+  return Math.abs(v) > 1e-12 * mag;
+}
+
 function formulateIgp(
   topology: Topology,
   model: CustomerModel,
@@ -125,15 +146,15 @@ function formulateIgp(
     }
   }
   const constant = ecmp.linkLoads(fixedTm);
-  // per-arc coefficient lists
-  const arcCols: number[][] = Array.from({ length: m }, () => []);
-  const arcVals: number[][] = Array.from({ length: m }, () => []);
-  const addLoad = (col: number, load: Float64Array) => {
-    for (let e = 0; e < m; e++)
-      if (load[e] !== 0) {
-        arcCols[e]!.push(col);
-        arcVals[e]!.push(load[e]! / S);
-      }
+  // Dense per-arc loads of every x column (value and magnitude of the summed terms).
+  const xLoad = new Map<number, { val: Float64Array; mag: Float64Array }>();
+  const xOf = (col: number) => {
+    let v = xLoad.get(col);
+    if (v === undefined) {
+      v = { val: new Float64Array(m), mag: new Float64Array(m) };
+      xLoad.set(col, v);
+    }
+    return v;
   };
   const pairCache = new Map<number, { arcs: Int32Array; fractions: Float64Array }>();
   const pair = (s: number, t: number) => {
@@ -145,81 +166,262 @@ function formulateIgp(
     }
     return p;
   };
-  // 2. movable × fixed
+  // 2. movable × fixed: the load of a's traffic with the fixed customers, per candidate
   const out = new Float64Array(n);
   const inn = new Float64Array(n);
   const scratch = new Float64Array(n);
+  const load = new Float64Array(m);
   for (let a = 0; a < nc; a++) {
     if (!movable[a]) continue;
     out.fill(0);
     inn.fill(0);
+    let any = false;
     for (let b = 0; b < nc; b++) {
       if (movable[b] || a === b) continue;
       const hb = model.customers[b]!.home;
       out[hb]! += d[a * nc + b]!;
       inn[hb]! += d[b * nc + a]!;
+      any ||= d[a * nc + b]! > 0 || d[b * nc + a]! > 0;
     }
+    if (!any) continue;
     model.customers[a]!.candidates.forEach((r, k) => {
-      const load = new Float64Array(m);
+      load.fill(0);
       for (let t = 0; t < n; t++) {
         if (t === r || out[t] === 0) continue;
         const p = pair(r, t);
         for (let q = 0; q < p.arcs.length; q++) load[p.arcs[q]!]! += out[t]! * p.fractions[q]!;
       }
       ecmp.propagate(r, inn, load, scratch);
-      addLoad(attach[a]![k]!, load);
+      const x = xOf(attach[a]![k]!);
+      for (let e = 0; e < m; e++) {
+        x.val[e]! += load[e]!;
+        x.mag[e]! += load[e]!;
+      }
     });
   }
-  // 3. movable × movable
+  // 3. movable × movable. The pair's load is Σ_{i,j} z_ij·L_ij with z_ij = x[a,cand_i]·x[b,cand_j]
+  // and L_ij the ECMP load of its two demands between cand_i and cand_j. The exact linearisation
+  // (z ≥ 0, Σ_j z_ij = x[a,i], Σ_i z_ij = x[b,j]) is projected onto w_ij = z_ij for i, j ≥ 1
+  // (index 0 = home): z_i0 = x[a,i] − Σ_j w_ij, z_0j = x[b,j] − Σ_i w_ij and
+  // z_00 = x[a,0] − Σ_{j≥1} x[b,j] + Σ w, whose non-negativity gives the rows below. The load
+  // becomes x[a,0]·L_00 + Σ_i x[a,i]·L_i0 + Σ_j x[b,j]·(L_0j − L_00) + Σ w_ij·(L_ij − L_i0 − L_0j + L_00):
+  // the same feasible set and the same LP relaxation with (k−1)² instead of k² columns per pair.
+  const wCoef = new ArcCoefficients();
+  const products: number[] = [];
+  const wVal = new Float64Array(m);
+  const wMag = new Float64Array(m);
+  const touched: number[] = [];
+  const mark = new Uint8Array(m);
+  let ca: readonly number[] = [];
+  let cb: readonly number[] = [];
+  let dab = 0;
+  let dba = 0;
+  /** Adds sign · L_ij (i-th candidate of a, j-th of b) to `val`/`mag`, recording touched arcs. */
+  const addPath = (
+    i: number,
+    j: number,
+    sign: number,
+    val: Float64Array,
+    mag: Float64Array,
+    track: boolean,
+  ) => {
+    const r = ca[i]!;
+    const s = cb[j]!;
+    if (r === s) return;
+    for (const [from, to, dem] of [
+      [r, s, dab],
+      [s, r, dba],
+    ] as const) {
+      if (dem === 0) continue;
+      const p = pair(from, to);
+      for (let q = 0; q < p.arcs.length; q++) {
+        const e = p.arcs[q]!;
+        const v = dem * p.fractions[q]!;
+        val[e]! += sign * v;
+        mag[e]! += v;
+        if (track && mark[e] === 0) {
+          mark[e] = 1;
+          touched.push(e);
+        }
+      }
+    }
+  };
   for (let a = 0; a < nc; a++) {
     if (!movable[a]) continue;
-    const ca = model.customers[a]!.candidates;
+    ca = model.customers[a]!.candidates;
     for (let b = a + 1; b < nc; b++) {
       if (!movable[b]) continue;
-      const dab = d[a * nc + b]!;
-      const dba = d[b * nc + a]!;
+      dab = d[a * nc + b]!;
+      dba = d[b * nc + a]!;
       if (dab + dba === 0) continue;
-      const cb = model.customers[b]!.candidates;
-      const z: number[][] = ca.map((r) =>
-        cb.map((s) => {
-          const col = lp.addColumn(`z_${a}_${b}_${r}_${s}`, 0, 1);
-          if (r !== s) {
-            const load = new Float64Array(m);
-            if (dab > 0) {
-              const p = pair(r, s);
-              for (let q = 0; q < p.arcs.length; q++) load[p.arcs[q]!]! += dab * p.fractions[q]!;
+      cb = model.customers[b]!.candidates;
+      const xa = attach[a]!;
+      const xb = attach[b]!;
+      const xa0 = xOf(xa[0]!);
+      addPath(0, 0, 1, xa0.val, xa0.mag, false);
+      for (let i = 1; i < ca.length; i++) {
+        const x = xOf(xa[i]!);
+        addPath(i, 0, 1, x.val, x.mag, false);
+      }
+      for (let j = 1; j < cb.length; j++) {
+        const x = xOf(xb[j]!);
+        addPath(0, j, 1, x.val, x.mag, false);
+        addPath(0, 0, -1, x.val, x.mag, false);
+      }
+      // w columns: kept only when some w has a load (else z = x[a]·x[b] is never constrained)
+      const w: { i: number; j: number; arcs: number[]; vals: number[] }[] = [];
+      for (let i = 1; i < ca.length; i++)
+        for (let j = 1; j < cb.length; j++) {
+          addPath(i, j, 1, wVal, wMag, true);
+          addPath(i, 0, -1, wVal, wMag, true);
+          addPath(0, j, -1, wVal, wMag, true);
+          addPath(0, 0, 1, wVal, wMag, true);
+          const arcs: number[] = [];
+          const vals: number[] = [];
+          touched.sort((p, q) => p - q);
+          for (const e of touched) {
+            if (significant(wVal[e]!, wMag[e]!)) {
+              arcs.push(e);
+              vals.push(wVal[e]! / S);
             }
-            if (dba > 0) {
-              const p = pair(s, r);
-              for (let q = 0; q < p.arcs.length; q++) load[p.arcs[q]!]! += dba * p.fractions[q]!;
-            }
-            addLoad(col, load);
+            wVal[e] = 0;
+            wMag[e] = 0;
+            mark[e] = 0;
           }
-          return col;
-        }),
+          touched.length = 0;
+          w.push({ i, j, arcs, vals });
+        }
+      if (w.every((c) => c.arcs.length === 0)) continue;
+      const cols = w.map((c) => {
+        const col = lp.addColumn(`w_${a}_${b}_${ca[c.i]}_${cb[c.j]}`, 0, 1);
+        products.push(col, xa[c.i]!, xb[c.j]!);
+        c.arcs.forEach((e, q) => {
+          wCoef.push(col, e, c.vals[q]!);
+        });
+        return col;
+      });
+      const kb1 = cb.length - 1;
+      for (let i = 1; i < ca.length; i++) {
+        const row = cols.slice((i - 1) * kb1, i * kb1);
+        lp.addRow(
+          `wa_${a}_${b}_${i}`,
+          [xa[i]!, ...row],
+          [-1, ...row.map(() => 1)],
+          Number.NEGATIVE_INFINITY,
+          0,
+        );
+      }
+      for (let j = 1; j < cb.length; j++) {
+        const col = cols.filter((_, q) => q % kb1 === j - 1);
+        lp.addRow(
+          `wb_${a}_${b}_${j}`,
+          [xb[j]!, ...col],
+          [-1, ...col.map(() => 1)],
+          Number.NEGATIVE_INFINITY,
+          0,
+        );
+      }
+      lp.addRow(
+        `w0_${a}_${b}`,
+        [xa[0]!, ...xb.slice(1), ...cols],
+        [1, ...xb.slice(1).map(() => -1), ...cols.map(() => 1)],
+        0,
+        Number.POSITIVE_INFINITY,
       );
-      ca.forEach((_, i) => {
-        const cols = [...z[i]!, attach[a]![i]!];
-        lp.addRow(`la_${a}_${b}_${i}`, cols, [...cb.map(() => 1), -1], 0, 0);
-      });
-      cb.forEach((_, j) => {
-        const cols = [...z.map((row) => row[j]!), attach[b]![j]!];
-        lp.addRow(`lb_${a}_${b}_${j}`, cols, [...ca.map(() => 1), -1], 0, 0);
-      });
     }
   }
-  // 4. capacity rows
+  // 4. capacity rows: Σ load·col − capacity·U ≤ −constant load (columns in increasing order)
+  const xCoef = new ArcCoefficients();
+  for (const col of [...xLoad.keys()].sort((p, q) => p - q)) {
+    const x = xLoad.get(col)!;
+    for (let e = 0; e < m; e++)
+      if (x.val[e] !== 0 && significant(x.val[e]!, x.mag[e]!)) xCoef.push(col, e, x.val[e]! / S);
+  }
+  const rowStart = new Int32Array(m + 1);
+  for (const list of [xCoef, wCoef]) for (const e of list.arcs) rowStart[e + 1]!++;
+  for (let e = 0; e < m; e++) rowStart[e + 1]! += rowStart[e]!;
+  const fill = rowStart.slice();
+  const rowCols = new Int32Array(rowStart[m]!);
+  const rowVals = new Float64Array(rowStart[m]!);
+  for (const list of [xCoef, wCoef])
+    list.arcs.forEach((e, q) => {
+      const p = fill[e]!++;
+      rowCols[p] = list.cols[q]!;
+      rowVals[p] = list.vals[q]!;
+    });
   topology.links.forEach((l, e) => {
-    if (arcCols[e]!.length === 0 && constant[e] === 0) return;
+    const p0 = rowStart[e]!;
+    const p1 = rowStart[e + 1]!;
+    if (p0 === p1 && constant[e] === 0) return;
     lp.addRow(
       `cap_${e}`,
-      [...arcCols[e]!, U],
-      [...arcVals[e]!, -l.capacity / S],
+      [U, ...rowCols.subarray(p0, p1)],
+      [-l.capacity / S, ...rowVals.subarray(p0, p1)],
       Number.NEGATIVE_INFINITY,
       -constant[e]! / S,
     );
   });
-  return { program: lp.build(), regime: "igp", mluColumn: U, attachColumns: attach, scale: S };
+  const f: GraftFormulation = {
+    program: lp.build(),
+    regime: "igp",
+    mluColumn: U,
+    attachColumns: attach,
+    scale: S,
+  };
+  productColumns.set(f, Int32Array.from(products));
+  return f;
+}
+
+/** IGP formulations: (w, x[a,i], x[b,j]) triples of the product columns w = x[a,i]·x[b,j]. */
+const productColumns = new WeakMap<GraftFormulation, Int32Array>();
+
+/**
+ * The column values of an attachment in an `igp` formulation — x from the attachment, each
+ * product column w from its two x, and U as small as the capacity rows allow (the attachment's
+ * MLU) — for use as a MIP start (`SolveLimits.start`). Undefined for `mcf` (whose flows
+ * would need an LP solve).
+ *
+ * @example
+ * ```ts
+ * const start = startingSolution(f, model, homeAssignment(model));
+ * solver.solve(f.program, { start });
+ * ```
+ */
+export function startingSolution(
+  f: GraftFormulation,
+  model: CustomerModel,
+  assignment: ArrayLike<number>,
+): Float64Array | undefined {
+  const products = productColumns.get(f);
+  if (products === undefined) return undefined;
+  const lp = f.program;
+  const v = new Float64Array(lp.colNames.length);
+  model.customers.forEach((c, a) => {
+    const cols = f.attachColumns[a]!;
+    if (cols[0] === -1) return;
+    const k = c.candidates.indexOf(assignment[a]!);
+    if (k < 0)
+      throw new GraftPlannerError(
+        "BAD_MODEL",
+        `customer ${c.id}: router ${assignment[a]} is not a candidate`,
+        { field: `assignment[${a}]` },
+      );
+    v[cols[k]!] = 1;
+  });
+  for (let p = 0; p < products.length; p += 3)
+    v[products[p]!] = v[products[p + 1]!]! * v[products[p + 2]!]!;
+  let u = 0;
+  for (const r of lp.rows) {
+    let coefU = 0;
+    let rest = 0;
+    r.indices.forEach((j, q) => {
+      if (j === f.mluColumn) coefU = r.values[q]!;
+      else rest += r.values[q]! * v[j]!;
+    });
+    if (coefU < 0) u = Math.max(u, (rest - r.upper) / -coefU);
+  }
+  v[f.mluColumn] = u;
+  return v;
 }
 
 function formulateMcf(topology: Topology, model: CustomerModel): GraftFormulation {

@@ -34,6 +34,10 @@ export class EcmpRouting {
   private readonly tail: Int32Array;
   private readonly head: Int32Array;
   private readonly weight: Float64Array;
+  // scratch of pairFractions: visit stamps and flow per router
+  private stamp = new Int32Array(0);
+  private flow = new Float64Array(0);
+  private stampCount = 0;
 
   constructor(topology: Topology) {
     validateTopology(topology);
@@ -205,25 +209,35 @@ export class EcmpRouting {
         `no route from ${this.topology.routers[s]!.id} to ${this.topology.routers[t]!.id}`,
       );
     // collect the sub-DAG reachable from s, process by decreasing distance
+    const n = this.routers;
+    if (this.stamp.length !== n) {
+      this.stamp = new Int32Array(n);
+      this.flow = new Float64Array(n);
+    }
+    const stamp = this.stamp;
+    const flow = this.flow;
+    const mark = ++this.stampCount;
     const reach: number[] = [s];
-    const seen = new Set<number>([s]);
+    stamp[s] = mark;
+    flow[s] = 1;
     for (let i = 0; i < reach.length; i++) {
       const v = reach[i]!;
       for (let a = dag.start[v]!; a < dag.start[v + 1]!; a++) {
         const w = this.head[dag.arcs[a]!]!;
-        if (!seen.has(w)) {
-          seen.add(w);
+        if (stamp[w] !== mark) {
+          stamp[w] = mark;
+          flow[w] = 0;
           reach.push(w);
         }
       }
     }
-    reach.sort((a, b) => dag.dist[b]! - dag.dist[a]! || a - b);
-    const flow = new Map<number, number>([[s, 1]]);
+    const dist = dag.dist;
+    reach.sort((a, b) => dist[b]! - dist[a]! || a - b);
     const arcs: number[] = [];
     const fractions: number[] = [];
     for (const v of reach) {
       if (v === t) continue;
-      const f = flow.get(v) ?? 0;
+      const f = flow[v]!;
       if (f === 0) continue;
       const a0 = dag.start[v]!;
       const a1 = dag.start[v + 1]!;
@@ -232,8 +246,7 @@ export class EcmpRouting {
         const e = dag.arcs[a]!;
         arcs.push(e);
         fractions.push(share);
-        const w = this.head[e]!;
-        flow.set(w, (flow.get(w) ?? 0) + share);
+        flow[this.head[e]!]! += share;
       }
     }
     return { arcs: Int32Array.from(arcs), fractions: Float64Array.from(fractions) };
