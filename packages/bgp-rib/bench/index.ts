@@ -132,7 +132,10 @@ console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
   log(
     `ingest 578k (decision, FIB, Adj-RIB-Out to 1 iBGP peer): best of 3 ${bestMs.toFixed(0)} ms wall, ${bestCpu.toFixed(0)} ms CPU (all threads, GC included); stats ${last}`,
   );
-  console.log(`BENCH rib_ingest_paths_per_s ${Math.round(paths / (bestMs / 1000))} paths/s`);
+  // Per CPU second of the process (every thread, GC included): on this shared 2-core machine the
+  // wall figure mostly measures the other jobs; both are printed.
+  console.log(`BENCH rib_ingest_paths_per_s ${Math.round(paths / (bestCpu / 1000))} paths/s`);
+  console.log(`BENCH rib_ingest_paths_per_wall_s ${Math.round(paths / (bestMs / 1000))} paths/s`);
   full = { ...full, updates: [] };
 }
 
@@ -146,6 +149,7 @@ console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
     0,
   );
   let bestMs = 1e9;
+  let bestCpu = 1e9;
   let stats2 = "";
   for (let round = 0; round < 3; round++) {
     const rib = new Rib({ ...router, decision: { deterministicMed: true } });
@@ -153,14 +157,19 @@ console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
     rib.addPeer(IBGP);
     for (const a of rib.peerAddresses()) rib.peerUp(a);
     const t0 = now();
+    const c0 = cpuMs();
     for (const p of peers) for (const u of p.updates) rib.update(p.peer, u);
     bestMs = Math.min(bestMs, now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs() - c0);
     stats2 = JSON.stringify(rib.stats());
   }
   log(
-    `RIS RIB ${RIS}: ${peers.length} peers, ${total} entries; best of 3 ${bestMs.toFixed(0)} ms; stats ${stats2}`,
+    `RIS RIB ${RIS}: ${peers.length} peers, ${total} entries; best of 3 ${bestMs.toFixed(0)} ms wall, ${bestCpu.toFixed(0)} ms CPU; stats ${stats2}`,
   );
   console.log(
-    `BENCH rib_ingest_36peers_paths_per_s ${Math.round(total / (bestMs / 1000))} paths/s`,
+    `BENCH rib_ingest_36peers_paths_per_s ${Math.round(total / (bestCpu / 1000))} paths/s`,
+  );
+  console.log(
+    `BENCH rib_ingest_36peers_paths_per_wall_s ${Math.round(total / (bestMs / 1000))} paths/s`,
   );
 }
