@@ -120,7 +120,13 @@ function localSearchIgp(
   const trial = new Float64Array(m);
   while (moves < maxMoves && performance.now() < deadline) {
     let best: { a: number; r: number; s: [number, number]; delta: Float64Array } | undefined;
+    let cut = false;
     for (const a of movable) {
+      // a scan over many customers can be long: stop at the deadline with the best move so far
+      if (performance.now() > deadline) {
+        cut = true;
+        break;
+      }
       const here = contribution(a, asg[a]!);
       for (const r of model.customers[a]!.candidates) {
         if (r === asg[a]) continue;
@@ -139,6 +145,7 @@ function localSearchIgp(
     for (let e = 0; e < m; e++) load[e]! += best.delta[e]!;
     current = best.s;
     moves++;
+    if (cut) break;
   }
   // recompute from scratch so that rounding drift never leaks into the reported MLU
   const final = score(ecmp.linkLoads(routerTrafficMatrix(model, asg, n)), cap);

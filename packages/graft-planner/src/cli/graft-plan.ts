@@ -38,7 +38,8 @@ Plans which customer links to re-home (graft), where, and in what order.
   --gap G                  relative MIP gap limit (default 1e-6)
   --bound B                MLU bound during migration (default: today's MLU)
   --move-cost C            series: cost per graft in MLU units (default 0.01)
-  --export-lp FILE         write the graft MILP in CPLEX LP format
+  --export-lp FILE         write the graft MILP in CPLEX LP format (of the first TM
+                           of a series)
   --output FILE            write the JSON result to FILE (default stdout)
   --quiet                  no progress bar
   --help
