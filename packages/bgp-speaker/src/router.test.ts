@@ -104,6 +104,47 @@ describe("Router", () => {
     expect(r2.rib.bestRoute("10.0.5.0/24")).toBeUndefined();
   });
 
+  it("keeps a FIB by default and none with fib: false, with the same Loc-RIB", async () => {
+    const clock = new ManualClock();
+    const prefixes = Array.from({ length: 50 }, (_, i) => `10.9.${i}.0/24`);
+    const r1 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          open({ name: "with", address: "192.0.2.2", asn: 64501 }),
+          open({ name: "without", address: "192.0.2.3", asn: 64502 }),
+        ],
+        originate: prefixes.map((prefix) => ({ prefix })),
+      },
+      { clock },
+    );
+    const peer = (id: string, asn: number, fib?: boolean) =>
+      new Router(
+        {
+          asn,
+          bgpIdentifier: id,
+          localAddress: id,
+          neighbors: [open({ name: "r1", address: "192.0.2.1", asn: 64500 })],
+          ...(fib !== undefined ? { fib } : {}),
+        },
+        { clock },
+      );
+    const withFib = peer("192.0.2.2", 64501);
+    const withoutFib = peer("192.0.2.3", 64502, false);
+    for (const r of [r1, withFib, withoutFib]) r.start();
+    link(r1, "with", withFib, "r1");
+    link(r1, "without", withoutFib, "r1");
+    await flush();
+    expect(withFib.rib.stats().locRibRoutes).toBe(50);
+    expect(withoutFib.rib.stats().locRibRoutes).toBe(50);
+    expect(withFib.rib.fib.size).toBe(50);
+    expect(withFib.rib.fib.lookup("10.9.7.1")).toBe("192.0.2.1");
+    expect(withoutFib.rib.fib.size).toBe(0);
+    expect(withoutFib.rib.fib.lookup("10.9.7.1")).toBeUndefined();
+  });
+
   it("rejects eBGP routes without policy (RFC 8212) unless configured", async () => {
     const clock = new ManualClock();
     const r1 = new Router(

@@ -132,6 +132,12 @@ export interface RouterSpec {
   readonly rfc8212?: boolean;
   /** Decision process options (always-compare-med, deterministic-med, prefer-older, …). */
   readonly decision?: DecisionOptions;
+  /**
+   * Keep a forwarding table derived from the Loc-RIB (`rib.fib`). Default true; `false` saves
+   * its memory and the time to maintain it where nothing forwards by it (a simulated neighbour
+   * that only speaks BGP).
+   */
+  readonly fib?: boolean;
   readonly neighbors: readonly NeighborSpec[];
   readonly originate?: readonly OriginateSpec[];
   /** TCP listener for incoming sessions. */
@@ -306,6 +312,7 @@ export class Router extends EventEmitter<RouterEvents> {
       bgpIdentifier: spec.bgpIdentifier,
       rfc8212: spec.rfc8212 ?? true,
       ...(spec.decision !== undefined ? { decision: spec.decision } : {}),
+      ...(spec.fib !== undefined ? { fib: spec.fib } : {}),
     });
     for (const n of spec.neighbors) this.addNeighbor(n);
     if (spec.originate !== undefined && spec.originate.length > 0)
