@@ -1,13 +1,14 @@
 // `pnpm demo` (router grafting): runs the three scenarios on Abilene and writes
 // out/router-grafting/summary.json and report.html. Usage:
 //   tsx src/cli.ts [traffic-engineering|planned-maintenance|rehome-for-feature|all|full-table-graft]
-//                  [--routes sample|full] [--no-reference] [--out DIR]
+//                  [--routes sample|full] [--prefixes N] [--no-reference] [--out DIR]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createSolver, planGrafts } from "@dyninfra/graft-planner";
 import { buildScenario } from "./build";
 import { loadAbilene, loadRoutes } from "./data";
+import type { SettleProgress } from "./isp";
 import { reportHtml } from "./report";
 import type { ScenarioResult } from "./scenarios";
 import {
@@ -27,6 +28,7 @@ const { values, positionals } = parseArgs({
     "no-reference": { type: "boolean", default: false },
     out: { type: "string" },
     "gain-samples": { type: "string", default: "24" },
+    prefixes: { type: "string" },
   },
 });
 const which = positionals[0] ?? "all";
@@ -50,10 +52,21 @@ const bar = (done: number, total: number) => {
   return `[${"#".repeat(n)}${".".repeat(20 - n)}]`;
 };
 const progress = (msg: string) =>
-  process.stderr.write(`  ${((performance.now() - started) / 1000).toFixed(1)}s ${msg}\n`);
+  process.stderr.write(`\n  ${((performance.now() - started) / 1000).toFixed(1)}s ${msg}\n`);
 
+// A progress line for long runs (the full table takes minutes to start): routes held by all the
+// routers, the virtual time, wall time and resident memory, rewritten in place.
+const onSettleProgress = (p: SettleProgress) =>
+  process.stderr.write(
+    `\r  ${((performance.now() - started) / 1000).toFixed(0)}s ${p.phase}: paths ${p.routers.toLocaleString("en")} in the routers, ${p.customers.toLocaleString("en")} in the customers; virtual ${(p.virtualUs / 1e6).toFixed(2)} s; RSS ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB   `,
+  );
 const abilene = loadAbilene();
-const routes = loadRoutes(values.routes === "full");
+const limit = values.prefixes === undefined ? undefined : Number(values.prefixes);
+if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+  console.error(`--prefixes ${values.prefixes}: expected a positive integer`);
+  process.exit(2);
+}
+const routes = loadRoutes(values.routes === "full", limit);
 const scenario = buildScenario(abilene, routes);
 console.log(
   `Abilene: ${abilene.topology.routers.length} routers, ${abilene.topology.links.length} links, ${abilene.tms.length} TMs (busiest #${abilene.busiest}); ${scenario.specs.length} customers announcing ${routes.routes.length} real prefixes, ${routes.churn.length} real churn events`,
@@ -70,6 +83,7 @@ if (which === "all" || which === "traffic-engineering") {
   const r = await trafficEngineering(scenario, {
     reference: !values["no-reference"],
     onProgress: progress,
+    onSettleProgress,
   });
   results.push(r);
   const home = Int32Array.from(scenario.model.customers.map((c) => c.home));
@@ -93,7 +107,9 @@ if (which === "all" || which === "planned-maintenance") {
     (_, i) => scenario.specs.filter((s) => s.home === i && s.candidates.length > 1).length,
   );
   const router = counts.indexOf(Math.max(...counts));
-  results.push(await plannedMaintenance(scenario, router, { onProgress: progress }));
+  results.push(
+    await plannedMaintenance(scenario, router, { onProgress: progress, onSettleProgress }),
+  );
 }
 if (which === "all" || which === "rehome-for-feature") {
   progress("scenario 3: re-homing for a feature");
@@ -102,7 +118,7 @@ if (which === "all" || which === "rehome-for-feature") {
     await rehomeForFeature(
       scenario,
       { name: "a line card with MACsec", routers: [11] },
-      { onProgress: progress },
+      { onProgress: progress, onSettleProgress },
     ),
   );
 }
@@ -114,6 +130,7 @@ if (which === "full-table-graft") {
     await fullTableGraft(abilene, routes, {
       reference: !values["no-reference"],
       onProgress: progress,
+      onSettleProgress,
     }),
   );
 }

@@ -102,9 +102,10 @@ function* updates(bytes: Uint8Array): Generator<{
 
 /**
  * Routes and churn from an MRT update dump: a prefix's first announcement is its initial route,
- * every later announcement or withdrawal of a known prefix is churn.
+ * every later announcement or withdrawal of a known prefix is churn. `limit` keeps only the first
+ * `limit` prefixes of the dump (an intermediate scale between the sample and the full table).
  */
-export function loadRoutes(full = false): RouteData {
+export function loadRoutes(full = false, limit?: number): RouteData {
   const file = full ? FULL_TABLE : resolve(DATA, "updates.20000102.2014.gz");
   if (!existsSync(file))
     throw new Error(`route data ${file} is absent (--routes full needs ../shared/data/bgp)`);
@@ -125,9 +126,11 @@ export function loadRoutes(full = false): RouteData {
     for (const p of u.nlri) {
       if (p.afi !== 1) continue;
       const key = formatPrefix(p);
-      if (!routes.has(key))
+      if (!routes.has(key)) {
+        // With a limit, only the first `limit` prefixes of the dump (and their churn) are kept.
+        if (limit !== undefined && routes.size >= limit) continue;
         routes.set(key, { prefix: key, asPath: path, origin: u.attrs.origin ?? "IGP" });
-      else churn.push({ at, prefix: key, asPath: path });
+      } else churn.push({ at, prefix: key, asPath: path });
     }
   }
   return { source: file, routes: [...routes.values()], churn };

@@ -2,7 +2,14 @@ export type { Scenario } from "./build";
 export { buildScenario, makeIsp, withHomes } from "./build";
 export type { AbileneData, ChurnEvent, RouteData } from "./data";
 export { loadAbilene, loadRoutes } from "./data";
-export type { CustomerNode, CustomerSpec, Frame, GraftReport, IspOptions } from "./isp";
+export type {
+  CustomerNode,
+  CustomerSpec,
+  Frame,
+  GraftReport,
+  IspOptions,
+  SettleProgress,
+} from "./isp";
 export { ISP_ASN, Isp } from "./isp";
 export type { ScenarioResult } from "./scenarios";
 export {

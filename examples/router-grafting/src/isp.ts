@@ -54,6 +54,19 @@ export interface IspOptions {
   readonly backboneBps?: number;
   /** Virtual µs run after a graft before the next one starts (default 100 ms). */
   readonly afterGraftUs?: number;
+  /**
+   * Called about every 2 s of wall time while the ISP starts or settles, with the paths held by
+   * the routers' and the customers' RIBs and the virtual time: progress for long (full-table) runs.
+   */
+  readonly onSettleProgress?: (info: SettleProgress) => void;
+}
+
+/** Progress of a long start or settle: paths held by the routers and the customers, virtual µs. */
+export interface SettleProgress {
+  readonly routers: number;
+  readonly customers: number;
+  readonly virtualUs: number;
+  readonly phase: string;
 }
 
 /** A customer attached to the ISP: its BGP speaker and TCP socket, where it is served, counters. */
@@ -256,6 +269,8 @@ export class Isp {
             },
           ],
           originate: spec.routes,
+          // A customer here only speaks BGP: nothing forwards by its FIB (24 full tables' worth).
+          fib: false,
         },
         { clock: this.clock },
       );
@@ -354,7 +369,8 @@ export class Isp {
       this.routers[node.at]!.accept(node.spec.id, node.ispStream);
       node.router.accept("isp", new TcpDuplex(node.socket));
     }
-    await this.settle();
+    // Until quiet: a full table takes several virtual seconds to cross every session.
+    await this.settle(600_000_000, "starting");
   }
 
   private async ibgpLink(i: number, j: number): Promise<void> {
@@ -393,16 +409,41 @@ export class Isp {
     this.routers[j]!.accept(`ibgp-${ri.id}`, new TcpDuplex(sb));
   }
 
-  /** Runs virtual time until nothing but timers is left to do (or `maxUs` passed). */
-  async settle(maxUs = 5_000_000): Promise<void> {
+  /** Paths held by all routers' RIBs, and by all customers' (counted for progress and quiet). */
+  paths(): { routers: number; customers: number } {
+    let routers = 0;
+    for (const r of this.routers) routers += r.rib.stats().paths;
+    let customers = 0;
+    for (const c of this.customers) customers += c.router.rib.stats().paths;
+    return { routers, customers };
+  }
+
+  /**
+   * Runs virtual time until nothing but timers is left to do (or `maxUs` passed): quiet is 300 ms
+   * of virtual time in which no RIB changed its number of paths and no customer received an UPDATE.
+   */
+  async settle(maxUs = 5_000_000, phase = "settling"): Promise<void> {
     const end = this.scheduler.now + maxUs;
     let quietSince = this.scheduler.now;
-    let lastRoutes = -1;
+    let last = "";
+    let reported = performance.now();
+    const report = this.options.onSettleProgress;
+    const tick =
+      report === undefined
+        ? undefined
+        : (now: number) => {
+            if (performance.now() - reported < 2000) return;
+            reported = performance.now();
+            report({ ...this.paths(), virtualUs: now, phase });
+          };
     while (this.scheduler.now < end) {
-      await runUntil(this.scheduler, this.scheduler.now + 100_000);
-      const routes = this.routers.reduce((n, r) => n + r.rib.stats().paths, 0);
-      if (routes !== lastRoutes) {
-        lastRoutes = routes;
+      await runUntil(this.scheduler, this.scheduler.now + 100_000, tick);
+      const p = this.paths();
+      let updates = 0;
+      for (const c of this.customers) updates += c.router.session("isp").stats.updatesReceived;
+      const state = `${p.routers}/${p.customers}/${updates}`;
+      if (state !== last) {
+        last = state;
         quietSince = this.scheduler.now;
       } else if (this.scheduler.now - quietSince >= 300_000) return;
     }
