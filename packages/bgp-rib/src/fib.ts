@@ -159,14 +159,10 @@ export class Fib {
       throw new BgpRibError("BAD_NEXT_HOP", `next hop must be a string, not ${typeof nextHop}`, {
         field: "nextHop",
       });
-    const hop = this.internHop(nextHop);
     if (p.family === 4) {
-      const old = this.v4exact.set(p.words[0], p.length, hop);
-      if (old >= 0) this.releaseHop(old);
-      if (old === hop) return; // unchanged: nothing to re-expand
-      if (!this.v4wide && this.v4exact.size > this.wideThreshold) this.relayout4(true);
-      else this.insert4(p.words[0], p.length, leaf(hop, p.length));
+      this.set4(p.words[0], p.length, nextHop);
     } else {
+      const hop = this.internHop(nextHop);
       const key = `${p.words.join(",")}/${p.length}`;
       const old = this.v6exact.get(key);
       if (old !== undefined) this.releaseHop(old);
@@ -189,33 +185,65 @@ export class Fib {
    */
   delete(prefix: string | IpPrefix): boolean {
     const p = checkPrefix(prefix);
-    if (p.family === 4) {
-      const a = p.words[0];
-      const old = this.v4exact.delete(a, p.length);
-      if (old < 0) return false;
-      this.releaseHop(old);
-      if (this.v4wide && this.v4exact.size < this.wideThreshold / 2) {
-        this.relayout4(false);
-        return true;
-      }
-      // The slots fall back to the longest covering prefix still present.
-      let replacement = 0;
-      for (let l = p.length - 1; l >= 0; l--) {
-        const h = this.v4exact.get((a & wordMask(l)) >>> 0, l);
-        if (h >= 0) {
-          replacement = leaf(h, l);
-          break;
-        }
-      }
-      this.remove4(a, p.length, replacement);
-      return true;
-    }
+    if (p.family === 4) return this.delete4(p.words[0], p.length);
     const key = `${p.words.join(",")}/${p.length}`;
     const old = this.v6exact.get(key);
     if (old === undefined) return false;
     this.v6exact.delete(key);
     this.releaseHop(old);
     this.node6(p, false, NO_ROUTE);
+    return true;
+  }
+
+  /**
+   * {@link Fib.set} for an IPv4 prefix given as its address (an unsigned 32-bit number with no
+   * bits set beyond `length`) and length, not validated: the hot path of a RIB that keeps its
+   * prefixes in that form already. Anything else should call {@link Fib.set}.
+   *
+   * @example
+   * ```ts
+   * const fib = new Fib();
+   * fib.set4(0x0a000000, 8, "192.0.2.1");
+   * fib.nextHop(fib.lookupIpv4(0x0a010203)); // "192.0.2.1"
+   * ```
+   */
+  set4(address: number, length: number, nextHop: string): void {
+    const hop = this.internHop(nextHop);
+    const old = this.v4exact.set(address, length, hop);
+    if (old >= 0) this.releaseHop(old);
+    if (old === hop) return; // unchanged: nothing to re-expand
+    if (!this.v4wide && this.v4exact.size > this.wideThreshold) this.relayout4(true);
+    else this.insert4(address, length, leaf(hop, length));
+  }
+
+  /**
+   * {@link Fib.delete} for an IPv4 prefix given as in {@link Fib.set4}, not validated.
+   *
+   * @example
+   * ```ts
+   * const fib = new Fib();
+   * fib.set4(0x0a000000, 8, "192.0.2.1");
+   * fib.delete4(0x0a000000, 8); // true
+   * ```
+   */
+  delete4(address: number, length: number): boolean {
+    const old = this.v4exact.delete(address, length);
+    if (old < 0) return false;
+    this.releaseHop(old);
+    if (this.v4wide && this.v4exact.size < this.wideThreshold / 2) {
+      this.relayout4(false);
+      return true;
+    }
+    // The slots fall back to the longest covering prefix still present.
+    let replacement = 0;
+    for (let l = length - 1; l >= 0; l--) {
+      const h = this.v4exact.get((address & wordMask(l)) >>> 0, l);
+      if (h >= 0) {
+        replacement = leaf(h, l);
+        break;
+      }
+    }
+    this.remove4(address, length, replacement);
     return true;
   }
 

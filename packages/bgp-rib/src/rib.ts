@@ -276,39 +276,38 @@ function withAdjRibOut(cs: ChangeSet, adjRibOut: ReadonlyMap<string, AdjRibOutUp
 }
 
 /**
- * One neighbour's delta of a batch: withdrawals as (prefix index, path id or -1) pairs and
- * announcements as one run of such pairs per attribute set in one flat array (group g is
- * `pairs[offsets[g] .. offsets[g + 1])`), materialized as `bgp-wire` prefixes on first read
- * (getters, as in {@link lazyChangeSet}).
+ * One neighbour's delta of a batch, in one flat array `buf`: the group offsets (G + 1 of them),
+ * then the announcements as (prefix index, path id or -1) pairs, one run per attribute set (group
+ * g is `buf[buf[g] .. buf[g + 1])`), then the withdrawals as such pairs from `buf[G]` to the end.
+ * Materialized as `bgp-wire` prefixes on first read (getters, as in {@link lazyChangeSet}).
  */
 function lazyDelta(
   prefixes: PrefixTable,
-  withdrawn: Int32Array,
+  buf: Int32Array,
   attributes: PathAttributes[],
-  pairs: Int32Array,
-  offsets: Int32Array,
 ): AdjRibOutUpdate {
   const pfx = (p: number, pathId: number): Prefix =>
     pathId < 0 ? prefixes.prefix(p) : { ...prefixes.prefix(p), pathId };
+  const G = attributes.length;
   let w: Prefix[] | undefined;
   let a: Announcement[] | undefined;
   return {
     get withdrawn(): readonly Prefix[] {
       if (w === undefined) {
-        w = new Array(withdrawn.length >> 1);
-        for (let i = 0; i < withdrawn.length; i += 2)
-          w[i >> 1] = pfx(withdrawn[i]!, withdrawn[i + 1]!);
+        const from = buf[G]!;
+        w = new Array((buf.length - from) >> 1);
+        for (let i = from; i < buf.length; i += 2) w[(i - from) >> 1] = pfx(buf[i]!, buf[i + 1]!);
       }
       return w;
     },
     get announced(): readonly Announcement[] {
       if (a === undefined) {
-        a = new Array(attributes.length);
-        for (let g = 0; g < attributes.length; g++) {
-          const from = offsets[g]!;
-          const to = offsets[g + 1]!;
+        a = new Array(G);
+        for (let g = 0; g < G; g++) {
+          const from = buf[g]!;
+          const to = buf[g + 1]!;
           const nlri: Prefix[] = new Array((to - from) >> 1);
-          for (let i = from; i < to; i += 2) nlri[(i - from) >> 1] = pfx(pairs[i]!, pairs[i + 1]!);
+          for (let i = from; i < to; i += 2) nlri[(i - from) >> 1] = pfx(buf[i]!, buf[i + 1]!);
           a[g] = { attributes: attributes[g]!, nlri };
         }
       }
@@ -1615,15 +1614,7 @@ export class Rib {
       rec[nRec++] = ob < 0 ? "" : (this.peers[this.pPeer[ob]!]?.address ?? "");
       rec[nRec++] = nb < 0 ? undefined : this.store.get(na);
       rec[nRec++] = nb < 0 ? "" : this.peers[this.pPeer[nb]!]!.address;
-      if (this.withFib) {
-        if (nb < 0) this.fib.delete(this.prefixes.ipPrefix(p));
-        else {
-          const a = this.store.get(na);
-          const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
-          if (nh !== undefined) this.fib.set(this.prefixes.ipPrefix(p), nh);
-          else this.fib.delete(this.prefixes.ipPrefix(p));
-        }
-      }
+      if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
     changed.length = nChanged;
     rec.length = nRec;
@@ -1657,6 +1648,20 @@ export class Rib {
     for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
     this.deferredFree = [];
     return lazyChangeSet(this.prefixes, rec, adjRibOut);
+  }
+
+  /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */
+  private updateFib(p: number, id: number): void {
+    const pt = this.prefixes;
+    const v4 = pt.family[p] === 4;
+    const a = id < 0 ? undefined : this.store.get(id);
+    const nh = a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+    if (v4) {
+      // The prefix table holds IPv4 prefixes as (address, length) already: no object, no checks.
+      if (nh !== undefined) this.fib.set4(pt.addr[p]!, pt.length[p]!, nh);
+      else this.fib.delete4(pt.addr[p]!, pt.length[p]!);
+    } else if (nh !== undefined) this.fib.set(pt.ipPrefix(p), nh);
+    else this.fib.delete(pt.ipPrefix(p));
   }
 
   /** Recomputes what neighbour q should have for prefix p and queues it. */
@@ -1890,25 +1895,25 @@ export class Rib {
     const n = nWithdrawn + nAnnounced;
     this.flushed = n;
     if (n === 0) return EMPTY_DELTA;
+    // One allocation: offsets, announcement pairs, withdrawal pairs (see lazyDelta).
     const G = groupIds.length;
-    const offsets = new Int32Array(G + 1);
+    const buf = new Int32Array(G + 1 + 2 * (nAnnounced + nWithdrawn));
+    buf[0] = G + 1;
     for (let g = 0; g < G; g++) {
-      offsets[g + 1] = offsets[g]! + 2 * count[g]!;
-      count[g] = offsets[g]!; // from here on: the write cursor of group g
+      buf[g + 1] = buf[g]! + 2 * count[g]!;
+      count[g] = buf[g]!; // from here on: the write cursor of group g
     }
-    const pairs = new Int32Array(2 * nAnnounced);
-    const withdrawn = new Int32Array(2 * nWithdrawn);
-    let w = 0;
+    let w = buf[G]!;
     for (let i = 0; i < L; i++) {
       const id = ids[i]!;
       if (id === NOT_PENDING) continue;
       if (id < 0) {
-        withdrawn[w++] = list[i]!;
-        withdrawn[w++] = -1;
+        buf[w++] = list[i]!;
+        buf[w++] = -1;
       } else {
         const c = count[groupOf[id]! - 1]!;
-        pairs[c] = list[i]!;
-        pairs[c + 1] = -1;
+        buf[c] = list[i]!;
+        buf[c + 1] = -1;
         count[groupOf[id]! - 1] = c + 2;
       }
     }
@@ -1916,12 +1921,12 @@ export class Rib {
       for (let i = 0; i < multi.length; i += 3) {
         const id = multi[i + 2]!;
         if (id < 0) {
-          withdrawn[w++] = multi[i]!;
-          withdrawn[w++] = multi[i + 1]!;
+          buf[w++] = multi[i]!;
+          buf[w++] = multi[i + 1]!;
         } else {
           const c = count[groupOf[id]! - 1]!;
-          pairs[c] = multi[i]!;
-          pairs[c + 1] = multi[i + 1]!;
+          buf[c] = multi[i]!;
+          buf[c + 1] = multi[i + 1]!;
           count[groupOf[id]! - 1] = c + 2;
         }
       }
@@ -1931,7 +1936,7 @@ export class Rib {
       groupAttrs[g] = this.store.get(groupIds[g]!);
       groupOf[groupIds[g]!] = 0;
     }
-    const delta = lazyDelta(this.prefixes, withdrawn, groupAttrs, pairs, offsets);
+    const delta = lazyDelta(this.prefixes, buf, groupAttrs);
     q.seq++;
     if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     return delta;
