@@ -2,9 +2,12 @@
 // out/router-grafting/summary.json and report.html. Usage:
 //   tsx src/cli.ts [traffic-engineering|planned-maintenance|rehome-for-feature|all|full-table-graft]
 //                  [--routes sample|full] [--prefixes N] [--no-reference] [--out DIR]
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import { createSolver, planGrafts } from "@dyninfra/graft-planner";
 import { buildScenario } from "./build";
 import { loadAbilene, loadRoutes } from "./data";
@@ -31,6 +34,24 @@ const { values, positionals } = parseArgs({
     prefixes: { type: "string" },
   },
 });
+// The full table (36 RIBs of 578k prefixes: ~5 GiB of JS heap live, as much again in typed
+// arrays) needs a larger V8 heap than Node's default (~4 GiB), near which it would spend its time
+// collecting garbage: run again with a larger one unless the caller gave one.
+const heapMiB = Math.min(10_240, Math.floor((totalmem() / 2 ** 20) * 0.5));
+if (
+  values.routes === "full" &&
+  values.prefixes === undefined &&
+  getHeapStatistics().heap_size_limit < 6 * 2 ** 30 &&
+  process.env.ROUTER_GRAFTING_HEAP === undefined
+) {
+  process.stderr.write(`  --routes full: running with a ${heapMiB} MiB V8 heap\n`);
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${heapMiB}`, ...process.argv.slice(1)],
+    { stdio: "inherit", env: { ...process.env, ROUTER_GRAFTING_HEAP: String(heapMiB) } },
+  );
+  process.exit(child.status ?? 1);
+}
 const which = positionals[0] ?? "all";
 const known = [
   "traffic-engineering",
@@ -56,9 +77,13 @@ const progress = (msg: string) =>
 
 // A progress line for long runs (the full table takes minutes to start): routes held by all the
 // routers, the virtual time, wall time and resident memory, rewritten in place.
+const memory = () => {
+  const m = process.memoryUsage();
+  return `RSS ${(m.rss / 2 ** 30).toFixed(2)} GiB (JS heap ${(m.heapUsed / 2 ** 30).toFixed(2)}, buffers ${(m.arrayBuffers / 2 ** 30).toFixed(2)})`;
+};
 const onSettleProgress = (p: SettleProgress) =>
   process.stderr.write(
-    `\r  ${((performance.now() - started) / 1000).toFixed(0)}s ${p.phase}: paths ${p.routers.toLocaleString("en")} in the routers, ${p.customers.toLocaleString("en")} in the customers; virtual ${(p.virtualUs / 1e6).toFixed(2)} s; RSS ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB   `,
+    `\r  ${((performance.now() - started) / 1000).toFixed(0)}s ${p.phase}: paths ${p.routers.toLocaleString("en")} in the routers, ${p.customers.toLocaleString("en")} in the customers; virtual ${(p.virtualUs / 1e6).toFixed(2)} s; ${memory()}   `,
   );
 const abilene = loadAbilene();
 const limit = values.prefixes === undefined ? undefined : Number(values.prefixes);
