@@ -1,13 +1,13 @@
 // Benchmarks for @dyninfra/bgp-rib on the real tables in ../shared/data/bgp.
 // Prints `BENCH <metric> <value> <unit>` lines (see DESIGN.md); details go to stderr.
 // Runs on the built package (dist), as users get it: `pnpm bench` builds first.
-import { existsSync } from "node:fs";
-import { loadavg } from "node:os";
+import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { acceptAll, type IpPrefix, parsePrefix, Rib } from "@dyninfra/bgp-rib";
-import { readBgp4mpUpdates, readTableDump } from "../test/mrt";
+import { readBgp4mpUpdates } from "../test/mrt";
+import { announcements, cpuMs, FULL, IBGP, ingest, log, now, start } from "./common";
 import { benchFib } from "./fib";
 
 setFlagsFromString("--expose-gc");
@@ -17,72 +17,33 @@ const mem = () => {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 };
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const cpuMs = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
-const log = (s: string) => console.error(s);
-log(
-  `load average at start: ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(" ")} (figures scale with the CPU share available)`,
-);
-
-const data = resolve(import.meta.dirname, "../../../../shared/data/bgp/ripe-ncc-bgpdump/test_data");
-const FULL = resolve(data, "updates.et-header.2015.gz");
-const RIS = resolve(data, "bview.20020722.2337.gz");
-if (!existsSync(FULL) || !existsSync(RIS)) {
-  console.error(
-    `shared data absent (${data}): the benchmarks run only on the real tables; nothing measured`,
-  );
-  process.exit(0);
-}
-
-const router = { asn: 64500, bgpIdentifier: "10.0.0.1" };
-const N = (peer: string, asn: number) => ({
-  address: peer,
-  asn,
-  bgpIdentifier: peer,
-  localAddress: "192.0.2.1",
-  importPolicy: acceptAll,
-  exportPolicy: acceptAll,
-});
-const IBGP = { address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" };
+start();
 
 // ---------------------------------------------------------------- 578k full table
-// Memory first, in a clean process state: the RIB alone (no FIB) after GC, input batches dropped.
-const base = mem();
+// Memory first, in a clean process state: the RIB alone (no FIB), input batches dropped, as the
+// heap after GC with the RIB minus the heap after GC once the RIB is dropped too (what the
+// harness itself keeps alive cancels out).
 let full = readBgp4mpUpdates(FULL)[0]!;
-const paths = full.updates.reduce(
-  (n, u) => n + (u.announced?.reduce((k, a) => k + a.nlri.length, 0) ?? 0),
-  0,
-);
+const paths = announcements(full.updates);
 log(
   `full table: ${FULL}: peer ${full.peer} AS${full.peerAs}, ${full.updates.length} UPDATEs, ${paths} announcements`,
 );
 const peerAddr = full.peer;
-const peerAs = full.peerAs;
-
-function ingest(fib: boolean): { rib: Rib; ms: number; cpu: number } {
-  const rib = new Rib({ ...router, fib });
-  rib.addPeer(N(peerAddr, peerAs));
-  rib.addPeer(IBGP);
-  rib.peerUp(peerAddr);
-  rib.peerUp(IBGP.address);
-  const t0 = now();
-  const c0 = cpuMs();
-  for (const u of full.updates) rib.update(peerAddr, u);
-  return { rib, ms: now() - t0, cpu: cpuMs() - c0 };
+{
+  let rib: Rib | undefined = ingest(full, false).rib;
+  const stats = rib.stats();
+  full = { ...full, updates: [] };
+  const withRib = mem();
+  rib = undefined;
+  const used = withRib - mem();
+  log(
+    `memory after GC: ${(used / 1e6).toFixed(1)} MB for ${stats.paths} paths, ${stats.attributeSets} attribute sets, Loc-RIB + Adj-RIB-Out to one iBGP peer, no FIB`,
+  );
+  console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
 }
-let kept: Rib | undefined = ingest(false).rib;
-const stats = kept.stats();
+full = readBgp4mpUpdates(FULL)[0]!; // decoded again: the measurement dropped it
+let kept: Rib | undefined = ingest(full, false).rib;
 full = { ...full, updates: [] };
-const used = mem() - base;
-log(
-  `memory after GC: ${(used / 1e6).toFixed(1)} MB for ${stats.paths} paths, ${stats.attributeSets} attribute sets, Loc-RIB + Adj-RIB-Out to one iBGP peer, no FIB`,
-);
-console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
 
 // ---------------------------------------------------------------- graft of the 578k session
 {
@@ -116,60 +77,8 @@ console.log(`BENCH rib_bytes_per_path ${Math.round(used / stats.paths)} bytes`);
   benchFib(entries);
 }
 
-// ---------------------------------------------------------------- ingest speed (input decoded again)
-{
-  full = readBgp4mpUpdates(FULL)[0]!;
-  ingest(true); // warm-up
-  let bestMs = 1e9;
-  let bestCpu = 1e9;
-  let last = "";
-  for (let i = 0; i < 3; i++) {
-    const r = ingest(true);
-    bestMs = Math.min(bestMs, r.ms);
-    bestCpu = Math.min(bestCpu, r.cpu);
-    last = JSON.stringify(r.rib.stats());
-  }
-  log(
-    `ingest 578k (decision, FIB, Adj-RIB-Out to 1 iBGP peer): best of 3 ${bestMs.toFixed(0)} ms wall, ${bestCpu.toFixed(0)} ms CPU (all threads, GC included); stats ${last}`,
-  );
-  // Per CPU second of the process (every thread, GC included): on this shared 2-core machine the
-  // wall figure mostly measures the other jobs; both are printed.
-  console.log(`BENCH rib_ingest_paths_per_s ${Math.round(paths / (bestCpu / 1000))} paths/s`);
-  console.log(`BENCH rib_ingest_paths_per_wall_s ${Math.round(paths / (bestMs / 1000))} paths/s`);
-  full = { ...full, updates: [] };
-}
-
-// ---------------------------------------------------------------- 115k entries x 36 peers
-{
-  const peers = readTableDump(RIS);
-  const total = peers.reduce(
-    (n, p) =>
-      n +
-      p.updates.reduce((k, u) => k + (u.announced?.reduce((j, a) => j + a.nlri.length, 0) ?? 0), 0),
-    0,
-  );
-  let bestMs = 1e9;
-  let bestCpu = 1e9;
-  let stats2 = "";
-  for (let round = 0; round < 3; round++) {
-    const rib = new Rib({ ...router, decision: { deterministicMed: true } });
-    for (const p of peers) rib.addPeer(N(p.peer, p.peerAs));
-    rib.addPeer(IBGP);
-    for (const a of rib.peerAddresses()) rib.peerUp(a);
-    const t0 = now();
-    const c0 = cpuMs();
-    for (const p of peers) for (const u of p.updates) rib.update(p.peer, u);
-    bestMs = Math.min(bestMs, now() - t0);
-    bestCpu = Math.min(bestCpu, cpuMs() - c0);
-    stats2 = JSON.stringify(rib.stats());
-  }
-  log(
-    `RIS RIB ${RIS}: ${peers.length} peers, ${total} entries; best of 3 ${bestMs.toFixed(0)} ms wall, ${bestCpu.toFixed(0)} ms CPU; stats ${stats2}`,
-  );
-  console.log(
-    `BENCH rib_ingest_36peers_paths_per_s ${Math.round(total / (bestCpu / 1000))} paths/s`,
-  );
-  console.log(
-    `BENCH rib_ingest_36peers_paths_per_wall_s ${Math.round(total / (bestMs / 1000))} paths/s`,
-  );
-}
+// ---------------------------------------------------------------- ingest speed
+// In a fresh process (bench/ingest.ts): see there why.
+execFileSync(process.execPath, [...process.execArgv, resolve(import.meta.dirname, "ingest.ts")], {
+  stdio: "inherit",
+});
