@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
-import { decodeMessage } from "./codec";
+import { decodeMessage, encodeMessage } from "./codec";
 import type { UpdateMessage } from "./messages";
 import { encodeAnnouncements, encodeWithdrawals } from "./packing";
 import { type Prefix, prefixKey } from "./prefix";
@@ -44,6 +44,8 @@ test.prop([input], { numRuns: 20 })(
     const decoded = msgs.map((b) => {
       expect(b.length).toBeLessThanOrEqual(max);
       const m = decodeMessage(b, ctx) as UpdateMessage;
+      // The packer's bytes are the codec's own encoding of the message they decode to.
+      expect(encodeMessage(m, ctx)).toEqual(b);
       const { mpReachNlri, ...rest } = m.pathAttributes;
       const { mpReachNlri: _t, ...expected } = withMp;
       expect(rest).toEqual(expected);

@@ -1,7 +1,8 @@
 import { encodeMessage, HEADER_LENGTH } from "./codec";
 import { BgpWireError } from "./errors";
 import { encodeAttributesBytes } from "./internal/attributes";
-import { prefixWireSize } from "./internal/nlri";
+import { encodePrefix, prefixWireSize } from "./internal/nlri";
+import { ByteWriter } from "./internal/writer";
 import type { UpdateMessage } from "./messages";
 import type { PathAttributes } from "./path-attributes";
 import type { Prefix } from "./prefix";
@@ -95,12 +96,23 @@ export function encodeAnnouncements(
   const viaMp = prefixes.filter((p) => !(p.afi === 1 && mpFamilyAfi !== 1));
   const out: Uint8Array[] = [];
   if (classic.length > 0) {
-    const attrLen = encodeAttributesBytes(base, ctx).length;
-    const fixed = HEADER_LENGTH + 4 + attrLen;
-    for (const g of pack(classic, hasAddPath(ctx, 1, 1), (b) => fixed + b <= max)) {
-      out.push(
-        encodeMessage({ type: "UPDATE", withdrawnRoutes: [], pathAttributes: base, nlri: g }, ctx),
-      );
+    // The attributes are encoded once and copied into every UPDATE (RFC 4271 §4.3 layout:
+    // header, Withdrawn Routes Length 0, Total Path Attribute Length, attributes, NLRI).
+    const attrBytes = encodeAttributesBytes(base, ctx);
+    const fixed = HEADER_LENGTH + 4 + attrBytes.length;
+    const ap = hasAddPath(ctx, 1, 1);
+    for (const g of pack(classic, ap, (b) => fixed + b <= max)) {
+      let nlriLen = 0;
+      for (const p of g) nlriLen += prefixWireSize(p, ap);
+      const w = new ByteWriter(fixed + nlriLen);
+      for (let i = 0; i < 16; i++) w.u8(0xff);
+      w.u16(fixed + nlriLen);
+      w.u8(2); // UPDATE
+      w.u16(0);
+      w.u16(attrBytes.length);
+      w.bytes(attrBytes);
+      for (const p of g) encodePrefix(w, p, ap);
+      out.push(w.pos === w.buf.length ? w.buf : w.result());
     }
   }
   if (viaMp.length > 0) {
