@@ -322,20 +322,27 @@ test.prop(
   },
 );
 
+/** A RIB with an eBGP customer (192.0.2.2, AS64501, accepting all) and an iBGP monitor, both up. */
+function customerAndMonitor(addPath: boolean): Rib {
+  const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+  rib.addPeer({
+    address: "192.0.2.2",
+    asn: 64501,
+    bgpIdentifier: "192.0.2.2",
+    importPolicy: acceptAll,
+    exportPolicy: acceptAll,
+    ...(addPath ? { addPath: { receive: true } } : {}),
+  });
+  rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
+  rib.peerUp("192.0.2.2");
+  rib.peerUp(MONITOR);
+  return rib;
+}
+
 test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 150 })(
   "implicit withdraw and interning: Adj-RIB-In holds the last word per prefix; a session down frees every attribute set",
   (updates) => {
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "192.0.2.2",
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
-    rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
-    rib.peerUp("192.0.2.2");
-    rib.peerUp(MONITOR);
+    const rib = customerAndMonitor(false);
     const model = new Map<string, string>();
     const view = new Map<string, string>();
     for (const u of updates) {
@@ -441,23 +448,8 @@ test.prop(
 )(
   "updateMany = the same updates one by one: same Adj-RIB-In, Loc-RIB and neighbour views; the net delta applied to the old view gives the new one",
   (batches, addPath) => {
-    const make = () => {
-      const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-      rib.addPeer({
-        address: "192.0.2.2",
-        asn: 64501,
-        bgpIdentifier: "192.0.2.2",
-        importPolicy: acceptAll,
-        exportPolicy: acceptAll,
-        ...(addPath ? { addPath: { receive: true } } : {}),
-      });
-      rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
-      rib.peerUp("192.0.2.2");
-      rib.peerUp(MONITOR);
-      return rib;
-    };
-    const one = make();
-    const many = make();
+    const one = customerAndMonitor(addPath);
+    const many = customerAndMonitor(addPath);
     const viewOne = new Map<string, string>();
     const viewMany = new Map<string, string>();
     for (const batch of batches) {
