@@ -55,3 +55,11 @@ describe("configuration: Graceful Restart and ADD-PATH settings", () => {
     expect(field(base({ endOfRib: "yes" }))).toBe("neighbors[0].endOfRib");
   });
 });
+
+describe("configuration: router settings", () => {
+  it("reads fib (a router that keeps no forwarding table) and refuses a non-boolean", () => {
+    expect(parseRouterSpec({ ...base({}), fib: false }).fib).toBe(false);
+    expect(parseRouterSpec(base({})).fib).toBeUndefined();
+    expect(field({ ...base({}), fib: "no" })).toBe("config.fib");
+  });
+});

@@ -193,6 +193,12 @@ export function parseRouterSpec(json: unknown): RouterSpec {
     ),
     ...optional(
       o,
+      "fib",
+      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
+      "config",
+    ),
+    ...optional(
+      o,
       "decision",
       (x, f) => {
         const d = obj(x, f);
