@@ -23,7 +23,7 @@ import {
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
-import { fastIpv4, PrefixTable } from "./internal/prefix-table";
+import { fastIpv4, grownCapacity, PrefixTable } from "./internal/prefix-table";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
@@ -1094,7 +1094,8 @@ export class Rib {
       this.setSent(q, outs.prefix[i]!, outs.pathId[i]!, id);
     }
     // Its Adj-RIB-In (path arrays sized once).
-    while (this.pPrefix.length < this.pathTop + ins.prefix.length) this.growPaths();
+    if (this.pPrefix.length < this.pathTop + ins.prefix.length)
+      this.growPaths(this.pathTop + ins.prefix.length);
     const cache = new Map<number, number>();
     for (let i = 0; i < ins.prefix.length; i++) {
       const p = ins.prefix[i]!;
@@ -2063,8 +2064,7 @@ export class Rib {
   private ensurePrefixCapacity(): void {
     const need = this.prefixes.count;
     if (need <= this.head.length) return;
-    let n = this.head.length;
-    while (n < need) n *= 2;
+    const n = grownCapacity(this.head.length, need);
     const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
       const t = new Int32Array(n).fill(-1);
       t.set(a);
@@ -2078,8 +2078,8 @@ export class Rib {
     this.dirtyMark = m;
   }
 
-  private growPaths(): void {
-    const n = this.pPrefix.length * 2;
+  private growPaths(need = this.pPrefix.length + 1): void {
+    const n = grownCapacity(this.pPrefix.length, need);
     const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
       const t = new (a.constructor as new (n: number) => T)(n);
       t.set(a);

@@ -12,7 +12,7 @@ import type {
 
 const ORIGIN_CODE: Record<string, number> = { IGP: 1, EGP: 2, INCOMPLETE: 3 };
 
-function mix(h: number, v: number): number {
+export function mix(h: number, v: number): number {
   h = Math.imul(h ^ (v | 0), 0x01000193);
   return h ^ (h >>> 15);
 }
@@ -25,7 +25,7 @@ function num(h: number, v: number): number {
   return mix(h, v);
 }
 
-function str(h: number, s: string): number {
+export function str(h: number, s: string): number {
   h = mix(h, s.length);
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h;
@@ -37,7 +37,7 @@ function bytes(h: number, b: Uint8Array): number {
   return h;
 }
 
-function path(h: number, p: AsPath): number {
+export function path(h: number, p: AsPath): number {
   h = mix(h, p.length);
   for (let i = 0; i < p.length; i++) {
     const seg = p[i]!;
@@ -99,7 +99,7 @@ function bytesEqual(x: Uint8Array, y: Uint8Array): boolean {
   return true;
 }
 
-function pathEqual(x: AsPath | undefined, y: AsPath | undefined): boolean {
+export function pathEqual(x: AsPath | undefined, y: AsPath | undefined): boolean {
   if (x === y) return true;
   if (x === undefined || y === undefined || x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) {
@@ -111,7 +111,7 @@ function pathEqual(x: AsPath | undefined, y: AsPath | undefined): boolean {
   return true;
 }
 
-function listEqual<T>(
+export function listEqual<T>(
   x: readonly T[] | undefined,
   y: readonly T[] | undefined,
   eq: (a: T, b: T) => boolean,

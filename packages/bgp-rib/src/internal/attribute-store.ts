@@ -1,6 +1,7 @@
 import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { attributesEqual, attributesHash } from "./attribute-hash";
-import { fastIpv4 } from "./prefix-table";
+import { fastIpv4, grownCapacity } from "./prefix-table";
+import { SharedParts } from "./shared-parts";
 
 /** Community flags cached per attribute set. */
 export const NO_EXPORT = 1;
@@ -28,6 +29,8 @@ export class AttributeStore {
   private used = 0;
   private live = 0;
   private attrs: (PathAttributes | undefined)[] = [];
+  /** AS_PATHs, community lists, addresses… shared between the stored sets. */
+  private readonly parts = new SharedParts();
   /** Hash per id. */
   private hashes = new Int32Array(1024);
   private free: number[] = [];
@@ -100,8 +103,9 @@ export class AttributeStore {
     }
     this.live++;
     this.hashes[id] = h;
-    this.attrs[id] = a;
-    this.decode(id, a);
+    const c = this.parts.canonical(a);
+    this.attrs[id] = c;
+    this.decode(id, c);
     this.refs[id]!++;
     if (this.used * 2 > slots.length) this.rehash();
     return id;
@@ -154,6 +158,15 @@ export class AttributeStore {
       this.free.push(id);
     }
     this.zero = [];
+    // Shared parts are not counted: start them afresh when most may belong to freed sets.
+    if (this.parts.size > 2 * this.live + 4096) this.parts.rebuild(this.liveSets());
+  }
+
+  private *liveSets(): IterableIterator<PathAttributes> {
+    for (let id = 0; id < this.count; id++) {
+      const a = this.attrs[id];
+      if (a !== undefined) yield a;
+    }
   }
 
   /** Forgets cached next-hop resolutions (after the IGP changed). */
@@ -194,7 +207,7 @@ export class AttributeStore {
   }
 
   private grow(): void {
-    const n = this.refs.length * 2;
+    const n = grownCapacity(this.refs.length, this.refs.length + 1);
     const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
       const t = new (a.constructor as new (n: number) => T)(n);
       t.set(a);

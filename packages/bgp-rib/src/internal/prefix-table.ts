@@ -2,6 +2,16 @@ import type { Prefix } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "../errors";
 import { formatIpv6, type IpPrefix, maskWords, parseIpv6 } from "../ip";
 
+/**
+ * The next capacity of a growing typed array: 1.5× (not 2×: a full table is mostly in typed
+ * arrays, and doubling leaves up to half of them unused), and at least `need`.
+ */
+export function grownCapacity(current: number, need: number): number {
+  let n = Math.max(current, 16);
+  while (n < need) n = Math.ceil((n * 1.5) / 8) * 8;
+  return n;
+}
+
 /** Parses a dotted quad quickly; -1 if it is not one. */
 export function fastIpv4(s: string): number {
   let v = 0;
@@ -44,8 +54,7 @@ const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 
  * per-prefix typed arrays of the RIB can be indexed by them.
  */
 export class PrefixTable {
-  private hKey = new Uint32Array(1 << 16);
-  private hLen = new Uint8Array(1 << 16);
+  /** Open-addressing slots: an IPv4 prefix's index, or -1 (keys are read from `addr`/`length`). */
   private hVal = new Int32Array(1 << 16).fill(-1);
   private hCount = 0;
   private readonly v6 = new Map<string, number>();
@@ -96,20 +105,20 @@ export class PrefixTable {
 
   /** Index of an IPv4 prefix (address already masked). */
   index4(a: number, len: number, create: boolean): number {
-    const mask = this.hKey.length - 1;
+    const hv = this.hVal;
+    const mask = hv.length - 1;
     let h = hash(a, len) & mask;
     for (;;) {
-      const v = this.hVal[h]!;
+      const v = hv[h]!;
       if (v < 0) break;
-      if (this.hKey[h] === a && this.hLen[h] === len) return v;
+      if (this.addr[v] === a && this.length[v] === len) return v;
       h = (h + 1) & mask;
     }
     if (!create) return -1;
     const i = this.alloc(4, a, len);
-    this.hKey[h] = a;
-    this.hLen[h] = len;
-    this.hVal[h] = i;
-    if (++this.hCount * 2 > this.hKey.length) this.rehash();
+    hv[h] = i;
+    // At most 60% full: short probe sequences, 4 bytes a slot.
+    if (++this.hCount * 5 > hv.length * 3) this.rehash();
     return i;
   }
 
@@ -137,19 +146,14 @@ export class PrefixTable {
   /** Bytes held by the typed arrays. */
   get byteLength(): number {
     return (
-      this.hKey.byteLength +
-      this.hLen.byteLength +
-      this.hVal.byteLength +
-      this.family.byteLength +
-      this.addr.byteLength +
-      this.length.byteLength
+      this.hVal.byteLength + this.family.byteLength + this.addr.byteLength + this.length.byteLength
     );
   }
 
   private alloc(fam: 4 | 6, a: number, len: number): number {
     const i = this.count++;
     if (i >= this.family.length) {
-      const n = this.family.length * 2;
+      const n = grownCapacity(this.family.length, i + 1);
       const f = new Uint8Array(n);
       f.set(this.family);
       this.family = f;
@@ -167,24 +171,17 @@ export class PrefixTable {
   }
 
   private rehash(): void {
-    const oldK = this.hKey;
-    const oldL = this.hLen;
     const oldV = this.hVal;
-    const n = oldK.length * 2;
-    this.hKey = new Uint32Array(n);
-    this.hLen = new Uint8Array(n);
-    this.hVal = new Int32Array(n).fill(-1);
+    const n = oldV.length * 2;
+    const hv = new Int32Array(n).fill(-1);
     const mask = n - 1;
-    for (let j = 0; j < oldK.length; j++) {
+    for (let j = 0; j < oldV.length; j++) {
       const v = oldV[j]!;
       if (v < 0) continue;
-      const a = oldK[j]!;
-      const len = oldL[j]!;
-      let h = hash(a, len) & mask;
-      while (this.hVal[h]! >= 0) h = (h + 1) & mask;
-      this.hKey[h] = a;
-      this.hLen[h] = len;
-      this.hVal[h] = v;
+      let h = hash(this.addr[v]!, this.length[v]!) & mask;
+      while (hv[h]! >= 0) h = (h + 1) & mask;
+      hv[h] = v;
     }
+    this.hVal = hv;
   }
 }

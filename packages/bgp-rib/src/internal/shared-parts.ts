@@ -1,0 +1,157 @@
+import type { Aggregator, AsPath, PathAttributes } from "@dyninfra/bgp-wire";
+import { listEqual, mix, path, pathEqual, str } from "./attribute-hash";
+
+/** Open-addressing set of values by a 32-bit hash (no deletion: cleared and rebuilt). */
+class Interner<T> {
+  private hashes = new Int32Array(256);
+  private values: (T | undefined)[] = new Array(256).fill(undefined);
+  size = 0;
+
+  constructor(
+    private readonly hash: (v: T) => number,
+    private readonly equal: (x: T, y: T) => boolean,
+  ) {}
+
+  /** The stored value equal to `v`, storing `make(v)` (by default `v`) when there is none. */
+  get(v: T, make?: (v: T) => T): T {
+    const h = this.hash(v);
+    const values = this.values;
+    const mask = values.length - 1;
+    let i = h & mask;
+    for (;;) {
+      const w = values[i];
+      if (w === undefined) break;
+      if (w === v || (this.hashes[i] === h && this.equal(w, v))) return w;
+      i = (i + 1) & mask;
+    }
+    const stored = make === undefined ? v : make(v);
+    values[i] = stored;
+    this.hashes[i] = h;
+    if (++this.size * 2 > values.length) this.resize(values.length * 2);
+    return stored;
+  }
+
+  clear(): void {
+    this.hashes = new Int32Array(256);
+    this.values = new Array(256).fill(undefined);
+    this.size = 0;
+  }
+
+  private resize(n: number): void {
+    const hs = this.hashes;
+    const vs = this.values;
+    this.hashes = new Int32Array(n);
+    this.values = new Array(n).fill(undefined);
+    const mask = n - 1;
+    for (let k = 0; k < vs.length; k++) {
+      const v = vs[k];
+      if (v === undefined) continue;
+      let i = hs[k]! & mask;
+      while (this.values[i] !== undefined) i = (i + 1) & mask;
+      this.values[i] = v;
+      this.hashes[i] = hs[k]!;
+    }
+  }
+}
+
+const numbersHash = (l: readonly number[]): number => {
+  let h = mix(0x2545f491, l.length);
+  for (let i = 0; i < l.length; i++) h = mix(h, l[i]!);
+  return h | 0;
+};
+const stringsHash = (l: readonly string[]): number => {
+  let h = mix(0x3c6ef372, l.length);
+  for (let i = 0; i < l.length; i++) h = str(h, l[i]!);
+  return h | 0;
+};
+const same = <T>(a: T, b: T): boolean => a === b;
+
+/**
+ * The parts that many attribute sets of a table have in common — AS_PATHs, community lists,
+ * CLUSTER_LISTs, AGGREGATORs, addresses — kept once: a set the RIB stores refers to the shared
+ * copy of each (equal by value to what it was given). On a full table this halves the memory of
+ * the attribute sets (a decoded set is ~450 bytes of objects, most of them repeated elsewhere).
+ * Entries are not counted: {@link SharedParts.rebuild} starts afresh from the live sets when the
+ * tables have grown well past them.
+ */
+export class SharedParts {
+  private readonly strings = new Map<string, string>();
+  private readonly paths = new Interner<AsPath>((p) => path(0x6a09e667, p) | 0, pathEqual);
+  private readonly numberLists = new Interner<readonly number[]>(numbersHash, (x, y) =>
+    listEqual(x, y, same),
+  );
+  private readonly stringLists = new Interner<readonly string[]>(stringsHash, (x, y) =>
+    listEqual(x, y, same),
+  );
+  private readonly aggregators = new Interner<Aggregator>(
+    (g) => str(mix(0x510e527f, g.asn), g.address) | 0,
+    (x, y) => x.asn === y.asn && x.address === y.address,
+  );
+
+  /** Entries held (all tables). */
+  get size(): number {
+    return (
+      this.strings.size +
+      this.paths.size +
+      this.numberLists.size +
+      this.stringLists.size +
+      this.aggregators.size
+    );
+  }
+
+  private string(s: string): string {
+    const t = this.strings.get(s);
+    if (t !== undefined) return t;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  /** `a` with shared parts (`a` itself when its parts are the shared ones already). */
+  canonical(a: PathAttributes): PathAttributes {
+    const asPath = a.asPath === undefined ? undefined : this.paths.get(a.asPath);
+    const nextHop = a.nextHop === undefined ? undefined : this.string(a.nextHop);
+    const communities =
+      a.communities === undefined ? undefined : this.numberLists.get(a.communities);
+    const originatorId = a.originatorId === undefined ? undefined : this.string(a.originatorId);
+    const clusterList = a.clusterList === undefined ? undefined : this.clusterList(a.clusterList);
+    const aggregator = a.aggregator === undefined ? undefined : this.aggregators.get(a.aggregator);
+    if (
+      asPath === a.asPath &&
+      nextHop === a.nextHop &&
+      communities === a.communities &&
+      originatorId === a.originatorId &&
+      clusterList === a.clusterList &&
+      aggregator === a.aggregator
+    )
+      return a;
+    const c: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...a };
+    if (asPath !== undefined) c.asPath = asPath;
+    if (nextHop !== undefined) c.nextHop = nextHop;
+    if (communities !== undefined) c.communities = communities;
+    if (originatorId !== undefined) c.originatorId = originatorId;
+    if (clusterList !== undefined) c.clusterList = clusterList;
+    if (aggregator !== undefined) c.aggregator = aggregator;
+    return c;
+  }
+
+  private clusterList(l: readonly string[]): readonly string[] {
+    return this.stringLists.get(l, this.newClusterList);
+  }
+
+  /** A list new to the table is stored with its addresses shared too. */
+  private readonly newClusterList = (l: readonly string[]): readonly string[] => {
+    let same = true;
+    for (let i = 0; i < l.length && same; i++) same = this.string(l[i]!) === l[i];
+    return same ? l : l.map((x) => this.string(x));
+  };
+
+  /** Forgets every entry, then registers the parts of the given (live, canonical) sets. */
+  rebuild(live: Iterable<PathAttributes>): void {
+    this.strings.clear();
+    this.paths.clear();
+    this.numberLists.clear();
+    this.stringLists.clear();
+    this.aggregators.clear();
+    for (const a of live) this.canonical(a);
+  }
+}
