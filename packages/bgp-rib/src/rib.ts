@@ -379,6 +379,10 @@ export class Rib {
   private pathTop = 0;
   private freePaths: number[] = [];
   private deferredFree: number[] = [];
+  /** An empty array for the next dirty list (see {@link Rib.takeDirty}). */
+  private spareDirty: number[] | undefined = [];
+  /** Scratch of {@link Rib.process}: the prefixes whose best route changed. */
+  private changedScratch = new Int32Array(1024);
   private arrival = 0;
   // Per prefix.
   private head = new Int32Array(1024).fill(-1);
@@ -402,6 +406,9 @@ export class Rib {
   /** Scratch of {@link Rib.flush}: attribute id per queued prefix, and the size of each group. */
   private flushIds = new Int32Array(1024);
   private groupCount = new Int32Array(1024);
+  /** Scratch of {@link Rib.flush}: the attribute id of each group, and the number of groups. */
+  private groupIds = new Int32Array(1024);
+  private nGroups = 0;
 
   constructor(config: RouterConfig) {
     this.config = config;
@@ -1494,9 +1501,11 @@ export class Rib {
     }
   }
 
+  /** The dirty list, handed to {@link Rib.process} (which empties it and keeps it as the spare). */
   private takeDirty(): number[] {
     const d = this.dirty;
-    this.dirty = [];
+    this.dirty = this.spareDirty ?? [];
+    this.spareDirty = undefined;
     return d;
   }
 
@@ -1590,7 +1599,9 @@ export class Rib {
     fullIsDirtyOnly = false,
   ): ChangeSet {
     // Sized for the worst case and trimmed: no copying growth on a full-table batch.
-    const changed: number[] = new Array(dirty.length);
+    if (this.changedScratch.length < dirty.length)
+      this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
+    const changed = this.changedScratch;
     const rec: unknown[] = new Array(dirty.length * 5);
     let nChanged = 0;
     let nRec = 0;
@@ -1617,7 +1628,6 @@ export class Rib {
       rec[nRec++] = nb < 0 ? "" : this.peers[this.pPeer[nb]!]!.address;
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
-    changed.length = nChanged;
     rec.length = nRec;
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
@@ -1634,7 +1644,7 @@ export class Rib {
       } else if (q.sentMulti !== undefined) {
         // ADD-PATH send: a change of any path matters, not only of the best.
         for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty[i]!, cache);
-      } else for (let i = 0; i < changed.length; i++) this.exportPrefix(q, changed[i]!, cache);
+      } else for (let i = 0; i < nChanged; i++) this.exportPrefix(q, changed[i]!, cache);
     }
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
@@ -1647,7 +1657,11 @@ export class Rib {
     }
     this.store.sweep();
     for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
-    this.deferredFree = [];
+    this.deferredFree.length = 0;
+    if (dirty !== this.dirty) {
+      dirty.length = 0;
+      this.spareDirty = dirty;
+    }
     return lazyChangeSet(this.prefixes, rec, adjRibOut);
   }
 
@@ -1822,39 +1836,24 @@ export class Rib {
     }
     const groupOf = this.groupOf;
     const list = q.pendList;
-    q.pendList = [];
     const L = list.length;
     if (this.flushIds.length < L)
       this.flushIds = new Int32Array(Math.max(L, this.flushIds.length * 2));
-    if (this.groupCount.length < L + 1)
+    if (this.groupCount.length < L + 1) {
       this.groupCount = new Int32Array(Math.max(L + 1, this.groupCount.length * 2));
+      this.groupIds = new Int32Array(this.groupCount.length);
+    }
     const ids = this.flushIds;
-    let count = this.groupCount;
-    const groupIds: number[] = [];
+    this.nGroups = 0;
     let nWithdrawn = 0;
     let nAnnounced = 0;
-    const group = (id: number): void => {
-      let g = groupOf[id]! - 1;
-      if (g < 0) {
-        g = groupIds.length;
-        groupOf[id] = g + 1;
-        groupIds.push(id);
-        if (g >= count.length) {
-          const t = new Int32Array(count.length * 2);
-          t.set(count);
-          count = t;
-          this.groupCount = t;
-        }
-        count[g] = 0;
-      }
-      count[g]!++;
-      nAnnounced++;
-    };
+    const sent = q.sent;
+    const pendVal = q.pendVal;
     for (let i = 0; i < L; i++) {
       const p = list[i]!;
-      const id = q.pendVal[p]!;
-      q.pendVal[p] = NOT_PENDING;
-      const old = p < q.sent.length ? q.sent[p]! : -1;
+      const id = pendVal[p]!;
+      pendVal[p] = NOT_PENDING;
+      const old = p < sent.length ? sent[p]! : -1;
       if (old === id) {
         this.store.unref(id);
         ids[i] = NOT_PENDING;
@@ -1863,7 +1862,10 @@ export class Rib {
       this.setSent(q, p, 0, id);
       ids[i] = id;
       if (id < 0) nWithdrawn++;
-      else group(id);
+      else {
+        this.addToGroup(id);
+        nAnnounced++;
+      }
     }
     // ADD-PATH send (rare): (prefix, path id, attribute id or -1) triples.
     let multi: number[] | undefined;
@@ -1885,7 +1887,8 @@ export class Rib {
           const old = have.get(pid);
           if (old !== undefined) this.store.unref(old);
           multi.push(p, pid, id);
-          group(id);
+          this.addToGroup(id);
+          nAnnounced++;
         }
         const kept = new Map(want);
         if (kept.size === 0) q.sentMulti!.delete(p);
@@ -1895,9 +1898,14 @@ export class Rib {
     }
     const n = nWithdrawn + nAnnounced;
     this.flushed = n;
-    if (n === 0) return EMPTY_DELTA;
+    if (n === 0) {
+      list.length = 0;
+      return EMPTY_DELTA;
+    }
     // One allocation: offsets, announcement pairs, withdrawal pairs (see lazyDelta).
-    const G = groupIds.length;
+    const G = this.nGroups;
+    const count = this.groupCount;
+    const groupIds = this.groupIds;
     const buf = new Int32Array(G + 1 + 2 * (nAnnounced + nWithdrawn));
     buf[0] = G + 1;
     for (let g = 0; g < G; g++) {
@@ -1932,6 +1940,7 @@ export class Rib {
         }
       }
     }
+    list.length = 0;
     const groupAttrs: PathAttributes[] = new Array(G);
     for (let g = 0; g < G; g++) {
       groupAttrs[g] = this.store.get(groupIds[g]!);
@@ -1941,6 +1950,27 @@ export class Rib {
     q.seq++;
     if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     return delta;
+  }
+
+  /** Counts one more announcement with attribute set `id` in {@link Rib.flush}'s groups. */
+  private addToGroup(id: number): void {
+    let g = this.groupOf[id]! - 1;
+    if (g < 0) {
+      g = this.nGroups++;
+      this.groupOf[id] = g + 1;
+      if (g >= this.groupCount.length) {
+        const n = this.groupCount.length * 2;
+        const c = new Int32Array(n);
+        c.set(this.groupCount);
+        this.groupCount = c;
+        const i = new Int32Array(n);
+        i.set(this.groupIds);
+        this.groupIds = i;
+      }
+      this.groupIds[g] = id;
+      this.groupCount[g] = 0;
+    }
+    this.groupCount[g]!++;
   }
 
   /** Sets what the neighbour has for (p, pathId) to id (reference passed in), releasing the old. */
@@ -2023,41 +2053,66 @@ export class Rib {
     const pathId = new Uint32Array(count);
     const attr = new Int32Array(count);
     const bytes = new Uint8Array(16);
+    const buf = r.buf;
+    const end = buf.length;
+    const truncated = (at: number, field: string): BgpRibError =>
+      new BgpRibError("TRUNCATED", `snapshot truncated reading ${field}`, { offset: at, field });
+    // At most 5 bytes a route for a new prefix index, so the table grows once, not per route.
+    this.prefixes.reserve(count);
+    let pos = r.pos;
     for (let i = 0; i < count; i++) {
-      const at = r.pos;
-      const afi = r.u8("route.afi");
-      const len = r.u8("route.length");
+      const at = pos;
+      if (pos + 2 > end) throw truncated(pos, "route.prefix");
+      const afi = buf[pos]!;
+      const len = buf[pos + 1]!;
+      pos += 2;
       if ((afi !== 1 && afi !== 2) || len > (afi === 1 ? 32 : 128))
         throw new BgpRibError("BAD_PREFIX", `bad prefix (afi ${afi}, length ${len})`, {
           offset: at,
           field: "route.prefix",
         });
       const n = (len + 7) >> 3;
-      r.need(n, "route.prefix");
+      if (pos + n > end) throw truncated(pos, "route.prefix");
       if (afi === 1) {
         let a = 0;
-        for (let k = 0; k < 4; k++) a = a * 256 + (k < n ? r.buf[r.pos + k]! : 0);
-        r.pos += n;
+        for (let k = 0; k < 4; k++) a = a * 256 + (k < n ? buf[pos + k]! : 0);
+        pos += n;
         const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
         prefix[i] = this.prefixes.index4((a & mask) >>> 0, len, true);
       } else {
         bytes.fill(0);
-        for (let k = 0; k < n; k++) bytes[k] = r.buf[r.pos + k]!;
-        r.pos += n;
+        for (let k = 0; k < n; k++) bytes[k] = buf[pos + k]!;
+        pos += n;
         const g: string[] = [];
         for (let k = 0; k < 16; k += 2) g.push(((bytes[k]! << 8) | bytes[k + 1]!).toString(16));
         prefix[i] = this.prefixes.index({ afi: 2, address: g.join(":"), length: len }, true);
       }
-      this.ensurePrefixCapacity();
-      pathId[i] = r.u32("route.path_id");
-      const t = r.varint("route.attributes");
+      if (pos + 4 > end) throw truncated(pos, "route.path_id");
+      pathId[i] =
+        ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
+      pos += 4;
+      // Attribute index: a varint of at most 5 bytes.
+      let t = 0;
+      for (let shift = 0; ; shift += 7) {
+        if (pos >= end) throw truncated(pos, "route.attributes");
+        if (shift > 28)
+          throw new BgpRibError("BAD_VARINT", "varint too long", {
+            offset: pos,
+            field: "route.attributes",
+          });
+        const x = buf[pos++]!;
+        t += (x & 0x7f) * 2 ** shift;
+        if ((x & 0x80) === 0) break;
+      }
       if (t >= nAttrs)
         throw new BgpRibError("BAD_SNAPSHOT", `attribute index ${t} out of range`, {
-          offset: r.pos - 1,
+          offset: pos - 1,
           field: "route.attributes",
         });
       attr[i] = t;
     }
+    r.pos = pos;
+    this.ensurePrefixCapacity();
     return { prefix, pathId, attr };
   }
 

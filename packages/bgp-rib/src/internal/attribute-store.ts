@@ -157,7 +157,7 @@ export class AttributeStore {
       this.attrs[id] = undefined;
       this.free.push(id);
     }
-    this.zero = [];
+    this.zero.length = 0;
     // Shared parts are not counted: start them afresh when most may belong to freed sets.
     if (this.parts.size > 2 * this.live + 4096) this.parts.rebuild(this.liveSets());
   }

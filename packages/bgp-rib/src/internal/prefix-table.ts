@@ -122,6 +122,13 @@ export class PrefixTable {
     return i;
   }
 
+  /** Makes room for `n` more IPv4 prefixes (no rehash or growth while they are added). */
+  reserve(n: number): void {
+    const need = this.count + n;
+    if (need > this.family.length) this.resize(grownCapacity(this.family.length, need));
+    while ((this.hCount + n) * 5 > this.hVal.length * 3) this.rehash();
+  }
+
   /** The prefix of an index as a `bgp-wire` Prefix (fresh object). */
   prefix(i: number): Prefix {
     if (this.family[i] === 4) {
@@ -152,22 +159,23 @@ export class PrefixTable {
 
   private alloc(fam: 4 | 6, a: number, len: number): number {
     const i = this.count++;
-    if (i >= this.family.length) {
-      const n = grownCapacity(this.family.length, i + 1);
-      const f = new Uint8Array(n);
-      f.set(this.family);
-      this.family = f;
-      const ad = new Uint32Array(n);
-      ad.set(this.addr);
-      this.addr = ad;
-      const l = new Uint8Array(n);
-      l.set(this.length);
-      this.length = l;
-    }
+    if (i >= this.family.length) this.resize(grownCapacity(this.family.length, i + 1));
     this.family[i] = fam;
     this.addr[i] = a;
     this.length[i] = len;
     return i;
+  }
+
+  private resize(n: number): void {
+    const f = new Uint8Array(n);
+    f.set(this.family);
+    this.family = f;
+    const ad = new Uint32Array(n);
+    ad.set(this.addr);
+    this.addr = ad;
+    const l = new Uint8Array(n);
+    l.set(this.length);
+    this.length = l;
   }
 
   private rehash(): void {
