@@ -1092,7 +1092,8 @@ export class Rib {
     // What the neighbour has: the old router's Adj-RIB-Out.
     const ids = attrs.map(() => -2);
     const idOf = (t: number): number => {
-      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!));
+      // The sets were decoded for this import: the store may keep them as they are.
+      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!), undefined, true);
       return ids[t]!;
     };
     for (let i = 0; i < outs.prefix.length; i++) {
@@ -1432,8 +1433,9 @@ export class Rib {
     }
     const result = policy === undefined ? a : policy({ prefix, attributes: a, peer: q.policyPeer });
     if (result === undefined) return -R_POLICY;
-    if (result === st.get(pre)) return pre;
-    return st.peek(result);
+    const src = st.get(pre);
+    if (result === src) return pre;
+    return st.peek(result, src);
   }
 
   /** 0 none, 1 AS loop, 2 ORIGINATOR_ID is ours, 3 our CLUSTER_ID in CLUSTER_LIST. */
@@ -1758,14 +1760,15 @@ export class Rib {
         if (c !== undefined) return c;
       }
     }
-    let a = this.transform(st.get(post), from, q, v6, reflect, post);
+    const src = st.get(post);
+    let a = this.transform(src, from, q, v6, reflect, post);
     let id = -1;
     if (policy !== undefined) {
       const r = policy({ prefix: this.prefixes.prefix(p), attributes: a, peer: q.policyPeer });
       if (r !== undefined) a = r;
       else a = undefined as unknown as PathAttributes;
     }
-    if (a !== undefined) id = st.peek(a);
+    if (a !== undefined) id = st.peek(a, src);
     if (cacheable) {
       if (!reflect) {
         q.exportCache.set(slot, id);

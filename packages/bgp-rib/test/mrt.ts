@@ -48,6 +48,31 @@ export function readBgp4mpEvents(file: string): MrtEvent[] {
   return out;
 }
 
+/**
+ * BGP4MP(_ET) UPDATEs received, in file order, decoded a chunk at a time: a speaker holds only the
+ * messages in flight, so a benchmark feeding a RIB from these keeps the decoded input from
+ * weighing on the garbage collector's work the way a whole decoded file does.
+ */
+export function* bgp4mpUpdateChunks(
+  file: string,
+  size: number,
+): Generator<{ peer: string; peerAs: number; update: RibUpdate }[]> {
+  let chunk: { peer: string; peerAs: number; update: RibUpdate }[] = [];
+  for (const r of decodeMrt(load(file))) {
+    if (r.kind !== "BGP4MP_MESSAGE" || r.local || r.message?.type !== "UPDATE") continue;
+    chunk.push({
+      peer: r.peerAddress,
+      peerAs: r.peerAs,
+      update: ribUpdateFromMessage(r.message as UpdateMessage),
+    });
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 /** BGP4MP(_ET) UPDATE messages per peer, in file order. */
 export function readBgp4mpUpdates(file: string): PeerBatches[] {
   const peers = new Map<string, PeerBatches>();

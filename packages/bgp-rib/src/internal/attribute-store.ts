@@ -76,8 +76,12 @@ export class AttributeStore {
     return this.attrs[id]!;
   }
 
-  /** Interns a set and takes one reference. */
-  intern(a: PathAttributes): number {
+  /**
+   * Interns a set and takes one reference. `from`: a stored set `a` was derived from (its parts
+   * that are `from`'s objects are shared already); `owned`: `a` was made for the store and may be
+   * updated in place.
+   */
+  intern(a: PathAttributes, from?: PathAttributes, owned = false): number {
     const h = attributesHash(a);
     const slots = this.slots;
     const mask = slots.length - 1;
@@ -103,7 +107,7 @@ export class AttributeStore {
     }
     this.live++;
     this.hashes[id] = h;
-    const c = this.parts.canonical(a);
+    const c = this.parts.canonical(a, from, owned);
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
@@ -127,8 +131,8 @@ export class AttributeStore {
   }
 
   /** Interns and returns the id without keeping a reference (freed at the next sweep if unused). */
-  peek(a: PathAttributes): number {
-    const id = this.intern(a);
+  peek(a: PathAttributes, from?: PathAttributes, owned = false): number {
+    const id = this.intern(a, from, owned);
     this.unref(id);
     return id;
   }

@@ -65,6 +65,7 @@ const stringsHash = (l: readonly string[]): number => {
   return h | 0;
 };
 const same = <T>(a: T, b: T): boolean => a === b;
+const NO_SET: PathAttributes = {};
 
 /**
  * The parts that many attribute sets of a table have in common — AS_PATHs, community lists,
@@ -76,6 +77,7 @@ const same = <T>(a: T, b: T): boolean => a === b;
  */
 export class SharedParts {
   private readonly strings = new Map<string, string>();
+  private readonly singleClusters = new Map<string, readonly string[]>();
   private readonly paths = new Interner<AsPath>((p) => path(0x6a09e667, p) | 0, pathEqual);
   private readonly numberLists = new Interner<readonly number[]>(numbersHash, (x, y) =>
     listEqual(x, y, same),
@@ -92,6 +94,7 @@ export class SharedParts {
   get size(): number {
     return (
       this.strings.size +
+      this.singleClusters.size +
       this.paths.size +
       this.numberLists.size +
       this.stringLists.size +
@@ -106,15 +109,33 @@ export class SharedParts {
     return s;
   }
 
-  /** `a` with shared parts (`a` itself when its parts are the shared ones already). */
-  canonical(a: PathAttributes): PathAttributes {
-    const asPath = a.asPath === undefined ? undefined : this.paths.get(a.asPath);
-    const nextHop = a.nextHop === undefined ? undefined : this.string(a.nextHop);
+  /**
+   * `a` with shared parts (`a` itself when its parts are the shared ones already). Parts that are
+   * the very objects of `from` (a stored set `a` was derived from) are shared already and not
+   * looked up. With `owned`, `a` (made by the caller for the store) is updated in place.
+   */
+  canonical(a: PathAttributes, from?: PathAttributes, owned = false): PathAttributes {
+    const f = from ?? NO_SET;
+    const asPath =
+      a.asPath === undefined || a.asPath === f.asPath ? a.asPath : this.paths.get(a.asPath);
+    const nextHop =
+      a.nextHop === undefined || a.nextHop === f.nextHop ? a.nextHop : this.string(a.nextHop);
     const communities =
-      a.communities === undefined ? undefined : this.numberLists.get(a.communities);
-    const originatorId = a.originatorId === undefined ? undefined : this.string(a.originatorId);
-    const clusterList = a.clusterList === undefined ? undefined : this.clusterList(a.clusterList);
-    const aggregator = a.aggregator === undefined ? undefined : this.aggregators.get(a.aggregator);
+      a.communities === undefined || a.communities === f.communities
+        ? a.communities
+        : this.numberLists.get(a.communities);
+    const originatorId =
+      a.originatorId === undefined || a.originatorId === f.originatorId
+        ? a.originatorId
+        : this.string(a.originatorId);
+    const clusterList =
+      a.clusterList === undefined || a.clusterList === f.clusterList
+        ? a.clusterList
+        : this.clusterList(a.clusterList);
+    const aggregator =
+      a.aggregator === undefined || a.aggregator === f.aggregator
+        ? a.aggregator
+        : this.aggregators.get(a.aggregator);
     if (
       asPath === a.asPath &&
       nextHop === a.nextHop &&
@@ -124,7 +145,7 @@ export class SharedParts {
       aggregator === a.aggregator
     )
       return a;
-    const c: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...a };
+    const c: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = owned ? a : { ...a };
     if (asPath !== undefined) c.asPath = asPath;
     if (nextHop !== undefined) c.nextHop = nextHop;
     if (communities !== undefined) c.communities = communities;
@@ -135,7 +156,13 @@ export class SharedParts {
   }
 
   private clusterList(l: readonly string[]): readonly string[] {
-    return this.stringLists.get(l, this.newClusterList);
+    if (l.length !== 1) return this.stringLists.get(l, this.newClusterList);
+    // Mostly one cluster: looked up by its text (V8 caches a string's hash).
+    const shared = this.singleClusters.get(l[0]!);
+    if (shared !== undefined) return shared;
+    const made = this.newClusterList(l);
+    this.singleClusters.set(made[0]!, made);
+    return made;
   }
 
   /** A list new to the table is stored with its addresses shared too. */
@@ -148,6 +175,7 @@ export class SharedParts {
   /** Forgets every entry, then registers the parts of the given (live, canonical) sets. */
   rebuild(live: Iterable<PathAttributes>): void {
     this.strings.clear();
+    this.singleClusters.clear();
     this.paths.clear();
     this.numberLists.clear();
     this.stringLists.clear();
