@@ -190,8 +190,12 @@ interface PeerState {
   held: boolean;
   /** What the neighbour has (cumulative view): attribute id per prefix, -1 none. */
   sent: Int32Array;
-  /** Desired state of prefixes changed since the last flush (ids owned). */
-  pendVal: Int32Array;
+  /**
+   * Desired state of prefixes changed since the last flush (ids owned), per prefix: an array of
+   * the neighbour's own only while its output is held (and until the flush that follows);
+   * otherwise the RIB's shared one, which {@link Rib.process} empties neighbour by neighbour.
+   */
+  pendVal: Int32Array | undefined;
   /** Prefixes with a pending desired state (in first-change order). */
   pendList: number[];
   /** ADD-PATH send: prefix → (path id → attribute id). */
@@ -213,6 +217,8 @@ interface PeerState {
 
 const LOCAL = "local";
 const NOT_PENDING = -2;
+/** Not yet computed in this batch (see Rib.exportChanged). */
+const UNKNOWN_EXPORT = -3;
 const R_POLICY = 1;
 const R_8212 = 2;
 const R_ASLOOP = 3;
@@ -381,6 +387,8 @@ export class Rib {
   private deferredFree: number[] = [];
   /** An empty array for the next dirty list (see {@link Rib.takeDirty}). */
   private spareDirty: number[] | undefined = [];
+  /** Pending states of the neighbour being exported to (see PeerState.pendVal). */
+  private sharedPend = new Int32Array(0);
   /** Scratch of {@link Rib.process}: the prefixes whose best route changed. */
   private changedScratch = new Int32Array(1024);
   private arrival = 0;
@@ -398,6 +406,10 @@ export class Rib {
   private readonly exportCache = new Map<number, number>();
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
+  /** Per update group (by its export cache): the batch's export results (see exportChanged). */
+  private readonly groupBatch = new Map<Map<number, number>, { batch: number; ids: Int32Array }>();
+  /** Number of the current {@link Rib.process} call. */
+  private batchNo = 0;
   /** Update groups: export signature → shared export cache. */
   private readonly exportGroups = new Map<string, Map<number, number>>();
   private readonly policyIds = new Map<Policy, number>();
@@ -1225,7 +1237,7 @@ export class Rib {
       up: false,
       held: false,
       sent: new Int32Array(0),
-      pendVal: new Int32Array(0),
+      pendVal: undefined,
       pendList: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
@@ -1478,12 +1490,14 @@ export class Rib {
   }
 
   private clearOut(q: PeerState): void {
+    const pend = q.pendVal ?? this.sharedPend;
     for (let i = 0; i < q.pendList.length; i++) {
       const p = q.pendList[i]!;
-      this.store.unref(q.pendVal[p]!);
-      q.pendVal[p] = NOT_PENDING;
+      this.store.unref(pend[p]!);
+      pend[p] = NOT_PENDING;
     }
     q.pendList = [];
+    q.pendVal = undefined;
     for (let p = 0; p < q.sent.length; p++) {
       this.store.unref(q.sent[p]!);
       q.sent[p] = -1;
@@ -1600,6 +1614,7 @@ export class Rib {
     fullPeer: PeerState | undefined,
     fullIsDirtyOnly = false,
   ): ChangeSet {
+    this.batchNo++;
     // Sized for the worst case and trimmed: no copying growth on a full-table batch.
     if (this.changedScratch.length < dirty.length)
       this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
@@ -1631,6 +1646,7 @@ export class Rib {
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
     rec.length = nRec;
+    const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
       if (q.idx === 0 || !q.up) continue;
@@ -1646,12 +1662,9 @@ export class Rib {
       } else if (q.sentMulti !== undefined) {
         // ADD-PATH send: a change of any path matters, not only of the best.
         for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty[i]!, cache);
-      } else for (let i = 0; i < nChanged; i++) this.exportPrefix(q, changed[i]!, cache);
-    }
-    const adjRibOut = new Map<string, AdjRibOutUpdate>();
-    for (let k = 0; k < this.peers.length; k++) {
-      const q = this.peers[k]!;
-      if (q.idx === 0 || !q.up || q.held) continue;
+      } else this.exportChanged(q, changed, nChanged, cache);
+      // Flushed before the next neighbour's export: the shared pending array is then empty again.
+      if (q.held) continue;
       if (q.pendList.length === 0 && (q.pendingMulti === undefined || q.pendingMulti.size === 0))
         continue;
       const d = this.flush(q);
@@ -1681,6 +1694,59 @@ export class Rib {
     else this.fib.delete(pt.ipPrefix(p));
   }
 
+  /**
+   * Queues for neighbour q (no ADD-PATH send) what it should have for the `n` prefixes whose best
+   * route changed. Members of an update group with a cacheable export policy are sent the same
+   * set for the same route unless it came from them (or is reflected between iBGP neighbours,
+   * which depends on the member): the group's result per prefix is computed by its first member
+   * in the batch and read by the others.
+   */
+  private exportChanged(
+    q: PeerState,
+    changed: Int32Array,
+    n: number,
+    cache: Map<number, number>,
+  ): void {
+    const policy = q.config.exportPolicy;
+    let shared: Int32Array | undefined;
+    if (policy === undefined || policy.prefixIndependent === true) {
+      let g = this.groupBatch.get(q.exportCache);
+      if (g === undefined) {
+        g = { batch: -1, ids: new Int32Array(0) };
+        this.groupBatch.set(q.exportCache, g);
+      }
+      if (g.batch !== this.batchNo) {
+        if (g.ids.length < n) g.ids = new Int32Array(grownCapacity(g.ids.length, n));
+        g.ids.fill(UNKNOWN_EXPORT, 0, n);
+        g.batch = this.batchNo;
+      }
+      shared = g.ids;
+    }
+    const best = this.best;
+    const pPeer = this.pPeer;
+    for (let i = 0; i < n; i++) {
+      const p = changed[i]!;
+      const b = best[p]!;
+      let id: number;
+      if (b < 0) id = -1;
+      else if (shared === undefined) id = this.exportAttr(q, b, p, cache);
+      else {
+        const from = pPeer[b]!;
+        if (from === q.idx) id = -1;
+        else if (q.kind === "ibgp" && this.peers[from]!.kind === "ibgp") {
+          id = this.exportAttr(q, b, p, cache);
+        } else {
+          id = shared[i]!;
+          if (id === UNKNOWN_EXPORT) {
+            id = this.exportAttr(q, b, p, cache);
+            shared[i] = id;
+          }
+        }
+      }
+      this.queue(q, p, id);
+    }
+  }
+
   /** Recomputes what neighbour q should have for prefix p and queues it. */
   private exportPrefix(q: PeerState, p: number, cache: Map<number, number>): void {
     if (q.sentMulti === undefined) {
@@ -1706,23 +1772,33 @@ export class Rib {
   }
 
   private queue(q: PeerState, p: number, id: number): void {
+    let pend = q.pendVal;
+    if (pend === undefined) {
+      if (q.held) {
+        pend = new Int32Array(this.head.length).fill(NOT_PENDING);
+        q.pendVal = pend;
+      } else pend = this.sharedPend;
+    }
     // Nothing to do (and no array to grow) when the neighbour has the state and none is pending.
     if (
       id === (p < q.sent.length ? q.sent[p]! : -1) &&
-      (p >= q.pendVal.length || q.pendVal[p] === NOT_PENDING)
+      (p >= pend.length || pend[p] === NOT_PENDING)
     )
       return;
-    if (p >= q.pendVal.length) {
-      const t = new Int32Array(Math.max(p + 1, this.head.length)).fill(NOT_PENDING);
-      t.set(q.pendVal);
-      q.pendVal = t;
+    if (p >= pend.length) {
+      const t = new Int32Array(grownCapacity(pend.length, Math.max(p + 1, this.head.length)));
+      t.fill(NOT_PENDING);
+      t.set(pend);
+      pend = t;
+      if (q.pendVal !== undefined) q.pendVal = t;
+      else this.sharedPend = t;
     }
-    const old = q.pendVal[p]!;
+    const old = pend[p]!;
     if (old !== NOT_PENDING) this.store.unref(old);
     else if (id === (p < q.sent.length ? q.sent[p]! : -1)) return;
     else q.pendList.push(p);
     this.store.ref(id);
-    q.pendVal[p] = id;
+    pend[p] = id;
   }
 
   /** Attribute id of path s as exported to q (no reference taken), or -1 if not exported. */
@@ -1850,13 +1926,14 @@ export class Rib {
     this.nGroups = 0;
     let nWithdrawn = 0;
     let nAnnounced = 0;
-    const sent = q.sent;
-    const pendVal = q.pendVal;
+    const pendVal = q.pendVal ?? this.sharedPend;
+    // Emptied here: a neighbour no longer held goes back to the shared array.
+    if (!q.held) q.pendVal = undefined;
     for (let i = 0; i < L; i++) {
       const p = list[i]!;
       const id = pendVal[p]!;
       pendVal[p] = NOT_PENDING;
-      const old = p < sent.length ? sent[p]! : -1;
+      const old = p < q.sent.length ? q.sent[p]! : -1;
       if (old === id) {
         this.store.unref(id);
         ids[i] = NOT_PENDING;
