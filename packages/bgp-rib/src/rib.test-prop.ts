@@ -477,3 +477,55 @@ test.prop(
     }
   },
 );
+
+test.prop(
+  [fc.array(fc.tuple(fc.nat(3), arbitraryRibUpdate(64501), fc.boolean()), { maxLength: 14 })],
+  { numRuns: 120 },
+)(
+  "update group: every member's deltas add up to its Adj-RIB-Out, never echo its own routes, and members differ only there",
+  (ops) => {
+    // Four eBGP neighbours with one export policy object and local address: one update group.
+    const members = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"];
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    members.forEach((address, i) =>
+      rib.addPeer({
+        address,
+        asn: 64501 + i,
+        bgpIdentifier: address,
+        localAddress: "192.0.2.1",
+        importPolicy: acceptAll,
+        exportPolicy: acceptAll,
+      }),
+    );
+    for (const m of members) rib.peerUp(m);
+    const views = new Map(members.map((m) => [m, new Map<string, string>()]));
+    for (const [who, u, many] of ops) {
+      const from = members[who]!;
+      // The arbitrary's neighbour AS is 64501: re-stamp it with the sender's.
+      const asn = 64501 + who;
+      const upd = {
+        ...u,
+        announced: (u.announced ?? []).map((a) => ({
+          ...a,
+          attributes: {
+            ...a.attributes,
+            asPath: [
+              {
+                type: "AS_SEQUENCE" as const,
+                asns: [asn, ...a.attributes.asPath![0]!.asns.slice(1)],
+              },
+            ],
+          },
+        })),
+      };
+      const c = many ? rib.updateMany(from, [upd]) : rib.update(from, upd);
+      for (const m of members) applyView(views.get(m)!, c.adjRibOut.get(m));
+    }
+    for (const m of members) {
+      const out = new Map([...rib.adjRibOut(m)].map((r) => [key(r), attrKey(r.attributes)]));
+      expect(out).toEqual(views.get(m));
+      // Nothing learned from m goes back to m; everything else in the Loc-RIB does.
+      for (const r of rib.locRib()) expect(out.has(key(r))).toBe(r.peer !== m);
+    }
+  },
+);

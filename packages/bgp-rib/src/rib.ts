@@ -387,6 +387,16 @@ export class Rib {
   private deferredFree: number[] = [];
   /** An empty array for the next dirty list (see {@link Rib.takeDirty}). */
   private spareDirty: number[] | undefined = [];
+  /**
+   * The last delta built by {@link Rib.flush} inside {@link Rib.process} (batch number, queue
+   * length, prefixes and sets, and the delta), for the next neighbour of the batch to reuse.
+   */
+  private inProcess = false;
+  private prevFlushBatch = -1;
+  private prevL = 0;
+  private prevList = new Int32Array(0);
+  private prevIds = new Int32Array(0);
+  private prevDelta: AdjRibOutUpdate = EMPTY_DELTA;
   /** Pending states of the neighbour being exported to (see PeerState.pendVal). */
   private sharedPend = new Int32Array(0);
   /** Scratch of {@link Rib.process}: the prefixes whose best route changed. */
@@ -688,6 +698,7 @@ export class Rib {
   resumeOutput(address: string): AdjRibOutUpdate {
     const q = this.peer(address);
     q.held = false;
+    this.inProcess = false;
     const d = this.flush(q);
     this.store.sweep();
     return d;
@@ -1126,6 +1137,7 @@ export class Rib {
     // Desired output for every prefix the neighbour has or might get.
     const changes = this.process(this.takeDirty(), q);
     q.held = options.hold === true;
+    this.inProcess = false;
     const neighbor = q.held ? { withdrawn: [], announced: [] } : this.flush(q);
     this.store.sweep();
     const others = new Map(changes.adjRibOut);
@@ -1615,6 +1627,7 @@ export class Rib {
     fullIsDirtyOnly = false,
   ): ChangeSet {
     this.batchNo++;
+    this.inProcess = true;
     // Sized for the worst case and trimmed: no copying growth on a full-table batch.
     if (this.changedScratch.length < dirty.length)
       this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
@@ -1670,6 +1683,8 @@ export class Rib {
       const d = this.flush(q);
       if (this.flushed > 0) adjRibOut.set(q.address, d);
     }
+    this.inProcess = false;
+    this.prevFlushBatch = -1;
     this.store.sweep();
     for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
     this.deferredFree.length = 0;
@@ -1862,6 +1877,21 @@ export class Rib {
     reflect: boolean,
     post: number,
   ): PathAttributes {
+    const lp =
+      this.store.localPref[post]! >= 0 ? this.store.localPref[post]! : this.defaultLocalPref;
+    if (
+      q.kind === "ibgp" &&
+      !reflect &&
+      a.unknown === undefined &&
+      !(
+        q.config.nextHopSelf === true &&
+        (v6 ? q.config.localIpv6Address : q.config.localAddress) !== undefined
+      )
+    ) {
+      // The common iBGP case (no reflection, no next-hop-self, nothing unknown): the set itself
+      // with LOCAL_PREF — often exactly the set, which is then returned as it is.
+      return a.localPref === lp ? a : { ...a, localPref: lp };
+    }
     const { localPref: _lp, originatorId: _o, clusterList: _c, multiExitDisc: med, ...rest } = a;
     let out: PathAttributes = rest;
     if (a.unknown !== undefined) {
@@ -1869,8 +1899,6 @@ export class Rib {
       const { unknown: _u, ...r2 } = out;
       out = u.length > 0 ? { ...r2, unknown: u } : r2;
     }
-    const lp =
-      this.store.localPref[post]! >= 0 ? this.store.localPref[post]! : this.defaultLocalPref;
     const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
     if (q.kind === "ebgp") {
       // Leave the confederation: drop its segments, prepend the confederation identifier.
@@ -1982,10 +2010,31 @@ export class Rib {
       list.length = 0;
       return EMPTY_DELTA;
     }
-    // One allocation: offsets, announcement pairs, withdrawal pairs (see lazyDelta).
     const G = this.nGroups;
     const count = this.groupCount;
     const groupIds = this.groupIds;
+    // Neighbours of one update group mostly get the same delta in a batch: the previous
+    // neighbour's delta object is reused when the queue (prefixes and sets) is the same.
+    if (
+      multi === undefined &&
+      this.inProcess &&
+      this.prevFlushBatch === this.batchNo &&
+      this.prevL === L
+    ) {
+      const pl = this.prevList;
+      const pi = this.prevIds;
+      let same = true;
+      for (let i = 0; i < L && same; i++) same = pl[i] === list[i] && pi[i] === ids[i];
+      if (same) {
+        for (let g = 0; g < G; g++) groupOf[groupIds[g]!] = 0;
+        list.length = 0;
+        const d = this.prevDelta;
+        q.seq++;
+        if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: d });
+        return d;
+      }
+    }
+    // One allocation: offsets, announcement pairs, withdrawal pairs (see lazyDelta).
     const buf = new Int32Array(G + 1 + 2 * (nAnnounced + nWithdrawn));
     buf[0] = G + 1;
     for (let g = 0; g < G; g++) {
@@ -2020,13 +2069,26 @@ export class Rib {
         }
       }
     }
-    list.length = 0;
     const groupAttrs: PathAttributes[] = new Array(G);
     for (let g = 0; g < G; g++) {
       groupAttrs[g] = this.store.get(groupIds[g]!);
       groupOf[groupIds[g]!] = 0;
     }
     const delta = lazyDelta(this.prefixes, buf, groupAttrs);
+    if (multi === undefined && this.inProcess) {
+      if (this.prevList.length < L) {
+        this.prevList = new Int32Array(grownCapacity(this.prevList.length, L));
+        this.prevIds = new Int32Array(this.prevList.length);
+      }
+      for (let i = 0; i < L; i++) {
+        this.prevList[i] = list[i]!;
+        this.prevIds[i] = ids[i]!;
+      }
+      this.prevL = L;
+      this.prevDelta = delta;
+      this.prevFlushBatch = this.batchNo;
+    } else this.prevFlushBatch = -1;
+    list.length = 0;
     q.seq++;
     if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     return delta;

@@ -50,7 +50,10 @@ export function arbitraryDecisionCandidate(): fc.Arbitrary<DecisionCandidate> {
 
 /**
  * Arbitrary update batches for one eBGP neighbour (announcements grouped by attribute set and
- * withdrawals) over a small prefix space, so that routes collide and replace each other.
+ * withdrawals) over a small prefix space, so that routes collide and replace each other. The
+ * AS_PATH is `neighborAs` followed by ASNs below 64496, never one of the documentation ASNs
+ * 64496–64511 (RFC 5398) that examples and tests give their routers: no batch is an AS loop for
+ * such a router.
  *
  * @example
  * ```ts
@@ -68,7 +71,7 @@ export function arbitraryRibUpdate(neighborAs = 64501): fc.Arbitrary<RibUpdate> 
   );
   const attributes = fc
     .record({
-      tail: fc.array(fc.integer({ min: 1, max: 65000 }), { maxLength: 4 }),
+      tail: fc.array(fc.integer({ min: 1, max: 64495 }), { maxLength: 4 }),
       origin: fc.constantFrom("IGP" as const, "EGP" as const, "INCOMPLETE" as const),
       med: fc.option(fc.nat(100), { nil: undefined }),
       communities: fc.option(fc.array(fc.nat(), { maxLength: 3 }), { nil: undefined }),
