@@ -487,7 +487,7 @@ test.prop(
     // Four eBGP neighbours with one export policy object and local address: one update group.
     const members = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"];
     const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    members.forEach((address, i) =>
+    for (const [i, address] of members.entries())
       rib.addPeer({
         address,
         asn: 64501 + i,
@@ -495,8 +495,7 @@ test.prop(
         localAddress: "192.0.2.1",
         importPolicy: acceptAll,
         exportPolicy: acceptAll,
-      }),
-    );
+      });
     for (const m of members) rib.peerUp(m);
     const views = new Map(members.map((m) => [m, new Map<string, string>()]));
     for (const [who, u, many] of ops) {
