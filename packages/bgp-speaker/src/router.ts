@@ -22,6 +22,7 @@ import {
 } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
+import { encodedOnce, encodingKey, pushAll } from "./encode-cache";
 import { BgpSpeakerError } from "./errors";
 import type { GracefulRestartStatus } from "./graceful-restart";
 import {
@@ -1106,21 +1107,27 @@ export class Router extends EventEmitter<RouterEvents> {
       return;
     }
     const out: Uint8Array[] = [];
+    const key = encodingKey(neg.send);
     let done = 0;
     let i = 0;
     for (; i < n.outbound.length && done < budget; i++) {
       const item = n.outbound[i]!;
       if (item.kind === "withdraw") {
-        out.push(...encodeWithdrawals(item.prefixes, neg.send));
+        pushAll(
+          out,
+          encodedOnce(item.prefixes, key, () => encodeWithdrawals(item.prefixes, neg.send)),
+        );
         done += item.prefixes.length;
       } else if (item.kind === "end-of-rib") {
         out.push(encodeMessage(endOfRib(item.family), neg.send));
         n.eorSent.add(`${item.family.afi}/${item.family.safi}`);
       } else {
-        out.push(
-          ...encodeAnnouncements(item.announcement.attributes, item.announcement.nlri, neg.send),
+        const a = item.announcement;
+        pushAll(
+          out,
+          encodedOnce(a, key, () => encodeAnnouncements(a.attributes, a.nlri, neg.send)),
         );
-        done += item.announcement.nlri.length;
+        done += a.nlri.length;
       }
     }
     n.outbound.splice(0, i);
