@@ -4,13 +4,114 @@ const DEC: string[] = [];
 for (let i = 0; i < 256; i++) DEC.push(String(i));
 const HEX16: string[] = [];
 
-/** Dotted-quad text of 4 bytes at `off`; bytes past `end` read as 0 (NLRI prefixes are truncated). */
+/** Per byte value: its decimal digits as character codes (three slots) and their count. */
+const DIGITS = new Uint8Array(256 * 3);
+const DIGIT_COUNT = new Uint8Array(256);
+for (let v = 0; v < 256; v++) {
+  const t = String(v);
+  DIGIT_COUNT[v] = t.length;
+  for (let i = 0; i < t.length; i++) DIGITS[v * 3 + i] = t.charCodeAt(i);
+}
+/** Scratch for {@link ipv4Text}: at most 15 characters. */
+const TEXT = new Uint16Array(15);
+
+/**
+ * Dotted-quad text of 4 bytes at `off`; bytes past `end` read as 0 (NLRI prefixes are truncated).
+ * Made in one piece from character codes: concatenating the four numbers would give a rope
+ * (ConsString) for 13 characters and more, which costs memory and is flattened again by the first
+ * reader of its characters.
+ */
 export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
-  const a = n > 0 ? buf[off]! : 0;
-  const b = n > 1 ? buf[off + 1]! : 0;
-  const c = n > 2 ? buf[off + 2]! : 0;
-  const d = n > 3 ? buf[off + 3]! : 0;
-  return `${DEC[a]}.${DEC[b]}.${DEC[c]}.${DEC[d]}`;
+  const c = TEXT;
+  let k = 0;
+  for (let i = 0; i < 4; i++) {
+    const v = i < n ? buf[off + i]! : 0;
+    if (i > 0) c[k++] = 46;
+    const d = v * 3;
+    const l = DIGIT_COUNT[v]!;
+    c[k++] = DIGITS[d]!;
+    if (l > 1) c[k++] = DIGITS[d + 1]!;
+    if (l > 2) c[k++] = DIGITS[d + 2]!;
+  }
+  const f = String.fromCharCode;
+  switch (k) {
+    case 7:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!);
+    case 8:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!);
+    case 9:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!);
+    case 10:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!);
+    case 11:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!);
+    case 12:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+      );
+    case 13:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+      );
+    case 14:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+      );
+    default:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+        c[14]!,
+      );
+  }
 }
 
 function hex16(v: number): string {
