@@ -46,6 +46,9 @@ export function hash(a: number, len: number): number {
   return h >>> 0;
 }
 
+/** Prefix indices fit in 26 bits (see PrefixTable's slots). */
+const INDEX_MASK = (1 << 26) - 1;
+
 const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0);
 
 /**
@@ -54,7 +57,11 @@ const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 
  * per-prefix typed arrays of the RIB can be indexed by them.
  */
 export class PrefixTable {
-  /** Open-addressing slots: an IPv4 prefix's index, or -1 (keys are read from `addr`/`length`). */
+  /**
+   * Open-addressing slots: -1, or an IPv4 prefix's index (low 26 bits) with 5 more bits of its
+   * hash (bits 26–30), so that a probe reads the key (`addr`/`length`, elsewhere in memory) only
+   * when those agree — about one slot in 32 besides the one sought.
+   */
   private hVal = new Int32Array(1 << 16).fill(-1);
   private hCount = 0;
   private readonly v6 = new Map<string, number>();
@@ -107,16 +114,23 @@ export class PrefixTable {
   index4(a: number, len: number, create: boolean): number {
     const hv = this.hVal;
     const mask = hv.length - 1;
-    let h = hash(a, len) & mask;
+    const full = hash(a, len);
+    const tag = full >>> 27;
+    let h = full & mask;
     for (;;) {
       const v = hv[h]!;
       if (v < 0) break;
-      if (this.addr[v] === a && this.length[v] === len) return v;
+      if (v >>> 26 === tag) {
+        const i = v & INDEX_MASK;
+        if (this.addr[i] === a && this.length[i] === len) return i;
+      }
       h = (h + 1) & mask;
     }
     if (!create) return -1;
+    if (this.count > INDEX_MASK)
+      throw new BgpRibError("CAPACITY", `more than ${INDEX_MASK + 1} prefixes`, { field: "prefix" });
     const i = this.alloc(4, a, len);
-    hv[h] = i;
+    hv[h] = i | (tag << 26);
     // At most 60% full: short probe sequences, 4 bytes a slot.
     if (++this.hCount * 5 > hv.length * 3) this.rehash();
     return i;
@@ -186,7 +200,8 @@ export class PrefixTable {
     for (let j = 0; j < oldV.length; j++) {
       const v = oldV[j]!;
       if (v < 0) continue;
-      let h = hash(this.addr[v]!, this.length[v]!) & mask;
+      const i = v & INDEX_MASK;
+      let h = hash(this.addr[i]!, this.length[i]!) & mask;
       while (hv[h]! >= 0) h = (h + 1) & mask;
       hv[h] = v;
     }

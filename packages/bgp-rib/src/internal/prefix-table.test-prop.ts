@@ -1,0 +1,54 @@
+import { fc, test } from "@fast-check/vitest";
+import { expect, it } from "vitest";
+import { PrefixTable } from "./prefix-table";
+
+const mask = (a: number, len: number): number =>
+  len === 0 ? 0 : (a & ((0xffffffff << (32 - len)) >>> 0)) >>> 0;
+
+/** The model: one index per distinct (masked address, length), in first-insertion order. */
+function check(keys: [number, number][], t: PrefixTable): void {
+  const model = new Map<string, number>();
+  for (const [a0, len] of keys) {
+    const a = mask(a0, len);
+    const k = `${a}/${len}`;
+    const known = model.get(k);
+    // A lookup without create finds exactly what was inserted before.
+    expect(t.index4(a, len, false)).toBe(known ?? -1);
+    const i = t.index4(a, len, true);
+    if (known === undefined) {
+      expect(i).toBe(model.size);
+      model.set(k, i);
+    } else expect(i).toBe(known);
+    expect(t.addr[i]).toBe(a);
+    expect(t.length[i]).toBe(len);
+  }
+  expect(t.count).toBe(model.size);
+  for (const [k, i] of model) {
+    const [a, len] = k.split("/").map(Number) as [number, number];
+    expect(t.index4(a, len, false)).toBe(i);
+  }
+}
+
+test.prop(
+  [
+    fc.array(fc.tuple(fc.oneof(fc.nat(15), fc.nat(0xffffffff)), fc.integer({ min: 0, max: 32 })), {
+      maxLength: 300,
+    }),
+  ],
+  { numRuns: 200 },
+)("IPv4 prefix → index: dense, stable, one per prefix (model: a Map)", (keys) => {
+  check(keys, new PrefixTable());
+});
+
+it("keeps every index through many rehashes (150k prefixes, clustered and random)", () => {
+  let x = 12345;
+  const rnd = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x;
+  };
+  const keys: [number, number][] = [];
+  for (let i = 0; i < 100_000; i++) keys.push([(0x0a000000 + i * 256) >>> 0, 24]);
+  for (let i = 0; i < 50_000; i++) keys.push([rnd(), 8 + (rnd() % 25)]);
+  for (let i = 0; i < 20_000; i++) keys.push(keys[rnd() % keys.length]!);
+  check(keys, new PrefixTable());
+});
