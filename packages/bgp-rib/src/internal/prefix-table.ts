@@ -128,7 +128,9 @@ export class PrefixTable {
     }
     if (!create) return -1;
     if (this.count > INDEX_MASK)
-      throw new BgpRibError("CAPACITY", `more than ${INDEX_MASK + 1} prefixes`, { field: "prefix" });
+      throw new BgpRibError("CAPACITY", `more than ${INDEX_MASK + 1} prefixes`, {
+        field: "prefix",
+      });
     const i = this.alloc(4, a, len);
     hv[h] = i | (tag << 26);
     // At most 60% full: short probe sequences, 4 bytes a slot.
