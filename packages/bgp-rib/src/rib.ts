@@ -219,6 +219,8 @@ const LOCAL = "local";
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
+/** pReason bit: retained stale across a graceful restart. */
+const STALE = 0x80;
 const R_POLICY = 1;
 const R_8212 = 2;
 const R_ASLOOP = 3;
@@ -373,14 +375,18 @@ export class Rib {
   // Paths (Adj-RIB-In entries).
   private pPrefix = new Int32Array(1024);
   private pPeer = new Int32Array(1024);
-  private pPathId = new Uint32Array(1024);
+  /** Path Identifiers (RFC 7911); allocated when the first non-zero one arrives (0 until then). */
+  private pPathId: Uint32Array | undefined = undefined;
   private pPre = new Int32Array(1024);
   private pPost = new Int32Array(1024);
   private pNext = new Int32Array(1024);
-  private pArrival = new Float64Array(1024);
+  /** Arrival order (renumbered from 1 before the counter would overflow). */
+  private pArrival = new Uint32Array(1024);
+  /**
+   * Why the path is not a candidate (R_* codes, 0 when it is), and STALE while it is retained
+   * across a graceful restart (RFC 4724 §4.2).
+   */
   private pReason = new Uint8Array(1024);
-  /** 1 while a path is retained stale across a graceful restart (RFC 4724 §4.2). */
-  private pStale = new Uint8Array(1024);
   private pathCount = 0;
   private pathTop = 0;
   private freePaths: number[] = [];
@@ -515,7 +521,7 @@ export class Rib {
       // RFC 4724 §4.2: the receiving speaker keeps the routes, marked stale, and goes on
       // forwarding along them; the Loc-RIB does not change.
       for (let s = 0; s < this.pathTop; s++) {
-        if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) this.pStale[s] = 1;
+        if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) this.pReason[s]! |= STALE;
       }
     } else {
       this.removeAllPaths(q);
@@ -543,9 +549,10 @@ export class Rib {
   sweepStale(address: string): ChangeSet {
     const q = this.peer(address);
     for (let s = 0; s < this.pathTop; s++) {
-      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0 || this.pStale[s] === 0) continue;
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0 || (this.pReason[s]! & STALE) === 0)
+        continue;
       const p = this.pPrefix[s]!;
-      this.pStale[s] = 0;
+      this.pReason[s]! &= ~STALE;
       this.removePath(s);
       this.markDirty(p);
     }
@@ -566,7 +573,7 @@ export class Rib {
     const q = this.peer(address);
     let n = 0;
     for (let s = 0; s < this.pathTop; s++) {
-      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && this.pStale[s] === 1) n++;
+      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && (this.pReason[s]! & STALE) !== 0) n++;
     }
     return n;
   }
@@ -895,7 +902,10 @@ export class Rib {
     const rejected: { route: Route; reason: RejectReason }[] = [];
     for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
       if (this.pPost[s]! < 0) {
-        rejected.push({ route: this.route(s, this.pPre[s]!), reason: REASONS[this.pReason[s]!]! });
+        rejected.push({
+          route: this.route(s, this.pPre[s]!),
+          reason: REASONS[this.pReason[s]! & ~STALE]!,
+        });
         continue;
       }
       slots.push(s);
@@ -1000,7 +1010,7 @@ export class Rib {
     w.u32(ins.length);
     for (let i = 0; i < ins.length; i++) {
       const s = ins[i]!;
-      this.writeRoute(w, this.pPrefix[s]!, this.pPathId[s]!, table[this.pPre[s]!]!);
+      this.writeRoute(w, this.pPrefix[s]!, this.pathIdOf(s), table[this.pPre[s]!]!);
     }
     w.u32(outs.length / 3);
     for (let i = 0; i < outs.length; i += 3)
@@ -1331,7 +1341,7 @@ export class Rib {
       if (p < 0) continue;
       const pathId = addPath ? (w.pathId ?? 0) : 0;
       for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
-        if (this.pPeer[s] === q.idx && this.pPathId[s] === pathId) {
+        if (this.pPeer[s] === q.idx && this.pathIdOf(s) === pathId) {
           this.removePath(s);
           this.markDirty(p);
           break;
@@ -1362,14 +1372,14 @@ export class Rib {
   private upsertPath(q: PeerState, p: number, pathId: number, pre: number): number {
     this.ensurePrefixCapacity();
     for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
-      if (this.pPeer[s] === q.idx && this.pPathId[s] === pathId) {
+      if (this.pPeer[s] === q.idx && this.pathIdOf(s) === pathId) {
         // Implicit withdraw (RFC 4271 §3.1): the new route replaces the old one.
         this.store.ref(pre);
         this.store.unref(this.pPre[s]!);
         this.unrefPost(s);
         this.pPre[s] = pre;
-        this.pArrival[s] = ++this.arrival;
-        this.pStale[s] = 0;
+        this.pArrival[s] = this.nextArrival();
+        this.pReason[s]! &= ~STALE;
         return s;
       }
     }
@@ -1382,12 +1392,15 @@ export class Rib {
     this.store.ref(pre);
     this.pPrefix[s] = p;
     this.pPeer[s] = q.idx;
-    this.pPathId[s] = pathId;
+    if (this.pPathId !== undefined) this.pPathId[s] = pathId;
+    else if (pathId !== 0) {
+      this.pPathId = new Uint32Array(this.pPrefix.length);
+      this.pPathId[s] = pathId;
+    }
     this.pPre[s] = pre;
     this.pPost[s] = -1;
     this.pReason[s] = 0;
-    this.pStale[s] = 0;
-    this.pArrival[s] = ++this.arrival;
+    this.pArrival[s] = this.nextArrival();
     this.pNext[s] = this.head[p]!;
     this.head[p] = s;
     return s;
@@ -1420,11 +1433,11 @@ export class Rib {
     }
     if (post < 0) {
       this.pPost[s] = -1;
-      this.pReason[s] = -post;
+      this.pReason[s] = (this.pReason[s]! & STALE) | -post;
     } else {
       this.store.ref(post);
       this.pPost[s] = post;
-      this.pReason[s] = 0;
+      this.pReason[s]! &= STALE;
     }
   }
 
@@ -1577,7 +1590,7 @@ export class Rib {
       bgpIdentifier: orig >= 0 ? orig : q.bgpId,
       clusterListLength: st.clusterLength[id]!,
       peerAddress: q.idx === 0 ? "0.0.0.0" : q.address,
-      pathId: this.pPathId[s]!,
+      pathId: this.pathIdOf(s),
     };
   }
 
@@ -1611,7 +1624,7 @@ export class Rib {
     const prefix = this.prefixes.prefix(this.pPrefix[s]!);
     const addPath = q?.config.addPath?.receive === true;
     return {
-      prefix: addPath ? { ...prefix, pathId: this.pPathId[s]! } : prefix,
+      prefix: addPath ? { ...prefix, pathId: this.pathIdOf(s) } : prefix,
       attributes: this.store.get(id),
       peer: q === undefined ? "" : q.address,
     };
@@ -1939,7 +1952,7 @@ export class Rib {
     // router with many neighbours allocates little): first the new Adj-RIB-Out state and the size
     // of each attribute-set group, then the prefixes in place.
     if (this.groupOf.length < this.store.capacity) {
-      this.groupOf = new Int32Array(Math.max(this.store.capacity, this.groupOf.length * 2));
+      this.groupOf = new Int32Array(grownCapacity(this.groupOf.length, this.store.capacity));
     }
     const groupOf = this.groupOf;
     const list = q.pendList;
@@ -2275,6 +2288,22 @@ export class Rib {
     this.dirtyMark = m;
   }
 
+  private pathIdOf(s: number): number {
+    return this.pPathId === undefined ? 0 : this.pPathId[s]!;
+  }
+
+  /** The next arrival number; the live paths are renumbered 1… (same order) before overflow. */
+  private nextArrival(): number {
+    if (this.arrival >= 0xfffffffe) {
+      const live: number[] = [];
+      for (let s = 0; s < this.pathTop; s++) if (this.pPre[s]! >= 0) live.push(s);
+      live.sort((x, y) => this.pArrival[x]! - this.pArrival[y]!);
+      for (let i = 0; i < live.length; i++) this.pArrival[live[i]!] = i + 1;
+      this.arrival = live.length;
+    }
+    return ++this.arrival;
+  }
+
   private growPaths(need = this.pPrefix.length + 1): void {
     const n = grownCapacity(this.pPrefix.length, need);
     const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
@@ -2284,13 +2313,12 @@ export class Rib {
     };
     this.pPrefix = g(this.pPrefix);
     this.pPeer = g(this.pPeer);
-    this.pPathId = g(this.pPathId);
+    if (this.pPathId !== undefined) this.pPathId = g(this.pPathId);
     this.pPre = g(this.pPre);
     this.pPost = g(this.pPost);
     this.pNext = g(this.pNext);
     this.pArrival = g(this.pArrival);
     this.pReason = g(this.pReason);
-    this.pStale = g(this.pStale);
   }
 }
 

@@ -43,7 +43,7 @@ export class AttributeStore {
   /** AS_PATH length per RFC 4271 §9.1.2.2 (a) / RFC 5065. */
   pathLength = new Int32Array(1024);
   /** Leftmost AS outside confederation segments, 0 if none. */
-  neighborAs = new Float64Array(1024);
+  neighborAs = new Uint32Array(1024);
   origin = new Uint8Array(1024);
   /** ORIGINATOR_ID as uint32 or -1. */
   originator = new Float64Array(1024);
@@ -212,7 +212,7 @@ export class AttributeStore {
 
   private grow(): void {
     const n = grownCapacity(this.refs.length, this.refs.length + 1);
-    const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
       const t = new (a.constructor as new (n: number) => T)(n);
       t.set(a);
       return t;
