@@ -133,5 +133,9 @@ describe("grafting", () => {
     const rel = a.releaseSession(N.address);
     expect(rel.adjRibOut.get(X.address)?.withdrawn).toEqual([P("203.0.113.0", 24)]);
     expect(a.peerAddresses()).toEqual([X.address]);
+    // Read after the release: the Loc-RIB change still names the neighbour the route came from.
+    expect(rel.locRib.map((c) => [c.prefix.address, c.previous?.peer, c.current])).toEqual([
+      ["203.0.113.0", N.address, undefined],
+    ]);
   });
 });

@@ -231,32 +231,40 @@ const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 1;
 
 /**
- * Loc-RIB changes of a batch, recorded as five slots per change (prefix index, previous
- * attributes, previous peer, current attributes, current peer) and materialized on first read.
- * The recorded values are immutable (interned attribute objects, peer addresses, prefix indices
- * that are never reused), so a later read sees the batch as it was. `locRib` is an ordinary
- * enumerable property (a getter), so JSON.stringify, spreading and deep equality see it.
+ * Loc-RIB changes of a batch, recorded as three integers per change in `ints` (prefix index,
+ * previous peer index, current peer index; -1 for none) and two attribute sets in `sets`
+ * (previous, current), materialized on first read. The recorded values are immutable (interned
+ * attribute objects, prefix indices that are never reused, peers that keep their configured
+ * address), so a later read sees the batch as it was. `locRib` is an ordinary enumerable property
+ * (a getter), so JSON.stringify, spreading and deep equality see it.
  */
 function lazyChangeSet(
   prefixes: PrefixTable,
-  rec: unknown[],
+  peers: readonly PeerState[],
+  ints: Int32Array,
+  sets: (PathAttributes | undefined)[],
   adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
 ): ChangeSet {
   let list: LocRibChange[] | undefined;
   return {
     get locRib(): readonly LocRibChange[] {
       if (list === undefined) {
-        list = new Array(rec.length / 5);
-        for (let i = 0, k = 0; i < rec.length; i += 5, k++) {
-          const prefix = prefixes.prefix(rec[i] as number);
-          const pa = rec[i + 1] as PathAttributes | undefined;
-          const ca = rec[i + 3] as PathAttributes | undefined;
+        const n = sets.length >> 1;
+        list = new Array(n);
+        for (let k = 0; k < n; k++) {
+          const prefix = prefixes.prefix(ints[3 * k]!);
+          const pa = sets[2 * k];
+          const ca = sets[2 * k + 1];
           list[k] = {
             prefix,
             previous:
-              pa === undefined ? undefined : { prefix, attributes: pa, peer: rec[i + 2] as string },
+              pa === undefined
+                ? undefined
+                : { prefix, attributes: pa, peer: peers[ints[3 * k + 1]!]!.config.address },
             current:
-              ca === undefined ? undefined : { prefix, attributes: ca, peer: rec[i + 4] as string },
+              ca === undefined
+                ? undefined
+                : { prefix, attributes: ca, peer: peers[ints[3 * k + 2]!]!.config.address },
           };
         }
       }
@@ -1645,7 +1653,8 @@ export class Rib {
     if (this.changedScratch.length < dirty.length)
       this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
     const changed = this.changedScratch;
-    const rec: unknown[] = new Array(dirty.length * 5);
+    const recInts = new Int32Array(dirty.length * 3);
+    const recSets: (PathAttributes | undefined)[] = new Array(dirty.length * 2);
     let nChanged = 0;
     let nRec = 0;
     for (let i = 0; i < dirty.length; i++) {
@@ -1664,14 +1673,15 @@ export class Rib {
       if (ob < 0) this.locCount++;
       if (nb < 0) this.locCount--;
       changed[nChanged++] = p;
-      rec[nRec++] = p;
-      rec[nRec++] = ob < 0 ? undefined : this.store.get(oa);
-      rec[nRec++] = ob < 0 ? "" : (this.peers[this.pPeer[ob]!]?.address ?? "");
-      rec[nRec++] = nb < 0 ? undefined : this.store.get(na);
-      rec[nRec++] = nb < 0 ? "" : this.peers[this.pPeer[nb]!]!.address;
+      recInts[3 * nRec] = p;
+      recInts[3 * nRec + 1] = ob < 0 ? -1 : this.pPeer[ob]!;
+      recInts[3 * nRec + 2] = nb < 0 ? -1 : this.pPeer[nb]!;
+      recSets[2 * nRec] = ob < 0 ? undefined : this.store.get(oa);
+      recSets[2 * nRec + 1] = nb < 0 ? undefined : this.store.get(na);
+      nRec++;
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
-    rec.length = nRec;
+    recSets.length = 2 * nRec;
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
@@ -1705,7 +1715,7 @@ export class Rib {
       dirty.length = 0;
       this.spareDirty = dirty;
     }
-    return lazyChangeSet(this.prefixes, rec, adjRibOut);
+    return lazyChangeSet(this.prefixes, this.peers, recInts, recSets, adjRibOut);
   }
 
   /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */
