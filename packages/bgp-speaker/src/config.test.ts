@@ -62,4 +62,26 @@ describe("configuration: router settings", () => {
     expect(parseRouterSpec(base({})).fib).toBeUndefined();
     expect(field({ ...base({}), fib: "no" })).toBe("config.fib");
   });
+
+  it("refuses an unknown top-level setting, naming it (a misspelt key is not silently ignored)", () => {
+    expect(field({ ...base({}), neighbours: [] })).toBe("neighbours");
+    expect(field({ ...base({}), Fib: false })).toBe("Fib");
+  });
+
+  it('reads "mrt" (routes loaded from MRT files at start) and checks its entries', () => {
+    const spec = parseRouterSpec({
+      ...base({}),
+      mrt: [{ file: "rib.mrt" }, { file: "updates.gz", peerAddress: "192.0.2.9" }],
+    });
+    expect(spec.mrt).toEqual([
+      { file: "rib.mrt" },
+      { file: "updates.gz", peerAddress: "192.0.2.9" },
+    ]);
+    expect(field({ ...base({}), mrt: "rib.mrt" })).toBe("mrt");
+    expect(field({ ...base({}), mrt: [{ file: 3 }] })).toBe("mrt[0].file");
+    expect(field({ ...base({}), mrt: [{ file: "x", peer: "192.0.2.9" }] })).toBe("mrt[0].peer");
+    expect(field({ ...base({}), mrt: [{ file: "x", peerAddress: "nowhere" }] })).toBe(
+      "mrt[0].peerAddress",
+    );
+  });
 });

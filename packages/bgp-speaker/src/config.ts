@@ -51,6 +51,22 @@ function policy(v: Json, field: string): "accept" | "reject" {
   return v;
 }
 
+/** The top-level settings of a router's JSON configuration. */
+const ROUTER_KEYS = new Set([
+  "asn",
+  "bgpIdentifier",
+  "localAddress",
+  "localIpv6Address",
+  "rfc8212",
+  "fib",
+  "decision",
+  "neighbors",
+  "originate",
+  "mrt",
+  "listen",
+  "control",
+]);
+
 const NEIGHBOR_KEYS = new Set([
   "name",
   "address",
@@ -178,6 +194,8 @@ function originate(v: Json, field: string): OriginateSpec {
  */
 export function parseRouterSpec(json: unknown): RouterSpec {
   const o = obj(json, "config");
+  for (const k of Object.keys(o))
+    if (!ROUTER_KEYS.has(k)) fail(k, "is not a known setting of the router");
   const neighbors = o.neighbors;
   if (!Array.isArray(neighbors)) fail("neighbors", "must be an array");
   const spec: RouterSpec = {
@@ -223,6 +241,25 @@ export function parseRouterSpec(json: unknown): RouterSpec {
           originate: Array.isArray(o.originate)
             ? o.originate.map((r, i) => originate(r, `originate[${i}]`))
             : fail("originate", "must be an array"),
+        }
+      : {}),
+    ...(o.mrt !== undefined
+      ? {
+          mrt: Array.isArray(o.mrt)
+            ? o.mrt.map((m, i) => {
+                const f = `mrt[${i}]`;
+                const e = obj(m, f);
+                for (const k of Object.keys(e))
+                  if (k !== "file" && k !== "peerAddress")
+                    fail(`${f}.${k}`, "is not a known setting");
+                return {
+                  file: str(e.file, `${f}.file`),
+                  ...(e.peerAddress !== undefined
+                    ? { peerAddress: ip(e.peerAddress, `${f}.peerAddress`) }
+                    : {}),
+                };
+              })
+            : fail("mrt", "must be an array"),
         }
       : {}),
     ...optional(
