@@ -76,6 +76,28 @@ describe("core-pin", () => {
     expect(doc.requests.map((q: { cpus: string }) => q.cpus)).toEqual(["1-2,17-18", "3,19"]);
     expect(doc.reserved).toBe("0,16");
     expect(doc.requests[0].ok).toBe(true);
+    expect(doc.claimed).toBe(""); // no exclusivity asked for
+  });
+  it("--json lists free CPUs held back by an L3-exclusive VM as claimed", () => {
+    const r = run([
+      "--topology",
+      "synthetic:pack:2 numa:1 l3:1 core:8 pu:2(indexes=2*16:1*2)",
+      "--policy",
+      "nohype",
+      "--option",
+      "l3-exclusive",
+      "--reserved",
+      "0,16",
+      "--request",
+      "2",
+      "--json",
+    ]);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.out);
+    // vm1 takes core 1 (1,17) of package 0: package 0's other 6 free cores are claimed.
+    expect(doc.requests[0].cpus).toBe("1,17");
+    expect(doc.claimed).toBe("2-7,18-23");
+    expect(doc.free).toBe("2-15,18-31");
   });
   it("nova policies and sysfs tarballs", () => {
     const r = run([

@@ -164,6 +164,8 @@ export function corePinMain(argv: readonly string[], io: CorePinMainIo): number 
               },
         ),
         free: formatCpuList(pinner.freeCpus()),
+        // Free, but under an L3 cache or NUMA node another VM holds exclusively: not for new VMs.
+        claimed: formatCpuList(pinner.claimedFreeCpus()),
         fragmentation: pinner.fragmentation(),
       };
       io.stdout(`${JSON.stringify(doc, null, 2)}\n`);

@@ -42,6 +42,9 @@ describe("CorePinner with the NoHype policy", () => {
     expect(a.ok && b.ok).toBe(true);
     // 16 cores: 1 housekeeping, 1 each for a and b (2 vCPUs = one core), 13 free but claimed.
     expect(p.fragmentation().claimedFreeCores).toBe(13);
+    // Every free CPU (the 13 cores and CPU 16, beside the reserved 0) is under a claimed L3.
+    expect(p.claimedFreeCpus()).toEqual(p.freeCpus());
+    expect(p.claimedFreeCpus()).toHaveLength(27);
     expect(a.ok && b.ok && a.allocation.l3Caches[0] !== b.allocation.l3Caches[0]).toBe(true);
     expect(c.ok ? "" : c.refusal.code).toBe("no-fit");
     expect(c.ok ? "" : c.refusal.message).toMatch(/exclusivity/);
@@ -51,8 +54,14 @@ describe("CorePinner with the NoHype policy", () => {
   it("an exclusive VM cannot enter an L3 another VM already uses", () => {
     const p = new CorePinner(intel, { policy: "nohype" });
     p.allocate("shared", 2);
+    expect(p.claimedFreeCpus()).toEqual([]);
     const r = p.allocate("secret", { vcpus: 2, l3Exclusive: true });
     expect(r.ok && r.allocation.l3Caches).toEqual([1]);
+    // Package 1's other 7 cores are held back for "secret"; package 0's stay open.
+    const claimed = p.claimedFreeCpus();
+    expect(claimed).toHaveLength(14);
+    const pkg1 = new Set(intel.cores.filter((c) => c.l3 === 1).flatMap((c) => c.pus));
+    expect(claimed.every((c) => pkg1.has(c))).toBe(true);
   });
   it("numa-exclusive on a two-node machine", () => {
     const p = new CorePinner(intel, { policy: "nohype", options: ["numa-exclusive"] });

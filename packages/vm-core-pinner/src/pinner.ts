@@ -314,6 +314,24 @@ export class CorePinner {
     return out;
   }
 
+  /**
+   * The free CPUs (see {@link CorePinner.freeCpus}) that lie under an L3 cache or NUMA node a VM
+   * holds exclusively (NoHype's `l3-exclusive` / `numa-exclusive`): only that VM could be given
+   * them, no new VM. Ascending.
+   */
+  claimedFreeCpus(): number[] {
+    const free = new Set(this.freeCpus());
+    const out: number[] = [];
+    for (const core of this.topology.cores) {
+      if (
+        (core.l3 >= 0 && this.l3Claim.has(core.l3)) ||
+        (core.numaNode >= 0 && this.numaClaim.has(core.numaNode))
+      )
+        for (const p of core.pus) if (free.has(p)) out.push(p);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
   /** The current allocations, in allocation order. */
   allocations(): PinAllocation[] {
     return [...this.vms.values()];
