@@ -23,7 +23,7 @@ import {
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
-import { fastIpv4, grownCapacity, PrefixTable } from "./internal/prefix-table";
+import { fastIpv4, grownCapacity, PrefixTable, resized } from "./internal/prefix-table";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
@@ -1913,14 +1913,12 @@ export class Rib {
   ): PathAttributes {
     const lp =
       this.store.localPref[post]! >= 0 ? this.store.localPref[post]! : this.defaultLocalPref;
+    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
     if (
       q.kind === "ibgp" &&
       !reflect &&
       a.unknown === undefined &&
-      !(
-        q.config.nextHopSelf === true &&
-        (v6 ? q.config.localIpv6Address : q.config.localAddress) !== undefined
-      )
+      !(q.config.nextHopSelf === true && self !== undefined)
     ) {
       // The common iBGP case (no reflection, no next-hop-self, nothing unknown): the set itself
       // with LOCAL_PREF — often exactly the set, which is then returned as it is.
@@ -1933,7 +1931,6 @@ export class Rib {
       const { unknown: _u, ...r2 } = out;
       out = u.length > 0 ? { ...r2, unknown: u } : r2;
     }
-    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
     if (q.kind === "ebgp") {
       // Leave the confederation: drop its segments, prepend the confederation identifier.
       const path = (a.asPath ?? []).filter(
@@ -2327,11 +2324,8 @@ export class Rib {
 
   private growPaths(need = this.pPrefix.length + 1): void {
     const n = grownCapacity(this.pPrefix.length, need);
-    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
-      const t = new (a.constructor as new (n: number) => T)(n);
-      t.set(a);
-      return t;
-    };
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T =>
+      resized(a, n);
     this.pPrefix = g(this.pPrefix);
     this.pPeer = g(this.pPeer);
     if (this.pPathId !== undefined) this.pPathId = g(this.pPathId);

@@ -1,6 +1,6 @@
 import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { attributesEqual, attributesHash } from "./attribute-hash";
-import { fastIpv4, grownCapacity } from "./prefix-table";
+import { fastIpv4, grownCapacity, resized } from "./prefix-table";
 import { SharedParts } from "./shared-parts";
 
 /** Community flags cached per attribute set. */
@@ -212,11 +212,8 @@ export class AttributeStore {
 
   private grow(): void {
     const n = grownCapacity(this.refs.length, this.refs.length + 1);
-    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T => {
-      const t = new (a.constructor as new (n: number) => T)(n);
-      t.set(a);
-      return t;
-    };
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T =>
+      resized(a, n);
     this.refs = g(this.refs);
     this.hashes = g(this.hashes);
     this.localPref = g(this.localPref);

@@ -12,6 +12,16 @@ export function grownCapacity(current: number, need: number): number {
   return n;
 }
 
+/** A copy of `a` with `n` elements (the rest zero). */
+export function resized<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(
+  a: T,
+  n: number,
+): T {
+  const t = new (a.constructor as new (n: number) => T)(n);
+  t.set(a);
+  return t;
+}
+
 /** Parses a dotted quad quickly; -1 if it is not one. */
 export function fastIpv4(s: string): number {
   let v = 0;
@@ -183,15 +193,9 @@ export class PrefixTable {
   }
 
   private resize(n: number): void {
-    const f = new Uint8Array(n);
-    f.set(this.family);
-    this.family = f;
-    const ad = new Uint32Array(n);
-    ad.set(this.addr);
-    this.addr = ad;
-    const l = new Uint8Array(n);
-    l.set(this.length);
-    this.length = l;
+    this.family = resized(this.family, n);
+    this.addr = resized(this.addr, n);
+    this.length = resized(this.length, n);
   }
 
   private rehash(): void {
