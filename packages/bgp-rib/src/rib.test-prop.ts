@@ -87,6 +87,13 @@ function applyView(view: Map<string, string>, d: AdjRibOutUpdate | undefined): v
     }
 }
 
+/** What the pre-policy Adj-RIB-In keeps: from eBGP, no LOCAL_PREF (RFC 4271 §5.1.5). */
+function received(a: PathAttributes, fromEbgp: boolean): PathAttributes {
+  if (!fromEbgp) return a;
+  const { localPref: _, ...rest } = a;
+  return rest;
+}
+
 function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   applyView(r.view, c?.adjRibOut.get(MONITOR));
   // Down neighbours keep only what a graceful restart retained (stale).
@@ -96,7 +103,7 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
       .map((x) => `${key(x)} ${attrKey(x.attributes)}`)
       .sort();
     const want = [...(m.rib.get(p.address) ?? new Map())]
-      .map(([k, v]) => `${k} ${attrKey(withNh(v.attrs, k))}`)
+      .map(([k, v]) => `${k} ${attrKey(received(withNh(v.attrs, k), !p.ibgp))}`)
       .sort();
     expect(got).toEqual(want);
   }
@@ -348,7 +355,8 @@ test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 1
     for (const u of updates) {
       for (const w of u.withdrawn ?? []) model.delete(`${w.address}/${w.length}`);
       for (const a of u.announced ?? [])
-        for (const n of a.nlri) model.set(`${n.address}/${n.length}`, attrKey(a.attributes));
+        for (const n of a.nlri)
+          model.set(`${n.address}/${n.length}`, attrKey(received(a.attributes, true)));
       applyView(view, rib.update("192.0.2.2", u).adjRibOut.get(MONITOR));
     }
     expect(

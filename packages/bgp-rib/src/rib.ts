@@ -18,6 +18,9 @@ import { BgpRibError } from "./errors";
 import { Fib } from "./fib";
 import {
   AttributeStore,
+  HAS_LOCAL_PREF,
+  HAS_MED,
+  HAS_ORIGINATOR,
   NO_ADVERTISE,
   NO_EXPORT,
   NO_EXPORT_SUBCONFED,
@@ -1144,8 +1147,7 @@ export class Rib {
     // What the neighbour has: the old router's Adj-RIB-Out.
     const ids = attrs.map(() => -2);
     const idOf = (t: number): number => {
-      // The sets were decoded for this import: the store may keep them as they are.
-      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!), undefined, true);
+      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!));
       return ids[t]!;
     };
     for (let i = 0; i < outs.prefix.length; i++) {
@@ -1332,9 +1334,18 @@ export class Rib {
     return { afi: address.includes(":") ? 2 : 1, address, length: Number(p.slice(slash + 1)) };
   }
 
-  /** Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged. */
-  private normalize(a: PathAttributes): PathAttributes {
+  /**
+   * Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged;
+   * with `fromEbgp`, no LOCAL_PREF — RFC 4271 §5.1.5 has a speaker ignore one received from an
+   * external peer, and like FRR, BIRD and OpenBGPD the RIB drops it on receipt, so it is not in
+   * the pre-policy Adj-RIB-In either (and an accept-all import keeps one set for both views).
+   */
+  private normalize(a: PathAttributes, fromEbgp = false): PathAttributes {
     let out = a;
+    if (fromEbgp && a.localPref !== undefined) {
+      const { localPref: _, ...rest } = a;
+      out = rest;
+    }
     if (a.mpReachNlri !== undefined && a.mpReachNlri.nlri.length > 0)
       out = { ...out, mpReachNlri: { ...a.mpReachNlri, nlri: [] } };
     if (a.mpUnreachNlri !== undefined) {
@@ -1353,6 +1364,7 @@ export class Rib {
 
   private apply(q: PeerState, update: RibUpdate): void {
     const addPath = q.config.addPath?.receive === true;
+    const ebgp = q.kind === "ebgp";
     const withdrawn = update.withdrawn ?? NONE;
     for (let i = 0; i < withdrawn.length; i++) {
       const w = withdrawn[i]!;
@@ -1373,7 +1385,7 @@ export class Rib {
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
-      const pre = this.store.intern(this.normalize(a.attributes));
+      const pre = this.store.intern(this.normalize(a.attributes, ebgp));
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -1593,20 +1605,19 @@ export class Rib {
     const st = this.store;
     const id = this.pPost[s]!;
     const q = this.peers[this.pPeer[s]!]!;
-    const lp = st.localPref[id]!;
-    const orig = st.originator[id]!;
+    const has = st.present[id]!;
     const reachable = this.reachable(id);
     return {
       reachable,
-      localPref: lp >= 0 ? lp : this.defaultLocalPref,
+      localPref: has & HAS_LOCAL_PREF ? st.localPref[id]! : this.defaultLocalPref,
       asPathLength: st.pathLength[id]!,
       origin: st.origin[id]!,
-      med: effectiveMed(st.med[id]! >= 0 ? st.med[id] : undefined, this.options),
+      med: effectiveMed(has & HAS_MED ? st.med[id] : undefined, this.options),
       neighborAs: st.neighborAs[id]!,
       peerKind: q.kind,
       igpCost: st.igpCost[id]!,
       arrival: this.pArrival[s]!,
-      bgpIdentifier: orig >= 0 ? orig : q.bgpId,
+      bgpIdentifier: has & HAS_ORIGINATOR ? st.originator[id]! : q.bgpId,
       clusterListLength: st.clusterLength[id]!,
       peerAddress: q.idx === 0 ? "0.0.0.0" : q.address,
       pathId: this.pathIdOf(s),
@@ -1865,7 +1876,7 @@ export class Rib {
     if (from.kind === "ibgp" && q.kind === "ibgp") {
       // RFC 4456 §8: from a client to everyone, from a non-client to clients only.
       if (!from.config.routeReflectorClient && !q.config.routeReflectorClient) return -1;
-      if (st.originator[post] === q.bgpId) return -1;
+      if (st.present[post]! & HAS_ORIGINATOR && st.originator[post] === q.bgpId) return -1;
       reflect = true;
     }
     const policy = q.config.exportPolicy;
@@ -1912,7 +1923,9 @@ export class Rib {
     post: number,
   ): PathAttributes {
     const lp =
-      this.store.localPref[post]! >= 0 ? this.store.localPref[post]! : this.defaultLocalPref;
+      this.store.present[post]! & HAS_LOCAL_PREF
+        ? this.store.localPref[post]!
+        : this.defaultLocalPref;
     const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
     if (
       q.kind === "ibgp" &&

@@ -1,4 +1,5 @@
 import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
+import { BgpRibError } from "../errors";
 import { attributesEqual, attributesHash } from "./attribute-hash";
 import { fastIpv4, grownCapacity, resized } from "./prefix-table";
 import { SharedParts } from "./shared-parts";
@@ -8,14 +9,19 @@ export const NO_EXPORT = 1;
 export const NO_ADVERTISE = 2;
 export const NO_EXPORT_SUBCONFED = 4;
 
-const ORIGIN_CODE: Record<string, number> = { IGP: 0, EGP: 1, INCOMPLETE: 2 };
+/** Bits of {@link AttributeStore.present}: which of the 32-bit values a set has. */
+export const HAS_LOCAL_PREF = 1;
+export const HAS_MED = 2;
+export const HAS_ORIGINATOR = 4;
 
-function ipv4(s: string | undefined): number {
-  return s === undefined ? -1 : fastIpv4(s);
-}
+const ORIGIN_CODE: Record<string, number> = { IGP: 0, EGP: 1, INCOMPLETE: 2 };
 
 const EMPTY = -1;
 const DELETED = -2;
+/** A slot holds an id (low 26 bits) and 5 more bits of its hash (bits 26–30). */
+const ID_BITS = 26;
+const ID_MASK = (1 << ID_BITS) - 1;
+const tagOf = (h: number): number => (h >>> 27) << ID_BITS;
 
 /**
  * Interned, reference-counted attribute sets (as OpenBGPD does): equal sets share one id; the
@@ -24,7 +30,10 @@ const DELETED = -2;
  * rest of a batch.
  */
 export class AttributeStore {
-  /** Open-addressing table of ids by attribute hash (EMPTY, DELETED or an id). */
+  /**
+   * Open-addressing table of ids by attribute hash (EMPTY, DELETED or an id with hash bits, so
+   * that a probe reads the set itself only when those agree).
+   */
   private slots = new Int32Array(1024).fill(EMPTY);
   private used = 0;
   private live = 0;
@@ -36,17 +45,19 @@ export class AttributeStore {
   private free: number[] = [];
   private zero: number[] = [];
   refs = new Int32Array(1024);
-  /** LOCAL_PREF or -1. */
-  localPref = new Float64Array(1024);
-  /** MULTI_EXIT_DISC or -1. */
-  med = new Float64Array(1024);
+  /** {@link HAS_LOCAL_PREF}, {@link HAS_MED}, {@link HAS_ORIGINATOR} bits. */
+  present = new Uint8Array(1024);
+  /** LOCAL_PREF (when {@link HAS_LOCAL_PREF}). */
+  localPref = new Uint32Array(1024);
+  /** MULTI_EXIT_DISC (when {@link HAS_MED}). */
+  med = new Uint32Array(1024);
   /** AS_PATH length per RFC 4271 §9.1.2.2 (a) / RFC 5065. */
   pathLength = new Int32Array(1024);
   /** Leftmost AS outside confederation segments, 0 if none. */
   neighborAs = new Uint32Array(1024);
   origin = new Uint8Array(1024);
-  /** ORIGINATOR_ID as uint32 or -1. */
-  originator = new Float64Array(1024);
+  /** ORIGINATOR_ID as uint32 (when {@link HAS_ORIGINATOR}). */
+  originator = new Uint32Array(1024);
   clusterLength = new Int32Array(1024);
   communityFlags = new Uint8Array(1024);
   /** 1 when the AS_PATH has AS_CONFED_SEQUENCE / AS_CONFED_SET segments. */
@@ -77,14 +88,15 @@ export class AttributeStore {
   }
 
   /**
-   * Interns a set and takes one reference. `from`: a stored set `a` was derived from (its parts
-   * that are `from`'s objects are shared already); `owned`: `a` was made for the store and may be
-   * updated in place.
+   * Interns a set and takes one reference; a set new to the store is kept as a copy (see
+   * {@link SharedParts.canonical}). `from`: a stored set `a` was derived from (its parts that are
+   * `from`'s objects are shared already).
    */
-  intern(a: PathAttributes, from?: PathAttributes, owned = false): number {
+  intern(a: PathAttributes, from?: PathAttributes): number {
     const h = attributesHash(a);
     const slots = this.slots;
     const mask = slots.length - 1;
+    const tag = tagOf(h);
     let i = h & mask;
     let tomb = -1;
     for (;;) {
@@ -92,22 +104,29 @@ export class AttributeStore {
       if (v === EMPTY) break;
       if (v === DELETED) {
         if (tomb < 0) tomb = i;
-      } else if (this.hashes[v] === h && attributesEqual(this.attrs[v]!, a)) {
-        this.refs[v]!++;
-        return v;
+      } else if ((v & ~ID_MASK) === tag) {
+        const w = v & ID_MASK;
+        if (this.hashes[w] === h && attributesEqual(this.attrs[w]!, a)) {
+          this.refs[w]!++;
+          return w;
+        }
       }
       i = (i + 1) & mask;
     }
     const id = this.free.pop() ?? this.count++;
+    if (id > ID_MASK)
+      throw new BgpRibError("CAPACITY", `more than ${ID_MASK + 1} attribute sets`, {
+        field: "attributes",
+      });
     if (id >= this.refs.length) this.grow();
-    if (tomb >= 0) slots[tomb] = id;
+    if (tomb >= 0) slots[tomb] = id | tag;
     else {
-      slots[i] = id;
+      slots[i] = id | tag;
       this.used++;
     }
     this.live++;
     this.hashes[id] = h;
-    const c = this.parts.canonical(a, from, owned);
+    const c = this.parts.canonical(a, from);
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
@@ -120,19 +139,19 @@ export class AttributeStore {
     const slots = new Int32Array(n).fill(EMPTY);
     const mask = n - 1;
     for (let k = 0; k < this.slots.length; k++) {
-      const id = this.slots[k]!;
-      if (id < 0) continue;
-      let i = this.hashes[id]! & mask;
+      const v = this.slots[k]!;
+      if (v < 0) continue;
+      let i = this.hashes[v & ID_MASK]! & mask;
       while (slots[i] !== EMPTY) i = (i + 1) & mask;
-      slots[i] = id;
+      slots[i] = v;
     }
     this.slots = slots;
     this.used = this.live;
   }
 
   /** Interns and returns the id without keeping a reference (freed at the next sweep if unused). */
-  peek(a: PathAttributes, from?: PathAttributes, owned = false): number {
-    const id = this.intern(a, from, owned);
+  peek(a: PathAttributes, from?: PathAttributes): number {
+    const id = this.intern(a, from);
     this.unref(id);
     return id;
   }
@@ -153,8 +172,9 @@ export class AttributeStore {
       if (this.refs[id] !== 0 || this.attrs[id] === undefined) continue;
       const slots = this.slots;
       const mask = slots.length - 1;
+      const v = id | tagOf(this.hashes[id]!);
       let i = this.hashes[id]! & mask;
-      while (slots[i] !== id) i = (i + 1) & mask;
+      while (slots[i] !== v) i = (i + 1) & mask;
       slots[i] = DELETED;
       this.live--;
       this.frees++;
@@ -179,8 +199,21 @@ export class AttributeStore {
   }
 
   private decode(id: number, a: PathAttributes): void {
-    this.localPref[id] = a.localPref ?? -1;
-    this.med[id] = a.multiExitDisc ?? -1;
+    let has = 0;
+    if (a.localPref !== undefined) {
+      has |= HAS_LOCAL_PREF;
+      this.localPref[id] = a.localPref;
+    }
+    if (a.multiExitDisc !== undefined) {
+      has |= HAS_MED;
+      this.med[id] = a.multiExitDisc;
+    }
+    const orig = a.originatorId === undefined ? -1 : fastIpv4(a.originatorId);
+    if (orig >= 0) {
+      has |= HAS_ORIGINATOR;
+      this.originator[id] = orig;
+    }
+    this.present[id] = has;
     this.origin[id] = a.origin === undefined ? 2 : (ORIGIN_CODE[a.origin] ?? 2);
     let len = 0;
     let nbr = 0;
@@ -197,7 +230,6 @@ export class AttributeStore {
     this.pathLength[id] = len;
     this.hasConfed[id] = confed;
     this.neighborAs[id] = nbr;
-    this.originator[id] = ipv4(a.originatorId);
     this.clusterLength[id] = a.clusterList?.length ?? 0;
     let f = 0;
     for (const c of a.communities ?? []) {
@@ -216,6 +248,7 @@ export class AttributeStore {
       resized(a, n);
     this.refs = g(this.refs);
     this.hashes = g(this.hashes);
+    this.present = g(this.present);
     this.localPref = g(this.localPref);
     this.med = g(this.med);
     this.pathLength = g(this.pathLength);

@@ -89,7 +89,10 @@ export function decodeAsPath(
   end: number,
   asSize: 2 | 4,
 ): AsPath | string {
-  const segs: AsPathSegment[] = [];
+  // Mostly one segment: a literal `[seg]` holds exactly one slot, where `push` onto `[]` reserves
+  // 17 (136 bytes more for every decoded AS_PATH a RIB keeps).
+  let first: AsPathSegment | undefined;
+  let segs: AsPathSegment[] | undefined;
   let p = start;
   while (p < end) {
     if (p + 2 > end) return "AS_PATH segment header truncated";
@@ -105,9 +108,13 @@ export function decodeAsPath(
     } else {
       for (let i = 0; i < count; i++, p += 2) asns[i] = (buf[p]! << 8) | buf[p + 1]!;
     }
-    segs.push({ type, asns });
+    const seg: AsPathSegment = { type, asns };
+    if (first === undefined) first = seg;
+    else if (segs === undefined) segs = [first, seg];
+    else segs.push(seg);
   }
-  return segs;
+  if (segs !== undefined) return segs.slice();
+  return first === undefined ? [] : [first];
 }
 
 // Per-call scratch (decoding is synchronous and not re-entrant).
@@ -395,8 +402,8 @@ export function decodeAttributes(
           );
           break;
         }
-        const c: string[] = [];
-        for (let i = vs; i < ve; i += 4) c.push(ipv4Text(buf, i));
+        const c = new Array<string>(len >> 2);
+        for (let i = 0; i < c.length; i++) c[i] = ipv4Text(buf, vs + 4 * i);
         a.clusterList = c;
         break;
       }
@@ -443,9 +450,9 @@ export function decodeAttributes(
           );
           break;
         }
-        const c: ExtendedCommunity[] = [];
-        for (let i = vs; i < ve; i += 8) {
-          c.push({ type: buf[i]!, subType: buf[i + 1]!, value: buf.slice(i + 2, i + 8) });
+        const c = new Array<ExtendedCommunity>(len >> 3);
+        for (let k = 0, i = vs; i < ve; k++, i += 8) {
+          c[k] = { type: buf[i]!, subType: buf[i + 1]!, value: buf.slice(i + 2, i + 8) };
         }
         a.extendedCommunities = c;
         break;
@@ -461,13 +468,13 @@ export function decodeAttributes(
           );
           break;
         }
-        const c: LargeCommunity[] = [];
-        for (let i = vs; i < ve; i += 12) {
-          c.push({
+        const c = new Array<LargeCommunity>(len / 12);
+        for (let k = 0, i = vs; i < ve; k++, i += 12) {
+          c[k] = {
             globalAdministrator: u32(buf, i),
             localDataPart1: u32(buf, i + 4),
             localDataPart2: u32(buf, i + 8),
-          });
+          };
         }
         a.largeCommunities = c;
         break;
