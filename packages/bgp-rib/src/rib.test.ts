@@ -54,6 +54,26 @@ function router(extra: Partial<ConstructorParameters<typeof Rib>[0]> = {}) {
   return rib;
 }
 
+describe("change sets", () => {
+  it("are read lazily but stay what the batch did; JSON shows the lists", () => {
+    const rib = router();
+    const c = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    // A later batch must not change what an earlier change set reports.
+    rib.update("192.0.2.2", { withdrawn: [P("203.0.113.0/24")] });
+    expect(c.locRib.map((x) => [x.previous?.peer, x.current?.peer])).toEqual([
+      [undefined, "192.0.2.2"],
+    ]);
+    expect(c.locRib).toBe(c.locRib);
+    const d = c.adjRibOut.get("10.0.0.2")!;
+    expect(d.announced).toBe(d.announced);
+    const json = JSON.parse(JSON.stringify({ c, d }));
+    expect(json.c.locRib[0].prefix).toEqual(P("203.0.113.0/24"));
+    expect(json.d.withdrawn).toEqual([]);
+    expect(json.d.announced[0].nlri).toEqual([P("203.0.113.0/24")]);
+    expect(json.d.announced[0].attributes.localPref).toBe(100);
+  });
+});
+
 describe("propagation (RFC 4271 §5, §9.2)", () => {
   it("eBGP-learned route: to iBGP with LOCAL_PREF and unchanged NEXT_HOP; to eBGP prepended, next hop self, no MED", () => {
     const rib = router();

@@ -27,6 +27,7 @@ import {
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
 import { fastIpv4, grownCapacity, PrefixTable, resized } from "./internal/prefix-table";
+import { batchInts } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
@@ -238,43 +239,67 @@ const VERSION = 1;
  * previous peer index, current peer index; -1 for none) and two attribute sets in `sets`
  * (previous, current), materialized on first read. The recorded values are immutable (interned
  * attribute objects, prefix indices that are never reused, peers that keep their configured
- * address), so a later read sees the batch as it was. `locRib` is an ordinary enumerable property
- * (a getter), so JSON.stringify, spreading and deep equality see it.
+ * address), so a later read sees the batch as it was.
+ *
+ * The lazy lists are getters on the class prototype, not in each object: V8 keeps the accessors
+ * of an object literal's `get x()` in old space, so every captured record outlived its batch
+ * until a full collection (on a full-table ingest, ~40 MB promoted per run and the scavenges
+ * copying it). `toJSON` shows them to JSON.stringify.
  */
-function lazyChangeSet(
-  prefixes: PrefixTable,
-  peers: readonly PeerState[],
-  ints: Int32Array,
-  sets: (PathAttributes | undefined)[],
-  adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
-): ChangeSet {
-  let list: LocRibChange[] | undefined;
-  return {
-    get locRib(): readonly LocRibChange[] {
-      if (list === undefined) {
-        const n = sets.length >> 1;
-        list = new Array(n);
-        for (let k = 0; k < n; k++) {
-          const prefix = prefixes.prefix(ints[3 * k]!);
-          const pa = sets[2 * k];
-          const ca = sets[2 * k + 1];
-          list[k] = {
-            prefix,
-            previous:
-              pa === undefined
-                ? undefined
-                : { prefix, attributes: pa, peer: peers[ints[3 * k + 1]!]!.config.address },
-            current:
-              ca === undefined
-                ? undefined
-                : { prefix, attributes: ca, peer: peers[ints[3 * k + 2]!]!.config.address },
-          };
-        }
+class LazyChangeSet implements ChangeSet {
+  readonly adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>;
+  #prefixes: PrefixTable;
+  #peers: readonly PeerState[];
+  #ints: Int32Array;
+  #sets: (PathAttributes | undefined)[];
+  #list: LocRibChange[] | undefined;
+
+  constructor(
+    prefixes: PrefixTable,
+    peers: readonly PeerState[],
+    ints: Int32Array,
+    sets: (PathAttributes | undefined)[],
+    adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
+  ) {
+    this.adjRibOut = adjRibOut;
+    this.#prefixes = prefixes;
+    this.#peers = peers;
+    this.#ints = ints;
+    this.#sets = sets;
+    this.#list = undefined;
+  }
+
+  get locRib(): readonly LocRibChange[] {
+    if (this.#list === undefined) {
+      const ints = this.#ints;
+      const sets = this.#sets;
+      const peers = this.#peers;
+      const n = sets.length >> 1;
+      const list: LocRibChange[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        const prefix = this.#prefixes.prefix(ints[3 * k]!);
+        const pa = sets[2 * k];
+        const ca = sets[2 * k + 1];
+        list[k] = {
+          prefix,
+          previous:
+            pa === undefined
+              ? undefined
+              : { prefix, attributes: pa, peer: peers[ints[3 * k + 1]!]!.config.address },
+          current:
+            ca === undefined
+              ? undefined
+              : { prefix, attributes: ca, peer: peers[ints[3 * k + 2]!]!.config.address },
+        };
       }
-      return list;
-    },
-    adjRibOut,
-  };
+      this.#list = list;
+    }
+    return this.#list;
+  }
+
+  toJSON(): ChangeSet {
+    return { locRib: this.locRib, adjRibOut: this.adjRibOut };
+  }
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -284,55 +309,84 @@ const EMPTY_DELTA: AdjRibOutUpdate = Object.freeze({
   announced: Object.freeze([]) as readonly Announcement[],
 });
 
-/** `cs` with other Adj-RIB-Out deltas, its Loc-RIB changes still unread. */
-function withAdjRibOut(cs: ChangeSet, adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>): ChangeSet {
-  return {
-    get locRib(): readonly LocRibChange[] {
-      return cs.locRib;
-    },
-    adjRibOut,
-  };
+/** A change set with other Adj-RIB-Out deltas, its Loc-RIB changes still unread. */
+class ChangeSetWithAdjRibOut implements ChangeSet {
+  readonly adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>;
+  #of: ChangeSet;
+
+  constructor(of: ChangeSet, adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>) {
+    this.adjRibOut = adjRibOut;
+    this.#of = of;
+  }
+
+  get locRib(): readonly LocRibChange[] {
+    return this.#of.locRib;
+  }
+
+  toJSON(): ChangeSet {
+    return { locRib: this.locRib, adjRibOut: this.adjRibOut };
+  }
 }
 
 /**
  * One neighbour's delta of a batch, in one flat array `buf`: the group offsets (G + 1 of them),
  * then the announcements as (prefix index, path id or -1) pairs, one run per attribute set (group
  * g is `buf[buf[g] .. buf[g + 1])`), then the withdrawals as such pairs from `buf[G]` to the end.
- * Materialized as `bgp-wire` prefixes on first read (getters, as in {@link lazyChangeSet}).
+ * Materialized as `bgp-wire` prefixes on first read (prototype getters, as in
+ * {@link LazyChangeSet}).
  */
-function lazyDelta(
-  prefixes: PrefixTable,
-  buf: Int32Array,
-  attributes: PathAttributes[],
-): AdjRibOutUpdate {
-  const pfx = (p: number, pathId: number): Prefix =>
-    pathId < 0 ? prefixes.prefix(p) : { ...prefixes.prefix(p), pathId };
-  const G = attributes.length;
-  let w: Prefix[] | undefined;
-  let a: Announcement[] | undefined;
-  return {
-    get withdrawn(): readonly Prefix[] {
-      if (w === undefined) {
-        const from = buf[G]!;
-        w = new Array((buf.length - from) >> 1);
-        for (let i = from; i < buf.length; i += 2) w[(i - from) >> 1] = pfx(buf[i]!, buf[i + 1]!);
+class LazyDelta implements AdjRibOutUpdate {
+  #prefixes: PrefixTable;
+  #buf: Int32Array;
+  #attributes: PathAttributes[];
+  #withdrawn: Prefix[] | undefined;
+  #announced: Announcement[] | undefined;
+
+  constructor(prefixes: PrefixTable, buf: Int32Array, attributes: PathAttributes[]) {
+    this.#prefixes = prefixes;
+    this.#buf = buf;
+    this.#attributes = attributes;
+    this.#withdrawn = undefined;
+    this.#announced = undefined;
+  }
+
+  #prefix(p: number, pathId: number): Prefix {
+    return pathId < 0 ? this.#prefixes.prefix(p) : { ...this.#prefixes.prefix(p), pathId };
+  }
+
+  get withdrawn(): readonly Prefix[] {
+    if (this.#withdrawn === undefined) {
+      const buf = this.#buf;
+      const from = buf[this.#attributes.length]!;
+      const w: Prefix[] = new Array((buf.length - from) >> 1);
+      for (let i = from; i < buf.length; i += 2)
+        w[(i - from) >> 1] = this.#prefix(buf[i]!, buf[i + 1]!);
+      this.#withdrawn = w;
+    }
+    return this.#withdrawn;
+  }
+
+  get announced(): readonly Announcement[] {
+    if (this.#announced === undefined) {
+      const buf = this.#buf;
+      const G = this.#attributes.length;
+      const a: Announcement[] = new Array(G);
+      for (let g = 0; g < G; g++) {
+        const from = buf[g]!;
+        const to = buf[g + 1]!;
+        const nlri: Prefix[] = new Array((to - from) >> 1);
+        for (let i = from; i < to; i += 2)
+          nlri[(i - from) >> 1] = this.#prefix(buf[i]!, buf[i + 1]!);
+        a[g] = { attributes: this.#attributes[g]!, nlri };
       }
-      return w;
-    },
-    get announced(): readonly Announcement[] {
-      if (a === undefined) {
-        a = new Array(G);
-        for (let g = 0; g < G; g++) {
-          const from = buf[g]!;
-          const to = buf[g + 1]!;
-          const nlri: Prefix[] = new Array((to - from) >> 1);
-          for (let i = from; i < to; i += 2) nlri[(i - from) >> 1] = pfx(buf[i]!, buf[i + 1]!);
-          a[g] = { attributes: attributes[g]!, nlri };
-        }
-      }
-      return a;
-    },
-  };
+      this.#announced = a;
+    }
+    return this.#announced;
+  }
+
+  toJSON(): AdjRibOutUpdate {
+    return { withdrawn: this.withdrawn, announced: this.announced };
+  }
 }
 
 function ipv4Number(s: string | undefined, field: string): number {
@@ -1177,7 +1231,7 @@ export class Rib {
       peer: config.address,
       seq,
       neighbor,
-      changes: withAdjRibOut(changes, others),
+      changes: new ChangeSetWithAdjRibOut(changes, others),
     };
   }
 
@@ -1675,7 +1729,7 @@ export class Rib {
     if (this.changedScratch.length < dirty.length)
       this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
     const changed = this.changedScratch;
-    const recInts = new Int32Array(dirty.length * 3);
+    const recInts = batchInts(dirty.length * 3);
     const recSets: (PathAttributes | undefined)[] = new Array(dirty.length * 2);
     let nChanged = 0;
     let nRec = 0;
@@ -1737,7 +1791,7 @@ export class Rib {
       dirty.length = 0;
       this.spareDirty = dirty;
     }
-    return lazyChangeSet(this.prefixes, this.peers, recInts, recSets, adjRibOut);
+    return new LazyChangeSet(this.prefixes, this.peers, recInts, recSets, adjRibOut);
   }
 
   /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */
@@ -2078,8 +2132,8 @@ export class Rib {
         return d;
       }
     }
-    // One allocation: offsets, announcement pairs, withdrawal pairs (see lazyDelta).
-    const buf = new Int32Array(G + 1 + 2 * (nAnnounced + nWithdrawn));
+    // One allocation: offsets, announcement pairs, withdrawal pairs (see LazyDelta).
+    const buf = batchInts(G + 1 + 2 * (nAnnounced + nWithdrawn));
     buf[0] = G + 1;
     for (let g = 0; g < G; g++) {
       buf[g + 1] = buf[g]! + 2 * count[g]!;
@@ -2118,7 +2172,7 @@ export class Rib {
       groupAttrs[g] = this.store.get(groupIds[g]!);
       groupOf[groupIds[g]!] = 0;
     }
-    const delta = lazyDelta(this.prefixes, buf, groupAttrs);
+    const delta = new LazyDelta(this.prefixes, buf, groupAttrs);
     if (multi === undefined && this.inProcess) {
       if (this.prevList.length < L) {
         this.prevList = new Int32Array(grownCapacity(this.prevList.length, L));

@@ -1,0 +1,22 @@
+// Per-batch integer records (a batch's Loc-RIB changes, a neighbour's delta) outlive the call
+// that makes them, so they cannot share one scratch array; but V8 keeps a typed array of more
+// than 64 bytes outside its heap, and making one costs ~0.7 µs (an allocation of its own, plus
+// bookkeeping every scavenge sweeps) — on a full-table ingest two per UPDATE, ~13 % of the time.
+// Views of a shared 64 KB block cost ~50 ns. A block stays alive while any view of it does.
+
+const BLOCK = 16384;
+const IN_HEAP = 16; // 64 bytes: V8's limit for typed arrays kept in its heap
+let block = new Int32Array(BLOCK);
+let used = 0;
+
+/** A zero-filled Int32Array of length n, never handed out again (may view a shared block). */
+export function batchInts(n: number): Int32Array {
+  if (n <= IN_HEAP || n > BLOCK >> 2) return new Int32Array(n);
+  if (used + n > BLOCK) {
+    block = new Int32Array(BLOCK);
+    used = 0;
+  }
+  const a = block.subarray(used, used + n);
+  used += n;
+  return a;
+}
