@@ -484,6 +484,10 @@ export class Rib {
   private flushed = 0;
   /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
   private readonly importCache = new Map<number, number>();
+  /** The last lookup of {@link Rib.computePost} (routes of one announcement share their set). */
+  private memoCache: Map<number, number> | undefined;
+  private memoPre = -1;
+  private memoPost = 0;
   private readonly exportCache = new Map<number, number>();
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
@@ -1435,6 +1439,7 @@ export class Rib {
     }
     const cache = this.importCache;
     cache.clear();
+    this.memoCache = undefined;
     const announced = update.announced ?? NONE;
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
@@ -1507,7 +1512,11 @@ export class Rib {
     const pre = this.pPre[s]!;
     const policy = q.config.importPolicy;
     const cacheable = policy === undefined || policy.prefixIndependent === true;
-    let post: number | undefined = cacheable ? cache.get(pre) : undefined;
+    let post: number | undefined;
+    if (cacheable) {
+      if (this.memoCache === cache && this.memoPre === pre) post = this.memoPost;
+      else post = cache.get(pre);
+    }
     if (post === undefined) {
       post = this.importResult(
         q,
@@ -1515,6 +1524,11 @@ export class Rib {
         prefix ?? this.prefixes.prefix(prefixIdx >= 0 ? prefixIdx : this.pPrefix[s]!),
       );
       if (cacheable) cache.set(pre, post);
+    }
+    if (cacheable) {
+      this.memoCache = cache;
+      this.memoPre = pre;
+      this.memoPost = post;
     }
     if (post < 0) {
       this.pPost[s] = -1;
@@ -2333,15 +2347,15 @@ export class Rib {
       pos += 4;
       // Attribute index: a varint of at most 5 bytes.
       let t = 0;
-      for (let shift = 0; ; shift += 7) {
+      for (let mul = 1; ; mul *= 128) {
         if (pos >= end) throw truncated(pos, "route.attributes");
-        if (shift > 28)
+        if (mul > 2 ** 28)
           throw new BgpRibError("BAD_VARINT", "varint too long", {
             offset: pos,
             field: "route.attributes",
           });
         const x = buf[pos++]!;
-        t += (x & 0x7f) * 2 ** shift;
+        t += (x & 0x7f) * mul;
         if ((x & 0x80) === 0) break;
       }
       if (t >= nAttrs)

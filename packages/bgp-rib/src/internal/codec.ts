@@ -101,13 +101,13 @@ export class Reader {
   }
   varint(field: string): number {
     let v = 0;
-    let shift = 0;
+    let mul = 1;
     for (;;) {
       const b = this.u8(field);
-      v += (b & 0x7f) * 2 ** shift;
+      v += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return v;
-      shift += 7;
-      if (shift > 28)
+      mul *= 128;
+      if (mul > 2 ** 28)
         throw new BgpRibError("BAD_VARINT", "varint too long", { offset: this.pos, field });
     }
   }
