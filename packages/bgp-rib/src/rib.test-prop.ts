@@ -3,7 +3,7 @@ import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
 import type { DecisionCandidate } from "./decision";
-import { acceptAll } from "./policy";
+import { acceptAll, type Policy } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
 
@@ -534,6 +534,165 @@ test.prop(
       // Nothing learned from m goes back to m; everything else in the Loc-RIB does.
       for (const r of rib.locRib()) expect(out.has(key(r))).toBe(r.peer !== m);
     }
+  },
+);
+
+/** The arbitrary's neighbour AS is 64501: `u` re-stamped as sent by eBGP neighbour AS `asn`. */
+function fromAs(u: unknown, asn: number) {
+  const upd = u as {
+    withdrawn?: Prefix[];
+    announced?: { attributes: PathAttributes; nlri: Prefix[] }[];
+  };
+  return {
+    ...upd,
+    announced: (upd.announced ?? []).map((a) => ({
+      ...a,
+      attributes: {
+        ...a.attributes,
+        asPath: [
+          {
+            type: "AS_SEQUENCE" as const,
+            asns: [asn, ...a.attributes.asPath![0]!.asns.slice(1)],
+          },
+        ],
+      },
+    })),
+  };
+}
+
+const groupOp = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.tuple(
+      fc.constant("update" as const),
+      fc.nat(3),
+      arbitraryRibUpdate(64501),
+      fc.boolean(),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom(
+        "down" as const,
+        "up" as const,
+        "hold" as const,
+        "resume" as const,
+        "refresh" as const,
+      ),
+      fc.nat(3),
+    ),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.constant("policy" as const), fc.nat(3), fc.boolean()) },
+  // The previous update again, from another neighbour.
+  { weight: 2, arbitrary: fc.tuple(fc.constant("again" as const), fc.nat(3)) },
+);
+
+test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
+  "model-based: update-group members (one shared Adj-RIB-Out while in step) keep exact views through sessions going down and up, held output, refresh and policy changes",
+  (ops) => {
+    // Four eBGP neighbours with one local address; two export policy objects (two groups). The
+    // last two are of one AS: the same route from either is exported the same, so the best route
+    // can move between them with no change for the others.
+    const members = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"];
+    const med7: Policy = Object.assign(
+      (r: { attributes: PathAttributes }) => ({ ...r.attributes, multiExitDisc: 7 }),
+      { prefixIndependent: true as const },
+    );
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    for (const [i, address] of members.entries())
+      rib.addPeer({
+        address,
+        asn: 64501 + Math.min(i, 2),
+        bgpIdentifier: address,
+        localAddress: "192.0.2.1",
+        importPolicy: acceptAll,
+        exportPolicy: acceptAll,
+      });
+    for (const m of members) rib.peerUp(m);
+    const views = new Map(members.map((m) => [m, new Map<string, string>()]));
+    const up = new Set(members);
+    const held = new Set<string>();
+    const policyOf = new Map(members.map((m) => [m, "all"]));
+    let last: unknown;
+    const apply = (c: ChangeSet) => {
+      for (const m of members) if (!held.has(m)) applyView(views.get(m)!, c.adjRibOut.get(m));
+      for (const m of held) expect(c.adjRibOut.has(m)).toBe(false);
+    };
+    for (const op of ops) {
+      const m = members[op[1]]!;
+      switch (op[0]) {
+        case "update":
+          if (!up.has(m)) break;
+          last = op[2];
+          apply(
+            op[3]
+              ? rib.updateMany(m, [fromAs(op[2], 64501 + Math.min(op[1], 2))])
+              : rib.update(m, fromAs(op[2], 64501 + Math.min(op[1], 2))),
+          );
+          break;
+        case "again":
+          if (!up.has(m) || last === undefined) break;
+          apply(rib.update(m, fromAs(last, 64501 + Math.min(op[1], 2))));
+          break;
+        case "down":
+          if (!up.has(m)) break;
+          up.delete(m);
+          held.delete(m);
+          apply(rib.peerDown(m));
+          views.get(m)!.clear();
+          break;
+        case "up":
+          if (up.has(m)) break;
+          up.add(m);
+          apply(rib.peerUp(m));
+          break;
+        case "hold":
+          if (!up.has(m) || held.has(m)) break;
+          rib.holdOutput(m);
+          held.add(m);
+          break;
+        case "resume":
+          if (!held.has(m)) break;
+          held.delete(m);
+          applyView(views.get(m)!, rib.resumeOutput(m));
+          break;
+        case "refresh": {
+          if (!up.has(m) || held.has(m)) break;
+          const r = rib.routeRefresh(m);
+          expect(r.withdrawn).toEqual([]);
+          const all = new Map(
+            r.announced.flatMap((g) =>
+              g.nlri.map((n) => [`${n.address}/${n.length}`, attrKey(g.attributes)]),
+            ),
+          );
+          expect(all).toEqual(views.get(m));
+          break;
+        }
+        case "policy": {
+          if (!up.has(m) || held.has(m)) break;
+          policyOf.set(m, op[2] ? "all" : "med7");
+          apply(rib.setPolicies(m, { exportPolicy: op[2] ? acceptAll : med7 }));
+          break;
+        }
+      }
+      const loc = [...rib.locRib()];
+      const seen = new Map<string, Map<string, string>>();
+      for (const m of members) {
+        if (!up.has(m)) continue;
+        const out = new Map([...rib.adjRibOut(m)].map((r) => [key(r), attrKey(r.attributes)]));
+        expect(out).toEqual(views.get(m));
+        if (held.has(m)) continue;
+        // Everything in the Loc-RIB but what m sent; the same sets as its group's other members.
+        for (const r of loc) expect(out.has(key(r))).toBe(r.peer !== m);
+        const ref = seen.get(policyOf.get(m)!);
+        if (ref === undefined) seen.set(policyOf.get(m)!, out);
+        else for (const [k, v] of out) if (ref.has(k)) expect(v).toBe(ref.get(k));
+      }
+    }
+    // Session down everywhere: the group tables release every set they held.
+    for (const m of members) if (up.has(m)) rib.peerDown(m);
+    expect(rib.stats()).toMatchObject({ paths: 0, locRibRoutes: 0, attributeSets: 0 });
   },
 );
 

@@ -26,7 +26,13 @@ import {
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
-import { fastIpv4, grownCapacity, PrefixTable, resized } from "./internal/prefix-table";
+import {
+  fastIpv4,
+  grownCapacity,
+  PrefixTable,
+  resized,
+  resizedFilled,
+} from "./internal/prefix-table";
 import { batchInts } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
@@ -192,8 +198,13 @@ interface PeerState {
   readonly policyPeer: PolicyPeer;
   up: boolean;
   held: boolean;
-  /** What the neighbour has (cumulative view): attribute id per prefix, -1 none. */
+  /**
+   * What the neighbour has (cumulative view): attribute id per prefix, -1 none. Empty while the
+   * neighbour is a member of a {@link SharedOut}, whose table is its view then.
+   */
   sent: Int32Array;
+  /** The shared Adj-RIB-Out of its update group, while the neighbour is in step with it. */
+  shared: SharedOut | undefined;
   /**
    * Desired state of prefixes changed since the last flush (ids owned), per prefix: an array of
    * the neighbour's own only while its output is held (and until the flush that follows);
@@ -217,6 +228,36 @@ interface PeerState {
   /** Highest journal sequence number replayed from the router the session came from. */
   replayed: number;
   journal: JournalEntry[] | undefined;
+}
+
+/**
+ * The Adj-RIB-Out of the eBGP members of one update group that are in step with each other (as
+ * FRR shares one per update sub-group): a member has what the table says for a prefix unless the
+ * route came from it, in which case it has nothing (a route is not sent back to the neighbour it
+ * came from — the only way an eBGP member's view differs within its group). Kept once instead of
+ * once per member: a batch costs the group once, plus the members the batch's routes came from.
+ */
+interface SharedOut {
+  /** The group's export cache (its identity). */
+  readonly key: Map<number, number>;
+  /** Attribute id per prefix (one reference held), -1 none. */
+  ids: Int32Array;
+  /** Index of the peer the prefix's route came from, -1 none. */
+  src: Int32Array;
+  readonly members: Set<PeerState>;
+  /** The batch whose changes the entries below hold. */
+  batch: number;
+  /** Entries: prefix, previous and new (id, source) — only prefixes whose state changed. */
+  n: number;
+  eP: Int32Array;
+  eOldId: Int32Array;
+  eOldSrc: Int32Array;
+  eNewId: Int32Array;
+  eNewSrc: Int32Array;
+  /** Per peer index: the batch whose entries name it as a source (its delta is its own). */
+  involved: Int32Array;
+  /** The batch's delta for members not involved (made on first use). */
+  delta: AdjRibOutUpdate | undefined;
 }
 
 const LOCAL = "local";
@@ -491,6 +532,12 @@ export class Rib {
   private readonly exportCache = new Map<number, number>();
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
+  /** Shared Adj-RIBs-Out of eBGP update groups, by the group's export cache. */
+  private readonly sharedOuts = new Map<Map<number, number>, SharedOut>();
+  /** Neighbours that may join their group's shared Adj-RIB-Out after the current operation. */
+  private attachQueue: PeerState[] = [];
+  /** Scratch: a member's attribute ids for its own delta. */
+  private memberIds = new Int32Array(64);
   /** Per update group (by its export cache): the batch's export results (see exportChanged). */
   private readonly groupBatch = new Map<Map<number, number>, { batch: number; ids: Int32Array }>();
   /** Number of the current {@link Rib.process} call. */
@@ -569,6 +616,7 @@ export class Rib {
     const q = this.peer(address);
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
+    this.attachQueue.push(q);
     return this.process([], q);
   }
 
@@ -700,8 +748,10 @@ export class Rib {
     policies: { importPolicy?: Policy; exportPolicy?: Policy },
   ): ChangeSet {
     const q = this.peer(address);
+    if (q.shared !== undefined) this.detach(q, true);
     q.config = { ...q.config, ...policies };
     q.exportCache = this.exportGroup(q.config, q.kind);
+    this.attachQueue.push(q);
     const cache = new Map<number, number>();
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
@@ -756,7 +806,9 @@ export class Rib {
    * ```
    */
   holdOutput(address: string): void {
-    this.peer(address).held = true;
+    const q = this.peer(address);
+    if (q.shared !== undefined) this.detach(q, true);
+    q.held = true;
   }
 
   /**
@@ -776,6 +828,7 @@ export class Rib {
     q.held = false;
     this.inProcess = false;
     const d = this.flush(q);
+    this.tryAttach(q);
     this.store.sweep();
     return d;
   }
@@ -1228,6 +1281,7 @@ export class Rib {
     q.held = options.hold === true;
     this.inProcess = false;
     const neighbor = q.held ? { withdrawn: [], announced: [] } : this.flush(q);
+    if (!q.held) this.tryAttach(q);
     this.store.sweep();
     const others = new Map(changes.adjRibOut);
     others.delete(config.address);
@@ -1280,6 +1334,10 @@ export class Rib {
         merge(this.update(address, e.update));
         continue;
       }
+      // Outbound entries change what the neighbour has, prefix by prefix: its own view again
+      // (it may rejoin its group's shared table after a later batch).
+      if (q.shared !== undefined) this.detach(q, true);
+      this.attachQueue.push(q);
       for (const w of e.update.withdrawn) {
         const p = this.prefixes.index(w, true);
         this.ensurePrefixCapacity();
@@ -1338,6 +1396,7 @@ export class Rib {
       up: false,
       held: false,
       sent: new Int32Array(0),
+      shared: undefined,
       pendVal: undefined,
       pendList: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
@@ -1614,6 +1673,7 @@ export class Rib {
   }
 
   private clearOut(q: PeerState): void {
+    if (q.shared !== undefined) this.detach(q, false);
     const pend = q.pendVal ?? this.sharedPend;
     for (let i = 0; i < q.pendList.length; i++) {
       const p = q.pendList[i]!;
@@ -1783,6 +1843,18 @@ export class Rib {
         for (const m of this.exportGroups.values()) m.clear();
         this.exportCacheFrees = this.store.frees;
       }
+      if (q.shared !== undefined) {
+        // In step with its group (a refresh changes nothing): the group's changes, as this member
+        // sees them.
+        const g = q.shared;
+        if (g.batch !== this.batchNo) this.updateShared(g, q, changed, nChanged, cache);
+        const d = this.sharedDelta(g, q);
+        if (d === EMPTY_DELTA) continue;
+        q.seq++;
+        if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: d });
+        adjRibOut.set(q.address, d);
+        continue;
+      }
       if (q === fullPeer && !fullIsDirtyOnly) {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
@@ -1798,6 +1870,11 @@ export class Rib {
     }
     this.inProcess = false;
     this.prevFlushBatch = -1;
+    if (this.attachQueue.length > 0) {
+      const queue = this.attachQueue;
+      this.attachQueue = [];
+      for (let i = 0; i < queue.length; i++) this.tryAttach(queue[i]!);
+    }
     this.store.sweep();
     for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
     this.deferredFree.length = 0;
@@ -1929,10 +2006,19 @@ export class Rib {
     pend[p] = id;
   }
 
-  /** Attribute id of path s as exported to q (no reference taken), or -1 if not exported. */
-  private exportAttr(q: PeerState, s: number, p: number, cache: Map<number, number>): number {
+  /**
+   * Attribute id of path s as exported to q (no reference taken), or -1 if not exported. With
+   * `group`, as exported to q's update group: also when the route came from q.
+   */
+  private exportAttr(
+    q: PeerState,
+    s: number,
+    p: number,
+    cache: Map<number, number>,
+    group = false,
+  ): number {
     const from = this.peers[this.pPeer[s]!]!;
-    if (from === q) return -1;
+    if (from === q && !group) return -1;
     const post = this.pPost[s]!;
     const st = this.store;
     const flags = st.communityFlags[post]!;
@@ -2050,18 +2136,10 @@ export class Rib {
     // Two passes over the queue, so that the delta is a few flat typed arrays (the hot path of a
     // router with many neighbours allocates little): first the new Adj-RIB-Out state and the size
     // of each attribute-set group, then the prefixes in place.
-    if (this.groupOf.length < this.store.capacity) {
-      this.groupOf = new Int32Array(grownCapacity(this.groupOf.length, this.store.capacity));
-    }
-    const groupOf = this.groupOf;
     const list = q.pendList;
     const L = list.length;
-    if (this.flushIds.length < L)
-      this.flushIds = new Int32Array(Math.max(L, this.flushIds.length * 2));
-    if (this.groupCount.length < L + 1) {
-      this.groupCount = new Int32Array(Math.max(L + 1, this.groupCount.length * 2));
-      this.groupIds = new Int32Array(this.groupCount.length);
-    }
+    this.flushScratch(L);
+    const groupOf = this.groupOf;
     const ids = this.flushIds;
     this.nGroups = 0;
     let nWithdrawn = 0;
@@ -2123,7 +2201,6 @@ export class Rib {
       return EMPTY_DELTA;
     }
     const G = this.nGroups;
-    const count = this.groupCount;
     const groupIds = this.groupIds;
     // Neighbours of one update group mostly get the same delta in a batch: the previous
     // neighbour's delta object is reused when the queue (prefixes and sets) is the same.
@@ -2146,8 +2223,45 @@ export class Rib {
         return d;
       }
     }
+    const delta = this.groupedDelta(list, ids, L, nAnnounced + nWithdrawn, multi);
+    if (multi === undefined && this.inProcess) {
+      if (this.prevList.length < L) {
+        this.prevList = new Int32Array(grownCapacity(this.prevList.length, L));
+        this.prevIds = new Int32Array(this.prevList.length);
+      }
+      for (let i = 0; i < L; i++) {
+        this.prevList[i] = list[i]!;
+        this.prevIds[i] = ids[i]!;
+      }
+      this.prevL = L;
+      this.prevDelta = delta;
+      this.prevFlushBatch = this.batchNo;
+    } else this.prevFlushBatch = -1;
+    list.length = 0;
+    q.seq++;
+    if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
+    return delta;
+  }
+
+  /**
+   * The delta of `L` entries (prefix `list[i]`, attribute id `ids[i]`, -1 to withdraw,
+   * NOT_PENDING to skip; `n` of them not skipped) and ADD-PATH triples `multi`, grouped by set.
+   * The groups were counted by {@link Rib.addToGroup} (this.nGroups of them); their marks are
+   * cleared here.
+   */
+  private groupedDelta(
+    list: ArrayLike<number>,
+    ids: ArrayLike<number>,
+    L: number,
+    n: number,
+    multi: number[] | undefined,
+  ): AdjRibOutUpdate {
+    const G = this.nGroups;
+    const count = this.groupCount;
+    const groupIds = this.groupIds;
+    const groupOf = this.groupOf;
     // One allocation: offsets, announcement pairs, withdrawal pairs (see LazyDelta).
-    const buf = batchInts(G + 1 + 2 * (nAnnounced + nWithdrawn));
+    const buf = batchInts(G + 1 + 2 * n);
     buf[0] = G + 1;
     for (let g = 0; g < G; g++) {
       buf[g + 1] = buf[g]! + 2 * count[g]!;
@@ -2186,24 +2300,241 @@ export class Rib {
       groupAttrs[g] = this.store.get(groupIds[g]!);
       groupOf[groupIds[g]!] = 0;
     }
-    const delta = new LazyDelta(this.prefixes, buf, groupAttrs);
-    if (multi === undefined && this.inProcess) {
-      if (this.prevList.length < L) {
-        this.prevList = new Int32Array(grownCapacity(this.prevList.length, L));
-        this.prevIds = new Int32Array(this.prevList.length);
+    return new LazyDelta(this.prefixes, buf, groupAttrs);
+  }
+
+  /** Sizes the scratch arrays of a delta of up to L entries. */
+  private flushScratch(L: number): void {
+    if (this.groupOf.length < this.store.capacity) {
+      this.groupOf = new Int32Array(grownCapacity(this.groupOf.length, this.store.capacity));
+    }
+    if (this.flushIds.length < L)
+      this.flushIds = new Int32Array(Math.max(L, this.flushIds.length * 2));
+    if (this.groupCount.length < L + 1) {
+      this.groupCount = new Int32Array(Math.max(L + 1, this.groupCount.length * 2));
+      this.groupIds = new Int32Array(this.groupCount.length);
+    }
+  }
+
+  /** The delta of `L` entries as in {@link Rib.groupedDelta} (EMPTY_DELTA when all are skipped). */
+  private makeDelta(list: ArrayLike<number>, ids: ArrayLike<number>, L: number): AdjRibOutUpdate {
+    this.flushScratch(L);
+    this.nGroups = 0;
+    let n = 0;
+    for (let i = 0; i < L; i++) {
+      const id = ids[i]!;
+      if (id === NOT_PENDING) continue;
+      n++;
+      if (id >= 0) this.addToGroup(id);
+    }
+    if (n === 0) return EMPTY_DELTA;
+    return this.groupedDelta(list, ids, L, n, undefined);
+  }
+
+  // ------------------------------------------------------------ shared Adj-RIBs-Out (eBGP)
+
+  /**
+   * Brings a group's table up to date with the batch's best-route changes (computed with `rep`,
+   * any member) and records the entries that changed.
+   */
+  private updateShared(
+    g: SharedOut,
+    rep: PeerState,
+    changed: Int32Array,
+    n: number,
+    cache: Map<number, number>,
+  ): void {
+    if (g.ids.length < this.head.length) {
+      g.ids = resizedFilled(g.ids, this.head.length, -1);
+      g.src = resizedFilled(g.src, this.head.length, -1);
+    }
+    if (g.eP.length < n) {
+      const c = grownCapacity(g.eP.length, n);
+      g.eP = new Int32Array(c);
+      g.eOldId = new Int32Array(c);
+      g.eOldSrc = new Int32Array(c);
+      g.eNewId = new Int32Array(c);
+      g.eNewSrc = new Int32Array(c);
+    }
+    if (g.involved.length < this.peers.length)
+      g.involved = resizedFilled(
+        g.involved,
+        grownCapacity(g.involved.length, this.peers.length),
+        -1,
+      );
+    const best = this.best;
+    const pPeer = this.pPeer;
+    const batch = this.batchNo;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const p = changed[i]!;
+      const b = best[p]!;
+      let id = -1;
+      let src = -1;
+      if (b >= 0) {
+        src = pPeer[b]!;
+        id = this.exportAttr(rep, b, p, cache, true);
       }
-      for (let i = 0; i < L; i++) {
-        this.prevList[i] = list[i]!;
-        this.prevIds[i] = ids[i]!;
+      const oi = g.ids[p]!;
+      const os = g.src[p]!;
+      if (oi === id && os === src) continue;
+      g.eP[m] = p;
+      g.eOldId[m] = oi;
+      g.eOldSrc[m] = os;
+      g.eNewId[m] = id;
+      g.eNewSrc[m] = src;
+      m++;
+      if (os >= 0) g.involved[os] = batch;
+      if (src >= 0) g.involved[src] = batch;
+      this.store.ref(id);
+      this.store.unref(oi); // freed at the batch's sweep: still readable until then
+      g.ids[p] = id;
+      g.src[p] = src;
+    }
+    g.n = m;
+    g.batch = batch;
+    g.delta = undefined;
+  }
+
+  /** A member's delta for the batch {@link Rib.updateShared} recorded. */
+  private sharedDelta(g: SharedOut, q: PeerState): AdjRibOutUpdate {
+    const n = g.n;
+    if (n === 0) return EMPTY_DELTA;
+    const own = g.involved[q.idx] === this.batchNo;
+    if (!own && g.delta !== undefined) return g.delta;
+    if (this.memberIds.length < n)
+      this.memberIds = new Int32Array(grownCapacity(this.memberIds.length, n));
+    const ids = this.memberIds;
+    const me = own ? q.idx : -2;
+    for (let i = 0; i < n; i++) {
+      const was = g.eOldSrc[i] === me ? -1 : g.eOldId[i]!;
+      const now = g.eNewSrc[i] === me ? -1 : g.eNewId[i]!;
+      ids[i] = was === now ? NOT_PENDING : now;
+    }
+    const d = this.makeDelta(g.eP, ids, n);
+    if (!own) g.delta = d;
+    return d;
+  }
+
+  /**
+   * Leaves the shared table: with `keep`, the neighbour's view becomes its own array again
+   * (otherwise it is forgotten, as when the session went down). A table left with one member is
+   * dropped.
+   */
+  private detach(q: PeerState, keep: boolean): void {
+    const g = q.shared!;
+    q.shared = undefined;
+    g.members.delete(q);
+    const t = new Int32Array(keep ? Math.max(this.head.length, g.ids.length) : 0).fill(-1);
+    if (keep) {
+      for (let p = 0; p < g.ids.length; p++) {
+        const id = g.ids[p]!;
+        if (id < 0 || g.src[p] === q.idx) continue;
+        this.store.ref(id);
+        t[p] = id;
       }
-      this.prevL = L;
-      this.prevDelta = delta;
-      this.prevFlushBatch = this.batchNo;
-    } else this.prevFlushBatch = -1;
-    list.length = 0;
-    q.seq++;
-    if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
-    return delta;
+    }
+    q.sent = t;
+    // A table for one member would only add the sets for its own routes: it gets its view back.
+    if (g.members.size === 1) this.detach(g.members.values().next().value!, true);
+    else if (g.members.size === 0) this.dropShared(g);
+  }
+
+  private dropShared(g: SharedOut): void {
+    for (let p = 0; p < g.ids.length; p++) this.store.unref(g.ids[p]!);
+    this.sharedOuts.delete(g.key);
+  }
+
+  /** Whether neighbour q may share its update group's Adj-RIB-Out (see {@link SharedOut}). */
+  private shareable(q: PeerState): boolean {
+    const policy = q.config.exportPolicy;
+    return (
+      q.shared === undefined &&
+      q.up &&
+      !q.held &&
+      q.kind === "ebgp" &&
+      q.sentMulti === undefined &&
+      q.pendList.length === 0 &&
+      q.pendVal === undefined &&
+      (policy === undefined || policy.prefixIndependent === true)
+    );
+  }
+
+  /**
+   * Joins an eBGP neighbour with a prefix-independent export policy, nothing pending and output
+   * not held to its update group's shared table, when its view is exactly the table's (it is
+   * after any full flush; checked anyway). A group gets a table, made from the Loc-RIB, once two
+   * of its members can join it.
+   */
+  private tryAttach(q: PeerState): void {
+    if (!this.shareable(q)) return;
+    const existing = this.sharedOuts.get(q.exportCache);
+    if (existing !== undefined) {
+      if (this.inStep(q, existing)) this.attach(q, existing);
+      return;
+    }
+    let other: PeerState | undefined;
+    for (let k = 1; k < this.peers.length && other === undefined; k++) {
+      const r = this.peers[k]!;
+      if (r !== q && r.exportCache === q.exportCache && this.shareable(r)) other = r;
+    }
+    if (other === undefined) return;
+    if (this.store.frees !== this.exportCacheFrees) {
+      for (const m of this.exportGroups.values()) m.clear();
+      this.exportCacheFrees = this.store.frees;
+    }
+    const cache = this.exportCache;
+    cache.clear();
+    const n = this.head.length;
+    const g: SharedOut = {
+      key: q.exportCache,
+      ids: new Int32Array(n).fill(-1),
+      src: new Int32Array(n).fill(-1),
+      members: new Set(),
+      batch: -1,
+      n: 0,
+      eP: new Int32Array(16),
+      eOldId: new Int32Array(16),
+      eOldSrc: new Int32Array(16),
+      eNewId: new Int32Array(16),
+      eNewSrc: new Int32Array(16),
+      involved: new Int32Array(this.peers.length).fill(-1),
+      delta: undefined,
+    };
+    for (let p = 0; p < this.prefixes.count; p++) {
+      const b = this.best[p]!;
+      if (b < 0) continue;
+      const id = this.exportAttr(q, b, p, cache, true);
+      this.store.ref(id);
+      g.ids[p] = id;
+      g.src[p] = this.pPeer[b]!;
+    }
+    if (!this.inStep(q, g) || !this.inStep(other, g)) {
+      for (let p = 0; p < g.ids.length; p++) this.store.unref(g.ids[p]!);
+      return;
+    }
+    this.sharedOuts.set(g.key, g);
+    this.attach(q, g);
+    this.attach(other, g);
+  }
+
+  /** Whether q's own view is exactly what table g gives it. */
+  private inStep(q: PeerState, g: SharedOut): boolean {
+    const sent = q.sent;
+    const end = Math.max(sent.length, g.ids.length);
+    for (let p = 0; p < end; p++) {
+      const have = p < sent.length ? sent[p]! : -1;
+      const view = p >= g.ids.length || g.src[p] === q.idx ? -1 : g.ids[p]!;
+      if (have !== view) return false;
+    }
+    return true;
+  }
+
+  private attach(q: PeerState, g: SharedOut): void {
+    for (let p = 0; p < q.sent.length; p++) this.store.unref(q.sent[p]!);
+    q.sent = new Int32Array(0);
+    q.shared = g;
+    g.members.add(q);
   }
 
   /** Counts one more announcement with attribute set `id` in {@link Rib.flush}'s groups. */
@@ -2257,6 +2588,14 @@ export class Rib {
   }
 
   private forEachOut(q: PeerState, f: (p: number, pathId: number, id: number) => void): void {
+    const g = q.shared;
+    if (g !== undefined) {
+      for (let p = 0; p < g.ids.length; p++) {
+        const id = g.ids[p]!;
+        if (id >= 0 && g.src[p] !== q.idx) f(p, 0, id);
+      }
+      return;
+    }
     if (q.sentMulti !== undefined) {
       for (const [p, m] of q.sentMulti) for (const [pid, id] of m) f(p, pid, id);
       return;

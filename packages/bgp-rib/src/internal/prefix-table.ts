@@ -22,6 +22,13 @@ export function resized<T extends Int32Array | Uint32Array | Float64Array | Uint
   return t;
 }
 
+/** A copy of `a` with `n` ≥ its length elements, the new ones `fill`. */
+export function resizedFilled(a: Int32Array, n: number, fill: number): Int32Array {
+  const t = new Int32Array(n).fill(fill, a.length);
+  t.set(a);
+  return t;
+}
+
 /** Parses a dotted quad quickly; -1 if it is not one. */
 export function fastIpv4(s: string): number {
   let v = 0;
