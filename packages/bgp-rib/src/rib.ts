@@ -807,7 +807,10 @@ export class Rib {
    */
   holdOutput(address: string): void {
     const q = this.peer(address);
-    if (q.shared !== undefined) this.detach(q, true);
+    if (q.shared !== undefined) {
+      this.detach(q, true);
+      this.store.sweep(); // sets only the dropped table held
+    }
     q.held = true;
   }
 
@@ -1232,16 +1235,27 @@ export class Rib {
         field: "config",
       });
     const nAttrs = body.u32("attributes.count");
-    const attrs: PathAttributes[] = [];
-    for (let i = 0; i < nAttrs; i++) attrs.push(readAttributes(body));
-    // Parse both route sections before touching the RIB (a bad snapshot changes nothing).
-    const ins = this.readRoutes(body, nAttrs);
-    const outs = this.readRoutes(body, nAttrs);
-    if (body.pos !== crcAt)
-      throw new BgpRibError("BAD_SNAPSHOT", "trailing bytes", {
-        offset: body.pos,
-        field: "routes",
-      });
+    // Each set is interned as soon as it is decoded (the decoded object then dies young; only
+    // parts new to the store are kept) but holds no reference until a route takes one: if the
+    // rest of the snapshot is bad, the sweep below frees them again.
+    const ids = new Int32Array(nAttrs);
+    let ins: ReturnType<Rib["readRoutes"]>;
+    let outs: ReturnType<Rib["readRoutes"]>;
+    try {
+      for (let i = 0; i < nAttrs; i++)
+        ids[i] = this.store.peek(this.normalize(readAttributes(body)));
+      // Parse both route sections before touching the RIB (a bad snapshot changes nothing).
+      ins = this.readRoutes(body, nAttrs);
+      outs = this.readRoutes(body, nAttrs);
+      if (body.pos !== crcAt)
+        throw new BgpRibError("BAD_SNAPSHOT", "trailing bytes", {
+          offset: body.pos,
+          field: "routes",
+        });
+    } catch (e) {
+      this.store.sweep();
+      throw e;
+    }
 
     const config: PeerConfig = {
       ...plain,
@@ -1256,13 +1270,8 @@ export class Rib {
     q.up = true;
     q.held = true;
     // What the neighbour has: the old router's Adj-RIB-Out.
-    const ids = attrs.map(() => -2);
-    const idOf = (t: number): number => {
-      if (ids[t] === -2) ids[t] = this.store.peek(this.normalize(attrs[t]!));
-      return ids[t]!;
-    };
     for (let i = 0; i < outs.prefix.length; i++) {
-      const id = idOf(outs.attr[i]!);
+      const id = ids[outs.attr[i]!]!;
       this.store.ref(id);
       this.setSent(q, outs.prefix[i]!, outs.pathId[i]!, id);
     }
@@ -1272,7 +1281,7 @@ export class Rib {
     const cache = new Map<number, number>();
     for (let i = 0; i < ins.prefix.length; i++) {
       const p = ins.prefix[i]!;
-      const s = this.upsertPath(q, p, ins.pathId[i]!, idOf(ins.attr[i]!));
+      const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
       this.computePost(s, q, undefined, cache, p);
       this.markDirty(p);
     }

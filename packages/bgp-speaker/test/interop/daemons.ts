@@ -7,6 +7,23 @@ import { join, resolve } from "node:path";
 import type { Lab } from "./lab";
 import { run, waitFor, which } from "./lab";
 
+/**
+ * The error lines of an FRR bgpd log. Not counted: zebra's notes about this kernel (no MPLS),
+ * bgpd's STARVATION warnings (its event loop waited for the CPU: a loaded machine), and bgpd's
+ * zebra client hearing of an address on an interface index before the interface itself
+ * ("INTERFACE_ADDRESS_ADD: Cannot find IF n in VRF 0": the namespace's links were being set up)
+ * — none of them is about BGP.
+ */
+export function frrErrors(log: string): string[] {
+  return log
+    .split("\n")
+    .filter(
+      (l) =>
+        /\[EC \d+\]|error|ERROR/.test(l) &&
+        !/STARVATION|Thread Starvation|INTERFACE_ADDRESS_(ADD|DELETE): Cannot find IF/.test(l),
+    );
+}
+
 export interface DaemonNeighbor {
   readonly address: string;
   readonly asn: number;
@@ -299,11 +316,7 @@ export function frr(): Daemon {
       };
     },
     errorLines() {
-      // bgpd's own log: zebra's notes about this kernel (no MPLS) are not BGP errors, nor are
-      // bgpd's STARVATION warnings (its event loop waited for the CPU: a loaded machine).
-      return (lab?.log("frr") ?? "")
-        .split("\n")
-        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l) && !/STARVATION|Thread Starvation/.test(l));
+      return frrErrors(lab?.log("frr") ?? "");
     },
     async requestRefresh(neighbor) {
       await vtysh(`clear bgp ipv4 unicast ${neighbor} soft in`);

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { startDyninfra } from "./daemons";
+import { frrErrors, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -166,10 +166,9 @@ const frrDaemon: Restartable = (() => {
       return Object.keys(j.routes ?? {}).length;
     },
     errors(lab) {
-      return Array.from({ length: starts }, (_, i) => lab.log(`frr-${i + 1}`))
-        .join("\n")
-        .split("\n")
-        .filter((l) => /\[EC \d+\]|error|ERROR/.test(l) && !/STARVATION|Thread Starvation/.test(l));
+      return frrErrors(
+        Array.from({ length: starts }, (_, i) => lab.log(`frr-${i + 1}`)).join("\n"),
+      );
     },
   };
 })();

@@ -1,0 +1,16 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { Rib } from "@dyninfra/bgp-rib";
+import { readTableDump } from "../test/mrt";
+import { IBGP, N, RIS, router } from "./common";
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const mem = () => { for (let i = 0; i < 3; i++) gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+const peers = readTableDump(RIS);
+let rib: Rib | undefined = new Rib({ ...router, decision: { deterministicMed: true } });
+for (const p of peers) rib.addPeer(N(p.peer, p.peerAs));
+rib.addPeer(IBGP);
+for (const a of rib.peerAddresses()) rib.peerUp(a);
+for (const p of peers) for (const u of p.updates) rib.update(p.peer, u);
+const a = mem(); rib = undefined; const b = mem();
+console.log("36-peer RIB", ((a - b) / 1e6).toFixed(1), "MB");
