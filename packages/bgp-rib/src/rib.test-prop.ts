@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
 import type { DecisionCandidate } from "./decision";
 import { acceptAll, type Policy } from "./policy";
-import { type AdjRibOutUpdate, type ChangeSet, Rib, type Route } from "./rib";
+import { type AdjRibOutUpdate, type ChangeSet, Rib, type RibUpdate, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
 
 // bgp-wire's pathAttributesKey renders ORIGIN by its first letter (IGP = INCOMPLETE): add it whole.
@@ -486,6 +486,25 @@ test.prop(
   },
 );
 
+/** The arbitrary's neighbour AS is 64501: `u` re-stamped as sent by eBGP neighbour AS `asn`. */
+function fromAs(u: RibUpdate, asn: number): RibUpdate {
+  return {
+    ...u,
+    announced: (u.announced ?? []).map((a) => ({
+      ...a,
+      attributes: {
+        ...a.attributes,
+        asPath: [
+          {
+            type: "AS_SEQUENCE" as const,
+            asns: [asn, ...a.attributes.asPath![0]!.asns.slice(1)],
+          },
+        ],
+      },
+    })),
+  };
+}
+
 test.prop(
   [fc.array(fc.tuple(fc.nat(3), arbitraryRibUpdate(64501), fc.boolean()), { maxLength: 14 })],
   { numRuns: 120 },
@@ -508,23 +527,7 @@ test.prop(
     const views = new Map(members.map((m) => [m, new Map<string, string>()]));
     for (const [who, u, many] of ops) {
       const from = members[who]!;
-      // The arbitrary's neighbour AS is 64501: re-stamp it with the sender's.
-      const asn = 64501 + who;
-      const upd = {
-        ...u,
-        announced: (u.announced ?? []).map((a) => ({
-          ...a,
-          attributes: {
-            ...a.attributes,
-            asPath: [
-              {
-                type: "AS_SEQUENCE" as const,
-                asns: [asn, ...a.attributes.asPath![0]!.asns.slice(1)],
-              },
-            ],
-          },
-        })),
-      };
+      const upd = fromAs(u, 64501 + who);
       const c = many ? rib.updateMany(from, [upd]) : rib.update(from, upd);
       for (const m of members) applyView(views.get(m)!, c.adjRibOut.get(m));
     }
@@ -536,29 +539,6 @@ test.prop(
     }
   },
 );
-
-/** The arbitrary's neighbour AS is 64501: `u` re-stamped as sent by eBGP neighbour AS `asn`. */
-function fromAs(u: unknown, asn: number) {
-  const upd = u as {
-    withdrawn?: Prefix[];
-    announced?: { attributes: PathAttributes; nlri: Prefix[] }[];
-  };
-  return {
-    ...upd,
-    announced: (upd.announced ?? []).map((a) => ({
-      ...a,
-      attributes: {
-        ...a.attributes,
-        asPath: [
-          {
-            type: "AS_SEQUENCE" as const,
-            asns: [asn, ...a.attributes.asPath![0]!.asns.slice(1)],
-          },
-        ],
-      },
-    })),
-  };
-}
 
 const groupOp = fc.oneof(
   {
@@ -614,7 +594,7 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
     const up = new Set(members);
     const held = new Set<string>();
     const policyOf = new Map(members.map((m) => [m, "all"]));
-    let last: unknown;
+    let last: RibUpdate | undefined;
     const apply = (c: ChangeSet) => {
       for (const m of members) if (!held.has(m)) applyView(views.get(m)!, c.adjRibOut.get(m));
       for (const m of held) expect(c.adjRibOut.has(m)).toBe(false);
