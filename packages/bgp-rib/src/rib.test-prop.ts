@@ -486,6 +486,25 @@ test.prop(
   },
 );
 
+/**
+ * Router 64500 with eBGP neighbours `members` (AS `asnOf(i)`), one local address and accept-all
+ * policies — one update group — every session up.
+ */
+function groupRouter(members: readonly string[], asnOf: (i: number) => number): Rib {
+  const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+  for (const [i, address] of members.entries())
+    rib.addPeer({
+      address,
+      asn: asnOf(i),
+      bgpIdentifier: address,
+      localAddress: "192.0.2.1",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+  for (const m of members) rib.peerUp(m);
+  return rib;
+}
+
 /** The arbitrary's neighbour AS is 64501: `u` re-stamped as sent by eBGP neighbour AS `asn`. */
 function fromAs(u: RibUpdate, asn: number): RibUpdate {
   return {
@@ -513,17 +532,7 @@ test.prop(
   (ops) => {
     // Four eBGP neighbours with one export policy object and local address: one update group.
     const members = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"];
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    for (const [i, address] of members.entries())
-      rib.addPeer({
-        address,
-        asn: 64501 + i,
-        bgpIdentifier: address,
-        localAddress: "192.0.2.1",
-        importPolicy: acceptAll,
-        exportPolicy: acceptAll,
-      });
-    for (const m of members) rib.peerUp(m);
+    const rib = groupRouter(members, (i) => 64501 + i);
     const views = new Map(members.map((m) => [m, new Map<string, string>()]));
     for (const [who, u, many] of ops) {
       const from = members[who]!;
@@ -579,17 +588,7 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
       (r: { attributes: PathAttributes }) => ({ ...r.attributes, multiExitDisc: 7 }),
       { prefixIndependent: true as const },
     );
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    for (const [i, address] of members.entries())
-      rib.addPeer({
-        address,
-        asn: 64501 + Math.min(i, 2),
-        bgpIdentifier: address,
-        localAddress: "192.0.2.1",
-        importPolicy: acceptAll,
-        exportPolicy: acceptAll,
-      });
-    for (const m of members) rib.peerUp(m);
+    const rib = groupRouter(members, (i) => 64501 + Math.min(i, 2));
     const views = new Map(members.map((m) => [m, new Map<string, string>()]));
     const up = new Set(members);
     const held = new Set<string>();
