@@ -206,13 +206,18 @@ interface PeerState {
   /** The shared Adj-RIB-Out of its update group, while the neighbour is in step with it. */
   shared: SharedOut | undefined;
   /**
-   * Desired state of prefixes changed since the last flush (ids owned), per prefix: an array of
-   * the neighbour's own only while its output is held (and until the flush that follows);
-   * otherwise the RIB's shared one, which {@link Rib.process} empties neighbour by neighbour.
+   * While the neighbour's output is held (and until the flush that follows): the desired state
+   * of each prefix changed since the last flush (ids owned), NOT_PENDING if none — a prefix may
+   * change many times before the flush.
    */
   pendVal: Int32Array | undefined;
   /** Prefixes with a pending desired state (in first-change order). */
   pendList: number[];
+  /**
+   * Otherwise the desired states of `pendList`'s prefixes, in its order (ids owned): a neighbour
+   * not held is flushed right after its export, in which each prefix is queued at most once.
+   */
+  pendIds: number[];
   /** ADD-PATH send: prefix → (path id → attribute id). */
   sentMulti: Map<number, Map<number, number>> | undefined;
   pendingMulti: Map<number, Map<number, number>> | undefined;
@@ -509,8 +514,6 @@ export class Rib {
   private prevList = new Int32Array(0);
   private prevIds = new Int32Array(0);
   private prevDelta: AdjRibOutUpdate = EMPTY_DELTA;
-  /** Pending states of the neighbour being exported to (see PeerState.pendVal). */
-  private sharedPend = new Int32Array(0);
   /** Scratch of {@link Rib.process}: the prefixes whose best route changed. */
   private changedScratch = new Int32Array(1024);
   private arrival = 0;
@@ -1408,6 +1411,7 @@ export class Rib {
       shared: undefined,
       pendVal: undefined,
       pendList: [],
+      pendIds: [],
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
       exportCache: this.exportGroup(config, kind),
@@ -1683,13 +1687,18 @@ export class Rib {
 
   private clearOut(q: PeerState): void {
     if (q.shared !== undefined) this.detach(q, false);
-    const pend = q.pendVal ?? this.sharedPend;
+    const pend = q.pendVal;
     for (let i = 0; i < q.pendList.length; i++) {
+      if (pend === undefined) {
+        this.store.unref(q.pendIds[i]!);
+        continue;
+      }
       const p = q.pendList[i]!;
       this.store.unref(pend[p]!);
       pend[p] = NOT_PENDING;
     }
     q.pendList = [];
+    q.pendIds = [];
     q.pendVal = undefined;
     for (let p = 0; p < q.sent.length; p++) {
       this.store.unref(q.sent[p]!);
@@ -1988,10 +1997,16 @@ export class Rib {
   private queue(q: PeerState, p: number, id: number): void {
     let pend = q.pendVal;
     if (pend === undefined) {
-      if (q.held) {
-        pend = new Int32Array(this.head.length).fill(NOT_PENDING);
-        q.pendVal = pend;
-      } else pend = this.sharedPend;
+      if (!q.held) {
+        // Flushed right after this export: the prefix is not pending yet.
+        if (id === (p < q.sent.length ? q.sent[p]! : -1)) return;
+        q.pendList.push(p);
+        q.pendIds.push(id);
+        this.store.ref(id);
+        return;
+      }
+      pend = new Int32Array(this.head.length).fill(NOT_PENDING);
+      q.pendVal = pend;
     }
     // Nothing to do (and no array to grow) when the neighbour has the state and none is pending.
     if (
@@ -2004,8 +2019,7 @@ export class Rib {
       t.fill(NOT_PENDING);
       t.set(pend);
       pend = t;
-      if (q.pendVal !== undefined) q.pendVal = t;
-      else this.sharedPend = t;
+      q.pendVal = t;
     }
     const old = pend[p]!;
     if (old !== NOT_PENDING) this.store.unref(old);
@@ -2153,13 +2167,18 @@ export class Rib {
     this.nGroups = 0;
     let nWithdrawn = 0;
     let nAnnounced = 0;
-    const pendVal = q.pendVal ?? this.sharedPend;
-    // Emptied here: a neighbour no longer held goes back to the shared array.
+    const pendVal = q.pendVal;
+    const pendIds = q.pendIds;
+    // Emptied here: a neighbour no longer held queues into pendIds again.
     if (!q.held) q.pendVal = undefined;
     for (let i = 0; i < L; i++) {
       const p = list[i]!;
-      const id = pendVal[p]!;
-      pendVal[p] = NOT_PENDING;
+      let id: number;
+      if (pendVal === undefined) id = pendIds[i]!;
+      else {
+        id = pendVal[p]!;
+        pendVal[p] = NOT_PENDING;
+      }
       const old = p < q.sent.length ? q.sent[p]! : -1;
       if (old === id) {
         this.store.unref(id);
@@ -2174,6 +2193,7 @@ export class Rib {
         nAnnounced++;
       }
     }
+    pendIds.length = 0;
     // ADD-PATH send (rare): (prefix, path id, attribute id or -1) triples.
     let multi: number[] | undefined;
     if (q.pendingMulti !== undefined && q.pendingMulti.size > 0) {
