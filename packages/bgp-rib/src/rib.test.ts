@@ -194,6 +194,26 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
   });
 });
 
+describe("route reflection in the decision", () => {
+  it("reflected routes with one ORIGINATOR_ID: the shorter CLUSTER_LIST wins (RFC 4456 §9)", () => {
+    for (const [short, long] of [
+      ["10.0.0.3", "10.0.0.2"],
+      ["10.0.0.2", "10.0.0.3"],
+    ] as const) {
+      const rib = router();
+      const via = (clusterList: string[]) =>
+        ann(
+          attrs([64510], "10.1.0.1", { localPref: 100, originatorId: "10.9.9.9", clusterList }),
+          "203.0.113.0/24",
+        );
+      rib.update(long, via(["10.8.8.1", "10.8.8.2"]));
+      rib.update(short, via(["10.8.8.1"]));
+      expect(rib.bestRoute("203.0.113.0/24")?.peer).toBe(short);
+      expect(rib.explain("203.0.113.0/24").candidates[1]!.decidedBy).toBe("cluster-list-length");
+    }
+  });
+});
+
 describe("well-known behaviour", () => {
   it("rejects AS loops (RFC 4271 §9.1.2)", () => {
     const rib = router();

@@ -1736,11 +1736,11 @@ export class Rib {
       const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
       if (resolver === undefined || nh === undefined) {
         s = 1;
-        st.igpCost[id] = 0;
+        st.setIgpCost(id, 0);
       } else {
         const r = resolver(nh);
         s = r.reachable ? 1 : 2;
-        st.igpCost[id] = r.igpCost;
+        st.setIgpCost(id, r.igpCost);
       }
       st.nhState[id] = s;
     }
@@ -1761,10 +1761,10 @@ export class Rib {
       med: effectiveMed(has & HAS_MED ? st.med[id] : undefined, this.options),
       neighborAs: st.neighborAs[id]!,
       peerKind: q.kind,
-      igpCost: st.igpCost[id]!,
+      igpCost: st.igpCost(id),
       arrival: this.pArrival[s]!,
-      bgpIdentifier: has & HAS_ORIGINATOR ? st.originator[id]! : q.bgpId,
-      clusterListLength: st.clusterLength[id]!,
+      bgpIdentifier: has & HAS_ORIGINATOR ? st.originator![id]! : q.bgpId,
+      clusterListLength: st.clusterLength(id),
       peerAddress: q.idx === 0 ? "0.0.0.0" : q.address,
       pathId: this.pathIdOf(s),
     };
@@ -2053,7 +2053,7 @@ export class Rib {
     if (from.kind === "ibgp" && q.kind === "ibgp") {
       // RFC 4456 §8: from a client to everyone, from a non-client to clients only.
       if (!from.config.routeReflectorClient && !q.config.routeReflectorClient) return -1;
-      if (st.present[post]! & HAS_ORIGINATOR && st.originator[post] === q.bgpId) return -1;
+      if (st.present[post]! & HAS_ORIGINATOR && st.originator![post] === q.bgpId) return -1;
       reflect = true;
     }
     const policy = q.config.exportPolicy;

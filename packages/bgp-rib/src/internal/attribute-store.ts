@@ -51,20 +51,25 @@ export class AttributeStore {
   localPref = new Uint32Array(1024);
   /** MULTI_EXIT_DISC (when {@link HAS_MED}). */
   med = new Uint32Array(1024);
-  /** AS_PATH length per RFC 4271 §9.1.2.2 (a) / RFC 5065. */
-  pathLength = new Int32Array(1024);
+  /**
+   * AS_PATH length per RFC 4271 §9.1.2.2 (a) / RFC 5065 (at most 65,535: an AS_PATH that fits
+   * in an attribute holds fewer ASNs).
+   */
+  pathLength = new Uint16Array(1024);
   /** Leftmost AS outside confederation segments, 0 if none. */
   neighborAs = new Uint32Array(1024);
   origin = new Uint8Array(1024);
+  // Route-reflection values and IGP costs are allocated once a set has one (never on a RIB
+  // without route reflection or a resolver): 3.2 MB less on a full table.
   /** ORIGINATOR_ID as uint32 (when {@link HAS_ORIGINATOR}). */
-  originator = new Uint32Array(1024);
-  clusterLength = new Int32Array(1024);
+  originator: Uint32Array | undefined;
+  private clusterLengths: Uint16Array | undefined;
+  private igpCosts: Float64Array | undefined;
   communityFlags = new Uint8Array(1024);
   /** 1 when the AS_PATH has AS_CONFED_SEQUENCE / AS_CONFED_SET segments. */
   hasConfed = new Uint8Array(1024);
   /** Next-hop resolution cache: 0 unknown, 1 reachable, 2 unreachable. */
   nhState = new Uint8Array(1024);
-  igpCost = new Float64Array(1024);
   /** Loop-check cache for the owning RIB: 0 unknown, 1 no loop, 2 loop. */
   loop = new Uint8Array(1024);
   private count = 0;
@@ -211,6 +216,7 @@ export class AttributeStore {
     const orig = a.originatorId === undefined ? -1 : fastIpv4(a.originatorId);
     if (orig >= 0) {
       has |= HAS_ORIGINATOR;
+      this.originator ??= new Uint32Array(this.refs.length);
       this.originator[id] = orig;
     }
     this.present[id] = has;
@@ -227,10 +233,12 @@ export class AttributeStore {
         len += 1;
       }
     }
-    this.pathLength[id] = len;
+    this.pathLength[id] = Math.min(len, 0xffff);
     this.hasConfed[id] = confed;
     this.neighborAs[id] = nbr;
-    this.clusterLength[id] = a.clusterList?.length ?? 0;
+    const clusters = a.clusterList?.length ?? 0;
+    if (clusters > 0) this.clusterLengths ??= new Uint16Array(this.refs.length);
+    if (this.clusterLengths !== undefined) this.clusterLengths[id] = Math.min(clusters, 0xffff);
     let f = 0;
     for (const c of a.communities ?? []) {
       if (c === WELL_KNOWN_COMMUNITY.NO_EXPORT) f |= NO_EXPORT;
@@ -239,13 +247,30 @@ export class AttributeStore {
     }
     this.communityFlags[id] = f;
     this.nhState[id] = 0;
+    if (this.igpCosts !== undefined) this.igpCosts[id] = 0;
     this.loop[id] = 0;
+  }
+
+  /** CLUSTER_LIST length of set `id`. */
+  clusterLength(id: number): number {
+    return this.clusterLengths === undefined ? 0 : this.clusterLengths[id]!;
+  }
+
+  /** IGP cost to the next hop of set `id` (resolved, see {@link AttributeStore.nhState}). */
+  igpCost(id: number): number {
+    return this.igpCosts === undefined ? 0 : this.igpCosts[id]!;
+  }
+
+  setIgpCost(id: number, cost: number): void {
+    if (cost !== 0) this.igpCosts ??= new Float64Array(this.refs.length);
+    if (this.igpCosts !== undefined) this.igpCosts[id] = cost;
   }
 
   private grow(): void {
     const n = grownCapacity(this.refs.length, this.refs.length + 1);
-    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T =>
-      resized(a, n);
+    const g = <T extends Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array>(
+      a: T,
+    ): T => resized(a, n);
     this.refs = g(this.refs);
     this.hashes = g(this.hashes);
     this.present = g(this.present);
@@ -254,12 +279,12 @@ export class AttributeStore {
     this.pathLength = g(this.pathLength);
     this.neighborAs = g(this.neighborAs);
     this.origin = g(this.origin);
-    this.originator = g(this.originator);
-    this.clusterLength = g(this.clusterLength);
+    if (this.originator !== undefined) this.originator = g(this.originator);
+    if (this.clusterLengths !== undefined) this.clusterLengths = g(this.clusterLengths);
     this.communityFlags = g(this.communityFlags);
     this.hasConfed = g(this.hasConfed);
     this.nhState = g(this.nhState);
-    this.igpCost = g(this.igpCost);
+    if (this.igpCosts !== undefined) this.igpCosts = g(this.igpCosts);
     this.loop = g(this.loop);
   }
 }

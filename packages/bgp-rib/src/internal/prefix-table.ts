@@ -13,10 +13,9 @@ export function grownCapacity(current: number, need: number): number {
 }
 
 /** A copy of `a` with `n` elements (the rest zero). */
-export function resized<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(
-  a: T,
-  n: number,
-): T {
+export function resized<
+  T extends Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array,
+>(a: T, n: number): T {
   const t = new (a.constructor as new (n: number) => T)(n);
   t.set(a);
   return t;
