@@ -2074,8 +2074,14 @@ export class Rib {
       }
     }
     const src = st.get(post);
-    let a = this.transform(src, from, q, v6, reflect, post);
     let id = -1;
+    if (policy === undefined && this.plainIbgp(src, q, v6, reflect)) {
+      // The common iBGP case: the set itself with LOCAL_PREF (see transform).
+      id = st.peekWithLocalPref(post, this.localPrefOf(post));
+      if (cacheable) q.exportCache.set(slot, id);
+      return id;
+    }
+    let a = this.transform(src, from, q, v6, reflect, post);
     if (policy !== undefined) {
       const r = policy({ prefix: this.prefixes.prefix(p), attributes: a, peer: q.policyPeer });
       if (r !== undefined) a = r;
@@ -2090,6 +2096,27 @@ export class Rib {
     return id;
   }
 
+  /** LOCAL_PREF of stored set `id`, or the default. */
+  private localPrefOf(id: number): number {
+    return this.store.present[id]! & HAS_LOCAL_PREF
+      ? this.store.localPref[id]!
+      : this.defaultLocalPref;
+  }
+
+  /**
+   * Whether sending `a` to q changes only LOCAL_PREF: iBGP, not reflected, no next-hop-self,
+   * nothing unknown to re-advertise.
+   */
+  private plainIbgp(a: PathAttributes, q: PeerState, v6: boolean, reflect: boolean): boolean {
+    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
+    return (
+      q.kind === "ibgp" &&
+      !reflect &&
+      a.unknown === undefined &&
+      !(q.config.nextHopSelf === true && self !== undefined)
+    );
+  }
+
   /** The mandatory attribute changes when sending a route to q (RFC 4271 §5, RFC 4456, RFC 5065). */
   private transform(
     a: PathAttributes,
@@ -2099,17 +2126,9 @@ export class Rib {
     reflect: boolean,
     post: number,
   ): PathAttributes {
-    const lp =
-      this.store.present[post]! & HAS_LOCAL_PREF
-        ? this.store.localPref[post]!
-        : this.defaultLocalPref;
+    const lp = this.localPrefOf(post);
     const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
-    if (
-      q.kind === "ibgp" &&
-      !reflect &&
-      a.unknown === undefined &&
-      !(q.config.nextHopSelf === true && self !== undefined)
-    ) {
+    if (this.plainIbgp(a, q, v6, reflect)) {
       // The common iBGP case (no reflection, no next-hop-self, nothing unknown): the set itself
       // with LOCAL_PREF — often exactly the set, which is then returned as it is.
       return a.localPref === lp ? a : { ...a, localPref: lp };

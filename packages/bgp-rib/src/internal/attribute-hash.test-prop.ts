@@ -3,7 +3,7 @@ import { arbitraryPathAttributes } from "@dyninfra/bgp-wire/testing";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { attributesEqual, attributesHash } from "./attribute-hash";
-import { AttributeStore } from "./attribute-store";
+import { AttributeStore, HAS_ORIGINATOR } from "./attribute-store";
 
 // The reference: bgp-wire's canonical string key (with the ORIGIN code, which the key renders by
 // its first letter only).
@@ -61,6 +61,48 @@ test.prop(
         if (!held.includes(id)) for (const [kk, v] of model) if (v === id) model.delete(kk);
       }
       expect(st.size).toBe(new Set(held).size);
+    }
+  },
+);
+
+test.prop(
+  [
+    fc.array(fc.tuple(arbitraryPathAttributes(), fc.constantFrom(0, 100, 200, 4294967295)), {
+      minLength: 1,
+      maxLength: 20,
+    }),
+  ],
+  { numRuns: 80 },
+)(
+  "a set derived with another LOCAL_PREF (iBGP export) is the one interning the whole set finds: same id, equal set, same decoded values",
+  (list) => {
+    const derived = new AttributeStore();
+    const whole = new AttributeStore();
+    const fields = [
+      "present",
+      "localPref",
+      "med",
+      "pathLength",
+      "neighborAs",
+      "origin",
+      "communityFlags",
+      "hasConfed",
+    ] as const;
+    for (const [a, lp] of list) {
+      const src = derived.intern(a);
+      const id = derived.peekWithLocalPref(src, lp);
+      const want = { ...a, localPref: lp };
+      expect(attributesEqual(derived.get(id), want)).toBe(true);
+      expect(key(derived.get(id))).toBe(key(want));
+      // Interning the whole set finds the derived one (hash and equality agree).
+      expect(derived.peek(want)).toBe(id);
+      // Decoded as if it had been interned whole.
+      const ref = whole.intern(want);
+      for (const f of fields) expect(derived[f][id], f).toBe(whole[f][ref]);
+      expect(derived.clusterLength(id)).toBe(whole.clusterLength(ref));
+      const orig = (st: AttributeStore, i: number) =>
+        st.present[i]! & HAS_ORIGINATOR ? st.originator![i] : -1;
+      expect(orig(derived, id)).toBe(orig(whole, ref));
     }
   },
 );

@@ -51,6 +51,18 @@ export function path(h: number, p: AsPath): number {
   return h;
 }
 
+/**
+ * LOCAL_PREF's share of {@link attributesHash}: XORed in last, so that the hash of a set that
+ * differs from a stored one only in LOCAL_PREF (what iBGP export makes) follows from the stored
+ * set's hash without hashing the rest again.
+ */
+export function localPrefTerm(lp: number | undefined): number {
+  if (lp === undefined) return 0;
+  let h = Math.imul(lp ^ 0x27d4eb2f, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 1;
+}
+
 /** 32-bit hash of an attribute set (fields in a fixed order, each tagged). */
 export function attributesHash(a: PathAttributes): number {
   let h = 0x811c9dc5 | 0;
@@ -58,7 +70,6 @@ export function attributesHash(a: PathAttributes): number {
   if (a.asPath !== undefined) h = path(mix(h, 2), a.asPath);
   if (a.nextHop !== undefined) h = str(mix(h, 3), a.nextHop);
   if (a.multiExitDisc !== undefined) h = num(mix(h, 4), a.multiExitDisc);
-  if (a.localPref !== undefined) h = num(mix(h, 5), a.localPref);
   if (a.atomicAggregate) h = mix(h, 6);
   if (a.aggregator !== undefined) h = str(num(mix(h, 7), a.aggregator.asn), a.aggregator.address);
   if (a.communities !== undefined) {
@@ -92,7 +103,7 @@ export function attributesHash(a: PathAttributes): number {
     h = mix(mix(h, 255), a.unknown.length);
     for (const u of a.unknown) h = bytes(mix(mix(h, u.typeCode), u.flags & 0xe0), u.value);
   }
-  return h | 0;
+  return (h ^ localPrefTerm(a.localPref)) | 0;
 }
 
 function bytesEqual(x: Uint8Array, y: Uint8Array): boolean {
@@ -136,14 +147,21 @@ const unknownEqual = (x: UnknownAttribute, y: UnknownAttribute): boolean =>
   (x.flags & 0xe0) === (y.flags & 0xe0) &&
   bytesEqual(x.value, y.value);
 
-/** Equality in the sense of `pathAttributesKey` (see {@link attributesHash}). */
-export function attributesEqual(a: PathAttributes, b: PathAttributes): boolean {
+/**
+ * Equality in the sense of `pathAttributesKey` (see {@link attributesHash}); with
+ * `ignoreLocalPref`, of everything but LOCAL_PREF.
+ */
+export function attributesEqual(
+  a: PathAttributes,
+  b: PathAttributes,
+  ignoreLocalPref = false,
+): boolean {
   if (a === b) return true;
   if (
     a.origin !== b.origin ||
     a.nextHop !== b.nextHop ||
     a.multiExitDisc !== b.multiExitDisc ||
-    a.localPref !== b.localPref ||
+    (a.localPref !== b.localPref && !ignoreLocalPref) ||
     (a.atomicAggregate === true) !== (b.atomicAggregate === true) ||
     a.originatorId !== b.originatorId
   )

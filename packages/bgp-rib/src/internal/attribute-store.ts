@@ -1,6 +1,6 @@
 import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "../errors";
-import { attributesEqual, attributesHash } from "./attribute-hash";
+import { attributesEqual, attributesHash, localPrefTerm } from "./attribute-hash";
 import { fastIpv4, grownCapacity, resized } from "./prefix-table";
 import { SharedParts } from "./shared-parts";
 
@@ -152,6 +152,64 @@ export class AttributeStore {
     }
     this.slots = slots;
     this.used = this.live;
+  }
+
+  /**
+   * {@link AttributeStore.peek} of stored set `src` with LOCAL_PREF `lp` (what iBGP export makes
+   * of most sets), without building, hashing or decoding the whole set again: its hash follows
+   * from `src`'s, its decoded values are `src`'s.
+   */
+  peekWithLocalPref(src: number, lp: number): number {
+    const a = this.attrs[src]!;
+    if (a.localPref === lp) return src;
+    const h = (this.hashes[src]! ^ localPrefTerm(a.localPref) ^ localPrefTerm(lp)) | 0;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const tag = tagOf(h);
+    let i = h & mask;
+    let tomb = -1;
+    for (;;) {
+      const v = slots[i]!;
+      if (v === EMPTY) break;
+      if (v === DELETED) {
+        if (tomb < 0) tomb = i;
+      } else if ((v & ~ID_MASK) === tag) {
+        const w = v & ID_MASK;
+        const b = this.attrs[w]!;
+        if (this.hashes[w] === h && b.localPref === lp && attributesEqual(b, a, true)) return w;
+      }
+      i = (i + 1) & mask;
+    }
+    const id = this.free.pop() ?? this.count++;
+    if (id > ID_MASK)
+      throw new BgpRibError("CAPACITY", `more than ${ID_MASK + 1} attribute sets`, {
+        field: "attributes",
+      });
+    if (id >= this.refs.length) this.grow();
+    if (tomb >= 0) slots[tomb] = id | tag;
+    else {
+      slots[i] = id | tag;
+      this.used++;
+    }
+    this.live++;
+    this.hashes[id] = h;
+    this.attrs[id] = this.parts.withLocalPref(a, lp);
+    this.present[id] = this.present[src]! | HAS_LOCAL_PREF;
+    this.localPref[id] = lp;
+    this.med[id] = this.med[src]!;
+    this.pathLength[id] = this.pathLength[src]!;
+    this.neighborAs[id] = this.neighborAs[src]!;
+    this.origin[id] = this.origin[src]!;
+    if (this.originator !== undefined) this.originator[id] = this.originator[src]!;
+    if (this.clusterLengths !== undefined) this.clusterLengths[id] = this.clusterLengths[src]!;
+    this.communityFlags[id] = this.communityFlags[src]!;
+    this.hasConfed[id] = this.hasConfed[src]!;
+    this.nhState[id] = 0;
+    if (this.igpCosts !== undefined) this.igpCosts[id] = 0;
+    this.loop[id] = this.loop[src]!;
+    this.zero.push(id); // no reference yet (peek)
+    if (this.used * 2 > slots.length) this.rehash();
+    return id;
   }
 
   /** Interns and returns the id without keeping a reference (freed at the next sweep if unused). */

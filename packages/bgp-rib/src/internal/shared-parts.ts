@@ -76,12 +76,13 @@ type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
  * holds 4 there and the rest in a separate property array — ~24 bytes and one heap object more
  * per set, on a full table 180k objects the garbage collector marks.
  */
-const StoredSet = function StoredSet(this: Mutable, a: PathAttributes) {
+const StoredSet = function StoredSet(this: Mutable, a: PathAttributes, localPref?: number) {
   if (a.origin !== undefined) this.origin = a.origin;
   if (a.asPath !== undefined) this.asPath = a.asPath;
   if (a.nextHop !== undefined) this.nextHop = a.nextHop;
   if (a.multiExitDisc !== undefined) this.multiExitDisc = a.multiExitDisc;
-  if (a.localPref !== undefined) this.localPref = a.localPref;
+  const lp = localPref ?? a.localPref;
+  if (lp !== undefined) this.localPref = lp;
   if (a.atomicAggregate !== undefined) this.atomicAggregate = a.atomicAggregate;
   if (a.aggregator !== undefined) this.aggregator = a.aggregator;
   if (a.communities !== undefined) this.communities = a.communities;
@@ -94,7 +95,7 @@ const StoredSet = function StoredSet(this: Mutable, a: PathAttributes) {
   if (a.as4Aggregator !== undefined) this.as4Aggregator = a.as4Aggregator;
   if (a.largeCommunities !== undefined) this.largeCommunities = a.largeCommunities;
   if (a.unknown !== undefined) this.unknown = a.unknown;
-} as unknown as { new (a: PathAttributes): PathAttributes; prototype: object };
+} as unknown as { new (a: PathAttributes, localPref?: number): PathAttributes; prototype: object };
 StoredSet.prototype = Object.prototype;
 // V8 sizes a constructor's objects by the largest of its first few ("slack tracking"): room for
 // eight attributes (ORIGIN, AS_PATH, NEXT_HOP, MED, LOCAL_PREF, ATOMIC_AGGREGATE, AGGREGATOR,
@@ -153,6 +154,11 @@ export class SharedParts {
     if (t !== undefined) return t;
     this.strings.set(s, s);
     return s;
+  }
+
+  /** A copy of the stored set `a` (its parts shared already) with LOCAL_PREF `lp`. */
+  withLocalPref(a: PathAttributes, lp: number): PathAttributes {
+    return new StoredSet(a, lp);
   }
 
   /**
