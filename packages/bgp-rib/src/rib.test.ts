@@ -54,6 +54,24 @@ function router(extra: Partial<ConstructorParameters<typeof Rib>[0]> = {}) {
   return rib;
 }
 
+describe("capacity", () => {
+  it("paths keep their peer once a RIB has made more than 65,535 peers (16-bit indices widen)", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    const address = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    rib.addPeer({ address: address(1), asn: 64500, bgpIdentifier: address(1) });
+    rib.peerUp(address(1));
+    rib.update(address(1), ann(attrs([64510], "10.1.0.1", { localPref: 100 }), "198.18.0.0/15"));
+    for (let i = 2; i <= 65_540; i++)
+      rib.addPeer({ address: address(i), asn: 64500, bgpIdentifier: address(i) });
+    const last = address(65_540);
+    rib.peerUp(last);
+    rib.update(last, ann(attrs([64511], "10.1.0.2", { localPref: 100 }), "203.0.113.0/24"));
+    expect(rib.bestRoute("203.0.113.0/24")?.peer).toBe(last);
+    expect(rib.bestRoute("198.18.0.0/15")?.peer).toBe(address(1));
+    expect([...rib.adjRibIn(last, "pre")].map((r) => r.prefix.address)).toEqual(["203.0.113.0"]);
+  });
+});
+
 describe("change sets", () => {
   it("are read lazily but stay what the batch did; JSON shows the lists", () => {
     const rib = router();

@@ -485,7 +485,8 @@ export class Rib {
   private readonly withFib: boolean;
   // Paths (Adj-RIB-In entries).
   private pPrefix = new Int32Array(1024);
-  private pPeer = new Int32Array(1024);
+  /** Peer index per path: 16 bits until a RIB has made 65,535 peers (then 32). */
+  private pPeer: Uint16Array | Int32Array = new Uint16Array(1024);
   /** Path Identifiers (RFC 7911); allocated when the first non-zero one arrives (0 until then). */
   private pPathId: Uint32Array | undefined = undefined;
   private pPre = new Int32Array(1024);
@@ -520,7 +521,11 @@ export class Rib {
   // Per prefix.
   private head = new Int32Array(1024).fill(-1);
   private best = new Int32Array(1024).fill(-1);
-  private bestAttr = new Int32Array(1024).fill(-1);
+  /**
+   * Per prefix whose best path's post-policy set changed in the current batch: that set as it was
+   * (what the Loc-RIB had), recorded by the first change (see {@link Rib.unrefPost}).
+   */
+  private readonly oldBest = new Map<number, number>();
   private dirtyMark = new Uint8Array(1024);
   private dirty: number[] = [];
   private locCount = 0;
@@ -1399,7 +1404,7 @@ export class Rib {
   private makePeer(config: PeerConfig, kind: PeerKind): PeerState {
     const bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
     const q: PeerState = {
-      idx: this.peers.length,
+      idx: this.peerIndex(),
       config,
       kind,
       address: config.address,
@@ -1569,7 +1574,13 @@ export class Rib {
   }
 
   private unrefPost(s: number): void {
-    this.store.unref(this.pPost[s]!);
+    const post = this.pPost[s]!;
+    if (post >= 0) {
+      // The Loc-RIB's set for the prefix, needed by the batch's decision to see what changed.
+      const p = this.pPrefix[s]!;
+      if (this.best[p] === s && !this.oldBest.has(p)) this.oldBest.set(p, post);
+    }
+    this.store.unref(post);
     this.pPost[s] = -1;
   }
 
@@ -1831,13 +1842,17 @@ export class Rib {
       const nb = this.computeBest(p);
       const na = nb >= 0 ? this.pPost[nb]! : -1;
       const ob = this.best[p]!;
-      const oa = this.bestAttr[p]!;
+      const oa =
+        ob < 0
+          ? -1
+          : this.oldBest.size > 0
+            ? (this.oldBest.get(p) ?? this.pPost[ob]!)
+            : this.pPost[ob]!;
       if (nb === ob && na === oa) {
         if (fullIsDirtyOnly) changed[nChanged++] = p;
         continue;
       }
       this.best[p] = nb;
-      this.bestAttr[p] = na;
       if (ob < 0) this.locCount++;
       if (nb < 0) this.locCount--;
       changed[nChanged++] = p;
@@ -1850,6 +1865,7 @@ export class Rib {
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
     recSets.length = 2 * nRec;
+    this.oldBest.clear();
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
@@ -2768,7 +2784,6 @@ export class Rib {
     };
     this.head = g(this.head);
     this.best = g(this.best);
-    this.bestAttr = g(this.bestAttr);
     const m = new Uint8Array(n);
     m.set(this.dirtyMark);
     this.dirtyMark = m;
@@ -2790,10 +2805,22 @@ export class Rib {
     return ++this.arrival;
   }
 
+  /** The index of a new peer (widening the paths' peer indices once they need 32 bits). */
+  private peerIndex(): number {
+    const idx = this.peers.length;
+    if (idx >= 0xffff && this.pPeer instanceof Uint16Array) {
+      const t = new Int32Array(this.pPeer.length);
+      t.set(this.pPeer);
+      this.pPeer = t;
+    }
+    return idx;
+  }
+
   private growPaths(need = this.pPrefix.length + 1): void {
     const n = grownCapacity(this.pPrefix.length, need);
-    const g = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T): T =>
-      resized(a, n);
+    const g = <T extends Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array>(
+      a: T,
+    ): T => resized(a, n);
     this.pPrefix = g(this.pPrefix);
     this.pPeer = g(this.pPeer);
     if (this.pPathId !== undefined) this.pPathId = g(this.pPathId);

@@ -135,12 +135,14 @@ export class AttributeStore {
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
-    if (this.used * 2 > slots.length) this.rehash();
+    if (this.used * 4 > slots.length * 3) this.rehash();
     return id;
   }
 
   private rehash(): void {
-    const n = this.live * 4 > this.slots.length ? this.slots.length * 2 : this.slots.length;
+    // Filled to 3/4 (live sets and deleted marks): twice the size when over half is live, else
+    // the same size without the marks.
+    const n = this.live * 2 > this.slots.length ? this.slots.length * 2 : this.slots.length;
     const slots = new Int32Array(n).fill(EMPTY);
     const mask = n - 1;
     for (let k = 0; k < this.slots.length; k++) {
@@ -208,7 +210,7 @@ export class AttributeStore {
     if (this.igpCosts !== undefined) this.igpCosts[id] = 0;
     this.loop[id] = this.loop[src]!;
     this.zero.push(id); // no reference yet (peek)
-    if (this.used * 2 > slots.length) this.rehash();
+    if (this.used * 4 > slots.length * 3) this.rehash();
     return id;
   }
 
