@@ -530,6 +530,36 @@ describe("ADD-PATH and IPv6", () => {
     expect(rib.bestRoute("203.0.113.0/24")!.attributes.nextHop).toBe("10.9.0.2");
   });
 
+  it("an ADD-PATH delta with more attribute sets than its table starts with groups them all", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      addPath: { receive: true },
+    });
+    rib.addPeer({
+      address: "10.0.0.3",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.3",
+      routeReflectorClient: true,
+      addPath: { send: true },
+    });
+    rib.peerUp("10.0.0.2");
+    rib.peerUp("10.0.0.3");
+    // 300 paths of one prefix, each with its own set: one ADD-PATH delta of 300 groups.
+    const c = rib.update("10.0.0.2", {
+      announced: Array.from({ length: 300 }, (_, i) => ({
+        attributes: attrs([1, i + 2], "10.9.0.1", { localPref: 100 }),
+        nlri: [{ ...P("203.0.113.0/24"), pathId: i + 1 }],
+      })),
+    });
+    const out = c.adjRibOut.get("10.0.0.3")!;
+    expect(out.announced).toHaveLength(300);
+    expect(new Set(out.announced.map((g) => g.attributes.asPath![0]!.asns[1])).size).toBe(300);
+    expect(out.announced.every((g) => g.nlri.length === 1)).toBe(true);
+  });
+
   it("IPv6 routes: next hop in MP_REACH_NLRI, rewritten to the session's IPv6 address towards eBGP", () => {
     const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
     rib.addPeer({

@@ -26,6 +26,7 @@ import {
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
+import { GroupTable } from "./internal/group-table";
 import {
   fastIpv4,
   grownCapacity,
@@ -526,7 +527,8 @@ export class Rib {
    * (what the Loc-RIB had), recorded by the first change (see {@link Rib.unrefPost}).
    */
   private readonly oldBest = new Map<number, number>();
-  private dirtyMark = new Uint8Array(1024);
+  /** A bit per prefix: in the dirty list. */
+  private dirtyBits = new Uint8Array(128);
   private dirty: number[] = [];
   private locCount = 0;
   /** Number of routes in the delta the last flush returned. */
@@ -553,14 +555,10 @@ export class Rib {
   /** Update groups: export signature → shared export cache. */
   private readonly exportGroups = new Map<string, Map<number, number>>();
   private readonly policyIds = new Map<Policy, number>();
-  /** Group number + 1 per attribute id during a flush (0 elsewhere). */
-  private groupOf = new Int32Array(1024);
-  /** Scratch of {@link Rib.flush}: attribute id per queued prefix, and the size of each group. */
+  /** Scratch of {@link Rib.flush}: attribute id per queued prefix. */
   private flushIds = new Int32Array(1024);
-  private groupCount = new Int32Array(1024);
-  /** Scratch of {@link Rib.flush}: the attribute id of each group, and the number of groups. */
-  private groupIds = new Int32Array(1024);
-  private nGroups = 0;
+  /** The attribute sets of the delta being built, and their groups. */
+  private readonly groups = new GroupTable();
 
   constructor(config: RouterConfig) {
     this.config = config;
@@ -1724,8 +1722,11 @@ export class Rib {
   }
 
   private markDirty(p: number): void {
-    if (this.dirtyMark[p] === 0) {
-      this.dirtyMark[p] = 1;
+    const b = p >> 3;
+    const m = 1 << (p & 7);
+    const v = this.dirtyBits[b]!;
+    if ((v & m) === 0) {
+      this.dirtyBits[b] = v | m;
       this.dirty.push(p);
     }
   }
@@ -1838,7 +1839,7 @@ export class Rib {
     let nRec = 0;
     for (let i = 0; i < dirty.length; i++) {
       const p = dirty[i]!;
-      this.dirtyMark[p] = 0;
+      this.dirtyBits[p >> 3]! &= ~(1 << (p & 7));
       const nb = this.computeBest(p);
       const na = nb >= 0 ? this.pPost[nb]! : -1;
       const ob = this.best[p]!;
@@ -1922,7 +1923,7 @@ export class Rib {
   /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */
   private updateFib(p: number, id: number): void {
     const pt = this.prefixes;
-    const v4 = pt.family[p] === 4;
+    const v4 = !pt.isV6(p);
     const a = id < 0 ? undefined : this.store.get(id);
     const nh = a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
     if (v4) {
@@ -2074,7 +2075,7 @@ export class Rib {
     }
     const policy = q.config.exportPolicy;
     if (policy === undefined && q.kind === "ebgp" && this.rfc8212) return -1;
-    const v6 = this.prefixes.family[p] === 6;
+    const v6 = this.prefixes.isV6(p);
     const cacheable = policy === undefined || policy.prefixIndependent === true;
     // The result depends on the set, the family, whether the route is local and, when
     // reflected, on the peer it came from: a typed-array cache for the common case, a Map else.
@@ -2197,9 +2198,7 @@ export class Rib {
     const list = q.pendList;
     const L = list.length;
     this.flushScratch(L);
-    const groupOf = this.groupOf;
     const ids = this.flushIds;
-    this.nGroups = 0;
     let nWithdrawn = 0;
     let nAnnounced = 0;
     const pendVal = q.pendVal;
@@ -2224,7 +2223,7 @@ export class Rib {
       ids[i] = id;
       if (id < 0) nWithdrawn++;
       else {
-        this.addToGroup(id);
+        this.groups.add(id);
         nAnnounced++;
       }
     }
@@ -2249,7 +2248,7 @@ export class Rib {
           const old = have.get(pid);
           if (old !== undefined) this.store.unref(old);
           multi.push(p, pid, id);
-          this.addToGroup(id);
+          this.groups.add(id);
           nAnnounced++;
         }
         const kept = new Map(want);
@@ -2264,8 +2263,6 @@ export class Rib {
       list.length = 0;
       return EMPTY_DELTA;
     }
-    const G = this.nGroups;
-    const groupIds = this.groupIds;
     // Neighbours of one update group mostly get the same delta in a batch: the previous
     // neighbour's delta object is reused when the queue (prefixes and sets) is the same.
     if (
@@ -2279,7 +2276,7 @@ export class Rib {
       let same = true;
       for (let i = 0; i < L && same; i++) same = pl[i] === list[i] && pi[i] === ids[i];
       if (same) {
-        for (let g = 0; g < G; g++) groupOf[groupIds[g]!] = 0;
+        this.groups.clear();
         list.length = 0;
         const d = this.prevDelta;
         q.seq++;
@@ -2310,8 +2307,7 @@ export class Rib {
   /**
    * The delta of `L` entries (prefix `list[i]`, attribute id `ids[i]`, -1 to withdraw,
    * NOT_PENDING to skip; `n` of them not skipped) and ADD-PATH triples `multi`, grouped by set.
-   * The groups were counted by {@link Rib.addToGroup} (this.nGroups of them); their marks are
-   * cleared here.
+   * The groups were counted in {@link Rib.groups}, which is emptied here.
    */
   private groupedDelta(
     list: ArrayLike<number>,
@@ -2320,10 +2316,10 @@ export class Rib {
     n: number,
     multi: number[] | undefined,
   ): AdjRibOutUpdate {
-    const G = this.nGroups;
-    const count = this.groupCount;
-    const groupIds = this.groupIds;
-    const groupOf = this.groupOf;
+    const groups = this.groups;
+    const G = groups.size;
+    const count = groups.count;
+    const groupIds = groups.ids;
     // One allocation: offsets, announcement pairs, withdrawal pairs (see LazyDelta).
     const buf = batchInts(G + 1 + 2 * n);
     buf[0] = G + 1;
@@ -2339,10 +2335,11 @@ export class Rib {
         buf[w++] = list[i]!;
         buf[w++] = -1;
       } else {
-        const c = count[groupOf[id]! - 1]!;
+        const g = groups.groupOf(id);
+        const c = count[g]!;
         buf[c] = list[i]!;
         buf[c + 1] = -1;
-        count[groupOf[id]! - 1] = c + 2;
+        count[g] = c + 2;
       }
     }
     if (multi !== undefined) {
@@ -2352,44 +2349,36 @@ export class Rib {
           buf[w++] = multi[i]!;
           buf[w++] = multi[i + 1]!;
         } else {
-          const c = count[groupOf[id]! - 1]!;
+          const g = groups.groupOf(id);
+          const c = count[g]!;
           buf[c] = multi[i]!;
           buf[c + 1] = multi[i + 1]!;
-          count[groupOf[id]! - 1] = c + 2;
+          count[g] = c + 2;
         }
       }
     }
     const groupAttrs: PathAttributes[] = new Array(G);
-    for (let g = 0; g < G; g++) {
-      groupAttrs[g] = this.store.get(groupIds[g]!);
-      groupOf[groupIds[g]!] = 0;
-    }
+    for (let g = 0; g < G; g++) groupAttrs[g] = this.store.get(groupIds[g]!);
+    groups.clear();
     return new LazyDelta(this.prefixes, buf, groupAttrs);
   }
 
   /** Sizes the scratch arrays of a delta of up to L entries. */
   private flushScratch(L: number): void {
-    if (this.groupOf.length < this.store.capacity) {
-      this.groupOf = new Int32Array(grownCapacity(this.groupOf.length, this.store.capacity));
-    }
+    this.groups.reserve(L);
     if (this.flushIds.length < L)
       this.flushIds = new Int32Array(Math.max(L, this.flushIds.length * 2));
-    if (this.groupCount.length < L + 1) {
-      this.groupCount = new Int32Array(Math.max(L + 1, this.groupCount.length * 2));
-      this.groupIds = new Int32Array(this.groupCount.length);
-    }
   }
 
   /** The delta of `L` entries as in {@link Rib.groupedDelta} (EMPTY_DELTA when all are skipped). */
   private makeDelta(list: ArrayLike<number>, ids: ArrayLike<number>, L: number): AdjRibOutUpdate {
     this.flushScratch(L);
-    this.nGroups = 0;
     let n = 0;
     for (let i = 0; i < L; i++) {
       const id = ids[i]!;
       if (id === NOT_PENDING) continue;
       n++;
-      if (id >= 0) this.addToGroup(id);
+      if (id >= 0) this.groups.add(id);
     }
     if (n === 0) return EMPTY_DELTA;
     return this.groupedDelta(list, ids, L, n, undefined);
@@ -2601,27 +2590,6 @@ export class Rib {
     g.members.add(q);
   }
 
-  /** Counts one more announcement with attribute set `id` in {@link Rib.flush}'s groups. */
-  private addToGroup(id: number): void {
-    let g = this.groupOf[id]! - 1;
-    if (g < 0) {
-      g = this.nGroups++;
-      this.groupOf[id] = g + 1;
-      if (g >= this.groupCount.length) {
-        const n = this.groupCount.length * 2;
-        const c = new Int32Array(n);
-        c.set(this.groupCount);
-        this.groupCount = c;
-        const i = new Int32Array(n);
-        i.set(this.groupIds);
-        this.groupIds = i;
-      }
-      this.groupIds[g] = id;
-      this.groupCount[g] = 0;
-    }
-    this.groupCount[g]!++;
-  }
-
   /** Sets what the neighbour has for (p, pathId) to id (reference passed in), releasing the old. */
   private setSent(q: PeerState, p: number, pathId: number, id: number): void {
     if (q.sentMulti !== undefined) {
@@ -2681,7 +2649,7 @@ export class Rib {
     const len = pt.length[p]!;
     const n = (len + 7) >> 3;
     w.ensure(2 + n + 4 + 5);
-    if (pt.family[p] === 4) {
+    if (!pt.isV6(p)) {
       w.u8(1);
       w.u8(len);
       const a = pt.addr[p]!;
@@ -2784,9 +2752,7 @@ export class Rib {
     };
     this.head = g(this.head);
     this.best = g(this.best);
-    const m = new Uint8Array(n);
-    m.set(this.dirtyMark);
-    this.dirtyMark = m;
+    this.dirtyBits = resized(this.dirtyBits, (n + 7) >> 3);
   }
 
   private pathIdOf(s: number): number {

@@ -81,8 +81,8 @@ export class PrefixTable {
   private hVal = new Int32Array(1 << 16).fill(-1);
   private hCount = 0;
   private readonly v6 = new Map<string, number>();
-  /** Per index: family (4/6), IPv4 address, length. */
-  family = new Uint8Array(1024);
+  /** Per index: a bit set when the prefix is IPv6 (else IPv4); the IPv4 address; the length. */
+  private v6bits = new Uint8Array(128);
   addr = new Uint32Array(1024);
   length = new Uint8Array(1024);
   private readonly v6Prefix: IpPrefix[] = [];
@@ -157,13 +157,13 @@ export class PrefixTable {
   /** Makes room for `n` more IPv4 prefixes (no rehash or growth while they are added). */
   reserve(n: number): void {
     const need = this.count + n;
-    if (need > this.family.length) this.resize(grownCapacity(this.family.length, need));
+    if (need > this.addr.length) this.resize(grownCapacity(this.addr.length, need));
     while ((this.hCount + n) * 5 > this.hVal.length * 3) this.rehash();
   }
 
   /** The prefix of an index as a `bgp-wire` Prefix (fresh object). */
   prefix(i: number): Prefix {
-    if (this.family[i] === 4) {
+    if (!this.isV6(i)) {
       const a = this.addr[i]!;
       return {
         afi: 1,
@@ -177,29 +177,34 @@ export class PrefixTable {
 
   /** The prefix of an index in compact form. */
   ipPrefix(i: number): IpPrefix {
-    if (this.family[i] === 4)
+    if (!this.isV6(i))
       return { family: 4, length: this.length[i]!, words: [this.addr[i]!, 0, 0, 0] };
     return this.v6Prefix[i]!;
+  }
+
+  /** Whether prefix `i` is IPv6. */
+  isV6(i: number): boolean {
+    return (this.v6bits[i >> 3]! & (1 << (i & 7))) !== 0;
   }
 
   /** Bytes held by the typed arrays. */
   get byteLength(): number {
     return (
-      this.hVal.byteLength + this.family.byteLength + this.addr.byteLength + this.length.byteLength
+      this.hVal.byteLength + this.v6bits.byteLength + this.addr.byteLength + this.length.byteLength
     );
   }
 
   private alloc(fam: 4 | 6, a: number, len: number): number {
     const i = this.count++;
-    if (i >= this.family.length) this.resize(grownCapacity(this.family.length, i + 1));
-    this.family[i] = fam;
+    if (i >= this.addr.length) this.resize(grownCapacity(this.addr.length, i + 1));
+    if (fam === 6) this.v6bits[i >> 3]! |= 1 << (i & 7);
     this.addr[i] = a;
     this.length[i] = len;
     return i;
   }
 
   private resize(n: number): void {
-    this.family = resized(this.family, n);
+    this.v6bits = resized(this.v6bits, (n + 7) >> 3);
     this.addr = resized(this.addr, n);
     this.length = resized(this.length, n);
   }

@@ -27,7 +27,7 @@ class Interner<T> {
     const stored = make === undefined ? v : make(v);
     values[i] = stored;
     this.hashes[i] = h;
-    if (++this.size * 2 > values.length) this.resize(values.length * 2);
+    if (++this.size * 4 > values.length * 3) this.resize(values.length * 2); // to 3/4 full
     return stored;
   }
 
