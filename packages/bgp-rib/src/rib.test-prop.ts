@@ -2,6 +2,7 @@ import { type PathAttributes, type Prefix, pathAttributesKey } from "@dyninfra/b
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
+import { addPathRouter } from "../test/routers";
 import type { DecisionCandidate } from "./decision";
 import { acceptAll, type Policy } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type RibUpdate, type Route } from "./rib";
@@ -387,22 +388,7 @@ test.prop(
 )(
   "ADD-PATH: a send-capable client's cumulative view holds every received path, nothing more",
   (ops) => {
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "10.0.0.2",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.2",
-      addPath: { receive: true },
-    });
-    rib.addPeer({
-      address: "10.0.0.3",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.3",
-      routeReflectorClient: true,
-      addPath: { send: true },
-    });
-    rib.peerUp("10.0.0.2");
-    rib.peerUp("10.0.0.3");
+    const rib = addPathRouter();
     const model = new Map<string, number>(); // prefix#pathId → AS
     const view = new Map<string, string>(); // prefix#outPathId → attributes key
     for (const [announce, prefix, pathId, asn] of ops) {

@@ -1,5 +1,6 @@
 import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
+import { addPathRouter } from "../test/routers";
 import { BgpRibError } from "./errors";
 import { acceptAll, community, matchAsPath, prepend, setLocalPref, when } from "./policy";
 import { type AdjRibOutUpdate, Rib, ribUpdateFromMessage } from "./rib";
@@ -494,22 +495,7 @@ describe("Adj-RIB-Out queues", () => {
 
 describe("ADD-PATH and IPv6", () => {
   it("keeps paths per (peer, path id) and advertises all of them to ADD-PATH receivers", () => {
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "10.0.0.2",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.2",
-      addPath: { receive: true },
-    });
-    rib.addPeer({
-      address: "10.0.0.3",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.3",
-      routeReflectorClient: true,
-      addPath: { send: true },
-    });
-    rib.peerUp("10.0.0.2");
-    rib.peerUp("10.0.0.3");
+    const rib = addPathRouter();
     const c = rib.update("10.0.0.2", {
       announced: [
         {
@@ -531,22 +517,7 @@ describe("ADD-PATH and IPv6", () => {
   });
 
   it("an ADD-PATH delta with more attribute sets than its table starts with groups them all", () => {
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "10.0.0.2",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.2",
-      addPath: { receive: true },
-    });
-    rib.addPeer({
-      address: "10.0.0.3",
-      asn: 64500,
-      bgpIdentifier: "10.0.0.3",
-      routeReflectorClient: true,
-      addPath: { send: true },
-    });
-    rib.peerUp("10.0.0.2");
-    rib.peerUp("10.0.0.3");
+    const rib = addPathRouter();
     // 300 paths of one prefix, each with its own set: one ADD-PATH delta of 300 groups.
     const c = rib.update("10.0.0.2", {
       announced: Array.from({ length: 300 }, (_, i) => ({

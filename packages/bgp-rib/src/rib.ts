@@ -1871,13 +1871,7 @@ export class Rib {
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
       if (q.idx === 0 || !q.up) continue;
-      const cache = this.exportCache;
-      cache.clear();
-      if (this.store.frees !== this.exportCacheFrees) {
-        // An id was freed (and may be reused): forget every cached export result.
-        for (const m of this.exportGroups.values()) m.clear();
-        this.exportCacheFrees = this.store.frees;
-      }
+      const cache = this.freshExportCache();
       if (q.shared !== undefined) {
         // In step with its group (a refresh changes nothing): the group's changes, as this member
         // sees them.
@@ -2498,6 +2492,19 @@ export class Rib {
     this.sharedOuts.delete(g.key);
   }
 
+  /**
+   * The per-call export cache, emptied; the update groups' caches are forgotten first if an
+   * attribute id was freed since (it may be reused for another set).
+   */
+  private freshExportCache(): Map<number, number> {
+    if (this.store.frees !== this.exportCacheFrees) {
+      for (const m of this.exportGroups.values()) m.clear();
+      this.exportCacheFrees = this.store.frees;
+    }
+    this.exportCache.clear();
+    return this.exportCache;
+  }
+
   /** Whether neighbour q may share its update group's Adj-RIB-Out (see {@link SharedOut}). */
   private shareable(q: PeerState): boolean {
     const policy = q.config.exportPolicy;
@@ -2532,12 +2539,7 @@ export class Rib {
       if (r !== q && r.exportCache === q.exportCache && this.shareable(r)) other = r;
     }
     if (other === undefined) return;
-    if (this.store.frees !== this.exportCacheFrees) {
-      for (const m of this.exportGroups.values()) m.clear();
-      this.exportCacheFrees = this.store.frees;
-    }
-    const cache = this.exportCache;
-    cache.clear();
+    const cache = this.freshExportCache();
     const n = this.head.length;
     const g: SharedOut = {
       key: q.exportCache,

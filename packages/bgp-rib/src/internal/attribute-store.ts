@@ -36,6 +36,8 @@ export class AttributeStore {
    */
   private slots = new Int32Array(1024).fill(EMPTY);
   private used = 0;
+  /** Where {@link AttributeStore.find} left a missing set's slot. */
+  private insertAt = 0;
   private live = 0;
   private attrs: (PathAttributes | undefined)[] = [];
   /** AS_PATHs, community lists, addresses… shared between the stored sets. */
@@ -99,6 +101,25 @@ export class AttributeStore {
    */
   intern(a: PathAttributes, from?: PathAttributes): number {
     const h = attributesHash(a);
+    const found = this.find(h, a, -1);
+    if (found >= 0) {
+      this.refs[found]!++;
+      return found;
+    }
+    const id = this.place(h);
+    const c = this.parts.canonical(a, from);
+    this.attrs[id] = c;
+    this.decode(id, c);
+    this.refs[id]!++;
+    this.afterPlace();
+    return id;
+  }
+
+  /**
+   * The id of the stored set with hash `h` equal to `a` — with `lp` ≥ 0, equal to `a` but for a
+   * LOCAL_PREF of `lp` — or -1, leaving in `insertAt` the slot a new set takes.
+   */
+  private find(h: number, a: PathAttributes, lp: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;
     const tag = tagOf(h);
@@ -111,32 +132,36 @@ export class AttributeStore {
         if (tomb < 0) tomb = i;
       } else if ((v & ~ID_MASK) === tag) {
         const w = v & ID_MASK;
-        if (this.hashes[w] === h && attributesEqual(this.attrs[w]!, a)) {
-          this.refs[w]!++;
-          return w;
+        if (this.hashes[w] === h) {
+          const b = this.attrs[w]!;
+          if (lp < 0 ? attributesEqual(b, a) : b.localPref === lp && attributesEqual(b, a, true))
+            return w;
         }
       }
       i = (i + 1) & mask;
     }
+    this.insertAt = tomb >= 0 ? tomb : i;
+    return -1;
+  }
+
+  /** A new id with hash `h` in the slot {@link AttributeStore.find} left (set still to store). */
+  private place(h: number): number {
     const id = this.free.pop() ?? this.count++;
     if (id > ID_MASK)
       throw new BgpRibError("CAPACITY", `more than ${ID_MASK + 1} attribute sets`, {
         field: "attributes",
       });
     if (id >= this.refs.length) this.grow();
-    if (tomb >= 0) slots[tomb] = id | tag;
-    else {
-      slots[i] = id | tag;
-      this.used++;
-    }
+    if (this.slots[this.insertAt] === EMPTY) this.used++;
+    this.slots[this.insertAt] = id | tagOf(h);
     this.live++;
     this.hashes[id] = h;
-    const c = this.parts.canonical(a, from);
-    this.attrs[id] = c;
-    this.decode(id, c);
-    this.refs[id]!++;
-    if (this.used * 4 > slots.length * 3) this.rehash();
     return id;
+  }
+
+  /** Grows or cleans the slots once they are 3/4 full (after a set was placed and stored). */
+  private afterPlace(): void {
+    if (this.used * 4 > this.slots.length * 3) this.rehash();
   }
 
   private rehash(): void {
@@ -165,36 +190,9 @@ export class AttributeStore {
     const a = this.attrs[src]!;
     if (a.localPref === lp) return src;
     const h = (this.hashes[src]! ^ localPrefTerm(a.localPref) ^ localPrefTerm(lp)) | 0;
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    const tag = tagOf(h);
-    let i = h & mask;
-    let tomb = -1;
-    for (;;) {
-      const v = slots[i]!;
-      if (v === EMPTY) break;
-      if (v === DELETED) {
-        if (tomb < 0) tomb = i;
-      } else if ((v & ~ID_MASK) === tag) {
-        const w = v & ID_MASK;
-        const b = this.attrs[w]!;
-        if (this.hashes[w] === h && b.localPref === lp && attributesEqual(b, a, true)) return w;
-      }
-      i = (i + 1) & mask;
-    }
-    const id = this.free.pop() ?? this.count++;
-    if (id > ID_MASK)
-      throw new BgpRibError("CAPACITY", `more than ${ID_MASK + 1} attribute sets`, {
-        field: "attributes",
-      });
-    if (id >= this.refs.length) this.grow();
-    if (tomb >= 0) slots[tomb] = id | tag;
-    else {
-      slots[i] = id | tag;
-      this.used++;
-    }
-    this.live++;
-    this.hashes[id] = h;
+    const found = this.find(h, a, lp);
+    if (found >= 0) return found;
+    const id = this.place(h);
     this.attrs[id] = this.parts.withLocalPref(a, lp);
     this.present[id] = this.present[src]! | HAS_LOCAL_PREF;
     this.localPref[id] = lp;
@@ -210,7 +208,7 @@ export class AttributeStore {
     if (this.igpCosts !== undefined) this.igpCosts[id] = 0;
     this.loop[id] = this.loop[src]!;
     this.zero.push(id); // no reference yet (peek)
-    if (this.used * 4 > slots.length * 3) this.rehash();
+    this.afterPlace();
     return id;
   }
 
