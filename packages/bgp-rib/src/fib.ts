@@ -1,4 +1,5 @@
 import { BgpRibError } from "./errors";
+import { hash } from "./internal/prefix-table";
 import {
   formatIpv4,
   formatIpv6,
@@ -619,103 +620,94 @@ function checkPrefix(prefix: string | IpPrefix): IpPrefix {
   return prefix;
 }
 
-const EMPTY = 255;
-const GONE = 254;
-
 /**
- * The IPv4 control plane: (address, prefix length) → next-hop index, open addressing over typed
- * arrays with tombstones (V8 Maps keyed by numbers above 2^31 are slow and heavy).
+ * The IPv4 control plane: (address, prefix length) → next-hop index, open addressing with
+ * tombstones (V8 Maps keyed by numbers above 2^31 are slow and heavy). A slot is two adjacent
+ * words, so a probe touches one cache line: the address, and 0 (empty), -1 (deleted) or
+ * ((value << 6) | length) + 1. The hash keeps neighbouring prefixes in neighbouring slots.
  */
 class PrefixTable4 {
-  private keys = new Uint32Array(16);
-  private lens = new Uint8Array(16).fill(EMPTY);
-  private vals = new Int32Array(16);
+  private t = new Int32Array(32);
   private used = 0;
   size = 0;
 
   get(a: number, len: number): number {
-    const mask = this.keys.length - 1;
-    for (let h = hash4(a, len) & mask; ; h = (h + 1) & mask) {
-      const l = this.lens[h]!;
-      if (l === EMPTY) return -1;
-      if (l === len && this.keys[h] === a) return this.vals[h]!;
+    const t = this.t;
+    const mask = (t.length >> 1) - 1;
+    const key = a | 0;
+    for (let h = hash(a, len) & mask; ; h = (h + 1) & mask) {
+      const m = t[2 * h + 1]!;
+      if (m === 0) return -1;
+      if (m > 0 && ((m - 1) & 63) === len && t[2 * h] === key) return (m - 1) >>> 6;
     }
   }
 
-  /** Sets the value; returns the previous one or -1. */
+  /** Sets the value (0 ≤ v < 2^25); returns the previous one or -1. */
   set(a: number, len: number, v: number): number {
-    const mask = this.keys.length - 1;
+    const t = this.t;
+    const mask = (t.length >> 1) - 1;
+    const key = a | 0;
     let free = -1;
-    let h = hash4(a, len) & mask;
+    let h = hash(a, len) & mask;
     for (; ; h = (h + 1) & mask) {
-      const l = this.lens[h]!;
-      if (l === EMPTY) break;
-      if (l === GONE) {
+      const m = t[2 * h + 1]!;
+      if (m === 0) break;
+      if (m < 0) {
         if (free < 0) free = h;
-      } else if (l === len && this.keys[h] === a) {
-        const old = this.vals[h]!;
-        this.vals[h] = v;
-        return old;
+      } else if (((m - 1) & 63) === len && t[2 * h] === key) {
+        t[2 * h + 1] = ((v << 6) | len) + 1;
+        return (m - 1) >>> 6;
       }
     }
     if (free >= 0) h = free;
     else this.used++;
-    this.keys[h] = a;
-    this.lens[h] = len;
-    this.vals[h] = v;
+    t[2 * h] = key;
+    t[2 * h + 1] = ((v << 6) | len) + 1;
     this.size++;
-    if (this.used * 10 > this.keys.length * 7)
-      this.rehash(this.size * 4 > this.keys.length ? this.keys.length * 2 : this.keys.length);
+    if (this.used * 10 > (t.length >> 1) * 7)
+      this.rehash(this.size * 4 > t.length >> 1 ? t.length : t.length >> 1);
     return -1;
   }
 
   /** Deletes; returns the previous value or -1. */
   delete(a: number, len: number): number {
-    const mask = this.keys.length - 1;
-    for (let h = hash4(a, len) & mask; ; h = (h + 1) & mask) {
-      const l = this.lens[h]!;
-      if (l === EMPTY) return -1;
-      if (l === len && this.keys[h] === a) {
-        this.lens[h] = GONE;
+    const t = this.t;
+    const mask = (t.length >> 1) - 1;
+    const key = a | 0;
+    for (let h = hash(a, len) & mask; ; h = (h + 1) & mask) {
+      const m = t[2 * h + 1]!;
+      if (m === 0) return -1;
+      if (m > 0 && ((m - 1) & 63) === len && t[2 * h] === key) {
+        t[2 * h + 1] = -1;
         this.size--;
-        const v = this.vals[h]!;
         // Shrink a table that emptied out, so a FIB that was big once does not stay big.
-        if (this.keys.length > 16 && this.size * 16 < this.keys.length)
-          this.rehash(this.keys.length >>> 2);
-        return v;
+        if (t.length > 32 && this.size * 16 < t.length >> 1) this.rehash(t.length >> 3);
+        return (m - 1) >>> 6;
       }
     }
   }
 
   *entries(): IterableIterator<[number, number, number]> {
-    for (let h = 0; h < this.keys.length; h++) {
-      const l = this.lens[h]!;
-      if (l !== EMPTY && l !== GONE) yield [this.keys[h]!, l, this.vals[h]!];
+    const t = this.t;
+    for (let h = 0; h < t.length; h += 2) {
+      const m = t[h + 1]!;
+      if (m > 0) yield [t[h]! >>> 0, (m - 1) & 63, (m - 1) >>> 6];
     }
   }
 
   get byteLength(): number {
-    return this.keys.byteLength + this.lens.byteLength + this.vals.byteLength;
+    return this.t.byteLength;
   }
 
+  /** Rebuilds with n slots. */
   private rehash(n: number): void {
-    const k = this.keys;
-    const l = this.lens;
-    const v = this.vals;
-    this.keys = new Uint32Array(n);
-    this.lens = new Uint8Array(n).fill(EMPTY);
-    this.vals = new Int32Array(n);
+    const old = this.t;
+    this.t = new Int32Array(2 * n);
     this.used = 0;
     this.size = 0;
-    for (let h = 0; h < k.length; h++)
-      if (l[h] !== EMPTY && l[h] !== GONE) this.set(k[h]!, l[h]!, v[h]!);
+    for (let h = 0; h < old.length; h += 2) {
+      const m = old[h + 1]!;
+      if (m > 0) this.set(old[h]! >>> 0, (m - 1) & 63, (m - 1) >>> 6);
+    }
   }
-}
-
-function hash4(a: number, len: number): number {
-  // murmur3 finaliser over the address mixed with the length
-  let h = Math.imul(a ^ Math.imul(len + 1, 0x9e3779b9), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -34,7 +34,7 @@ import {
   resized,
   resizedFilled,
 } from "./internal/prefix-table";
-import { batchInts } from "./internal/slab";
+import { batchInts, IntList } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
@@ -213,12 +213,12 @@ interface PeerState {
    */
   pendVal: Int32Array | undefined;
   /** Prefixes with a pending desired state (in first-change order). */
-  pendList: number[];
+  pendList: IntList;
   /**
    * Otherwise the desired states of `pendList`'s prefixes, in its order (ids owned): a neighbour
    * not held is flushed right after its export, in which each prefix is queued at most once.
    */
-  pendIds: number[];
+  pendIds: IntList;
   /** ADD-PATH send: prefix → (path id → attribute id). */
   sentMulti: Map<number, Map<number, number>> | undefined;
   pendingMulti: Map<number, Map<number, number>> | undefined;
@@ -505,7 +505,7 @@ export class Rib {
   private freePaths: number[] = [];
   private deferredFree: number[] = [];
   /** An empty array for the next dirty list (see {@link Rib.takeDirty}). */
-  private spareDirty: number[] | undefined = [];
+  private spareDirty: IntList | undefined = new IntList();
   /**
    * The last delta built by {@link Rib.flush} inside {@link Rib.process} (batch number, queue
    * length, prefixes and sets, and the delta), for the next neighbour of the batch to reuse.
@@ -529,7 +529,7 @@ export class Rib {
   private readonly oldBest = new Map<number, number>();
   /** A bit per prefix: in the dirty list. */
   private dirtyBits = new Uint8Array(128);
-  private dirty: number[] = [];
+  private dirty = new IntList();
   private locCount = 0;
   /** Number of routes in the delta the last flush returned. */
   private flushed = 0;
@@ -540,6 +540,11 @@ export class Rib {
   private memoPre = -1;
   private memoPost = 0;
   private readonly exportCache = new Map<number, number>();
+  /** The last cacheable export result (see {@link Rib.exportMemo}). */
+  private expMemoMap: Map<number, number> | undefined;
+  private expMemoSlot = -1;
+  private expMemoVal = -1;
+  private expMemoFrees = -1;
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
   /** Shared Adj-RIBs-Out of eBGP update groups, by the group's export cache. */
@@ -623,7 +628,7 @@ export class Rib {
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
     this.attachQueue.push(q);
-    return this.process([], q);
+    return this.process(new IntList(), q);
   }
 
   /**
@@ -783,7 +788,7 @@ export class Rib {
    */
   routeRefresh(address: string): AdjRibOutUpdate {
     const q = this.peer(address);
-    const changes = this.process([], q);
+    const changes = this.process(new IntList(), q);
     const delta = changes.adjRibOut.get(address);
     const groups = new Map<number, Prefix[]>();
     this.forEachOut(q, (p, pathId, id) => {
@@ -1413,8 +1418,8 @@ export class Rib {
       sent: new Int32Array(0),
       shared: undefined,
       pendVal: undefined,
-      pendList: [],
-      pendIds: [],
+      pendList: new IntList(),
+      pendIds: new IntList(),
       sentMulti: config.addPath?.send ? new Map() : undefined,
       pendingMulti: config.addPath?.send ? new Map() : undefined,
       exportCache: this.exportGroup(config, kind),
@@ -1513,7 +1518,7 @@ export class Rib {
       }
     }
     const cache = this.importCache;
-    cache.clear();
+    if (cache.size > 0) cache.clear();
     this.memoCache = undefined;
     const announced = update.announced ?? NONE;
     for (let i = 0; i < announced.length; i++) {
@@ -1594,19 +1599,21 @@ export class Rib {
     const policy = q.config.importPolicy;
     const cacheable = policy === undefined || policy.prefixIndependent === true;
     let post: number | undefined;
+    // The last result is kept in the memo and moves to the map only when another set comes: an
+    // UPDATE carries one set, so the map mostly stays empty (and clearing it costs nothing).
+    const memo = this.memoCache === cache;
     if (cacheable) {
-      if (this.memoCache === cache && this.memoPre === pre) post = this.memoPost;
-      else post = cache.get(pre);
+      if (memo && this.memoPre === pre) post = this.memoPost;
+      else if (cache.size > 0) post = cache.get(pre);
     }
-    if (post === undefined) {
+    if (post === undefined)
       post = this.importResult(
         q,
         pre,
         prefix ?? this.prefixes.prefix(prefixIdx >= 0 ? prefixIdx : this.pPrefix[s]!),
       );
-      if (cacheable) cache.set(pre, post);
-    }
-    if (cacheable) {
+    if (cacheable && !(memo && this.memoPre === pre)) {
+      if (memo) cache.set(this.memoPre, this.memoPost);
       this.memoCache = cache;
       this.memoPre = pre;
       this.memoPost = post;
@@ -1699,15 +1706,15 @@ export class Rib {
     const pend = q.pendVal;
     for (let i = 0; i < q.pendList.length; i++) {
       if (pend === undefined) {
-        this.store.unref(q.pendIds[i]!);
+        this.store.unref(q.pendIds.a[i]!);
         continue;
       }
-      const p = q.pendList[i]!;
+      const p = q.pendList.a[i]!;
       this.store.unref(pend[p]!);
       pend[p] = NOT_PENDING;
     }
-    q.pendList = [];
-    q.pendIds = [];
+    q.pendList.clear();
+    q.pendIds.clear();
     q.pendVal = undefined;
     for (let p = 0; p < q.sent.length; p++) {
       this.store.unref(q.sent[p]!);
@@ -1732,9 +1739,9 @@ export class Rib {
   }
 
   /** The dirty list, handed to {@link Rib.process} (which empties it and keeps it as the spare). */
-  private takeDirty(): number[] {
+  private takeDirty(): IntList {
     const d = this.dirty;
-    this.dirty = this.spareDirty ?? [];
+    this.dirty = this.spareDirty ?? new IntList();
     this.spareDirty = undefined;
     return d;
   }
@@ -1823,7 +1830,7 @@ export class Rib {
    * whole table towards `fullPeer`), then flush the queues of neighbours not held.
    */
   private process(
-    dirty: number[],
+    dirty: IntList,
     fullPeer: PeerState | undefined,
     fullIsDirtyOnly = false,
   ): ChangeSet {
@@ -1837,8 +1844,9 @@ export class Rib {
     const recSets: (PathAttributes | undefined)[] = new Array(dirty.length * 2);
     let nChanged = 0;
     let nRec = 0;
+    const dirtyList = dirty.a;
     for (let i = 0; i < dirty.length; i++) {
-      const p = dirty[i]!;
+      const p = dirtyList[i]!;
       this.dirtyBits[p >> 3]! &= ~(1 << (p & 7));
       const nb = this.computeBest(p);
       const na = nb >= 0 ? this.pPost[nb]! : -1;
@@ -1888,7 +1896,7 @@ export class Rib {
         for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
         // ADD-PATH send: a change of any path matters, not only of the best.
-        for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty[i]!, cache);
+        for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty.a[i]!, cache);
       } else this.exportChanged(q, changed, nChanged, cache);
       // Flushed before the next neighbour's export: the shared pending array is then empty again.
       if (q.held) continue;
@@ -1908,7 +1916,7 @@ export class Rib {
     for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
     this.deferredFree.length = 0;
     if (dirty !== this.dirty) {
-      dirty.length = 0;
+      dirty.clear();
       this.spareDirty = dirty;
     }
     return new LazyChangeSet(this.prefixes, this.peers, recInts, recSets, adjRibOut);
@@ -2077,8 +2085,16 @@ export class Rib {
     const key = reflect ? slot * 4096 + from.idx : -1;
     if (cacheable) {
       if (!reflect) {
+        // Consecutive prefixes mostly share their set (one UPDATE, one set): a one-entry memo
+        // before the map.
+        if (
+          this.expMemoMap === q.exportCache &&
+          this.expMemoSlot === slot &&
+          this.expMemoFrees === st.frees
+        )
+          return this.expMemoVal;
         const c = q.exportCache.get(slot);
-        if (c !== undefined) return c;
+        if (c !== undefined) return this.exportMemo(q, slot, c);
       } else {
         const c = cache.get(key);
         if (c !== undefined) return c;
@@ -2089,7 +2105,10 @@ export class Rib {
     if (policy === undefined && this.plainIbgp(src, q, v6, reflect)) {
       // The common iBGP case: the set itself with LOCAL_PREF (see transform).
       id = st.peekWithLocalPref(post, this.localPrefOf(post));
-      if (cacheable) q.exportCache.set(slot, id);
+      if (cacheable) {
+        q.exportCache.set(slot, id);
+        this.exportMemo(q, slot, id);
+      }
       return id;
     }
     let a = this.transform(src, from, q, v6, reflect, post);
@@ -2102,8 +2121,18 @@ export class Rib {
     if (cacheable) {
       if (!reflect) {
         q.exportCache.set(slot, id);
+        this.exportMemo(q, slot, id);
       } else cache.set(key, id);
     }
+    return id;
+  }
+
+  /** Remembers the last export result of {@link Rib.exportAttr}; returns it. */
+  private exportMemo(q: PeerState, slot: number, id: number): number {
+    this.expMemoMap = q.exportCache;
+    this.expMemoSlot = slot;
+    this.expMemoVal = id;
+    this.expMemoFrees = this.store.frees;
     return id;
   }
 
@@ -2189,14 +2218,14 @@ export class Rib {
     // Two passes over the queue, so that the delta is a few flat typed arrays (the hot path of a
     // router with many neighbours allocates little): first the new Adj-RIB-Out state and the size
     // of each attribute-set group, then the prefixes in place.
-    const list = q.pendList;
-    const L = list.length;
+    const list = q.pendList.a;
+    const L = q.pendList.length;
     this.flushScratch(L);
     const ids = this.flushIds;
     let nWithdrawn = 0;
     let nAnnounced = 0;
     const pendVal = q.pendVal;
-    const pendIds = q.pendIds;
+    const pendIds = q.pendIds.a;
     // Emptied here: a neighbour no longer held queues into pendIds again.
     if (!q.held) q.pendVal = undefined;
     for (let i = 0; i < L; i++) {
@@ -2221,7 +2250,7 @@ export class Rib {
         nAnnounced++;
       }
     }
-    pendIds.length = 0;
+    q.pendIds.clear();
     // ADD-PATH send (rare): (prefix, path id, attribute id or -1) triples.
     let multi: number[] | undefined;
     if (q.pendingMulti !== undefined && q.pendingMulti.size > 0) {
@@ -2254,7 +2283,7 @@ export class Rib {
     const n = nWithdrawn + nAnnounced;
     this.flushed = n;
     if (n === 0) {
-      list.length = 0;
+      q.pendList.clear();
       return EMPTY_DELTA;
     }
     // Neighbours of one update group mostly get the same delta in a batch: the previous
@@ -2271,7 +2300,7 @@ export class Rib {
       for (let i = 0; i < L && same; i++) same = pl[i] === list[i] && pi[i] === ids[i];
       if (same) {
         this.groups.clear();
-        list.length = 0;
+        q.pendList.clear();
         const d = this.prevDelta;
         q.seq++;
         if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: d });
@@ -2292,7 +2321,7 @@ export class Rib {
       this.prevDelta = delta;
       this.prevFlushBatch = this.batchNo;
     } else this.prevFlushBatch = -1;
-    list.length = 0;
+    q.pendList.clear();
     q.seq++;
     if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: delta });
     return delta;
@@ -2501,7 +2530,8 @@ export class Rib {
       for (const m of this.exportGroups.values()) m.clear();
       this.exportCacheFrees = this.store.frees;
     }
-    this.exportCache.clear();
+    // Map#clear allocates a new table even when the map is empty (most batches reflect nothing).
+    if (this.exportCache.size > 0) this.exportCache.clear();
     return this.exportCache;
   }
 

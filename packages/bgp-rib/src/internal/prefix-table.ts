@@ -51,15 +51,28 @@ export function fastIpv4(s: string): number {
   return v * 256 + part;
 }
 
-/** murmur3 finalizer over address and length: all bits of the input reach the low bits. */
-export function hash(a: number, len: number): number {
-  let h = (a ^ Math.imul(len + 1, 0x9e3779b1)) | 0;
+/** murmur3 finalizer over a 28-bit prefix group and the length: all input bits reach the low bits. */
+function mix(group: number, len: number): number {
+  let h = (group ^ Math.imul(len + 1, 0x9e3779b1)) | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h;
+}
+
+/**
+ * Locality-preserving hash of an IPv4 prefix (address masked to `len` bits): the prefix's
+ * significant bits n = a >>> (32 − len) are split into a group (n >>> 4, mixed with the length)
+ * and an offset (n & 15, the low 4 bits of the result). Prefixes of one length that differ only in
+ * their last 4 significant bits (the /24s of a /20, say) get neighbouring slots — one or two cache
+ * lines — and routers send tables largely in address order (half the prefixes of the 2015 full
+ * table share a /20 with the one before), so most probes hit a line already cached.
+ */
+export function hash(a: number, len: number): number {
+  const n = len === 0 ? 0 : a >>> (32 - len);
+  return ((mix(n >>> 4, len) << 4) | (n & 15)) >>> 0;
 }
 
 /** Prefix indices fit in 26 bits (see PrefixTable's slots). */
@@ -74,9 +87,10 @@ const MASK = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 
  */
 export class PrefixTable {
   /**
-   * Open-addressing slots: -1, or an IPv4 prefix's index (low 26 bits) with 5 more bits of its
-   * hash (bits 26–30), so that a probe reads the key (`addr`/`length`, elsewhere in memory) only
-   * when those agree — about one slot in 32 besides the one sought.
+   * Open-addressing slots (see {@link hash}): -1, or an IPv4 prefix's index (low 26 bits) with a
+   * 5-bit tag (bits 26–30: mixed bits of its group plus its offset, so neighbours of one group
+   * differ), so that a probe reads the key (`addr`/`length`, elsewhere in memory) only when the
+   * tags agree — about one slot in 32 besides the one sought.
    */
   private hVal = new Int32Array(1 << 16).fill(-1);
   private hCount = 0;
@@ -130,9 +144,10 @@ export class PrefixTable {
   index4(a: number, len: number, create: boolean): number {
     const hv = this.hVal;
     const mask = hv.length - 1;
-    const full = hash(a, len);
-    const tag = full >>> 27;
-    let h = full & mask;
+    const n = len === 0 ? 0 : a >>> (32 - len);
+    const m = mix(n >>> 4, len);
+    const tag = ((m >>> 27) + (n & 15)) & 31;
+    let h = ((m << 4) | (n & 15)) & mask;
     for (;;) {
       const v = hv[h]!;
       if (v < 0) break;

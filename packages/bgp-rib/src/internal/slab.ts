@@ -20,3 +20,31 @@ export function batchInts(n: number): Int32Array {
   used += n;
   return a;
 }
+
+/** Lists above this capacity give their memory back when emptied (256 KB). */
+const KEEP = 65536;
+
+/**
+ * A growable list of 32-bit integers over an Int32Array, emptied without giving its memory back
+ * (up to {@link KEEP} entries): V8 drops an array's backing store on `length = 0`, so a list
+ * refilled every batch would be reallocated, and copied as it grows, every batch.
+ */
+export class IntList {
+  /** The entries are `a[0]` … `a[length − 1]`. */
+  a = new Int32Array(16);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const t = new Int32Array(this.a.length * 2);
+      t.set(this.a);
+      this.a = t;
+    }
+    this.a[this.length++] = v;
+  }
+
+  clear(): void {
+    this.length = 0;
+    if (this.a.length > KEEP) this.a = new Int32Array(16);
+  }
+}
