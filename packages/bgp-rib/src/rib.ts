@@ -27,6 +27,7 @@ import {
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
 import { GroupTable } from "./internal/group-table";
+import { IntMap, MISSING } from "./internal/int-map";
 import {
   fastIpv4,
   grownCapacity,
@@ -228,7 +229,7 @@ interface PeerState {
    * same export signature (an update group, see {@link Rib.exportGroup}): what they are sent is
    * computed once per attribute set, not once per neighbour.
    */
-  exportCache: Map<number, number>;
+  exportCache: IntMap;
   /** Counter of batches received and deltas sent on this session. */
   seq: number;
   /** Highest journal sequence number replayed from the router the session came from. */
@@ -245,7 +246,7 @@ interface PeerState {
  */
 interface SharedOut {
   /** The group's export cache (its identity). */
-  readonly key: Map<number, number>;
+  readonly key: IntMap;
   /** Attribute id per prefix (one reference held), -1 none. */
   ids: Int32Array;
   /** Index of the peer the prefix's route came from, -1 none. */
@@ -541,24 +542,24 @@ export class Rib {
   private memoPost = 0;
   private readonly exportCache = new Map<number, number>();
   /** The last cacheable export result (see {@link Rib.exportMemo}). */
-  private expMemoMap: Map<number, number> | undefined;
+  private expMemoMap: IntMap | undefined;
   private expMemoSlot = -1;
   private expMemoVal = -1;
   private expMemoFrees = -1;
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
   /** Shared Adj-RIBs-Out of eBGP update groups, by the group's export cache. */
-  private readonly sharedOuts = new Map<Map<number, number>, SharedOut>();
+  private readonly sharedOuts = new Map<IntMap, SharedOut>();
   /** Neighbours that may join their group's shared Adj-RIB-Out after the current operation. */
   private attachQueue: PeerState[] = [];
   /** Scratch: a member's attribute ids for its own delta. */
   private memberIds = new Int32Array(64);
   /** Per update group (by its export cache): the batch's export results (see exportChanged). */
-  private readonly groupBatch = new Map<Map<number, number>, { batch: number; ids: Int32Array }>();
+  private readonly groupBatch = new Map<IntMap, { batch: number; ids: Int32Array }>();
   /** Number of the current {@link Rib.process} call. */
   private batchNo = 0;
   /** Update groups: export signature → shared export cache. */
-  private readonly exportGroups = new Map<string, Map<number, number>>();
+  private readonly exportGroups = new Map<string, IntMap>();
   private readonly policyIds = new Map<Policy, number>();
   /** Scratch of {@link Rib.flush}: attribute id per queued prefix. */
   private flushIds = new Int32Array(1024);
@@ -1439,7 +1440,7 @@ export class Rib {
    * and the policy, which may not depend on the peer when it is cacheable, are all it depends
    * on past the per-neighbour checks), so they share one cache.
    */
-  private exportGroup(config: PeerConfig, kind: PeerKind): Map<number, number> {
+  private exportGroup(config: PeerConfig, kind: PeerKind): IntMap {
     const policy = config.exportPolicy;
     let pid = 0;
     if (policy !== undefined) {
@@ -1452,7 +1453,7 @@ export class Rib {
     const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
-      m = new Map();
+      m = new IntMap();
       this.exportGroups.set(key, m);
     }
     return m;
@@ -1874,7 +1875,7 @@ export class Rib {
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
     recSets.length = 2 * nRec;
-    this.oldBest.clear();
+    if (this.oldBest.size > 0) this.oldBest.clear();
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
@@ -2094,7 +2095,7 @@ export class Rib {
         )
           return this.expMemoVal;
         const c = q.exportCache.get(slot);
-        if (c !== undefined) return this.exportMemo(q, slot, c);
+        if (c !== MISSING) return this.exportMemo(q, slot, c);
       } else {
         const c = cache.get(key);
         if (c !== undefined) return c;
