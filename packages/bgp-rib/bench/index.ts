@@ -46,28 +46,40 @@ let kept: Rib | undefined = ingest(full, false).rib;
 full = { ...full, updates: [] };
 
 // ---------------------------------------------------------------- graft of the 578k session
+// Export from A + import into a fresh B (decision and incremental diff included), four times: the
+// first in a cold process is printed on its own (`graft_578k_cold_ms`: a router grafts once in a
+// while, with its code not yet optimised), the best of the other three is the figure (measured
+// as the ingest benchmarks are, after a warm-up). A releases the session after the last one.
 {
   const A = kept;
   kept = undefined;
-  const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
-  B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
-  B.peerUp("10.0.0.3");
-  const t0 = now();
-  const c0 = cpuMs();
-  const snap = A.exportSession(peerAddr);
-  const t1 = now();
-  const imp = B.importSession(snap, { importPolicy: acceptAll, exportPolicy: acceptAll });
+  const graft = () => {
+    const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
+    B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
+    B.peerUp("10.0.0.3");
+    const t0 = now();
+    const c0 = cpuMs();
+    const snap = A.exportSession(peerAddr);
+    const t1 = now();
+    const imp = B.importSession(snap, { importPolicy: acceptAll, exportPolicy: acceptAll });
+    const t2 = now();
+    return { B, snap, imp, exportMs: t1 - t0, importMs: t2 - t1, cpu: cpuMs() - c0 };
+  };
+  const cold = (({ exportMs, importMs }) => ({ exportMs, importMs }))(graft()); // RIB dropped
+  let best: ReturnType<typeof graft> | undefined;
+  for (let i = 0; i < 3; i++) {
+    const g = graft();
+    if (best === undefined || g.exportMs + g.importMs < best.exportMs + best.importMs) best = g;
+  }
+  const { B, snap, imp } = best!;
   const t2 = now();
   const rel = A.releaseSession(peerAddr);
   const t3 = now();
-  const c3 = cpuMs();
   log(
-    `graft CPU time: ${(c3 - c0).toFixed(0)} ms for export + import + release (all threads, GC included)`,
+    `graft: snapshot ${(snap.length / 1e6).toFixed(1)} MB; cold ${(cold.exportMs + cold.importMs).toFixed(0)} ms (export ${cold.exportMs.toFixed(0)} + import ${cold.importMs.toFixed(0)}); best of 3 after it: export ${best!.exportMs.toFixed(0)} ms, import+decision+diff ${best!.importMs.toFixed(0)} ms, ${best!.cpu.toFixed(0)} ms CPU (all threads, GC included; incremental update: ${imp.neighbor.withdrawn.length} withdrawn, ${imp.neighbor.announced.length} groups; ${imp.changes.locRib.length} Loc-RIB changes); release ${(t3 - t2).toFixed(0)} ms (${rel.locRib.length} Loc-RIB changes)`,
   );
-  log(
-    `graft: snapshot ${(snap.length / 1e6).toFixed(1)} MB; export ${(t1 - t0).toFixed(0)} ms, import+decision+diff ${(t2 - t1).toFixed(0)} ms (incremental update: ${imp.neighbor.withdrawn.length} withdrawn, ${imp.neighbor.announced.length} groups; ${imp.changes.locRib.length} Loc-RIB changes), release ${(t3 - t2).toFixed(0)} ms (${rel.locRib.length} Loc-RIB changes)`,
-  );
-  console.log(`BENCH graft_578k_ms ${Math.round(t2 - t0)} ms`);
+  console.log(`BENCH graft_578k_ms ${Math.round(best!.exportMs + best!.importMs)} ms`);
+  console.log(`BENCH graft_578k_cold_ms ${Math.round(cold.exportMs + cold.importMs)} ms`);
 
   // ---------------------------------------------------------------- FIB (see bench/fib.ts)
   const entries: [IpPrefix, string][] = [...B.locRib()].map((r) => [

@@ -170,8 +170,9 @@ function readPath(r: Reader): AsPath {
         field: "as_path.type",
       });
     const k = r.u16("as_path.count");
-    const asns: number[] = [];
-    for (let j = 0; j < k; j++) asns.push(r.u32("as_path.asn"));
+    // Exact size (a pushed-to array reserves 17 slots): the path may be the one the store keeps.
+    const asns: number[] = new Array(k);
+    for (let j = 0; j < k; j++) asns[j] = r.u32("as_path.asn");
     out.push({ type: SEG_NAME[t as 1 | 2 | 3 | 4], asns });
   }
   return out;

@@ -9,7 +9,10 @@ it("IntMap agrees with a Map model", () => {
   const op = fc.oneof(
     { weight: 6, arbitrary: fc.tuple(fc.constant("set" as const), key, fc.integer()) },
     { weight: 3, arbitrary: fc.tuple(fc.constant("get" as const), key, fc.constant(0)) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("clear" as const), fc.constant(0), fc.constant(0)) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constant("clear" as const), fc.constant(0), fc.constant(0)),
+    },
   );
   fc.assert(
     fc.property(fc.array(op, { maxLength: 3000, size: "large" }), (ops) => {
