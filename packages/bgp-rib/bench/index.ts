@@ -54,6 +54,7 @@ full = { ...full, updates: [] };
   const A = kept;
   kept = undefined;
   const graft = () => {
+    gc(); // each round starts from a collected heap (the previous rounds' RIBs are garbage)
     const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
     B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
     B.peerUp("10.0.0.3");
