@@ -66,7 +66,7 @@ export class Fib {
   private pathDepth = 0;
   private readonly wideThreshold: number;
   // IPv4 control plane: every prefix with its next-hop index.
-  private readonly v4exact = new PrefixTable4();
+  private readonly v4exact: ExactTable4;
   // IPv6 binary trie: node 0 is the root.
   private c0: Int32Array = new Int32Array(16);
   private c1: Int32Array = new Int32Array(16);
@@ -109,6 +109,8 @@ export class Fib {
         { field: "wideIpv4Threshold" },
       );
     this.wideThreshold = t;
+    this.v4exact = nextExact ?? new PrefixTable4();
+    nextExact = undefined;
   }
 
   /** Number of IPv4 and IPv6 entries. */
@@ -620,13 +622,45 @@ function checkPrefix(prefix: string | IpPrefix): IpPrefix {
   return prefix;
 }
 
+/** The IPv4 control plane of a FIB: (address, prefix length) → next-hop index. */
+export interface ExactTable4 {
+  readonly size: number;
+  readonly byteLength: number;
+  /** The value of a prefix (address masked to `len` bits), or -1. */
+  get(a: number, len: number): number;
+  /** Sets the value (0 ≤ v < 2^25); returns the previous one or -1. */
+  set(a: number, len: number, v: number): number;
+  /** Deletes; returns the previous value or -1. */
+  delete(a: number, len: number): number;
+  /** (address, length, value) of every entry. */
+  entries(): IterableIterator<[number, number, number]>;
+}
+
+let nextExact: ExactTable4 | undefined;
+
+/**
+ * A FIB whose IPv4 control plane is `exact` instead of a hash table of its own (the RIB's,
+ * indexed by its prefix table: see `internal/fib-index.ts`). Internal: not exported by the package.
+ */
+export function fibWithExactTable(
+  exact: ExactTable4,
+  options?: ConstructorParameters<typeof Fib>[0],
+): Fib {
+  nextExact = exact;
+  try {
+    return new Fib(options);
+  } finally {
+    nextExact = undefined;
+  }
+}
+
 /**
  * The IPv4 control plane: (address, prefix length) → next-hop index, open addressing with
  * tombstones (V8 Maps keyed by numbers above 2^31 are slow and heavy). A slot is two adjacent
  * words, so a probe touches one cache line: the address, and 0 (empty), -1 (deleted) or
  * ((value << 6) | length) + 1. The hash keeps neighbouring prefixes in neighbouring slots.
  */
-class PrefixTable4 {
+export class PrefixTable4 implements ExactTable4 {
   private t = new Int32Array(32);
   private used = 0;
   size = 0;

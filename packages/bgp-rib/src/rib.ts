@@ -15,7 +15,7 @@ import {
   selectBest,
 } from "./decision";
 import { BgpRibError } from "./errors";
-import { Fib } from "./fib";
+import { type Fib, fibWithExactTable } from "./fib";
 import {
   AttributeStore,
   HAS_LOCAL_PREF,
@@ -26,6 +26,7 @@ import {
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
 import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
+import { IndexedExact4 } from "./internal/fib-index";
 import { GroupTable } from "./internal/group-table";
 import { IntMap, MISSING } from "./internal/int-map";
 import {
@@ -474,7 +475,9 @@ export class Rib {
   /** The router's configuration. */
   readonly config: RouterConfig;
   /** The forwarding table derived from the Loc-RIB (empty when `config.fib === false`). */
-  readonly fib = new Fib();
+  readonly fib: Fib;
+  /** The IPv4 control plane of {@link Rib.fib}, indexed by the prefix table. */
+  private readonly fibIndex: IndexedExact4;
   private readonly options: DecisionOptions;
   private readonly store = new AttributeStore();
   private readonly prefixes = new PrefixTable();
@@ -568,6 +571,8 @@ export class Rib {
 
   constructor(config: RouterConfig) {
     this.config = config;
+    this.fibIndex = new IndexedExact4(this.prefixes);
+    this.fib = fibWithExactTable(this.fibIndex);
     this.options = config.decision ?? {};
     this.bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
     this.clusterId = config.clusterId ?? config.bgpIdentifier;
@@ -1931,6 +1936,7 @@ export class Rib {
     const nh = a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
     if (v4) {
       // The prefix table holds IPv4 prefixes as (address, length) already: no object, no checks.
+      this.fibIndex.hint = p;
       if (nh !== undefined) this.fib.set4(pt.addr[p]!, pt.length[p]!, nh);
       else this.fib.delete4(pt.addr[p]!, pt.length[p]!);
     } else if (nh !== undefined) this.fib.set(pt.ipPrefix(p), nh);
