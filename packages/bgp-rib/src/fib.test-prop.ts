@@ -15,12 +15,12 @@ function linear(entries: Map<string, [IpPrefix, string]>, addr: readonly number[
 }
 
 // Addresses clustered in a few /8s and /16s so that prefixes nest often; lengths favour the
-// level boundaries of both IPv4 layouts (8-8-8-8 and 16-8-8).
+// level boundaries of both IPv4 layouts (8-4-4-4-4-4-4 and 16-4-4-4-4).
 const v4addr = fc
   .tuple(fc.constantFrom(10, 192, 0, 255), fc.integer({ min: 0, max: 3 }), fc.nat(255), fc.nat(255))
   .map(([a, b, c, d]) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0);
 const v4length = fc.oneof(
-  fc.constantFrom(0, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32),
+  fc.constantFrom(0, 7, 8, 9, 11, 12, 13, 15, 16, 17, 19, 20, 21, 23, 24, 25, 27, 28, 29, 31, 32),
   fc.integer({ min: 0, max: 32 }),
 );
 const v4prefix = fc
@@ -55,8 +55,8 @@ const op = fc.oneof(
     }),
   },
 );
-// Thresholds that make the FIB switch between its IPv4 layouts during a run (0: 16-8-8 from the
-// first entry; Infinity: 8-8-8-8 forever).
+// Thresholds that make the FIB switch between its IPv4 layouts during a run (0: 16-4-4-4-4 from
+// the first entry; Infinity: 8-4-4-4-4-4-4 forever).
 const threshold = fc.constantFrom(0, 1, 2, 3, 5, 8, 1024, Number.POSITIVE_INFINITY);
 
 test.prop(
@@ -103,8 +103,8 @@ test.prop(
     expect(new Map(fib.entries())).toEqual(new Map([...ref].map(([k, v]) => [k, v[1]])));
     // The layout follows the IPv4 entry count (with hysteresis, so only the extremes are fixed).
     const n4 = [...ref.values()].filter((e) => e[0].family === 4).length;
-    if (n4 > t) expect(fib.ipv4Layout).toBe("16-8-8");
-    if (t === Number.POSITIVE_INFINITY) expect(fib.ipv4Layout).toBe("8-8-8-8");
+    if (n4 > t) expect(fib.ipv4Layout).toBe("16-4-4-4-4");
+    if (t === Number.POSITIVE_INFINITY) expect(fib.ipv4Layout).toBe("8-4-4-4-4-4-4");
   },
 );
 

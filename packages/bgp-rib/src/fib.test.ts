@@ -11,7 +11,7 @@ const FULL = resolve(
   here,
   "../../../shared/data/bgp/ripe-ncc-bgpdump/test_data/updates.et-header.2015.gz.bgpdump.txt.gz",
 );
-const BOTH = [0, Number.POSITIVE_INFINITY] as const; // 16-8-8 from the start / 8-8-8-8 forever
+const BOTH = [0, Number.POSITIVE_INFINITY] as const; // 16-4-4-4-4 from the start / 8-4-… forever
 
 /**
  * The Loc-RIB of the first announcing peer in `bgpdump -m` text (real tool output): A = install/replace,
@@ -129,8 +129,8 @@ describe("Fib boundaries and layouts", () => {
     it(`sibling prefixes with one next hop do not fold into a shorter slot (wideIpv4Threshold ${t})`, () => {
       const f = new Fib({ wideIpv4Threshold: t });
       f.set("49.0.0.0/8", "d");
-      // eight /19s with the same next hop fill the /16's block of 16-8-8 uniformly; two /25s
-      // fill the /24's block of 8-8-8-8
+      // eight /19s with the same next hop fill the /16's block (its /20 slots) uniformly; two
+      // /25s fill the /24's block (its /28 slots): neither may fold into the shorter slot above
       for (let i = 0; i < 8; i++) f.set(`49.150.${i * 32}.0/19`, "x");
       f.set("49.151.0.0/25", "y");
       f.set("49.151.0.128/25", "y");
@@ -172,7 +172,7 @@ describe("Fib boundaries and layouts", () => {
         ["11.0.0.0", "d"],
       ];
       for (const [a, hop] of probes) expect([a, f.lookup(a)]).toEqual([a, hop]);
-      expect(f.ipv4Layout).toBe(t === 0 ? "16-8-8" : "8-8-8-8");
+      expect(f.ipv4Layout).toBe(t === 0 ? "16-4-4-4-4" : "8-4-4-4-4-4-4");
       // Remove from the outside in: every address falls back to what is left.
       f.delete("0.0.0.0/0");
       expect(f.lookup("11.0.0.0")).toBeUndefined();
@@ -188,18 +188,18 @@ describe("Fib boundaries and layouts", () => {
       expect(f.lookup("10.255.255.255")).toBe("a32");
     });
 
-  it("switches to 16-8-8 above the threshold and back below half of it", () => {
+  it("switches to 16-4-4-4-4 above the threshold and back below half of it", () => {
     const f = new Fib({ wideIpv4Threshold: 4 });
     const ps = ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.128/25", "10.1.2.129/32"];
     for (const [i, p] of ps.entries()) f.set(p, `h${i}`);
-    expect(f.ipv4Layout).toBe("16-8-8");
+    expect(f.ipv4Layout).toBe("16-4-4-4-4");
     expect(f.lookup("10.1.2.129")).toBe("h4");
     f.delete(ps[4]!);
     f.delete(ps[3]!);
     f.delete(ps[2]!);
-    expect(f.ipv4Layout).toBe("16-8-8"); // 2 entries: not below half of 4
+    expect(f.ipv4Layout).toBe("16-4-4-4-4"); // 2 entries: not below half of 4
     f.delete(ps[1]!);
-    expect(f.ipv4Layout).toBe("8-8-8-8");
+    expect(f.ipv4Layout).toBe("8-4-4-4-4-4-4");
     expect(f.lookup("10.1.2.129")).toBe("h0");
     expect(f.lookup("10.2.0.0")).toBe("h0");
   });
@@ -211,10 +211,10 @@ describe("Fib boundaries and layouts", () => {
     const empty = new Fib().byteLength;
     const g = new Fib();
     for (let i = 0; i < 5000; i++) g.set(`${10 + (i >> 8)}.${i & 255}.0.0/16`, `n${i & 3}`);
-    expect(g.ipv4Layout).toBe("16-8-8");
+    expect(g.ipv4Layout).toBe("16-4-4-4-4");
     expect(g.byteLength).toBeGreaterThan(256 * 1024);
     for (let i = 0; i < 5000; i++) g.delete(`${10 + (i >> 8)}.${i & 255}.0.0/16`);
-    expect(g.ipv4Layout).toBe("8-8-8-8");
+    expect(g.ipv4Layout).toBe("8-4-4-4-4-4-4");
     expect(g.size).toBe(0);
     expect(g.byteLength).toBeLessThan(empty + 32 * 1024);
   });
@@ -332,7 +332,7 @@ describe("Fib on real tables", () => {
       const f = new Fib();
       for (const [prefix, hop] of table) f.set(prefix, hop);
       expect(f.size).toBe(table.size);
-      expect(f.ipv4Layout).toBe("16-8-8");
+      expect(f.ipv4Layout).toBe("16-4-4-4-4");
       let x = 0x9e3779b9;
       const rnd = () => {
         x ^= x << 13;
