@@ -12,11 +12,17 @@ export class GroupTable {
   count = new Int32Array(64);
   /** Number of groups. */
   size = 0;
+  /** The last id added or looked up, and its group: a delta's entries come in runs of one set. */
+  private lastId = -1;
+  private lastGroup = 0;
 
-  /** Sizes the (empty) table for a delta of up to n entries; shrinks it after a large one. */
+  /**
+   * Sizes the (empty) table for a delta of up to n entries — for at most 2^15 sets at first, as a
+   * large delta has far fewer sets than entries (it grows if need be); shrinks it after a large one.
+   */
   reserve(n: number): void {
     let slots = 64;
-    while (slots < 2 * n) slots *= 2;
+    while (slots < 2 * Math.min(n, 1 << 15)) slots *= 2;
     if (this.keys.length < slots || this.keys.length > 4 * Math.max(slots, 1024)) {
       this.keys = new Int32Array(slots).fill(-1);
       this.vals = new Int32Array(slots);
@@ -25,10 +31,16 @@ export class GroupTable {
 
   /** Counts one more entry with set `id`; returns its group. */
   add(id: number): number {
+    if (id === this.lastId) {
+      this.count[this.lastGroup]!++;
+      return this.lastGroup;
+    }
     const slot = this.slot(id);
     if (this.keys[slot] === id) {
       const g = this.vals[slot]!;
       this.count[g]!++;
+      this.lastId = id;
+      this.lastGroup = g;
       return g;
     }
     const g = this.size++;
@@ -45,6 +57,8 @@ export class GroupTable {
     }
     this.ids[g] = id;
     this.count[g] = 1;
+    this.lastId = id;
+    this.lastGroup = g;
     // ADD-PATH deltas may hold more sets than the entries reserved for.
     if (this.size * 2 > this.keys.length) this.grow();
     return g;
@@ -52,7 +66,11 @@ export class GroupTable {
 
   /** The group of set `id` (added since the last clear). */
   groupOf(id: number): number {
-    return this.vals[this.slot(id)]!;
+    if (id === this.lastId) return this.lastGroup;
+    const g = this.vals[this.slot(id)]!;
+    this.lastId = id;
+    this.lastGroup = g;
+    return g;
   }
 
   /**
@@ -65,6 +83,7 @@ export class GroupTable {
     if (G * 8 > this.keys.length) this.keys.fill(-1);
     else for (let g = G - 1; g >= 0; g--) this.keys[this.slot(this.ids[g]!)] = -1;
     this.size = 0;
+    this.lastId = -1;
   }
 
   /** The slot of `id`: its own, or the empty one to take. */
