@@ -269,6 +269,8 @@ interface SharedOut {
 }
 
 const LOCAL = "local";
+/** Import result not computed yet (import results are ids ≥ 0 or small negative reasons). */
+const UNKNOWN_POST = -0x40000000;
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
@@ -1295,12 +1297,30 @@ export class Rib {
     // Its Adj-RIB-In (path arrays sized once).
     if (this.pPrefix.length < this.pathTop + ins.prefix.length)
       this.growPaths(this.pathTop + ins.prefix.length);
-    const cache = new Map<number, number>();
-    for (let i = 0; i < ins.prefix.length; i++) {
-      const p = ins.prefix[i]!;
-      const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
-      this.computePost(s, q, undefined, cache, p);
-      this.markDirty(p);
+    const policy = q.config.importPolicy;
+    if (policy === undefined || policy.prefixIndependent === true) {
+      // One import result per set of the snapshot, by its index there.
+      const postOf = new Int32Array(nAttrs).fill(UNKNOWN_POST);
+      for (let i = 0; i < ins.prefix.length; i++) {
+        const p = ins.prefix[i]!;
+        const k = ins.attr[i]!;
+        const s = this.upsertPath(q, p, ins.pathId[i]!, ids[k]!);
+        let post = postOf[k]!;
+        if (post === UNKNOWN_POST) {
+          post = this.importResult(q, ids[k]!, this.prefixes.prefix(p));
+          postOf[k] = post;
+        }
+        this.setPost(s, post);
+        this.markDirty(p);
+      }
+    } else {
+      const cache = new Map<number, number>();
+      for (let i = 0; i < ins.prefix.length; i++) {
+        const p = ins.prefix[i]!;
+        const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
+        this.computePost(s, q, undefined, cache, p);
+        this.markDirty(p);
+      }
     }
     // Desired output for every prefix the neighbour has or might get.
     const changes = this.process(this.takeDirty(), q);
@@ -1624,6 +1644,11 @@ export class Rib {
       this.memoPre = pre;
       this.memoPost = post;
     }
+    this.setPost(s, post);
+  }
+
+  /** Sets path s's post-policy set (reference taken) or, for post = -reason, its reason. */
+  private setPost(s: number, post: number): void {
     if (post < 0) {
       this.pPost[s] = -1;
       this.pReason[s] = (this.pReason[s]! & STALE) | -post;
