@@ -1904,7 +1904,7 @@ export class Rib {
       nRec++;
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
-    recSets.length = 2 * nRec;
+    if (recSets.length !== 2 * nRec) recSets.length = 2 * nRec;
     if (this.oldBest.size > 0) this.oldBest.clear();
     const adjRibOut = new Map<string, AdjRibOutUpdate>();
     for (let k = 0; k < this.peers.length; k++) {
