@@ -1498,6 +1498,15 @@ export class Rib {
     return { afi: address.includes(":") ? 2 : 1, address, length: Number(p.slice(slash + 1)) };
   }
 
+  /** Whether {@link Rib.normalize} changes more than LOCAL_PREF. */
+  private needsNormalize(a: PathAttributes): boolean {
+    return (
+      (a.mpReachNlri !== undefined && a.mpReachNlri.nlri.length > 0) ||
+      a.mpUnreachNlri !== undefined ||
+      a.as4Path !== undefined
+    );
+  }
+
   /**
    * Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged;
    * with `fromEbgp`, no LOCAL_PREF — RFC 4271 §5.1.5 has a speaker ignore one received from an
@@ -1550,7 +1559,13 @@ export class Rib {
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
-      const pre = this.store.intern(this.normalize(a.attributes, ebgp));
+      const at = a.attributes;
+      // From an external peer LOCAL_PREF is dropped (see normalize): without copying the set
+      // when that is all there is to normalize.
+      const pre =
+        ebgp && at.localPref !== undefined && !this.needsNormalize(at)
+          ? this.store.internWithoutLocalPref(at)
+          : this.store.intern(this.normalize(at, ebgp));
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;

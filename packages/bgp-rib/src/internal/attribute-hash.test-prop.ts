@@ -3,7 +3,7 @@ import { arbitraryPathAttributes } from "@dyninfra/bgp-wire/testing";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { attributesEqual, attributesHash } from "./attribute-hash";
-import { AttributeStore, HAS_ORIGINATOR } from "./attribute-store";
+import { AttributeStore, HAS_LOCAL_PREF, HAS_ORIGINATOR } from "./attribute-store";
 
 // The reference: bgp-wire's canonical string key (with the ORIGIN code, which the key renders by
 // its first letter only).
@@ -103,6 +103,38 @@ test.prop(
       const orig = (st: AttributeStore, i: number) =>
         st.present[i]! & HAS_ORIGINATOR ? st.originator![i] : -1;
       expect(orig(derived, id)).toBe(orig(whole, ref));
+    }
+  },
+);
+
+test.prop(
+  [
+    fc.array(
+      fc.tuple(
+        arbitraryPathAttributes(),
+        fc.option(fc.constantFrom(0, 100, 4294967295), { nil: undefined }),
+      ),
+      { minLength: 1, maxLength: 20 },
+    ),
+  ],
+  { numRuns: 80 },
+)(
+  "interning a set without its LOCAL_PREF (from an external peer) is interning the copy without it: same id, equal stored set, no LOCAL_PREF decoded",
+  (list) => {
+    const st = new AttributeStore();
+    for (const [base, lp] of list) {
+      const { localPref: _, ...rest } = base;
+      const a = lp === undefined ? rest : { ...rest, localPref: lp };
+      const id = st.internWithoutLocalPref(a);
+      // In either order of interning, the two ways find one set.
+      expect(st.intern(rest)).toBe(id);
+      expect(st.internWithoutLocalPref(a)).toBe(id);
+      expect(st.get(id).localPref).toBeUndefined();
+      expect(attributesEqual(st.get(id), rest)).toBe(true);
+      expect(key(st.get(id))).toBe(key(rest));
+      expect(st.present[id]! & HAS_LOCAL_PREF).toBe(0);
+      // A set that does carry that LOCAL_PREF is another one.
+      if (lp !== undefined) expect(st.peek(a)).not.toBe(id);
     }
   },
 );

@@ -22,6 +22,8 @@ const DELETED = -2;
 const ID_BITS = 26;
 const ID_MASK = (1 << ID_BITS) - 1;
 const tagOf = (h: number): number => (h >>> 27) << ID_BITS;
+/** For {@link AttributeStore.find}: a set equal but for having no LOCAL_PREF. */
+const WITHOUT_LOCAL_PREF = -2;
 
 /**
  * Interned, reference-counted attribute sets (as OpenBGPD does): equal sets share one id; the
@@ -106,8 +108,34 @@ export class AttributeStore {
       this.refs[found]!++;
       return found;
     }
+    return this.store(h, a, from, false);
+  }
+
+  /**
+   * {@link AttributeStore.intern} of `a` without its LOCAL_PREF (what the RIB keeps of a set from
+   * an external peer, RFC 4271 §5.1.5), without making that copy first: LOCAL_PREF's share of the
+   * hash is XORed out, and the set is compared and stored as if it had none.
+   */
+  internWithoutLocalPref(a: PathAttributes): number {
+    if (a.localPref === undefined) return this.intern(a);
+    const h = (attributesHash(a) ^ localPrefTerm(a.localPref)) | 0;
+    const found = this.find(h, a, WITHOUT_LOCAL_PREF);
+    if (found >= 0) {
+      this.refs[found]!++;
+      return found;
+    }
+    return this.store(h, a, undefined, true);
+  }
+
+  /** Stores new set `a` with hash h (one reference taken); see {@link AttributeStore.intern}. */
+  private store(
+    h: number,
+    a: PathAttributes,
+    from: PathAttributes | undefined,
+    dropLp: boolean,
+  ): number {
     const id = this.place(h);
-    const c = this.parts.canonical(a, from);
+    const c = this.parts.canonical(a, from, dropLp);
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
@@ -117,7 +145,8 @@ export class AttributeStore {
 
   /**
    * The id of the stored set with hash `h` equal to `a` — with `lp` ≥ 0, equal to `a` but for a
-   * LOCAL_PREF of `lp` — or -1, leaving in `insertAt` the slot a new set takes.
+   * LOCAL_PREF of `lp`; with {@link WITHOUT_LOCAL_PREF}, but for having none — or -1, leaving in
+   * `insertAt` the slot a new set takes.
    */
   private find(h: number, a: PathAttributes, lp: number): number {
     const slots = this.slots;
@@ -134,7 +163,12 @@ export class AttributeStore {
         const w = v & ID_MASK;
         if (this.hashes[w] === h) {
           const b = this.attrs[w]!;
-          if (lp < 0 ? attributesEqual(b, a) : b.localPref === lp && attributesEqual(b, a, true))
+          if (
+            lp === -1
+              ? attributesEqual(b, a)
+              : b.localPref === (lp === WITHOUT_LOCAL_PREF ? undefined : lp) &&
+                attributesEqual(b, a, true)
+          )
             return w;
         }
       }

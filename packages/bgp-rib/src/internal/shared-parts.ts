@@ -77,6 +77,9 @@ const NO_SET: PathAttributes = {};
 
 type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
 
+/** For {@link StoredSet}'s localPref: store the set without LOCAL_PREF. */
+const NO_LOCAL_PREF = -1;
+
 /**
  * A stored attribute set: a plain object (prototype `Object.prototype`) with the present
  * attributes of `a`, in type-code order. Made by a constructor so that V8 keeps the properties
@@ -85,12 +88,13 @@ type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
  * per set, on a full table 180k objects the garbage collector marks.
  */
 const StoredSet = function StoredSet(this: Mutable, a: PathAttributes, localPref?: number) {
+  // localPref: undefined keeps a's, NO_LOCAL_PREF drops it, a number replaces it.
   if (a.origin !== undefined) this.origin = a.origin;
   if (a.asPath !== undefined) this.asPath = a.asPath;
   if (a.nextHop !== undefined) this.nextHop = a.nextHop;
   if (a.multiExitDisc !== undefined) this.multiExitDisc = a.multiExitDisc;
-  const lp = localPref ?? a.localPref;
-  if (lp !== undefined) this.localPref = lp;
+  const lp = localPref === undefined ? a.localPref : localPref;
+  if (lp !== undefined && lp !== NO_LOCAL_PREF) this.localPref = lp;
   if (a.atomicAggregate !== undefined) this.atomicAggregate = a.atomicAggregate;
   if (a.aggregator !== undefined) this.aggregator = a.aggregator;
   if (a.communities !== undefined) this.communities = a.communities;
@@ -173,7 +177,7 @@ export class SharedParts {
    * A copy of `a` to store, with shared parts. Parts that are the very objects of `from` (a stored
    * set `a` was derived from) are shared already and not looked up.
    */
-  canonical(a: PathAttributes, from?: PathAttributes): PathAttributes {
+  canonical(a: PathAttributes, from?: PathAttributes, dropLocalPref = false): PathAttributes {
     const f = from ?? NO_SET;
     const asPath =
       a.asPath === undefined || a.asPath === f.asPath ? a.asPath : this.paths.get(a.asPath);
@@ -195,7 +199,7 @@ export class SharedParts {
       a.aggregator === undefined || a.aggregator === f.aggregator
         ? a.aggregator
         : this.aggregators.get(a.aggregator);
-    const c: Mutable = new StoredSet(a);
+    const c: Mutable = new StoredSet(a, dropLocalPref ? NO_LOCAL_PREF : undefined);
     if (asPath !== undefined) c.asPath = asPath;
     if (nextHop !== undefined) c.nextHop = nextHop;
     if (communities !== undefined) c.communities = communities;
