@@ -671,14 +671,8 @@ export class PrefixTable4 implements ExactTable4 {
   size = 0;
 
   get(a: number, len: number): number {
-    const t = this.t;
-    const mask = (t.length >> 1) - 1;
-    const key = a | 0;
-    for (let h = hash(a, len) & mask; ; h = (h + 1) & mask) {
-      const m = t[2 * h + 1]!;
-      if (m === 0) return -1;
-      if (m > 0 && ((m - 1) & 63) === len && t[2 * h] === key) return (m - 1) >>> 6;
-    }
+    const h = this.find(a, len);
+    return h < 0 ? -1 : (this.t[2 * h + 1]! - 1) >>> 6;
   }
 
   /** Sets the value (0 ≤ v < 2^25); returns the previous one or -1. */
@@ -710,19 +704,26 @@ export class PrefixTable4 implements ExactTable4 {
 
   /** Deletes; returns the previous value or -1. */
   delete(a: number, len: number): number {
+    const h = this.find(a, len);
+    if (h < 0) return -1;
+    const t = this.t;
+    const v = (t[2 * h + 1]! - 1) >>> 6;
+    t[2 * h + 1] = -1;
+    this.size--;
+    // Shrink a table that emptied out, so a FIB that was big once does not stay big.
+    if (t.length > 32 && this.size * 16 < t.length >> 1) this.rehash(t.length >> 3);
+    return v;
+  }
+
+  /** The slot holding (a, len), or -1. */
+  private find(a: number, len: number): number {
     const t = this.t;
     const mask = (t.length >> 1) - 1;
     const key = a | 0;
     for (let h = hash(a, len) & mask; ; h = (h + 1) & mask) {
       const m = t[2 * h + 1]!;
       if (m === 0) return -1;
-      if (m > 0 && ((m - 1) & 63) === len && t[2 * h] === key) {
-        t[2 * h + 1] = -1;
-        this.size--;
-        // Shrink a table that emptied out, so a FIB that was big once does not stay big.
-        if (t.length > 32 && this.size * 16 < t.length >> 1) this.rehash(t.length >> 3);
-        return (m - 1) >>> 6;
-      }
+      if (m > 0 && ((m - 1) & 63) === len && t[2 * h] === key) return h;
     }
   }
 
