@@ -269,8 +269,6 @@ interface SharedOut {
 }
 
 const LOCAL = "local";
-/** Import result not computed yet (import results are ids ≥ 0 or small negative reasons). */
-const UNKNOWN_POST = -0x40000000;
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
@@ -540,17 +538,8 @@ export class Rib {
   /** Number of routes in the delta the last flush returned. */
   private flushed = 0;
   /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
-  private readonly importCache = new Map<number, number>();
-  /** The last lookup of {@link Rib.computePost} (routes of one announcement share their set). */
-  private memoCache: Map<number, number> | undefined;
-  private memoPre = -1;
-  private memoPost = 0;
+  private readonly importCache = new IntMap();
   private readonly exportCache = new Map<number, number>();
-  /** The last cacheable export result (see {@link Rib.exportMemo}). */
-  private expMemoMap: IntMap | undefined;
-  private expMemoSlot = -1;
-  private expMemoVal = -1;
-  private expMemoFrees = -1;
   /** The store's free count when the per-neighbour export caches were last known valid. */
   private exportCacheFrees = 0;
   /** Shared Adj-RIBs-Out of eBGP update groups, by the group's export cache. */
@@ -771,7 +760,7 @@ export class Rib {
     q.config = { ...q.config, ...policies };
     q.exportCache = this.exportGroup(q.config, q.kind);
     this.attachQueue.push(q);
-    const cache = new Map<number, number>();
+    const cache = new IntMap();
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
       const p = this.pPrefix[s]!;
@@ -1297,30 +1286,12 @@ export class Rib {
     // Its Adj-RIB-In (path arrays sized once).
     if (this.pPrefix.length < this.pathTop + ins.prefix.length)
       this.growPaths(this.pathTop + ins.prefix.length);
-    const policy = q.config.importPolicy;
-    if (policy === undefined || policy.prefixIndependent === true) {
-      // One import result per set of the snapshot, by its index there.
-      const postOf = new Int32Array(nAttrs).fill(UNKNOWN_POST);
-      for (let i = 0; i < ins.prefix.length; i++) {
-        const p = ins.prefix[i]!;
-        const k = ins.attr[i]!;
-        const s = this.upsertPath(q, p, ins.pathId[i]!, ids[k]!);
-        let post = postOf[k]!;
-        if (post === UNKNOWN_POST) {
-          post = this.importResult(q, ids[k]!, this.prefixes.prefix(p));
-          postOf[k] = post;
-        }
-        this.setPost(s, post);
-        this.markDirty(p);
-      }
-    } else {
-      const cache = new Map<number, number>();
-      for (let i = 0; i < ins.prefix.length; i++) {
-        const p = ins.prefix[i]!;
-        const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
-        this.computePost(s, q, undefined, cache, p);
-        this.markDirty(p);
-      }
+    const cache = new IntMap();
+    for (let i = 0; i < ins.prefix.length; i++) {
+      const p = ins.prefix[i]!;
+      const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
+      this.computePost(s, q, undefined, cache, p);
+      this.markDirty(p);
     }
     // Desired output for every prefix the neighbour has or might get.
     const changes = this.process(this.takeDirty(), q);
@@ -1498,27 +1469,15 @@ export class Rib {
     return { afi: address.includes(":") ? 2 : 1, address, length: Number(p.slice(slash + 1)) };
   }
 
-  /** Whether {@link Rib.normalize} changes more than LOCAL_PREF. */
-  private needsNormalize(a: PathAttributes): boolean {
-    return (
-      (a.mpReachNlri !== undefined && a.mpReachNlri.nlri.length > 0) ||
-      a.mpUnreachNlri !== undefined ||
-      a.as4Path !== undefined
-    );
-  }
-
   /**
-   * Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged;
-   * with `fromEbgp`, no LOCAL_PREF — RFC 4271 §5.1.5 has a speaker ignore one received from an
-   * external peer, and like FRR, BIRD and OpenBGPD the RIB drops it on receipt, so it is not in
-   * the pre-policy Adj-RIB-In either (and an accept-all import keeps one set for both views).
+   * Route attributes as stored: NLRI lists out of MP_REACH_NLRI, no MP_UNREACH_NLRI, AS4 merged
+   * (the set itself when there is nothing to change). LOCAL_PREF from an external peer is dropped
+   * when the set is interned ({@link AttributeStore.internWithoutLocalPref}): RFC 4271 §5.1.5 has
+   * a speaker ignore it, and like FRR, BIRD and OpenBGPD the RIB drops it on receipt, so it is not
+   * in the pre-policy Adj-RIB-In either (and an accept-all import keeps one set for both views).
    */
-  private normalize(a: PathAttributes, fromEbgp = false): PathAttributes {
+  private normalize(a: PathAttributes): PathAttributes {
     let out = a;
-    if (fromEbgp && a.localPref !== undefined) {
-      const { localPref: _, ...rest } = a;
-      out = rest;
-    }
     if (a.mpReachNlri !== undefined && a.mpReachNlri.nlri.length > 0)
       out = { ...out, mpReachNlri: { ...a.mpReachNlri, nlri: [] } };
     if (a.mpUnreachNlri !== undefined) {
@@ -1553,19 +1512,13 @@ export class Rib {
       }
     }
     const cache = this.importCache;
-    if (cache.size > 0) cache.clear();
-    this.memoCache = undefined;
+    cache.clear();
     const announced = update.announced ?? NONE;
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
-      const at = a.attributes;
-      // From an external peer LOCAL_PREF is dropped (see normalize): without copying the set
-      // when that is all there is to normalize.
-      const pre =
-        ebgp && at.localPref !== undefined && !this.needsNormalize(at)
-          ? this.store.internWithoutLocalPref(at)
-          : this.store.intern(this.normalize(at, ebgp));
+      const at = this.normalize(a.attributes);
+      const pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -1633,37 +1586,21 @@ export class Rib {
     s: number,
     q: PeerState,
     prefix: Prefix | undefined,
-    cache: Map<number, number>,
+    cache: IntMap,
     prefixIdx = -1,
   ): void {
     const pre = this.pPre[s]!;
     const policy = q.config.importPolicy;
     const cacheable = policy === undefined || policy.prefixIndependent === true;
-    let post: number | undefined;
-    // The last result is kept in the memo and moves to the map only when another set comes: an
-    // UPDATE carries one set, so the map mostly stays empty (and clearing it costs nothing).
-    const memo = this.memoCache === cache;
-    if (cacheable) {
-      if (memo && this.memoPre === pre) post = this.memoPost;
-      else if (cache.size > 0) post = cache.get(pre);
-    }
-    if (post === undefined)
+    let post = cacheable ? cache.get(pre) : MISSING;
+    if (post === MISSING) {
       post = this.importResult(
         q,
         pre,
         prefix ?? this.prefixes.prefix(prefixIdx >= 0 ? prefixIdx : this.pPrefix[s]!),
       );
-    if (cacheable && !(memo && this.memoPre === pre)) {
-      if (memo) cache.set(this.memoPre, this.memoPost);
-      this.memoCache = cache;
-      this.memoPre = pre;
-      this.memoPost = post;
+      if (cacheable) cache.set(pre, post);
     }
-    this.setPost(s, post);
-  }
-
-  /** Sets path s's post-policy set (reference taken) or, for post = -reason, its reason. */
-  private setPost(s: number, post: number): void {
     if (post < 0) {
       this.pPost[s] = -1;
       this.pReason[s] = (this.pReason[s]! & STALE) | -post;
@@ -2132,16 +2069,8 @@ export class Rib {
     const key = reflect ? slot * 4096 + from.idx : -1;
     if (cacheable) {
       if (!reflect) {
-        // Consecutive prefixes mostly share their set (one UPDATE, one set): a one-entry memo
-        // before the map.
-        if (
-          this.expMemoMap === q.exportCache &&
-          this.expMemoSlot === slot &&
-          this.expMemoFrees === st.frees
-        )
-          return this.expMemoVal;
         const c = q.exportCache.get(slot);
-        if (c !== MISSING) return this.exportMemo(q, slot, c);
+        if (c !== MISSING) return c;
       } else {
         const c = cache.get(key);
         if (c !== undefined) return c;
@@ -2152,10 +2081,7 @@ export class Rib {
     if (policy === undefined && this.plainIbgp(src, q, v6, reflect)) {
       // The common iBGP case: the set itself with LOCAL_PREF (see transform).
       id = st.peekWithLocalPref(post, this.localPrefOf(post));
-      if (cacheable) {
-        q.exportCache.set(slot, id);
-        this.exportMemo(q, slot, id);
-      }
+      if (cacheable) q.exportCache.set(slot, id);
       return id;
     }
     let a = this.transform(src, from, q, v6, reflect, post);
@@ -2166,20 +2092,9 @@ export class Rib {
     }
     if (a !== undefined) id = st.peek(a, src);
     if (cacheable) {
-      if (!reflect) {
-        q.exportCache.set(slot, id);
-        this.exportMemo(q, slot, id);
-      } else cache.set(key, id);
+      if (!reflect) q.exportCache.set(slot, id);
+      else cache.set(key, id);
     }
-    return id;
-  }
-
-  /** Remembers the last export result of {@link Rib.exportAttr}; returns it. */
-  private exportMemo(q: PeerState, slot: number, id: number): number {
-    this.expMemoMap = q.exportCache;
-    this.expMemoSlot = slot;
-    this.expMemoVal = id;
-    this.expMemoFrees = this.store.frees;
     return id;
   }
 

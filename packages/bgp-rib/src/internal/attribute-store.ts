@@ -22,6 +22,8 @@ const DELETED = -2;
 const ID_BITS = 26;
 const ID_MASK = (1 << ID_BITS) - 1;
 const tagOf = (h: number): number => (h >>> 27) << ID_BITS;
+/** For {@link AttributeStore.find}: a set equal to the one given. */
+const EXACT = -1;
 /** For {@link AttributeStore.find}: a set equal but for having no LOCAL_PREF. */
 const WITHOUT_LOCAL_PREF = -2;
 
@@ -102,13 +104,7 @@ export class AttributeStore {
    * `from`'s objects are shared already).
    */
   intern(a: PathAttributes, from?: PathAttributes): number {
-    const h = attributesHash(a);
-    const found = this.find(h, a, -1);
-    if (found >= 0) {
-      this.refs[found]!++;
-      return found;
-    }
-    return this.store(h, a, from, false);
+    return this.internHashed(attributesHash(a), a, EXACT, from);
   }
 
   /**
@@ -119,23 +115,23 @@ export class AttributeStore {
   internWithoutLocalPref(a: PathAttributes): number {
     if (a.localPref === undefined) return this.intern(a);
     const h = (attributesHash(a) ^ localPrefTerm(a.localPref)) | 0;
-    const found = this.find(h, a, WITHOUT_LOCAL_PREF);
+    return this.internHashed(h, a, WITHOUT_LOCAL_PREF, undefined);
+  }
+
+  /** Interning of `a` (hash h) compared as {@link AttributeStore.find} does for `lp`. */
+  private internHashed(
+    h: number,
+    a: PathAttributes,
+    lp: number,
+    from: PathAttributes | undefined,
+  ): number {
+    const found = this.find(h, a, lp);
     if (found >= 0) {
       this.refs[found]!++;
       return found;
     }
-    return this.store(h, a, undefined, true);
-  }
-
-  /** Stores new set `a` with hash h (one reference taken); see {@link AttributeStore.intern}. */
-  private store(
-    h: number,
-    a: PathAttributes,
-    from: PathAttributes | undefined,
-    dropLp: boolean,
-  ): number {
     const id = this.place(h);
-    const c = this.parts.canonical(a, from, dropLp);
+    const c = this.parts.canonical(a, from, lp === WITHOUT_LOCAL_PREF);
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
@@ -144,8 +140,8 @@ export class AttributeStore {
   }
 
   /**
-   * The id of the stored set with hash `h` equal to `a` — with `lp` ≥ 0, equal to `a` but for a
-   * LOCAL_PREF of `lp`; with {@link WITHOUT_LOCAL_PREF}, but for having none — or -1, leaving in
+   * The id of the stored set with hash `h` equal to `a` (`lp` = {@link EXACT}) — with `lp` ≥ 0,
+   * equal to `a` but for a LOCAL_PREF of `lp`; with {@link WITHOUT_LOCAL_PREF}, but for having none — or -1, leaving in
    * `insertAt` the slot a new set takes.
    */
   private find(h: number, a: PathAttributes, lp: number): number {
@@ -164,7 +160,7 @@ export class AttributeStore {
         if (this.hashes[w] === h) {
           const b = this.attrs[w]!;
           if (
-            lp === -1
+            lp === EXACT
               ? attributesEqual(b, a)
               : b.localPref === (lp === WITHOUT_LOCAL_PREF ? undefined : lp) &&
                 attributesEqual(b, a, true)

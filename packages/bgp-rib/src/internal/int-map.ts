@@ -1,7 +1,8 @@
 // A map from non-negative 31-bit integers to 32-bit integers: open addressing over one Int32Array
 // of (key, value) word pairs, filled to 3/4. Against a V8 Map keyed by numbers: no hashing of
 // heap numbers, one cache line a probe, ~11 bytes an entry instead of ~28, and nothing for the
-// garbage collector to trace.
+// garbage collector to trace. The last key looked up or set is remembered: callers look up runs
+// of one key (the routes of one UPDATE share their attribute set).
 
 /** What {@link IntMap.get} returns for a missing key. */
 export const MISSING = -2147483648;
@@ -11,20 +12,29 @@ const EMPTY = -1;
 export class IntMap {
   private t = new Int32Array(32).fill(EMPTY);
   size = 0;
+  private lastKey = EMPTY;
+  private lastVal = 0;
 
   /** The value of key k (0 ≤ k < 2^31), or {@link MISSING}. */
   get(k: number): number {
+    if (k === this.lastKey) return this.lastVal;
     const t = this.t;
     const mask = (t.length >> 1) - 1;
     for (let h = slot(k) & mask; ; h = (h + 1) & mask) {
       const x = t[2 * h]!;
-      if (x === k) return t[2 * h + 1]!;
+      if (x === k) {
+        this.lastKey = k;
+        this.lastVal = t[2 * h + 1]!;
+        return this.lastVal;
+      }
       if (x === EMPTY) return MISSING;
     }
   }
 
   /** Sets the value of key k (0 ≤ k < 2^31). */
   set(k: number, v: number): void {
+    this.lastKey = k;
+    this.lastVal = v;
     const t = this.t;
     const mask = (t.length >> 1) - 1;
     let h = slot(k) & mask;
@@ -45,6 +55,7 @@ export class IntMap {
   clear(): void {
     if (this.size === 0) return;
     this.size = 0;
+    this.lastKey = EMPTY;
     if (this.t.length > 1024) this.t = new Int32Array(32).fill(EMPTY);
     else this.t.fill(EMPTY);
   }
