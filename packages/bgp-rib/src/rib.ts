@@ -483,6 +483,8 @@ export class Rib {
   private readonly prefixes = new PrefixTable();
   private readonly peers: PeerState[] = [];
   private readonly byAddress = new Map<string, PeerState>();
+  /** The peer {@link Rib.peer} found last (cleared when a peer is removed). */
+  private lastPeer: PeerState | undefined = undefined;
   private readonly bgpId: number;
   private readonly clusterId: string;
   private readonly defaultLocalPref: number;
@@ -1250,8 +1252,14 @@ export class Rib {
     let ins: ReturnType<Rib["readRoutes"]>;
     let outs: ReturnType<Rib["readRoutes"]>;
     try {
-      for (let i = 0; i < nAttrs; i++)
-        ids[i] = this.store.peek(this.normalize(readAttributes(body)));
+      const st = this.store;
+      for (let i = 0; i < nAttrs; i++) {
+        const a = this.normalize(readAttributes(body));
+        const id = st.peek(a);
+        ids[i] = id;
+        // The loop check reads the AS_PATH: now, while the decoded set is in the cache.
+        if (st.loop[id] === 0) st.loop[id] = this.detectLoop(a) + 1;
+      }
       // Parse both route sections before touching the RIB (a bad snapshot changes nothing).
       ins = this.readRoutes(body, nAttrs);
       outs = this.readRoutes(body, nAttrs);
@@ -1395,6 +1403,7 @@ export class Rib {
     this.clearOut(q);
     const changes = this.process(this.takeDirty(), undefined);
     this.byAddress.delete(address);
+    this.lastPeer = undefined;
     (q as { address: string }).address = "";
     return changes;
   }
@@ -1456,9 +1465,14 @@ export class Rib {
   }
 
   private peer(address: string): PeerState {
+    // Batches mostly come from the neighbour of the one before: comparing its address text is
+    // cheaper than hashing a string that arrives fresh with every UPDATE.
+    const last = this.lastPeer;
+    if (last !== undefined && last.address === address) return last;
     const q = this.byAddress.get(address);
     if (q === undefined || q.idx === 0)
       throw new BgpRibError("UNKNOWN_PEER", `no peer ${address}`, { field: "peer" });
+    this.lastPeer = q;
     return q;
   }
 

@@ -136,6 +136,8 @@ StoredSet.prototype = Object.prototype;
  */
 export class SharedParts {
   private readonly strings = new Map<string, string>();
+  /** The string {@link SharedParts.string} returned last (it is in `strings`). */
+  private lastString = "";
   private readonly singleClusters = new Map<string, readonly string[]>();
   private readonly paths = new Interner<AsPath>((p) => path(0x6a09e667, p) | 0, pathEqual);
   private readonly numberLists = new Interner<readonly number[]>(numbersHash, (x, y) =>
@@ -162,10 +164,16 @@ export class SharedParts {
   }
 
   private string(s: string): string {
-    const t = this.strings.get(s);
-    if (t !== undefined) return t;
-    this.strings.set(s, s);
-    return s;
+    // Next hops repeat from set to set (one per neighbour, mostly) but arrive as fresh strings,
+    // whose hash the Map would compute first: comparing with the last one found is cheaper.
+    if (s === this.lastString) return this.lastString;
+    let t = this.strings.get(s);
+    if (t === undefined) {
+      this.strings.set(s, s);
+      t = s;
+    }
+    this.lastString = t;
+    return t;
   }
 
   /** A copy of the stored set `a` (its parts shared already) with LOCAL_PREF `lp`. */
@@ -229,6 +237,7 @@ export class SharedParts {
   /** Forgets every entry, then registers the parts of the given (live, canonical) sets. */
   rebuild(live: Iterable<PathAttributes>): void {
     this.strings.clear();
+    this.lastString = "";
     this.singleClusters.clear();
     this.paths.clear();
     this.numberLists.clear();
