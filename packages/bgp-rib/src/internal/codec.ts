@@ -61,7 +61,16 @@ export class Writer {
 
 const LATIN1 = new TextDecoder("latin1");
 const STR_CACHE_SIZE = 4096;
+/** Longest string the cache holds (addresses: an IPv4 dotted quad has at most 15 characters). */
+const STR_CACHE_MAX = 16;
 const STR_CACHE: (string | undefined)[] = new Array(STR_CACHE_SIZE);
+/**
+ * The bytes of each cached string (16 a slot) and its length + 1 (0: empty), so that a probe
+ * compares bytes in these 68 KB rather than reading the string, which may be anywhere on the heap:
+ * on a snapshot of a full table, reading them was a cache miss per set.
+ */
+const STR_KEYS = new Uint8Array(STR_CACHE_SIZE * STR_CACHE_MAX);
+const STR_LENS = new Uint8Array(STR_CACHE_SIZE);
 
 /** Bounds-checked byte reader; every failure is a BgpRibError naming the offset and field. */
 export class Reader {
@@ -125,23 +134,25 @@ export class Reader {
     const b = this.buf;
     const at = this.pos;
     this.pos += n;
-    if (n > 24) return LATIN1.decode(b.subarray(at, at + n));
+    if (n > STR_CACHE_MAX) return LATIN1.decode(b.subarray(at, at + n));
     let h = n;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ b[at + i]!, 0x01000193);
     const slot = (h ^ (h >>> 16)) & (STR_CACHE_SIZE - 1);
-    const hit = STR_CACHE[slot];
-    if (hit !== undefined && hit.length === n) {
+    const key = slot * STR_CACHE_MAX;
+    if (STR_LENS[slot] === n + 1) {
       let same = true;
       for (let i = 0; i < n; i++) {
-        if (hit.charCodeAt(i) !== b[at + i]) {
+        if (STR_KEYS[key + i] !== b[at + i]) {
           same = false;
           break;
         }
       }
-      if (same) return hit;
+      if (same) return STR_CACHE[slot]!;
     }
     const s = LATIN1.decode(b.subarray(at, at + n));
     STR_CACHE[slot] = s;
+    STR_LENS[slot] = n + 1;
+    for (let i = 0; i < n; i++) STR_KEYS[key + i] = b[at + i]!;
     return s;
   }
 }
