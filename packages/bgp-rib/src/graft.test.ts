@@ -138,4 +138,45 @@ describe("grafting", () => {
       ["203.0.113.0", N.address, undefined],
     ]);
   });
+
+  it("an iBGP session: its Adj-RIB-Out moves with LOCAL_PREF as sent, compared with what the new router sends", () => {
+    // A and B both learn the customer's route; the iBGP neighbour I moves from A to B. I has
+    // LOCAL_PREF 100 (A's default). B with the same default sends I nothing; B with 150 sends it
+    // again with 150.
+    const I = { address: "10.0.0.7", asn: 64500, bgpIdentifier: "10.0.0.7" };
+    const make = (defaultLocalPref?: number) => {
+      const r = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", defaultLocalPref });
+      r.addPeer(X);
+      r.peerUp(X.address);
+      r.update(X.address, {
+        announced: [{ attributes: attrs([64510], "198.51.100.2"), nlri: [P("198.18.0.0", 15)] }],
+      });
+      return r;
+    };
+    const a = make();
+    a.addPeer(I);
+    const up = a.peerUp(I.address).adjRibOut.get(I.address);
+    expect(up?.announced.map((g) => g.attributes.localPref)).toEqual([100]);
+    const snap = a.exportSession(I.address);
+    const same = make().importSession(snap);
+    expect(same.neighbor).toEqual({ withdrawn: [], announced: [] });
+    const other = make(150).importSession(snap);
+    expect(other.neighbor.announced.map((g) => [g.attributes.localPref, g.nlri])).toEqual([
+      [150, [P("198.18.0.0", 15)]],
+    ]);
+    // A route A sends I after the snapshot is replayed into B's view of I: B, which has it
+    // too, then has nothing to send.
+    const later = {
+      attributes: attrs([64510, 64511], "198.51.100.2"),
+      nlri: [P("198.20.0.0", 16)],
+    };
+    const b = make();
+    const { seq } = b.importSession(snap, { hold: true });
+    expect(a.update(X.address, { announced: [later] }).adjRibOut.get(I.address)?.announced).toEqual(
+      [{ attributes: { ...later.attributes, localPref: 100 }, nlri: later.nlri }],
+    );
+    b.update(X.address, { announced: [later] });
+    b.replaySession(I.address, a.sessionJournal(I.address, seq));
+    expect(b.resumeOutput(I.address)).toEqual({ withdrawn: [], announced: [] });
+  });
 });

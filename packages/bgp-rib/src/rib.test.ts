@@ -575,10 +575,74 @@ describe("interning", () => {
     const rib = router();
     const a = attrs([64501], "192.0.2.2");
     rib.update("192.0.2.2", ann(a, "203.0.113.0/24", "198.18.0.0/15", "198.20.0.0/16"));
-    // One received set, one exported to iBGP (LOCAL_PREF added), one to eBGP (prepended).
-    expect(rib.stats().attributeSets).toBe(3);
+    // One received set, which is also what the iBGP neighbours' Adj-RIBs-Out hold (the default
+    // LOCAL_PREF they are sent is implicit there), and one exported to eBGP (prepended).
+    expect(rib.stats().attributeSets).toBe(2);
+    expect([...rib.adjRibOut("10.0.0.2")].map((r) => r.attributes)).toEqual(
+      Array(3).fill({ ...a, localPref: 100 }),
+    );
     rib.peerDown("192.0.2.2");
     expect(rib.stats().attributeSets).toBe(0);
+  });
+});
+
+describe("LOCAL_PREF towards iBGP neighbours", () => {
+  const P24 = "203.0.113.0/24";
+  const sent = (u: AdjRibOutUpdate | undefined) => u?.announced.map((g) => g.attributes) ?? [];
+
+  it("is sent as the default when the route has none, and an UPDATE equal to the last one is not sent", () => {
+    const rib = router();
+    const x = attrs([64501], "192.0.2.2"); // from the customer: LOCAL_PREF dropped on receipt
+    const y = attrs([64501], "192.0.2.2", { localPref: 100 }); // originated with the default
+    const first = rib.update("192.0.2.2", ann(x, P24));
+    expect(sent(first.adjRibOut.get("10.0.0.3"))).toEqual([{ ...x, localPref: 100 }]);
+    // The best route moves to y and back to x: the iBGP neighbours would get the same UPDATE.
+    const deltas = [
+      rib.originate(ann(y, P24)),
+      rib.update("192.0.2.2", { withdrawn: [P(P24)] }),
+      rib.update("192.0.2.2", ann(x, P24)),
+      rib.originate({ withdrawn: [P(P24)] }),
+      // An optional non-transitive attribute it does not know is not passed on (RFC 4271 §5):
+      // the route is sent as it was (made differently, stored as the same set).
+      rib.update(
+        "192.0.2.2",
+        ann({ ...x, unknown: [{ flags: 0x80, typeCode: 99, value: new Uint8Array([1]) }] }, P24),
+      ),
+      rib.update("192.0.2.2", ann(x, P24)),
+    ];
+    expect(deltas.some((c) => c.locRib.length > 0)).toBe(true);
+    for (const c of deltas) expect(flat(c.adjRibOut.get("10.0.0.3"))).toEqual([]);
+    expect([...rib.adjRibOut("10.0.0.3")].map((r) => r.attributes)).toEqual([
+      { ...x, localPref: 100 },
+    ]);
+  });
+
+  it("is the default also when an export policy removes it, and setting the default changes nothing", () => {
+    const rib = router();
+    const drop = Object.assign(
+      (r: { attributes: PathAttributes }) => {
+        const { localPref: _, ...rest } = r.attributes;
+        return rest;
+      },
+      { prefixIndependent: true as const },
+    );
+    for (const [address, exportPolicy] of [
+      ["10.0.0.4", drop],
+      ["10.0.0.5", setLocalPref(100)],
+      ["10.0.0.6", setLocalPref(200)],
+    ] as const) {
+      rib.addPeer({ address, asn: 64500, bgpIdentifier: address, exportPolicy });
+      rib.peerUp(address);
+    }
+    const x = attrs([64501], "192.0.2.2", { multiExitDisc: 5 });
+    const c = rib.update("192.0.2.2", ann(x, P24));
+    const want = { ...x, localPref: 100 };
+    expect(sent(c.adjRibOut.get("10.0.0.3"))).toEqual([want]);
+    expect(sent(c.adjRibOut.get("10.0.0.4"))).toEqual([want]);
+    expect(sent(c.adjRibOut.get("10.0.0.5"))).toEqual([want]);
+    expect(sent(c.adjRibOut.get("10.0.0.6"))).toEqual([{ ...x, localPref: 200 }]);
+    expect([...rib.adjRibOut("10.0.0.5")].map((r) => r.attributes)).toEqual([want]);
+    expect(rib.routeRefresh("10.0.0.4").announced.map((g) => g.attributes)).toEqual([want]);
   });
 });
 

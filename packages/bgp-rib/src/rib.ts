@@ -36,6 +36,7 @@ import {
   resized,
   resizedFilled,
 } from "./internal/prefix-table";
+import { withLocalPref } from "./internal/shared-parts";
 import { batchInts, IntList } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
@@ -388,13 +389,24 @@ class LazyDelta implements AdjRibOutUpdate {
   #prefixes: PrefixTable;
   #buf: Int32Array;
   #attributes: PathAttributes[];
+  #localPref: number;
   #withdrawn: Prefix[] | undefined;
   #announced: Announcement[] | undefined;
 
-  constructor(prefixes: PrefixTable, buf: Int32Array, attributes: PathAttributes[]) {
+  /**
+   * `localPref` ≥ 0: the delta is for a neighbour that gets LOCAL_PREF, and a set without one is
+   * sent with this one (the RIB's default; see Rib.outSet); -1: the sets as they are.
+   */
+  constructor(
+    prefixes: PrefixTable,
+    buf: Int32Array,
+    attributes: PathAttributes[],
+    localPref: number,
+  ) {
     this.#prefixes = prefixes;
     this.#buf = buf;
     this.#attributes = attributes;
+    this.#localPref = localPref;
     this.#withdrawn = undefined;
     this.#announced = undefined;
   }
@@ -426,7 +438,14 @@ class LazyDelta implements AdjRibOutUpdate {
         const nlri: Prefix[] = new Array((to - from) >> 1);
         for (let i = from; i < to; i += 2)
           nlri[(i - from) >> 1] = this.#prefix(buf[i]!, buf[i + 1]!);
-        a[g] = { attributes: this.#attributes[g]!, nlri };
+        const attributes = this.#attributes[g]!;
+        a[g] = {
+          attributes:
+            this.#localPref >= 0 && attributes.localPref === undefined
+              ? withLocalPref(attributes, this.#localPref)
+              : attributes,
+          nlri,
+        };
       }
       this.#announced = a;
     }
@@ -522,6 +541,8 @@ export class Rib {
   private prevList = new Int32Array(0);
   private prevIds = new Int32Array(0);
   private prevDelta: AdjRibOutUpdate = EMPTY_DELTA;
+  /** Whether prevDelta's sets carry LOCAL_PREF (see {@link Rib.outAttributes}). */
+  private prevSendsLocalPref = false;
   /** Scratch of {@link Rib.process}: the prefixes whose best route changed. */
   private changedScratch = new Int32Array(1024);
   private arrival = 0;
@@ -800,7 +821,7 @@ export class Rib {
     });
     return {
       withdrawn: delta?.withdrawn ?? [],
-      announced: [...groups].map(([id, nlri]) => ({ attributes: this.store.get(id), nlri })),
+      announced: [...groups].map(([id, nlri]) => ({ attributes: this.outAttributes(q, id), nlri })),
     };
   }
 
@@ -1006,12 +1027,14 @@ export class Rib {
   *adjRibOut(address: string): IterableIterator<Route> {
     const q = this.peer(address);
     const out: Route[] = [];
+    const sets = new Map<number, PathAttributes>(); // one object per set, as stored
     this.forEachOut(q, (p, pathId, id) => {
-      out.push({
-        prefix: this.outPrefix(p, pathId, q),
-        attributes: this.store.get(id),
-        peer: LOCAL,
-      });
+      let attributes = sets.get(id);
+      if (attributes === undefined) {
+        attributes = this.outAttributes(q, id);
+        sets.set(id, attributes);
+      }
+      out.push({ prefix: this.outPrefix(p, pathId, q), attributes, peer: LOCAL });
     });
     yield* out;
   }
@@ -1148,19 +1171,38 @@ export class Rib {
       outAttr[k++] = id;
     });
     for (let i = 0; i < ins.length; i++) use(this.pPre[ins[i]!]!);
-    for (let i = 0; i < nOut; i++) use(outAttr[i]!);
+    // The Adj-RIB-Out as sent: a stored set without LOCAL_PREF stands for one with the default
+    // (see outSet), written with it, as an entry of its own (~id in `order`).
+    const st = this.store;
+    const withDefault = this.sendsLocalPref(q);
+    let tableOut: Int32Array | undefined;
+    const outIndex = (id: number): number => {
+      if (!withDefault || st.present[id]! & HAS_LOCAL_PREF) {
+        use(id);
+        return table[id]!;
+      }
+      tableOut ??= new Int32Array(st.capacity).fill(-1);
+      if (tableOut[id]! < 0) {
+        tableOut[id] = order.length;
+        order.push(~id);
+      }
+      return tableOut[id]!;
+    };
+    for (let i = 0; i < nOut; i++) outAttr[i] = outIndex(outAttr[i]!);
     // One buffer for the whole snapshot, about the right size (routes take 7–27 bytes).
     w.ensure(16 + 12 * (ins.length + nOut) + 96 * order.length);
     w.u32(order.length);
-    for (let i = 0; i < order.length; i++) writeAttributes(w, this.store.get(order[i]!));
+    for (let i = 0; i < order.length; i++) {
+      const id = order[i]!;
+      writeAttributes(w, id >= 0 ? st.get(id) : this.outAttributes(q, ~id));
+    }
     w.u32(ins.length);
     for (let i = 0; i < ins.length; i++) {
       const s = ins[i]!;
       this.writeRoute(w, this.pPrefix[s]!, this.pathIdOf(s), table[this.pPre[s]!]!);
     }
     w.u32(nOut);
-    for (let i = 0; i < nOut; i++)
-      this.writeRoute(w, outPrefix[i]!, outPathId[i]!, table[outAttr[i]!]!);
+    for (let i = 0; i < nOut; i++) this.writeRoute(w, outPrefix[i]!, outPathId[i]!, outAttr[i]!);
     w.u32(crc32(w.buf, 0, w.pos));
     return w.done();
   }
@@ -1287,7 +1329,7 @@ export class Rib {
     q.held = true;
     // What the neighbour has: the old router's Adj-RIB-Out.
     for (let i = 0; i < outs.prefix.length; i++) {
-      const id = ids[outs.attr[i]!]!;
+      const id = this.outSet(q, ids[outs.attr[i]!]!);
       this.store.ref(id);
       this.setSent(q, outs.prefix[i]!, outs.pathId[i]!, id);
     }
@@ -1370,7 +1412,7 @@ export class Rib {
         this.markDirty(p);
       }
       for (const a of e.update.announced) {
-        const id = this.store.peek(this.normalize(a.attributes));
+        const id = this.outSet(q, this.store.peek(this.normalize(a.attributes)));
         for (const n of a.nlri) {
           const p = this.prefixes.index(n, true);
           this.ensurePrefixCapacity();
@@ -2093,8 +2135,9 @@ export class Rib {
     const src = st.get(post);
     let id = -1;
     if (policy === undefined && this.plainIbgp(src, q, v6, reflect)) {
-      // The common iBGP case: the set itself with LOCAL_PREF (see transform).
-      id = st.peekWithLocalPref(post, this.localPrefOf(post));
+      // The common iBGP case: the set itself with LOCAL_PREF (see transform) — stored as the set
+      // itself when that is the default (see outSet).
+      id = this.outSet(q, post);
       if (cacheable) q.exportCache.set(slot, id);
       return id;
     }
@@ -2104,12 +2147,46 @@ export class Rib {
       if (r !== undefined) a = r;
       else a = undefined as unknown as PathAttributes;
     }
-    if (a !== undefined) id = st.peek(a, src);
+    if (a !== undefined)
+      id =
+        a.localPref === this.defaultLocalPref && this.sendsLocalPref(q)
+          ? st.peekWithoutLocalPref(a, src)
+          : st.peek(a, src);
     if (cacheable) {
       if (!reflect) q.exportCache.set(slot, id);
       else cache.set(key, id);
     }
     return id;
+  }
+
+  /** Whether UPDATEs to q carry LOCAL_PREF: iBGP and confederation neighbours (RFC 4271, 5065). */
+  private sendsLocalPref(q: PeerState): boolean {
+    return q.kind === "ibgp" || q.kind === "confed-ebgp";
+  }
+
+  /**
+   * The id stored in q's Adj-RIB-Out for set `id` sent to q (no reference taken). Towards
+   * neighbours that get LOCAL_PREF, a set whose LOCAL_PREF is the default is stored without it,
+   * and a set without one stands for the default (put back by {@link Rib.outAttributes}): an
+   * eBGP-learned route (its LOCAL_PREF dropped on receipt) is then sent to iBGP neighbours as the
+   * very set of the Loc-RIB, not as a copy — on a full table half the attribute sets. One stored
+   * form per sent form, so that equal UPDATEs still have equal ids.
+   */
+  private outSet(q: PeerState, id: number): number {
+    const st = this.store;
+    return id >= 0 &&
+      st.present[id]! & HAS_LOCAL_PREF &&
+      st.localPref[id] === this.defaultLocalPref &&
+      this.sendsLocalPref(q)
+      ? st.peekWithLocalPref(id, undefined)
+      : id;
+  }
+
+  /** The attribute set sent to q for stored Adj-RIB-Out set `id` (see {@link Rib.outSet}). */
+  private outAttributes(q: PeerState, id: number): PathAttributes {
+    return this.sendsLocalPref(q)
+      ? this.store.getWithLocalPref(id, this.localPrefOf(id))
+      : this.store.get(id);
   }
 
   /** LOCAL_PREF of stored set `id`, or the default. */
@@ -2268,7 +2345,8 @@ export class Rib {
       multi === undefined &&
       this.inProcess &&
       this.prevFlushBatch === this.batchNo &&
-      this.prevL === L
+      this.prevL === L &&
+      this.prevSendsLocalPref === this.sendsLocalPref(q)
     ) {
       const pl = this.prevList;
       const pi = this.prevIds;
@@ -2283,7 +2361,7 @@ export class Rib {
         return d;
       }
     }
-    const delta = this.groupedDelta(list, ids, L, nAnnounced + nWithdrawn, multi);
+    const delta = this.groupedDelta(list, ids, L, nAnnounced + nWithdrawn, multi, q);
     if (multi === undefined && this.inProcess) {
       if (this.prevList.length < L) {
         this.prevList = new Int32Array(grownCapacity(this.prevList.length, L));
@@ -2295,6 +2373,7 @@ export class Rib {
       }
       this.prevL = L;
       this.prevDelta = delta;
+      this.prevSendsLocalPref = this.sendsLocalPref(q);
       this.prevFlushBatch = this.batchNo;
     } else this.prevFlushBatch = -1;
     q.pendList.clear();
@@ -2305,7 +2384,8 @@ export class Rib {
 
   /**
    * The delta of `L` entries (prefix `list[i]`, attribute id `ids[i]`, -1 to withdraw,
-   * NOT_PENDING to skip; `n` of them not skipped) and ADD-PATH triples `multi`, grouped by set.
+   * NOT_PENDING to skip; `n` of them not skipped) and ADD-PATH triples `multi`, grouped by set,
+   * as sent to q (see {@link Rib.outAttributes}; shared tables: undefined, eBGP only).
    * The groups were counted in {@link Rib.groups}, which is emptied here.
    */
   private groupedDelta(
@@ -2314,6 +2394,7 @@ export class Rib {
     L: number,
     n: number,
     multi: number[] | undefined,
+    q: PeerState | undefined,
   ): AdjRibOutUpdate {
     const groups = this.groups;
     const G = groups.size;
@@ -2359,7 +2440,8 @@ export class Rib {
     const groupAttrs: PathAttributes[] = new Array(G);
     for (let g = 0; g < G; g++) groupAttrs[g] = this.store.get(groupIds[g]!);
     groups.clear();
-    return new LazyDelta(this.prefixes, buf, groupAttrs);
+    const lp = q !== undefined && this.sendsLocalPref(q) ? this.defaultLocalPref : -1;
+    return new LazyDelta(this.prefixes, buf, groupAttrs, lp);
   }
 
   /** Sizes the scratch arrays of a delta of up to L entries. */
@@ -2380,7 +2462,7 @@ export class Rib {
       if (id >= 0) this.groups.add(id);
     }
     if (n === 0) return EMPTY_DELTA;
-    return this.groupedDelta(list, ids, L, n, undefined);
+    return this.groupedDelta(list, ids, L, n, undefined, undefined);
   }
 
   // ------------------------------------------------------------ shared Adj-RIBs-Out (eBGP)

@@ -99,6 +99,15 @@ export class AttributeStore {
   }
 
   /**
+   * Stored set `id` with LOCAL_PREF `lp` as a new object (not stored); the set itself when it
+   * has that LOCAL_PREF already.
+   */
+  getWithLocalPref(id: number, lp: number): PathAttributes {
+    const a = this.attrs[id]!;
+    return a.localPref === lp ? a : this.parts.withLocalPref(a, lp);
+  }
+
+  /**
    * Interns a set and takes one reference; a set new to the store is kept as a copy (see
    * {@link SharedParts.canonical}). `from`: a stored set `a` was derived from (its parts that are
    * `from`'s objects are shared already).
@@ -112,10 +121,17 @@ export class AttributeStore {
    * an external peer, RFC 4271 §5.1.5), without making that copy first: LOCAL_PREF's share of the
    * hash is XORed out, and the set is compared and stored as if it had none.
    */
-  internWithoutLocalPref(a: PathAttributes): number {
-    if (a.localPref === undefined) return this.intern(a);
+  internWithoutLocalPref(a: PathAttributes, from?: PathAttributes): number {
+    if (a.localPref === undefined) return this.intern(a, from);
     const h = (attributesHash(a) ^ localPrefTerm(a.localPref)) | 0;
-    return this.internHashed(h, a, WITHOUT_LOCAL_PREF, undefined);
+    return this.internHashed(h, a, WITHOUT_LOCAL_PREF, from);
+  }
+
+  /** {@link AttributeStore.internWithoutLocalPref} without keeping a reference (see peek). */
+  peekWithoutLocalPref(a: PathAttributes, from?: PathAttributes): number {
+    const id = this.internWithoutLocalPref(a, from);
+    this.unref(id);
+    return id;
   }
 
   /** Interning of `a` (hash h) compared as {@link AttributeStore.find} does for `lp`. */
@@ -212,20 +228,21 @@ export class AttributeStore {
   }
 
   /**
-   * {@link AttributeStore.peek} of stored set `src` with LOCAL_PREF `lp` (what iBGP export makes
-   * of most sets), without building, hashing or decoding the whole set again: its hash follows
-   * from `src`'s, its decoded values are `src`'s.
+   * {@link AttributeStore.peek} of stored set `src` with LOCAL_PREF `lp` (`undefined`: without
+   * one), without building, hashing or decoding the whole set again: its hash follows from `src`'s,
+   * its decoded values are `src`'s.
    */
-  peekWithLocalPref(src: number, lp: number): number {
+  peekWithLocalPref(src: number, lp: number | undefined): number {
     const a = this.attrs[src]!;
     if (a.localPref === lp) return src;
     const h = (this.hashes[src]! ^ localPrefTerm(a.localPref) ^ localPrefTerm(lp)) | 0;
-    const found = this.find(h, a, lp);
+    const found = this.find(h, a, lp ?? WITHOUT_LOCAL_PREF);
     if (found >= 0) return found;
     const id = this.place(h);
     this.attrs[id] = this.parts.withLocalPref(a, lp);
-    this.present[id] = this.present[src]! | HAS_LOCAL_PREF;
-    this.localPref[id] = lp;
+    this.present[id] =
+      lp === undefined ? this.present[src]! & ~HAS_LOCAL_PREF : this.present[src]! | HAS_LOCAL_PREF;
+    this.localPref[id] = lp ?? 0;
     this.med[id] = this.med[src]!;
     this.pathLength[id] = this.pathLength[src]!;
     this.neighborAs[id] = this.neighborAs[src]!;

@@ -127,6 +127,14 @@ StoredSet.prototype = Object.prototype;
 }
 
 /**
+ * A copy of `a` (sharing its parts) with LOCAL_PREF `lp` (`undefined`: without one), made as the
+ * stored sets are (see StoredSet).
+ */
+export function withLocalPref(a: PathAttributes, lp: number | undefined): PathAttributes {
+  return new StoredSet(a, lp ?? NO_LOCAL_PREF);
+}
+
+/**
  * The parts that many attribute sets of a table have in common — AS_PATHs, community lists,
  * CLUSTER_LISTs, AGGREGATORs, addresses — kept once: a set the RIB stores refers to the shared
  * copy of each (equal by value to what it was given). On a full table this halves the memory of
@@ -176,9 +184,12 @@ export class SharedParts {
     return t;
   }
 
-  /** A copy of the stored set `a` (its parts shared already) with LOCAL_PREF `lp`. */
-  withLocalPref(a: PathAttributes, lp: number): PathAttributes {
-    return new StoredSet(a, lp);
+  /**
+   * A copy of the stored set `a` (its parts shared already) with LOCAL_PREF `lp` (`undefined`:
+   * without one).
+   */
+  withLocalPref(a: PathAttributes, lp: number | undefined): PathAttributes {
+    return withLocalPref(a, lp);
   }
 
   /**
