@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
 import { addPathRouter } from "../test/routers";
 import type { DecisionCandidate } from "./decision";
-import { acceptAll, type Policy } from "./policy";
+import { acceptAll, type Policy, setLocalPref } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type RibUpdate, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
 
@@ -704,5 +704,108 @@ test.prop(
       expect(wrapping.explain(k as string).candidates.map((c) => c.route.peer)).toEqual(
         plain.explain(k as string).candidates.map((c) => c.route.peer),
       );
+  },
+);
+
+// Few prefixes and sets, so that the best route often moves between routes that the iBGP
+// neighbours are sent alike (one with LOCAL_PREF 100, one without; one with an attribute that is
+// not passed on, one without).
+const LP_SETS: PathAttributes[] = [
+  { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [64501] }], nextHop: "192.0.2.2" },
+  {
+    origin: "IGP",
+    asPath: [{ type: "AS_SEQUENCE", asns: [64501, 64510] }],
+    nextHop: "192.0.2.2",
+    multiExitDisc: 5,
+  },
+  {
+    origin: "EGP",
+    asPath: [{ type: "AS_SEQUENCE", asns: [64501] }],
+    nextHop: "192.0.2.2",
+    communities: [42],
+  },
+  // The first with an optional non-transitive attribute the RIB does not pass on: sent alike.
+  {
+    origin: "IGP",
+    asPath: [{ type: "AS_SEQUENCE", asns: [64501] }],
+    nextHop: "192.0.2.2",
+    unknown: [{ flags: 0x80, typeCode: 99, value: new Uint8Array([1]) }],
+  },
+];
+
+test.prop(
+  [
+    fc.array(
+      fc.record({
+        from: fc.constantFrom("customer", "ibgp", "local"),
+        withdraw: fc.boolean(),
+        prefix: fc.constantFrom("203.0.113.0/24", "198.18.0.0/15"),
+        set: fc.nat(LP_SETS.length - 1),
+        lp: fc.constantFrom(undefined, 100, 200),
+      }),
+      { maxLength: 20 },
+    ),
+  ],
+  { numRuns: 200 },
+)(
+  "iBGP neighbours are sent LOCAL_PREF always (the route's, else the default; an export policy's), never an UPDATE equal to what they have, and their views are the Adj-RIBs-Out",
+  (ops) => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+    // Monitors: no policy; LOCAL_PREF set to the default; LOCAL_PREF deleted.
+    const drop: Policy = Object.assign(
+      (r: { attributes: PathAttributes }) => {
+        const { localPref: _, ...rest } = r.attributes;
+        return rest;
+      },
+      { prefixIndependent: true as const },
+    );
+    const monitors: [string, Policy | undefined][] = [
+      ["10.0.0.97", undefined],
+      ["10.0.0.98", setLocalPref(100)],
+      ["10.0.0.99", drop],
+    ];
+    for (const [address, exportPolicy] of monitors)
+      rib.addPeer({ address, asn: 64500, bgpIdentifier: address, exportPolicy });
+    for (const a of rib.peerAddresses()) rib.peerUp(a);
+    const views = monitors.map(() => new Map<string, string>());
+    for (const op of ops) {
+      const base = LP_SETS[op.set]!;
+      const attributes = op.lp === undefined ? base : { ...base, localPref: op.lp };
+      const update: RibUpdate = op.withdraw
+        ? { withdrawn: [pfx(op.prefix)] }
+        : { announced: [{ attributes, nlri: [pfx(op.prefix)] }] };
+      const c =
+        op.from === "local"
+          ? rib.originate(update)
+          : rib.update(op.from === "ibgp" ? "10.0.0.2" : "192.0.2.2", update);
+      monitors.forEach(([address], i) => {
+        const d = c.adjRibOut.get(address);
+        for (const g of d?.announced ?? []) expect(g.attributes.localPref).toBeDefined();
+        applyView(views[i]!, d);
+      });
+    }
+    // What each monitor should have: the best route unless learned over iBGP (no reflection),
+    // with its LOCAL_PREF or the default — or the default, where the policy sets or deletes it.
+    monitors.forEach(([address], i) => {
+      const want = new Map<string, string>();
+      for (const r of rib.locRib()) {
+        if (r.peer === "10.0.0.2") continue;
+        // (The only unknown attribute here is non-transitive: not passed on.)
+        const { unknown: _, ...sent } = r.attributes;
+        const lp = i === 0 ? (r.attributes.localPref ?? 100) : 100;
+        want.set(key(r), attrKey({ ...sent, localPref: lp }));
+      }
+      expect(views[i]).toEqual(want);
+      const out = [...rib.adjRibOut(address)].map((r) => [key(r), attrKey(r.attributes)] as const);
+      expect(new Map(out)).toEqual(want);
+    });
   },
 );
