@@ -283,6 +283,8 @@ const R_CLUSTER = 5;
 const R_CONFED = 6;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 1;
+/** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
+const MAX_ROUTE_BYTES = 2 + 16 + 4 + 5;
 
 /**
  * Loc-RIB changes of a batch, recorded as three integers per change in `ints` (prefix index,
@@ -1151,11 +1153,19 @@ export class Rib {
         order.push(id);
       }
     };
-    let nIn = 0;
-    for (let s = 0; s < this.pathTop; s++) if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) nIn++;
-    const ins = new Int32Array(nIn);
-    for (let s = 0, k = 0; s < this.pathTop; s++)
-      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) ins[k++] = s;
+    // Adj-RIB-In: the session's paths, their sets numbered as they come.
+    const ins = new IntList();
+    const pPeer = this.pPeer;
+    const pPre = this.pPre;
+    for (let s = 0; s < this.pathTop; s++) {
+      const pre = pPre[s]!;
+      if (pPeer[s] !== q.idx || pre < 0) continue;
+      ins.push(s);
+      if (table[pre]! < 0) {
+        table[pre] = order.length;
+        order.push(pre);
+      }
+    }
     // Adj-RIB-Out in typed arrays (counted first: a full table is half a million routes).
     let nOut = 0;
     this.forEachOut(q, () => {
@@ -1170,7 +1180,6 @@ export class Rib {
       outPathId[k] = pathId;
       outAttr[k++] = id;
     });
-    for (let i = 0; i < ins.length; i++) use(this.pPre[ins[i]!]!);
     // The Adj-RIB-Out as sent: a stored set without LOCAL_PREF stands for one with the default
     // (see outSet), written with it, as an entry of its own (~id in `order`).
     const st = this.store;
@@ -1196,13 +1205,18 @@ export class Rib {
       const id = order[i]!;
       writeAttributes(w, id >= 0 ? st.get(id) : this.outAttributes(q, ~id));
     }
+    // Routes, written straight into the buffer, room made for 1,024 at a time.
     w.u32(ins.length);
     for (let i = 0; i < ins.length; i++) {
-      const s = ins[i]!;
-      this.writeRoute(w, this.pPrefix[s]!, this.pathIdOf(s), table[this.pPre[s]!]!);
+      if ((i & 1023) === 0) w.ensure(1024 * MAX_ROUTE_BYTES);
+      const s = ins.a[i]!;
+      w.pos = this.writeRoute(w.buf, w.pos, this.pPrefix[s]!, this.pathIdOf(s), table[pPre[s]!]!);
     }
     w.u32(nOut);
-    for (let i = 0; i < nOut; i++) this.writeRoute(w, outPrefix[i]!, outPathId[i]!, outAttr[i]!);
+    for (let i = 0; i < nOut; i++) {
+      if ((i & 1023) === 0) w.ensure(1024 * MAX_ROUTE_BYTES);
+      w.pos = this.writeRoute(w.buf, w.pos, outPrefix[i]!, outPathId[i]!, outAttr[i]!);
+    }
     w.u32(crc32(w.buf, 0, w.pos));
     return w.done();
   }
@@ -2734,24 +2748,42 @@ export class Rib {
     return q.sentMulti !== undefined ? (n.pathId ?? 0) : 0;
   }
 
-  private writeRoute(w: Writer, p: number, pathId: number, attr: number): void {
+  /**
+   * Writes route (prefix p, path id, attribute index) at `pos` of `buf`, which has room for
+   * {@link MAX_ROUTE_BYTES}; returns the position after it.
+   */
+  private writeRoute(
+    buf: Uint8Array,
+    pos: number,
+    p: number,
+    pathId: number,
+    attr: number,
+  ): number {
     const pt = this.prefixes;
     const len = pt.length[p]!;
     const n = (len + 7) >> 3;
-    w.ensure(2 + n + 4 + 5);
     if (!pt.isV6(p)) {
-      w.u8(1);
-      w.u8(len);
+      buf[pos++] = 1;
+      buf[pos++] = len;
       const a = pt.addr[p]!;
-      for (let i = 0; i < n; i++) w.buf[w.pos++] = (a >>> (24 - 8 * i)) & 255;
+      for (let i = 0; i < n; i++) buf[pos++] = (a >>> (24 - 8 * i)) & 255;
     } else {
-      w.u8(2);
-      w.u8(len);
+      buf[pos++] = 2;
+      buf[pos++] = len;
       const words = pt.ipPrefix(p).words;
-      for (let i = 0; i < n; i++) w.buf[w.pos++] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 255;
+      for (let i = 0; i < n; i++) buf[pos++] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 255;
     }
-    w.u32(pathId);
-    w.varint(attr);
+    buf[pos++] = pathId >>> 24;
+    buf[pos++] = (pathId >>> 16) & 255;
+    buf[pos++] = (pathId >>> 8) & 255;
+    buf[pos++] = pathId & 255;
+    let v = attr;
+    while (v >= 0x80) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    return pos;
   }
 
   private readRoutes(

@@ -9,9 +9,8 @@ export class Writer {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const b = new Uint8Array(size);
+    // Twice the size, or what is asked for when that is more (one reservation of a known size).
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
     b.set(this.buf.subarray(0, this.pos));
     this.buf = b;
     this.dv = new DataView(b.buffer);
@@ -54,8 +53,14 @@ export class Writer {
     this.buf[this.pos++] = s.length;
     for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i) & 0x7f;
   }
+  /**
+   * The bytes written: a view of the buffer when it is at least 7/8 full (no copy of a large
+   * snapshot; the view's `buffer` may be a little longer), else a copy.
+   */
   done(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos * 8 >= this.buf.length * 7
+      ? this.buf.subarray(0, this.pos)
+      : this.buf.slice(0, this.pos);
   }
 }
 
