@@ -2013,7 +2013,9 @@ export class Rib {
       }
       if (g.batch !== this.batchNo) {
         if (g.ids.length < n) g.ids = new Int32Array(grownCapacity(g.ids.length, n));
-        g.ids.fill(UNKNOWN_EXPORT, 0, n);
+        const ids = g.ids;
+        if (n > 64) ids.fill(UNKNOWN_EXPORT, 0, n);
+        else for (let i = 0; i < n; i++) ids[i] = UNKNOWN_EXPORT; // most batches: no builtin call
         g.batch = this.batchNo;
       }
       shared = g.ids;

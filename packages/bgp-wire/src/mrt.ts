@@ -2,7 +2,7 @@ import { decodeUpdateFields } from "./codec";
 import { BgpWireError } from "./errors";
 import { decodeAttributes } from "./internal/attributes";
 import { ByteCache } from "./internal/byte-cache";
-import { ipv4Text, ipv6Text } from "./internal/ip";
+import { ipv4Text, ipv4TextShared, ipv6Text } from "./internal/ip";
 import { decodePrefixes } from "./internal/nlri";
 import { decodeOpenBody } from "./internal/open";
 import type { BgpMessage } from "./messages";
@@ -283,7 +283,7 @@ class Cursor {
   ip(afi: number, field: string): string {
     const n = afi === 2 ? 16 : 4;
     this.need(n, field);
-    const s = n === 4 ? ipv4Text(this.b, this.p) : ipv6Text(this.b, this.p);
+    const s = n === 4 ? ipv4TextShared(this.b, this.p) : ipv6Text(this.b, this.p);
     this.p += n;
     return s;
   }

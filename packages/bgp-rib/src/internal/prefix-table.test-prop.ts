@@ -52,3 +52,17 @@ it("keeps every index through many rehashes (150k prefixes, clustered and random
   for (let i = 0; i < 20_000; i++) keys.push(keys[rnd() % keys.length]!);
   check(keys, new PrefixTable());
 });
+
+it("IPv6 prefixes stay out of the IPv4 slots through rehashes", () => {
+  const t = new PrefixTable();
+  const v6 = [32, 48, 64].map((length) => t.index({ afi: 2, address: "2001:db8::", length }, true));
+  const keys: [number, number][] = [];
+  for (let i = 0; i < 60_000; i++) keys.push([(0x0b000000 + i * 256) >>> 0, 24]);
+  for (const [a, len] of keys) t.index4(a, len, true);
+  // Their indices hold address 0 and their length: as IPv4 keys they must not be found.
+  for (const len of [32, 48, 64]) expect(t.index4(0, Math.min(len, 32), false)).toBe(-1);
+  expect(
+    [32, 48, 64].map((length) => t.index({ afi: 2, address: "2001:db8::", length }, false)),
+  ).toEqual(v6);
+  expect(t.index4(0x0b000100, 24, false)).toBe(4);
+});

@@ -18,7 +18,7 @@ import type { Prefix } from "../prefix";
 import type { SessionContext } from "../session-context";
 import { hasAddPath } from "../session-context";
 import type { UpdateError, UpdateErrorAction } from "../update-error";
-import { ipv4Text, ipv6Text, parseIpv4, parseIpv6 } from "./ip";
+import { ipv4Text, ipv4TextShared, ipv6Text, parseIpv4, parseIpv6 } from "./ip";
 import { decodePrefixes, encodePrefix } from "./nlri";
 import { ByteWriter } from "./writer";
 
@@ -311,7 +311,7 @@ export function decodeAttributes(
           );
           break;
         }
-        a.nextHop = ipv4Text(buf, vs);
+        a.nextHop = ipv4TextShared(buf, vs);
         break;
       case 4:
       case 5:
@@ -356,7 +356,7 @@ export function decodeAttributes(
         }
         const agg: Aggregator = {
           asn: asSize === 4 ? u32(buf, vs) : (buf[vs]! << 8) | buf[vs + 1]!,
-          address: ipv4Text(buf, vs + asSize),
+          address: ipv4TextShared(buf, vs + asSize),
         };
         if (type === 7) a.aggregator = agg;
         else a.as4Aggregator = agg;
@@ -389,7 +389,7 @@ export function decodeAttributes(
           );
           break;
         }
-        a.originatorId = ipv4Text(buf, vs);
+        a.originatorId = ipv4TextShared(buf, vs);
         break;
       case 10: {
         if (len === 0 || len % 4 !== 0) {
@@ -403,7 +403,7 @@ export function decodeAttributes(
           break;
         }
         const c = new Array<string>(len >> 2);
-        for (let i = 0; i < c.length; i++) c[i] = ipv4Text(buf, vs + 4 * i);
+        for (let i = 0; i < c.length; i++) c[i] = ipv4TextShared(buf, vs + 4 * i);
         a.clusterList = c;
         break;
       }
@@ -498,7 +498,7 @@ function isIpFamily(afi: number, safi: number): afi is 1 | 2 {
 }
 
 function decodeNextHops(buf: Uint8Array, p: number, nhLen: number): string[] | undefined {
-  if (nhLen === 4) return [ipv4Text(buf, p)];
+  if (nhLen === 4) return [ipv4TextShared(buf, p)];
   if (nhLen === 16) return [ipv6Text(buf, p)];
   if (nhLen === 32) return [ipv6Text(buf, p), ipv6Text(buf, p + 16)];
   return undefined;

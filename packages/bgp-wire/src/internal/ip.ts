@@ -12,6 +12,29 @@ for (let v = 0; v < 256; v++) {
   DIGIT_COUNT[v] = t.length;
   for (let i = 0; i < t.length; i++) DIGITS[v * 3 + i] = t.charCodeAt(i);
 }
+/** Slots of {@link ipv4TextShared}'s cache (a power of two). */
+const SHARED_SLOTS = 4096;
+const SHARED_KEYS = new Int32Array(SHARED_SLOTS);
+const SHARED_TEXT: (string | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
+
+/**
+ * {@link ipv4Text} of the 4 bytes at `off`, returning the same string object for an address met
+ * recently (a small direct-mapped cache): the addresses in path attributes — next hops, originator
+ * and cluster ids, aggregators, MRT peers — repeat from message to message, and a consumer that
+ * compares or looks them up (a RIB interning sets) then meets one string, with its hash already
+ * computed, instead of a fresh copy each time.
+ */
+export function ipv4TextShared(buf: Uint8Array, off: number): string {
+  const v = (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
+  const slot = Math.imul(v, 0x9e3779b1) >>> 20; // the top 12 bits: SHARED_SLOTS
+  const hit = SHARED_TEXT[slot];
+  if (hit !== undefined && SHARED_KEYS[slot] === v) return hit;
+  const text = ipv4Text(buf, off);
+  SHARED_KEYS[slot] = v;
+  SHARED_TEXT[slot] = text;
+  return text;
+}
+
 /** Scratch for {@link ipv4Text}: at most 15 characters. */
 const TEXT = new Uint16Array(15);
 
