@@ -18,7 +18,7 @@ import type { Prefix } from "../prefix";
 import type { SessionContext } from "../session-context";
 import { hasAddPath } from "../session-context";
 import type { UpdateError, UpdateErrorAction } from "../update-error";
-import { ipv4Text, ipv4TextShared, ipv6Text, parseIpv4, parseIpv6 } from "./ip";
+import { ipv4TextShared, ipv6Text, parseIpv4, parseIpv6 } from "./ip";
 import { decodePrefixes, encodePrefix } from "./nlri";
 import { ByteWriter } from "./writer";
 
