@@ -426,7 +426,8 @@ export class Fib {
         this.v4 = t;
       }
     }
-    this.v4.fill(fill, k * BLOCK, (k + 1) * BLOCK);
+    const t = this.v4;
+    for (let i = k * BLOCK, end = i + BLOCK; i < end; i++) t[i] = fill; // 16: no builtin call
     return k;
   }
 
