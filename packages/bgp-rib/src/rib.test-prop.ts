@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
 import { addPathRouter } from "../test/routers";
 import type { DecisionCandidate } from "./decision";
+import type { PeerConfig } from "./peer";
 import { acceptAll, type Policy, setLocalPref } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type RibUpdate, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
@@ -750,16 +751,8 @@ test.prop(
 )(
   "iBGP neighbours are sent LOCAL_PREF always (the route's, else the default; an export policy's), never an UPDATE equal to what they have, and their views are the Adj-RIBs-Out",
   (ops) => {
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "192.0.2.2",
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
-    rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
-    // Monitors: no policy; LOCAL_PREF set to the default; LOCAL_PREF deleted.
+    const rib = customerAndMonitor(false);
+    // Monitors: no policy (MONITOR); LOCAL_PREF set to the default; LOCAL_PREF deleted.
     const drop: Policy = Object.assign(
       (r: { attributes: PathAttributes }) => {
         const { localPref: _, ...rest } = r.attributes;
@@ -768,13 +761,23 @@ test.prop(
       { prefixIndependent: true as const },
     );
     const monitors: [string, Policy | undefined][] = [
-      ["10.0.0.97", undefined],
-      ["10.0.0.98", setLocalPref(100)],
-      ["10.0.0.99", drop],
+      [MONITOR, undefined],
+      ["10.0.0.97", setLocalPref(100)],
+      ["10.0.0.98", drop],
     ];
-    for (const [address, exportPolicy] of monitors)
-      rib.addPeer({ address, asn: 64500, bgpIdentifier: address, exportPolicy });
-    for (const a of rib.peerAddresses()) rib.peerUp(a);
+    const others: PeerConfig[] = [
+      { address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" },
+      ...monitors.slice(1).map(([address, exportPolicy]) => ({
+        address,
+        asn: 64500,
+        bgpIdentifier: address,
+        exportPolicy,
+      })),
+    ];
+    for (const c of others) {
+      rib.addPeer(c);
+      rib.peerUp(c.address);
+    }
     const views = monitors.map(() => new Map<string, string>());
     for (const op of ops) {
       const base = LP_SETS[op.set]!;
