@@ -74,6 +74,27 @@ describe("capacity", () => {
 });
 
 describe("change sets", () => {
+  it("of a batch that changes nothing are empty, read-only and not shared mutable state", () => {
+    const rib = router();
+    const a = attrs([64501], "192.0.2.2");
+    rib.update("192.0.2.2", ann(a, "203.0.113.0/24"));
+    const again = rib.update("192.0.2.2", ann({ ...a }, "203.0.113.0/24"));
+    const other = rib.update("192.0.2.2", { withdrawn: [P("198.51.100.0/24")] });
+    for (const c of [again, other]) {
+      expect(c.locRib).toEqual([]);
+      expect(c.adjRibOut.size).toBe(0);
+      expect(c.adjRibOut.get("10.0.0.2")).toBeUndefined();
+      expect([...c.adjRibOut]).toEqual([]);
+      expect(new Map(c.adjRibOut).size).toBe(0);
+      // Read-only at run time too: there is no `set` to add to a map other results share.
+      expect("set" in c.adjRibOut).toBe(false);
+    }
+    // A batch that does change something still reports it.
+    const c = rib.update("192.0.2.2", { withdrawn: [P("203.0.113.0/24")] });
+    expect(c.locRib.length).toBe(1);
+    expect([...c.adjRibOut.keys()].sort()).toEqual(["10.0.0.2", "10.0.0.3", "198.51.100.2"]);
+  });
+
   it("are read lazily but stay what the batch did; JSON shows the lists", () => {
     const rib = router();
     const c = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));

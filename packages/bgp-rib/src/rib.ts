@@ -303,14 +303,17 @@ class LazyChangeSet implements ChangeSet {
   #prefixes: PrefixTable;
   #peers: readonly PeerState[];
   #ints: Int32Array;
-  #sets: (PathAttributes | undefined)[];
+  #sets: readonly (PathAttributes | undefined)[];
+  #n: number;
   #list: LocRibChange[] | undefined;
 
+  /** `n` records: (prefix, old peer, new peer) in `ints`, (old set, new set) in `sets`. */
   constructor(
     prefixes: PrefixTable,
     peers: readonly PeerState[],
     ints: Int32Array,
-    sets: (PathAttributes | undefined)[],
+    sets: readonly (PathAttributes | undefined)[],
+    n: number,
     adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
   ) {
     this.adjRibOut = adjRibOut;
@@ -318,6 +321,7 @@ class LazyChangeSet implements ChangeSet {
     this.#peers = peers;
     this.#ints = ints;
     this.#sets = sets;
+    this.#n = n;
     this.#list = undefined;
   }
 
@@ -326,7 +330,7 @@ class LazyChangeSet implements ChangeSet {
       const ints = this.#ints;
       const sets = this.#sets;
       const peers = this.#peers;
-      const n = sets.length >> 1;
+      const n = this.#n;
       const list: LocRibChange[] = new Array(n);
       for (let k = 0; k < n; k++) {
         const prefix = this.#prefixes.prefix(ints[3 * k]!);
@@ -355,6 +359,36 @@ class LazyChangeSet implements ChangeSet {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The Adj-RIB-Out deltas of a batch that sends nothing (most batches of a RIB with many
+ * neighbours): one shared read-only map, not a new `Map` per batch. It has no `set`.
+ */
+class NoDeltas implements ReadonlyMap<string, AdjRibOutUpdate> {
+  readonly size = 0;
+  get(_key: string): AdjRibOutUpdate | undefined {
+    return undefined;
+  }
+  has(_key: string): boolean {
+    return false;
+  }
+  forEach(): void {}
+  entries(): MapIterator<[string, AdjRibOutUpdate]> {
+    return new Map<string, AdjRibOutUpdate>().entries();
+  }
+  keys(): MapIterator<string> {
+    return new Map<string, AdjRibOutUpdate>().keys();
+  }
+  values(): MapIterator<AdjRibOutUpdate> {
+    return new Map<string, AdjRibOutUpdate>().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, AdjRibOutUpdate]> {
+    return this.entries();
+  }
+}
+const NO_DELTAS: ReadonlyMap<string, AdjRibOutUpdate> = Object.freeze(new NoDeltas());
+/** The records of a batch that changed no best route. */
+const NO_RECORDS = new Int32Array(0);
 
 const EMPTY_DELTA: AdjRibOutUpdate = Object.freeze({
   withdrawn: Object.freeze([]) as readonly Prefix[],
@@ -555,7 +589,7 @@ export class Rib {
    * Per prefix whose best path's post-policy set changed in the current batch: that set as it was
    * (what the Loc-RIB had), recorded by the first change (see {@link Rib.unrefPost}).
    */
-  private readonly oldBest = new Map<number, number>();
+  private readonly oldBest = new IntMap();
   /** A bit per prefix: in the dirty list. */
   private dirtyBits = new Uint8Array(128);
   private dirty = new IntList();
@@ -1645,7 +1679,7 @@ export class Rib {
     if (post >= 0) {
       // The Loc-RIB's set for the prefix, needed by the batch's decision to see what changed.
       const p = this.pPrefix[s]!;
-      if (this.best[p] === s && !this.oldBest.has(p)) this.oldBest.set(p, post);
+      if (this.best[p] === s && this.oldBest.get(p) === MISSING) this.oldBest.set(p, post);
     }
     this.store.unref(post);
     this.pPost[s] = -1;
@@ -1893,8 +1927,10 @@ export class Rib {
     if (this.changedScratch.length < dirty.length)
       this.changedScratch = new Int32Array(grownCapacity(this.changedScratch.length, dirty.length));
     const changed = this.changedScratch;
-    const recInts = batchInts(dirty.length * 3);
-    const recSets: (PathAttributes | undefined)[] = new Array(dirty.length * 2);
+    // Records of the best routes that changed, allocated at the first (most batches of a RIB with
+    // many neighbours change none).
+    let recInts: Int32Array = NO_RECORDS;
+    let recSets: (PathAttributes | undefined)[] | undefined;
     let nChanged = 0;
     let nRec = 0;
     const dirtyList = dirty.a;
@@ -1904,12 +1940,11 @@ export class Rib {
       const nb = this.computeBest(p);
       const na = nb >= 0 ? this.pPost[nb]! : -1;
       const ob = this.best[p]!;
-      const oa =
-        ob < 0
-          ? -1
-          : this.oldBest.size > 0
-            ? (this.oldBest.get(p) ?? this.pPost[ob]!)
-            : this.pPost[ob]!;
+      let oa = ob < 0 ? -1 : this.pPost[ob]!;
+      if (ob >= 0 && this.oldBest.size > 0) {
+        const was = this.oldBest.get(p);
+        if (was !== MISSING) oa = was;
+      }
       if (nb === ob && na === oa) {
         if (fullIsDirtyOnly) changed[nChanged++] = p;
         continue;
@@ -1918,6 +1953,10 @@ export class Rib {
       if (ob < 0) this.locCount++;
       if (nb < 0) this.locCount--;
       changed[nChanged++] = p;
+      if (recSets === undefined) {
+        recInts = batchInts((dirty.length - i) * 3);
+        recSets = new Array((dirty.length - i) * 2);
+      }
       recInts[3 * nRec] = p;
       recInts[3 * nRec + 1] = ob < 0 ? -1 : this.pPeer[ob]!;
       recInts[3 * nRec + 2] = nb < 0 ? -1 : this.pPeer[nb]!;
@@ -1926,9 +1965,8 @@ export class Rib {
       nRec++;
       if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
     }
-    if (recSets.length !== 2 * nRec) recSets.length = 2 * nRec;
     if (this.oldBest.size > 0) this.oldBest.clear();
-    const adjRibOut = new Map<string, AdjRibOutUpdate>();
+    let adjRibOut: Map<string, AdjRibOutUpdate> | undefined;
     for (let k = 0; k < this.peers.length; k++) {
       const q = this.peers[k]!;
       if (q.idx === 0 || !q.up) continue;
@@ -1942,6 +1980,7 @@ export class Rib {
         if (d === EMPTY_DELTA) continue;
         q.seq++;
         if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: d });
+        adjRibOut ??= new Map();
         adjRibOut.set(q.address, d);
         continue;
       }
@@ -1956,7 +1995,10 @@ export class Rib {
       if (q.pendList.length === 0 && (q.pendingMulti === undefined || q.pendingMulti.size === 0))
         continue;
       const d = this.flush(q);
-      if (this.flushed > 0) adjRibOut.set(q.address, d);
+      if (this.flushed > 0) {
+        adjRibOut ??= new Map();
+        adjRibOut.set(q.address, d);
+      }
     }
     this.inProcess = false;
     this.prevFlushBatch = -1;
@@ -1966,13 +2008,22 @@ export class Rib {
       for (let i = 0; i < queue.length; i++) this.tryAttach(queue[i]!);
     }
     this.store.sweep();
-    for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
-    this.deferredFree.length = 0;
+    if (this.deferredFree.length > 0) {
+      for (let i = 0; i < this.deferredFree.length; i++) this.freePaths.push(this.deferredFree[i]!);
+      this.deferredFree.length = 0;
+    }
     if (dirty !== this.dirty) {
       dirty.clear();
       this.spareDirty = dirty;
     }
-    return new LazyChangeSet(this.prefixes, this.peers, recInts, recSets, adjRibOut);
+    return new LazyChangeSet(
+      this.prefixes,
+      this.peers,
+      recInts,
+      recSets ?? NONE,
+      nRec,
+      adjRibOut ?? NO_DELTAS,
+    );
   }
 
   /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */

@@ -3,6 +3,7 @@ import { BgpRibError } from "../errors";
 import { attributesEqual, attributesHash, localPrefTerm } from "./attribute-hash";
 import { fastIpv4, grownCapacity, resized } from "./prefix-table";
 import { SharedParts } from "./shared-parts";
+import { IntList } from "./slab";
 
 /** Community flags cached per attribute set. */
 export const NO_EXPORT = 1;
@@ -49,7 +50,8 @@ export class AttributeStore {
   /** Hash per id. */
   private hashes = new Int32Array(1024);
   private free: number[] = [];
-  private zero: number[] = [];
+  /** Ids whose count dropped to zero in this batch (a list kept across batches). */
+  private readonly zero = new IntList();
   refs = new Int32Array(1024);
   /** {@link HAS_LOCAL_PREF}, {@link HAS_MED}, {@link HAS_ORIGINATOR} bits. */
   present = new Uint8Array(1024);
@@ -277,8 +279,11 @@ export class AttributeStore {
 
   /** Frees the sets no longer referenced. */
   sweep(): void {
-    for (let k = 0; k < this.zero.length; k++) {
-      const id = this.zero[k]!;
+    const n = this.zero.length;
+    if (n === 0) return;
+    const zero = this.zero.a;
+    for (let k = 0; k < n; k++) {
+      const id = zero[k]!;
       if (this.refs[id] !== 0 || this.attrs[id] === undefined) continue;
       const slots = this.slots;
       const mask = slots.length - 1;
@@ -291,7 +296,7 @@ export class AttributeStore {
       this.attrs[id] = undefined;
       this.free.push(id);
     }
-    this.zero.length = 0;
+    this.zero.clear();
     // Shared parts are not counted: start them afresh when most may belong to freed sets.
     if (this.parts.size > 2 * this.live + 4096) this.parts.rebuild(this.liveSets());
   }

@@ -56,8 +56,10 @@ export class IntMap {
     if (this.size === 0) return;
     this.size = 0;
     this.lastKey = EMPTY;
-    if (this.t.length > 1024) this.t = new Int32Array(32).fill(EMPTY);
-    else this.t.fill(EMPTY);
+    const t = this.t;
+    if (t.length > 1024) this.t = new Int32Array(32).fill(EMPTY);
+    else if (t.length > 64) t.fill(EMPTY);
+    else for (let i = 0; i < t.length; i += 2) t[i] = EMPTY; // keys only; no builtin call
   }
 
   private grow(): void {
