@@ -36,7 +36,7 @@ import {
   resized,
   resizedFilled,
 } from "./internal/prefix-table";
-import { withLocalPref } from "./internal/shared-parts";
+import { withDefaultLocalPref } from "./internal/shared-parts";
 import { batchInts, IntList } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
@@ -477,9 +477,7 @@ class LazyDelta implements AdjRibOutUpdate {
         const attributes = this.#attributes[g]!;
         a[g] = {
           attributes:
-            this.#localPref >= 0 && attributes.localPref === undefined
-              ? withLocalPref(attributes, this.#localPref)
-              : attributes,
+            this.#localPref >= 0 ? withDefaultLocalPref(attributes, this.#localPref) : attributes,
           nlri,
         };
       }
@@ -1178,16 +1176,21 @@ export class Rib {
     const json = new TextEncoder().encode(JSON.stringify(plain));
     w.u32(json.length);
     w.bytes(json);
-    // Attribute table: the sets used by the session, numbered in first-use order.
-    const table = new Int32Array(this.store.capacity).fill(-1);
+    // Attribute table: the sets used by the session, numbered in first-use order. Keyed by set id
+    // as stored, or (cap + id) for an Adj-RIB-Out set written with the default LOCAL_PREF put
+    // back (see outSet): what was sent, an entry of its own.
+    const st = this.store;
+    const cap = st.capacity;
+    const table = new Int32Array(2 * cap).fill(-1);
     const order: number[] = [];
-    const use = (id: number): void => {
-      if (table[id]! < 0) {
-        table[id] = order.length;
-        order.push(id);
+    const entry = (key: number): number => {
+      if (table[key]! < 0) {
+        table[key] = order.length;
+        order.push(key);
       }
+      return table[key]!;
     };
-    // Adj-RIB-In: the session's paths, their sets numbered as they come.
+    // Adj-RIB-In: the session's paths.
     const ins = new IntList();
     const pPeer = this.pPeer;
     const pPre = this.pPre;
@@ -1195,10 +1198,7 @@ export class Rib {
       const pre = pPre[s]!;
       if (pPeer[s] !== q.idx || pre < 0) continue;
       ins.push(s);
-      if (table[pre]! < 0) {
-        table[pre] = order.length;
-        order.push(pre);
-      }
+      entry(pre);
     }
     // Adj-RIB-Out in typed arrays (counted first: a full table is half a million routes).
     let nOut = 0;
@@ -1208,36 +1208,19 @@ export class Rib {
     const outPrefix = new Int32Array(nOut);
     const outPathId = new Uint32Array(nOut);
     const outAttr = new Int32Array(nOut);
+    const withDefault = this.sendsLocalPref(q);
     let k = 0;
     this.forEachOut(q, (p, pathId, id) => {
       outPrefix[k] = p;
       outPathId[k] = pathId;
-      outAttr[k++] = id;
+      outAttr[k++] = entry(withDefault && !(st.present[id]! & HAS_LOCAL_PREF) ? cap + id : id);
     });
-    // The Adj-RIB-Out as sent: a stored set without LOCAL_PREF stands for one with the default
-    // (see outSet), written with it, as an entry of its own (~id in `order`).
-    const st = this.store;
-    const withDefault = this.sendsLocalPref(q);
-    let tableOut: Int32Array | undefined;
-    const outIndex = (id: number): number => {
-      if (!withDefault || st.present[id]! & HAS_LOCAL_PREF) {
-        use(id);
-        return table[id]!;
-      }
-      tableOut ??= new Int32Array(st.capacity).fill(-1);
-      if (tableOut[id]! < 0) {
-        tableOut[id] = order.length;
-        order.push(~id);
-      }
-      return tableOut[id]!;
-    };
-    for (let i = 0; i < nOut; i++) outAttr[i] = outIndex(outAttr[i]!);
     // One buffer for the whole snapshot, about the right size (routes take 7–27 bytes).
     w.ensure(16 + 12 * (ins.length + nOut) + 96 * order.length);
     w.u32(order.length);
     for (let i = 0; i < order.length; i++) {
-      const id = order[i]!;
-      writeAttributes(w, id >= 0 ? st.get(id) : this.outAttributes(q, ~id));
+      const key = order[i]!;
+      writeAttributes(w, key < cap ? st.get(key) : this.outAttributes(q, key - cap));
     }
     // Routes, written straight into the buffer, room made for 1,024 at a time.
     w.u32(ins.length);
@@ -2251,9 +2234,8 @@ export class Rib {
 
   /** The attribute set sent to q for stored Adj-RIB-Out set `id` (see {@link Rib.outSet}). */
   private outAttributes(q: PeerState, id: number): PathAttributes {
-    return this.sendsLocalPref(q)
-      ? this.store.getWithLocalPref(id, this.localPrefOf(id))
-      : this.store.get(id);
+    const a = this.store.get(id);
+    return this.sendsLocalPref(q) ? withDefaultLocalPref(a, this.defaultLocalPref) : a;
   }
 
   /** LOCAL_PREF of stored set `id`, or the default. */

@@ -2,7 +2,7 @@ import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "../errors";
 import { attributesEqual, attributesHash, localPrefTerm } from "./attribute-hash";
 import { fastIpv4, grownCapacity, resized } from "./prefix-table";
-import { SharedParts } from "./shared-parts";
+import { SharedParts, withLocalPref } from "./shared-parts";
 import { IntList } from "./slab";
 
 /** Community flags cached per attribute set. */
@@ -98,15 +98,6 @@ export class AttributeStore {
   /** The attribute set of an id. */
   get(id: number): PathAttributes {
     return this.attrs[id]!;
-  }
-
-  /**
-   * Stored set `id` with LOCAL_PREF `lp` as a new object (not stored); the set itself when it
-   * has that LOCAL_PREF already.
-   */
-  getWithLocalPref(id: number, lp: number): PathAttributes {
-    const a = this.attrs[id]!;
-    return a.localPref === lp ? a : this.parts.withLocalPref(a, lp);
   }
 
   /**
@@ -241,7 +232,7 @@ export class AttributeStore {
     const found = this.find(h, a, lp ?? WITHOUT_LOCAL_PREF);
     if (found >= 0) return found;
     const id = this.place(h);
-    this.attrs[id] = this.parts.withLocalPref(a, lp);
+    this.attrs[id] = withLocalPref(a, lp);
     this.present[id] =
       lp === undefined ? this.present[src]! & ~HAS_LOCAL_PREF : this.present[src]! | HAS_LOCAL_PREF;
     this.localPref[id] = lp ?? 0;

@@ -225,20 +225,17 @@ export class PrefixTable {
   }
 
   private rehash(): void {
-    const n = this.hVal.length * 2;
+    const oldV = this.hVal;
+    const n = oldV.length * 2;
     const hv = new Int32Array(n).fill(-1);
     const mask = n - 1;
-    // In index order: the keys are read in sequence (not at random, as walking the old slots
-    // would), and prefixes added in address order land in neighbouring slots (see hash).
-    for (let i = 0; i < this.count; i++) {
-      if (this.isV6(i)) continue;
-      const a = this.addr[i]!;
-      const len = this.length[i]!;
-      const k = len === 0 ? 0 : a >>> (32 - len);
-      const m = mix(k >>> 4, len);
-      let h = ((m << 4) | (k & 15)) & mask;
+    for (let j = 0; j < oldV.length; j++) {
+      const v = oldV[j]!;
+      if (v < 0) continue;
+      const i = v & INDEX_MASK;
+      let h = hash(this.addr[i]!, this.length[i]!) & mask;
       while (hv[h]! >= 0) h = (h + 1) & mask;
-      hv[h] = i | ((((m >>> 27) + (k & 15)) & 31) << 26);
+      hv[h] = v;
     }
     this.hVal = hv;
   }

@@ -135,6 +135,14 @@ export function withLocalPref(a: PathAttributes, lp: number | undefined): PathAt
 }
 
 /**
+ * Set `a` as sent to a neighbour that gets LOCAL_PREF: `a` itself when it has one, else a copy
+ * with `defaultLocalPref` (Adj-RIBs-Out towards such neighbours leave the default out).
+ */
+export function withDefaultLocalPref(a: PathAttributes, defaultLocalPref: number): PathAttributes {
+  return a.localPref === undefined ? withLocalPref(a, defaultLocalPref) : a;
+}
+
+/**
  * The parts that many attribute sets of a table have in common — AS_PATHs, community lists,
  * CLUSTER_LISTs, AGGREGATORs, addresses — kept once: a set the RIB stores refers to the shared
  * copy of each (equal by value to what it was given). On a full table this halves the memory of
@@ -182,14 +190,6 @@ export class SharedParts {
     }
     this.lastString = t;
     return t;
-  }
-
-  /**
-   * A copy of the stored set `a` (its parts shared already) with LOCAL_PREF `lp` (`undefined`:
-   * without one).
-   */
-  withLocalPref(a: PathAttributes, lp: number | undefined): PathAttributes {
-    return withLocalPref(a, lp);
   }
 
   /**
