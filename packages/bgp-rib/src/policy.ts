@@ -372,8 +372,18 @@ export function prependAs(
 ): AsPath {
   if (asns.length === 0) return path;
   const first = path[0];
-  if (first?.type === type && first.asns.length + asns.length <= 255)
-    return [{ type, asns: [...asns, ...first.asns] }, ...path.slice(1)];
+  if (first?.type === type && first.asns.length + asns.length <= 255) {
+    // Copied by index (not spread: the export of every route to an external neighbour runs this).
+    const n = asns.length;
+    const old = first.asns;
+    const merged = new Array<number>(n + old.length);
+    for (let i = 0; i < n; i++) merged[i] = asns[i]!;
+    for (let i = 0; i < old.length; i++) merged[n + i] = old[i]!;
+    const out = new Array<AsPath[number]>(path.length);
+    out[0] = { type, asns: merged };
+    for (let i = 1; i < path.length; i++) out[i] = path[i]!;
+    return out;
+  }
   const out = [...path];
   for (let i = asns.length; i > 0; i -= 255)
     out.unshift({ type, asns: asns.slice(Math.max(0, i - 255), i) });

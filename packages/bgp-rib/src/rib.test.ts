@@ -136,6 +136,37 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
     expect(c.adjRibOut.has("192.0.2.2")).toBe(false);
   });
 
+  it("to eBGP: the other attributes kept; unknown optional transitive ones passed on Partial, non-transitive ones dropped (§5, §9)", () => {
+    const rib = router();
+    const transitive = { flags: 0xc0, typeCode: 99, value: new Uint8Array([1, 2]) };
+    const partial = { flags: 0xe0, typeCode: 100, value: new Uint8Array([3]) };
+    const nonTransitive = { flags: 0x80, typeCode: 101, value: new Uint8Array([4]) };
+    const rest: Partial<PathAttributes> = {
+      origin: "EGP",
+      atomicAggregate: true,
+      aggregator: { asn: 64501, address: "192.0.2.9" },
+      communities: [0xfc000001],
+      extendedCommunities: [{ type: 0, subType: 2, value: new Uint8Array([0, 1, 0, 0, 0, 7]) }],
+      largeCommunities: [{ globalAdministrator: 64501, localDataPart1: 1, localDataPart2: 2 }],
+    };
+    const sent = (unknown: PathAttributes["unknown"], prefix: string) =>
+      rib
+        .update("192.0.2.2", ann(attrs([64501], "192.0.2.2", { ...rest, unknown }), prefix))
+        .adjRibOut.get("198.51.100.2")!.announced[0]!.attributes;
+    const want = { ...attrs([64500, 64501], "198.51.100.1"), ...rest };
+    expect(sent([transitive, partial, nonTransitive], "203.0.113.0/24")).toEqual({
+      ...want,
+      unknown: [{ ...transitive, flags: 0xe0 }, partial],
+    });
+    // Only a non-transitive one: no unknown attributes at all.
+    expect(sent([nonTransitive], "203.0.113.128/25")).toEqual(want);
+    // A route of this AS keeps its MED (only one received from a neighbouring AS is dropped).
+    const own = rib.originate(ann(attrs([], "10.0.0.1", { multiExitDisc: 7 }), "192.0.2.0/24"));
+    expect(own.adjRibOut.get("198.51.100.2")!.announced[0]!.attributes).toEqual(
+      attrs([64500], "198.51.100.1", { multiExitDisc: 7 }),
+    );
+  });
+
   it("iBGP split horizon: iBGP-learned routes go to eBGP peers only", () => {
     const rib = router();
     const c = rib.update(

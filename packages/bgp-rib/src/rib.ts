@@ -36,7 +36,7 @@ import {
   resized,
   resizedFilled,
 } from "./internal/prefix-table";
-import { withDefaultLocalPref } from "./internal/shared-parts";
+import { ebgpSet, withDefaultLocalPref } from "./internal/shared-parts";
 import { batchInts, IntList } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
 import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
@@ -2275,24 +2275,36 @@ export class Rib {
       // with LOCAL_PREF — often exactly the set, which is then returned as it is.
       return a.localPref === lp ? a : { ...a, localPref: lp };
     }
-    const { localPref: _lp, originatorId: _o, clusterList: _c, multiExitDisc: med, ...rest } = a;
-    let out: PathAttributes = rest;
+    let unknown: PathAttributes["unknown"];
     if (a.unknown !== undefined) {
       const u = readvertiseUnknownAttributes(a.unknown);
-      const { unknown: _u, ...r2 } = out;
-      out = u.length > 0 ? { ...r2, unknown: u } : r2;
+      if (u.length > 0) unknown = u;
     }
     if (q.kind === "ebgp") {
       // Leave the confederation: drop its segments, prepend the confederation identifier.
-      const path = (a.asPath ?? []).filter(
-        (s) => s.type !== "AS_CONFED_SEQUENCE" && s.type !== "AS_CONFED_SET",
-      );
+      const path =
+        this.store.hasConfed[post] === 1
+          ? (a.asPath ?? NONE).filter(
+              (s) => s.type !== "AS_CONFED_SEQUENCE" && s.type !== "AS_CONFED_SET",
+            )
+          : (a.asPath ?? NONE);
       const asn = this.config.confederation?.identifier ?? this.config.asn;
-      out = { ...out, asPath: prependAs(path, [asn]) };
-      if (self !== undefined) out = withNextHop(out, self);
+      const v6self = self !== undefined && self.includes(":");
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
-      if (from.idx === 0 && med !== undefined) out = { ...out, multiExitDisc: med };
-      return out;
+      return ebgpSet(
+        a,
+        prependAs(path, [asn]),
+        v6self ? undefined : self,
+        v6self ? { afi: 2, safi: 1, nextHop: [self], nlri: [] } : undefined,
+        from.idx === 0 ? a.multiExitDisc : undefined,
+        unknown,
+      );
+    }
+    const { localPref: _lp, originatorId: _o, clusterList: _c, multiExitDisc: med, ...rest } = a;
+    let out: PathAttributes = rest;
+    if (a.unknown !== undefined) {
+      const { unknown: _u, ...r2 } = out;
+      out = unknown !== undefined ? { ...r2, unknown } : r2;
     }
     if (med !== undefined) out = { ...out, multiExitDisc: med };
     out = { ...out, localPref: lp };
