@@ -2289,7 +2289,7 @@ export class Rib {
             )
           : (a.asPath ?? NONE);
       const asn = this.config.confederation?.identifier ?? this.config.asn;
-      const v6self = self !== undefined && self.includes(":");
+      const v6self = self?.includes(":") === true;
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
       return ebgpSet(
         a,
