@@ -20,7 +20,8 @@ export interface MrtReadOptions {
   readonly strict?: boolean;
   /**
    * Share one decoded {@link PathAttributes} object among records with identical attribute
-   * bytes (default true): faster, and attribute sets compare by identity.
+   * bytes (default true): faster, and attribute sets compare by identity. A shared set is frozen
+   * (see {@link AttributeCache}).
    */
   readonly intern?: boolean;
 }

@@ -72,3 +72,48 @@ test.prop([fc.uint8Array({ maxLength: 400 })], { numRuns: 300 })(
     for (const r of decodeMrt(b)) expect(r.kind).toBeTypeOf("string");
   },
 );
+
+test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 5_000, max: 12_000 })], {
+  numRuns: 5,
+})(
+  "records with equal attribute bytes share one frozen set, past the cache's sampling windows (4,096 lookups); intern: false shares none",
+  (kinds, n) => {
+    const sets = Array.from({ length: kinds }, (_, i) => ({
+      origin: "IGP" as const,
+      asPath: [{ type: "AS_SEQUENCE" as const, asns: [64500 + i] }],
+      nextHop: "192.0.2.1",
+    }));
+    const records: MrtWriteRecord[] = [
+      {
+        kind: "PEER_INDEX_TABLE",
+        header: { timestamp: 0 },
+        collectorBgpId: "192.0.2.9",
+        viewName: "",
+        peers: [{ peerType: 2, peerBgpId: "192.0.2.1", peerAddress: "192.0.2.1", peerAs: 64500 }],
+      },
+      ...Array.from(
+        { length: n },
+        (_, i): MrtWriteRecord => ({
+          kind: "RIB",
+          header: { timestamp: 0 },
+          sequenceNumber: i,
+          prefix: { afi: 1, address: `10.${(i >> 8) & 255}.${i & 255}.0`, length: 24 },
+          entries: [{ peerIndex: 0, originatedTime: 0, attributes: sets[i % kinds]! }],
+        }),
+      ),
+    ];
+    const bytes = encodeMrt(records);
+    const attrs = (intern: boolean) =>
+      [...decodeMrt(bytes, { intern })].flatMap((r) =>
+        r.kind === "RIB" ? r.entries.map((e) => e.attributes) : [],
+      );
+    const shared = attrs(true);
+    expect(shared).toHaveLength(n);
+    expect(new Set(shared).size).toBe(kinds);
+    expect(shared.every((a) => Object.isFrozen(a))).toBe(true);
+    shared.forEach((a, i) => expect(a).toEqual(sets[i % kinds]));
+    const own = attrs(false);
+    expect(new Set(own).size).toBe(n);
+    expect(own.some((a) => Object.isFrozen(a))).toBe(false);
+  },
+);

@@ -297,7 +297,11 @@ class Cursor {
 
 /**
  * Interning of decoded attribute sets by their bytes: records with equal attribute bytes (and
- * AS size) share one {@link PathAttributes} object. Bounded; cleared when full.
+ * AS size) share one {@link PathAttributes} object, frozen (`Object.freeze`: a change to one
+ * record's set would otherwise change the others'; its lists are shared as well and are to be
+ * treated as read-only, as their types say). Consumers may key on the identity of a frozen set
+ * (`@dyninfra/bgp-rib` does). Bounded; cleared when full; while nearly every set is new (an
+ * UPDATE stream) it stops caching for a while, and those sets are not frozen.
  *
  * @example
  * ```ts
@@ -313,7 +317,7 @@ export class AttributeCache {
   /** The attribute set for `raw`, decoded by `decode` on first sight. */
   get(raw: Uint8Array, asn4: boolean, rib: boolean, decode: () => PathAttributes): PathAttributes {
     if (raw.length > 4096) return decode();
-    return this.cache.get(raw, (asn4 ? 1 : 0) + (rib ? 2 : 0), decode);
+    return this.cache.get(raw, (asn4 ? 1 : 0) + (rib ? 2 : 0), decode, Object.freeze);
   }
 }
 

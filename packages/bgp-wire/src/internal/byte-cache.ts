@@ -31,7 +31,11 @@ export class ByteCache<V> {
   private bypass = 0;
   constructor(private readonly limit: number) {}
 
-  get(key: Uint8Array, salt: number, make: () => V): V {
+  /**
+   * The value for (`key`, `salt`): a stored one, else `make()`. A value that is stored (and so
+   * shared by later lookups) goes through `share` first (e.g. `Object.freeze`).
+   */
+  get(key: Uint8Array, salt: number, make: () => V, share?: (v: V) => V): V {
     // When nearly every key is new (e.g. an UPDATE stream), caching only feeds the garbage
     // collector: bypass it for a while and sample again later.
     if (this.bypass > 0) {
@@ -50,8 +54,11 @@ export class ByteCache<V> {
     const h = fnv(key, salt);
     let s = this.map.get(h);
     for (let t = s; t !== undefined; t = t.next)
-      if (t.salt === salt && same(t.key, key)) return t.value;
-    const value = make();
+      if (t.salt === salt && same(t.key, key)) {
+        this.hits++;
+        return t.value;
+      }
+    const value = share === undefined ? make() : share(make());
     if (this.size >= this.limit) {
       this.map = new Map();
       this.size = 0;
