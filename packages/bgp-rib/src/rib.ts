@@ -360,6 +360,12 @@ class LazyChangeSet implements ChangeSet {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** See Rib.frozenSets: an id and the stored set it had (ids are reused once freed). */
+interface FrozenEntry {
+  readonly id: number;
+  readonly set: PathAttributes;
+}
+
 /**
  * The Adj-RIB-Out deltas of a batch that sends nothing (most batches of a RIB with many
  * neighbours): one shared read-only map, not a new `Map` per batch. It has no `set`.
@@ -594,6 +600,16 @@ export class Rib {
   private locCount = 0;
   /** Number of routes in the delta the last flush returned. */
   private flushed = 0;
+  /**
+   * The stored set of a frozen input set, by the input object's identity: an MRT reader hands out
+   * one frozen object for all entries with the same attribute bytes, and a frozen object cannot
+   * change, so its next entries skip hashing and comparing it. One map per way of storing a
+   * received set (as it is; without LOCAL_PREF, from external peers). Entries die with the input.
+   */
+  private readonly frozenSets = [
+    new WeakMap<PathAttributes, FrozenEntry>(),
+    new WeakMap<PathAttributes, FrozenEntry>(),
+  ] as const;
   /** Per-batch caches (cleared, not reallocated): import and export results per attribute set. */
   private readonly importCache = new IntMap();
   private readonly exportCache = new Map<number, number>();
@@ -1604,8 +1620,7 @@ export class Rib {
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
-      const at = this.normalize(a.attributes);
-      const pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
+      const pre = this.internReceived(a.attributes, ebgp);
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -1617,6 +1632,25 @@ export class Rib {
       }
       this.store.unref(pre);
     }
+  }
+
+  /**
+   * Interns a received set (one reference taken): as it is, or from an external peer without
+   * LOCAL_PREF (RFC 4271 §5.1.5); a frozen set seen before by its identity (see frozenSets).
+   */
+  private internReceived(input: PathAttributes, ebgp: boolean): number {
+    if (!Object.isFrozen(input)) return this.internNormalized(input, ebgp);
+    const frozenSets = this.frozenSets[ebgp ? 1 : 0];
+    const known = frozenSets.get(input);
+    if (known !== undefined && this.store.refIfHolds(known.id, known.set)) return known.id;
+    const pre = this.internNormalized(input, ebgp);
+    frozenSets.set(input, { id: pre, set: this.store.get(pre) });
+    return pre;
+  }
+
+  private internNormalized(input: PathAttributes, ebgp: boolean): number {
+    const at = this.normalize(input);
+    return ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
   }
 
   /** Adds or replaces the path (q, pathId) of prefix p with pre-policy attributes `pre` (ref taken). */

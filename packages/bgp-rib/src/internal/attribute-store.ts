@@ -259,6 +259,16 @@ export class AttributeStore {
     return id;
   }
 
+  /**
+   * Takes a reference to `id` if it still holds the very object `set` (not freed since): whether
+   * it did.
+   */
+  refIfHolds(id: number, set: PathAttributes): boolean {
+    if (this.attrs[id] !== set) return false;
+    this.refs[id]!++;
+    return true;
+  }
+
   ref(id: number): void {
     if (id >= 0) this.refs[id]!++;
   }
