@@ -1620,7 +1620,13 @@ export class Rib {
     for (let i = 0; i < announced.length; i++) {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
-      const pre = this.internReceived(a.attributes, ebgp);
+      const input = a.attributes;
+      let pre: number;
+      if (Object.isFrozen(input)) pre = this.internFrozen(input, ebgp);
+      else {
+        const at = this.normalize(input);
+        pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
+      }
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -1635,22 +1641,17 @@ export class Rib {
   }
 
   /**
-   * Interns a received set (one reference taken): as it is, or from an external peer without
-   * LOCAL_PREF (RFC 4271 §5.1.5); a frozen set seen before by its identity (see frozenSets).
+   * Interns a received frozen set (one reference taken): by its identity when seen before (see
+   * frozenSets); as it is, or from an external peer without LOCAL_PREF (RFC 4271 §5.1.5).
    */
-  private internReceived(input: PathAttributes, ebgp: boolean): number {
-    if (!Object.isFrozen(input)) return this.internNormalized(input, ebgp);
+  private internFrozen(input: PathAttributes, ebgp: boolean): number {
     const frozenSets = this.frozenSets[ebgp ? 1 : 0];
     const known = frozenSets.get(input);
     if (known !== undefined && this.store.refIfHolds(known.id, known.set)) return known.id;
-    const pre = this.internNormalized(input, ebgp);
+    const at = this.normalize(input);
+    const pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
     frozenSets.set(input, { id: pre, set: this.store.get(pre) });
     return pre;
-  }
-
-  private internNormalized(input: PathAttributes, ebgp: boolean): number {
-    const at = this.normalize(input);
-    return ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
   }
 
   /** Adds or replaces the path (q, pathId) of prefix p with pre-policy attributes `pre` (ref taken). */
