@@ -42,12 +42,12 @@ function routerA() {
   return a;
 }
 
-describe("session snapshot (format version 1)", () => {
-  it("starts with magic BGRS, version 1 and the session's sequence number, and ends with a CRC-32", () => {
+describe("session snapshot (format version 2)", () => {
+  it("starts with magic BGRS, version 2 and the session's sequence number, and ends with a CRC-32", () => {
     const a = routerA();
     const s = a.exportSession(N.address);
     expect(String.fromCharCode(...s.subarray(0, 4))).toBe("BGRS");
-    expect(s[4]).toBe(1);
+    expect(s[4]).toBe(2);
     const dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
     // One batch received from N, one delta sent to it (X's route).
     expect(dv.getFloat64(8)).toBe(2);
@@ -58,9 +58,9 @@ describe("session snapshot (format version 1)", () => {
 
   it("rejects other versions and corrupted bytes with a code and the offset", () => {
     const s = routerA().exportSession(N.address);
-    const v2 = s.slice();
-    v2[4] = 2;
-    new DataView(v2.buffer).setUint32(v2.length - 4, crc32(v2, 0, v2.length - 4));
+    const v1 = s.slice();
+    v1[4] = 1; // version 1 (sets with their parts inline) is not read any more
+    new DataView(v1.buffer).setUint32(v1.length - 4, crc32(v1, 0, v1.length - 4));
     const err = (bytes: Uint8Array) => {
       try {
         new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" }).importSession(bytes);
@@ -70,12 +70,85 @@ describe("session snapshot (format version 1)", () => {
       }
       return undefined;
     };
-    expect(err(v2)).toEqual(["BAD_VERSION", 4]);
+    expect(err(v1)).toEqual(["BAD_VERSION", 4]);
     const flipped = s.slice();
     flipped[30] = flipped[30]! ^ 1;
     expect(err(flipped)?.[0]).toBe("BAD_CHECKSUM");
     expect(err(s.subarray(0, 3))?.[0]).toBe("TRUNCATED");
     expect(err(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))?.[0]).toBe("BAD_SNAPSHOT");
+  });
+
+  it("writes each COMMUNITIES list, AGGREGATOR and address once, however many sets share it (AS_PATHs inline)", () => {
+    const a = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    a.addPeer(N);
+    a.peerUp(N.address);
+    const shared = {
+      ...attrs([64501, 4_200_000_001], "192.0.2.2"),
+      communities: [0xfde8_0001, 0xfde8_0002],
+      aggregator: { asn: 64501, address: "192.0.2.77" },
+    };
+    // Three sets (their MEDs differ) made of the same parts.
+    for (const med of [1, 2, 3])
+      a.update(N.address, {
+        announced: [
+          { attributes: { ...shared, multiExitDisc: med }, nlri: [P(`198.51.${med}.0`, 24)] },
+        ],
+      });
+    const s = a.exportSession(N.address);
+    const occurrences = (pattern: number[]) => {
+      let n = 0;
+      for (let i = 0; i + pattern.length <= s.length; i++)
+        if (pattern.every((b, k) => s[i + k] === b)) n++;
+      return n;
+    };
+    const text = (t: string) => [...t].map((c) => c.charCodeAt(0));
+    expect(occurrences([0xfa, 0x56, 0xea, 0x01])).toBe(3); // AS 4,200,000,001: in each set's AS_PATH
+    expect(occurrences([0xfd, 0xe8, 0x00, 0x02])).toBe(1); // community 65000:2
+    expect(occurrences(text("192.0.2.77"))).toBe(1);
+    // The next hop once; the configuration holds the address and the BGP identifier.
+    expect(occurrences(text("192.0.2.2"))).toBe(3);
+    // And they come back whole.
+    const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+    b.importSession(s, pol);
+    expect([...b.adjRibIn(N.address, "pre")].map((r) => r.attributes)).toEqual(
+      [...a.adjRibIn(N.address, "pre")].map((r) => r.attributes),
+    );
+  });
+
+  it("refuses a parts table whose count exceeds the snapshot, and a set referring past a table", () => {
+    const s = routerA().exportSession(N.address);
+    const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const sealed = (b: Uint8Array) => {
+      dv(b).setUint32(b.length - 4, crc32(b, 0, b.length - 4));
+      return b;
+    };
+    const error = (bytes: Uint8Array) => {
+      try {
+        new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" }).importSession(bytes);
+      } catch (e) {
+        if (BgpRibError.isInstance(e)) return [e.code, e.where.field, e.where.offset];
+        throw e;
+      }
+      return undefined;
+    };
+    // The strings table follows the configuration.
+    const at = 20 + dv(s).getUint32(16);
+    const n = dv(s).getUint32(at);
+    expect(n).toBeGreaterThan(0);
+    const huge = s.slice();
+    dv(huge).setUint32(at, 0xffff_fff0);
+    expect(error(sealed(huge))).toEqual(["BAD_SNAPSHOT", "strings.count", at]);
+    // Without its last string, the set that uses it refers past the table.
+    let end = at + 4;
+    for (let i = 0; i < n - 1; i++) end += 1 + s[end]!;
+    const cut = new Uint8Array(s.length - 1 - s[end]!);
+    cut.set(s.subarray(0, end));
+    cut.set(s.subarray(end + 1 + s[end]!), end);
+    dv(cut).setUint32(at, n - 1);
+    const [code, field, offset] = error(sealed(cut)) ?? [];
+    expect(code).toBe("BAD_SNAPSHOT");
+    expect(["next_hop", "aggregator.address", "originator_id", "cluster_list"]).toContain(field);
+    expect(offset).toBeGreaterThan(end);
   });
 
   it("refuses to import a session that already exists", () => {

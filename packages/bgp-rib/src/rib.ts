@@ -25,7 +25,15 @@ import {
   NO_EXPORT,
   NO_EXPORT_SUBCONFED,
 } from "./internal/attribute-store";
-import { crc32, Reader, readAttributes, Writer, writeAttributes } from "./internal/codec";
+import {
+  crc32,
+  PartsWriter,
+  Reader,
+  readAttributes,
+  readParts,
+  Writer,
+  writeAttributes,
+} from "./internal/codec";
 import { IndexedExact4 } from "./internal/fib-index";
 import { GroupTable } from "./internal/group-table";
 import { IntMap, MISSING } from "./internal/int-map";
@@ -282,7 +290,7 @@ const R_ORIGINATOR = 4;
 const R_CLUSTER = 5;
 const R_CONFED = 6;
 const MAGIC = 0x42475253; // "BGRS"
-const VERSION = 1;
+const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
 const MAX_ROUTE_BYTES = 2 + 16 + 4 + 5;
 
@@ -1231,13 +1239,19 @@ export class Rib {
       outPathId[k] = pathId;
       outAttr[k++] = entry(withDefault && !(st.present[id]! & HAS_LOCAL_PREF) ? cap + id : id);
     });
-    // One buffer for the whole snapshot, about the right size (routes take 7–27 bytes).
-    w.ensure(16 + 12 * (ins.length + nOut) + 96 * order.length);
-    w.u32(order.length);
+    // The sets first into a buffer of their own, collecting their parts; then the parts tables,
+    // the sets and the routes into one buffer, about the right size (routes take 7–27 bytes).
+    const parts = new PartsWriter();
+    const sw = new Writer();
+    sw.ensure(32 * order.length);
     for (let i = 0; i < order.length; i++) {
       const key = order[i]!;
-      writeAttributes(w, key < cap ? st.get(key) : this.outAttributes(q, key - cap));
+      writeAttributes(sw, key < cap ? st.get(key) : this.outAttributes(q, key - cap), parts);
     }
+    w.ensure(16 + 12 * (ins.length + nOut) + 64 * order.length + sw.pos);
+    parts.write(w);
+    w.u32(order.length);
+    w.bytes(sw.buf.subarray(0, sw.pos));
     // Routes, written straight into the buffer, room made for 1,024 at a time.
     w.u32(ins.length);
     for (let i = 0; i < ins.length; i++) {
@@ -1333,18 +1347,27 @@ export class Rib {
         offset: 24,
         field: "config",
       });
+    const st = this.store;
+    // The parts once each, made this RIB's shared copies: the sets built of them are stored
+    // without looking their parts up again (unless normalising made a new AS_PATH).
+    const parts = readParts(body, st.adopter);
     const nAttrs = body.u32("attributes.count");
-    // Each set is interned as soon as it is decoded (the decoded object then dies young; only
-    // parts new to the store are kept) but holds no reference until a route takes one: if the
-    // rest of the snapshot is bad, the sweep below frees them again.
+    if (nAttrs > crcAt - body.pos)
+      throw new BgpRibError("BAD_SNAPSHOT", "attribute count exceeds snapshot size", {
+        offset: body.pos - 4,
+        field: "attributes.count",
+      });
+    // Each set is interned as soon as it is decoded (the decoded object then dies young) but
+    // holds no reference until a route takes one: if the rest of the snapshot is bad, the sweep
+    // below frees them again.
     const ids = new Int32Array(nAttrs);
     let ins: ReturnType<Rib["readRoutes"]>;
     let outs: ReturnType<Rib["readRoutes"]>;
     try {
-      const st = this.store;
       for (let i = 0; i < nAttrs; i++) {
-        const a = this.normalize(readAttributes(body));
-        const id = st.peek(a);
+        const read = readAttributes(body, parts);
+        const a = this.normalize(read);
+        const id = a === read ? st.peekOwned(a) : st.peek(a);
         ids[i] = id;
         // The loop check reads the AS_PATH: now, while the decoded set is in the cache.
         if (st.loop[id] === 0) st.loop[id] = this.detectLoop(a) + 1;

@@ -1,6 +1,7 @@
 import { type PathAttributes, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "../errors";
 import { attributesEqual, attributesHash, localPrefTerm } from "./attribute-hash";
+import type { PartsAdopter } from "./codec";
 import { fastIpv4, grownCapacity, resized } from "./prefix-table";
 import { SharedParts, withLocalPref } from "./shared-parts";
 import { IntList } from "./slab";
@@ -47,6 +48,11 @@ export class AttributeStore {
   private attrs: (PathAttributes | undefined)[] = [];
   /** AS_PATHs, community lists, addresses… shared between the stored sets. */
   private readonly parts = new SharedParts();
+
+  /** The store's own copy of each kind of part (see {@link SharedParts.adopter}). */
+  get adopter(): PartsAdopter {
+    return this.parts.adopter;
+  }
   /** Hash per id. */
   private hashes = new Int32Array(1024);
   private free: number[] = [];
@@ -249,6 +255,23 @@ export class AttributeStore {
     this.loop[id] = this.loop[src]!;
     this.zero.push(id); // no reference yet (peek)
     this.afterPlace();
+    return id;
+  }
+
+  /**
+   * {@link AttributeStore.peek} of a set whose parts are the store's shared ones already (see
+   * {@link AttributeStore.adopter}) and which nobody else holds: kept itself when new (no copy).
+   */
+  peekOwned(a: PathAttributes): number {
+    const h = attributesHash(a);
+    let id = this.find(h, a, EXACT);
+    if (id < 0) {
+      id = this.place(h);
+      this.attrs[id] = a;
+      this.decode(id, a);
+      this.zero.push(id); // no reference yet (peek)
+      this.afterPlace();
+    }
     return id;
   }
 

@@ -1,5 +1,6 @@
-import type { AsPath, PathAttributes } from "@dyninfra/bgp-wire";
+import type { Aggregator, AsPath, PathAttributes } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "../errors";
+import { emptyStoredSet } from "./shared-parts";
 
 /** Growable byte writer. */
 export class Writer {
@@ -154,7 +155,8 @@ export class Reader {
       }
       if (same) return STR_CACHE[slot]!;
     }
-    const s = LATIN1.decode(b.subarray(at, at + n));
+    // Short: from the bytes directly (TextDecoder's fixed cost is several times more).
+    const s = String.fromCharCode.apply(null, b.subarray(at, at + n) as unknown as number[]);
     STR_CACHE[slot] = s;
     STR_LENS[slot] = n + 1;
     for (let i = 0; i < n; i++) STR_KEYS[key + i] = b[at + i]!;
@@ -194,11 +196,133 @@ function readPath(r: Reader): AsPath {
   return out;
 }
 
+/** Values numbered in the order first given (strings by value, objects by identity). */
+class Numbering<T> {
+  readonly values: T[] = [];
+  private readonly index = new Map<T, number>();
+
+  of(v: T): number {
+    let i = this.index.get(v);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(v);
+      this.index.set(v, i);
+    }
+    return i;
+  }
+}
+
+/**
+ * The parts of the attribute sets a snapshot holds that repeat from set to set, each written once
+ * in tables ahead of the sets (which refer to them by index): addresses (next hops, AGGREGATOR
+ * addresses, ORIGINATOR_IDs, CLUSTER_IDs, MP next hops), COMMUNITIES lists and AGGREGATORs. A RIB
+ * keeps these shared between its sets, so lists and AGGREGATORs are told apart by identity (an
+ * equal one under two objects is written twice, which is harmless). AS_PATHs stay inline: most
+ * sets have one of their own, and a table of them costs the export more than it saves the import.
+ */
+export class PartsWriter {
+  private readonly strings = new Numbering<string>();
+  private readonly lists = new Numbering<readonly number[]>();
+  private readonly aggregators = new Numbering<Aggregator>();
+
+  /** The index of a string (an address). */
+  str(s: string): number {
+    return this.strings.of(s);
+  }
+  /** The index of a COMMUNITIES list. */
+  list(l: readonly number[]): number {
+    return this.lists.of(l);
+  }
+  /** The index of an AGGREGATOR (its address goes into the strings). */
+  aggregator(g: Aggregator): number {
+    this.strings.of(g.address);
+    return this.aggregators.of(g);
+  }
+
+  /** The tables: strings, COMMUNITIES lists, AGGREGATORs (each u32 count first). */
+  write(w: Writer): void {
+    w.u32(this.strings.values.length);
+    for (const s of this.strings.values) w.str(s);
+    w.u32(this.lists.values.length);
+    for (const l of this.lists.values) {
+      w.u32(l.length);
+      w.ensure(4 * l.length);
+      for (const c of l) w.u32(c);
+    }
+    w.u32(this.aggregators.values.length);
+    for (const g of this.aggregators.values) {
+      w.u32(g.asn);
+      w.varint(this.strings.of(g.address));
+    }
+  }
+}
+
+/** How the reader makes a part its own (the importing RIB's shared copy of it). */
+export interface PartsAdopter {
+  string(s: string): string;
+  path(p: AsPath): AsPath;
+  numbers(l: readonly number[]): readonly number[];
+  aggregator(g: Aggregator): Aggregator;
+  clusterList(l: readonly string[]): readonly string[];
+}
+
+/** The tables {@link PartsWriter.write} wrote, each part adopted. */
+export interface Parts {
+  readonly strings: readonly string[];
+  readonly lists: readonly (readonly number[])[];
+  readonly aggregators: readonly Aggregator[];
+  readonly adopt: PartsAdopter;
+}
+
+/** A table's count, bounded by the bytes left (each entry takes at least `min` bytes). */
+function count(r: Reader, min: number, field: string): number {
+  const at = r.pos;
+  const n = r.u32(field);
+  if (n * min > r.buf.length - r.pos)
+    throw new BgpRibError("BAD_SNAPSHOT", `${field} ${n} exceeds the snapshot`, {
+      offset: at,
+      field,
+    });
+  return n;
+}
+
+/** Reads the parts tables (see {@link PartsWriter.write}). */
+export function readParts(r: Reader, adopt: PartsAdopter): Parts {
+  const strings: string[] = new Array(count(r, 1, "strings.count"));
+  for (let i = 0; i < strings.length; i++) strings[i] = adopt.string(r.str("string"));
+  const lists: (readonly number[])[] = new Array(count(r, 4, "communities.count"));
+  for (let i = 0; i < lists.length; i++) {
+    const n = r.u32("communities.length");
+    r.need(n * 4, "communities");
+    const c: number[] = new Array(n);
+    for (let k = 0; k < n; k++) c[k] = r.u32("communities");
+    lists[i] = adopt.numbers(c);
+  }
+  const aggregators: Aggregator[] = new Array(count(r, 5, "aggregators.count"));
+  for (let i = 0; i < aggregators.length; i++) {
+    const asn = r.u32("aggregator.asn");
+    aggregators[i] = adopt.aggregator({ asn, address: index(r, strings, "aggregator.address") });
+  }
+  return { strings, lists, aggregators, adopt };
+}
+
+/** An entry of a parts table by its index (a varint), or a BAD_SNAPSHOT error naming `field`. */
+function index<T>(r: Reader, table: readonly T[], field: string): T {
+  const at = r.pos;
+  const i = r.varint(field);
+  if (i >= table.length)
+    throw new BgpRibError("BAD_SNAPSHOT", `${field}: index ${i} out of range`, {
+      offset: at,
+      field,
+    });
+  return table[i]!;
+}
+
 /**
  * Encodes an attribute set in the snapshot's compact form: tagged fields (tags are the RFC type
  * codes), terminated by tag 0.
  */
-export function writeAttributes(w: Writer, a: PathAttributes): void {
+export function writeAttributes(w: Writer, a: PathAttributes, parts: PartsWriter): void {
   if (a.origin !== undefined) {
     w.u8(1);
     w.u8(ORIGINS.indexOf(a.origin));
@@ -209,7 +333,7 @@ export function writeAttributes(w: Writer, a: PathAttributes): void {
   }
   if (a.nextHop !== undefined) {
     w.u8(3);
-    w.str(a.nextHop);
+    w.varint(parts.str(a.nextHop));
   }
   if (a.multiExitDisc !== undefined) {
     w.u8(4);
@@ -222,22 +346,20 @@ export function writeAttributes(w: Writer, a: PathAttributes): void {
   if (a.atomicAggregate) w.u8(6);
   if (a.aggregator !== undefined) {
     w.u8(7);
-    w.u32(a.aggregator.asn);
-    w.str(a.aggregator.address);
+    w.varint(parts.aggregator(a.aggregator));
   }
   if (a.communities !== undefined) {
     w.u8(8);
-    w.u32(a.communities.length);
-    for (const c of a.communities) w.u32(c);
+    w.varint(parts.list(a.communities));
   }
   if (a.originatorId !== undefined) {
     w.u8(9);
-    w.str(a.originatorId);
+    w.varint(parts.str(a.originatorId));
   }
   if (a.clusterList !== undefined) {
     w.u8(10);
     w.u16(a.clusterList.length);
-    for (const c of a.clusterList) w.str(c);
+    for (const c of a.clusterList) w.varint(parts.str(c));
   }
   const mp = a.mpReachNlri;
   if (mp !== undefined) {
@@ -245,7 +367,7 @@ export function writeAttributes(w: Writer, a: PathAttributes): void {
     w.u16(mp.afi);
     w.u8(mp.safi);
     w.u8(mp.nextHop.length);
-    for (const h of mp.nextHop) w.str(h);
+    for (const h of mp.nextHop) w.varint(parts.str(h));
     if (mp.opaque !== undefined) {
       w.u8(1);
       w.u32(mp.opaque.nextHop.length);
@@ -271,8 +393,7 @@ export function writeAttributes(w: Writer, a: PathAttributes): void {
   }
   if (a.as4Aggregator !== undefined) {
     w.u8(18);
-    w.u32(a.as4Aggregator.asn);
-    w.str(a.as4Aggregator.address);
+    w.varint(parts.aggregator(a.as4Aggregator));
   }
   if (a.largeCommunities !== undefined) {
     w.u8(32);
@@ -296,9 +417,14 @@ export function writeAttributes(w: Writer, a: PathAttributes): void {
   w.u8(0);
 }
 
-/** Decodes {@link writeAttributes}. */
-export function readAttributes(r: Reader): PathAttributes {
-  const a: Record<string, unknown> = {};
+/**
+ * Decodes {@link writeAttributes}; its parts are those of the tables (the importing RIB's shared
+ * copies).
+ */
+export function readAttributes(r: Reader, parts: Parts): PathAttributes {
+  // Attributes come in type-code order (checked below): added to an empty stored-set object in
+  // that order, they make an object of the stored sets' shape.
+  const a = emptyStoredSet() as Record<string, unknown>;
   let last = -1;
   for (;;) {
     const at = r.pos;
@@ -319,10 +445,10 @@ export function readAttributes(r: Reader): PathAttributes {
         break;
       }
       case 2:
-        a.asPath = readPath(r);
+        a.asPath = parts.adopt.path(readPath(r));
         break;
       case 3:
-        a.nextHop = r.str("next_hop");
+        a.nextHop = index(r, parts.strings, "next_hop");
         break;
       case 4:
         a.multiExitDisc = r.u32("multi_exit_disc");
@@ -334,24 +460,19 @@ export function readAttributes(r: Reader): PathAttributes {
         a.atomicAggregate = true;
         break;
       case 7:
-        a.aggregator = { asn: r.u32("aggregator.asn"), address: r.str("aggregator.address") };
+        a.aggregator = index(r, parts.aggregators, "aggregator");
         break;
-      case 8: {
-        const n = r.u32("communities.count");
-        r.need(n * 4, "communities");
-        const c: number[] = [];
-        for (let i = 0; i < n; i++) c.push(r.u32("communities"));
-        a.communities = c;
+      case 8:
+        a.communities = index(r, parts.lists, "communities");
         break;
-      }
       case 9:
-        a.originatorId = r.str("originator_id");
+        a.originatorId = index(r, parts.strings, "originator_id");
         break;
       case 10: {
         const n = r.u16("cluster_list.count");
-        const c: string[] = [];
-        for (let i = 0; i < n; i++) c.push(r.str("cluster_list"));
-        a.clusterList = c;
+        const c: string[] = new Array(n);
+        for (let i = 0; i < n; i++) c[i] = index(r, parts.strings, "cluster_list");
+        a.clusterList = parts.adopt.clusterList(c);
         break;
       }
       case 14: {
@@ -359,7 +480,7 @@ export function readAttributes(r: Reader): PathAttributes {
         const safi = r.u8("mp_reach.safi");
         const n = r.u8("mp_reach.next_hops");
         const nextHop: string[] = [];
-        for (let i = 0; i < n; i++) nextHop.push(r.str("mp_reach.next_hop"));
+        for (let i = 0; i < n; i++) nextHop.push(index(r, parts.strings, "mp_reach.next_hop"));
         const opaque = r.u8("mp_reach.opaque");
         if (opaque === 1) {
           const nh = r.bytes(r.u32("mp_reach.opaque.len"), "mp_reach.opaque");
@@ -385,13 +506,10 @@ export function readAttributes(r: Reader): PathAttributes {
         break;
       }
       case 17:
-        a.as4Path = readPath(r);
+        a.as4Path = parts.adopt.path(readPath(r));
         break;
       case 18:
-        a.as4Aggregator = {
-          asn: r.u32("as4_aggregator.asn"),
-          address: r.str("as4_aggregator.address"),
-        };
+        a.as4Aggregator = index(r, parts.aggregators, "as4_aggregator");
         break;
       case 32: {
         const n = r.u32("large_communities.count");

@@ -1,5 +1,6 @@
 import type { Aggregator, AsPath, PathAttributes } from "@dyninfra/bgp-wire";
 import { listEqual, mix, path, pathEqual, str } from "./attribute-hash";
+import type { PartsAdopter } from "./codec";
 
 /**
  * Open-addressing set of values by a 32-bit hash (no deletion: cleared and rebuilt). A probe reads
@@ -75,7 +76,7 @@ const stringsHash = (l: readonly string[]): number => {
 const same = <T>(a: T, b: T): boolean => a === b;
 const NO_SET: PathAttributes = {};
 
-type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
+export type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
 
 /** For {@link StoredSet}'s localPref: store the set without LOCAL_PREF. */
 const NO_LOCAL_PREF = -1;
@@ -124,6 +125,15 @@ StoredSet.prototype = Object.prototype;
     communities: [],
   };
   for (let i = 0; i < 8; i++) new StoredSet(eight);
+}
+
+/**
+ * An empty set made as the stored sets are (see StoredSet): a decoder that adds the attributes in
+ * type-code order builds an object of the stored sets' shape, which the store can keep as it is
+ * ({@link AttributeStore.peekOwned}).
+ */
+export function emptyStoredSet(): Mutable {
+  return new StoredSet(NO_SET);
 }
 
 /**
@@ -237,6 +247,18 @@ export class SharedParts {
       this.aggregators.size
     );
   }
+
+  /**
+   * This table's copy of each kind of part, for a reader that builds sets from parts (a session
+   * snapshot's tables): sets made of them are stored without looking their parts up again.
+   */
+  readonly adopter: PartsAdopter = {
+    string: (s) => this.string(s),
+    path: (p) => this.paths.get(p),
+    numbers: (l) => this.numberLists.get(l),
+    aggregator: (g) => this.aggregators.get(g),
+    clusterList: (l) => this.clusterList(l),
+  };
 
   private string(s: string): string {
     // Next hops repeat from set to set (one per neighbour, mostly) but arrive as fresh strings,
