@@ -1175,10 +1175,12 @@ export class Rib {
    * Adj-RIB-Out (routes advertised to it) and the session's sequence number. From now on the
    * RIB journals the session (see {@link Rib.sessionJournal}) until {@link Rib.releaseSession}.
    *
-   * Format (big-endian): magic `BGRS`, version u8 = 1, flags u8, reserved u16, sequence f64,
-   * configuration (u32 length + UTF-8 JSON), attribute table (u32 count, then each set as tagged
-   * fields ending with 0), Adj-RIB-In and Adj-RIB-Out (u32 count, then per route: AFI u8, length
-   * u8, the prefix's significant bytes, Path Identifier u32, attribute index varint), CRC-32 u32.
+   * Format (big-endian): magic `BGRS`, version u8 = 2, flags u8, reserved u16, sequence f64,
+   * configuration (u32 length + UTF-8 JSON), the parts tables (addresses, COMMUNITIES lists,
+   * AGGREGATORs; each u32 count first), attribute table (u32 count, then each set as tagged fields
+   * ending with 0, parts as varint indices into the tables), Adj-RIB-In and Adj-RIB-Out (u32
+   * count, then per route: AFI u8, length u8, the prefix's significant bytes, Path Identifier u32,
+   * attribute index varint), CRC-32 u32. The package README describes it field by field.
    *
    * @example
    * ```ts
