@@ -136,7 +136,7 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
     expect(c.adjRibOut.has("192.0.2.2")).toBe(false);
   });
 
-  it("to eBGP: the other attributes kept; unknown optional transitive ones passed on Partial, non-transitive ones dropped (§5, §9)", () => {
+  it("to eBGP: the other attributes kept; unknown optional transitive ones passed on Partial, non-transitive ones dropped (§5, §9); no ORIGINATOR_ID or CLUSTER_LIST", () => {
     const rib = router();
     const transitive = { flags: 0xc0, typeCode: 99, value: new Uint8Array([1, 2]) };
     const partial = { flags: 0xe0, typeCode: 100, value: new Uint8Array([3]) };
@@ -160,6 +160,21 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
     });
     // Only a non-transitive one: no unknown attributes at all.
     expect(sent([nonTransitive], "203.0.113.128/25")).toEqual(want);
+    // Reflection attributes stay inside the AS (RFC 4456 §8).
+    const reflected = rib.update(
+      "10.0.0.2",
+      ann(
+        attrs([64510], "10.0.0.2", {
+          localPref: 100,
+          originatorId: "10.0.0.7",
+          clusterList: ["10.0.0.8"],
+        }),
+        "192.0.2.128/25",
+      ),
+    );
+    expect(reflected.adjRibOut.get("198.51.100.2")!.announced[0]!.attributes).toEqual(
+      attrs([64500, 64510], "198.51.100.1"),
+    );
     // A route of this AS keeps its MED (only one received from a neighbouring AS is dropped).
     const own = rib.originate(ann(attrs([], "10.0.0.1", { multiExitDisc: 7 }), "192.0.2.0/24"));
     expect(own.adjRibOut.get("198.51.100.2")!.announced[0]!.attributes).toEqual(

@@ -81,34 +81,65 @@ export type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K]
 /** For {@link StoredSet}'s localPref: store the set without LOCAL_PREF. */
 const NO_LOCAL_PREF = -1;
 
+type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
+
+/** What changes in a set sent to an external neighbour (see {@link ebgpSet}). */
+interface EbgpChanges {
+  asPath: AsPath;
+  /** `undefined`: the set's own. */
+  nextHop: string | undefined;
+  /** `undefined`: the set's own. */
+  mpReach: MpReach | undefined;
+  /** `undefined`: none. */
+  med: number | undefined;
+  /** `undefined`: none. */
+  unknown: PathAttributes["unknown"];
+}
+
 /**
  * A stored attribute set: a plain object (prototype `Object.prototype`) with the present
  * attributes of `a`, in type-code order. Made by a constructor so that V8 keeps the properties
  * inside the object: an object grown from `{}` (as decoders build them) or copied with spread
  * holds 4 there and the rest in a separate property array — ~24 bytes and one heap object more
- * per set, on a full table 180k objects the garbage collector marks.
+ * per set, on a full table 180k objects the garbage collector marks. With `ebgp`, `a` as sent to
+ * an external neighbour: those changes made, without ORIGINATOR_ID and CLUSTER_LIST.
  */
-const StoredSet = function StoredSet(this: Mutable, a: PathAttributes, localPref?: number) {
+const StoredSet = function StoredSet(
+  this: Mutable,
+  a: PathAttributes,
+  localPref?: number,
+  ebgp?: EbgpChanges,
+) {
   // localPref: undefined keeps a's, NO_LOCAL_PREF drops it, a number replaces it.
   if (a.origin !== undefined) this.origin = a.origin;
-  if (a.asPath !== undefined) this.asPath = a.asPath;
-  if (a.nextHop !== undefined) this.nextHop = a.nextHop;
-  if (a.multiExitDisc !== undefined) this.multiExitDisc = a.multiExitDisc;
+  const asPath = ebgp === undefined ? a.asPath : ebgp.asPath;
+  if (asPath !== undefined) this.asPath = asPath;
+  const nextHop = ebgp?.nextHop ?? a.nextHop;
+  if (nextHop !== undefined) this.nextHop = nextHop;
+  const med = ebgp === undefined ? a.multiExitDisc : ebgp.med;
+  if (med !== undefined) this.multiExitDisc = med;
   const lp = localPref === undefined ? a.localPref : localPref;
   if (lp !== undefined && lp !== NO_LOCAL_PREF) this.localPref = lp;
   if (a.atomicAggregate !== undefined) this.atomicAggregate = a.atomicAggregate;
   if (a.aggregator !== undefined) this.aggregator = a.aggregator;
   if (a.communities !== undefined) this.communities = a.communities;
-  if (a.originatorId !== undefined) this.originatorId = a.originatorId;
-  if (a.clusterList !== undefined) this.clusterList = a.clusterList;
-  if (a.mpReachNlri !== undefined) this.mpReachNlri = a.mpReachNlri;
+  if (ebgp === undefined) {
+    if (a.originatorId !== undefined) this.originatorId = a.originatorId;
+    if (a.clusterList !== undefined) this.clusterList = a.clusterList;
+  }
+  const mpReach = ebgp?.mpReach ?? a.mpReachNlri;
+  if (mpReach !== undefined) this.mpReachNlri = mpReach;
   if (a.mpUnreachNlri !== undefined) this.mpUnreachNlri = a.mpUnreachNlri;
   if (a.extendedCommunities !== undefined) this.extendedCommunities = a.extendedCommunities;
   if (a.as4Path !== undefined) this.as4Path = a.as4Path;
   if (a.as4Aggregator !== undefined) this.as4Aggregator = a.as4Aggregator;
   if (a.largeCommunities !== undefined) this.largeCommunities = a.largeCommunities;
-  if (a.unknown !== undefined) this.unknown = a.unknown;
-} as unknown as { new (a: PathAttributes, localPref?: number): PathAttributes; prototype: object };
+  const unknown = ebgp === undefined ? a.unknown : ebgp.unknown;
+  if (unknown !== undefined) this.unknown = unknown;
+} as unknown as {
+  new (a: PathAttributes, localPref?: number, ebgp?: EbgpChanges): PathAttributes;
+  prototype: object;
+};
 StoredSet.prototype = Object.prototype;
 // V8 sizes a constructor's objects by the largest of its first few ("slack tracking"): room for
 // eight attributes (ORIGIN, AS_PATH, NEXT_HOP, MED, LOCAL_PREF, ATOMIC_AGGREGATE, AGGREGATOR,
@@ -152,54 +183,24 @@ export function withDefaultLocalPref(a: PathAttributes, defaultLocalPref: number
   return a.localPref === undefined ? withLocalPref(a, defaultLocalPref) : a;
 }
 
-type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
+/** The changes of the next {@link ebgpSet} (read only while its set is made). */
+const NONE_PATH: AsPath = Object.freeze([]);
+const EBGP: EbgpChanges = {
+  asPath: NONE_PATH,
+  nextHop: undefined,
+  mpReach: undefined,
+  med: undefined,
+  unknown: undefined,
+};
 
 /**
- * Set `a` as sent to an external neighbour, built in one step (not by rest/spread copies, which
- * V8 runs on a slow generic path): without LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST (RFC 4271
- * §5.1.5, RFC 4456 §8), with MULTI_EXIT_DISC `med` (none when `undefined`, §5.1.4), AS_PATH
- * `asPath`, NEXT_HOP `nextHop` and MP_REACH_NLRI `mpReach` (each `undefined`: `a`'s) and the
- * unknown attributes `unknown` (those to re-advertise; `undefined`: none).
+ * Set `a` as sent to an external neighbour, made in one step (not by rest/spread copies, which V8
+ * runs on a slow generic path) and in the stored sets' shape: without LOCAL_PREF, ORIGINATOR_ID
+ * and CLUSTER_LIST (RFC 4271 §5.1.5, RFC 4456 §8), with MULTI_EXIT_DISC `med` (none when
+ * `undefined`, §5.1.4), AS_PATH `asPath`, NEXT_HOP `nextHop` and MP_REACH_NLRI `mpReach` (each
+ * `undefined`: `a`'s) and the unknown attributes `unknown` (those to re-advertise; `undefined`:
+ * none).
  */
-const EbgpSet = function EbgpSet(
-  this: Mutable,
-  a: PathAttributes,
-  asPath: AsPath,
-  nextHop: string | undefined,
-  mpReach: MpReach | undefined,
-  med: number | undefined,
-  unknown: PathAttributes["unknown"],
-) {
-  if (a.origin !== undefined) this.origin = a.origin;
-  this.asPath = asPath;
-  const nh = nextHop ?? a.nextHop;
-  if (nh !== undefined) this.nextHop = nh;
-  if (med !== undefined) this.multiExitDisc = med;
-  if (a.atomicAggregate !== undefined) this.atomicAggregate = a.atomicAggregate;
-  if (a.aggregator !== undefined) this.aggregator = a.aggregator;
-  if (a.communities !== undefined) this.communities = a.communities;
-  const mp = mpReach ?? a.mpReachNlri;
-  if (mp !== undefined) this.mpReachNlri = mp;
-  if (a.mpUnreachNlri !== undefined) this.mpUnreachNlri = a.mpUnreachNlri;
-  if (a.extendedCommunities !== undefined) this.extendedCommunities = a.extendedCommunities;
-  if (a.as4Path !== undefined) this.as4Path = a.as4Path;
-  if (a.as4Aggregator !== undefined) this.as4Aggregator = a.as4Aggregator;
-  if (a.largeCommunities !== undefined) this.largeCommunities = a.largeCommunities;
-  if (unknown !== undefined) this.unknown = unknown;
-} as unknown as {
-  new (
-    a: PathAttributes,
-    asPath: AsPath,
-    nextHop: string | undefined,
-    mpReach: MpReach | undefined,
-    med: number | undefined,
-    unknown: PathAttributes["unknown"],
-  ): PathAttributes;
-  prototype: object;
-};
-EbgpSet.prototype = Object.prototype;
-
-/** See {@link EbgpSet}. */
 export function ebgpSet(
   a: PathAttributes,
   asPath: AsPath,
@@ -208,7 +209,15 @@ export function ebgpSet(
   med: number | undefined,
   unknown: PathAttributes["unknown"],
 ): PathAttributes {
-  return new EbgpSet(a, asPath, nextHop, mpReach, med, unknown);
+  EBGP.asPath = asPath;
+  EBGP.nextHop = nextHop;
+  EBGP.mpReach = mpReach;
+  EBGP.med = med;
+  EBGP.unknown = unknown;
+  const made = new StoredSet(a, NO_LOCAL_PREF, EBGP);
+  EBGP.asPath = NONE_PATH; // keeps nothing of the set alive
+  EBGP.nextHop = EBGP.mpReach = EBGP.med = EBGP.unknown = undefined;
+  return made;
 }
 
 /**
