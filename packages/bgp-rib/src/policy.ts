@@ -333,9 +333,15 @@ export function setNextHop(address: string): Policy {
  * ```
  */
 export function withNextHop(a: PathAttributes, address: string): PathAttributes {
-  if (address.includes(":"))
-    return { ...a, mpReachNlri: { afi: 2, safi: 1, nextHop: [address], nlri: [] } };
-  return { ...a, nextHop: address };
+  const mp = ipv6NextHopReach(address);
+  return mp !== undefined ? { ...a, mpReachNlri: mp } : { ...a, nextHop: address };
+}
+
+/** The MP_REACH_NLRI (IPv6 unicast, no NLRI) carrying next hop `address`; none for IPv4. */
+export function ipv6NextHopReach(
+  address: string,
+): NonNullable<PathAttributes["mpReachNlri"]> | undefined {
+  return address.includes(":") ? { afi: 2, safi: 1, nextHop: [address], nlri: [] } : undefined;
 }
 
 /**

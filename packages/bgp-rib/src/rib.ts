@@ -47,7 +47,7 @@ import {
 import { ebgpSet, withDefaultLocalPref } from "./internal/shared-parts";
 import { batchInts, IntList } from "./internal/slab";
 import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
-import { type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
+import { ipv6NextHopReach, type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
 /** Routes with one attribute set, as in one UPDATE message. */
 export interface Announcement {
@@ -1646,12 +1646,9 @@ export class Rib {
       const a = announced[i]!;
       if (a.nlri.length === 0) continue;
       const input = a.attributes;
-      let pre: number;
-      if (Object.isFrozen(input)) pre = this.internFrozen(input, ebgp);
-      else {
-        const at = this.normalize(input);
-        pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
-      }
+      const pre = Object.isFrozen(input)
+        ? this.internFrozen(input, ebgp)
+        : this.internReceived(input, ebgp);
       const nlri = a.nlri;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -1666,15 +1663,20 @@ export class Rib {
   }
 
   /**
-   * Interns a received frozen set (one reference taken): by its identity when seen before (see
-   * frozenSets); as it is, or from an external peer without LOCAL_PREF (RFC 4271 §5.1.5).
+   * Interns a received set (one reference taken): as it is, or from an external peer without
+   * LOCAL_PREF (RFC 4271 §5.1.5).
    */
+  private internReceived(input: PathAttributes, ebgp: boolean): number {
+    const at = this.normalize(input);
+    return ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
+  }
+
+  /** {@link Rib.internReceived} of a frozen set: by its identity when seen before (frozenSets). */
   private internFrozen(input: PathAttributes, ebgp: boolean): number {
     const frozenSets = this.frozenSets[ebgp ? 1 : 0];
     const known = frozenSets.get(input);
     if (known !== undefined && this.store.refIfHolds(known.id, known.set)) return known.id;
-    const at = this.normalize(input);
-    const pre = ebgp ? this.store.internWithoutLocalPref(at) : this.store.intern(at);
+    const pre = this.internReceived(input, ebgp);
     frozenSets.set(input, { id: pre, set: this.store.get(pre) });
     return pre;
   }
@@ -2349,13 +2351,13 @@ export class Rib {
             )
           : (a.asPath ?? NONE);
       const asn = this.config.confederation?.identifier ?? this.config.asn;
-      const v6self = self?.includes(":") === true;
+      const mpSelf = self === undefined ? undefined : ipv6NextHopReach(self);
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
       return ebgpSet(
         a,
         prependAs(path, [asn]),
-        v6self ? undefined : self,
-        v6self ? { afi: 2, safi: 1, nextHop: [self], nlri: [] } : undefined,
+        mpSelf === undefined ? self : undefined,
+        mpSelf,
         from.idx === 0 ? a.multiExitDisc : undefined,
         unknown,
       );

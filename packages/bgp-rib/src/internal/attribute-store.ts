@@ -133,12 +133,16 @@ export class AttributeStore {
     return id;
   }
 
-  /** Interning of `a` (hash h) compared as {@link AttributeStore.find} does for `lp`. */
+  /**
+   * Interning of `a` (hash h) compared as {@link AttributeStore.find} does for `lp`; `owned`: `a`
+   * itself is stored when new (see {@link AttributeStore.peekOwned}).
+   */
   private internHashed(
     h: number,
     a: PathAttributes,
     lp: number,
     from: PathAttributes | undefined,
+    owned = false,
   ): number {
     const found = this.find(h, a, lp);
     if (found >= 0) {
@@ -146,7 +150,8 @@ export class AttributeStore {
       return found;
     }
     const id = this.place(h);
-    const c = this.parts.canonical(a, from, lp === WITHOUT_LOCAL_PREF);
+    // An owned set (see peekOwned) is kept itself, any other as a copy with shared parts.
+    const c = owned ? a : this.parts.canonical(a, from, lp === WITHOUT_LOCAL_PREF);
     this.attrs[id] = c;
     this.decode(id, c);
     this.refs[id]!++;
@@ -263,15 +268,8 @@ export class AttributeStore {
    * {@link AttributeStore.adopter}) and which nobody else holds: kept itself when new (no copy).
    */
   peekOwned(a: PathAttributes): number {
-    const h = attributesHash(a);
-    let id = this.find(h, a, EXACT);
-    if (id < 0) {
-      id = this.place(h);
-      this.attrs[id] = a;
-      this.decode(id, a);
-      this.zero.push(id); // no reference yet (peek)
-      this.afterPlace();
-    }
+    const id = this.internHashed(attributesHash(a), a, EXACT, undefined, true);
+    this.unref(id);
     return id;
   }
 

@@ -235,8 +235,10 @@ export class PartsWriter {
   }
   /** The index of an AGGREGATOR (its address goes into the strings). */
   aggregator(g: Aggregator): number {
-    this.strings.of(g.address);
-    return this.aggregators.of(g);
+    const known = this.aggregators.values.length;
+    const i = this.aggregators.of(g);
+    if (i === known) this.strings.of(g.address); // a new one: its address gets its index now
+    return i;
   }
 
   /** The tables: strings, COMMUNITIES lists, AGGREGATORs (each u32 count first). */
