@@ -71,6 +71,34 @@ describe("capacity", () => {
     expect(rib.bestRoute("198.18.0.0/15")?.peer).toBe(address(1));
     expect([...rib.adjRibIn(last, "pre")].map((r) => r.prefix.address)).toEqual(["203.0.113.0"]);
   });
+
+  it("arrival order survives the 32-bit arrival counter running out (paths renumbered in order)", () => {
+    // prefer-older (RFC 5004) decides between equal eBGP routes by arrival alone.
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1", decision: { preferOlder: true } });
+    const peers = ["192.0.2.9", "192.0.2.5", "192.0.2.1"]; // announce in this order: highest id first
+    for (const [i, address] of peers.entries()) {
+      rib.addPeer({
+        address,
+        asn: 64510 + i,
+        bgpIdentifier: address,
+        importPolicy: acceptAll,
+        exportPolicy: acceptAll,
+      });
+      rib.peerUp(address);
+    }
+    // The counter is internal: start it two short of its end, so that the next announcements take
+    // its last values and then force a renumbering.
+    (rib as unknown as { arrival: number }).arrival = 0xfffffffc;
+    for (const [i, address] of peers.entries())
+      rib.update(address, ann(attrs([64510 + i], address), "203.0.113.0/24"));
+    const order = () => rib.explain("203.0.113.0/24").candidates.map((c) => c.route.peer);
+    expect(order()).toEqual(peers);
+    expect(rib.explain("203.0.113.0/24").candidates[1]?.decidedBy).toBe("prefer-older");
+    rib.update(peers[0]!, { withdrawn: [P("203.0.113.0/24")] });
+    rib.update(peers[0]!, ann(attrs([64510], peers[0]!), "203.0.113.0/24")); // now the newest
+    expect(order()).toEqual([peers[1], peers[2], peers[0]]);
+    expect((rib as unknown as { arrival: number }).arrival).toBeLessThan(10);
+  });
 });
 
 describe("change sets", () => {

@@ -1933,17 +1933,21 @@ export class Rib {
       cands.push(this.candidate(s));
     }
     if (slots.length === 0) return -1;
-    if (!this.options.deterministicMed && slots.length > 1) {
-      // Pairwise comparison newest first, as most implementations do.
-      const order = slots.map((_, i) => i).sort((a, b) => cands[b]!.arrival - cands[a]!.arrival);
-      const i = selectBest(
-        order.map((k) => cands[k]!),
-        this.options,
-      );
-      return i < 0 ? -1 : slots[order[i]!]!;
-    }
+    if (!this.options.deterministicMed && slots.length > 1) return this.newestFirst(slots, cands);
     const i = selectBest(cands, this.options);
     return i < 0 ? -1 : slots[i]!;
+  }
+
+  // Apart from computeBest, which runs per changed prefix: a function whose locals a closure
+  // captures allocates their context on every call, also when the closure is never made.
+  /** The best of the candidates compared pairwise newest first, as most implementations do. */
+  private newestFirst(slots: readonly number[], cands: readonly DecisionCandidate[]): number {
+    const order = slots.map((_, i) => i).sort((a, b) => cands[b]!.arrival - cands[a]!.arrival);
+    const i = selectBest(
+      order.map((k) => cands[k]!),
+      this.options,
+    );
+    return i < 0 ? -1 : slots[order[i]!]!;
   }
 
   private route(s: number, id: number): Route {
@@ -2972,17 +2976,17 @@ export class Rib {
     return { prefix, pathId, attr };
   }
 
+  /** Sizes the per-prefix arrays for every prefix indexed (called per route: no allocation). */
   private ensurePrefixCapacity(): void {
-    const need = this.prefixes.count;
-    if (need <= this.head.length) return;
-    const n = grownCapacity(this.head.length, need);
-    const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const t = new Int32Array(n).fill(-1);
-      t.set(a);
-      return t;
-    };
-    this.head = g(this.head);
-    this.best = g(this.best);
+    if (this.prefixes.count > this.head.length) this.growPrefixArrays();
+  }
+
+  // Apart from ensurePrefixCapacity, which runs per route: a function whose locals a closure
+  // captures allocates their context on every call, also when it returns early (it did here).
+  private growPrefixArrays(): void {
+    const n = grownCapacity(this.head.length, this.prefixes.count);
+    this.head = resizedFilled(this.head, n, -1);
+    this.best = resizedFilled(this.best, n, -1);
     this.dirtyBits = resized(this.dirtyBits, (n + 7) >> 3);
   }
 
@@ -2992,14 +2996,19 @@ export class Rib {
 
   /** The next arrival number; the live paths are renumbered 1… (same order) before overflow. */
   private nextArrival(): number {
-    if (this.arrival >= 0xfffffffe) {
-      const live: number[] = [];
-      for (let s = 0; s < this.pathTop; s++) if (this.pPre[s]! >= 0) live.push(s);
-      live.sort((x, y) => this.pArrival[x]! - this.pArrival[y]!);
-      for (let i = 0; i < live.length; i++) this.pArrival[live[i]!] = i + 1;
-      this.arrival = live.length;
-    }
+    if (this.arrival >= 0xfffffffe) this.renumberArrivals();
     return ++this.arrival;
+  }
+
+  // Apart from nextArrival (called per route): the comparator's `this` would otherwise be
+  // allocated in a context on every call.
+  private renumberArrivals(): void {
+    const live: number[] = [];
+    for (let s = 0; s < this.pathTop; s++) if (this.pPre[s]! >= 0) live.push(s);
+    const arrival = this.pArrival;
+    live.sort((x, y) => arrival[x]! - arrival[y]!);
+    for (let i = 0; i < live.length; i++) arrival[live[i]!] = i + 1;
+    this.arrival = live.length;
   }
 
   /** The index of a new peer (widening the paths' peer indices once they need 32 bits). */

@@ -22,7 +22,7 @@ export function resized<
 }
 
 /** A copy of `a` with `n` ≥ its length elements, the new ones `fill`. */
-export function resizedFilled(a: Int32Array, n: number, fill: number): Int32Array {
+export function resizedFilled(a: Int32Array, n: number, fill: number): Int32Array<ArrayBuffer> {
   const t = new Int32Array(n).fill(fill, a.length);
   t.set(a);
   return t;
