@@ -8,6 +8,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ["src/**/*.test.ts", "src/**/*.test-prop.ts", "test/**/*.test.ts"],
+    exclude: ["test/interop/**", "**/node_modules/**"],
     reporters: ["default", "json"],
     outputFile: { json: ".vitest/results.json" },
     // Property tests run 100+ cases; CI runs every package at once on two cores.
