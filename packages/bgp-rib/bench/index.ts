@@ -45,6 +45,15 @@ full = readBgp4mpUpdates(FULL)[0]!; // decoded again: the measurement dropped it
 let kept: Rib | undefined = ingest(full, false).rib;
 full = { ...full, updates: [] };
 
+/** A new RIB (one iBGP neighbour) with the session of `snapshot` imported; the results dropped. */
+function graftedInto(snapshot: Uint8Array): Rib {
+  const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
+  B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
+  B.peerUp("10.0.0.3");
+  B.importSession(snapshot, { importPolicy: acceptAll, exportPolicy: acceptAll });
+  return B;
+}
+
 // ---------------------------------------------------------------- graft of the 578k session
 // Export from A + import into a fresh B (decision and incremental diff included), four times: the
 // first in a cold process is printed on its own (`graft_578k_cold_ms`: a router grafts once in a
@@ -73,6 +82,19 @@ full = { ...full, updates: [] };
     if (best === undefined || g.exportMs + g.importMs < best.exportMs + best.importMs) best = g;
   }
   const { B, snap, imp } = best!;
+  // Memory after GC of a RIB the session was grafted into, measured as rib_bytes_per_path is
+  // (the import's results dropped: the caller has sent them).
+  {
+    let G: Rib | undefined = graftedInto(A.exportSession(peerAddr));
+    const pathsG = G.stats().paths;
+    const withG = mem();
+    G = undefined;
+    const usedG = withG - mem();
+    log(
+      `memory after GC of the RIB the session was grafted into: ${(usedG / 1e6).toFixed(1)} MB for ${pathsG} paths`,
+    );
+    console.log(`BENCH rib_bytes_per_path_imported ${Math.round(usedG / pathsG)} bytes`);
+  }
   const t2 = now();
   const rel = A.releaseSession(peerAddr);
   const t3 = now();

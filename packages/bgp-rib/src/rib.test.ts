@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { addPathRouter } from "../test/routers";
@@ -98,6 +100,74 @@ describe("capacity", () => {
     rib.update(peers[0]!, ann(attrs([64510], peers[0]!), "203.0.113.0/24")); // now the newest
     expect(order()).toEqual([peers[1], peers[2], peers[0]]);
     expect((rib as unknown as { arrival: number }).arrival).toBeLessThan(10);
+  });
+});
+
+describe("memory after a large batch", () => {
+  /** 70,000 /24s from 10.0.0.0: more than the scratch arrays keep (65,536 entries). */
+  const many = (n = 70_000): Prefix[] =>
+    Array.from({ length: n }, (_, i) => ({
+      afi: 1,
+      address: `${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0`,
+      length: 24,
+    }));
+  type Scratch = {
+    changedScratch: Int32Array;
+    flushIds: Int32Array;
+    prevList: Int32Array;
+    groupBatch: Map<unknown, { ids: Int32Array }>;
+    groups: { ids: Int32Array };
+  };
+  const largest = (rib: Rib): number => {
+    const s = rib as unknown as Scratch;
+    return Math.max(
+      s.changedScratch.length,
+      s.flushIds.length,
+      s.prevList.length,
+      s.groups.ids.length,
+      ...[...s.groupBatch.values()].map((g) => g.ids.length),
+    );
+  };
+
+  it("gives back the scratch arrays the batch grew (update, then a graft of the session)", () => {
+    const rib = router();
+    const prefixes = many();
+    expect(new Set(prefixes.map((p) => p.address)).size).toBe(prefixes.length);
+    const c = rib.update("192.0.2.2", {
+      announced: [{ attributes: attrs([64501], "192.0.2.2"), nlri: prefixes }],
+    });
+    expect(c.locRib.length).toBe(prefixes.length);
+    expect(c.adjRibOut.get("10.0.0.2")?.announced[0]?.nlri.length).toBe(prefixes.length);
+    expect(largest(rib)).toBeLessThanOrEqual(65_536);
+    const b = router({ bgpIdentifier: "10.0.0.9" });
+    b.releaseSession("192.0.2.2");
+    const imported = b.importSession(rib.exportSession("192.0.2.2"), {
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    expect(imported.changes.locRib.length).toBe(prefixes.length);
+    expect(largest(b)).toBeLessThanOrEqual(65_536);
+    // Still works at full size afterwards.
+    const w = b.update("192.0.2.2", { withdrawn: prefixes });
+    expect(w.adjRibOut.get("10.0.0.2")?.withdrawn.length).toBe(prefixes.length);
+  });
+
+  it("keeps no reference to a delta it returned", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const rib = router();
+    const ref = (() => {
+      const c = rib.update(
+        "192.0.2.2",
+        ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24", "198.18.0.0/15"),
+      );
+      const d = c.adjRibOut.get("10.0.0.2")!;
+      expect(d.announced[0]?.nlri.length).toBe(2);
+      return new WeakRef(d);
+    })();
+    await new Promise((r) => setTimeout(r, 0)); // WeakRef targets are kept until the job ends
+    gc();
+    expect(ref.deref()).toBeUndefined();
   });
 });
 

@@ -293,6 +293,8 @@ const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
 const MAX_ROUTE_BYTES = 2 + 16 + 4 + 5;
+/** Scratch arrays longer than this (entries) are given back after the batch that grew them. */
+const SCRATCH_KEEP = 65536;
 
 /**
  * Loc-RIB changes of a batch, recorded as three integers per change in `ints` (prefix index,
@@ -631,6 +633,8 @@ export class Rib {
   private memberIds = new Int32Array(64);
   /** Per update group (by its export cache): the batch's export results (see exportChanged). */
   private readonly groupBatch = new Map<IntMap, { batch: number; ids: Int32Array }>();
+  /** Whether a batch grew an entry of groupBatch beyond SCRATCH_KEEP (see releaseScratch). */
+  private largeGroupBatch = false;
   /** Number of the current {@link Rib.process} call. */
   private batchNo = 0;
   /** Update groups: export signature → shared export cache. */
@@ -1422,6 +1426,7 @@ export class Rib {
     const neighbor = q.held ? { withdrawn: [], announced: [] } : this.flush(q);
     if (!q.held) this.tryAttach(q);
     this.store.sweep();
+    this.releaseScratch();
     const others = new Map(changes.adjRibOut);
     others.delete(config.address);
     return {
@@ -2051,6 +2056,8 @@ export class Rib {
     }
     this.inProcess = false;
     this.prevFlushBatch = -1;
+    this.prevDelta = EMPTY_DELTA; // the caller's now: not kept alive here until the next batch
+    this.releaseScratch();
     if (this.attachQueue.length > 0) {
       const queue = this.attachQueue;
       this.attachQueue = [];
@@ -2112,7 +2119,10 @@ export class Rib {
         this.groupBatch.set(q.exportCache, g);
       }
       if (g.batch !== this.batchNo) {
-        if (g.ids.length < n) g.ids = new Int32Array(grownCapacity(g.ids.length, n));
+        if (g.ids.length < n) {
+          g.ids = new Int32Array(grownCapacity(g.ids.length, n));
+          if (n > SCRATCH_KEEP) this.largeGroupBatch = true;
+        }
         const ids = g.ids;
         if (n > 64) ids.fill(UNKNOWN_EXPORT, 0, n);
         else for (let i = 0; i < n; i++) ids[i] = UNKNOWN_EXPORT; // most batches: no builtin call
@@ -2569,6 +2579,31 @@ export class Rib {
     groups.clear();
     const lp = q !== undefined && this.sendsLocalPref(q) ? this.defaultLocalPref : -1;
     return new LazyDelta(this.prefixes, buf, groupAttrs, lp);
+  }
+
+  /**
+   * Gives back the scratch arrays a large batch grew (a full table's: ~15 MB, a quarter of the
+   * RIB's own typed arrays), so that a RIB's memory after a graft or a session's initial table is
+   * what it holds, not the batch's high-water mark; batches of ordinary size keep them.
+   */
+  private releaseScratch(): void {
+    if (this.changedScratch.length > SCRATCH_KEEP) this.changedScratch = new Int32Array(1024);
+    if (this.flushIds.length > SCRATCH_KEEP) this.flushIds = new Int32Array(1024);
+    if (this.prevList.length > SCRATCH_KEEP) {
+      this.prevList = new Int32Array(0);
+      this.prevIds = new Int32Array(0);
+    }
+    if (this.memberIds.length > SCRATCH_KEEP) this.memberIds = new Int32Array(64);
+    if (this.largeGroupBatch) {
+      this.largeGroupBatch = false;
+      for (const g of this.groupBatch.values()) {
+        if (g.ids.length > SCRATCH_KEEP) {
+          g.ids = new Int32Array(0);
+          g.batch = -1;
+        }
+      }
+    }
+    this.groups.shrink();
   }
 
   /** Sizes the scratch arrays of a delta of up to L entries. */

@@ -179,7 +179,8 @@ function writePath(w: Writer, p: AsPath): void {
 
 function readPath(r: Reader): AsPath {
   const n = r.u16("as_path");
-  const out: { type: (typeof SEG_NAME)[1 | 2 | 3 | 4]; asns: number[] }[] = [];
+  // Exact sizes (an array pushed to from empty reserves 17 slots): the store keeps this path.
+  const out: { type: (typeof SEG_NAME)[1 | 2 | 3 | 4]; asns: number[] }[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const t = r.u8("as_path.type");
     if (t < 1 || t > 4)
@@ -188,10 +189,9 @@ function readPath(r: Reader): AsPath {
         field: "as_path.type",
       });
     const k = r.u16("as_path.count");
-    // Exact size (a pushed-to array reserves 17 slots): the path may be the one the store keeps.
     const asns: number[] = new Array(k);
     for (let j = 0; j < k; j++) asns[j] = r.u32("as_path.asn");
-    out.push({ type: SEG_NAME[t as 1 | 2 | 3 | 4], asns });
+    out[i] = { type: SEG_NAME[t as 1 | 2 | 3 | 4], asns };
   }
   return out;
 }
@@ -481,8 +481,8 @@ export function readAttributes(r: Reader, parts: Parts): PathAttributes {
         const afi = r.u16("mp_reach.afi");
         const safi = r.u8("mp_reach.safi");
         const n = r.u8("mp_reach.next_hops");
-        const nextHop: string[] = [];
-        for (let i = 0; i < n; i++) nextHop.push(index(r, parts.strings, "mp_reach.next_hop"));
+        const nextHop: string[] = new Array(n);
+        for (let i = 0; i < n; i++) nextHop[i] = index(r, parts.strings, "mp_reach.next_hop");
         const opaque = r.u8("mp_reach.opaque");
         if (opaque === 1) {
           const nh = r.bytes(r.u32("mp_reach.opaque.len"), "mp_reach.opaque");
@@ -517,13 +517,13 @@ export function readAttributes(r: Reader, parts: Parts): PathAttributes {
         const n = r.u32("large_communities.count");
         r.need(n * 12, "large_communities");
         const c: { globalAdministrator: number; localDataPart1: number; localDataPart2: number }[] =
-          [];
+          new Array(n);
         for (let i = 0; i < n; i++)
-          c.push({
+          c[i] = {
             globalAdministrator: r.u32("large_community"),
             localDataPart1: r.u32("large_community"),
             localDataPart2: r.u32("large_community"),
-          });
+          };
         a.largeCommunities = c;
         break;
       }

@@ -29,6 +29,18 @@ export class GroupTable {
     }
   }
 
+  /** Gives the memory of a large delta back (the table must be empty). */
+  shrink(): void {
+    if (this.keys.length > 1024) {
+      this.keys = new Int32Array(64).fill(-1);
+      this.vals = new Int32Array(64);
+    }
+    if (this.ids.length > 1024) {
+      this.ids = new Int32Array(64);
+      this.count = new Int32Array(64);
+    }
+  }
+
   /** Counts one more entry with set `id`; returns its group. */
   add(id: number): number {
     if (id === this.lastId) {
