@@ -9,5 +9,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.interop.ts"],
     testTimeout: 120_000,
+    // Under CI a skipped test means a missing prerequisite: the run fails (see the reporter).
+    reporters: ["default", "../../scripts/no-skip-reporter.mjs"],
   },
 });

@@ -10,5 +10,7 @@ export default defineConfig({
     include: ["src/**/*.interop.test.ts"],
     env: { GRAFT_PLANNER_INTEROP: "1" },
     testTimeout: 120_000,
+    // Under CI a skipped test means a missing prerequisite: the run fails (see the reporter).
+    reporters: ["default", "../../scripts/no-skip-reporter.mjs"],
   },
 });

@@ -12,6 +12,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ["default"],
+    // Under CI a skipped test means a missing prerequisite: the run fails (see the reporter).
+    reporters: ["default", "../../scripts/no-skip-reporter.mjs"],
   },
 });
