@@ -45,14 +45,14 @@ full = readBgp4mpUpdates(FULL)[0]!; // decoded again: the measurement dropped it
 let kept: Rib | undefined = ingest(full, false).rib;
 full = { ...full, updates: [] };
 
-/** A new RIB (one iBGP neighbour) with the session of `snapshot` imported; the results dropped. */
-function graftedInto(snapshot: Uint8Array): Rib {
+/** The router a session is grafted into: a new RIB with one iBGP neighbour. */
+function newRouter(): Rib {
   const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
   B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
   B.peerUp("10.0.0.3");
-  B.importSession(snapshot, { importPolicy: acceptAll, exportPolicy: acceptAll });
   return B;
 }
+const graftOptions = { importPolicy: acceptAll, exportPolicy: acceptAll };
 
 // ---------------------------------------------------------------- graft of the 578k session
 // Export from A + import into a fresh B (decision and incremental diff included), four times: the
@@ -64,14 +64,12 @@ function graftedInto(snapshot: Uint8Array): Rib {
   kept = undefined;
   const graft = () => {
     gc(); // each round starts from a collected heap (the previous rounds' RIBs are garbage)
-    const B = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9", fib: false });
-    B.addPeer({ ...IBGP, address: "10.0.0.3", bgpIdentifier: "10.0.0.3" });
-    B.peerUp("10.0.0.3");
+    const B = newRouter();
     const t0 = now();
     const c0 = cpuMs();
     const snap = A.exportSession(peerAddr);
     const t1 = now();
-    const imp = B.importSession(snap, { importPolicy: acceptAll, exportPolicy: acceptAll });
+    const imp = B.importSession(snap, graftOptions);
     const t2 = now();
     return { B, snap, imp, exportMs: t1 - t0, importMs: t2 - t1, cpu: cpuMs() - c0 };
   };
@@ -85,7 +83,8 @@ function graftedInto(snapshot: Uint8Array): Rib {
   // Memory after GC of a RIB the session was grafted into, measured as rib_bytes_per_path is
   // (the import's results dropped: the caller has sent them).
   {
-    let G: Rib | undefined = graftedInto(A.exportSession(peerAddr));
+    let G: Rib | undefined = newRouter();
+    G.importSession(A.exportSession(peerAddr), graftOptions); // its results dropped at once
     const pathsG = G.stats().paths;
     const withG = mem();
     G = undefined;
