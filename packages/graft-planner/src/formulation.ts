@@ -1,7 +1,7 @@
 import type { CustomerModel } from "./customers";
 import { GraftPlannerError } from "./errors";
 import { type LinearProgram, LpBuilder } from "./lp";
-import { EcmpRouting } from "./routing";
+import { cachedPairFractions, EcmpRouting } from "./routing";
 import { type Topology, validateTopology } from "./topology";
 
 /** Routing regime: fixed IGP shortest paths with ECMP, or optimal multicommodity-flow routing. */
@@ -156,16 +156,7 @@ function formulateIgp(
     }
     return v;
   };
-  const pairCache = new Map<number, { arcs: Int32Array; fractions: Float64Array }>();
-  const pair = (s: number, t: number) => {
-    const k = s * n + t;
-    let p = pairCache.get(k);
-    if (p === undefined) {
-      p = ecmp.pairFractions(s, t);
-      pairCache.set(k, p);
-    }
-    return p;
-  };
+  const pair = cachedPairFractions(ecmp);
   // 2. movable × fixed: the load of a's traffic with the fixed customers, per candidate
   const out = new Float64Array(n);
   const inn = new Float64Array(n);

@@ -2,7 +2,7 @@ import { type CustomerModel, routerTrafficMatrix } from "./customers";
 import { evaluateMlu } from "./evaluate";
 import type { RoutingRegime } from "./formulation";
 import type { Solver } from "./lp";
-import { EcmpRouting } from "./routing";
+import { cachedPairFractions, EcmpRouting } from "./routing";
 import type { Topology } from "./topology";
 
 /** Options of {@link localSearch}. */
@@ -82,16 +82,7 @@ function localSearchIgp(
   const movable = model.customers
     .map((c, a) => (c.candidates.length > 1 ? a : -1))
     .filter((a) => a >= 0);
-  const pairCache = new Map<number, { arcs: Int32Array; fractions: Float64Array }>();
-  const pair = (s: number, t: number) => {
-    const k = s * n + t;
-    let p = pairCache.get(k);
-    if (p === undefined) {
-      p = ecmp.pairFractions(s, t);
-      pairCache.set(k, p);
-    }
-    return p;
-  };
+  const pair = cachedPairFractions(ecmp);
   const out = new Float64Array(n);
   const inn = new Float64Array(n);
   const scratch = new Float64Array(n);

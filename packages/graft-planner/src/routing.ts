@@ -287,3 +287,23 @@ export function maxLinkUtilisation(topology: Topology, load: Float64Array): numb
   });
   return mlu;
 }
+
+/**
+ * {@link EcmpRouting.pairFractions} of `ecmp`, each (s, t) pair computed once (the optimisers ask
+ * for the same pairs over and over).
+ */
+export function cachedPairFractions(
+  ecmp: EcmpRouting,
+): (s: number, t: number) => { arcs: Int32Array; fractions: Float64Array } {
+  const n = ecmp.routers;
+  const cache = new Map<number, { arcs: Int32Array; fractions: Float64Array }>();
+  return (s, t) => {
+    const k = s * n + t;
+    let p = cache.get(k);
+    if (p === undefined) {
+      p = ecmp.pairFractions(s, t);
+      cache.set(k, p);
+    }
+    return p;
+  };
+}

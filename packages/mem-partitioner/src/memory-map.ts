@@ -241,19 +241,8 @@ export function uniformHostMemoryMap(options: UniformHostOptions): HostMemoryMap
   const reserved: ReservedRange[] = [];
   let cursor = 0;
   for (let n = 0; n < nodes; n++) {
-    const ranges: PhysRange[] = [];
-    let remaining = bytesPerNode;
-    if (x86 && cursor < 3 * GIB) {
-      const low = Math.min(remaining, 3 * GIB - cursor);
-      ranges.push({ start: cursor, end: cursor + low });
-      remaining -= low;
-      cursor += low;
-      if (cursor === 3 * GIB) cursor = 4 * GIB;
-    }
-    if (remaining > 0) {
-      ranges.push({ start: cursor, end: cursor + remaining });
-      cursor += remaining;
-    }
+    const { ranges, next } = placeNode(cursor, bytesPerNode, x86);
+    cursor = next;
     list.push({ node: n, ranges });
   }
   if (x86) reserved.push({ start: 0, end: 0x10_0000, label: "firmware" });
@@ -339,19 +328,8 @@ export function hostMemoryMapFromCapabilities(xml: string): HostMemoryMap {
         Number(s[2]),
       ),
     );
-    const ranges: PhysRange[] = [];
-    let remaining = bytes;
-    if (cursor < 3 * GIB) {
-      const low = Math.min(remaining, 3 * GIB - cursor);
-      ranges.push({ start: cursor, end: cursor + low });
-      remaining -= low;
-      cursor += low;
-      if (cursor === 3 * GIB) cursor = 4 * GIB;
-    }
-    if (remaining > 0) {
-      ranges.push({ start: cursor, end: cursor + remaining });
-      cursor += remaining;
-    }
+    const { ranges, next } = placeNode(cursor, bytes, true);
+    cursor = next;
     nodes.push({ node: id, ranges });
   }
   const square = siblings.every((row) => row.length === cells.length);
@@ -440,4 +418,29 @@ export function hostMemoryMapFromHwloc(xml: string): HostMemoryMap {
       ? [{ start: 0, end: 0x10_0000, label: "firmware" }]
       : [];
   return createHostMemoryMap({ nodes, reserved, pageSizes: [...sizes] });
+}
+
+/**
+ * The physical ranges of a node's `bytes` laid out from `cursor`; with `x86Hole`, skipping the
+ * 3–4 GiB PCI hole below 4 GiB as x86 firmware maps it. `next`: where the next node starts.
+ */
+function placeNode(
+  cursor: number,
+  bytes: number,
+  x86Hole: boolean,
+): { ranges: PhysRange[]; next: number } {
+  const ranges: PhysRange[] = [];
+  let remaining = bytes;
+  if (x86Hole && cursor < 3 * GIB) {
+    const low = Math.min(remaining, 3 * GIB - cursor);
+    ranges.push({ start: cursor, end: cursor + low });
+    remaining -= low;
+    cursor += low;
+    if (cursor === 3 * GIB) cursor = 4 * GIB;
+  }
+  if (remaining > 0) {
+    ranges.push({ start: cursor, end: cursor + remaining });
+    cursor += remaining;
+  }
+  return { ranges, next: cursor };
 }

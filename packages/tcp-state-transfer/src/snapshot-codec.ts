@@ -1,34 +1,18 @@
 import { TcpStateTransferError } from "./errors";
 import { formatIp, parseIp } from "./internal/ip";
-import { SNAPSHOT_U32_FIELDS, TCP_SNAPSHOT_VERSION, type TcpRepairSnapshot } from "./snapshot";
-import { isTcpState, linuxTcpStateNumber, type TcpState, tcpStateFromLinux } from "./state";
+import {
+  SNAPSHOT_U32_FIELDS,
+  type SnapshotU32Field,
+  TCP_SNAPSHOT_VERSION,
+  type TcpRepairSnapshot,
+} from "./snapshot";
+import { isTcpState, linuxTcpStateNumber, tcpStateFromLinux } from "./state";
 
 /** Magic at the start of the binary form: ASCII "TCPR". */
 export const SNAPSHOT_MAGIC = 0x54435052;
 
 /** The JSON form of a snapshot: queues as base64, everything else as in {@link TcpRepairSnapshot}. */
-export interface TcpRepairSnapshotJson {
-  readonly version: number;
-  readonly state: TcpState;
-  readonly src_addr: string;
-  readonly src_port: number;
-  readonly dst_addr: string;
-  readonly dst_port: number;
-  readonly inq_seq: number;
-  readonly inq_len: number;
-  readonly outq_seq: number;
-  readonly outq_len: number;
-  readonly unsq_len: number;
-  readonly opt_mask: number;
-  readonly snd_wscale: number;
-  readonly rcv_wscale: number;
-  readonly mss_clamp: number;
-  readonly timestamp: number;
-  readonly snd_wl1: number;
-  readonly snd_wnd: number;
-  readonly max_window: number;
-  readonly rcv_wnd: number;
-  readonly rcv_wup: number;
+export interface TcpRepairSnapshotJson extends Omit<TcpRepairSnapshot, "inq" | "outq"> {
   /** Receive queue, base64 (RFC 4648 §4). */
   readonly inq: string;
   /** Send queue, base64. */
@@ -136,7 +120,7 @@ export function snapshotFromJson(input: unknown): TcpRepairSnapshot {
       field: "dst_addr",
     });
   }
-  const u32: Record<string, number> = {};
+  const u32 = {} as Record<SnapshotU32Field, number>;
   for (const f of SNAPSHOT_U32_FIELDS) u32[f] = num(f, 0xffff_ffff);
   const s: TcpRepairSnapshot = {
     version: num("version", 255),
@@ -145,21 +129,7 @@ export function snapshotFromJson(input: unknown): TcpRepairSnapshot {
     src_port: num("src_port", 0xffff),
     dst_addr: dst,
     dst_port: num("dst_port", 0xffff),
-    inq_seq: u32.inq_seq!,
-    inq_len: u32.inq_len!,
-    outq_seq: u32.outq_seq!,
-    outq_len: u32.outq_len!,
-    unsq_len: u32.unsq_len!,
-    opt_mask: u32.opt_mask!,
-    snd_wscale: u32.snd_wscale!,
-    rcv_wscale: u32.rcv_wscale!,
-    mss_clamp: u32.mss_clamp!,
-    timestamp: u32.timestamp!,
-    snd_wl1: u32.snd_wl1!,
-    snd_wnd: u32.snd_wnd!,
-    max_window: u32.max_window!,
-    rcv_wnd: u32.rcv_wnd!,
-    rcv_wup: u32.rcv_wup!,
+    ...u32,
     inq: bytes("inq"),
     outq: bytes("outq"),
   };
@@ -292,13 +262,13 @@ export function decodeSnapshot(bytes: Uint8Array): TcpRepairSnapshot {
   const srcPort = dv.getUint16(o);
   const dstPort = dv.getUint16(o + 2);
   o += 4;
-  const u32: Record<string, number> = {};
+  const u32 = {} as Record<SnapshotU32Field, number>;
   for (const f of SNAPSHOT_U32_FIELDS) {
     u32[f] = dv.getUint32(o);
     o += 4;
   }
-  const inqLen = u32.inq_len!;
-  const outqLen = u32.outq_len!;
+  const inqLen = u32.inq_len;
+  const outqLen = u32.outq_len;
   if (bytes.length - o !== inqLen + outqLen) {
     const short = bytes.length - o < inqLen + outqLen;
     throw new TcpStateTransferError(
@@ -316,21 +286,7 @@ export function decodeSnapshot(bytes: Uint8Array): TcpRepairSnapshot {
     src_port: srcPort,
     dst_addr: dst,
     dst_port: dstPort,
-    inq_seq: u32.inq_seq!,
-    inq_len: inqLen,
-    outq_seq: u32.outq_seq!,
-    outq_len: outqLen,
-    unsq_len: u32.unsq_len!,
-    opt_mask: u32.opt_mask!,
-    snd_wscale: u32.snd_wscale!,
-    rcv_wscale: u32.rcv_wscale!,
-    mss_clamp: u32.mss_clamp!,
-    timestamp: u32.timestamp!,
-    snd_wl1: u32.snd_wl1!,
-    snd_wnd: u32.snd_wnd!,
-    max_window: u32.max_window!,
-    rcv_wnd: u32.rcv_wnd!,
-    rcv_wup: u32.rcv_wup!,
+    ...u32,
     inq,
     outq,
   };

@@ -58,34 +58,25 @@ export function parseSysfsTree(
     const v = files.get(p);
     return v === undefined ? undefined : v.replace(/\n$/, "");
   };
-  const readList = (p: string): number[] | undefined => {
-    const v = read(p);
-    if (v === undefined) return undefined;
-    try {
-      return parseCpuList(v.trim());
-    } catch (e) {
-      throw new VmCorePinnerError(
-        "SYSFS_INVALID",
-        `${what}: ${p}: ${(e as Error).message}`,
-        { field: p },
-        { cause: e },
-      );
-    }
-  };
-  const readMask = (p: string): number[] | undefined => {
-    const v = read(p);
-    if (v === undefined) return undefined;
-    try {
-      return parseCpuMask(v.trim());
-    } catch (e) {
-      throw new VmCorePinnerError(
-        "SYSFS_INVALID",
-        `${what}: ${p}: ${(e as Error).message}`,
-        { field: p },
-        { cause: e },
-      );
-    }
-  };
+  // A CPU list or mask file parsed, its parse error made a SYSFS_INVALID naming the file.
+  const readCpus =
+    (parse: (text: string) => number[]) =>
+    (p: string): number[] | undefined => {
+      const v = read(p);
+      if (v === undefined) return undefined;
+      try {
+        return parse(v.trim());
+      } catch (e) {
+        throw new VmCorePinnerError(
+          "SYSFS_INVALID",
+          `${what}: ${p}: ${(e as Error).message}`,
+          { field: p },
+          { cause: e },
+        );
+      }
+    };
+  const readList = readCpus(parseCpuList);
+  const readMask = readCpus(parseCpuMask);
   const readInt = (p: string): number | undefined => {
     const v = read(p);
     if (v === undefined) return undefined;
