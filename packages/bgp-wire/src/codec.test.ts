@@ -102,6 +102,27 @@ describe("messages from the RFC texts", () => {
     expect(shutdownCommunication({ ...n, data: hex("05 41") })).toBeUndefined();
   });
 
+  it("does not send an empty AS4_PATH (malformed, RFC 6793 §6)", () => {
+    const update = (as4Path: { type: "AS_SEQUENCE"; asns: number[] }[]): UpdateMessage => ({
+      type: "UPDATE",
+      withdrawnRoutes: [],
+      pathAttributes: {
+        origin: "IGP",
+        asPath: [{ type: "AS_SEQUENCE", asns: [23456] }],
+        nextHop: "192.0.2.1",
+        as4Path,
+      },
+      nlri: [{ afi: 1, address: "198.51.100.0", length: 24 }],
+    });
+    const old = sessionContext({ fourOctetAs: false });
+    expect(() => encodeMessage(update([]), old)).toThrow(/AS4_PATH must carry/);
+    const ok = decodeMessage(
+      encodeMessage(update([{ type: "AS_SEQUENCE", asns: [4200000001] }]), old),
+      old,
+    ) as UpdateMessage;
+    expect(ok.pathAttributes.as4Path).toEqual([{ type: "AS_SEQUENCE", asns: [4200000001] }]);
+  });
+
   it("OPEN uses RFC 9072 extended optional parameters when they exceed 255 octets", () => {
     const caps = Array.from({ length: 70 }, (_, i) => ({
       type: "MULTIPROTOCOL" as const,

@@ -138,7 +138,8 @@ export function arbitraryPathAttributes(
           }),
           { minLength: 1, maxLength: 3 },
         ),
-        as4Path: arbitraryAsPath(true),
+        // Not empty (RFC 6793 §6: malformed, discarded by the receiver).
+        as4Path: arbitraryAsPath(true).filter((path) => path.length > 0),
         as4Aggregator: agg(0xffffffff),
         largeCommunities: fc.array(
           fc.record({ globalAdministrator: u32(), localDataPart1: u32(), localDataPart2: u32() }),

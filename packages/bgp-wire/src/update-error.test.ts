@@ -165,6 +165,18 @@ const ROWS: Row[] = [
     11,
   ],
   [
+    "RFC 6793 §6 AS4_PATH of length 0 (cannot carry an AS number) → attribute discard",
+    `${BASE} c0 11 00`,
+    "attribute-discard",
+    11,
+  ],
+  [
+    "RFC 6793 §6 AS4_PATH of odd length → attribute discard",
+    `${BASE} c0 11 07 02 01 00 00 fd e8 00`,
+    "attribute-discard",
+    11,
+  ],
+  [
     "RFC 6793 §6 AS4_AGGREGATOR length ≠ 8 → attribute discard",
     `${BASE} c0 12 07 00 00 fd e8 c0 00 02`,
     "attribute-discard",

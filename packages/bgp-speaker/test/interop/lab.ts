@@ -1,30 +1,13 @@
 // A lab of network namespaces joined by veth pairs, with processes started inside them. Every
 // namespace and process is removed by cleanup(), also when a test fails.
 import type { ChildProcess } from "node:child_process";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isRoot, run, waitFor, which } from "../../../../scripts/interop-support";
 
-export function which(cmd: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, cmd)));
-}
-
-export const isRoot = process.getuid?.() === 0;
-
-export function run(cmd: string, args: readonly string[], timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      [...args],
-      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
-  });
-}
+export { isRoot, run, waitFor, which };
 
 export class Lab {
   readonly id = `${process.pid % 100000}${Math.floor(Math.random() * 100)}`;
@@ -105,27 +88,6 @@ export class Lab {
     }
     for (const ns of this.namespaces) await run("ip", ["netns", "del", ns]).catch(() => "");
     this.namespaces.length = 0;
-  }
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the last value. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 500,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

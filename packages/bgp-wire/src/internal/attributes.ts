@@ -290,6 +290,18 @@ export function decodeAttributes(
       }
       case 2:
       case 17: {
+        // RFC 6793 §6: an AS4_PATH too short to carry one AS number (or of odd length) is
+        // malformed — an empty one included, which an AS_PATH may be.
+        if (type === 17 && (len < 6 || len % 2 !== 0)) {
+          err(
+            "attribute-discard",
+            11,
+            attrStart,
+            `AS4_PATH: attribute length ${len} cannot carry an AS number (RFC 6793 §6)`,
+            type,
+          );
+          break;
+        }
         const path = decodeAsPath(buf, vs, ve, type === 17 || ctx.fourOctetAs ? 4 : 2);
         if (typeof path === "string") {
           if (type === 2) err("treat-as-withdraw", 11, attrStart, `${path} (RFC 7606 §7.2)`, type);
@@ -736,6 +748,13 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
       return true;
     case 17:
       if (a.as4Path === undefined) return false;
+      // What a receiver would discard (RFC 6793 §6) is not sent.
+      if (a.as4Path.length === 0)
+        throw new BgpWireError(
+          "INVALID_ATTRIBUTE",
+          "AS4_PATH must carry at least one AS number (RFC 6793 §6)",
+          { field: "as4Path" },
+        );
       writeAsPath(w, a.as4Path, 4, "as4Path");
       return true;
     case 32:

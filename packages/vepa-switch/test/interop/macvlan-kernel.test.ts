@@ -224,6 +224,7 @@ describe.runIf(missing.length === 0)("macvlan + Linux bridge: kernel vs model", 
       "sw0 to forward",
       async () => (await ns.exec("bridge", "link", "show", "dev", "sw0")).includes("forwarding"),
       10_000,
+      100,
     );
   });
 
@@ -265,6 +266,7 @@ describe.runIf(missing.length === 0)("macvlan + Linux bridge: kernel vs model", 
             });
           },
           10_000,
+          100,
         );
       });
 

@@ -1,25 +1,11 @@
 // One network namespace for the kernel side of the interop test, plus the raw-frame probe
 // (probe.py, run inside it). The namespace — and with it every link created in it — is removed by
 // cleanup(), which the tests call in afterAll, also when a test or the setup fails.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isRoot, run, waitFor, which } from "../../../../scripts/interop-support";
 
-export function which(cmd: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, cmd)));
-}
-
-export const isRoot = process.getuid?.() === 0;
-
-export function run(cmd: string, args: readonly string[], timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, [...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+export { isRoot, run, waitFor, which };
 
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), "probe.py");
 
@@ -91,20 +77,5 @@ export class Netns {
     }
     await run("ip", ["netns", "del", this.name]);
     this.created = false;
-  }
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
