@@ -172,6 +172,55 @@ test.prop([arbEvents, arbEvents], { numRuns: 120 })(
   },
 );
 
+test.prop([arbEvents, fc.array(arbUpdate(64501), { maxLength: 6 }), arbEvents, fc.boolean()], {
+  numRuns: 120,
+})(
+  "graft laws with graceful restart: routes retained stale move stale, and sweeping them on B equals the session always on B",
+  (before, reannounced, during, restart) => {
+    const A = rib("10.0.0.1", X, IA, true);
+    const B = rib("10.0.0.9", Y, IB, false);
+    const B2 = rib("10.0.0.9", Y, IB, true); // reference: N always on B
+    const feed = (ev: Ev) => {
+      if (ev.who === "X") A.update(X.address, ev.update);
+      else if (ev.who === "Y") {
+        B.update(Y.address, ev.update);
+        B2.update(Y.address, ev.update);
+      } else {
+        A.update(N.address, ev.update);
+        B2.update(N.address, ev.update);
+      }
+    };
+    before.forEach(feed);
+    if (restart) {
+      // N's session restarts (RFC 4724): its routes are kept, marked stale, until re-announced.
+      for (const r of [A, B2]) {
+        r.peerDown(N.address, { retainStale: true });
+        r.peerUp(N.address);
+      }
+    }
+    for (const u of reannounced) feed({ who: "N", update: u });
+    expect(A.staleCount(N.address)).toBe(B2.staleCount(N.address));
+    const snapshot = A.exportSession(N.address);
+    // The flag (byte 5) says whether a stale section follows the routes.
+    expect(snapshot[5]).toBe(A.staleCount(N.address) > 0 ? 1 : 0);
+    const imported = B.importSession(snapshot, { ...pol, hold: true });
+    expect(B.staleCount(N.address)).toBe(A.staleCount(N.address));
+    during.forEach(feed);
+    B.replaySession(N.address, A.sessionJournal(N.address, imported.seq));
+    A.releaseSession(N.address);
+    B.resumeOutput(N.address);
+    expect(B.staleCount(N.address)).toBe(B2.staleCount(N.address));
+    // End-of-RIB from N reaches B: what is still stale goes, as it would have on B all along.
+    B.sweepStale(N.address);
+    B2.sweepStale(N.address);
+    expect(B.staleCount(N.address)).toBe(0);
+    expect(routes(B.locRib())).toEqual(routes(B2.locRib()));
+    expect(routes(B.adjRibIn(N.address, "pre"))).toEqual(routes(B2.adjRibIn(N.address, "pre")));
+    for (const p of [Y.address, IB.address, N.address])
+      expect(routes(B.adjRibOut(p))).toEqual(routes(B2.adjRibOut(p)));
+  },
+);
+
 test.prop([arbEvents], { numRuns: 80 })(
   "graft laws: the incremental update has no UPDATE for an unchanged route and withdraws only what the neighbour had",
   (events) => {

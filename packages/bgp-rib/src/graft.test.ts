@@ -78,6 +78,61 @@ describe("session snapshot (format version 2)", () => {
     expect(err(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))?.[0]).toBe("BAD_SNAPSHOT");
   });
 
+  it("carries routes retained stale (graceful restart) in a flagged section, and refuses a bad one", () => {
+    const a = routerA();
+    a.update(N.address, {
+      announced: [{ attributes: attrs([64501], "192.0.2.2"), nlri: [P("203.0.114.0", 24)] }],
+    });
+    a.peerDown(N.address, { retainStale: true });
+    a.peerUp(N.address);
+    // N re-announces one of its two routes before the graft: the other stays stale.
+    a.update(N.address, {
+      announced: [{ attributes: attrs([64501], "192.0.2.2"), nlri: [P("203.0.114.0", 24)] }],
+    });
+    expect(a.staleCount(N.address)).toBe(1);
+    const s = a.exportSession(N.address);
+    expect(s[5]).toBe(1);
+    expect(routerA().exportSession(N.address)[5]).toBe(0); // nothing stale: no section
+    const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+    b.importSession(s, pol);
+    expect(b.staleCount(N.address)).toBe(1);
+    // End-of-RIB from N at the new router: the stale route goes, the re-announced one stays.
+    const swept = b.sweepStale(N.address);
+    expect(swept.locRib.map((c) => `${c.prefix.address}/${c.prefix.length}`)).toEqual([
+      "203.0.113.0/24",
+    ]);
+    expect([...b.adjRibIn(N.address, "pre")].map((r) => r.prefix.address)).toEqual(["203.0.114.0"]);
+
+    const resealed = (bytes: Uint8Array) => {
+      new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes, 0, bytes.length - 4));
+      return bytes;
+    };
+    const err = (bytes: Uint8Array) => {
+      const c = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+      try {
+        c.importSession(bytes, pol);
+      } catch (e) {
+        if (!BgpRibError.isInstance(e)) throw e;
+        expect(c.peerAddresses()).toEqual([]);
+        return [e.code, e.where.field, e.where.offset];
+      }
+      return undefined;
+    };
+    const unknownFlag = s.slice();
+    unknownFlag[5] = 0x03;
+    expect(err(resealed(unknownFlag))).toEqual(["BAD_SNAPSHOT", "flags", 5]);
+    // The section is the last before the CRC: count (u32) = 1, then one gap byte.
+    const gap = s.slice();
+    gap[gap.length - 5] = 0x7f; // position 127 of 2 routes
+    expect(err(resealed(gap))).toEqual(["BAD_SNAPSHOT", "stale.gap", s.length - 5]);
+    const count = s.slice();
+    new DataView(count.buffer).setUint32(count.length - 9, 0);
+    expect(err(resealed(count))).toEqual(["BAD_SNAPSHOT", "stale.count", s.length - 9]);
+    const noFlag = s.slice();
+    noFlag[5] = 0; // the section is then trailing bytes
+    expect(err(resealed(noFlag))?.[0]).toBe("BAD_SNAPSHOT");
+  });
+
   it("writes each COMMUNITIES list, AGGREGATOR and address once, however many sets share it (AS_PATHs inline)", () => {
     const a = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
     a.addPeer(N);

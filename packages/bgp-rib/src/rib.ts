@@ -293,6 +293,11 @@ const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
 const MAX_ROUTE_BYTES = 2 + 16 + 4 + 5;
+/**
+ * Snapshot flag: a section after the Adj-RIB-Out lists the Adj-RIB-In routes retained stale
+ * (graceful restart, RFC 4724 §4.2, not yet re-announced or swept).
+ */
+const FLAG_STALE = 0x01;
 /** Scratch arrays longer than this (entries) are given back after the batch that grew them. */
 const SCRATCH_KEEP = 65536;
 
@@ -505,6 +510,34 @@ class LazyDelta implements AdjRibOutUpdate {
   toJSON(): AdjRibOutUpdate {
     return { withdrawn: this.withdrawn, announced: this.announced };
   }
+}
+
+/**
+ * The stale section of a snapshot (see FLAG_STALE): u32 count, then LEB128 gaps between the
+ * positions of the stale routes in the Adj-RIB-In list of `n` routes. One byte per route, 1 if
+ * stale.
+ */
+function readStale(r: Reader, n: number): Uint8Array {
+  const at = r.pos;
+  const count = r.u32("stale.count");
+  if (count === 0 || count > n)
+    throw new BgpRibError("BAD_SNAPSHOT", `stale route count ${count} (of ${n} routes)`, {
+      offset: at,
+      field: "stale.count",
+    });
+  const stale = new Uint8Array(n);
+  let i = -1;
+  for (let k = 0; k < count; k++) {
+    const gapAt = r.pos;
+    i += r.varint("stale.gap") + 1;
+    if (i >= n)
+      throw new BgpRibError("BAD_SNAPSHOT", `stale route ${i} out of range (${n} routes)`, {
+        offset: gapAt,
+        field: "stale.gap",
+      });
+    stale[i] = 1;
+  }
+  return stale;
 }
 
 function ipv4Number(s: string | undefined, field: string): number {
@@ -1270,6 +1303,20 @@ export class Rib {
       if ((i & 1023) === 0) w.ensure(1024 * MAX_ROUTE_BYTES);
       w.pos = this.writeRoute(w.buf, w.pos, outPrefix[i]!, outPathId[i]!, outAttr[i]!);
     }
+    // Routes retained stale (graceful restart in progress): their positions in the Adj-RIB-In
+    // list, as gaps; the section and its flag only when there are any.
+    let nStale = 0;
+    for (let i = 0; i < ins.length; i++) if (this.pReason[ins.a[i]!]! & STALE) nStale++;
+    if (nStale > 0) {
+      w.buf[5] = FLAG_STALE;
+      w.u32(nStale);
+      let last = -1;
+      for (let i = 0; i < ins.length; i++) {
+        if ((this.pReason[ins.a[i]!]! & STALE) === 0) continue;
+        w.varint(i - last - 1);
+        last = i;
+      }
+    }
     w.u32(crc32(w.buf, 0, w.pos));
     return w.done();
   }
@@ -1319,7 +1366,12 @@ export class Rib {
         offset: 4,
         field: "version",
       });
-    r.u8("flags");
+    const flags = r.u8("flags");
+    if ((flags & ~FLAG_STALE) !== 0)
+      throw new BgpRibError("BAD_SNAPSHOT", `unknown snapshot flags 0x${flags.toString(16)}`, {
+        offset: 5,
+        field: "flags",
+      });
     r.u16("reserved");
     if (snapshot.length < r.pos + 4)
       throw new BgpRibError("TRUNCATED", "snapshot truncated", {
@@ -1369,6 +1421,7 @@ export class Rib {
     const ids = new Int32Array(nAttrs);
     let ins: ReturnType<Rib["readRoutes"]>;
     let outs: ReturnType<Rib["readRoutes"]>;
+    let stale: Uint8Array | undefined;
     try {
       for (let i = 0; i < nAttrs; i++) {
         const read = readAttributes(body, parts);
@@ -1381,6 +1434,7 @@ export class Rib {
       // Parse both route sections before touching the RIB (a bad snapshot changes nothing).
       ins = this.readRoutes(body, nAttrs);
       outs = this.readRoutes(body, nAttrs);
+      if (flags & FLAG_STALE) stale = readStale(body, ins.prefix.length);
       if (body.pos !== crcAt)
         throw new BgpRibError("BAD_SNAPSHOT", "trailing bytes", {
           offset: body.pos,
@@ -1417,6 +1471,7 @@ export class Rib {
       const p = ins.prefix[i]!;
       const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
       this.computePost(s, q, undefined, cache, p);
+      if (stale !== undefined && stale[i] === 1) this.pReason[s]! |= STALE;
       this.markDirty(p);
     }
     // Desired output for every prefix the neighbour has or might get.
