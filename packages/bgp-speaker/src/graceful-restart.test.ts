@@ -539,3 +539,116 @@ describe("Graceful Restart with two families (IPv4 and IPv6 unicast)", () => {
     });
   });
 });
+
+describe("Graceful Restart across a graft (the session moves while stale routes await End-of-RIB)", () => {
+  /** Us with the neighbour restarted: 5 of its 40 routes re-announced, 35 stale, no End-of-RIB. */
+  async function staleOnUs(clock: ManualClock) {
+    const o = await established(clock);
+    await crash(clock, o.conn, o.peer);
+    const again = peerRouter(clock, restarting(), PREFIXES.slice(0, 5), { endOfRib: false });
+    again.start();
+    const conn = connect(o.us, again);
+    await flush(30);
+    expect(o.us.gracefulRestartStatus("peer").phase).toBe("stale");
+    expect(o.us.gracefulRestartStatus("peer").staleRoutes).toBe(35);
+    return { us: o.us, again, conn };
+  }
+
+  /** The router the session moves to (same AS), with the session grafted from us. */
+  async function graftToThem(clock: ManualClock, us: Router, conn: Duplex) {
+    const them = new Router(
+      { asn: 64500, bgpIdentifier: "192.0.2.9", localAddress: "192.0.2.1", neighbors: [] },
+      { clock },
+    );
+    them.start();
+    const graft = us.graftOut("peer");
+    expect(graft.gracefulRestart?.awaitingEndOfRib).toEqual([IPV4]);
+    them.graftIn(graft, conn);
+    us.releaseGraft("peer");
+    await flush(20);
+    return them;
+  }
+
+  const theirs = (r: Router) =>
+    PREFIXES.filter((p) => r.rib.bestRoute(p)?.peer === "192.0.2.2").length;
+
+  it("the new router keeps the stale routes stale and sweeps them at the neighbour's End-of-RIB", async () => {
+    const clock = new ManualClock();
+    const { us, again, conn } = await staleOnUs(clock);
+    const them = await graftToThem(clock, us, conn);
+    const st = them.gracefulRestartStatus("peer");
+    expect(st.phase).toBe("stale");
+    expect(st.awaitingEndOfRib).toEqual([IPV4]);
+    expect(st.staleRoutes).toBe(35);
+    expect(st.staleRemaining).toBe(100);
+    expect(theirs(them)).toBe(40); // still forwarding along them
+    again.session("us").sendUpdate(endOfRib(IPV4));
+    await flush(20);
+    expect(them.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/End-of-RIB/);
+    expect(them.rib.staleCount("192.0.2.2")).toBe(0);
+    expect(theirs(them)).toBe(5);
+    // The neighbour noticed nothing of the move.
+    expect(again.session("us").state).toBe("Established");
+    expect(again.session("us").stats.notificationsReceived).toBe(0);
+  });
+
+  it("in two phases: what the old router swept after the snapshot is swept at the freeze, the rest waits", async () => {
+    const spec: NeighborSpec = {
+      name: "peer",
+      address: "192.0.2.2",
+      asn: 64501,
+      passive: true,
+      holdTime: 30,
+      idleHoldTime: 0,
+      staleRoutesTime: 100,
+      importPolicy: "accept",
+      exportPolicy: "accept",
+      capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 } },
+    };
+    for (const eorBeforeFreeze of [true, false]) {
+      const clock = new ManualClock();
+      const { us, again, conn } = await staleOnUs(clock);
+      const them = new Router(
+        { asn: 64500, bgpIdentifier: "192.0.2.9", localAddress: "192.0.2.1", neighbors: [] },
+        { clock },
+      );
+      them.start();
+      const { seq } = them.graftPrepare(spec, us.rib.exportSession(spec.address));
+      if (eorBeforeFreeze) {
+        // The End-of-RIB reaches the old router while the new one prepares: the old one sweeps.
+        again.session("us").sendUpdate(endOfRib(IPV4));
+        await flush(20);
+        expect(theirs(us)).toBe(5);
+      }
+      const handover = us.graftFreeze("peer", seq);
+      expect(handover.gracefulRestart === undefined).toBe(eorBeforeFreeze);
+      them.graftResume(handover, conn);
+      us.releaseGraft("peer");
+      await flush(20);
+      expect(them.rib.staleCount(spec.address)).toBe(eorBeforeFreeze ? 0 : 35);
+      expect(them.gracefulRestartStatus("peer").phase).toBe(eorBeforeFreeze ? "none" : "stale");
+      expect(theirs(them)).toBe(eorBeforeFreeze ? 5 : 40);
+    }
+  });
+
+  it("the stale-path timer goes on with what was left of it on the old router", async () => {
+    const clock = new ManualClock();
+    const { us, conn } = await staleOnUs(clock);
+    for (let t = 0; t < 40; t += 5) {
+      clock.advance(5_000);
+      await flush(2);
+    }
+    const them = await graftToThem(clock, us, conn);
+    expect(them.gracefulRestartStatus("peer").staleRemaining).toBe(60);
+    for (let t = 0; t < 55; t += 5) {
+      clock.advance(5_000);
+      await flush(2);
+    }
+    expect(them.gracefulRestartStatus("peer").phase).toBe("stale");
+    expect(theirs(them)).toBe(40);
+    clock.advance(5_000);
+    await flush();
+    expect(them.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/stale-path timer/);
+    expect(theirs(them)).toBe(5);
+  });
+});

@@ -176,6 +176,30 @@ export interface GracefulRestartStatus {
   readonly restarts: number;
 }
 
+/**
+ * What a graft carries of a neighbour's graceful restart to the router the session moves to, while
+ * routes retained stale await End-of-RIB (phase `stale`): the families awaited, what is left of
+ * the stale-path timer, and (when several families are retained) per AFI the stale routes not
+ * refreshed since. The stale marks themselves travel in the RIB's session snapshot.
+ *
+ * @example
+ * ```ts
+ * import type { GracefulRestartHandover } from "@dyninfra/bgp-speaker";
+ * const h: GracefulRestartHandover = {
+ *   awaitingEndOfRib: [{ afi: 1, safi: 1 }], staleRemainingMs: 90_000, staleAfis: [1],
+ * };
+ * ```
+ */
+export interface GracefulRestartHandover {
+  readonly awaitingEndOfRib: readonly AfiSafi[];
+  /** Milliseconds left of the stale-path timer when the session was frozen. */
+  readonly staleRemainingMs: number;
+  /** The AFIs that hold stale routes. */
+  readonly staleAfis: readonly number[];
+  /** Per AFI, the stale routes not refreshed yet (only when two or more families are retained). */
+  readonly unrefreshed?: readonly (readonly [number, readonly Prefix[]])[];
+}
+
 const key = (f: AfiSafi) => `${f.afi}/${f.safi}`;
 const family = (k: string): AfiSafi => {
   const [afi, safi] = k.split("/");
@@ -310,9 +334,37 @@ export class GracefulRestartReceiver {
       return;
     }
     if (dropped.length > 0) this.sweepFamilies(dropped, why.join("; "));
+    this.awaitEndOfRib(this.options.staleRoutesTime * 1000);
+  }
+
+  /**
+   * The wait a graft carries (see {@link GracefulRestartHandover}, without the RIB part): the
+   * families awaited and the stale-path time left; undefined unless routes await End-of-RIB.
+   */
+  handover(): Pick<GracefulRestartHandover, "awaitingEndOfRib" | "staleRemainingMs"> | undefined {
+    if (this.phase !== "stale" || this.staleDeadline === null) return undefined;
+    return {
+      awaitingEndOfRib: [...this.awaiting].map(family),
+      staleRemainingMs: Math.max(0, this.staleDeadline - this.clock.now()),
+    };
+  }
+
+  /**
+   * On the router a session was grafted to: goes on waiting for the End-of-RIB markers of
+   * `awaiting`, the stale-path timer running for what was left of it on the old router.
+   */
+  resumeStale(awaiting: readonly AfiSafi[], staleRemainingMs: number): void {
+    this.stopTimers();
+    this.reset();
+    if (awaiting.length === 0) return;
+    this.stale = new Set(awaiting.map(key));
+    this.awaitEndOfRib(Math.max(0, staleRemainingMs));
+  }
+
+  /** Phase `stale`: every family still stale awaits its End-of-RIB, or the timer (`ms`). */
+  private awaitEndOfRib(ms: number): void {
     this.phase = "stale";
     this.awaiting = new Set(this.stale);
-    const ms = this.options.staleRoutesTime * 1000;
     this.staleDeadline = this.clock.now() + ms;
     this.staleTimer = this.clock.setTimer(() => {
       this.staleTimer = undefined;
@@ -449,6 +501,41 @@ export class RibStaleRoutes implements GracefulRestartHooks {
       this.tracked.delete(f.afi);
     }
     if (withdrawn.length > 0) this.apply(this.rib.update(this.address, { withdrawn }));
+  }
+
+  /** The RIB part of a {@link GracefulRestartHandover}. */
+  handover(): Pick<GracefulRestartHandover, "staleAfis" | "unrefreshed"> {
+    return {
+      staleAfis: [...this.staleAfis],
+      ...(this.tracked === undefined
+        ? {}
+        : {
+            unrefreshed: [...this.tracked].map(
+              ([afi, m]) => [afi, [...m.values()]] as [number, Prefix[]],
+            ),
+          }),
+    };
+  }
+
+  /**
+   * On the router a session was grafted to (its stale routes imported stale with the snapshot):
+   * takes over the old router's per-family bookkeeping, or — `undefined`: nothing is stale there
+   * any more (swept meanwhile, or refreshed) — sweeps what the snapshot still had stale.
+   */
+  resume(h: Pick<GracefulRestartHandover, "staleAfis" | "unrefreshed"> | undefined): void {
+    if (h === undefined) {
+      this.tracked = undefined;
+      this.staleAfis.clear();
+      if (this.rib.staleCount(this.address) > 0) this.apply(this.rib.sweepStale(this.address));
+      return;
+    }
+    this.staleAfis = new Set(h.staleAfis);
+    this.tracked =
+      h.unrefreshed === undefined
+        ? undefined
+        : new Map(
+            h.unrefreshed.map(([afi, ps]) => [afi, new Map(ps.map((p) => [prefixKey(p), p]))]),
+          );
   }
 
   /** What the neighbour sent, about to be applied: those routes are no longer stale. */

@@ -17,6 +17,7 @@ export type {
 } from "./fsm";
 export { fsmConfig, fsmStep, INITIAL_FSM_STATE } from "./fsm";
 export type {
+  GracefulRestartHandover,
   GracefulRestartHooks,
   GracefulRestartPhase,
   GracefulRestartStatus,

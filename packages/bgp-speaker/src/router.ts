@@ -24,7 +24,7 @@ import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { encodedOnce, encodingKey, pushAll } from "./encode-cache";
 import { BgpSpeakerError } from "./errors";
-import type { GracefulRestartStatus } from "./graceful-restart";
+import type { GracefulRestartHandover, GracefulRestartStatus } from "./graceful-restart";
 import {
   DEFAULT_STALE_ROUTES_TIME,
   endOfRib,
@@ -187,6 +187,8 @@ export interface SessionGraft {
   readonly session: SessionState;
   /** The RIB's snapshot of the session (`Rib.exportSession`). */
   readonly rib: Uint8Array;
+  /** The neighbour's graceful restart, when its stale routes await End-of-RIB. */
+  readonly gracefulRestart?: GracefulRestartHandover;
 }
 
 /**
@@ -206,6 +208,8 @@ export interface SessionHandover {
   readonly session: SessionState;
   /** What the old RIB journaled after the snapshot (`Rib.sessionJournal`), in order. */
   readonly journal: readonly JournalEntry[];
+  /** The neighbour's graceful restart, when its stale routes await End-of-RIB. */
+  readonly gracefulRestart?: GracefulRestartHandover;
 }
 
 interface Neighbor {
@@ -644,7 +648,12 @@ export class Router extends EventEmitter<RouterEvents> {
     this.pump(n, Number.POSITIVE_INFINITY);
     const session = n.session.pause();
     this.flushInbound(n);
-    return { neighbor: n.spec, session, rib: this.rib.exportSession(n.spec.address) };
+    return {
+      neighbor: n.spec,
+      session,
+      rib: this.rib.exportSession(n.spec.address),
+      ...this.grHandover(n),
+    };
   }
 
   /**
@@ -670,7 +679,7 @@ export class Router extends EventEmitter<RouterEvents> {
     const spec = graft.neighbor;
     this.assertNewNeighbor(spec);
     const imported = this.rib.importSession(graft.rib, this.importOptions(spec));
-    const n = this.resumeNeighbor(spec, graft.session, stream);
+    const n = this.resumeNeighbor(spec, graft.session, stream, graft.gracefulRestart);
     this.sendDelta(n, imported.neighbor);
     this.distribute(imported.changes);
     return { neighbor: imported.neighbor, changes: imported.changes };
@@ -737,7 +746,14 @@ export class Router extends EventEmitter<RouterEvents> {
       neighbor: n.spec,
       session,
       journal: this.rib.sessionJournal(n.spec.address, sinceSeq),
+      ...this.grHandover(n),
     };
+  }
+
+  /** The graceful-restart part of a graft: present while stale routes await End-of-RIB. */
+  private grHandover(n: Neighbor): { gracefulRestart?: GracefulRestartHandover } {
+    const wait = n.gr.handover();
+    return wait === undefined ? {} : { gracefulRestart: { ...wait, ...n.stale.handover() } };
   }
 
   /**
@@ -776,7 +792,7 @@ export class Router extends EventEmitter<RouterEvents> {
       importPolicy: policyOf(p.spec.importPolicy),
     });
     this.distribute(changes);
-    const n = this.resumeNeighbor(p.spec, handover.session, stream);
+    const n = this.resumeNeighbor(p.spec, handover.session, stream, handover.gracefulRestart);
     const neighbor = this.rib.resumeOutput(p.spec.address);
     this.sendDelta(n, neighbor);
     return { neighbor, changes, replayed };
@@ -804,14 +820,24 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   /** Resumes a grafted session over `stream` and makes it a neighbour (already in the RIB). */
-  private resumeNeighbor(spec: NeighborSpec, state: SessionState, stream: Duplex): Neighbor {
+  private resumeNeighbor(
+    spec: NeighborSpec,
+    state: SessionState,
+    stream: Duplex,
+    gr: GracefulRestartHandover | undefined,
+  ): Neighbor {
     const session = BgpSession.resume(state, stream, { clock: this.clock });
     const n = this.newNeighbor(spec, session, true);
     n.negotiated = state.negotiated;
     n.up = true;
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
+    // A graceful restart in progress goes on here: the routes the snapshot brought stale wait for
+    // End-of-RIB (or what is left of the stale-path timer); without one, any still stale in the
+    // snapshot were swept on the old router since, and are swept here.
     this.wire(n);
+    n.stale.resume(gr);
+    if (gr !== undefined) n.gr.resumeStale(gr.awaitingEndOfRib, gr.staleRemainingMs);
     return n;
   }
 
