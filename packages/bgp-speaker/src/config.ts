@@ -95,6 +95,9 @@ function capabilities(v: Json, field: string): never {
     const g = obj(gr, `${field}.gracefulRestart`);
     // RFC 4724 §3: Restart Time is a 12-bit field.
     int(g.restartTime, `${field}.gracefulRestart.restartTime`, 0, 4095);
+    for (const k of ["restartState", "notification", "hardAdministrativeReset"])
+      if (g[k] !== undefined && typeof g[k] !== "boolean")
+        fail(`${field}.gracefulRestart.${k}`, "must be true or false");
   }
   const ap = o.addPath;
   if (ap !== undefined) {

@@ -1,6 +1,13 @@
 import type { Duplex } from "node:stream";
-import type { AfiSafi } from "@dyninfra/bgp-wire";
-import { DEFAULT_SESSION_CONTEXT, decodeUpdate, encodeMessage } from "@dyninfra/bgp-wire";
+import type { AfiSafi, NotificationMessage } from "@dyninfra/bgp-wire";
+import {
+  DEFAULT_SESSION_CONTEXT,
+  decodeUpdate,
+  encodeMessage,
+  hardResetCause,
+  isHardReset,
+  shutdownCommunication,
+} from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { endOfRib, endOfRibFamily, peerGracefulRestart } from "./graceful-restart";
@@ -650,5 +657,115 @@ describe("Graceful Restart across a graft (the session moves while stale routes 
     await flush();
     expect(them.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/stale-path timer/);
     expect(theirs(them)).toBe(5);
+  });
+});
+
+describe("Notification (N) bit (RFC 8538)", () => {
+  const N_OURS = { restartTime: 120, notification: true };
+  const N_PEER: GrCap = { ...fresh, notification: true };
+
+  it("is announced in the Restart Flags when configured: 0x4 above the Restart Time", () => {
+    const open = localOpen(
+      64500,
+      "192.0.2.1",
+      90,
+      speakerCapabilities({ gracefulRestart: { restartTime: 90, notification: true } }),
+    );
+    // Flags 0x4 (N) in the top 4 bits of Restart Time 90 = 0x05a → 0x405a.
+    expect(hex(encodeMessage(open, DEFAULT_SESSION_CONTEXT))).toContain("4002405a");
+    expect(peerGracefulRestart(open)).toMatchObject({ notification: true, restartState: false });
+  });
+
+  /** Us and the neighbour established, `peerCap` its Graceful Restart; `inject` writes raw bytes to us as if the neighbour sent them. */
+  async function establishedWith(clock: ManualClock, peerCap: GrCap, ourCap: GrCap = N_OURS) {
+    const o = ourRouter(clock, {
+      capabilities: { families: [IPV4], gracefulRestart: ourCap },
+    });
+    const peer = peerRouter(clock, peerCap, PREFIXES);
+    peer.start();
+    const [a, b] = memoryPipe();
+    o.us.accept("peer", a);
+    peer.accept("us", b);
+    await flush();
+    expect(o.us.session("peer").state).toBe("Established");
+    expect(ours(o.us)).toBe(40);
+    const received: NotificationMessage[] = [];
+    const sent: NotificationMessage[] = [];
+    o.us.session("peer").on("notification-received", (n) => received.push(n));
+    o.us.session("peer").on("notification-sent", (n) => sent.push(n));
+    const inject = (bytes: Uint8Array) => {
+      peer.removeAllListeners();
+      peer.session("us").removeAllListeners();
+      b.write(bytes);
+    };
+    return { ...o, peer, received, sent, inject };
+  }
+
+  const notification = (errorCode: number, errorSubcode: number): Uint8Array =>
+    encodeMessage(
+      { type: "NOTIFICATION", errorCode, errorSubcode, data: new Uint8Array(0) },
+      DEFAULT_SESSION_CONTEXT,
+    );
+
+  it("with N on both sides, a NOTIFICATION received (no Hard Reset) retains the routes as a restart does", async () => {
+    const clock = new ManualClock();
+    const { us, inject, received, withdrawn } = await establishedWith(clock, N_PEER);
+    inject(notification(6, 4)); // Cease / Administrative Reset
+    await flush();
+    expect(received.map((n) => [n.errorCode, n.errorSubcode])).toEqual([[6, 4]]);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.phase).toBe("restarting");
+    expect(st.staleRoutes).toBe(40);
+    expect(ours(us)).toBe(40);
+    expect(withdrawn).toEqual([]);
+  });
+
+  it("with N on both sides, a NOTIFICATION we send for an error retains the neighbour's routes", async () => {
+    const clock = new ManualClock();
+    const { us, inject, sent } = await establishedWith(clock, N_PEER);
+    inject(new Uint8Array(19)); // a header without the all-ones marker
+    await flush();
+    // Message Header Error / Connection Not Synchronized, as it is: not a Hard Reset.
+    expect(sent.map((n) => [n.errorCode, n.errorSubcode])).toEqual([[1, 1]]);
+    expect(us.gracefulRestartStatus("peer").phase).toBe("restarting");
+    expect(ours(us)).toBe(40);
+  });
+
+  it("with N on both sides, a stop goes as a Hard Reset both ways, and the routes are withdrawn", async () => {
+    const clock = new ManualClock();
+    const { us, peer, received, withdrawn } = await establishedWith(clock, N_PEER);
+    const peerReceived: NotificationMessage[] = [];
+    peer.stop("maintenance");
+    await flush();
+    expect(received).toHaveLength(1);
+    expect(isHardReset(received[0]!)).toBe(true);
+    const cause = hardResetCause(received[0]!)!;
+    expect([cause.errorCode, cause.errorSubcode]).toEqual([6, 2]);
+    expect(shutdownCommunication(cause)).toBe("maintenance");
+    expect(us.gracefulRestartStatus("peer").phase).toBe("none");
+    expect(ours(us)).toBe(0);
+    expect(withdrawn).toHaveLength(40);
+
+    // And ours: a fresh pair, our side stopping.
+    const o = await establishedWith(new ManualClock(), N_PEER);
+    o.peer.session("us").on("notification-received", (n) => peerReceived.push(n));
+    o.us.stop();
+    await flush();
+    expect(peerReceived.map((n) => [n.errorCode, n.errorSubcode])).toEqual([[6, 9]]);
+    expect(o.sent.map((n) => hardResetCause(n)?.errorSubcode)).toEqual([2]);
+  });
+
+  it("with the N bit on one side only, a NOTIFICATION withdraws the routes (RFC 4724)", async () => {
+    for (const [peerCap, ourCap] of [
+      [fresh, N_OURS],
+      [N_PEER, { restartTime: 120 }],
+    ] as const) {
+      const clock = new ManualClock();
+      const { us, inject } = await establishedWith(clock, peerCap, ourCap);
+      inject(notification(6, 4));
+      await flush();
+      expect(us.gracefulRestartStatus("peer").phase).toBe("none");
+      expect(ours(us)).toBe(0);
+    }
   });
 });

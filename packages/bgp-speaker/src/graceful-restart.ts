@@ -216,7 +216,9 @@ const family = (k: string): AfiSafi => {
  *   when the neighbour announced Graceful Restart in the session that fell, the routes of the
  *   families its capability listed are retained stale (any still stale from an earlier restart
  *   are swept first), those of the other families withdrawn, and the neighbour's Restart Time
- *   starts; otherwise, and after any NOTIFICATION, routes are withdrawn.
+ *   starts; otherwise, and after any NOTIFICATION, routes are withdrawn — but for one that
+ *   leaves Graceful Restart in force (both sides set the N bit and it is no Hard Reset, RFC 8538
+ *   §4), which the session reports and the caller passes as `graceful`.
  * - Restart Time runs out before the session is back: stale routes are swept.
  * - Session back: if its OPEN has no Graceful Restart capability, every stale route is swept at
  *   once, and so are those of a family missing from it or without the Forwarding State bit; the

@@ -56,6 +56,7 @@ export type {
   Connector,
   SessionConfig,
   SessionCounters,
+  SessionEndNotification,
   SessionEvents,
   SessionOptions,
   SessionState,

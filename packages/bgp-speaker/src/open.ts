@@ -7,7 +7,12 @@ import type {
 } from "@dyninfra/bgp-wire";
 import { AS_TRANS, negotiateSessionContext, openCapabilities } from "@dyninfra/bgp-wire";
 import type { PeerGracefulRestart } from "./graceful-restart";
-import { FORWARDING_STATE, peerGracefulRestart, RESTART_STATE } from "./graceful-restart";
+import {
+  FORWARDING_STATE,
+  NOTIFICATION_BIT,
+  peerGracefulRestart,
+  RESTART_STATE,
+} from "./graceful-restart";
 
 /**
  * What this speaker offers in its OPEN, and what it requires of the peer's.
@@ -46,6 +51,17 @@ export interface SpeakerCapabilities {
         readonly restartTime: number;
         /** Restart State (R) bit. */
         readonly restartState?: boolean;
+        /**
+         * Notification (N) bit (RFC 8538): when both sides set it, a NOTIFICATION other than a
+         * Hard Reset (and Hold Timer expiry) ends the session with the routes retained, as the
+         * loss of the connection does; what ends it for good is sent as a Hard Reset.
+         */
+        readonly notification?: boolean;
+        /**
+         * With the N bit exchanged, send Administrative Reset as a Hard Reset too (RFC 8538 §5.1
+         * leaves it to the implementation; off: the peer retains our routes across it).
+         */
+        readonly hardAdministrativeReset?: boolean;
         /** Families announced, each with its Forwarding State (F) bit. */
         readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
       };
@@ -110,7 +126,9 @@ export function localOpen(
     const gr = caps.gracefulRestart;
     capabilities.push({
       type: "GRACEFUL_RESTART",
-      restartFlags: gr.restartState === true ? RESTART_STATE : 0,
+      restartFlags:
+        (gr.restartState === true ? RESTART_STATE : 0) |
+        (gr.notification === true ? NOTIFICATION_BIT : 0),
       restartTime: gr.restartTime,
       families: (gr.families ?? []).map((f) => ({
         afi: f.afi,

@@ -998,10 +998,14 @@ export class Router extends EventEmitter<RouterEvents> {
       this.flushInbound(n);
       this.sendDelta(n, this.rib.routeRefresh(n.spec.address));
     });
-    s.on("down", (_reason, event) => {
+    s.on("down", (_reason, event, notification) => {
       // RFC 4724 §4.2: the loss of the TCP connection (Hold Timer expiry reveals one) lets
-      // Graceful Restart retain the routes; a NOTIFICATION, an error or a stop does not.
-      const graceful = event === "TcpConnectionFails" || event === "HoldTimer_Expires";
+      // Graceful Restart retain the routes; a NOTIFICATION, an error or a stop does not — unless
+      // both sides set the N bit and it is no Hard Reset (RFC 8538 §4).
+      const graceful =
+        event === "TcpConnectionFails" ||
+        event === "HoldTimer_Expires" ||
+        notification?.graceful === true;
       if (graceful) this.flushInbound(n);
       else n.inbound = undefined; // the session's routes all go: pending ones need not be applied
       const neg = n.negotiated;

@@ -14,7 +14,10 @@ import {
   decodeMessage,
   decodeUpdate,
   encodeMessage,
+  hardReset,
+  isHardReset,
   maxMessageLength,
+  requiresHardReset,
 } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
@@ -143,6 +146,23 @@ export interface SessionCounters {
  * type E = keyof SessionEvents; // "state" | "established" | …
  * ```
  */
+/**
+ * The NOTIFICATION that ended an established session, with the side that sent it and whether
+ * Graceful Restart still applies: `graceful` when the Notification (N) bit was exchanged and it is
+ * not a Hard Reset (RFC 8538 §4).
+ *
+ * @example
+ * ```ts
+ * import type { SessionEndNotification } from "@dyninfra/bgp-speaker";
+ * const retains = (n: SessionEndNotification | undefined) => n === undefined || n.graceful;
+ * ```
+ */
+export interface SessionEndNotification {
+  readonly direction: "sent" | "received";
+  readonly message: NotificationMessage;
+  readonly graceful: boolean;
+}
+
 export interface SessionEvents {
   /** Every FSM transition. */
   state: [from: string, to: string, event: string];
@@ -161,7 +181,7 @@ export interface SessionEvents {
    * event that took it down (`TcpConnectionFails` and `HoldTimer_Expires` are the ones after which
    * Graceful Restart may retain them, RFC 4724 §4.2).
    */
-  down: [reason: string, event: FsmEvent["type"]];
+  down: [reason: string, event: FsmEvent["type"], notification?: SessionEndNotification];
   /** A protocol problem worth logging, with where it was found. */
   warning: [message: string];
   /**
@@ -238,6 +258,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private restartTimer: unknown;
   /** The event being dispatched (for the cause of a `down`). */
   private currentEvent: FsmEvent["type"] = "ManualStart";
+  /** The NOTIFICATION sent or received in the FSM step being performed (for `down`). */
+  private stepNotification: SessionEndNotification | undefined;
   private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.connectionLost();
   private readonly onError = (err: Error) => {
@@ -553,12 +575,34 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.deadlines.delete(timer);
   }
 
+  /**
+   * Whether both sides announced Graceful Restart with the Notification (N) bit (RFC 8538 §2) on
+   * the session now established.
+   */
+  private notificationBitExchanged(): boolean {
+    const local = this.capabilities.gracefulRestart;
+    const peer = this.negotiatedSession?.peerGracefulRestart;
+    return (
+      local !== false &&
+      local.notification === true &&
+      peer !== undefined &&
+      peer !== false &&
+      peer.notification
+    );
+  }
+
+  private hardAdminReset(): boolean {
+    const local = this.capabilities.gracefulRestart;
+    return local !== false && local.hardAdministrativeReset === true;
+  }
+
   private dispatch(event: FsmEvent): void {
     const from = this.fsm;
     const { state, actions } = fsmStep(this.fsmConfig, from, event);
     this.fsm = state;
     this.currentEvent = event.type;
     for (const a of actions) this.perform(a);
+    this.stepNotification = undefined;
     if (from.state !== state.state) {
       this.emit("state", from.state, state.state, event.type);
       if (state.state === "Idle") this.scheduleAutomaticStart();
@@ -609,15 +653,35 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         this.counters.keepalivesSent += 1;
         this.lastKeepaliveSent = this.clock.now();
         return;
-      case "send-notification":
-        this.write(a.notification);
+      case "send-notification": {
+        // RFC 8538 §5.1: with the N bit exchanged, what ends the session for good goes as a
+        // Hard Reset; any other NOTIFICATION lets the peer restart gracefully.
+        const n = this.notificationBitExchanged();
+        const sent =
+          n && requiresHardReset(a.notification, this.hardAdminReset())
+            ? isHardReset(a.notification)
+              ? a.notification
+              : hardReset(a.notification)
+            : a.notification;
+        this.write(sent);
         this.counters.notificationsSent += 1;
-        this.emit("notification-sent", a.notification);
+        this.stepNotification = {
+          direction: "sent",
+          message: sent,
+          graceful: n && !isHardReset(sent),
+        };
+        this.emit("notification-sent", sent);
         return;
+      }
       case "process-update":
         return; // the UPDATE is emitted by receive() right after the FSM accepts it
       case "delete-routes":
-        this.emit("down", `session left Established (${this.currentEvent})`, this.currentEvent);
+        this.emit(
+          "down",
+          `session left Established (${this.currentEvent})`,
+          this.currentEvent,
+          this.stepNotification,
+        );
         return;
       case "release-resources":
         this.theirs = undefined;
@@ -755,6 +819,11 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         return;
       case "NOTIFICATION":
         this.counters.notificationsReceived += 1;
+        this.stepNotification = {
+          direction: "received",
+          message,
+          graceful: this.notificationBitExchanged() && !isHardReset(message),
+        };
         this.emit("notification-received", message);
         // RFC 4271 §8.1.2: event 24 is a NOTIFICATION carrying a version error.
         this.dispatch(

@@ -54,6 +54,10 @@ export {
   CEASE_SUBCODE,
   ceaseWithShutdownCommunication,
   ERROR_CODE,
+  hardReset,
+  hardResetCause,
+  isHardReset,
+  requiresHardReset,
   shutdownCommunication,
   UPDATE_ERROR_SUBCODE,
 } from "./notification";

@@ -43,7 +43,7 @@ export const UPDATE_ERROR_SUBCODE = {
 } as const;
 
 /**
- * Cease subcodes (RFC 4486, RFC 8203).
+ * Cease subcodes (RFC 4486, RFC 8203; Hard Reset RFC 8538, BFD Down RFC 9384).
  *
  * @example
  * ```ts
@@ -111,4 +111,92 @@ export function ceaseWithShutdownCommunication(subcode: 2 | 4, text: string): No
   data[0] = utf8.length;
   data.set(utf8, 1);
   return { type: "NOTIFICATION", errorCode: 6, errorSubcode: subcode, data };
+}
+
+/**
+ * A Hard Reset (RFC 8538 §3): Cease subcode 9 whose data is the NOTIFICATION it stands for —
+ * that message's error code, subcode and data. Sent instead of `n` when the "N" bit was exchanged
+ * and the session is to end without Graceful Restart.
+ *
+ * @example
+ * ```ts
+ * import { ceaseWithShutdownCommunication, hardReset } from "@dyninfra/bgp-wire";
+ * const h = hardReset(ceaseWithShutdownCommunication(2, "decommissioned"));
+ * [h.errorCode, h.errorSubcode, h.data[0], h.data[1]]; // [6, 9, 6, 2]
+ * ```
+ */
+export function hardReset(n: NotificationMessage): NotificationMessage {
+  const data = new Uint8Array(2 + n.data.length);
+  data[0] = n.errorCode;
+  data[1] = n.errorSubcode;
+  data.set(n.data, 2);
+  return {
+    type: "NOTIFICATION",
+    errorCode: ERROR_CODE.CEASE,
+    errorSubcode: CEASE_SUBCODE.HARD_RESET,
+    data,
+  };
+}
+
+/**
+ * Whether `n` is a Hard Reset (Cease subcode 9, RFC 8538 §3).
+ *
+ * @example
+ * ```ts
+ * import { CEASE_SUBCODE, isHardReset } from "@dyninfra/bgp-wire";
+ * isHardReset({ type: "NOTIFICATION", errorCode: 6, errorSubcode: CEASE_SUBCODE.HARD_RESET, data: new Uint8Array(0) }); // true
+ * ```
+ */
+export function isHardReset(n: NotificationMessage): boolean {
+  return n.errorCode === ERROR_CODE.CEASE && n.errorSubcode === CEASE_SUBCODE.HARD_RESET;
+}
+
+/**
+ * The NOTIFICATION a Hard Reset carries (RFC 8538 §3), or `undefined` when `n` is not a Hard
+ * Reset or its data is too short to hold an error code and subcode.
+ *
+ * @example
+ * ```ts
+ * import { hardReset, hardResetCause } from "@dyninfra/bgp-wire";
+ * hardResetCause(hardReset({ type: "NOTIFICATION", errorCode: 6, errorSubcode: 1, data: new Uint8Array(0) }))?.errorSubcode; // 1
+ * ```
+ */
+export function hardResetCause(n: NotificationMessage): NotificationMessage | undefined {
+  if (!isHardReset(n) || n.data.length < 2) return undefined;
+  return {
+    type: "NOTIFICATION",
+    errorCode: n.data[0]!,
+    errorSubcode: n.data[1]!,
+    data: n.data.slice(2),
+  };
+}
+
+/**
+ * Whether RFC 8538 §5.1 has `n` sent as a Hard Reset once the "N" bit was exchanged: the Cease
+ * subcodes that end a session for good — Maximum Number of Prefixes Reached, Administrative
+ * Shutdown, Peer De-configured, Hard Reset, BFD Down (RFC 9384) — and, when `hardAdminReset` (the
+ * RFC leaves Administrative Reset to the implementation; off by default), Administrative Reset.
+ * Every other NOTIFICATION lets the peer retain the routes (Graceful Restart).
+ *
+ * @example
+ * ```ts
+ * import { ceaseWithShutdownCommunication, requiresHardReset } from "@dyninfra/bgp-wire";
+ * requiresHardReset(ceaseWithShutdownCommunication(2, "bye")); // true
+ * requiresHardReset(ceaseWithShutdownCommunication(4, "reset")); // false
+ * ```
+ */
+export function requiresHardReset(n: NotificationMessage, hardAdminReset = false): boolean {
+  if (n.errorCode !== ERROR_CODE.CEASE) return false;
+  switch (n.errorSubcode) {
+    case CEASE_SUBCODE.MAXIMUM_NUMBER_OF_PREFIXES_REACHED:
+    case CEASE_SUBCODE.ADMINISTRATIVE_SHUTDOWN:
+    case CEASE_SUBCODE.PEER_DE_CONFIGURED:
+    case CEASE_SUBCODE.HARD_RESET:
+    case CEASE_SUBCODE.BFD_DOWN:
+      return true;
+    case CEASE_SUBCODE.ADMINISTRATIVE_RESET:
+      return hardAdminReset;
+    default:
+      return false;
+  }
 }

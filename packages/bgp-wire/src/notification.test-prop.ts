@@ -1,0 +1,72 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { decodeMessage, encodeMessage } from "./codec";
+import type { NotificationMessage } from "./messages";
+import {
+  CEASE_SUBCODE,
+  ceaseWithShutdownCommunication,
+  hardReset,
+  hardResetCause,
+  isHardReset,
+  requiresHardReset,
+} from "./notification";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+const arbNotification: fc.Arbitrary<NotificationMessage> = fc.record({
+  type: fc.constant("NOTIFICATION" as const),
+  errorCode: fc.integer({ min: 1, max: 6 }),
+  errorSubcode: fc.nat(255),
+  data: fc.uint8Array({ maxLength: 64 }),
+});
+
+describe("Hard Reset (RFC 8538 §3)", () => {
+  it("is Cease subcode 9 carrying the error code, subcode and data of the message it stands for", () => {
+    const h = hardReset(ceaseWithShutdownCommunication(2, "bye"));
+    // Header (marker, length 19 + 2 + 2 + 4 = 27, type 3), Cease (6), Hard Reset (9), then the
+    // encapsulated Cease (6) / Administrative Shutdown (2) with its communication (length 3, "bye").
+    expect(hex(encodeMessage(h))).toBe(`${"ff".repeat(16)}001b030609060203627965`);
+    expect(isHardReset(h)).toBe(true);
+    expect(isHardReset(ceaseWithShutdownCommunication(2, "bye"))).toBe(false);
+  });
+
+  it("RFC 8538 §5.1: which NOTIFICATIONs end the session for good once the N bit is exchanged", () => {
+    const cease = (errorSubcode: number): NotificationMessage => ({
+      type: "NOTIFICATION",
+      errorCode: 6,
+      errorSubcode,
+      data: new Uint8Array(0),
+    });
+    const hard = Object.values(CEASE_SUBCODE).filter((s) => requiresHardReset(cease(s)));
+    expect(hard).toEqual([1, 2, 3, 9, 10]);
+    expect(requiresHardReset(cease(CEASE_SUBCODE.ADMINISTRATIVE_RESET), true)).toBe(true);
+    // An error (here an UPDATE Message Error) never: the peer may restart gracefully.
+    expect(
+      requiresHardReset({
+        type: "NOTIFICATION",
+        errorCode: 3,
+        errorSubcode: 1,
+        data: new Uint8Array(0),
+      }),
+    ).toBe(false);
+  });
+
+  it("a Hard Reset with fewer than two data octets carries no cause", () => {
+    const h = hardReset(cease0());
+    expect(hardResetCause({ ...h, data: h.data.subarray(0, 1) })).toBeUndefined();
+    expect(hardResetCause(cease0())).toBeUndefined();
+  });
+});
+
+function cease0(): NotificationMessage {
+  return { type: "NOTIFICATION", errorCode: 6, errorSubcode: 2, data: new Uint8Array(0) };
+}
+
+test.prop([arbNotification])(
+  "hardResetCause(decode(encode(hardReset(n)))) = n: the encapsulated message survives the wire",
+  (n) => {
+    const wire = decodeMessage(encodeMessage(hardReset(n))) as NotificationMessage;
+    expect(isHardReset(wire)).toBe(true);
+    expect(hardResetCause(wire)).toEqual(n);
+  },
+);
