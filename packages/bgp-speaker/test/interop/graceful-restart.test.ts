@@ -99,7 +99,8 @@ const birdDaemon: Restartable = (() => {
   };
 })();
 
-const frrDaemon: Restartable = (() => {
+/** FRR, restartable; `extra`: more lines for its `router bgp` section. */
+const makeFrrDaemon = (extra: readonly string[] = []): Restartable => {
   let starts = 0;
   let zebra = false;
   return {
@@ -139,6 +140,7 @@ const frrDaemon: Restartable = (() => {
           " bgp graceful-restart",
           " bgp graceful-restart preserve-fw-state",
           ` bgp graceful-restart restart-time ${RESTART_TIME}`,
+          ...extra,
           " neighbor 192.0.2.1 remote-as 64500",
           " neighbor 192.0.2.1 timers connect 2",
           " address-family ipv4 unicast",
@@ -171,7 +173,8 @@ const frrDaemon: Restartable = (() => {
       );
     },
   };
-})();
+};
+const frrDaemon = makeFrrDaemon();
 
 interface GrSession {
   name: string;
@@ -182,10 +185,16 @@ interface GrSession {
     restartRemaining: number | null;
     lastSweep: { reason: string } | null;
     restarts: number;
-    peer: { restartTime: number; restartState: boolean; families: unknown[] } | null;
+    peer: {
+      restartTime: number;
+      restartState: boolean;
+      notification: boolean;
+      families: unknown[];
+    } | null;
     endOfRibReceived: string[];
     endOfRibSent: string[];
   };
+  counters: { notificationsReceived: number; notificationsSent: number };
 }
 
 const session = async (d: Dyninfra) =>
@@ -384,3 +393,105 @@ for (const [name, daemon, ready] of [
     });
   });
 }
+
+// RFC 8538 against FRR (`bgp graceful-restart notification`; `no bgp hard-administrative-reset`,
+// so that its Administrative Reset is a graceful one): with the N bit exchanged, FRR's
+// `clear bgp` (a NOTIFICATION, Cease / Administrative Reset) must leave D's routes in place,
+// retained stale until FRR's End-of-RIB; FRR's `neighbor shutdown` (Administrative Shutdown,
+// sent as a Hard Reset) must withdraw them at once; and D's own stop must reach FRR as a Hard
+// Reset.
+describe.runIf(frrReady)("interop: Notification (N) bit with FRR (RFC 8538)", () => {
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
+  const frr = makeFrrDaemon([
+    " bgp graceful-restart notification",
+    " no bgp hard-administrative-reset",
+    " bgp log-neighbor-changes",
+  ]);
+  const vtysh = (...commands: string[]) =>
+    run("vtysh", ["--vty_socket", lab.dir, "-d", "bgpd", ...commands.flatMap((c) => ["-c", c])]);
+
+  it("a NOTIFICATION keeps FRR's routes (graceful), a Hard Reset withdraws them, and ours is sent as one", async () => {
+    const all = 1_000;
+    const prefixes = loadTable()
+      .slice(0, all)
+      .map((r) => r.prefix);
+    const nsD = await lab.ns("d");
+    const nsB = await lab.ns("b");
+    await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+    await frr.start(lab, nsB, prefixes, false);
+    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      localAddress: "192.0.2.1",
+      neighbors: [
+        {
+          name: "bird",
+          address: "192.0.2.2",
+          asn: 64501,
+          localAddress: "192.0.2.1",
+          holdTime: 30,
+          connectRetryTime: 2,
+          idleHoldTime: 1,
+          staleRoutesTime: 120,
+          importPolicy: "accept",
+          exportPolicy: "accept",
+          capabilities: { gracefulRestart: { restartTime: 120, notification: true } },
+        },
+      ],
+    });
+    await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
+    expect((await session(d)).gracefulRestart.peer?.notification).toBe(true);
+
+    // 1. FRR resets the session with a NOTIFICATION: no route may be lost.
+    let lowest = Number.POSITIVE_INFINITY;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await vtysh("clear bgp 192.0.2.1");
+    await waitFor(
+      "D to retain the routes and FRR to come back with its End-of-RIB",
+      async () => {
+        const s = await session(d);
+        return (
+          s.gracefulRestart.restarts === 1 &&
+          s.state === "Established" &&
+          s.gracefulRestart.phase === "none"
+        );
+      },
+      90_000,
+      100,
+    );
+    watching = false;
+    await watcher;
+    const back = await session(d);
+    expect(back.counters.notificationsReceived).toBe(1);
+    expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
+    expect(lowest).toBe(all);
+    expect(await locRib(d)).toBe(all);
+
+    // 2. FRR shuts the neighbour down: Administrative Shutdown, as a Hard Reset — all withdrawn.
+    await vtysh("configure terminal", "router bgp 64501", "neighbor 192.0.2.1 shutdown");
+    await waitFor("the routes withdrawn", async () => (await locRib(d)) === 0, 30_000, 100);
+    const hard = await session(d);
+    expect(hard.counters.notificationsReceived).toBe(2);
+    expect(hard.gracefulRestart.phase).toBe("none");
+    expect(hard.gracefulRestart.restarts).toBe(1);
+
+    // 3. Back up; then D stops the session: FRR must log a Hard Reset received.
+    await vtysh("configure terminal", "router bgp 64501", "no neighbor 192.0.2.1 shutdown");
+    await waitFor(`the ${all} routes again`, async () => (await locRib(d)) === all, 90_000);
+    await d.post("/sessions/bird/stop", { message: "decommissioned" });
+    await waitFor(
+      "FRR to log the Hard Reset",
+      async () => /Hard Reset.*received from (neighbor )?192\.0\.2\.1/.test(lab.log("frr-1")),
+      30_000,
+      200,
+    );
+    expect(frr.errors(lab)).toEqual([]);
+  });
+});
