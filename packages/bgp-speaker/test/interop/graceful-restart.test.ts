@@ -202,12 +202,17 @@ const session = async (d: Dyninfra) =>
 const locRib = async (d: Dyninfra) =>
   ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
 
-const gobgpDaemon: Restartable = (() => {
+/** GoBGP, restartable; `extraGr`: more lines for the neighbour's graceful-restart config. */
+const makeGobgpDaemon = (
+  extraGr: readonly string[] = [],
+  restartTime = RESTART_TIME,
+): Restartable & { cli(lab: Lab, ...args: string[]): Promise<string> } => {
   let starts = 0;
   let ns = "";
   const cli = (lab: Lab, ...args: string[]) =>
     lab.exec(ns, "gobgp", ["-u", "127.0.0.1", "-p", "50051", ...args], 60_000);
   return {
+    cli,
     // Routes go in one CLI call each: fewer than for the others.
     routes: 200,
     async start(lab, n, routes, restarting) {
@@ -235,7 +240,8 @@ const gobgpDaemon: Restartable = (() => {
           '    local-address = "192.0.2.2"',
           "  [neighbors.graceful-restart.config]",
           "    enabled = true",
-          `    restart-time = ${RESTART_TIME}`,
+          `    restart-time = ${restartTime}`,
+          ...extraGr,
           "  [[neighbors.afi-safis]]",
           "    [neighbors.afi-safis.config]",
           '      afi-safi-name = "ipv4-unicast"',
@@ -272,7 +278,8 @@ const gobgpDaemon: Restartable = (() => {
         .filter((l) => /"level":"(error|fatal|panic)"/.test(l));
     },
   };
-})();
+};
+const gobgpDaemon = makeGobgpDaemon();
 
 for (const [name, daemon, ready] of [
   ["BIRD", birdDaemon, birdReady],
@@ -395,103 +402,187 @@ for (const [name, daemon, ready] of [
 }
 
 // RFC 8538 against FRR (`bgp graceful-restart notification`; `no bgp hard-administrative-reset`,
-// so that its Administrative Reset is a graceful one): with the N bit exchanged, FRR's
-// `clear bgp` (a NOTIFICATION, Cease / Administrative Reset) must leave D's routes in place,
-// retained stale until FRR's End-of-RIB; FRR's `neighbor shutdown` (Administrative Shutdown,
-// sent as a Hard Reset) must withdraw them at once; and D's own stop must reach FRR as a Hard
-// Reset.
-describe.runIf(frrReady)("interop: Notification (N) bit with FRR (RFC 8538)", () => {
-  const lab = new Lab();
-  afterAll(() => lab.cleanup());
-  const frr = makeFrrDaemon([
+// so that its Administrative Reset is a graceful one) and GoBGP (`notification-enabled`): with the
+// N bit exchanged, the daemon's reset of the session (a NOTIFICATION, Cease / Administrative
+// Reset) must leave D's routes in place, retained stale until the daemon's End-of-RIB; its
+// shutdown of the neighbour (Administrative Shutdown, sent as a Hard Reset) must withdraw them at
+// once; and D's own stop must reach the daemon as a Hard Reset.
+interface NBitDaemon {
+  readonly daemon: Restartable;
+  /**
+   * Whether its new OPEN after the reset sets the Forwarding State bit (FRR, `preserve-fw-state`):
+   * then the stale routes wait for its End-of-RIB; else (GoBGP, not restarting) RFC 4724 §4.2 has
+   * them swept as the session comes back, and the daemon announces them again.
+   */
+  readonly forwardingState: boolean;
+  /**
+   * Whether its shutdown of the neighbour goes as a Hard Reset (RFC 8538 §5.1; FRR). GoBGP 3.10
+   * sends a plain Administrative Shutdown, which D — seeing no Hard Reset — must take gracefully.
+   */
+  readonly shutdownIsHardReset: boolean;
+  reset(lab: Lab): Promise<unknown>;
+  shutdown(lab: Lab): Promise<unknown>;
+  noShutdown(lab: Lab): Promise<unknown>;
+  /** Whether the daemon logged a Hard Reset received from D. */
+  hardResetReceived(lab: Lab): boolean;
+}
+
+const nbitFrr = (): NBitDaemon => {
+  const daemon = makeFrrDaemon([
     " bgp graceful-restart notification",
     " no bgp hard-administrative-reset",
     " bgp log-neighbor-changes",
   ]);
-  const vtysh = (...commands: string[]) =>
+  const vtysh = (lab: Lab, ...commands: string[]) =>
     run("vtysh", ["--vty_socket", lab.dir, "-d", "bgpd", ...commands.flatMap((c) => ["-c", c])]);
+  const bgp = ["configure terminal", "router bgp 64501"];
+  return {
+    daemon,
+    forwardingState: true,
+    shutdownIsHardReset: true,
+    reset: (lab) => vtysh(lab, "clear bgp 192.0.2.1"),
+    shutdown: (lab) => vtysh(lab, ...bgp, "neighbor 192.0.2.1 shutdown"),
+    noShutdown: (lab) => vtysh(lab, ...bgp, "no neighbor 192.0.2.1 shutdown"),
+    hardResetReceived: (lab) =>
+      /Hard Reset.*received from (neighbor )?192\.0\.2\.1/.test(lab.log("frr-1")),
+  };
+};
 
-  it("a NOTIFICATION keeps FRR's routes (graceful), a Hard Reset withdraws them, and ours is sent as one", async () => {
-    const all = 1_000;
-    const prefixes = loadTable()
-      .slice(0, all)
-      .map((r) => r.prefix);
-    const nsD = await lab.ns("d");
-    const nsB = await lab.ns("b");
-    await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
-    await frr.start(lab, nsB, prefixes, false);
-    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
-        {
-          name: "bird",
-          address: "192.0.2.2",
-          asn: 64501,
-          localAddress: "192.0.2.1",
-          holdTime: 30,
-          connectRetryTime: 2,
-          idleHoldTime: 1,
-          staleRoutesTime: 120,
-          importPolicy: "accept",
-          exportPolicy: "accept",
-          capabilities: { gracefulRestart: { restartTime: 120, notification: true } },
+const nbitGobgp = (): NBitDaemon => {
+  // GoBGP stays idle for 30 s after its reset: a Restart Time that outlasts it.
+  const daemon = makeGobgpDaemon(["    notification-enabled = true"], 90);
+  return {
+    daemon,
+    forwardingState: false,
+    shutdownIsHardReset: false,
+    reset: (lab) => daemon.cli(lab, "neighbor", "192.0.2.1", "reset"),
+    shutdown: (lab) => daemon.cli(lab, "neighbor", "192.0.2.1", "disable"),
+    noShutdown: (lab) => daemon.cli(lab, "neighbor", "192.0.2.1", "enable"),
+    hardResetReceived: (lab) => /hard.?reset/i.test(lab.log("gobgp-1")),
+  };
+};
+
+for (const [name, make, ready] of [
+  ["FRR", nbitFrr, frrReady],
+  ["GoBGP", nbitGobgp, gobgpReady],
+] as const) {
+  describe.runIf(ready)(`interop: Notification (N) bit with ${name} (RFC 8538)`, () => {
+    const lab = new Lab();
+    afterAll(() => lab.cleanup());
+    const x = make();
+
+    it(`a NOTIFICATION keeps ${name}'s routes (graceful), only a Hard Reset withdraws them, and ours is sent as one`, async () => {
+      const all = x.daemon.routes;
+      const prefixes = loadTable()
+        .slice(0, all)
+        .map((r) => r.prefix);
+      const nsD = await lab.ns("d");
+      const nsB = await lab.ns("b");
+      await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+      await x.daemon.start(lab, nsB, prefixes, false);
+      const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          {
+            name: "bird",
+            address: "192.0.2.2",
+            asn: 64501,
+            localAddress: "192.0.2.1",
+            holdTime: 30,
+            connectRetryTime: 2,
+            idleHoldTime: 1,
+            staleRoutesTime: 120,
+            importPolicy: "accept",
+            exportPolicy: "accept",
+            capabilities: { gracefulRestart: { restartTime: 120, notification: true } },
+          },
+        ],
+      });
+      await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
+      expect((await session(d)).gracefulRestart.peer?.notification).toBe(true);
+
+      // 1. The daemon resets the session with a NOTIFICATION: no route may be lost.
+      let lowest = Number.POSITIVE_INFINITY;
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      await x.reset(lab);
+      await waitFor(
+        "D to retain the routes",
+        async () => (await session(d)).gracefulRestart.restarts === 1,
+        30_000,
+        50,
+      );
+      expect(await locRib(d)).toBe(all); // retained (stale), not withdrawn
+      await waitFor(
+        `${name} back with its routes`,
+        async () => {
+          const s = await session(d);
+          return (
+            s.state === "Established" &&
+            s.gracefulRestart.phase === "none" &&
+            (await locRib(d)) === all
+          );
         },
-      ],
-    });
-    await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
-    expect((await session(d)).gracefulRestart.peer?.notification).toBe(true);
+        90_000,
+        100,
+      );
+      watching = false;
+      await watcher;
+      const back = await session(d);
+      expect(back.counters.notificationsReceived).toBe(1);
+      if (x.forwardingState) {
+        expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
+        expect(lowest).toBe(all); // no route lost at any time
+      } else expect(back.gracefulRestart.lastSweep?.reason).toMatch(/Forwarding State/);
 
-    // 1. FRR resets the session with a NOTIFICATION: no route may be lost.
-    let lowest = Number.POSITIVE_INFINITY;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    await vtysh("clear bgp 192.0.2.1");
-    await waitFor(
-      "D to retain the routes and FRR to come back with its End-of-RIB",
-      async () => {
-        const s = await session(d);
-        return (
-          s.gracefulRestart.restarts === 1 &&
-          s.state === "Established" &&
-          s.gracefulRestart.phase === "none"
+      // 2. The daemon shuts the neighbour down: Administrative Shutdown — as a Hard Reset, all
+      // withdrawn at once; as it is, retained like any other NOTIFICATION.
+      await x.shutdown(lab);
+      if (x.shutdownIsHardReset) {
+        await waitFor("the routes withdrawn", async () => (await locRib(d)) === 0, 30_000, 100);
+        const hard = await session(d);
+        expect(hard.gracefulRestart.phase).toBe("none");
+        expect(hard.gracefulRestart.restarts).toBe(1);
+      } else {
+        await waitFor(
+          "the routes retained again",
+          async () => (await session(d)).gracefulRestart.restarts === 2,
+          30_000,
+          100,
         );
-      },
-      90_000,
-      100,
-    );
-    watching = false;
-    await watcher;
-    const back = await session(d);
-    expect(back.counters.notificationsReceived).toBe(1);
-    expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB/);
-    expect(lowest).toBe(all);
-    expect(await locRib(d)).toBe(all);
+        expect(await locRib(d)).toBe(all);
+      }
+      expect((await session(d)).counters.notificationsReceived).toBe(2);
 
-    // 2. FRR shuts the neighbour down: Administrative Shutdown, as a Hard Reset — all withdrawn.
-    await vtysh("configure terminal", "router bgp 64501", "neighbor 192.0.2.1 shutdown");
-    await waitFor("the routes withdrawn", async () => (await locRib(d)) === 0, 30_000, 100);
-    const hard = await session(d);
-    expect(hard.counters.notificationsReceived).toBe(2);
-    expect(hard.gracefulRestart.phase).toBe("none");
-    expect(hard.gracefulRestart.restarts).toBe(1);
-
-    // 3. Back up; then D stops the session: FRR must log a Hard Reset received.
-    await vtysh("configure terminal", "router bgp 64501", "no neighbor 192.0.2.1 shutdown");
-    await waitFor(`the ${all} routes again`, async () => (await locRib(d)) === all, 90_000);
-    await d.post("/sessions/bird/stop", { message: "decommissioned" });
-    await waitFor(
-      "FRR to log the Hard Reset",
-      async () => /Hard Reset.*received from (neighbor )?192\.0\.2\.1/.test(lab.log("frr-1")),
-      30_000,
-      200,
-    );
-    expect(frr.errors(lab)).toEqual([]);
+      // 3. Back up; then D stops the session: the daemon must log a Hard Reset received.
+      await x.noShutdown(lab);
+      await waitFor(
+        `the session and the ${all} routes again`,
+        async () => {
+          const s = await session(d);
+          return (
+            s.state === "Established" &&
+            s.gracefulRestart.phase === "none" &&
+            (await locRib(d)) === all
+          );
+        },
+        90_000,
+      );
+      await d.post("/sessions/bird/stop", { message: "decommissioned" });
+      await waitFor(
+        `${name} to log the Hard Reset`,
+        async () => x.hardResetReceived(lab),
+        30_000,
+        200,
+      );
+      expect(x.daemon.errors(lab)).toEqual([]);
+    });
   });
-});
+}
