@@ -153,6 +153,20 @@ const fresh: GrCap = {
   families: [{ afi: 1, safi: 1, forwardingState: false }],
 };
 
+/** Our side of the session with the neighbour (AS 64501). */
+const PEER_SPEC: NeighborSpec = {
+  name: "peer",
+  address: "192.0.2.2",
+  asn: 64501,
+  passive: true,
+  holdTime: 30,
+  idleHoldTime: 0,
+  staleRoutesTime: 100,
+  importPolicy: "accept",
+  exportPolicy: "accept",
+  capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 } },
+};
+
 /** Us (AS 64500, the receiving speaker) with the neighbour and a downstream iBGP router. */
 function ourRouter(clock: ManualClock, extra: Partial<NeighborSpec> = {}) {
   const spec: RouterSpec = {
@@ -160,19 +174,7 @@ function ourRouter(clock: ManualClock, extra: Partial<NeighborSpec> = {}) {
     bgpIdentifier: "192.0.2.1",
     localAddress: "192.0.2.1",
     neighbors: [
-      {
-        name: "peer",
-        address: "192.0.2.2",
-        asn: 64501,
-        passive: true,
-        holdTime: 30,
-        idleHoldTime: 0,
-        staleRoutesTime: 100,
-        importPolicy: "accept",
-        exportPolicy: "accept",
-        capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 } },
-        ...extra,
-      },
+      { ...PEER_SPEC, ...extra },
       { name: "down", address: "10.0.0.3", asn: 64500, passive: true, idleHoldTime: 0 },
     ],
   };
@@ -600,18 +602,7 @@ describe("Graceful Restart across a graft (the session moves while stale routes 
   });
 
   it("in two phases: what the old router swept after the snapshot is swept at the freeze, the rest waits", async () => {
-    const spec: NeighborSpec = {
-      name: "peer",
-      address: "192.0.2.2",
-      asn: 64501,
-      passive: true,
-      holdTime: 30,
-      idleHoldTime: 0,
-      staleRoutesTime: 100,
-      importPolicy: "accept",
-      exportPolicy: "accept",
-      capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 } },
-    };
+    const spec = PEER_SPEC;
     for (const eorBeforeFreeze of [true, false]) {
       const clock = new ManualClock();
       const { us, again, conn } = await staleOnUs(clock);

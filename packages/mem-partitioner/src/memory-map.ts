@@ -396,20 +396,8 @@ export function hostMemoryMapFromHwloc(xml: string): HostMemoryMap {
         field: "local_memory",
       });
     }
-    const bytes = raw - (raw % PAGE_4K);
-    const ranges: PhysRange[] = [];
-    let remaining = bytes;
-    if (remaining > 0 && cursor < 3 * GIB) {
-      const low = Math.min(remaining, 3 * GIB - cursor);
-      ranges.push({ start: cursor, end: cursor + low });
-      remaining -= low;
-      cursor += low;
-      if (cursor === 3 * GIB) cursor = 4 * GIB;
-    }
-    if (remaining > 0) {
-      ranges.push({ start: cursor, end: cursor + remaining });
-      cursor += remaining;
-    }
+    const { ranges, next } = placeNode(cursor, raw - (raw % PAGE_4K), true);
+    cursor = next;
     nodes.push({ node, ranges });
   }
   const first = nodes.find((n) => n.ranges.length > 0);
@@ -422,7 +410,8 @@ export function hostMemoryMapFromHwloc(xml: string): HostMemoryMap {
 
 /**
  * The physical ranges of a node's `bytes` laid out from `cursor`; with `x86Hole`, skipping the
- * 3–4 GiB PCI hole below 4 GiB as x86 firmware maps it. `next`: where the next node starts.
+ * 3–4 GiB PCI hole below 4 GiB as x86 firmware maps it. `next`: where the next node starts. A node
+ * without memory gets no range.
  */
 function placeNode(
   cursor: number,
@@ -431,7 +420,7 @@ function placeNode(
 ): { ranges: PhysRange[]; next: number } {
   const ranges: PhysRange[] = [];
   let remaining = bytes;
-  if (x86Hole && cursor < 3 * GIB) {
+  if (x86Hole && remaining > 0 && cursor < 3 * GIB) {
     const low = Math.min(remaining, 3 * GIB - cursor);
     ranges.push({ start: cursor, end: cursor + low });
     remaining -= low;

@@ -197,6 +197,42 @@ interface GrSession {
   counters: { notificationsReceived: number; notificationsSent: number };
 }
 
+/** The first `n` prefixes of the real table. */
+const firstPrefixes = (n: number): string[] =>
+  loadTable()
+    .slice(0, n)
+    .map((r) => r.prefix);
+
+/** Namespaces d (192.0.2.1, dyninfra) and b (192.0.2.2, the daemon), linked. */
+async function linkedPair(lab: Lab): Promise<{ nsD: string; nsB: string }> {
+  const nsD = await lab.ns("d");
+  const nsB = await lab.ns("b");
+  await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+  return { nsD, nsB };
+}
+
+/** D (AS64500) with the daemon as neighbour "bird" (its name in every scenario here). */
+const dSpec = (extra: object = {}) => ({
+  asn: 64500,
+  bgpIdentifier: "192.0.2.1",
+  localAddress: "192.0.2.1",
+  neighbors: [
+    {
+      name: "bird",
+      address: "192.0.2.2",
+      asn: 64501,
+      localAddress: "192.0.2.1",
+      holdTime: 30,
+      connectRetryTime: 2,
+      idleHoldTime: 1,
+      staleRoutesTime: 120,
+      importPolicy: "accept",
+      exportPolicy: "accept",
+      ...extra,
+    },
+  ],
+});
+
 const session = async (d: Dyninfra) =>
   ((await d.get("/sessions")) as GrSession[]).find((s) => s.name === "bird")!;
 const locRib = async (d: Dyninfra) =>
@@ -293,32 +329,10 @@ for (const [name, daemon, ready] of [
     it(`retains ${name}'s routes stale across its restart, sweeps at End-of-RIB and at Restart Time`, async () => {
       const all = daemon.routes;
       const kept = (all * 3) / 4;
-      const prefixes = loadTable()
-        .slice(0, all)
-        .map((r) => r.prefix);
-      const nsD = await lab.ns("d");
-      const nsB = await lab.ns("b");
-      await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+      const prefixes = firstPrefixes(all);
+      const { nsD, nsB } = await linkedPair(lab);
       let proc = await daemon.start(lab, nsB, prefixes, false);
-      const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-        asn: 64500,
-        bgpIdentifier: "192.0.2.1",
-        localAddress: "192.0.2.1",
-        neighbors: [
-          {
-            name: "bird",
-            address: "192.0.2.2",
-            asn: 64501,
-            localAddress: "192.0.2.1",
-            holdTime: 30,
-            connectRetryTime: 2,
-            idleHoldTime: 1,
-            staleRoutesTime: 120,
-            importPolicy: "accept",
-            exportPolicy: "accept",
-          },
-        ],
-      });
+      const d = await startDyninfra(lab, nsD, "dyninfra-d", dSpec());
       await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
       const first = await session(d);
       expect(first.state).toBe("Established");
@@ -473,33 +487,15 @@ for (const [name, make, ready] of [
 
     it(`a NOTIFICATION keeps ${name}'s routes (graceful), only a Hard Reset withdraws them, and ours is sent as one`, async () => {
       const all = x.daemon.routes;
-      const prefixes = loadTable()
-        .slice(0, all)
-        .map((r) => r.prefix);
-      const nsD = await lab.ns("d");
-      const nsB = await lab.ns("b");
-      await lab.link(nsD, "192.0.2.1/24", nsB, "192.0.2.2/24");
+      const prefixes = firstPrefixes(all);
+      const { nsD, nsB } = await linkedPair(lab);
       await x.daemon.start(lab, nsB, prefixes, false);
-      const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-        asn: 64500,
-        bgpIdentifier: "192.0.2.1",
-        localAddress: "192.0.2.1",
-        neighbors: [
-          {
-            name: "bird",
-            address: "192.0.2.2",
-            asn: 64501,
-            localAddress: "192.0.2.1",
-            holdTime: 30,
-            connectRetryTime: 2,
-            idleHoldTime: 1,
-            staleRoutesTime: 120,
-            importPolicy: "accept",
-            exportPolicy: "accept",
-            capabilities: { gracefulRestart: { restartTime: 120, notification: true } },
-          },
-        ],
-      });
+      const d = await startDyninfra(
+        lab,
+        nsD,
+        "dyninfra-d",
+        dSpec({ capabilities: { gracefulRestart: { restartTime: 120, notification: true } } }),
+      );
       await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
       expect((await session(d)).gracefulRestart.peer?.notification).toBe(true);
 
@@ -520,19 +516,16 @@ for (const [name, make, ready] of [
         50,
       );
       expect(await locRib(d)).toBe(all); // retained (stale), not withdrawn
-      await waitFor(
-        `${name} back with its routes`,
-        async () => {
-          const s = await session(d);
-          return (
-            s.state === "Established" &&
-            s.gracefulRestart.phase === "none" &&
-            (await locRib(d)) === all
-          );
-        },
-        90_000,
-        100,
-      );
+      /** The session Established, nothing stale, every route in. */
+      const settled = async () => {
+        const s = await session(d);
+        return (
+          s.state === "Established" &&
+          s.gracefulRestart.phase === "none" &&
+          (await locRib(d)) === all
+        );
+      };
+      await waitFor(`${name} back with its routes`, settled, 90_000, 100);
       watching = false;
       await watcher;
       const back = await session(d);
@@ -563,18 +556,7 @@ for (const [name, make, ready] of [
 
       // 3. Back up; then D stops the session: the daemon must log a Hard Reset received.
       await x.noShutdown(lab);
-      await waitFor(
-        `the session and the ${all} routes again`,
-        async () => {
-          const s = await session(d);
-          return (
-            s.state === "Established" &&
-            s.gracefulRestart.phase === "none" &&
-            (await locRib(d)) === all
-          );
-        },
-        90_000,
-      );
+      await waitFor(`the session and the ${all} routes again`, settled, 90_000);
       await d.post("/sessions/bird/stop", { message: "decommissioned" });
       await waitFor(
         `${name} to log the Hard Reset`,
