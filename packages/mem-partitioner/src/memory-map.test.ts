@@ -108,6 +108,24 @@ describe("hostMemoryMapFromCapabilities", () => {
       [21, 10],
     ]);
   });
+  it("takes a cell without memory (a CPU-only NUMA node) as a node with no range", async () => {
+    const { readFileSync } = await import("node:fs");
+    const path = await import("node:path");
+    const xml = readFileSync(
+      path.resolve(__dirname, "../fixtures/host-capabilities-sample-2s8c2t.xml"),
+      "utf8",
+    );
+    // The second cell's memory set to 0 (its other contents as they are).
+    let cells = 0;
+    const cpuOnly = xml.replace(
+      /(<memory\s+unit=['"]KiB['"]\s*>)(\d+)(<\/memory>)/g,
+      (m, a, _n, b) => (++cells === 2 ? `${a}0${b}` : m),
+    );
+    expect(cells).toBe(2);
+    const m = hostMemoryMapFromCapabilities(cpuOnly);
+    expect(m.nodes.map((n) => n.ranges.length)).toEqual([2, 0]);
+    expect(m.nodes[0]!.ranges.reduce((s, r) => s + r.end - r.start, 0)).toBe(64 * GiB);
+  });
   it("refuses capabilities without cells", () => {
     expect(() => hostMemoryMapFromCapabilities("<capabilities/>")).toThrow(/no <cell>/);
   });
