@@ -115,16 +115,18 @@ describe("hostMemoryMapFromCapabilities", () => {
       path.resolve(__dirname, "../fixtures/host-capabilities-sample-2s8c2t.xml"),
       "utf8",
     );
-    // The second cell's memory set to 0 (its other contents as they are).
+    // The first cell's memory set to 0 (its other contents as they are): the second one's memory
+    // then starts at address 0, below the PCI hole.
     let cells = 0;
     const cpuOnly = xml.replace(
       /(<memory\s+unit=['"]KiB['"]\s*>)(\d+)(<\/memory>)/g,
-      (m, a, _n, b) => (++cells === 2 ? `${a}0${b}` : m),
+      (m, a, _n, b) => (++cells === 1 ? `${a}0${b}` : m),
     );
     expect(cells).toBe(2);
     const m = hostMemoryMapFromCapabilities(cpuOnly);
-    expect(m.nodes.map((n) => n.ranges.length)).toEqual([2, 0]);
-    expect(m.nodes[0]!.ranges.reduce((s, r) => s + r.end - r.start, 0)).toBe(64 * GiB);
+    expect(m.nodes.map((n) => n.ranges.length)).toEqual([0, 2]);
+    expect(m.nodes[1]!.ranges[0]!.start).toBe(0);
+    expect(m.nodes[1]!.ranges.reduce((s, r) => s + r.end - r.start, 0)).toBe(64 * GiB);
   });
   it("refuses capabilities without cells", () => {
     expect(() => hostMemoryMapFromCapabilities("<capabilities/>")).toThrow(/no <cell>/);
