@@ -6,6 +6,7 @@ import {
   encodeMessage,
   hardResetCause,
   isHardReset,
+  notificationText,
   shutdownCommunication,
 } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
@@ -726,8 +727,13 @@ describe("Notification (N) bit (RFC 8538)", () => {
     const clock = new ManualClock();
     const { us, peer, received, withdrawn } = await establishedWith(clock, N_PEER);
     const peerReceived: NotificationMessage[] = [];
+    const events: string[] = [];
+    us.on("notification", (name, dir, m) => events.push(`${name} ${dir} ${notificationText(m)}`));
     peer.stop("maintenance");
     await flush();
+    expect(events).toEqual([
+      'peer received 6/9 Cease / Hard Reset (6/2 Cease / Administrative Shutdown "maintenance")',
+    ]);
     expect(received).toHaveLength(1);
     expect(isHardReset(received[0]!)).toBe(true);
     const cause = hardResetCause(received[0]!)!;

@@ -12,7 +12,14 @@ import type {
   SessionImportOptions,
 } from "@dyninfra/bgp-rib";
 import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
-import type { AfiSafi, MrtSource, PathAttributes, Prefix, UpdateMessage } from "@dyninfra/bgp-wire";
+import type {
+  AfiSafi,
+  MrtSource,
+  NotificationMessage,
+  PathAttributes,
+  Prefix,
+  UpdateMessage,
+} from "@dyninfra/bgp-wire";
 import {
   encodeAnnouncements,
   encodeMessage,
@@ -170,6 +177,8 @@ export interface RouterEvents {
   "graceful-restart": [name: string, what: string];
   /** An End-of-RIB marker arrived from a neighbour. */
   "end-of-rib": [name: string, family: AfiSafi];
+  /** A NOTIFICATION was sent to or received from a neighbour (see `notificationText`). */
+  notification: [name: string, direction: "sent" | "received", message: NotificationMessage];
 }
 
 /**
@@ -979,6 +988,8 @@ export class Router extends EventEmitter<RouterEvents> {
     const s = n.session;
     const name = n.spec.name;
     s.on("state", (from, to) => this.emit("session", name, from, to));
+    s.on("notification-sent", (m) => this.emit("notification", name, "sent", m));
+    s.on("notification-received", (m) => this.emit("notification", name, "received", m));
     s.on("second-connection", (stream) => this.track(n, stream, true));
     s.on("warning", (m) => this.emit("warning", name, m));
     s.on("established", (neg) => this.established(n, neg));

@@ -57,6 +57,7 @@ export {
   hardReset,
   hardResetCause,
   isHardReset,
+  notificationText,
   requiresHardReset,
   shutdownCommunication,
   UPDATE_ERROR_SUBCODE,

@@ -8,6 +8,7 @@ import {
   hardReset,
   hardResetCause,
   isHardReset,
+  notificationText,
   requiresHardReset,
 } from "./notification";
 
@@ -56,6 +57,30 @@ describe("Hard Reset (RFC 8538 §3)", () => {
     expect(hardResetCause({ ...h, data: h.data.subarray(0, 1) })).toBeUndefined();
     expect(hardResetCause(cease0())).toBeUndefined();
   });
+});
+
+describe("notificationText", () => {
+  it("names code and subcode, quotes a shutdown communication and shows what a Hard Reset carries", () => {
+    expect(notificationText(hardReset(ceaseWithShutdownCommunication(2, "bye")))).toBe(
+      '6/9 Cease / Hard Reset (6/2 Cease / Administrative Shutdown "bye")',
+    );
+    const n = (errorCode: number, errorSubcode: number): NotificationMessage => ({
+      type: "NOTIFICATION",
+      errorCode,
+      errorSubcode,
+      data: new Uint8Array(0),
+    });
+    expect(notificationText(n(4, 0))).toBe("4/0 Hold Timer Expired");
+    expect(notificationText(n(3, 11))).toBe("3/11 UPDATE Message Error / Malformed AS_PATH");
+    expect(notificationText(n(5, 3))).toBe(
+      "5/3 Finite State Machine Error / Receive Unexpected Message in Established State",
+    );
+    expect(notificationText(n(9, 1))).toBe("9/1 unknown code / unknown subcode");
+  });
+});
+
+test.prop([arbNotification])("notificationText never throws and starts with code/subcode", (m) => {
+  expect(notificationText(m).startsWith(`${m.errorCode}/${m.errorSubcode} `)).toBe(true);
 });
 
 function cease0(): NotificationMessage {

@@ -200,3 +200,82 @@ export function requiresHardReset(n: NotificationMessage, hardAdminReset = false
       return false;
   }
 }
+
+// IANA "BGP Error (Notification) Codes" and subcodes, as registered (RFC 4271 §6, RFC 4486,
+// RFC 6608, RFC 7313, RFC 8538, RFC 9234, RFC 9384).
+const CODE_NAMES: Record<number, string> = {
+  1: "Message Header Error",
+  2: "OPEN Message Error",
+  3: "UPDATE Message Error",
+  4: "Hold Timer Expired",
+  5: "Finite State Machine Error",
+  6: "Cease",
+  7: "ROUTE-REFRESH Message Error",
+};
+const SUBCODE_NAMES: Record<number, Record<number, string>> = {
+  1: { 1: "Connection Not Synchronized", 2: "Bad Message Length", 3: "Bad Message Type" },
+  2: {
+    1: "Unsupported Version Number",
+    2: "Bad Peer AS",
+    3: "Bad BGP Identifier",
+    4: "Unsupported Optional Parameter",
+    6: "Unacceptable Hold Time",
+    7: "Unsupported Capability",
+    11: "Role Mismatch",
+  },
+  3: {
+    1: "Malformed Attribute List",
+    2: "Unrecognized Well-known Attribute",
+    3: "Missing Well-known Attribute",
+    4: "Attribute Flags Error",
+    5: "Attribute Length Error",
+    6: "Invalid ORIGIN Attribute",
+    8: "Invalid NEXT_HOP Attribute",
+    9: "Optional Attribute Error",
+    10: "Invalid Network Field",
+    11: "Malformed AS_PATH",
+  },
+  5: {
+    1: "Receive Unexpected Message in OpenSent State",
+    2: "Receive Unexpected Message in OpenConfirm State",
+    3: "Receive Unexpected Message in Established State",
+  },
+  6: {
+    1: "Maximum Number of Prefixes Reached",
+    2: "Administrative Shutdown",
+    3: "Peer De-configured",
+    4: "Administrative Reset",
+    5: "Connection Rejected",
+    6: "Other Configuration Change",
+    7: "Connection Collision Resolution",
+    8: "Out of Resources",
+    9: "Hard Reset",
+    10: "BFD Down",
+  },
+  7: { 1: "Invalid Message Length" },
+};
+
+/**
+ * A NOTIFICATION as an operator reads it: code and subcode numbers and names, the RFC 8203
+ * Shutdown Communication if any, and for a Hard Reset the message it carries.
+ *
+ * @example
+ * ```ts
+ * import { ceaseWithShutdownCommunication, hardReset, notificationText } from "@dyninfra/bgp-wire";
+ * notificationText(hardReset(ceaseWithShutdownCommunication(2, "bye")));
+ * // '6/9 Cease / Hard Reset (6/2 Cease / Administrative Shutdown "bye")'
+ * ```
+ */
+export function notificationText(n: NotificationMessage): string {
+  const code = CODE_NAMES[n.errorCode] ?? "unknown code";
+  const sub =
+    n.errorSubcode === 0
+      ? ""
+      : ` / ${SUBCODE_NAMES[n.errorCode]?.[n.errorSubcode] ?? "unknown subcode"}`;
+  let text = `${n.errorCode}/${n.errorSubcode} ${code}${sub}`;
+  const said = shutdownCommunication(n);
+  if (said !== undefined) text += ` ${JSON.stringify(said)}`;
+  const cause = hardResetCause(n);
+  if (cause !== undefined) text += ` (${notificationText(cause)})`;
+  return text;
+}

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:net";
 import { parseArgs } from "node:util";
+import { notificationText } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "../config";
 import { controlServer } from "../control";
 import { BgpSpeakerError } from "../errors";
@@ -57,6 +58,9 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
   router.on("warning", (name, m) => log(`session ${name}: ${m}`));
   router.on("graceful-restart", (name, m) => log(`session ${name}: graceful restart: ${m}`));
   router.on("end-of-rib", (name, f) => log(`session ${name}: End-of-RIB for ${f.afi}/${f.safi}`));
+  router.on("notification", (name, dir, m) =>
+    log(`session ${name}: NOTIFICATION ${dir}: ${notificationText(m)}`),
+  );
   const servers: { close(cb: () => void): void }[] = [];
   if (spec.listen !== undefined) {
     const s: Server = await listen(router, spec.listen.host, spec.listen.port);

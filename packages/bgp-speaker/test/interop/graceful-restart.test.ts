@@ -540,6 +540,9 @@ for (const [name, make, ready] of [
       await x.shutdown(lab);
       if (x.shutdownIsHardReset) {
         await waitFor("the routes withdrawn", async () => (await locRib(d)) === 0, 30_000, 100);
+        expect(lab.log("dyninfra-d")).toMatch(
+          /NOTIFICATION received: 6\/9 Cease \/ Hard Reset \(6\/2 Cease \/ Administrative Shutdown/,
+        );
         const hard = await session(d);
         expect(hard.gracefulRestart.phase).toBe("none");
         expect(hard.gracefulRestart.restarts).toBe(1);
