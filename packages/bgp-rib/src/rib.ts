@@ -1257,11 +1257,14 @@ export class Rib {
     const ins = new IntList();
     const pPeer = this.pPeer;
     const pPre = this.pPre;
+    const pReason = this.pReason;
+    let nStale = 0;
     for (let s = 0; s < this.pathTop; s++) {
       const pre = pPre[s]!;
       if (pPeer[s] !== q.idx || pre < 0) continue;
       ins.push(s);
       entry(pre);
+      if (pReason[s]! & STALE) nStale++;
     }
     // Adj-RIB-Out in typed arrays (counted first: a full table is half a million routes).
     let nOut = 0;
@@ -1305,14 +1308,12 @@ export class Rib {
     }
     // Routes retained stale (graceful restart in progress): their positions in the Adj-RIB-In
     // list, as gaps; the section and its flag only when there are any.
-    let nStale = 0;
-    for (let i = 0; i < ins.length; i++) if (this.pReason[ins.a[i]!]! & STALE) nStale++;
     if (nStale > 0) {
       w.buf[5] = FLAG_STALE;
       w.u32(nStale);
       let last = -1;
       for (let i = 0; i < ins.length; i++) {
-        if ((this.pReason[ins.a[i]!]! & STALE) === 0) continue;
+        if ((pReason[ins.a[i]!]! & STALE) === 0) continue;
         w.varint(i - last - 1);
         last = i;
       }

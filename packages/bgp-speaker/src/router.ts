@@ -841,10 +841,10 @@ export class Router extends EventEmitter<RouterEvents> {
     n.up = true;
     this.neighbors.set(spec.name, n);
     this.byAddress.set(spec.address, n);
+    this.wire(n);
     // A graceful restart in progress goes on here: the routes the snapshot brought stale wait for
     // End-of-RIB (or what is left of the stale-path timer); without one, any still stale in the
     // snapshot were swept on the old router since, and are swept here.
-    this.wire(n);
     n.stale.resume(gr);
     if (gr !== undefined) n.gr.resumeStale(gr.awaitingEndOfRib, gr.staleRemainingMs);
     return n;

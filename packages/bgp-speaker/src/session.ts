@@ -138,15 +138,6 @@ export interface SessionCounters {
 }
 
 /**
- * Events of a {@link BgpSession}.
- *
- * @example
- * ```ts
- * import type { SessionEvents } from "@dyninfra/bgp-speaker";
- * type E = keyof SessionEvents; // "state" | "established" | …
- * ```
- */
-/**
  * The NOTIFICATION that ended an established session, with the side that sent it and whether
  * Graceful Restart still applies: `graceful` when the Notification (N) bit was exchanged and it is
  * not a Hard Reset (RFC 8538 §4).
@@ -163,6 +154,15 @@ export interface SessionEndNotification {
   readonly graceful: boolean;
 }
 
+/**
+ * Events of a {@link BgpSession}.
+ *
+ * @example
+ * ```ts
+ * import type { SessionEvents } from "@dyninfra/bgp-speaker";
+ * type E = keyof SessionEvents; // "state" | "established" | …
+ * ```
+ */
 export interface SessionEvents {
   /** Every FSM transition. */
   state: [from: string, to: string, event: string];
@@ -658,10 +658,10 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         // Hard Reset; any other NOTIFICATION lets the peer restart gracefully.
         const n = this.notificationBitExchanged();
         const sent =
-          n && requiresHardReset(a.notification, this.hardAdminReset())
-            ? isHardReset(a.notification)
-              ? a.notification
-              : hardReset(a.notification)
+          n &&
+          !isHardReset(a.notification) &&
+          requiresHardReset(a.notification, this.hardAdminReset())
+            ? hardReset(a.notification)
             : a.notification;
         this.write(sent);
         this.counters.notificationsSent += 1;
