@@ -102,7 +102,7 @@ describe("messages from the RFC texts", () => {
     expect(shutdownCommunication({ ...n, data: hex("05 41") })).toBeUndefined();
   });
 
-  it("does not send an empty AS4_PATH (malformed, RFC 6793 §6)", () => {
+  it("does not send an empty AS4_PATH or one with confederation segments (RFC 6793 §6)", () => {
     const update = (as4Path: { type: "AS_SEQUENCE"; asns: number[] }[]): UpdateMessage => ({
       type: "UPDATE",
       withdrawnRoutes: [],
@@ -116,6 +116,16 @@ describe("messages from the RFC texts", () => {
     });
     const old = sessionContext({ fourOctetAs: false });
     expect(() => encodeMessage(update([]), old)).toThrow(/AS4_PATH must carry/);
+    // Nor confederation segments in it (RFC 6793 §6: the receiver discards them).
+    expect(() =>
+      encodeMessage(
+        update([
+          { type: "AS_SEQUENCE", asns: [4200000001] },
+          { type: "AS_CONFED_SEQUENCE" as "AS_SEQUENCE", asns: [65001] },
+        ]),
+        old,
+      ),
+    ).toThrow(/must not carry AS_CONFED_SEQUENCE/);
     const ok = decodeMessage(
       encodeMessage(update([{ type: "AS_SEQUENCE", asns: [4200000001] }]), old),
       old,

@@ -138,8 +138,10 @@ export function arbitraryPathAttributes(
           }),
           { minLength: 1, maxLength: 3 },
         ),
-        // Not empty (RFC 6793 §6: malformed, discarded by the receiver).
-        as4Path: arbitraryAsPath(true).filter((path) => path.length > 0),
+        // Not empty and without confederation segments (RFC 6793 §6: discarded by the receiver).
+        as4Path: arbitraryAsPath(true)
+          .map((path) => path.filter((s) => s.type === "AS_SEQUENCE" || s.type === "AS_SET"))
+          .filter((path) => path.length > 0),
         as4Aggregator: agg(0xffffffff),
         largeCommunities: fc.array(
           fc.record({ globalAdministrator: u32(), localDataPart1: u32(), localDataPart2: u32() }),

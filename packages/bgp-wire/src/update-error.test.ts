@@ -332,6 +332,38 @@ describe("RFC 7606 revised error handling, rule by rule", () => {
     expect(dup.ok && dup.update.pathAttributes.origin).toBe("IGP");
   });
 
+  it("confederation segments in an AS4_PATH are discarded, the rest kept (RFC 6793 §6)", () => {
+    // AS_PATH [AS_TRANS] from an OLD speaker; AS4_PATH: AS_CONFED_SEQUENCE [65001],
+    // AS_SEQUENCE [4200000001], AS_CONFED_SET [65002, 65003].
+    const as2 = "40 02 04 02 01 5b a0";
+    const confedSeq = "03 01 00 00 fd e9";
+    const seq = "02 01 fa 56 ea 01";
+    const confedSet = "04 02 00 00 fd ea 00 00 fd eb";
+    const as4 = `c0 11 16 ${confedSeq} ${seq} ${confedSet}`;
+    const r = decodeUpdate(update(`${ORIGIN} ${as2} ${NEXT_HOP} ${as4}`));
+    expect(r.ok && r.action).toBe("attribute-discard");
+    if (!r.ok) return;
+    expect(r.update.pathAttributes.as4Path).toEqual([{ type: "AS_SEQUENCE", asns: [4200000001] }]);
+    expect(r.update.nlri).toEqual([{ afi: 1, address: "10.0.0.0", length: 8 }]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({
+      errorSubcode: 11,
+      typeCode: 17,
+      offset: 19 + 4 + 4 + 7 + 7,
+    });
+    expect(r.errors[0]!.reason).toMatch(/2 AS_CONFED_SEQUENCE\/AS_CONFED_SET segments discarded/);
+    // Nothing but confederation segments: the attribute goes.
+    const only = decodeUpdate(update(`${ORIGIN} ${as2} ${NEXT_HOP} c0 11 06 ${confedSeq}`));
+    expect(only.ok && only.update.pathAttributes.as4Path).toBeUndefined();
+    expect(only.errors[0]!.reason).toMatch(/no segment left: attribute discarded/);
+    // Without confederation segments nothing is reported.
+    const plain = decodeUpdate(update(`${ORIGIN} ${as2} ${NEXT_HOP} c0 11 06 ${seq}`));
+    expect(plain.action).toBe("accept");
+    expect(plain.ok && plain.update.pathAttributes.as4Path).toEqual([
+      { type: "AS_SEQUENCE", asns: [4200000001] },
+    ]);
+  });
+
   it("the NOTIFICATION for an unrecognized well-known attribute carries the attribute", () => {
     const r = decodeUpdate(update(`${BASE} 40 63 01 00`));
     expect(r.ok).toBe(false);

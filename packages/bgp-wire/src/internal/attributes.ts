@@ -308,8 +308,25 @@ export function decodeAttributes(
           else err("attribute-discard", 11, attrStart, `AS4_PATH: ${path} (RFC 6793 §6)`, type);
           break;
         }
-        if (type === 2) a.asPath = path;
-        else a.as4Path = path;
+        if (type === 2) {
+          a.asPath = path;
+          break;
+        }
+        // RFC 6793 §6: AS_CONFED_SEQUENCE / AS_CONFED_SET segments must not be carried in an
+        // AS4_PATH; received, they are discarded (and logged: the error list) and the UPDATE
+        // processed — an AS4_PATH of such segments only goes as a whole.
+        const kept = path.filter((s) => s.type === "AS_SEQUENCE" || s.type === "AS_SET");
+        if (kept.length < path.length) {
+          const confed = path.length - kept.length;
+          err(
+            "attribute-discard",
+            11,
+            attrStart,
+            `AS4_PATH: ${confed} AS_CONFED_SEQUENCE/AS_CONFED_SET segment${confed === 1 ? "" : "s"} discarded${kept.length === 0 ? ", no segment left: attribute discarded" : ""} (RFC 6793 §6)`,
+            type,
+          );
+        }
+        if (kept.length > 0) a.as4Path = kept.length < path.length ? kept : path;
         break;
       }
       case 3:
@@ -753,6 +770,12 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
         throw new BgpWireError(
           "INVALID_ATTRIBUTE",
           "AS4_PATH must carry at least one AS number (RFC 6793 §6)",
+          { field: "as4Path" },
+        );
+      if (a.as4Path.some((s) => s.type === "AS_CONFED_SEQUENCE" || s.type === "AS_CONFED_SET"))
+        throw new BgpWireError(
+          "INVALID_ATTRIBUTE",
+          "AS4_PATH must not carry AS_CONFED_SEQUENCE or AS_CONFED_SET segments (RFC 6793 §6)",
           { field: "as4Path" },
         );
       writeAsPath(w, a.as4Path, 4, "as4Path");
