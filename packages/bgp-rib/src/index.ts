@@ -33,6 +33,7 @@ export {
 } from "./ip";
 export type {
   AddPathSettings,
+  BgpRole,
   NextHopResolution,
   NextHopResolver,
   PeerConfig,

@@ -33,6 +33,19 @@ export interface AddPathSettings {
 }
 
 /**
+ * Our BGP Role on an eBGP session (RFC 9234 §4.1; FRR's `local-role`, BIRD's `local role`):
+ * `"provider"` — the neighbour is our customer; `"customer"` — it is our provider; `"peer"` —
+ * a lateral peer; `"rs"` — we are a route server, it is our client; `"rs-client"` — it is our
+ * route server.
+ *
+ * @example
+ * ```ts
+ * const role: BgpRole = "customer"; // the neighbour is our transit provider
+ * ```
+ */
+export type BgpRole = "provider" | "rs" | "rs-client" | "customer" | "peer";
+
+/**
  * Configuration of one BGP neighbour. Whether the session is eBGP, iBGP or confederation-eBGP
  * follows from `asn` and the router's AS and confederation.
  *
@@ -65,6 +78,17 @@ export interface PeerConfig {
   readonly importPolicy?: Policy;
   /** Export policy (applied to what goes into the Adj-RIB-Out). */
   readonly exportPolicy?: Policy;
+  /**
+   * Our BGP Role on this (eBGP) session: turns on RFC 9234's route-leak prevention with the
+   * Only to Customer (OTC) attribute. Received: a route with OTC from a customer or route-server
+   * client, or from a peer with an OTC other than the peer's AS, is a leak and ineligible
+   * (`"route-leak"`); a route without OTC from a provider, peer or route server gets OTC = the
+   * neighbour's AS. Sent: a route with OTC goes to no provider, peer or route server; one without
+   * OTC sent to a customer, peer or route-server client gets OTC = our AS (the confederation
+   * identifier in a confederation). Before the policies: import policies see the OTC added,
+   * export policies the OTC to be sent.
+   */
+  readonly role?: BgpRole;
 }
 
 /**

@@ -111,7 +111,8 @@ export type RejectReason =
   | "as-loop"
   | "originator-id"
   | "cluster-list"
-  | "confed-segment-from-ebgp";
+  | "confed-segment-from-ebgp"
+  | "route-leak";
 
 const REASONS: (RejectReason | undefined)[] = [
   undefined,
@@ -121,6 +122,7 @@ const REASONS: (RejectReason | undefined)[] = [
   "originator-id",
   "cluster-list",
   "confed-segment-from-ebgp",
+  "route-leak",
 ];
 
 /** One line of {@link Explanation.candidates}. */
@@ -278,6 +280,7 @@ interface SharedOut {
 }
 
 const LOCAL = "local";
+const ROLES: ReadonlySet<string> = new Set(["provider", "rs", "rs-client", "customer", "peer"]);
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
@@ -289,6 +292,7 @@ const R_ASLOOP = 3;
 const R_ORIGINATOR = 4;
 const R_CLUSTER = 5;
 const R_CONFED = 6;
+const R_LEAK = 7;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
@@ -711,7 +715,16 @@ export class Rib {
       throw new BgpRibError("DUPLICATE_PEER", `peer ${config.address} exists`, {
         field: "address",
       });
-    this.makePeer(config, peerKind(this.config, config.asn));
+    const kind = peerKind(this.config, config.asn);
+    if (config.role !== undefined && (kind !== "ebgp" || !ROLES.has(config.role)))
+      throw new BgpRibError(
+        "BAD_CONFIG",
+        kind !== "ebgp"
+          ? `peer ${config.address}: a BGP Role is for eBGP sessions only (RFC 9234), this one is ${kind}`
+          : `peer ${config.address}: unknown BGP Role ${JSON.stringify(config.role)}`,
+        { field: "role" },
+      );
+    this.makePeer(config, kind);
   }
 
   /**
@@ -1630,7 +1643,7 @@ export class Rib {
         this.policyIds.set(policy, pid);
       }
     }
-    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}`;
+    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
       m = new IntMap();
@@ -1847,6 +1860,16 @@ export class Rib {
     if (q.kind === "ebgp" && a.localPref !== undefined) {
       const { localPref: _, ...rest } = a;
       a = rest;
+    }
+    // RFC 9234 §5, ingress.
+    const role = q.config.role;
+    if (role !== undefined) {
+      const otc = a.onlyToCustomer;
+      if (otc === undefined) {
+        if (role === "customer" || role === "rs-client" || role === "peer")
+          a = { ...a, onlyToCustomer: q.config.asn };
+      } else if (role === "provider" || role === "rs" || (role === "peer" && otc !== q.config.asn))
+        return -R_LEAK;
     }
     const result = policy === undefined ? a : policy({ prefix, attributes: a, peer: q.policyPeer });
     if (result === undefined) return -R_POLICY;
@@ -2323,12 +2346,17 @@ export class Rib {
       if (cacheable) q.exportCache.set(slot, id);
       return id;
     }
-    let a = this.transform(src, from, q, v6, reflect, post);
-    if (policy !== undefined) {
-      const r = policy({ prefix: this.prefixes.prefix(p), attributes: a, peer: q.policyPeer });
-      if (r !== undefined) a = r;
-      else a = undefined as unknown as PathAttributes;
+    let a: PathAttributes | undefined = this.transform(src, from, q, v6, reflect, post);
+    // RFC 9234 §5, egress (eBGP sessions only: never reflected).
+    const role = q.config.role;
+    if (role !== undefined) {
+      if (a.onlyToCustomer !== undefined) {
+        if (role === "customer" || role === "rs-client" || role === "peer") a = undefined;
+      } else if (role === "provider" || role === "rs" || role === "peer")
+        a = { ...a, onlyToCustomer: this.config.confederation?.identifier ?? this.config.asn };
     }
+    if (policy !== undefined && a !== undefined)
+      a = policy({ prefix: this.prefixes.prefix(p), attributes: a, peer: q.policyPeer });
     if (a !== undefined)
       id =
         a.localPref === this.defaultLocalPref && this.sendsLocalPref(q)

@@ -85,3 +85,14 @@ describe("configuration: router settings", () => {
     );
   });
 });
+
+describe("configuration: BGP Role (RFC 9234)", () => {
+  it("reads role and strictRole, and names the field of a bad one", () => {
+    const n = parseRouterSpec(base({ role: "customer", strictRole: true })).neighbors[0]!;
+    expect(n.role).toBe("customer");
+    expect(n.strictRole).toBe(true);
+    expect(field(base({ role: "upstream" }))).toBe("neighbors[0].role");
+    expect(field(base({ role: 3 }))).toBe("neighbors[0].role");
+    expect(field(base({ role: "peer", strictRole: "yes" }))).toBe("neighbors[0].strictRole");
+  });
+});

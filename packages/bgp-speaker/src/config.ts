@@ -83,6 +83,8 @@ const NEIGHBOR_KEYS = new Set([
   "endOfRib",
   "routeReflectorClient",
   "nextHopSelf",
+  "role",
+  "strictRole",
   "importPolicy",
   "exportPolicy",
 ]);
@@ -140,6 +142,16 @@ function neighbor(v: Json, field: string): NeighborSpec {
     ...optional(o, "endOfRib", bool, field),
     ...optional(o, "routeReflectorClient", bool, field),
     ...optional(o, "nextHopSelf", bool, field),
+    ...optional(
+      o,
+      "role",
+      (x, f) =>
+        typeof x === "string" && ["provider", "rs", "rs-client", "customer", "peer"].includes(x)
+          ? x
+          : fail(f, "must be provider, rs, rs-client, customer or peer (RFC 9234)"),
+      field,
+    ),
+    ...optional(o, "strictRole", bool, field),
     ...optional(o, "importPolicy", policy, field),
     ...optional(o, "exportPolicy", policy, field),
   } as NeighborSpec;

@@ -176,6 +176,8 @@ export interface NegotiatedSession {
   readonly extendedMessage: boolean;
   /** The peer's Graceful Restart capability (RFC 4724 §3), `false` when it announced none. */
   readonly peerGracefulRestart: false | PeerGracefulRestart;
+  /** The peer's BGP Role (RFC 9234 §4.1 value), when it announced one. */
+  readonly peerRole?: number;
   /** Context for decoding what the peer sends. */
   readonly receive: SessionContext;
   /** Context for encoding what this speaker sends. */
@@ -300,6 +302,7 @@ export function checkOpen(
       enhancedRouteRefresh: caps.enhancedRouteRefresh && has("ENHANCED_ROUTE_REFRESH"),
       extendedMessage: contexts.send.extendedMessage,
       peerGracefulRestart: peerGracefulRestart(peer),
+      ...(peerRole !== undefined ? { peerRole: peerRole.role } : {}),
       receive: contexts.receive,
       send: contexts.send,
     },

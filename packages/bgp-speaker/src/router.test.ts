@@ -249,6 +249,98 @@ describe("Router", () => {
   });
 });
 
+describe("BGP Roles and route-leak prevention (RFC 9234)", () => {
+  // p (AS 64510) is the provider of c (AS 64500); c peers laterally with q (AS 64520).
+  const routers = (cRoleTowardsP: "customer" | "peer" = "customer") => {
+    const clock = new ManualClock();
+    const p = new Router(
+      {
+        asn: 64510,
+        bgpIdentifier: "192.0.2.10",
+        localAddress: "192.0.2.10",
+        neighbors: [open({ name: "c", address: "192.0.2.1", asn: 64500, role: "provider" })],
+        originate: [{ prefix: "198.18.0.0/15" }],
+      },
+      { clock },
+    );
+    const c = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          open({ name: "p", address: "192.0.2.10", asn: 64510, role: cRoleTowardsP }),
+          open({ name: "q", address: "192.0.2.20", asn: 64520, role: "peer", strictRole: true }),
+        ],
+        originate: [{ prefix: "203.0.113.0/24" }],
+      },
+      { clock },
+    );
+    const q = new Router(
+      {
+        asn: 64520,
+        bgpIdentifier: "192.0.2.20",
+        localAddress: "192.0.2.20",
+        neighbors: [open({ name: "c", address: "192.0.2.1", asn: 64500, role: "peer" })],
+      },
+      { clock },
+    );
+    return { p, c, q };
+  };
+
+  it("marks a provider's routes with OTC and keeps them from peers; own routes reach both", async () => {
+    const { p, c, q } = routers();
+    const atP = trackView(p, "c");
+    const atQ = trackView(q, "c");
+    for (const r of [p, c, q]) r.start();
+    link(p, "c", c, "p");
+    link(c, "q", q, "c");
+    await flush();
+    expect(c.session("p").negotiated?.peerRole).toBe(0); // provider
+    expect(q.session("c").negotiated?.peerRole).toBe(4); // peer
+    // c learned p's route and marked it (ingress from a provider: OTC = 64510).
+    expect(c.rib.bestRoute("198.18.0.0/15")?.attributes.onlyToCustomer).toBe(64510);
+    // Not sent to the peer q (egress: a route with OTC goes to no provider, peer or RS).
+    expect([...atQ.view.keys()]).toEqual(["203.0.113.0/24"]);
+    // c's own route: to q with OTC = 64500 (to a peer), to its provider p without.
+    expect(atQ.view.get("203.0.113.0/24")?.onlyToCustomer).toBe(64500);
+    expect([...atP.view.keys()]).toEqual(["203.0.113.0/24"]);
+    expect(atP.view.get("203.0.113.0/24")?.onlyToCustomer).toBeUndefined();
+    // q learned c's route as sent (OTC equal to c's AS: no leak).
+    expect(q.rib.bestRoute("203.0.113.0/24")?.attributes.onlyToCustomer).toBe(64500);
+  });
+
+  it("refuses a neighbour whose role does not agree (Role Mismatch, OPEN error subcode 11)", async () => {
+    const { p, c } = routers("peer"); // p says provider, c says peer
+    const errors: string[] = [];
+    for (const r of [p, c])
+      r.on("notification", (name, dir, n) =>
+        errors.push(`${name} ${dir} ${n.errorCode}/${n.errorSubcode}`),
+      );
+    p.start();
+    c.start();
+    link(p, "c", c, "p");
+    await flush();
+    expect(c.session("p").state).not.toBe("Established");
+    // Each refuses the other's OPEN: Role Mismatch sent (and the other's received) both ways.
+    expect(errors).toEqual(expect.arrayContaining(["c sent 2/11", "p sent 2/11"]));
+  });
+
+  it("refuses role settings that cannot work (BAD_CONFIG, field role)", () => {
+    const spec = (n: Partial<NeighborSpec>): RouterSpec => ({
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      neighbors: [{ name: "x", address: "192.0.2.9", asn: 64509, ...n }],
+    });
+    expect(() => new Router(spec({ asn: 64500, role: "peer" }))).toThrow(/eBGP sessions only/);
+    expect(() => new Router(spec({ role: "upstream" as "peer" }))).toThrow(/unknown BGP Role/);
+    expect(() => new Router(spec({ strictRole: true }))).toThrow(/strictRole needs a role/);
+    expect(() => new Router(spec({ role: "customer", capabilities: { role: 0 } }))).toThrow(
+      /disagree/,
+    );
+  });
+});
+
 describe("grafting in two phases: background import, journal replayed at the freeze", () => {
   it("loses no update that crossed the background phase and sends only the incremental update", async () => {
     const clock = new ManualClock();

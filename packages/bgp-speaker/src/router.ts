@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type {
   AdjRibOutUpdate,
   Announcement,
+  BgpRole,
   ChangeSet,
   DecisionOptions,
   JournalEntry,
@@ -85,6 +86,15 @@ export interface NeighborSpec {
   readonly endOfRib?: boolean;
   readonly routeReflectorClient?: boolean;
   readonly nextHopSelf?: boolean;
+  /**
+   * Our BGP Role on this eBGP session (RFC 9234; FRR's `local-role`): announced in the BGP Role
+   * capability (a neighbour whose role does not agree is refused with Role Mismatch), and the
+   * RIB's route-leak prevention with the OTC attribute (see `@dyninfra/bgp-rib`'s
+   * `PeerConfig.role`).
+   */
+  readonly role?: BgpRole;
+  /** RFC 9234 strict mode: refuse a neighbour that announces no BGP Role. Default false. */
+  readonly strictRole?: boolean;
   /**
    * Import / export policy. Without one, RFC 8212 applies to eBGP neighbours: nothing is
    * accepted or advertised.
@@ -339,6 +349,7 @@ export class Router extends EventEmitter<RouterEvents> {
       throw new BgpSpeakerError("BAD_CONFIG", `neighbour ${spec.name} (${spec.address}) exists`, {
         field: "neighbors",
       });
+    checkRole(spec, this.spec.asn);
     const session = this.makeSession(spec);
     const n = this.newNeighbor(spec, session, false);
     this.neighbors.set(spec.name, n);
@@ -924,7 +935,15 @@ export class Router extends EventEmitter<RouterEvents> {
             : {}),
           ...(spec.delayOpen !== undefined ? { delayOpen: spec.delayOpen } : {}),
         },
-        ...(spec.capabilities !== undefined ? { capabilities: spec.capabilities } : {}),
+        ...(spec.capabilities !== undefined || spec.role !== undefined
+          ? {
+              capabilities: {
+                ...spec.capabilities,
+                ...(spec.role !== undefined ? { role: ROLE_CODE[spec.role] } : {}),
+                ...(spec.strictRole !== undefined ? { strictRole: spec.strictRole } : {}),
+              },
+            }
+          : {}),
       },
       { clock: this.clock, ...(connect ? { connect: () => connect(spec) } : {}) },
     );
@@ -978,6 +997,7 @@ export class Router extends EventEmitter<RouterEvents> {
       ...(ipv6 !== undefined ? { localIpv6Address: ipv6 } : {}),
       ...(n.spec.routeReflectorClient ? { routeReflectorClient: true } : {}),
       ...(n.spec.nextHopSelf ? { nextHopSelf: true } : {}),
+      ...(n.spec.role !== undefined ? { role: n.spec.role } : {}),
       ...(imp ? { importPolicy: imp } : {}),
       ...(exp ? { exportPolicy: exp } : {}),
     });
@@ -1182,6 +1202,32 @@ export class Router extends EventEmitter<RouterEvents> {
     if (n.outbound.length > 0) setImmediate(() => this.pump(n, OUTPUT_SLICE));
     else n.pumping = false;
   }
+}
+
+/** BGP Role capability values (RFC 9234 §4.1). */
+const ROLE_CODE: Record<BgpRole, number> = {
+  provider: 0,
+  rs: 1,
+  "rs-client": 2,
+  customer: 3,
+  peer: 4,
+};
+
+/** A neighbour's BGP Role settings make sense: a known role, on an eBGP session, said once. */
+function checkRole(spec: NeighborSpec, asn: number): void {
+  const bad = (why: string) =>
+    new BgpSpeakerError("BAD_CONFIG", `neighbour ${spec.name}: ${why}`, { field: "role" });
+  if (spec.strictRole === true && spec.role === undefined && spec.capabilities?.role === undefined)
+    throw bad("strictRole needs a role");
+  if (spec.role === undefined) return;
+  if (!Object.hasOwn(ROLE_CODE, spec.role))
+    throw bad(
+      `unknown BGP Role ${JSON.stringify(spec.role)} (provider, rs, rs-client, customer, peer)`,
+    );
+  if (spec.asn === asn) throw bad("a BGP Role is for eBGP sessions only (RFC 9234)");
+  const cap = spec.capabilities?.role;
+  if (cap !== undefined && cap !== ROLE_CODE[spec.role])
+    throw bad(`role ${spec.role} and capabilities.role ${cap} disagree`);
 }
 
 /**

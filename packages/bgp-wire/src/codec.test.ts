@@ -133,6 +133,30 @@ describe("messages from the RFC texts", () => {
     expect(ok.pathAttributes.as4Path).toEqual([{ type: "AS_SEQUENCE", asns: [4200000001] }]);
   });
 
+  it("encodes OTC (RFC 9234 §5) as an optional transitive attribute of 4 octets, after LARGE_COMMUNITY", () => {
+    const m: UpdateMessage = {
+      type: "UPDATE",
+      withdrawnRoutes: [],
+      pathAttributes: {
+        origin: "IGP",
+        asPath: [],
+        nextHop: "192.0.2.1",
+        largeCommunities: [{ globalAdministrator: 1, localDataPart1: 2, localDataPart2: 3 }],
+        onlyToCustomer: 4200000001,
+      },
+      nlri: [],
+    };
+    const b = encodeMessage(m, sessionContext({ fourOctetAs: true }));
+    // … LARGE_COMMUNITY (c0 20 0c …), then OTC: flags c0, type 0x23, length 4, 4200000001.
+    expect([...b.subarray(b.length - 7)]).toEqual([...hex("c0 23 04 fa 56 ea 01")]);
+    expect([...b.subarray(b.length - 22, b.length - 19)]).toEqual([...hex("c0 20 0c")]);
+    const back = decodeMessage(b, sessionContext({ fourOctetAs: true })) as UpdateMessage;
+    expect(back.pathAttributes.onlyToCustomer).toBe(4200000001);
+    expect(() =>
+      encodeMessage({ ...m, pathAttributes: { ...m.pathAttributes, onlyToCustomer: 2 ** 32 } }),
+    ).toThrow(BgpWireError);
+  });
+
   it("OPEN uses RFC 9072 extended optional parameters when they exceed 255 octets", () => {
     const caps = Array.from({ length: 70 }, (_, i) => ({
       type: "MULTIPROTOCOL" as const,

@@ -27,6 +27,8 @@ export const ATTRIBUTE_TYPE = {
   AS4_PATH: 17,
   AS4_AGGREGATOR: 18,
   LARGE_COMMUNITY: 32,
+  /** Only to Customer (OTC), RFC 9234 §5. */
+  OTC: 35,
 } as const;
 
 /**
@@ -297,6 +299,11 @@ export interface PathAttributes {
   readonly as4Aggregator?: Aggregator;
   /** LARGE_COMMUNITY (type 32, RFC 8092). */
   readonly largeCommunities?: readonly LargeCommunity[];
+  /**
+   * Only to Customer (OTC, type 35, RFC 9234 §5): the AS that marked the route as one to be
+   * propagated to customers only (route-leak prevention with BGP Roles).
+   */
+  readonly onlyToCustomer?: number;
   /** Attributes not interpreted by this package, in wire order. */
   readonly unknown?: readonly UnknownAttribute[];
 }
@@ -358,6 +365,7 @@ export function pathAttributesKey(attrs: PathAttributes): string {
     for (const c of attrs.largeCommunities)
       k += `${c.globalAdministrator}:${c.localDataPart1}:${c.localDataPart2},`;
   }
+  if (attrs.onlyToCustomer !== undefined) k += `|o${attrs.onlyToCustomer}`;
   if (attrs.unknown !== undefined) {
     for (const u of attrs.unknown) k += `|x${u.typeCode}/${u.flags & 0xe0}:${hex(u.value)}`;
   }

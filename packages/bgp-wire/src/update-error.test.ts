@@ -177,6 +177,18 @@ const ROWS: Row[] = [
     11,
   ],
   [
+    "RFC 9234 §5 OTC length ≠ 4 → treat-as-withdraw",
+    `${BASE} c0 23 03 00 fb f4`,
+    "treat-as-withdraw",
+    5,
+  ],
+  [
+    "RFC 7606 §3 (c) flags conflict on OTC (not optional transitive) → treat-as-withdraw",
+    `${BASE} 40 23 04 00 00 fb f4`,
+    "treat-as-withdraw",
+    4,
+  ],
+  [
     "RFC 6793 §6 AS4_AGGREGATOR length ≠ 8 → attribute discard",
     `${BASE} c0 12 07 00 00 fd e8 c0 00 02`,
     "attribute-discard",
@@ -362,6 +374,13 @@ describe("RFC 7606 revised error handling, rule by rule", () => {
     expect(plain.ok && plain.update.pathAttributes.as4Path).toEqual([
       { type: "AS_SEQUENCE", asns: [4200000001] },
     ]);
+  });
+
+  it("OTC (type 35, RFC 9234) is decoded as the AS number it carries", () => {
+    const r = decodeUpdate(update(`${BASE} c0 23 04 00 00 fb f4`));
+    expect(r.action).toBe("accept");
+    expect(r.ok && r.update.pathAttributes.onlyToCustomer).toBe(64500);
+    expect(r.ok && r.update.pathAttributes.unknown).toBeUndefined();
   });
 
   it("the NOTIFICATION for an unrecognized well-known attribute carries the attribute", () => {

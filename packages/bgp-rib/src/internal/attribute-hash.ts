@@ -99,6 +99,7 @@ export function attributesHash(a: PathAttributes): number {
     for (const c of a.largeCommunities)
       h = num(num(num(h, c.globalAdministrator), c.localDataPart1), c.localDataPart2);
   }
+  if (a.onlyToCustomer !== undefined) h = num(mix(h, 35), a.onlyToCustomer);
   if (a.unknown !== undefined) {
     h = mix(mix(h, 255), a.unknown.length);
     for (const u of a.unknown) h = bytes(mix(mix(h, u.typeCode), u.flags & 0xe0), u.value);
@@ -191,5 +192,6 @@ export function attributesEqual(
   )
     return false;
   if (!listEqual(a.largeCommunities, b.largeCommunities, largeEqual)) return false;
+  if (a.onlyToCustomer !== b.onlyToCustomer) return false;
   return listEqual(a.unknown, b.unknown, unknownEqual);
 }

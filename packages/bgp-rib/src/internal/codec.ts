@@ -406,6 +406,10 @@ export function writeAttributes(w: Writer, a: PathAttributes, parts: PartsWriter
       w.u32(c.localDataPart2);
     }
   }
+  if (a.onlyToCustomer !== undefined) {
+    w.u8(35);
+    w.u32(a.onlyToCustomer);
+  }
   if (a.unknown !== undefined) {
     w.u8(255);
     w.u16(a.unknown.length);
@@ -527,6 +531,9 @@ export function readAttributes(r: Reader, parts: Parts): PathAttributes {
         a.largeCommunities = c;
         break;
       }
+      case 35:
+        a.onlyToCustomer = r.u32("otc");
+        break;
       case 255: {
         const n = r.u16("unknown.count");
         const u: { flags: number; typeCode: number; value: Uint8Array }[] = [];

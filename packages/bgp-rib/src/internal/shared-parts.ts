@@ -134,6 +134,7 @@ const StoredSet = function StoredSet(
   if (a.as4Path !== undefined) this.as4Path = a.as4Path;
   if (a.as4Aggregator !== undefined) this.as4Aggregator = a.as4Aggregator;
   if (a.largeCommunities !== undefined) this.largeCommunities = a.largeCommunities;
+  if (a.onlyToCustomer !== undefined) this.onlyToCustomer = a.onlyToCustomer;
   const unknown = ebgp === undefined ? a.unknown : ebgp.unknown;
   if (unknown !== undefined) this.unknown = unknown;
 } as unknown as {

@@ -57,6 +57,7 @@ export const KNOWN_FLAGS: Record<number, number> = {
   17: 0xc0,
   18: 0xc0,
   32: 0xc0,
+  35: 0xc0,
 };
 
 const NAMES: Record<number, string> = {
@@ -76,6 +77,7 @@ const NAMES: Record<number, string> = {
   17: "AS4_PATH",
   18: "AS4_AGGREGATOR",
   32: "LARGE_COMMUNITY",
+  35: "OTC",
 };
 
 function u32(b: Uint8Array, p: number): number {
@@ -508,6 +510,20 @@ export function decodeAttributes(
         a.largeCommunities = c;
         break;
       }
+      case 35:
+        // RFC 9234 §5: an OTC attribute whose length is not 4 is malformed: treat-as-withdraw.
+        if (len !== 4) {
+          err(
+            "treat-as-withdraw",
+            5,
+            attrStart,
+            `OTC length ${len}, expected 4 (RFC 9234 §5)`,
+            type,
+          );
+          break;
+        }
+        a.onlyToCustomer = u32(buf, vs);
+        break;
     }
   }
   if (unknown !== undefined) a.unknown = unknown;
@@ -788,11 +804,15 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
         w.u32(checkU32(c.localDataPart2, "largeCommunities"));
       }
       return true;
+    case 35:
+      if (a.onlyToCustomer === undefined) return false;
+      w.u32(checkU32(a.onlyToCustomer, "onlyToCustomer"));
+      return true;
   }
   return false;
 }
 
-const CANONICAL_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32];
+const CANONICAL_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 35];
 
 function writeOne(
   w: ByteWriter,
