@@ -616,7 +616,9 @@ export class Router extends EventEmitter<RouterEvents> {
                 receive: n.session.negotiated.receive.addPath,
                 send: n.session.negotiated.send.addPath,
               },
+              peerRole: ROLE_NAME[n.session.negotiated.peerRole ?? -1] ?? null,
             },
+      role: n.spec.role ?? null,
       addPath: { ...n.addPath },
       gracefulRestart: this.gracefulRestartStatus(n.spec.name),
       counters: n.session.stats,
@@ -1212,6 +1214,11 @@ const ROLE_CODE: Record<BgpRole, number> = {
   customer: 3,
   peer: 4,
 };
+
+/** BGP Role names by capability value (RFC 9234 §4.1). */
+const ROLE_NAME: Record<number, BgpRole> = Object.fromEntries(
+  Object.entries(ROLE_CODE).map(([name, code]) => [code, name as BgpRole]),
+);
 
 /** A neighbour's BGP Role settings make sense: a known role, on an eBGP session, said once. */
 function checkRole(spec: NeighborSpec, asn: number): void {

@@ -28,6 +28,10 @@ export interface DaemonNeighbor {
   readonly address: string;
   readonly asn: number;
   readonly local: string;
+  /** The daemon's BGP Role towards this neighbour (RFC 9234; BIRD and FRR only). */
+  readonly role?: "provider" | "customer" | "peer";
+  /** FRR: keep what the neighbour sent (`soft-reconfiguration inbound`, for `received-routes`). */
+  readonly keepReceived?: boolean;
 }
 
 export interface DaemonConfig {
@@ -37,6 +41,8 @@ export interface DaemonConfig {
   readonly holdTime: number;
   /** Extra lines for the daemon's router section (FRR only). */
   readonly extraRouterConfig?: readonly string[];
+  /** IPv4 prefixes the daemon originates (BIRD and FRR only). */
+  readonly originate?: readonly string[];
 }
 
 /** A route as a daemon shows it. */
@@ -46,6 +52,8 @@ export interface DaemonRoute {
   readonly med: number | undefined;
   readonly communities: string[];
   readonly largeCommunities: string[];
+  /** Only to Customer (RFC 9234), when the daemon shows it (BIRD; FRR 8.4's JSON has no OTC). */
+  readonly otc?: number;
 }
 
 export interface Daemon {
@@ -77,11 +85,14 @@ export function bird(): Daemon {
         "log stderr all;",
         `router id ${cfg.routerId};`,
         "protocol device {}",
+        ...(cfg.originate !== undefined && cfg.originate.length > 0
+          ? ["protocol static { ipv4;", ...cfg.originate.map((p) => `  route ${p} blackhole;`), "}"]
+          : []),
         ...cfg.neighbors.map(
           (n, i) => `protocol bgp n${i} {
   local ${n.local} as ${cfg.asn};
   neighbor ${n.address} as ${n.asn};
-  hold time ${cfg.holdTime};
+  hold time ${cfg.holdTime};${n.role === undefined ? "" : `\n  local role ${n.role};`}
   ipv4 { import all; export all; };
 }`,
         ),
@@ -102,11 +113,17 @@ export function bird(): Daemon {
       return m ? Number(m[3]) : 0;
     },
     async route(prefix) {
-      const out = await birdc("show route", prefix, "all");
+      // birdc fails on a network not in the table ("Network not found"): absent if BIRD is up.
+      const out = await birdc("show route", prefix, "all").catch(async (e: unknown) => {
+        if ((await birdc("show status")).includes("Daemon is up")) return "";
+        throw e;
+      });
       if (!out.includes("BGP.as_path")) return undefined;
       const attr = (name: string) => new RegExp(`BGP\\.${name}: ?(.*)`).exec(out)?.[1]?.trim();
       const med = attr("med");
+      const otc = attr("otc");
       return {
+        ...(otc === undefined ? {} : { otc: Number(otc) }),
         asPath: (attr("as_path") ?? "").split(" ").filter(Boolean).map(Number),
         nextHop: attr("next_hop") ?? "",
         med: med === undefined ? undefined : Number(med),
@@ -230,9 +247,16 @@ export function frr(): Daemon {
         " no bgp network import-check",
         ` timers bgp ${Math.floor(cfg.holdTime / 3)} ${cfg.holdTime}`,
         ...(cfg.extraRouterConfig ?? []),
-        ...cfg.neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}`),
+        ...cfg.neighbors.flatMap((n) => [
+          ` neighbor ${n.address} remote-as ${n.asn}`,
+          ...(n.role === undefined ? [] : [` neighbor ${n.address} local-role ${n.role}`]),
+        ]),
         " address-family ipv4 unicast",
-        ...cfg.neighbors.map((n) => `  neighbor ${n.address} activate`),
+        ...(cfg.originate ?? []).map((p) => `  network ${p}`),
+        ...cfg.neighbors.flatMap((n) => [
+          `  neighbor ${n.address} activate`,
+          ...(n.keepReceived ? [`  neighbor ${n.address} soft-reconfiguration inbound`] : []),
+        ]),
         " exit-address-family",
       ].join("\n");
       const file = join(l.dir, "bgpd.conf");
