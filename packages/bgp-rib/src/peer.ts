@@ -112,6 +112,14 @@ export interface RouterConfig {
   readonly decision?: DecisionOptions;
   /** RFC 8212: eBGP sessions without import/export policy accept/send nothing. Default true. */
   readonly rfc8212?: boolean;
+  /**
+   * RFC 9774: AS_SET and AS_CONFED_SET are deprecated — a received route whose AS path has one
+   * is treated as withdrawn (rejected with reason `"as-set"`; it stays in the pre-policy
+   * Adj-RIB-In for `explain`), and none is sent. Default false: accepted, as FRR (`bgp
+   * reject-as-sets`) and BIRD do by default and as the router a session is grafted from likely
+   * does.
+   */
+  readonly rejectAsSets?: boolean;
   /** LOCAL_PREF assumed when absent (RFC 4271 leaves it to configuration). Default 100. */
   readonly defaultLocalPref?: number;
   /** Next-hop resolver; default: every next hop reachable at cost 0. */

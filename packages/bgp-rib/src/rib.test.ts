@@ -850,3 +850,54 @@ describe("MED non-transitivity inside the RIB (RFC 4271 §9.1.2.2 (c))", () => {
       expect(run(o, true)).toBe("B");
   });
 });
+
+describe("AS_SET deprecation (RFC 9774)", () => {
+  const withSet = (set: "AS_SET" | "AS_CONFED_SET"): PathAttributes => ({
+    origin: "IGP",
+    asPath: [
+      { type: "AS_SEQUENCE", asns: [64501] },
+      { type: set, asns: [64510, 64511] },
+    ],
+    nextHop: "192.0.2.2",
+  });
+
+  it("with rejectAsSets, a route with AS_SET is treated as withdrawn and replaces the old one", () => {
+    const rib = router({ rejectAsSets: true });
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "10.0.0.0/8"));
+    expect(rib.bestRoute("10.0.0.0/8")?.peer).toBe("192.0.2.2");
+    const c = rib.update("192.0.2.2", ann(withSet("AS_SET"), "10.0.0.0/8"));
+    // Implicit withdraw of the route it replaces: gone from the Loc-RIB and from the neighbours.
+    expect(rib.bestRoute("10.0.0.0/8")).toBeUndefined();
+    expect(flat(c.adjRibOut.get("10.0.0.2"))).toEqual(["-10.0.0.0/8"]);
+    expect(rib.explain("10.0.0.0/8").rejected.map((r) => r.reason)).toEqual(["as-set"]);
+    expect([...rib.adjRibIn("192.0.2.2", "pre")]).toHaveLength(1);
+  });
+
+  it("with rejectAsSets, AS_CONFED_SET from inside the confederation is refused too; iBGP as well", () => {
+    const rib = router({
+      rejectAsSets: true,
+      confederation: { identifier: 100, members: [64500, 64503] },
+    });
+    rib.addPeer({ address: "10.0.0.9", asn: 64503, bgpIdentifier: "10.0.0.9" });
+    rib.peerUp("10.0.0.9");
+    rib.update("10.0.0.9", ann({ ...withSet("AS_CONFED_SET"), localPref: 100 }, "10.1.0.0/16"));
+    rib.update("10.0.0.2", ann({ ...withSet("AS_SET"), localPref: 100 }, "10.2.0.0/16"));
+    expect(rib.explain("10.1.0.0/16").rejected.map((r) => r.reason)).toEqual(["as-set"]);
+    expect(rib.explain("10.2.0.0/16").rejected.map((r) => r.reason)).toEqual(["as-set"]);
+  });
+
+  it("with rejectAsSets, an originated route with AS_SET is sent to nobody", () => {
+    const rib = router({ rejectAsSets: true });
+    const c = rib.originate(ann(withSet("AS_SET"), "10.3.0.0/16"));
+    expect(rib.bestRoute("10.3.0.0/16")?.peer).toBe("local");
+    expect(c.adjRibOut.size).toBe(0);
+    expect(rib.peerAddresses().flatMap((p) => [...rib.adjRibOut(p)])).toEqual([]);
+  });
+
+  it("by default AS_SETs are accepted and propagated (as FRR and BIRD do)", () => {
+    const rib = router();
+    const c = rib.update("192.0.2.2", ann(withSet("AS_SET"), "10.0.0.0/8"));
+    expect(rib.bestRoute("10.0.0.0/8")?.peer).toBe("192.0.2.2");
+    expect(flat(c.adjRibOut.get("198.51.100.2"))).toEqual(["+10.0.0.0/8"]);
+  });
+});

@@ -18,12 +18,14 @@ import { BgpRibError } from "./errors";
 import { type Fib, fibWithExactTable } from "./fib";
 import {
   AttributeStore,
+  CONFED_SEGMENT,
   HAS_LOCAL_PREF,
   HAS_MED,
   HAS_ORIGINATOR,
   NO_ADVERTISE,
   NO_EXPORT,
   NO_EXPORT_SUBCONFED,
+  SET_SEGMENT,
 } from "./internal/attribute-store";
 import {
   crc32,
@@ -112,7 +114,8 @@ export type RejectReason =
   | "originator-id"
   | "cluster-list"
   | "confed-segment-from-ebgp"
-  | "route-leak";
+  | "route-leak"
+  | "as-set";
 
 const REASONS: (RejectReason | undefined)[] = [
   undefined,
@@ -123,6 +126,7 @@ const REASONS: (RejectReason | undefined)[] = [
   "cluster-list",
   "confed-segment-from-ebgp",
   "route-leak",
+  "as-set",
 ];
 
 /** One line of {@link Explanation.candidates}. */
@@ -293,6 +297,7 @@ const R_ORIGINATOR = 4;
 const R_CLUSTER = 5;
 const R_CONFED = 6;
 const R_LEAK = 7;
+const R_AS_SET = 8;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
@@ -595,6 +600,7 @@ export class Rib {
   private readonly clusterId: string;
   private readonly defaultLocalPref: number;
   private readonly rfc8212: boolean;
+  private readonly rejectAsSets: boolean;
   private readonly withFib: boolean;
   // Paths (Adj-RIB-In entries).
   private pPrefix = new Int32Array(1024);
@@ -691,6 +697,7 @@ export class Rib {
     this.clusterId = config.clusterId ?? config.bgpIdentifier;
     this.defaultLocalPref = config.defaultLocalPref ?? 100;
     this.rfc8212 = config.rfc8212 ?? true;
+    this.rejectAsSets = config.rejectAsSets === true;
     this.withFib = config.fib ?? true;
     // Index 0: the pseudo-peer of locally originated routes.
     this.makePeer(
@@ -1847,7 +1854,9 @@ export class Rib {
       if (loop === 2 && q.kind !== "ibgp") return -R_ASLOOP;
       // RFC 5065 §5.3: confederation segments from outside the confederation are an error;
       // RFC 7606 §3 (g) handles it as treat-as-withdraw.
-      if (q.kind === "ebgp" && st.hasConfed[pre] === 1) return -R_CONFED;
+      if (q.kind === "ebgp" && st.pathFlags[pre]! & CONFED_SEGMENT) return -R_CONFED;
+      // RFC 9774 §3: AS_SET / AS_CONFED_SET deprecated — treat-as-withdraw when configured.
+      if (this.rejectAsSets && st.pathFlags[pre]! & SET_SEGMENT) return -R_AS_SET;
       if (loop === 3) return -R_ORIGINATOR;
       if (loop === 4) return -R_CLUSTER;
     }
@@ -2311,6 +2320,8 @@ export class Rib {
     const flags = st.communityFlags[post]!;
     // RFC 1997 well-known communities.
     if (flags & NO_ADVERTISE) return -1;
+    // RFC 9774 §3: no UPDATE with AS_SET / AS_CONFED_SET is sent when they are refused.
+    if (this.rejectAsSets && st.pathFlags[post]! & SET_SEGMENT) return -1;
     if (q.kind === "ebgp" && flags & (NO_EXPORT | NO_EXPORT_SUBCONFED)) return -1;
     if (q.kind === "confed-ebgp" && flags & NO_EXPORT_SUBCONFED) return -1;
     let reflect = false;
@@ -2443,7 +2454,7 @@ export class Rib {
     if (q.kind === "ebgp") {
       // Leave the confederation: drop its segments, prepend the confederation identifier.
       const path =
-        this.store.hasConfed[post] === 1
+        this.store.pathFlags[post]! & CONFED_SEGMENT
           ? (a.asPath ?? NONE).filter(
               (s) => s.type !== "AS_CONFED_SEQUENCE" && s.type !== "AS_CONFED_SET",
             )

@@ -96,3 +96,11 @@ describe("configuration: BGP Role (RFC 9234)", () => {
     expect(field(base({ role: "peer", strictRole: "yes" }))).toBe("neighbors[0].strictRole");
   });
 });
+
+describe("configuration: AS_SET deprecation (RFC 9774)", () => {
+  it("reads rejectAsSets and names the field when it is not a boolean", () => {
+    expect(parseRouterSpec({ ...base({}), rejectAsSets: true }).rejectAsSets).toBe(true);
+    expect(parseRouterSpec(base({})).rejectAsSets).toBeUndefined();
+    expect(field({ ...base({}), rejectAsSets: "yes" })).toBe("config.rejectAsSets");
+  });
+});

@@ -58,6 +58,7 @@ const ROUTER_KEYS = new Set([
   "localAddress",
   "localIpv6Address",
   "rfc8212",
+  "rejectAsSets",
   "fib",
   "decision",
   "neighbors",
@@ -221,6 +222,12 @@ export function parseRouterSpec(json: unknown): RouterSpec {
     ...optional(
       o,
       "rfc8212",
+      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
+      "config",
+    ),
+    ...optional(
+      o,
+      "rejectAsSets",
       (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
       "config",
     ),

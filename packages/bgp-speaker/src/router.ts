@@ -148,6 +148,11 @@ export interface RouterSpec {
   readonly localIpv6Address?: string;
   /** RFC 8212 default reject for eBGP without policy. Default true. */
   readonly rfc8212?: boolean;
+  /**
+   * RFC 9774: routes whose AS path has AS_SET or AS_CONFED_SET are treated as withdrawn and none
+   * is sent (`@dyninfra/bgp-rib`'s `rejectAsSets`). Default false, as FRR's `bgp reject-as-sets`.
+   */
+  readonly rejectAsSets?: boolean;
   /** Decision process options (always-compare-med, deterministic-med, prefer-older, …). */
   readonly decision?: DecisionOptions;
   /**
@@ -335,6 +340,7 @@ export class Router extends EventEmitter<RouterEvents> {
       asn: spec.asn,
       bgpIdentifier: spec.bgpIdentifier,
       rfc8212: spec.rfc8212 ?? true,
+      ...(spec.rejectAsSets === true ? { rejectAsSets: true } : {}),
       ...(spec.decision !== undefined ? { decision: spec.decision } : {}),
       ...(spec.fib !== undefined ? { fib: spec.fib } : {}),
     });

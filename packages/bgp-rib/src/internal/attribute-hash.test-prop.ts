@@ -86,7 +86,7 @@ test.prop(
       "neighborAs",
       "origin",
       "communityFlags",
-      "hasConfed",
+      "pathFlags",
     ] as const;
     for (const [a, lp] of list) {
       const src = derived.intern(a);

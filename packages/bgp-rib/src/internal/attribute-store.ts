@@ -11,6 +11,11 @@ export const NO_EXPORT = 1;
 export const NO_ADVERTISE = 2;
 export const NO_EXPORT_SUBCONFED = 4;
 
+/** Bits of {@link AttributeStore.pathFlags}: AS_CONFED_SEQUENCE or AS_CONFED_SET segments. */
+export const CONFED_SEGMENT = 1;
+/** Bits of {@link AttributeStore.pathFlags}: AS_SET or AS_CONFED_SET segments (RFC 9774). */
+export const SET_SEGMENT = 2;
+
 /** Bits of {@link AttributeStore.present}: which of the 32-bit values a set has. */
 export const HAS_LOCAL_PREF = 1;
 export const HAS_MED = 2;
@@ -80,8 +85,8 @@ export class AttributeStore {
   private clusterLengths: Uint16Array | undefined;
   private igpCosts: Float64Array | undefined;
   communityFlags = new Uint8Array(1024);
-  /** 1 when the AS_PATH has AS_CONFED_SEQUENCE / AS_CONFED_SET segments. */
-  hasConfed = new Uint8Array(1024);
+  /** {@link CONFED_SEGMENT} and {@link SET_SEGMENT} bits of the AS_PATH. */
+  pathFlags = new Uint8Array(1024);
   /** Next-hop resolution cache: 0 unknown, 1 reachable, 2 unreachable. */
   nhState = new Uint8Array(1024);
   /** Loop-check cache for the owning RIB: 0 unknown, 1 no loop, 2 loop. */
@@ -254,7 +259,7 @@ export class AttributeStore {
     if (this.originator !== undefined) this.originator[id] = this.originator[src]!;
     if (this.clusterLengths !== undefined) this.clusterLengths[id] = this.clusterLengths[src]!;
     this.communityFlags[id] = this.communityFlags[src]!;
-    this.hasConfed[id] = this.hasConfed[src]!;
+    this.pathFlags[id] = this.pathFlags[src]!;
     this.nhState[id] = 0;
     if (this.igpCosts !== undefined) this.igpCosts[id] = 0;
     this.loop[id] = this.loop[src]!;
@@ -355,9 +360,10 @@ export class AttributeStore {
     this.origin[id] = a.origin === undefined ? 2 : (ORIGIN_CODE[a.origin] ?? 2);
     let len = 0;
     let nbr = 0;
-    let confed = 0;
+    let flags = 0;
     for (const seg of a.asPath ?? []) {
-      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET") confed = 1;
+      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET") flags |= CONFED_SEGMENT;
+      if (seg.type === "AS_SET" || seg.type === "AS_CONFED_SET") flags |= SET_SEGMENT;
       if (seg.type === "AS_SEQUENCE") {
         if (nbr === 0 && seg.asns.length > 0) nbr = seg.asns[0]!;
         len += seg.asns.length;
@@ -366,7 +372,7 @@ export class AttributeStore {
       }
     }
     this.pathLength[id] = Math.min(len, 0xffff);
-    this.hasConfed[id] = confed;
+    this.pathFlags[id] = flags;
     this.neighborAs[id] = nbr;
     const clusters = a.clusterList?.length ?? 0;
     if (clusters > 0) this.clusterLengths ??= new Uint16Array(this.refs.length);
@@ -414,7 +420,7 @@ export class AttributeStore {
     if (this.originator !== undefined) this.originator = g(this.originator);
     if (this.clusterLengths !== undefined) this.clusterLengths = g(this.clusterLengths);
     this.communityFlags = g(this.communityFlags);
-    this.hasConfed = g(this.hasConfed);
+    this.pathFlags = g(this.pathFlags);
     this.nhState = g(this.nhState);
     if (this.igpCosts !== undefined) this.igpCosts = g(this.igpCosts);
     this.loop = g(this.loop);
