@@ -162,6 +162,7 @@ test.prop([arbEvents, arbEvents], { numRuns: 120 })(
     for (const p of [Y.address, IB.address, N.address])
       expect(routes(B.adjRibOut(p))).toEqual(routes(B2.adjRibOut(p)));
     expect(routes(B.adjRibIn(N.address, "pre"))).toEqual(routes(B2.adjRibIn(N.address, "pre")));
+    expect(B.adjRibInCount(N.address)).toEqual(B2.adjRibInCount(N.address));
     const newOut = new Map(
       [...B.adjRibOut(N.address)].map((r) => [
         `${r.prefix.address}/${r.prefix.length}`,

@@ -108,6 +108,12 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
       .map(([k, v]) => `${k} ${attrKey(received(withNh(v.attrs, k), !p.ibgp))}`)
       .sort();
     expect(got).toEqual(want);
+    // The O(1) per-family count agrees with the view it counts.
+    const pre = [...r.rib.adjRibIn(p.address, "pre")];
+    expect(r.rib.adjRibInCount(p.address)).toEqual({
+      ipv4: pre.filter((x) => x.prefix.afi === 1).length,
+      ipv6: pre.filter((x) => x.prefix.afi === 2).length,
+    });
   }
   for (const prefix of PREFIXES) {
     const cands: (DecisionCandidate & { peer: string })[] = [];

@@ -209,6 +209,9 @@ export interface RibStats {
 
 interface PeerState {
   readonly idx: number;
+  /** Paths in its Adj-RIB-In (pre-policy), IPv4 and IPv6. */
+  in4: number;
+  in6: number;
   config: PeerConfig;
   readonly kind: PeerKind;
   readonly address: string;
@@ -820,6 +823,23 @@ export class Rib {
       this.markDirty(p);
     }
     return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * The number of routes in a neighbour's Adj-RIB-In (pre-policy: received, rejected ones and
+   * those retained stale included), per family — what a maximum-prefix limit counts. Kept as
+   * routes come and go: O(1).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.adjRibInCount("10.0.0.2"); // { ipv4: 0, ipv6: 0 }
+   * ```
+   */
+  adjRibInCount(address: string): { readonly ipv4: number; readonly ipv6: number } {
+    const q = this.peer(address);
+    return { ipv4: q.in4, ipv6: q.in6 };
   }
 
   /**
@@ -1609,6 +1629,8 @@ export class Rib {
     const bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
     const q: PeerState = {
       idx: this.peerIndex(),
+      in4: 0,
+      in6: 0,
       config,
       kind,
       address: config.address,
@@ -1783,6 +1805,8 @@ export class Rib {
       if (s >= this.pPrefix.length) this.growPaths();
     }
     this.pathCount++;
+    if (this.prefixes.isV6(p)) q.in6++;
+    else q.in4++;
     this.store.ref(pre);
     this.pPrefix[s] = p;
     this.pPeer[s] = q.idx;
@@ -1914,6 +1938,9 @@ export class Rib {
     this.unrefPost(s);
     this.pPre[s] = -1;
     this.pathCount--;
+    const q = this.peers[this.pPeer[s]!]!;
+    if (this.prefixes.isV6(p)) q.in6--;
+    else q.in4--;
     this.deferredFree.push(s);
   }
 

@@ -104,3 +104,18 @@ describe("configuration: AS_SET deprecation (RFC 9774)", () => {
     expect(field({ ...base({}), rejectAsSets: "yes" })).toBe("config.rejectAsSets");
   });
 });
+
+describe("configuration: maximum-prefix limit", () => {
+  it("reads maxPrefixes and names the field of a bad setting", () => {
+    const n = parseRouterSpec(base({ maxPrefixes: { limit: 1000, restartAfter: 60 } }))
+      .neighbors[0]!;
+    expect(n.maxPrefixes).toEqual({ limit: 1000, restartAfter: 60 });
+    expect(field(base({ maxPrefixes: { limit: -1 } }))).toBe("neighbors[0].maxPrefixes.limit");
+    expect(field(base({ maxPrefixes: { limit: 5, warn: true } }))).toBe(
+      "neighbors[0].maxPrefixes.warn",
+    );
+    expect(field(base({ maxPrefixes: { limit: 5, restartAfter: 0 } }))).toBe(
+      "neighbors[0].maxPrefixes.restartAfter",
+    );
+  });
+});

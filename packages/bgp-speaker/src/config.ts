@@ -86,6 +86,7 @@ const NEIGHBOR_KEYS = new Set([
   "nextHopSelf",
   "role",
   "strictRole",
+  "maxPrefixes",
   "importPolicy",
   "exportPolicy",
 ]);
@@ -153,6 +154,22 @@ function neighbor(v: Json, field: string): NeighborSpec {
       field,
     ),
     ...optional(o, "strictRole", bool, field),
+    ...optional(
+      o,
+      "maxPrefixes",
+      (x, f) => {
+        const m = obj(x, f);
+        for (const k of Object.keys(m))
+          if (!["limit", "warningOnly", "restartAfter"].includes(k))
+            fail(`${f}.${k}`, "is not a known setting");
+        return {
+          limit: int(m.limit, `${f}.limit`, 0, 0xffffffff),
+          ...optional(m, "warningOnly", bool, f),
+          ...optional(m, "restartAfter", (y, g) => int(y, g, 1, 65535), f),
+        };
+      },
+      field,
+    ),
     ...optional(o, "importPolicy", policy, field),
     ...optional(o, "exportPolicy", policy, field),
   } as NeighborSpec;

@@ -44,6 +44,7 @@ export type {
 export { checkOpen, localOpen, speakerCapabilities } from "./open";
 export { memoryPipe } from "./pipe";
 export type {
+  MaxPrefixes,
   NeighborSpec,
   OriginateSpec,
   RouterEvents,

@@ -1,6 +1,6 @@
 import { Rib } from "@dyninfra/bgp-rib";
 import type { UpdateMessage } from "@dyninfra/bgp-wire";
-import { formatPrefix } from "@dyninfra/bgp-wire";
+import { formatPrefix, notificationText } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { endOfRibFamily } from "./graceful-restart";
@@ -338,6 +338,78 @@ describe("BGP Roles and route-leak prevention (RFC 9234)", () => {
     expect(() => new Router(spec({ role: "customer", capabilities: { role: 0 } }))).toThrow(
       /disagree/,
     );
+  });
+});
+
+describe("maximum-prefix limit (RFC 4486 §4)", () => {
+  const pair = (maxPrefixes: NeighborSpec["maxPrefixes"]) => {
+    const clock = new ManualClock();
+    const prefixes = Array.from({ length: 300 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    const r1 = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [open({ name: "r2", address: "192.0.2.2", asn: 64501, idleHoldTime: 0 })],
+        originate: prefixes.map((prefix) => ({ prefix })),
+      },
+      { clock },
+    );
+    const r2 = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [open({ name: "r1", address: "192.0.2.1", asn: 64500, maxPrefixes })],
+      },
+      { clock },
+    );
+    const notes: string[] = [];
+    const warnings: string[] = [];
+    r1.on("notification", (_n, dir, m) => notes.push(`r1 ${dir} ${notificationText(m)}`));
+    r2.on("warning", (_n, w) => warnings.push(w));
+    r1.start();
+    r2.start();
+    link(r1, "r2", r2, "r1");
+    return { clock, r1, r2, notes, warnings };
+  };
+
+  it("closes the session past the limit with Cease / Maximum Number of Prefixes Reached", async () => {
+    const { r2, notes, warnings } = pair({ limit: 200 });
+    await flush();
+    expect(r2.session("r1").state).toBe("Idle");
+    expect(notes).toContain(
+      "r1 received 6/1 Cease / Maximum Number of Prefixes Reached (AFI 1 SAFI 1, limit 200)",
+    );
+    expect(warnings.some((w) => /300 IPv4 routes: more than the limit of 200/.test(w))).toBe(true);
+    expect(r2.rib.stats().locRibRoutes).toBe(0); // the session's routes withdrawn
+    expect(r2.rib.adjRibInCount("192.0.2.1")).toEqual({ ipv4: 0, ipv6: 0 });
+  });
+
+  it("restarts after restartAfter seconds; at the limit itself the session stays", async () => {
+    const { clock, r1, r2 } = pair({ limit: 200, restartAfter: 30 });
+    await flush();
+    expect(r2.session("r1").state).toBe("Idle");
+    clock.advance(29_000);
+    expect(r2.session("r1").state).toBe("Idle");
+    clock.advance(1_000);
+    expect(r2.session("r1").state).not.toBe("Idle"); // started again (connecting)
+    const { r2: ok } = pair({ limit: 300 });
+    await flush();
+    expect(ok.session("r1").state).toBe("Established");
+    expect(ok.rib.stats().locRibRoutes).toBe(300);
+    r1.stop();
+  });
+
+  it("warningOnly warns once and keeps the session and its routes", async () => {
+    const { r1, r2, warnings, notes } = pair({ limit: 100, warningOnly: true });
+    await flush();
+    r1.withdraw(["10.0.0.0/24"]); // another batch, still over the limit: no second warning
+    await flush();
+    expect(r2.session("r1").state).toBe("Established");
+    expect(r2.rib.stats().locRibRoutes).toBe(299);
+    expect(warnings.filter((w) => /more than the limit of 100/.test(w))).toHaveLength(1);
+    expect(notes).toEqual([]);
   });
 });
 

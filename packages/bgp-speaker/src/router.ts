@@ -25,6 +25,7 @@ import {
   encodeAnnouncements,
   encodeMessage,
   encodeWithdrawals,
+  maximumPrefixesReached,
   parsePrefix,
   readMrt,
 } from "@dyninfra/bgp-wire";
@@ -96,11 +97,37 @@ export interface NeighborSpec {
   /** RFC 9234 strict mode: refuse a neighbour that announces no BGP Role. Default false. */
   readonly strictRole?: boolean;
   /**
+   * Most routes the neighbour may send, per family (IPv4, IPv6), counted in its Adj-RIB-In
+   * before import policy (as BIRD's `receive limit`; FRR counts after policy). Past it the
+   * session is closed with Cease / Maximum Number of Prefixes Reached (RFC 4486 §4: family and
+   * limit in the data; a Hard Reset under RFC 8538) and its routes withdrawn; it stays down until
+   * started again, or `restartAfter` seconds. `warningOnly`: a `warning` event, nothing more.
+   */
+  readonly maxPrefixes?: MaxPrefixes;
+  /**
    * Import / export policy. Without one, RFC 8212 applies to eBGP neighbours: nothing is
    * accepted or advertised.
    */
   readonly importPolicy?: "accept" | "reject";
   readonly exportPolicy?: "accept" | "reject";
+}
+
+/**
+ * A maximum-prefix limit (see {@link NeighborSpec.maxPrefixes}).
+ *
+ * @example
+ * ```ts
+ * import type { MaxPrefixes } from "@dyninfra/bgp-speaker";
+ * const m: MaxPrefixes = { limit: 1_000_000, restartAfter: 300 };
+ * ```
+ */
+export interface MaxPrefixes {
+  /** Routes allowed per family. */
+  readonly limit: number;
+  /** Only warn (event `warning`) when the limit is passed; the session stays. Default false. */
+  readonly warningOnly?: boolean;
+  /** Seconds after which a session closed for the limit is started again. Default: never. */
+  readonly restartAfter?: number;
 }
 
 /**
@@ -242,6 +269,8 @@ interface Neighbor {
   inRib: boolean;
   /** Received UPDATEs merged into one RIB batch (no prefix twice), applied on the next turn. */
   inbound: InboundBatch | undefined;
+  /** Past its maximum-prefix limit (`warningOnly`: warned once until back under it). */
+  overLimit: boolean;
   /** Adj-RIB-Out deltas not yet encoded and written, in order. */
   outbound: OutboundItem[];
   pumping: boolean;
@@ -356,6 +385,13 @@ export class Router extends EventEmitter<RouterEvents> {
         field: "neighbors",
       });
     checkRole(spec, this.spec.asn);
+    const limit = spec.maxPrefixes?.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 0xffffffff))
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `neighbour ${spec.name}: maxPrefixes.limit must be an integer in 0..4294967295 (got ${limit})`,
+        { field: "maxPrefixes.limit" },
+      );
     const session = this.makeSession(spec);
     const n = this.newNeighbor(spec, session, false);
     this.neighbors.set(spec.name, n);
@@ -877,6 +913,7 @@ export class Router extends EventEmitter<RouterEvents> {
       session,
       inRib,
       inbound: undefined,
+      overLimit: false,
       outbound: [],
       pumping: false,
       candidate: undefined,
@@ -1084,6 +1121,38 @@ export class Router extends EventEmitter<RouterEvents> {
     if (!n.inRib) return;
     for (const u of b.updates) n.stale.received(u);
     this.distribute(this.rib.updateMany(n.spec.address, b.updates));
+    if (n.spec.maxPrefixes !== undefined) this.checkMaxPrefixes(n, n.spec.maxPrefixes);
+  }
+
+  /** Enforces a neighbour's maximum-prefix limit after a batch of its routes (see MaxPrefixes). */
+  private checkMaxPrefixes(n: Neighbor, m: MaxPrefixes): void {
+    const count = this.rib.adjRibInCount(n.spec.address);
+    for (const [afi, name, c] of [
+      [1, "IPv4", count.ipv4],
+      [2, "IPv6", count.ipv6],
+    ] as const) {
+      if (c <= m.limit) continue;
+      if (m.warningOnly === true) {
+        if (!n.overLimit)
+          this.emit(
+            "warning",
+            n.spec.name,
+            `${c} ${name} routes: more than the limit of ${m.limit}`,
+          );
+        n.overLimit = true;
+        return;
+      }
+      this.emit(
+        "warning",
+        n.spec.name,
+        `${c} ${name} routes: more than the limit of ${m.limit}, session closed (Cease / Maximum Number of Prefixes Reached)${m.restartAfter === undefined ? "" : `, restarted in ${m.restartAfter} s`}`,
+      );
+      n.session.shutdown(maximumPrefixesReached(afi, 1, m.limit));
+      if (m.restartAfter !== undefined)
+        this.clock.setTimer(() => n.session.start(), m.restartAfter * 1000);
+      return;
+    }
+    n.overLimit = false;
   }
 
   private originateUpdate(routes: readonly OriginateSpec[]): RibUpdate {

@@ -328,6 +328,18 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * ManualStop with a NOTIFICATION of the caller's (e.g. Cease / Maximum Number of Prefixes
+   * Reached): sent — as a Hard Reset when RFC 8538 asks for one — and the connection closed; the
+   * session stays down until {@link BgpSession.start}.
+   */
+  shutdown(notification: NotificationMessage): void {
+    this.manuallyStopped = true;
+    if (this.restartTimer !== undefined) this.clock.clearTimer(this.restartTimer);
+    this.restartTimer = undefined;
+    this.dispatch({ type: "ManualStop", notification });
+  }
+
+  /**
    * Hands a TCP connection to the session: TcpConnectionConfirmed for an incoming one, or
    * Tcp_CR_Acked when `initiatedLocally`. Refused (the stream is destroyed) when the session
    * already has one or is Idle.

@@ -57,6 +57,8 @@ export {
   hardReset,
   hardResetCause,
   isHardReset,
+  maximumPrefixes,
+  maximumPrefixesReached,
   notificationText,
   requiresHardReset,
   shutdownCommunication,

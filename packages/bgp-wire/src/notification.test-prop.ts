@@ -8,6 +8,8 @@ import {
   hardReset,
   hardResetCause,
   isHardReset,
+  maximumPrefixes,
+  maximumPrefixesReached,
   notificationText,
   requiresHardReset,
 } from "./notification";
@@ -82,6 +84,29 @@ describe("notificationText", () => {
 test.prop([arbNotification])("notificationText never throws and starts with code/subcode", (m) => {
   expect(notificationText(m).startsWith(`${m.errorCode}/${m.errorSubcode} `)).toBe(true);
 });
+
+describe("Maximum Number of Prefixes Reached (RFC 4486 §4)", () => {
+  it("is Cease subcode 1 with AFI, SAFI and the upper bound, byte for byte", () => {
+    const n = maximumPrefixesReached(2, 1, 0x01020304);
+    expect(hex(encodeMessage(n).subarray(19))).toBe("0601" + "0002" + "01" + "01020304");
+    expect(notificationText(n)).toBe(
+      "6/1 Cease / Maximum Number of Prefixes Reached (AFI 2 SAFI 1, limit 16909060)",
+    );
+    expect(() => maximumPrefixesReached(1, 256, 5)).toThrow(/SAFI 256/);
+    expect(() => maximumPrefixesReached(1, 1, -1)).toThrow(/limit -1/);
+    // Without the 7 octets (the RFC says MAY): no family, no limit.
+    expect(maximumPrefixes({ ...n, data: n.data.subarray(0, 6) })).toBeUndefined();
+    expect(maximumPrefixes({ ...n, errorSubcode: 2 })).toBeUndefined();
+  });
+});
+
+test.prop([fc.nat(0xffff), fc.nat(0xff), fc.nat(0xffffffff)])(
+  "maximumPrefixes(decode(encode(maximumPrefixesReached(afi, safi, limit)))) round-trips",
+  (afi, safi, limit) => {
+    const wire = decodeMessage(encodeMessage(maximumPrefixesReached(afi, safi, limit)));
+    expect(maximumPrefixes(wire as NotificationMessage)).toEqual({ afi, safi, limit });
+  },
+);
 
 function cease0(): NotificationMessage {
   return { type: "NOTIFICATION", errorCode: 6, errorSubcode: 2, data: new Uint8Array(0) };

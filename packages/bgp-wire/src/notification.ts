@@ -114,6 +114,57 @@ export function ceaseWithShutdownCommunication(subcode: 2 | 4, text: string): No
 }
 
 /**
+ * Cease / Maximum Number of Prefixes Reached (RFC 4486 §4), with the data the RFC describes: the
+ * AFI (2 octets), the SAFI (1 octet) and the upper bound on the number of prefixes (4 octets).
+ *
+ * @example
+ * ```ts
+ * import { maximumPrefixesReached } from "@dyninfra/bgp-wire";
+ * [...maximumPrefixesReached(1, 1, 1000).data]; // [0, 1, 1, 0, 0, 3, 232]
+ * ```
+ */
+export function maximumPrefixesReached(
+  afi: number,
+  safi: number,
+  limit: number,
+): NotificationMessage {
+  if (!Number.isInteger(afi) || afi < 0 || afi > 0xffff)
+    throw new BgpWireError("INVALID_FIELD", `AFI ${afi} does not fit in 16 bits`, { field: "afi" });
+  if (!Number.isInteger(safi) || safi < 0 || safi > 0xff)
+    throw new BgpWireError("INVALID_FIELD", `SAFI ${safi} does not fit in 8 bits`, {
+      field: "safi",
+    });
+  if (!Number.isInteger(limit) || limit < 0 || limit > 0xffffffff)
+    throw new BgpWireError("INVALID_FIELD", `prefix limit ${limit} does not fit in 32 bits`, {
+      field: "limit",
+    });
+  const data = new Uint8Array(7);
+  const v = new DataView(data.buffer);
+  v.setUint16(0, afi);
+  v.setUint8(2, safi);
+  v.setUint32(3, limit);
+  return { type: "NOTIFICATION", errorCode: 6, errorSubcode: 1, data };
+}
+
+/**
+ * The family and the limit of a Cease / Maximum Number of Prefixes Reached (RFC 4486 §4), or
+ * `undefined` for another NOTIFICATION or one without those 7 octets of data.
+ *
+ * @example
+ * ```ts
+ * import { maximumPrefixes, maximumPrefixesReached } from "@dyninfra/bgp-wire";
+ * maximumPrefixes(maximumPrefixesReached(2, 1, 500)); // { afi: 2, safi: 1, limit: 500 }
+ * ```
+ */
+export function maximumPrefixes(
+  n: NotificationMessage,
+): { afi: number; safi: number; limit: number } | undefined {
+  if (n.errorCode !== 6 || n.errorSubcode !== 1 || n.data.length !== 7) return undefined;
+  const v = new DataView(n.data.buffer, n.data.byteOffset, 7);
+  return { afi: v.getUint16(0), safi: v.getUint8(2), limit: v.getUint32(3) };
+}
+
+/**
  * A Hard Reset (RFC 8538 §3): Cease subcode 9 whose data is the NOTIFICATION it stands for —
  * that message's error code, subcode and data. Sent instead of `n` when the "N" bit was exchanged
  * and the session is to end without Graceful Restart.
@@ -275,6 +326,8 @@ export function notificationText(n: NotificationMessage): string {
   let text = `${n.errorCode}/${n.errorSubcode} ${code}${sub}`;
   const said = shutdownCommunication(n);
   if (said !== undefined) text += ` ${JSON.stringify(said)}`;
+  const max = maximumPrefixes(n);
+  if (max !== undefined) text += ` (AFI ${max.afi} SAFI ${max.safi}, limit ${max.limit})`;
   const cause = hardResetCause(n);
   if (cause !== undefined) text += ` (${notificationText(cause)})`;
   return text;

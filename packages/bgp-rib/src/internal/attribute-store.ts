@@ -362,7 +362,8 @@ export class AttributeStore {
     let nbr = 0;
     let flags = 0;
     for (const seg of a.asPath ?? []) {
-      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET") flags |= CONFED_SEGMENT;
+      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET")
+        flags |= CONFED_SEGMENT;
       if (seg.type === "AS_SET" || seg.type === "AS_CONFED_SET") flags |= SET_SEGMENT;
       if (seg.type === "AS_SEQUENCE") {
         if (nbr === 0 && seg.asns.length > 0) nbr = seg.asns[0]!;
