@@ -32,6 +32,8 @@ export interface DaemonNeighbor {
   readonly role?: "provider" | "customer" | "peer";
   /** FRR: keep what the neighbour sent (`soft-reconfiguration inbound`, for `received-routes`). */
   readonly keepReceived?: boolean;
+  /** FRR: `maximum-prefix` for this neighbour. */
+  readonly maxPrefix?: number;
 }
 
 export interface DaemonConfig {
@@ -256,6 +258,9 @@ export function frr(): Daemon {
         ...cfg.neighbors.flatMap((n) => [
           `  neighbor ${n.address} activate`,
           ...(n.keepReceived ? [`  neighbor ${n.address} soft-reconfiguration inbound`] : []),
+          ...(n.maxPrefix === undefined
+            ? []
+            : [`  neighbor ${n.address} maximum-prefix ${n.maxPrefix}`]),
         ]),
         " exit-address-family",
       ].join("\n");
