@@ -22,6 +22,25 @@ const open = (
   exportPolicy: "accept",
 });
 
+/** A router whose BGP Identifier and local address are `id`, on `clock`. */
+const routerAt = (
+  clock: ManualClock,
+  asn: number,
+  id: string,
+  neighbors: NeighborSpec[],
+  originate: string[] = [],
+) =>
+  new Router(
+    {
+      asn,
+      bgpIdentifier: id,
+      localAddress: id,
+      neighbors,
+      originate: originate.map((prefix) => ({ prefix })),
+    },
+    { clock },
+  );
+
 function link(a: Router, aName: string, b: Router, bName: string) {
   const [x, y] = memoryPipe();
   a.accept(aName, x);
@@ -253,38 +272,26 @@ describe("BGP Roles and route-leak prevention (RFC 9234)", () => {
   // p (AS 64510) is the provider of c (AS 64500); c peers laterally with q (AS 64520).
   const routers = (cRoleTowardsP: "customer" | "peer" = "customer") => {
     const clock = new ManualClock();
-    const p = new Router(
-      {
-        asn: 64510,
-        bgpIdentifier: "192.0.2.10",
-        localAddress: "192.0.2.10",
-        neighbors: [open({ name: "c", address: "192.0.2.1", asn: 64500, role: "provider" })],
-        originate: [{ prefix: "198.18.0.0/15" }],
-      },
-      { clock },
+    const p = routerAt(
+      clock,
+      64510,
+      "192.0.2.10",
+      [open({ name: "c", address: "192.0.2.1", asn: 64500, role: "provider" })],
+      ["198.18.0.0/15"],
     );
-    const c = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "192.0.2.1",
-        localAddress: "192.0.2.1",
-        neighbors: [
-          open({ name: "p", address: "192.0.2.10", asn: 64510, role: cRoleTowardsP }),
-          open({ name: "q", address: "192.0.2.20", asn: 64520, role: "peer", strictRole: true }),
-        ],
-        originate: [{ prefix: "203.0.113.0/24" }],
-      },
-      { clock },
+    const c = routerAt(
+      clock,
+      64500,
+      "192.0.2.1",
+      [
+        open({ name: "p", address: "192.0.2.10", asn: 64510, role: cRoleTowardsP }),
+        open({ name: "q", address: "192.0.2.20", asn: 64520, role: "peer", strictRole: true }),
+      ],
+      ["203.0.113.0/24"],
     );
-    const q = new Router(
-      {
-        asn: 64520,
-        bgpIdentifier: "192.0.2.20",
-        localAddress: "192.0.2.20",
-        neighbors: [open({ name: "c", address: "192.0.2.1", asn: 64500, role: "peer" })],
-      },
-      { clock },
-    );
+    const q = routerAt(clock, 64520, "192.0.2.20", [
+      open({ name: "c", address: "192.0.2.1", asn: 64500, role: "peer" }),
+    ]);
     return { p, c, q };
   };
 
@@ -345,25 +352,16 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
   const pair = (maxPrefixes: NeighborSpec["maxPrefixes"]) => {
     const clock = new ManualClock();
     const prefixes = Array.from({ length: 300 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
-    const r1 = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "192.0.2.1",
-        localAddress: "192.0.2.1",
-        neighbors: [open({ name: "r2", address: "192.0.2.2", asn: 64501, idleHoldTime: 0 })],
-        originate: prefixes.map((prefix) => ({ prefix })),
-      },
-      { clock },
+    const r1 = routerAt(
+      clock,
+      64500,
+      "192.0.2.1",
+      [open({ name: "r2", address: "192.0.2.2", asn: 64501, idleHoldTime: 0 })],
+      prefixes,
     );
-    const r2 = new Router(
-      {
-        asn: 64501,
-        bgpIdentifier: "192.0.2.2",
-        localAddress: "192.0.2.2",
-        neighbors: [open({ name: "r1", address: "192.0.2.1", asn: 64500, maxPrefixes })],
-      },
-      { clock },
-    );
+    const r2 = routerAt(clock, 64501, "192.0.2.2", [
+      open({ name: "r1", address: "192.0.2.1", asn: 64500, maxPrefixes }),
+    ]);
     const notes: string[] = [];
     const warnings: string[] = [];
     r1.on("notification", (_n, dir, m) => notes.push(`r1 ${dir} ${notificationText(m)}`));
