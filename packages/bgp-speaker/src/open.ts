@@ -273,7 +273,11 @@ export function checkOpen(
     return openError(3, `iBGP peer has our own BGP Identifier ${peer.bgpIdentifier}`);
 
   const localRole = caps.role;
-  const peerRole = peerCaps.find((c) => c.type === "BGP_ROLE");
+  const peerRoles = peerCaps.flatMap((c) => (c.type === "BGP_ROLE" ? [c.role] : []));
+  const peerRole = peerRoles.length > 0 ? { role: peerRoles[0]! } : undefined;
+  // RFC 9234 §4.2: several BGP Role capabilities must agree among themselves.
+  if (localRole !== undefined && peerRoles.some((r) => r !== peerRoles[0]))
+    return openError(11, `several BGP Roles announced: ${peerRoles.join(", ")}`);
   if (localRole !== undefined) {
     if (peerRole !== undefined && !rolesAgree(localRole, peerRole.role))
       return openError(11, `BGP Role ${peerRole.role} does not agree with our role ${localRole}`);
