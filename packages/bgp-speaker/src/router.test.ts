@@ -406,6 +406,10 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
     await flush();
     expect(r2.session("r1").state).toBe("Established");
     expect(r2.rib.stats().locRibRoutes).toBe(299);
+    expect(r2.sessions()[0]).toMatchObject({
+      prefixesReceived: { ipv4: 299, ipv6: 0 },
+      maxPrefixes: { limit: 100, warningOnly: true },
+    });
     expect(warnings.filter((w) => /more than the limit of 100/.test(w))).toHaveLength(1);
     expect(notes).toEqual([]);
   });

@@ -661,6 +661,9 @@ export class Router extends EventEmitter<RouterEvents> {
               peerRole: ROLE_NAME[n.session.negotiated.peerRole ?? -1] ?? null,
             },
       role: n.spec.role ?? null,
+      // Routes in its Adj-RIB-In (pre-policy) per family, and the limit on them.
+      prefixesReceived: n.inRib ? this.rib.adjRibInCount(n.spec.address) : { ipv4: 0, ipv6: 0 },
+      maxPrefixes: n.spec.maxPrefixes ?? null,
       addPath: { ...n.addPath },
       gracefulRestart: this.gracefulRestartStatus(n.spec.name),
       counters: n.session.stats,
