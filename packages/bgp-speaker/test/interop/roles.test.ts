@@ -178,3 +178,40 @@ describe.runIf(ready)("interop: BGP Role mismatch with FRR (RFC 9234 §4.2)", ()
     expect(await frrd.prefixCount()).toBe(1); // its own route only: nothing learned from D
   });
 });
+
+describe.runIf(ready)(
+  "interop: BGP Role strict mode against FRR without a role (RFC 9234 §4.2)",
+  () => {
+    const lab = new Lab();
+    afterAll(() => lab.cleanup());
+
+    it("D in strict mode refuses FRR, which announces no role: Role Mismatch sent", async () => {
+      const nsD = await lab.ns("d");
+      const nsF = await lab.ns("f");
+      await lab.link(nsD, "192.0.2.1/24", nsF, "192.0.2.2/24");
+      await frrd.start(lab, nsF, {
+        asn: 64501,
+        routerId: "192.0.2.2",
+        holdTime: 30,
+        neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2" }],
+        originate: ["100.64.8.0/24"],
+      });
+      await startDyninfra(lab, nsD, "dyninfra-d", {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          { ...neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "customer"), strictRole: true },
+        ],
+      });
+      await waitFor(
+        "D's Role Mismatch",
+        async () => /NOTIFICATION sent: 2\/11 /.test(lab.log("dyninfra-d")),
+        30_000,
+        200,
+      );
+      expect(lab.log("dyninfra-d")).toMatch(/OPEN Message Error \/ Role Mismatch/);
+      expect(await frrd.prefixCount()).toBe(1);
+    });
+  },
+);
