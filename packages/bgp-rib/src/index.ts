@@ -39,7 +39,7 @@ export type {
   PeerConfig,
   RouterConfig,
 } from "./peer";
-export { peerKind } from "./peer";
+export { BGP_ROLES, peerKind } from "./peer";
 export type { Match, Policy, PolicyPeer, PolicyRoute, PrefixListEntry } from "./policy";
 export {
   acceptAll,

@@ -46,6 +46,22 @@ export interface AddPathSettings {
 export type BgpRole = "provider" | "rs" | "rs-client" | "customer" | "peer";
 
 /**
+ * The BGP Roles, in the order of their capability values (RFC 9234 §4.1: 0 Provider … 4 Peer).
+ *
+ * @example
+ * ```ts
+ * BGP_ROLES.indexOf("customer"); // 3, the capability value
+ * ```
+ */
+export const BGP_ROLES: readonly BgpRole[] = Object.freeze([
+  "provider",
+  "rs",
+  "rs-client",
+  "customer",
+  "peer",
+]);
+
+/**
  * Configuration of one BGP neighbour. Whether the session is eBGP, iBGP or confederation-eBGP
  * follows from `asn` and the router's AS and confederation.
  *

@@ -48,7 +48,14 @@ import {
 } from "./internal/prefix-table";
 import { ebgpSet, withDefaultLocalPref } from "./internal/shared-parts";
 import { batchInts, IntList } from "./internal/slab";
-import { type AddPathSettings, type PeerConfig, peerKind, type RouterConfig } from "./peer";
+import {
+  type AddPathSettings,
+  BGP_ROLES,
+  type BgpRole,
+  type PeerConfig,
+  peerKind,
+  type RouterConfig,
+} from "./peer";
 import { ipv6NextHopReach, type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
 
 /** Routes with one attribute set, as in one UPDATE message. */
@@ -287,7 +294,14 @@ interface SharedOut {
 }
 
 const LOCAL = "local";
-const ROLES: ReadonlySet<string> = new Set(["provider", "rs", "rs-client", "customer", "peer"]);
+const ROLES: ReadonlySet<string> = new Set(BGP_ROLES);
+/**
+ * RFC 9234 §5: with our role `r`, the neighbour is a provider, a route server or a peer — OTC is
+ * added to what it sends without one, and nothing with OTC is sent to it.
+ */
+const aboveOrPeer = (r: BgpRole): boolean => r === "customer" || r === "rs-client" || r === "peer";
+/** …or a customer, a route-server client or a peer: OTC is added to what is sent to it. */
+const belowOrPeer = (r: BgpRole): boolean => r === "provider" || r === "rs" || r === "peer";
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
@@ -1899,10 +1913,8 @@ export class Rib {
     if (role !== undefined) {
       const otc = a.onlyToCustomer;
       if (otc === undefined) {
-        if (role === "customer" || role === "rs-client" || role === "peer")
-          a = { ...a, onlyToCustomer: q.config.asn };
-      } else if (role === "provider" || role === "rs" || (role === "peer" && otc !== q.config.asn))
-        return -R_LEAK;
+        if (aboveOrPeer(role)) a = { ...a, onlyToCustomer: q.config.asn };
+      } else if (!aboveOrPeer(role) || (role === "peer" && otc !== q.config.asn)) return -R_LEAK;
     }
     const result = policy === undefined ? a : policy({ prefix, attributes: a, peer: q.policyPeer });
     if (result === undefined) return -R_POLICY;
@@ -2389,8 +2401,8 @@ export class Rib {
     const role = q.config.role;
     if (role !== undefined) {
       if (a.onlyToCustomer !== undefined) {
-        if (role === "customer" || role === "rs-client" || role === "peer") a = undefined;
-      } else if (role === "provider" || role === "rs" || role === "peer")
+        if (aboveOrPeer(role)) a = undefined;
+      } else if (belowOrPeer(role))
         a = { ...a, onlyToCustomer: this.config.confederation?.identifier ?? this.config.asn };
     }
     if (policy !== undefined && a !== undefined)

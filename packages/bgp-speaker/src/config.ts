@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { BGP_ROLES } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
 import { BgpSpeakerError } from "./errors";
 import type { NeighborSpec, OriginateSpec, RouterSpec } from "./router";
@@ -148,7 +149,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
       o,
       "role",
       (x, f) =>
-        typeof x === "string" && ["provider", "rs", "rs-client", "customer", "peer"].includes(x)
+        typeof x === "string" && (BGP_ROLES as readonly string[]).includes(x)
           ? x
           : fail(f, "must be provider, rs, rs-client, customer or peer (RFC 9234)"),
       field,

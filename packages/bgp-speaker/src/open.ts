@@ -274,13 +274,13 @@ export function checkOpen(
 
   const localRole = caps.role;
   const peerRoles = peerCaps.flatMap((c) => (c.type === "BGP_ROLE" ? [c.role] : []));
-  const peerRole = peerRoles.length > 0 ? { role: peerRoles[0]! } : undefined;
-  // RFC 9234 §4.2: several BGP Role capabilities must agree among themselves.
-  if (localRole !== undefined && peerRoles.some((r) => r !== peerRoles[0]))
-    return openError(11, `several BGP Roles announced: ${peerRoles.join(", ")}`);
+  const peerRole = peerRoles[0];
   if (localRole !== undefined) {
-    if (peerRole !== undefined && !rolesAgree(localRole, peerRole.role))
-      return openError(11, `BGP Role ${peerRole.role} does not agree with our role ${localRole}`);
+    // RFC 9234 §4.2: several BGP Role capabilities must agree among themselves.
+    if (peerRoles.some((r) => r !== peerRole))
+      return openError(11, `several BGP Roles announced: ${peerRoles.join(", ")}`);
+    if (peerRole !== undefined && !rolesAgree(localRole, peerRole))
+      return openError(11, `BGP Role ${peerRole} does not agree with our role ${localRole}`);
     if (peerRole === undefined && caps.strictRole === true)
       return openError(11, "peer announced no BGP Role and strict mode is on");
   }
@@ -306,7 +306,7 @@ export function checkOpen(
       enhancedRouteRefresh: caps.enhancedRouteRefresh && has("ENHANCED_ROUTE_REFRESH"),
       extendedMessage: contexts.send.extendedMessage,
       peerGracefulRestart: peerGracefulRestart(peer),
-      ...(peerRole !== undefined ? { peerRole: peerRole.role } : {}),
+      ...(peerRole !== undefined ? { peerRole } : {}),
       receive: contexts.receive,
       send: contexts.send,
     },

@@ -392,6 +392,12 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
     expect(r2.session("r1").state).toBe("Idle");
     clock.advance(1_000);
     expect(r2.session("r1").state).not.toBe("Idle"); // started again (connecting)
+    // A stop before the restart cancels it.
+    const again = pair({ limit: 200, restartAfter: 30 });
+    await flush();
+    again.r2.session("r1").stop();
+    again.clock.advance(60_000);
+    expect(again.r2.session("r1").state).toBe("Idle");
     const { r2: ok } = pair({ limit: 300 });
     await flush();
     expect(ok.session("r1").state).toBe("Established");

@@ -12,7 +12,7 @@ import type {
   SessionImport,
   SessionImportOptions,
 } from "@dyninfra/bgp-rib";
-import { acceptAll, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
+import { acceptAll, BGP_ROLES, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
   MrtSource,
@@ -658,7 +658,7 @@ export class Router extends EventEmitter<RouterEvents> {
                 receive: n.session.negotiated.receive.addPath,
                 send: n.session.negotiated.send.addPath,
               },
-              peerRole: ROLE_NAME[n.session.negotiated.peerRole ?? -1] ?? null,
+              peerRole: BGP_ROLES[n.session.negotiated.peerRole ?? -1] ?? null,
             },
       role: n.spec.role ?? null,
       // Routes in its Adj-RIB-In (pre-policy) per family, and the limit on them.
@@ -987,7 +987,7 @@ export class Router extends EventEmitter<RouterEvents> {
           ? {
               capabilities: {
                 ...spec.capabilities,
-                ...(spec.role !== undefined ? { role: ROLE_CODE[spec.role] } : {}),
+                ...(spec.role !== undefined ? { role: BGP_ROLES.indexOf(spec.role) } : {}),
                 ...(spec.strictRole !== undefined ? { strictRole: spec.strictRole } : {}),
               },
             }
@@ -1150,9 +1150,10 @@ export class Router extends EventEmitter<RouterEvents> {
         n.spec.name,
         `${c} ${name} routes: more than the limit of ${m.limit}, session closed (Cease / Maximum Number of Prefixes Reached)${m.restartAfter === undefined ? "" : `, restarted in ${m.restartAfter} s`}`,
       );
-      n.session.shutdown(maximumPrefixesReached(afi, 1, m.limit));
-      if (m.restartAfter !== undefined)
-        this.clock.setTimer(() => n.session.start(), m.restartAfter * 1000);
+      n.session.shutdown(
+        maximumPrefixesReached(afi, 1, m.limit),
+        m.restartAfter === undefined ? undefined : m.restartAfter * 1000,
+      );
       return;
     }
     n.overLimit = false;
@@ -1284,20 +1285,6 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 }
 
-/** BGP Role capability values (RFC 9234 §4.1). */
-const ROLE_CODE: Record<BgpRole, number> = {
-  provider: 0,
-  rs: 1,
-  "rs-client": 2,
-  customer: 3,
-  peer: 4,
-};
-
-/** BGP Role names by capability value (RFC 9234 §4.1). */
-const ROLE_NAME: Record<number, BgpRole> = Object.fromEntries(
-  Object.entries(ROLE_CODE).map(([name, code]) => [code, name as BgpRole]),
-);
-
 /** A neighbour's BGP Role settings make sense: a known role, on an eBGP session, said once. */
 function checkRole(spec: NeighborSpec, asn: number): void {
   const bad = (why: string) =>
@@ -1305,13 +1292,13 @@ function checkRole(spec: NeighborSpec, asn: number): void {
   if (spec.strictRole === true && spec.role === undefined && spec.capabilities?.role === undefined)
     throw bad("strictRole needs a role");
   if (spec.role === undefined) return;
-  if (!Object.hasOwn(ROLE_CODE, spec.role))
+  if (!BGP_ROLES.includes(spec.role))
     throw bad(
       `unknown BGP Role ${JSON.stringify(spec.role)} (provider, rs, rs-client, customer, peer)`,
     );
   if (spec.asn === asn) throw bad("a BGP Role is for eBGP sessions only (RFC 9234)");
   const cap = spec.capabilities?.role;
-  if (cap !== undefined && cap !== ROLE_CODE[spec.role])
+  if (cap !== undefined && cap !== BGP_ROLES.indexOf(spec.role))
     throw bad(`role ${spec.role} and capabilities.role ${cap} disagree`);
 }
 

@@ -305,6 +305,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   /** ManualStart (or ManualStart_with_PassiveTcpEstablishment for passive sessions). */
   start(): void {
     this.manuallyStopped = false;
+    this.clearRestart();
     this.dispatch(
       this.config.passive
         ? { type: "ManualStart_with_PassiveTcpEstablishment" }
@@ -317,26 +318,34 @@ export class BgpSession extends EventEmitter<SessionEvents> {
    * when `shutdownCommunication` is given, and closes the connection.
    */
   stop(shutdownCommunication?: string): void {
-    this.manuallyStopped = true;
-    if (this.restartTimer !== undefined) this.clock.clearTimer(this.restartTimer);
-    this.restartTimer = undefined;
-    const notification =
+    this.shutdown(
       shutdownCommunication !== undefined
         ? ceaseWithShutdownCommunication(2, shutdownCommunication)
-        : undefined;
-    this.dispatch(notification ? { type: "ManualStop", notification } : { type: "ManualStop" });
+        : undefined,
+    );
   }
 
   /**
    * ManualStop with a NOTIFICATION of the caller's (e.g. Cease / Maximum Number of Prefixes
-   * Reached): sent — as a Hard Reset when RFC 8538 asks for one — and the connection closed; the
-   * session stays down until {@link BgpSession.start}.
+   * Reached; none: Cease / Administrative Shutdown): sent — as a Hard Reset when RFC 8538 asks
+   * for one — and the connection closed. The session stays down until {@link BgpSession.start},
+   * or `restartAfterMs` (a start or stop before then cancels that restart).
    */
-  shutdown(notification: NotificationMessage): void {
+  shutdown(notification?: NotificationMessage, restartAfterMs?: number): void {
     this.manuallyStopped = true;
+    this.clearRestart();
+    this.dispatch(notification ? { type: "ManualStop", notification } : { type: "ManualStop" });
+    if (restartAfterMs !== undefined)
+      this.restartTimer = this.clock.setTimer(() => {
+        this.restartTimer = undefined;
+        this.start();
+      }, restartAfterMs);
+  }
+
+  /** Cancels a pending automatic or scheduled restart. */
+  private clearRestart(): void {
     if (this.restartTimer !== undefined) this.clock.clearTimer(this.restartTimer);
     this.restartTimer = undefined;
-    this.dispatch({ type: "ManualStop", notification });
   }
 
   /**

@@ -417,3 +417,59 @@ export async function startDyninfra(
   );
   return d;
 }
+
+/** A neighbour of dyninfra as the interop tests configure it: short timers, accepting both ways. */
+export function dyninfraNeighbor(
+  name: string,
+  address: string,
+  asn: number,
+  localAddress: string,
+  extra: object = {},
+): object {
+  return {
+    name,
+    address,
+    asn,
+    localAddress,
+    holdTime: 30,
+    connectRetryTime: 2,
+    idleHoldTime: 1,
+    importPolicy: "accept",
+    exportPolicy: "accept",
+    ...extra,
+  };
+}
+
+/** dyninfra D: AS64500, 192.0.2.1, with `neighbors`, originating `originate`. */
+export function dyninfraD(neighbors: object[], originate: readonly string[] = []): object {
+  return {
+    asn: 64500,
+    bgpIdentifier: "192.0.2.1",
+    localAddress: "192.0.2.1",
+    neighbors,
+    originate: originate.map((prefix) => ({ prefix })),
+  };
+}
+
+/**
+ * Namespaces d (192.0.2.1, for dyninfra D) and f (192.0.2.2), linked, with FRR (AS64501) in f
+ * started: D is its one neighbour (`n`: role, limits…), it announces `originate`. Returns d.
+ */
+export async function frrBesideD(
+  lab: Lab,
+  frrd: Daemon,
+  n: Partial<DaemonNeighbor>,
+  originate: readonly string[],
+): Promise<string> {
+  const nsD = await lab.ns("d");
+  const nsF = await lab.ns("f");
+  await lab.link(nsD, "192.0.2.1/24", nsF, "192.0.2.2/24");
+  await frrd.start(lab, nsF, {
+    asn: 64501,
+    routerId: "192.0.2.2",
+    holdTime: 30,
+    neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2", ...n }],
+    originate,
+  });
+  return nsD;
+}

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { frrErrors, startDyninfra } from "./daemons";
+import { dyninfraD, dyninfraNeighbor, frrErrors, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -212,26 +212,10 @@ async function linkedPair(lab: Lab): Promise<{ nsD: string; nsB: string }> {
 }
 
 /** D (AS64500) with the daemon as neighbour "bird" (its name in every scenario here). */
-const dSpec = (extra: object = {}) => ({
-  asn: 64500,
-  bgpIdentifier: "192.0.2.1",
-  localAddress: "192.0.2.1",
-  neighbors: [
-    {
-      name: "bird",
-      address: "192.0.2.2",
-      asn: 64501,
-      localAddress: "192.0.2.1",
-      holdTime: 30,
-      connectRetryTime: 2,
-      idleHoldTime: 1,
-      staleRoutesTime: 120,
-      importPolicy: "accept",
-      exportPolicy: "accept",
-      ...extra,
-    },
-  ],
-});
+const dSpec = (extra: object = {}) =>
+  dyninfraD([
+    dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1", { staleRoutesTime: 120, ...extra }),
+  ]);
 
 const session = async (d: Dyninfra) =>
   ((await d.get("/sessions")) as GrSession[]).find((s) => s.name === "bird")!;

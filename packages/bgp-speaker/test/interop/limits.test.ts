@@ -3,7 +3,7 @@
 // D must read — and D's own limit closing the session on FRR, which must see that Cease.
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { frr, startDyninfra } from "./daemons";
+import { dyninfraD, dyninfraNeighbor, frr, frrBesideD, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -14,26 +14,9 @@ if (!ready)
     "interop maximum-prefix: skipped — needs root, iproute2, FRR and ../shared/data/bgp",
   );
 
-const dSpec = (extra: object, originate: string[] = []) => ({
-  asn: 64500,
-  bgpIdentifier: "192.0.2.1",
-  localAddress: "192.0.2.1",
-  neighbors: [
-    {
-      name: "frr",
-      address: "192.0.2.2",
-      asn: 64501,
-      localAddress: "192.0.2.1",
-      holdTime: 30,
-      connectRetryTime: 2,
-      idleHoldTime: 1,
-      importPolicy: "accept",
-      exportPolicy: "accept",
-      ...extra,
-    },
-  ],
-  originate: originate.map((prefix) => ({ prefix })),
-});
+/** D with FRR as its neighbour "frr" (`extra`: its settings), originating `originate`. */
+const dSpec = (extra: object, originate: string[] = []) =>
+  dyninfraD([dyninfraNeighbor("frr", "192.0.2.2", 64501, "192.0.2.1", extra)], originate);
 
 describe.runIf(ready)("interop: maximum-prefix with FRR (RFC 4486 §4)", () => {
   const lab = new Lab();
@@ -41,17 +24,8 @@ describe.runIf(ready)("interop: maximum-prefix with FRR (RFC 4486 §4)", () => {
 
   it("FRR's limit of 5 closes the session on D, which reads the family and limit FRR sends", async () => {
     const table = loadTable().map((r) => r.prefix);
-    const nsD = await lab.ns("d");
-    const nsF = await lab.ns("f");
-    await lab.link(nsD, "192.0.2.1/24", nsF, "192.0.2.2/24");
     // FRR allows D 5 prefixes and sends it 300; D allows FRR 200.
-    await frrd.start(lab, nsF, {
-      asn: 64501,
-      routerId: "192.0.2.2",
-      holdTime: 30,
-      neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2", maxPrefix: 5 }],
-      originate: table.slice(0, 300),
-    });
+    const nsD = await frrBesideD(lab, frrd, { maxPrefix: 5 }, table.slice(0, 300));
     // 1. D sends 10 prefixes: FRR's limit of 5 ends the session.
     await startDyninfra(
       lab,

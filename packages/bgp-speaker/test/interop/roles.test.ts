@@ -9,7 +9,7 @@
 // A role that does not agree is refused with Role Mismatch.
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { bird, frr, startDyninfra } from "./daemons";
+import { bird, dyninfraD, dyninfraNeighbor, frr, frrBesideD, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -22,18 +22,8 @@ if (!ready)
   );
 
 const OWN = ["100.64.0.0/24", "100.64.1.0/24"];
-const neighbor = (name: string, address: string, asn: number, local: string, role: string) => ({
-  name,
-  address,
-  asn,
-  localAddress: local,
-  holdTime: 30,
-  connectRetryTime: 2,
-  idleHoldTime: 1,
-  role,
-  importPolicy: "accept",
-  exportPolicy: "accept",
-});
+const neighbor = (name: string, address: string, asn: number, local: string, role: string) =>
+  dyninfraNeighbor(name, address, asn, local, { role });
 
 interface Explained {
   candidates: { route: { peer: string; attributes: { onlyToCustomer?: number } } }[];
@@ -78,16 +68,18 @@ describe.runIf(ready)("interop: BGP Roles and OTC with FRR and BIRD (RFC 9234)",
       neighbors: [{ address: "198.51.100.1", asn: 64500, local: "198.51.100.2" }],
       originate: fromBird,
     });
-    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
-        neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "customer"),
-        neighbor("bird", "198.51.100.2", 64502, "198.51.100.1", "peer"),
-      ],
-      originate: OWN.map((prefix) => ({ prefix })),
-    });
+    const d = await startDyninfra(
+      lab,
+      nsD,
+      "dyninfra-d",
+      dyninfraD(
+        [
+          neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "customer"),
+          neighbor("bird", "198.51.100.2", 64502, "198.51.100.1", "peer"),
+        ],
+        OWN,
+      ),
+    );
     const all = fromFrr.length + fromBird.length + OWN.length;
     await waitFor(`D's ${all} routes`, async () => (await locRib(d)) === all, 90_000, 200);
     const received = async () =>
@@ -152,22 +144,13 @@ describe.runIf(ready)("interop: BGP Role mismatch with FRR (RFC 9234 §4.2)", ()
   afterAll(() => lab.cleanup());
 
   it("FRR as provider and D as provider do not agree: Role Mismatch, no session", async () => {
-    const nsD = await lab.ns("d");
-    const nsF = await lab.ns("f");
-    await lab.link(nsD, "192.0.2.1/24", nsF, "192.0.2.2/24");
-    await frrd.start(lab, nsF, {
-      asn: 64501,
-      routerId: "192.0.2.2",
-      holdTime: 30,
-      neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2", role: "provider" }],
-      originate: ["100.64.8.0/24"],
-    });
-    await startDyninfra(lab, nsD, "dyninfra-d", {
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "provider")],
-    });
+    const nsD = await frrBesideD(lab, frrd, { role: "provider" }, ["100.64.8.0/24"]);
+    await startDyninfra(
+      lab,
+      nsD,
+      "dyninfra-d",
+      dyninfraD([neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "provider")]),
+    );
     await waitFor(
       "a Role Mismatch NOTIFICATION in D's log",
       async () => /NOTIFICATION (sent|received): 2\/11 /.test(lab.log("dyninfra-d")),
@@ -186,24 +169,18 @@ describe.runIf(ready)(
     afterAll(() => lab.cleanup());
 
     it("D in strict mode refuses FRR, which announces no role: Role Mismatch sent", async () => {
-      const nsD = await lab.ns("d");
-      const nsF = await lab.ns("f");
-      await lab.link(nsD, "192.0.2.1/24", nsF, "192.0.2.2/24");
-      await frrd.start(lab, nsF, {
-        asn: 64501,
-        routerId: "192.0.2.2",
-        holdTime: 30,
-        neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2" }],
-        originate: ["100.64.8.0/24"],
-      });
-      await startDyninfra(lab, nsD, "dyninfra-d", {
-        asn: 64500,
-        bgpIdentifier: "192.0.2.1",
-        localAddress: "192.0.2.1",
-        neighbors: [
-          { ...neighbor("frr", "192.0.2.2", 64501, "192.0.2.1", "customer"), strictRole: true },
-        ],
-      });
+      const nsD = await frrBesideD(lab, frrd, {}, ["100.64.8.0/24"]);
+      await startDyninfra(
+        lab,
+        nsD,
+        "dyninfra-d",
+        dyninfraD([
+          dyninfraNeighbor("frr", "192.0.2.2", 64501, "192.0.2.1", {
+            role: "customer",
+            strictRole: true,
+          }),
+        ]),
+      );
       await waitFor(
         "D's Role Mismatch",
         async () => /NOTIFICATION sent: 2\/11 /.test(lab.log("dyninfra-d")),
