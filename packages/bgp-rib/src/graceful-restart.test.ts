@@ -67,6 +67,57 @@ describe("graceful restart, receiving speaker (RFC 4724 §4.2)", () => {
     expect(rib.bestRoute("198.51.100.0/24")?.peer).toBe(CUSTOMER);
   });
 
+  it("retains the families listed only, and sweeps one family on its End-of-RIB", () => {
+    const rib = router();
+    const v6 = {
+      announced: [
+        {
+          attributes: {
+            origin: "IGP" as const,
+            asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501] }],
+            mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] },
+          },
+          nlri: [{ afi: 2 as const, address: "2001:db8:1::", length: 48 }],
+        },
+      ],
+    };
+    rib.update(CUSTOMER, ann([64501], "192.0.2.2", "198.51.100.0/24", "203.0.113.0/24"));
+    rib.update(CUSTOMER, v6);
+    // IPv6 only retained: the IPv4 routes are withdrawn at once.
+    const down = rib.peerDown(CUSTOMER, { retainStale: true, afis: [2] });
+    expect(down.locRib.map((c) => c.prefix.address).sort()).toEqual([
+      "198.51.100.0",
+      "203.0.113.0",
+    ]);
+    expect(rib.staleCount(CUSTOMER)).toBe(1);
+    expect(rib.staleCount(CUSTOMER, 2)).toBe(1);
+    expect(rib.staleCount(CUSTOMER, 1)).toBe(0);
+    // Both retained this time; the IPv4 End-of-RIB sweeps the IPv4 routes only.
+    rib.peerUp(CUSTOMER);
+    rib.update(CUSTOMER, ann([64501], "192.0.2.2", "198.51.100.0/24", "203.0.113.0/24"));
+    rib.peerDown(CUSTOMER, { retainStale: true, afis: [1, 2] });
+    rib.peerUp(CUSTOMER);
+    rib.update(CUSTOMER, ann([64501], "192.0.2.2", "198.51.100.0/24"));
+    const v4 = rib.sweepStale(CUSTOMER, 1);
+    expect(v4.locRib.map((c) => c.prefix.address)).toEqual(["203.0.113.0"]);
+    expect(rib.staleCount(CUSTOMER, 2)).toBe(1);
+    expect(rib.bestRoute("2001:db8:1::/48")?.peer).toBe(CUSTOMER);
+    expect(rib.sweepStale(CUSTOMER, 2).locRib.map((c) => c.prefix.address)).toEqual([
+      "2001:db8:1::",
+    ]);
+    expect(rib.staleCount(CUSTOMER)).toBe(0);
+  });
+
+  it("an AFI other than IPv4 and IPv6 is a typed error naming the field", () => {
+    const rib = router();
+    expect(() => rib.peerDown(CUSTOMER, { retainStale: true, afis: [25] })).toThrow(
+      expect.objectContaining({ code: "BAD_CONFIG", where: { field: "afis" } }),
+    );
+    expect(() => rib.sweepStale(CUSTOMER, 3)).toThrow(
+      expect.objectContaining({ code: "BAD_CONFIG", where: { field: "afi" } }),
+    );
+  });
+
   it("a plain session down afterwards removes stale routes too", () => {
     const rib = router();
     rib.update(CUSTOMER, ann([64501], "192.0.2.2", "198.51.100.0/24"));

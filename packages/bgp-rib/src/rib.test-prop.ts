@@ -13,6 +13,7 @@ import { arbitraryRibUpdate } from "./testing";
 const attrKey = (a: PathAttributes): string => `${a.origin}|${pathAttributesKey(a)}`;
 
 const PREFIXES = ["203.0.113.0/24", "198.18.0.0/15", "10.0.0.0/8", "2001:db8::/32"];
+const afiOf = (prefix: string): number => (prefix.includes(":") ? 2 : 1);
 const pfx = (t: string): Prefix => {
   const [address, len] = t.split("/");
   return { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
@@ -100,7 +101,10 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   applyView(r.view, c?.adjRibOut.get(MONITOR));
   // Down neighbours keep only what a graceful restart retained (stale).
   for (const p of PEERS) {
-    expect(r.rib.staleCount(p.address)).toBe(m.stale.get(p.address)?.size ?? 0);
+    const stale = [...(m.stale.get(p.address) ?? [])];
+    expect(r.rib.staleCount(p.address)).toBe(stale.length);
+    for (const afi of [1, 2])
+      expect(r.rib.staleCount(p.address, afi)).toBe(stale.filter((x) => afiOf(x) === afi).length);
     const got = [...r.rib.adjRibIn(p.address, "pre")]
       .map((x) => `${key(x)} ${attrKey(x.attributes)}`)
       .sort();
@@ -218,40 +222,62 @@ class Flap implements fc.Command<Model, Real> {
   }
 }
 
-/** Graceful restart of the neighbour: the session drops, its routes stay, marked stale. */
+/**
+ * Graceful restart of the neighbour: the session drops, its routes stay, marked stale — those of
+ * the families retained (`afis`, default all); the others are withdrawn.
+ */
 class RestartDown implements fc.Command<Model, Real> {
-  constructor(readonly peer: number) {}
+  constructor(
+    readonly peer: number,
+    readonly afis: readonly number[] | undefined,
+  ) {}
   check(m: Readonly<Model>) {
     return m.up.has(PEERS[this.peer]!.address);
   }
   run(m: Model, r: Real) {
     const p = PEERS[this.peer]!;
-    const c = r.rib.peerDown(p.address, { retainStale: true });
+    const c = r.rib.peerDown(p.address, {
+      retainStale: true,
+      ...(this.afis === undefined ? {} : { afis: this.afis }),
+    });
     m.up.delete(p.address);
-    m.stale.set(p.address, new Set(m.rib.get(p.address)?.keys() ?? []));
-    // Nothing changes for the other neighbours.
-    expect(c.locRib).toEqual([]);
+    const kept = (x: string) => this.afis === undefined || this.afis.includes(afiOf(x));
+    const t = m.rib.get(p.address);
+    for (const x of [...(t?.keys() ?? [])]) if (!kept(x)) t!.delete(x);
+    m.stale.set(p.address, new Set(t?.keys() ?? []));
+    // Nothing changes for the other neighbours when every family is retained.
+    if (this.afis === undefined) expect(c.locRib).toEqual([]);
     check(m, r, c);
   }
   toString() {
-    return `restartDown(${this.peer})`;
+    return `restartDown(${this.peer}${this.afis === undefined ? "" : `, [${this.afis}]`})`;
   }
 }
-/** End-of-RIB (or the stale timer): routes not refreshed since the restart go. */
+/**
+ * End-of-RIB (or the stale timer): routes not refreshed since the restart go — of one family
+ * (`afi`, its End-of-RIB) or all.
+ */
 class SweepStale implements fc.Command<Model, Real> {
-  constructor(readonly peer: number) {}
+  constructor(
+    readonly peer: number,
+    readonly afi: number | undefined,
+  ) {}
   check() {
     return true;
   }
   run(m: Model, r: Real) {
     const p = PEERS[this.peer]!;
-    const c = r.rib.sweepStale(p.address);
-    for (const x of m.stale.get(p.address) ?? []) m.rib.get(p.address)?.delete(x);
-    m.stale.delete(p.address);
+    const c = r.rib.sweepStale(p.address, this.afi);
+    const stale = m.stale.get(p.address) ?? new Set();
+    for (const x of [...stale])
+      if (this.afi === undefined || afiOf(x) === this.afi) {
+        m.rib.get(p.address)?.delete(x);
+        stale.delete(x);
+      }
     check(m, r, c);
   }
   toString() {
-    return `sweepStale(${this.peer})`;
+    return `sweepStale(${this.peer}${this.afi === undefined ? "" : `, ${this.afi}`})`;
   }
 }
 
@@ -263,8 +289,12 @@ const commands = [
     .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES))
     .map(([p, x]) => new Withdraw(p, x)),
   fc.nat(PEERS.length - 1).map((p) => new Flap(p)),
-  fc.nat(PEERS.length - 1).map((p) => new RestartDown(p)),
-  fc.nat(PEERS.length - 1).map((p) => new SweepStale(p)),
+  fc
+    .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(undefined, [1], [2], [1, 2], []))
+    .map(([p, afis]) => new RestartDown(p, afis)),
+  fc
+    .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(undefined, 1, 2))
+    .map(([p, afi]) => new SweepStale(p, afi)),
 ];
 
 test.prop([fc.commands(commands, { maxCommands: 40 })], { numRuns: 150 })(

@@ -200,6 +200,12 @@ export interface PeerDownOptions {
    * stale, instead of withdrawing them; {@link Rib.sweepStale} removes those not refreshed.
    */
   readonly retainStale?: boolean;
+  /**
+   * With `retainStale`: the address families (AFI 1 IPv4, 2 IPv6) whose routes are retained;
+   * the neighbour's routes of the others are withdrawn (RFC 4724 §4.2: only the families its
+   * Graceful Restart capability listed are kept). Default: every family.
+   */
+  readonly afis?: readonly number[];
 }
 
 /** Counts describing the RIB's size. */
@@ -539,6 +545,23 @@ class LazyDelta implements AdjRibOutUpdate {
 }
 
 /**
+ * The family bits (1 IPv4, 2 IPv6) of a list of AFIs; every family when `afis` is undefined. An
+ * AFI other than 1 and 2 is a BAD_CONFIG error naming `field`.
+ */
+function familyMask(afis: readonly number[] | undefined, field: string): number {
+  if (afis === undefined) return 3;
+  let m = 0;
+  for (const a of afis) {
+    if (a !== 1 && a !== 2)
+      throw new BgpRibError("BAD_CONFIG", `${field}: AFI ${a} is neither 1 (IPv4) nor 2 (IPv6)`, {
+        field,
+      });
+    m |= a;
+  }
+  return m;
+}
+
+/**
  * The stale section of a snapshot (see FLAG_STALE): u32 count, then LEB128 gaps between the
  * positions of the stale routes in the Adj-RIB-In list of `n` routes. One byte per route, 1 if
  * stale.
@@ -799,9 +822,17 @@ export class Rib {
     const q = this.peer(address);
     if (options.retainStale === true) {
       // RFC 4724 §4.2: the receiving speaker keeps the routes, marked stale, and goes on
-      // forwarding along them; the Loc-RIB does not change.
+      // forwarding along them; the Loc-RIB does not change (but for families not retained).
+      const keep = familyMask(options.afis, "afis");
       for (let s = 0; s < this.pathTop; s++) {
-        if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0) this.pReason[s]! |= STALE;
+        if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
+        const p = this.pPrefix[s]!;
+        if (keep & this.familyBit(p)) this.pReason[s]! |= STALE;
+        else {
+          this.pReason[s]! &= ~STALE;
+          this.removePath(s);
+          this.markDirty(p);
+        }
       }
     } else {
       this.removeAllPaths(q);
@@ -814,7 +845,8 @@ export class Rib {
   /**
    * Graceful restart (RFC 4724 §4.2): withdraws the neighbour's routes still marked stale — those
    * not re-announced since {@link Rib.peerDown} with `retainStale` — as the receiving speaker does
-   * on the End-of-RIB marker, or when the Restart Time or its stale-path timer expires.
+   * on the End-of-RIB marker, or when the Restart Time or its stale-path timer expires. With `afi`
+   * (1 IPv4, 2 IPv6) only that family's: the End-of-RIB marker of one family sweeps that family.
    *
    * @example
    * ```ts
@@ -826,12 +858,14 @@ export class Rib {
    * rib.sweepStale("10.0.0.2").locRib.length; // 0: nothing was stale
    * ```
    */
-  sweepStale(address: string): ChangeSet {
+  sweepStale(address: string, afi?: number): ChangeSet {
     const q = this.peer(address);
+    const sweep = familyMask(afi === undefined ? undefined : [afi], "afi");
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0 || (this.pReason[s]! & STALE) === 0)
         continue;
       const p = this.pPrefix[s]!;
+      if ((sweep & this.familyBit(p)) === 0) continue;
       this.pReason[s]! &= ~STALE;
       this.removePath(s);
       this.markDirty(p);
@@ -857,7 +891,8 @@ export class Rib {
   }
 
   /**
-   * Number of the neighbour's paths retained stale (see {@link Rib.peerDown}).
+   * Number of the neighbour's paths retained stale (see {@link Rib.peerDown}); with `afi`, of
+   * that family only.
    *
    * @example
    * ```ts
@@ -866,13 +901,20 @@ export class Rib {
    * rib.staleCount("10.0.0.2"); // 0
    * ```
    */
-  staleCount(address: string): number {
+  staleCount(address: string, afi?: number): number {
     const q = this.peer(address);
+    const count = familyMask(afi === undefined ? undefined : [afi], "afi");
     let n = 0;
     for (let s = 0; s < this.pathTop; s++) {
-      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && (this.pReason[s]! & STALE) !== 0) n++;
+      if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && (this.pReason[s]! & STALE) !== 0)
+        if (count & this.familyBit(this.pPrefix[s]!)) n++;
     }
     return n;
+  }
+
+  /** 1 for an IPv4 prefix index, 2 for IPv6 (bits of {@link familyMask}). */
+  private familyBit(p: number): number {
+    return this.prefixes.isV6(p) ? 2 : 1;
   }
 
   /**

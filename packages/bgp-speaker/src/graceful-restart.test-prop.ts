@@ -126,7 +126,6 @@ class Announce implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     const p = parsePrefix(this.prefix);
     const u = { announced: [{ attributes: attributes(p, this.med), nlri: [p] }] };
-    r.hooks.received(u);
     r.rib.update(PEER, u);
     m.routes.set(this.prefix, "fresh");
     check(m, r);
@@ -139,7 +138,6 @@ class Withdraw implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
     const u = { withdrawn: [parsePrefix(this.prefix)] };
-    r.hooks.received(u);
     r.rib.update(PEER, u);
     m.routes.delete(this.prefix);
     check(m, r);

@@ -1,12 +1,11 @@
-import type { ChangeSet, Rib, RibUpdate } from "@dyninfra/bgp-rib";
+import type { ChangeSet, Rib } from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
   GracefulRestartCapability,
   OpenMessage,
-  Prefix,
   UpdateMessage,
 } from "@dyninfra/bgp-wire";
-import { openCapabilities, prefixKey } from "@dyninfra/bgp-wire";
+import { openCapabilities } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
 
 /** Flags for Address Family: Forwarding State bit (RFC 4724 §3). */
@@ -179,8 +178,8 @@ export interface GracefulRestartStatus {
 /**
  * What a graft carries of a neighbour's graceful restart to the router the session moves to, while
  * routes retained stale await End-of-RIB (phase `stale`): the families awaited, what is left of
- * the stale-path timer, and (when several families are retained) per AFI the stale routes not
- * refreshed since. The stale marks themselves travel in the RIB's session snapshot.
+ * the stale-path timer, and the AFIs holding stale routes. The stale marks themselves (route by
+ * route) travel in the RIB's session snapshot.
  *
  * @example
  * ```ts
@@ -196,8 +195,6 @@ export interface GracefulRestartHandover {
   readonly staleRemainingMs: number;
   /** The AFIs that hold stale routes. */
   readonly staleAfis: readonly number[];
-  /** Per AFI, the stale routes not refreshed yet (only when two or more families are retained). */
-  readonly unrefreshed?: readonly (readonly [number, readonly Prefix[]])[];
 }
 
 const key = (f: AfiSafi) => `${f.afi}/${f.safi}`;
@@ -431,11 +428,10 @@ export class GracefulRestartReceiver {
 }
 
 /**
- * The {@link GracefulRestartHooks} over a `Rib` for one neighbour. The RIB marks and sweeps a
- * neighbour's stale routes as a whole; when several families are retained this keeps, per family,
- * the stale routes not refreshed since, so that one family can be swept (a withdrawal of those
- * routes) while the others wait for their End-of-RIB. Feed it what the neighbour sends
- * ({@link RibStaleRoutes.received}) before the RIB applies it.
+ * The {@link GracefulRestartHooks} over a `Rib` for one neighbour: the RIB marks the neighbour's
+ * routes stale (those of the families retained; the others withdrawn), clears a route's mark when
+ * the neighbour sends it again, and sweeps the routes still stale — of one family on its
+ * End-of-RIB, or all.
  *
  * @example
  * ```ts
@@ -448,11 +444,6 @@ export class GracefulRestartReceiver {
  * ```
  */
 export class RibStaleRoutes implements GracefulRestartHooks {
-  /** Stale routes not refreshed yet, per AFI; only while two or more families are retained. */
-  private tracked: Map<number, Map<string, Prefix>> | undefined;
-  /** The AFIs that hold stale routes. */
-  private staleAfis = new Set<number>();
-
   constructor(
     private readonly rib: Rib,
     private readonly address: string,
@@ -460,92 +451,41 @@ export class RibStaleRoutes implements GracefulRestartHooks {
   ) {}
 
   retainStale(withdraw: readonly AfiSafi[]): void {
-    const drop = new Set(withdraw.map((f) => f.afi));
-    const gone: Prefix[] = [];
-    const kept = new Map<number, Map<string, Prefix>>();
-    for (const r of this.rib.adjRibIn(this.address, "pre")) {
-      const afi = r.prefix.afi;
-      if (drop.has(afi)) gone.push(r.prefix);
-      else {
-        let m = kept.get(afi);
-        if (m === undefined) {
-          m = new Map();
-          kept.set(afi, m);
-        }
-        m.set(prefixKey(r.prefix), r.prefix);
-      }
-    }
-    if (gone.length > 0) this.apply(this.rib.update(this.address, { withdrawn: gone }));
-    this.apply(this.rib.peerDown(this.address, { retainStale: true }));
-    this.tracked = kept.size > 1 ? kept : undefined;
-    this.staleAfis = new Set(kept.keys());
+    // The RIB holds IPv4 and IPv6 unicast routes: those of a family absent from the capability
+    // are withdrawn, the others kept stale (each route's stale mark kept in the RIB, cleared when
+    // the neighbour sends the route again).
+    const dropped = (afi: number) => withdraw.some((f) => f.afi === afi && f.safi === 1);
+    const afis = [1, 2].filter((afi) => !dropped(afi));
+    this.apply(this.rib.peerDown(this.address, { retainStale: true, afis }));
   }
 
   withdrawAll(): void {
-    this.tracked = undefined;
-    this.staleAfis.clear();
     this.apply(this.rib.peerDown(this.address));
   }
 
   sweepStale(_reason: string, families?: readonly AfiSafi[]): void {
-    for (const f of families ?? []) this.staleAfis.delete(f.afi);
-    if (families === undefined || this.staleAfis.size === 0) {
-      // Every family with stale routes goes: the RIB sweeps the neighbour as a whole.
-      this.tracked = undefined;
-      this.staleAfis.clear();
+    if (families === undefined) {
       this.apply(this.rib.sweepStale(this.address));
       return;
     }
-    if (this.tracked === undefined) return; // the stale routes are all of another family
-    const withdrawn: Prefix[] = [];
-    for (const f of families) {
-      for (const p of this.tracked.get(f.afi)?.values() ?? []) withdrawn.push(p);
-      this.tracked.delete(f.afi);
-    }
-    if (withdrawn.length > 0) this.apply(this.rib.update(this.address, { withdrawn }));
+    // Unicast only: the RIB holds no routes of other SAFIs.
+    for (const afi of new Set(families.filter((f) => f.safi === 1).map((f) => f.afi)))
+      if (afi === 1 || afi === 2) this.apply(this.rib.sweepStale(this.address, afi));
   }
 
-  /** The RIB part of a {@link GracefulRestartHandover}. */
-  handover(): Pick<GracefulRestartHandover, "staleAfis" | "unrefreshed"> {
-    return {
-      staleAfis: [...this.staleAfis],
-      ...(this.tracked === undefined
-        ? {}
-        : {
-            unrefreshed: [...this.tracked].map(
-              ([afi, m]) => [afi, [...m.values()]] as [number, Prefix[]],
-            ),
-          }),
-    };
+  /** The RIB part of a {@link GracefulRestartHandover}: the AFIs holding stale routes. */
+  handover(): Pick<GracefulRestartHandover, "staleAfis"> {
+    return { staleAfis: [1, 2].filter((afi) => this.rib.staleCount(this.address, afi) > 0) };
   }
 
   /**
-   * On the router a session was grafted to (its stale routes imported stale with the snapshot):
-   * takes over the old router's per-family bookkeeping, or — `undefined`: nothing is stale there
-   * any more (swept meanwhile, or refreshed) — sweeps what the snapshot still had stale.
+   * On the router a session was grafted to (its stale routes imported stale with the snapshot,
+   * each with its mark): with a handover, nothing to do — the End-of-RIB markers awaited sweep
+   * per family; `undefined` (nothing is stale there any more: swept meanwhile, or refreshed)
+   * sweeps what the snapshot still had stale.
    */
-  resume(h: Pick<GracefulRestartHandover, "staleAfis" | "unrefreshed"> | undefined): void {
-    if (h === undefined) {
-      this.tracked = undefined;
-      this.staleAfis.clear();
-      if (this.rib.staleCount(this.address) > 0) this.apply(this.rib.sweepStale(this.address));
-      return;
-    }
-    this.staleAfis = new Set(h.staleAfis);
-    this.tracked =
-      h.unrefreshed === undefined
-        ? undefined
-        : new Map(
-            h.unrefreshed.map(([afi, ps]) => [afi, new Map(ps.map((p) => [prefixKey(p), p]))]),
-          );
-  }
-
-  /** What the neighbour sent, about to be applied: those routes are no longer stale. */
-  received(update: RibUpdate): void {
-    const t = this.tracked;
-    if (t === undefined) return;
-    for (const p of update.withdrawn ?? []) t.get(p.afi)?.delete(prefixKey(p));
-    for (const a of update.announced ?? [])
-      for (const p of a.nlri) t.get(p.afi)?.delete(prefixKey(p));
+  resume(h: Pick<GracefulRestartHandover, "staleAfis"> | undefined): void {
+    if (h === undefined && this.rib.staleCount(this.address) > 0)
+      this.apply(this.rib.sweepStale(this.address));
   }
 }

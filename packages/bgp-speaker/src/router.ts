@@ -1122,7 +1122,6 @@ export class Router extends EventEmitter<RouterEvents> {
     if (b === undefined) return;
     n.inbound = undefined;
     if (!n.inRib) return;
-    for (const u of b.updates) n.stale.received(u);
     this.distribute(this.rib.updateMany(n.spec.address, b.updates));
     if (n.spec.maxPrefixes !== undefined) this.checkMaxPrefixes(n, n.spec.maxPrefixes);
   }
