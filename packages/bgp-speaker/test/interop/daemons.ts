@@ -361,6 +361,7 @@ export interface Dyninfra {
   readonly socket: string;
   get(path: string): Promise<unknown>;
   post(path: string, body: unknown): Promise<unknown>;
+  delete(path: string, body: unknown): Promise<unknown>;
 }
 
 /** Starts `dyninfra-bgpd` from source in a namespace, with a control socket in the lab dir. */
@@ -389,25 +390,35 @@ export async function startDyninfra(
   );
   const call = (method: string, path: string, body?: unknown) =>
     new Promise<unknown>((resolveCall, reject) => {
-      const req = request({ socketPath: socket, path, method }, (res) => {
+      // With a Content-Length: Node sends a DELETE's body unframed otherwise (no chunked
+      // encoding by default for DELETE), which the server rejects.
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const headers = data === undefined ? {} : { "content-length": data.length };
+      const req = request({ socketPath: socket, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
           try {
-            resolveCall(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+            resolveCall(JSON.parse(text));
           } catch (e) {
-            reject(e);
+            reject(
+              new Error(`${method} ${path}: status ${res.statusCode}, not JSON: ${text}`, {
+                cause: e,
+              }),
+            );
           }
         });
       });
       req.on("error", reject);
-      if (body !== undefined) req.write(JSON.stringify(body));
+      if (data !== undefined) req.write(data);
       req.end();
     });
   const d: Dyninfra = {
     socket,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
+    delete: (path, body) => call("DELETE", path, body),
   };
   await waitFor(
     `${name} control socket`,

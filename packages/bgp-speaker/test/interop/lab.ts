@@ -26,8 +26,16 @@ export class Lab {
     return ns;
   }
 
-  /** Joins two namespaces with a veth pair and addresses (CIDR) on each end. */
-  async link(nsA: string, cidrA: string, nsB: string, cidrB: string): Promise<void> {
+  /**
+   * Joins two namespaces with a veth pair and addresses (CIDR) on each end; returns the names of
+   * the two ends.
+   */
+  async link(
+    nsA: string,
+    cidrA: string,
+    nsB: string,
+    cidrB: string,
+  ): Promise<{ a: string; b: string }> {
     const n = this.linkCount++;
     const a = `dv${this.id}${n}a`.slice(0, 15);
     const b = `dv${this.id}${n}b`.slice(0, 15);
@@ -39,6 +47,7 @@ export class Lab {
     await run("ip", ["-n", nsB, "addr", "add", cidrB, "dev", b]);
     await run("ip", ["-n", nsA, "link", "set", a, "up"]);
     await run("ip", ["-n", nsB, "link", "set", b, "up"]);
+    return { a, b };
   }
 
   /** Runs a command inside a namespace and returns its output. */

@@ -25,12 +25,18 @@ export const FULL_TABLE = resolve(
   "bgp/ripe-ncc-bgpdump/test_data/updates.et-header.2015.gz.bgpdump.txt.gz",
 );
 
+/** RIPE RIS updates of 2016-08-11 (IPv4 and IPv6, from the peers of an exchange). */
+export const UPDATES_2016 = resolve(
+  SHARED,
+  "bgp/ripe-ncc-bgpdump/test_data/updates.20160811.1600.gz.bgpdump.txt.gz",
+);
+
 /**
- * IPv4 routes of one peer from `bgpdump -m` output (RIB entries "B" and announcements "A"),
- * without AS_SETs, first announcement per prefix. Default: peer 193.203.0.1 (AS1853, a
- * near-full 2002 table) of the 2002 RIB dump.
+ * Routes of one peer (`"*"`: every peer) from `bgpdump -m` output (RIB entries "B" and
+ * announcements "A"), of one family (IPv4 by default), without AS_SETs, first announcement per
+ * prefix. Default: peer 193.203.0.1 (AS1853, a near-full 2002 table) of the 2002 RIB dump.
  */
-export function loadTable(file = TABLE, peer = "193.203.0.1"): TableRoute[] {
+export function loadTable(file = TABLE, peer = "193.203.0.1", family: 4 | 6 = 4): TableRoute[] {
   const text = gunzipSync(readFileSync(file)).toString("utf8");
   const out: TableRoute[] = [];
   const seen = new Set<string>();
@@ -39,7 +45,8 @@ export function loadTable(file = TABLE, peer = "193.203.0.1"): TableRoute[] {
     if (f.length < 12 || (f[2] !== "B" && f[2] !== "A") || (peer !== "*" && f[3] !== peer))
       continue;
     const prefix = f[5]!;
-    if (prefix.includes(":") || f[6]!.includes("{") || seen.has(prefix)) continue;
+    if (prefix.includes(":") !== (family === 6) || f[6]!.includes("{") || seen.has(prefix))
+      continue;
     seen.add(prefix);
     out.push({
       prefix,
