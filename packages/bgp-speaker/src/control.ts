@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
+import type { Socket } from "node:net";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
+import { sessionGraftToJson } from "./graft-json";
 import type { Router } from "./router";
 
 function routeJson(r: {
@@ -40,8 +42,11 @@ async function body(req: IncomingMessage): Promise<unknown> {
  * `GET /adj-rib-out/<neighbour>`, `GET /stats`, `POST /routes` (a JSON array of routes to
  * originate, as in the configuration's `originate`), `DELETE /routes` (a JSON array of prefixes),
  * `POST /sessions/<name>/refresh` (ROUTE-REFRESH for every negotiated family),
- * `POST /sessions/<name>/stop` (`{"message": "…"}`: Cease with a shutdown communication) and
- * `POST /sessions/<name>/start`.
+ * `POST /sessions/<name>/stop` (`{"message": "…"}`: Cease with a shutdown communication),
+ * `POST /sessions/<name>/start`, and for grafting `POST /sessions/<name>/graft-out` (pauses the
+ * session: `{"graft": …, "connection": {localAddress, localPort, remoteAddress, remotePort}}`, the
+ * graft as {@link sessionGraftToJson} gives it) and `POST /sessions/<name>/release` (forgets the
+ * grafted session, withdraws what its other neighbours must lose, closes the old connection).
  *
  * @example
  * ```ts
@@ -80,6 +85,32 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
       | undefined;
     if (n === undefined) return send(res, 404, { error: `no neighbour ${path.slice(13)}` });
     return send(res, 200, [...router.rib.adjRibOut(n.address)].map(routeJson));
+  }
+  const graft = /^\/sessions\/([^/]+)\/(graft-out|release)$/.exec(path);
+  if (req.method === "POST" && graft !== null) {
+    const [, name, verb] = graft;
+    if (verb === "graft-out") {
+      const session = router.session(name!);
+      const g = router.graftOut(name!);
+      const stream = session.pausedStream as Partial<Socket> | undefined;
+      return send(res, 200, {
+        graft: sessionGraftToJson(g),
+        connection:
+          stream?.localAddress === undefined
+            ? null
+            : {
+                localAddress: stream.localAddress,
+                localPort: stream.localPort,
+                remoteAddress: stream.remoteAddress,
+                remotePort: stream.remotePort,
+              },
+      });
+    }
+    const session = router.session(name!);
+    const c = router.releaseGraft(name!);
+    // The old connection goes (frozen with TCP_REPAIR, its close sends nothing).
+    session.pausedStream?.destroy();
+    return send(res, 200, { locRibChanges: c.locRib.length });
   }
   const action = /^\/sessions\/([^/]+)\/(refresh|stop|start)$/.exec(path);
   if (req.method === "POST" && action !== null) {

@@ -34,6 +34,7 @@ export {
   RESTART_STATE,
   RibStaleRoutes,
 } from "./graceful-restart";
+export { sessionGraftFromJson, sessionGraftToJson } from "./graft-json";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,

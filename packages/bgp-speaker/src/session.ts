@@ -241,6 +241,16 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private readonly connector: Connector | undefined;
   private fsm: FsmState = INITIAL_FSM_STATE;
   private stream: Duplex | undefined;
+  private detachedStream: Duplex | undefined;
+
+  /**
+   * The stream {@link BgpSession.pause} let go of (open, unread), for its owner to hand over or
+   * close once the connection has moved — e.g. a socket frozen with Linux `TCP_REPAIR`, which then
+   * closes without a FIN or a reset.
+   */
+  get pausedStream(): Duplex | undefined {
+    return this.detachedStream;
+  }
   private framer = new MessageFramer();
   private readonly timerHandles = new Map<FsmTimer, unknown>();
   private readonly deadlines = new Map<FsmTimer, number>();
@@ -449,6 +459,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.requireEstablished("pause");
     const stream = this.stream!;
     this.detach();
+    this.detachedStream = stream;
     // Bytes the stream already buffered are ours too.
     for (let c = stream.read() as Buffer | null; c !== null; c = stream.read() as Buffer | null)
       this.framer.push(c);

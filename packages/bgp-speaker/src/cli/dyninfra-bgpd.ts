@@ -1,26 +1,36 @@
 import { readFileSync, rmSync } from "node:fs";
-import type { Server } from "node:net";
+import { type Server, Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { notificationText } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "../config";
 import { controlServer } from "../control";
 import { BgpSpeakerError } from "../errors";
+import { sessionGraftFromJson } from "../graft-json";
 import { listen, tcpConnector } from "../net";
-import { Router } from "../router";
+import { Router, type SessionGraft } from "../router";
 
-const USAGE = `usage: dyninfra-bgpd --config FILE
+const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graft-fd N]]
 
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), and a JSON control interface over HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
+  POST /sessions/<name>/refresh|stop|start   POST /sessions/<name>/graft-out|release
+--graft-in takes over a session grafted out of another router (the "graft" of its graft-out,
+as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
+TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer.
 Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease.`;
 
 /** Runs the daemon; resolves with a stop function once it listens. */
 export async function main(argv: readonly string[]): Promise<() => Promise<void>> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { config: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      config: { type: "string" },
+      "graft-in": { type: "string" },
+      "graft-fd": { type: "string" },
+      help: { type: "boolean" },
+    },
   });
   if (values.help || values.config === undefined) {
     console.error(USAGE);
@@ -91,6 +101,32 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     );
   }
   router.start();
+  if (values["graft-in"] !== undefined) {
+    const file = values["graft-in"];
+    const fd = Number(values["graft-fd"] ?? 3);
+    if (!Number.isInteger(fd) || fd < 0)
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `--graft-fd ${values["graft-fd"]}: not a descriptor`,
+        {
+          field: "--graft-fd",
+        },
+      );
+    let graft: SessionGraft;
+    try {
+      graft = sessionGraftFromJson(JSON.parse(readFileSync(file, "utf8")));
+    } catch (e) {
+      if (BgpSpeakerError.isInstance(e)) throw e;
+      throw new BgpSpeakerError("BAD_GRAFT", `cannot read ${file}: ${(e as Error).message}`, {
+        field: "--graft-in",
+      });
+    }
+    const socket = new Socket({ fd, readable: true, writable: true });
+    const r = router.graftIn(graft, socket);
+    log(
+      `session ${graft.neighbor.name}: grafted in over descriptor ${fd}; sent ${r.neighbor.withdrawn.length} withdrawals and ${r.neighbor.announced.reduce((n, a) => n + a.nlri.length, 0)} announcements`,
+    );
+  }
   return async () => {
     router.stop("dyninfra-bgpd shutting down");
     await new Promise((r) => setTimeout(r, 100));

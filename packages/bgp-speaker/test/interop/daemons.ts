@@ -45,6 +45,11 @@ export interface DaemonConfig {
   readonly extraRouterConfig?: readonly string[];
   /** IPv4 prefixes the daemon originates (BIRD and FRR only). */
   readonly originate?: readonly string[];
+  /**
+   * IPv6 unicast on every session (over IPv4, RFC 4760): the daemon's IPv6 address on the link
+   * (its next hop, RFC 2545) and the IPv6 prefixes it originates.
+   */
+  readonly ipv6?: { readonly nextHop: string; readonly originate: readonly string[] };
 }
 
 /** A route as a daemon shows it. */
@@ -62,8 +67,9 @@ export interface Daemon {
   readonly name: "bird" | "gobgp" | "frr";
   readonly available: boolean;
   start(lab: Lab, ns: string, cfg: DaemonConfig): Promise<void>;
-  /** Number of prefixes in the daemon's table. */
-  prefixCount(): Promise<number>;
+  /** Number of prefixes in the daemon's table (of IPv6 unicast with `family` 6). */
+  prefixCount(family?: 4 | 6): Promise<number>;
+  /** The daemon's best route for a prefix (IPv4 or IPv6), with the global IPv6 next hop. */
   route(prefix: string): Promise<DaemonRoute | undefined>;
   /** Log lines that report errors. */
   errorLines(): string[];
@@ -90,12 +96,19 @@ export function bird(): Daemon {
         ...(cfg.originate !== undefined && cfg.originate.length > 0
           ? ["protocol static { ipv4;", ...cfg.originate.map((p) => `  route ${p} blackhole;`), "}"]
           : []),
+        ...(cfg.ipv6 === undefined
+          ? []
+          : [
+              "protocol static { ipv6;",
+              ...cfg.ipv6.originate.map((p) => `  route ${p} blackhole;`),
+              "}",
+            ]),
         ...cfg.neighbors.map(
           (n, i) => `protocol bgp n${i} {
   local ${n.local} as ${cfg.asn};
   neighbor ${n.address} as ${n.asn};
   hold time ${cfg.holdTime};${n.role === undefined ? "" : `\n  local role ${n.role};`}
-  ipv4 { import all; export all; };
+  ipv4 { import all; export all; };${cfg.ipv6 === undefined ? "" : `\n  ipv6 { import all; export all; next hop address ${cfg.ipv6.nextHop}; };`}
 }`,
         ),
       ].join("\n");
@@ -109,8 +122,8 @@ export function bird(): Daemon {
         200,
       );
     },
-    async prefixCount() {
-      const out = await birdc("show route count");
+    async prefixCount(family = 4) {
+      const out = await birdc("show route count", "table", family === 6 ? "master6" : "master4");
       const m = /(\d+) of (\d+) routes for (\d+) networks/.exec(out);
       return m ? Number(m[3]) : 0;
     },
@@ -127,7 +140,8 @@ export function bird(): Daemon {
       return {
         ...(otc === undefined ? {} : { otc: Number(otc) }),
         asPath: (attr("as_path") ?? "").split(" ").filter(Boolean).map(Number),
-        nextHop: attr("next_hop") ?? "",
+        // An IPv6 next hop may be followed by a link-local one (RFC 2545): the global one.
+        nextHop: (attr("next_hop") ?? "").split(" ")[0]!,
         med: med === undefined ? undefined : Number(med),
         communities: [...(attr("community") ?? "").matchAll(/\((\d+),(\d+)\)/g)].map(
           (m) => `${m[1]}:${m[2]}`,
@@ -178,19 +192,30 @@ export function gobgp(): Daemon {
           `    keepalive-interval = ${Math.floor(cfg.holdTime / 3)}`,
           "  [neighbors.transport.config]",
           `    local-address = "${x.local}"`,
+          // Families listed only for IPv6: without a list GoBGP negotiates IPv4 unicast.
+          ...(cfg.ipv6 === undefined
+            ? []
+            : ["ipv4-unicast", "ipv6-unicast"].flatMap((f) => [
+                "  [[neighbors.afi-safis]]",
+                "    [neighbors.afi-safis.config]",
+                `      afi-safi-name = "${f}"`,
+              ])),
         ]),
       ].join("\n");
       const file = join(l.dir, "gobgp.toml");
       writeFileSync(file, toml);
       l.spawn(n, "gobgp", "gobgpd", ["-f", file, "-t", "toml", "--api-hosts", `${api}:${port}`]);
       await waitFor("GoBGP API", async () => (await cli("global")).includes("AS"), 10_000, 200);
+      for (const p of cfg.ipv6?.originate ?? [])
+        await cli("global", "rib", "add", "-a", "ipv6", p, "nexthop", cfg.ipv6!.nextHop);
     },
-    async prefixCount() {
-      const out = await cli("global", "rib", "summary", "-a", "ipv4");
+    async prefixCount(family = 4) {
+      const out = await cli("global", "rib", "summary", "-a", `ipv${family}`);
       return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
     },
     async route(prefix) {
-      const out = await cli("global", "rib", "-a", "ipv4", prefix, "-j");
+      const afi = prefix.includes(":") ? "ipv6" : "ipv4";
+      const out = await cli("global", "rib", "-a", afi, prefix, "-j");
       const j = JSON.parse(out) as Record<
         string,
         { best?: boolean; attrs: Record<string, unknown>[] }[]
@@ -207,7 +232,8 @@ export function gobgp(): Daemon {
         [];
       return {
         asPath: segs.flatMap((s) => s.asns),
-        nextHop: String(a(3)?.nexthop ?? ""),
+        // IPv4: NEXT_HOP (type 3); IPv6: MP_REACH_NLRI's (type 14).
+        nextHop: String(a(3)?.nexthop ?? a(14)?.nexthop ?? ""),
         med: a(4)?.metric as number | undefined,
         communities: comms.map((c) => `${c >>> 16}:${c & 0xffff}`),
         largeCommunities: large.map((c) => `${c.ASN}:${c.LocalData1}:${c.LocalData2}`),
@@ -263,6 +289,14 @@ export function frr(): Daemon {
             : [`  neighbor ${n.address} maximum-prefix ${n.maxPrefix}`]),
         ]),
         " exit-address-family",
+        ...(cfg.ipv6 === undefined
+          ? []
+          : [
+              " address-family ipv6 unicast",
+              ...cfg.ipv6.originate.map((p) => `  network ${p}`),
+              ...cfg.neighbors.map((n) => `  neighbor ${n.address} activate`),
+              " exit-address-family",
+            ]),
       ].join("\n");
       const file = join(l.dir, "bgpd.conf");
       writeFileSync(file, conf);
@@ -315,30 +349,32 @@ export function frr(): Daemon {
         200,
       );
     },
-    async prefixCount() {
+    async prefixCount(family = 4) {
       // Distinct prefixes in the BGP table. (The summary's ribCount counts table nodes, which
       // include the radix tree's inner nodes, not prefixes.)
-      const j = JSON.parse(await vtysh("show bgp ipv4 unicast json")) as {
+      const j = JSON.parse(await vtysh(`show bgp ipv${family} unicast json`)) as {
         routes?: Record<string, unknown>;
       };
       return Object.keys(j.routes ?? {}).length;
     },
     async route(prefix) {
-      const j = JSON.parse(await vtysh(`show bgp ipv4 unicast ${prefix} json`)) as {
+      const afi = prefix.includes(":") ? "ipv6" : "ipv4";
+      const j = JSON.parse(await vtysh(`show bgp ${afi} unicast ${prefix} json`)) as {
         paths?: {
           bestpath?: { overall?: boolean };
           aspath?: { segments?: { list: number[] }[] };
           metric?: number;
           community?: { list: string[] };
           largeCommunity?: { list: string[] };
-          nexthops?: { ip: string }[];
+          nexthops?: { ip: string; scope?: string }[];
         }[];
       };
       const best = j.paths?.find((p) => p.bestpath?.overall) ?? j.paths?.[0];
       if (best === undefined) return undefined;
       return {
         asPath: (best.aspath?.segments ?? []).flatMap((s) => s.list),
-        nextHop: best.nexthops?.[0]?.ip ?? "",
+        nextHop:
+          (best.nexthops?.find((h) => h.scope !== "link-local") ?? best.nexthops?.[0])?.ip ?? "",
         med: best.metric,
         communities: best.community?.list ?? [],
         largeCommunities: best.largeCommunity?.list ?? [],
@@ -359,35 +395,39 @@ const PACKAGE = resolve(import.meta.dirname, "../..");
 
 export interface Dyninfra {
   readonly socket: string;
+  /** Process id of the daemon. */
+  readonly pid: number;
   get(path: string): Promise<unknown>;
   post(path: string, body: unknown): Promise<unknown>;
   delete(path: string, body: unknown): Promise<unknown>;
 }
 
-/** Starts `dyninfra-bgpd` from source in a namespace, with a control socket in the lab dir. */
+/**
+ * Starts `dyninfra-bgpd` from source in a namespace, with a control socket in the lab dir;
+ * `prefix`: a command that runs it (execs it, keeping its process id), `args`: more arguments.
+ */
 export async function startDyninfra(
   lab: Lab,
   ns: string,
   name: string,
   spec: object,
+  options: { prefix?: readonly string[]; args?: readonly string[] } = {},
 ): Promise<Dyninfra> {
   const socket = join(lab.dir, `${name}.sock`);
   const file = join(lab.dir, `${name}.json`);
   writeFileSync(file, JSON.stringify({ ...spec, control: { socket } }));
-  lab.spawn(
-    ns,
-    name,
+  const command = [
+    ...(options.prefix ?? []),
     process.execPath,
-    [
-      "--conditions=@dyninfra/source",
-      "--import",
-      "tsx",
-      "src/cli/dyninfra-bgpd.ts",
-      "--config",
-      file,
-    ],
-    PACKAGE,
-  );
+    "--conditions=@dyninfra/source",
+    "--import",
+    "tsx",
+    "src/cli/dyninfra-bgpd.ts",
+    "--config",
+    file,
+    ...(options.args ?? []),
+  ];
+  const proc = lab.spawn(ns, name, command[0]!, command.slice(1), PACKAGE);
   const call = (method: string, path: string, body?: unknown) =>
     new Promise<unknown>((resolveCall, reject) => {
       // With a Content-Length: Node sends a DELETE's body unframed otherwise (no chunked
@@ -416,6 +456,7 @@ export async function startDyninfra(
     });
   const d: Dyninfra = {
     socket,
+    pid: proc.pid!,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
     delete: (path, body) => call("DELETE", path, body),

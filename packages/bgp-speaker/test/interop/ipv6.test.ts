@@ -1,6 +1,6 @@
 // IPv6 unicast (RFC 4760 MP_REACH_NLRI / MP_UNREACH_NLRI over an IPv4 session, RFC 2545 next
-// hops) against BIRD 2, with real IPv6 prefixes from RIPE RIS (2016 updates): both directions,
-// and graceful restart per address family (RFC 4724 §4.2) — BIRD, dual-stack, killed and back
+// hops) against BIRD 2, FRR and GoBGP, with real IPv6 prefixes from RIPE RIS (2016 updates): both
+// directions; and graceful restart per address family (RFC 4724 §4.2) — BIRD, dual-stack, killed and back
 // with Graceful Restart for IPv4 only, so that D must sweep the stale IPv6 routes as the session
 // comes back and the stale IPv4 routes at BIRD's IPv4 End-of-RIB, each family exactly.
 import type { ChildProcess } from "node:child_process";
@@ -8,19 +8,15 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { bird, dyninfraD, dyninfraNeighbor, frr, gobgp, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent, UPDATES_2016 } from "./routes";
 
-const ready =
-  isRoot &&
-  which("ip") &&
-  which("bird") &&
-  which("birdc") &&
-  tablePresent &&
-  existsSync(UPDATES_2016);
-if (!ready)
-  console.warn("interop IPv6: skipped — needs root, iproute2, BIRD (bird2) and ../shared/data/bgp");
+const base = isRoot && which("ip") && tablePresent && existsSync(UPDATES_2016);
+const ready = base && which("bird") && which("birdc");
+if (!base) console.warn("interop IPv6: skipped — needs root, iproute2 and ../shared/data/bgp");
+for (const d of [bird(), frr(), gobgp()])
+  if (base && !d.available) console.warn(`interop IPv6: ${d.name} is not installed — skipped`);
 
 const D6 = "2001:db8:ff::1";
 const B6 = "2001:db8:ff::2";
@@ -114,16 +110,6 @@ function startBird(
     ...["-c", file, "-s", join(lab.dir, "bird.ctl"), "-P", join(lab.dir, "bird.pid")],
   ]);
 }
-const birdc = (lab: Lab, ...args: string[]) =>
-  run("birdc", ["-s", join(lab.dir, "bird.ctl"), ...args]);
-/** Whether BIRD holds a BGP route for `prefix` (birdc fails on a network not in the table). */
-const birdHas = async (lab: Lab, prefix: string): Promise<boolean> => {
-  const out = await birdc(lab, "show route", prefix, "all").catch(async (e: unknown) => {
-    if ((await birdc(lab, "show status")).includes("Daemon is up")) return "";
-    throw e;
-  });
-  return out.includes("BGP.as_path");
-};
 const birdErrors = (lab: Lab, n: number) =>
   Array.from({ length: n }, (_, i) => lab.log(`bird-${i + 1}`))
     .join("\n")
@@ -136,67 +122,82 @@ const dErrors = (lab: Lab) =>
     // BIRD is killed with SIGKILL on purpose: a reset for unread data is the scenario.
     .filter((l) => /error|uncaught/i.test(l) && !/transport error: read ECONNRESET$/.test(l));
 
-describe.runIf(ready)("interop: IPv6 unicast with BIRD (RFC 4760, RFC 2545)", () => {
-  const lab = new Lab();
-  afterAll(() => lab.cleanup());
+for (const daemon of [bird(), frr(), gobgp()]) {
+  describe.runIf(base && daemon.available)(
+    `interop: IPv6 unicast with ${daemon.name} (RFC 4760, RFC 2545)`,
+    () => {
+      const lab = new Lab();
+      afterAll(() => lab.cleanup());
 
-  it("exchanges real IPv6 prefixes both ways over an IPv4 session, next hops on the link", async () => {
-    const v4 = loadTable()
-      .slice(0, 50)
-      .map((r) => r.prefix);
-    const v6 = loadTable(UPDATES_2016, "*", 6).map((r) => r.prefix);
-    expect(v6.length).toBeGreaterThan(50);
-    const { nsD, nsB } = await linked(lab);
-    startBird(lab, nsB, v4, v6, { restarting: false, v6Gr: true, n: 1 });
-    const d = await startDyninfra(lab, nsD, "dyninfra-d", dSpec());
-    const all = v4.length + v6.length + OWN4.length + OWN6.length;
-    await waitFor(`D's ${all} routes`, async () => (await locRib(d)) === all, 90_000);
-    const s = await session(d);
-    expect(s.state).toBe("Established");
-    expect(s.negotiated?.families).toEqual(
-      expect.arrayContaining([
-        { afi: 1, safi: 1 },
-        { afi: 2, safi: 1 },
-      ]),
-    );
-    expect(s.prefixesReceived).toEqual({ ipv4: v4.length, ipv6: v6.length });
-    // BIRD's IPv6 routes in D: from BIRD, AS path 64501, next hop BIRD's address on the link.
-    for (const p of [v6[0]!, v6[v6.length - 1]!]) {
-      const r = await best(d, p);
-      expect(r?.peer).toBe("192.0.2.2");
-      expect(r?.attributes.asPath?.flatMap((x) => x.asns)).toEqual([64501]);
-      expect(r?.attributes.mpReachNlri?.afi).toBe(2);
-      expect(r?.attributes.mpReachNlri?.nextHop[0]).toBe(B6);
-    }
-    // D's own IPv6 routes in BIRD: AS path 64500, next hop D's address on the link.
-    await waitFor("BIRD to hold D's IPv6 routes", async () => await birdHas(lab, OWN6[1]!), 30_000);
-    for (const p of OWN6) {
-      const out = await birdc(lab, "show route", p, "all");
-      expect(/BGP\.as_path: (.*)/.exec(out)?.[1]?.trim()).toBe("64500");
-      expect(/BGP\.next_hop: (.*)/.exec(out)?.[1]?.trim()).toBe(D6);
-    }
-    // Withdrawals (MP_UNREACH_NLRI) both ways: D stops originating one of its IPv6 prefixes;
-    // BIRD's IPv6 static protocol goes down, withdrawing all of BIRD's IPv6 routes.
-    await d.delete("/routes", [OWN6[0]!]);
-    await waitFor(
-      "BIRD to drop the IPv6 route D withdrew",
-      async () => !(await birdHas(lab, OWN6[0]!)),
-      30_000,
-    );
-    expect(await birdHas(lab, OWN6[1]!)).toBe(true);
-    await birdc(lab, "disable", "s6");
-    await waitFor(
-      "D to drop BIRD's IPv6 routes",
-      async () => (await locRib(d)) === all - 1 - v6.length,
-      30_000,
-    );
-    expect((await session(d)).prefixesReceived).toEqual({ ipv4: v4.length, ipv6: 0 });
-    expect(await best(d, v6[0]!)).toBeUndefined();
-    expect((await best(d, v4[0]!))?.peer).toBe("192.0.2.2");
-    expect(birdErrors(lab, 1)).toEqual([]);
-    expect(dErrors(lab)).toEqual([]);
-  });
-});
+      it("exchanges real IPv6 prefixes both ways over an IPv4 session, next hops on the link", async () => {
+        const v4 = loadTable()
+          .slice(0, 50)
+          .map((r) => r.prefix);
+        const v6 = loadTable(UPDATES_2016, "*", 6).map((r) => r.prefix);
+        expect(v6.length).toBeGreaterThan(50);
+        const { nsD, nsB } = await linked(lab);
+        await daemon.start(lab, nsB, {
+          asn: 64501,
+          routerId: "192.0.2.2",
+          holdTime: 30,
+          neighbors: [{ address: "192.0.2.1", asn: 64500, local: "192.0.2.2" }],
+          originate: v4,
+          ipv6: { nextHop: B6, originate: v6 },
+        });
+        const d = await startDyninfra(lab, nsD, "dyninfra-d", dSpec());
+        // GoBGP originates no IPv4 routes here (one CLI call each): only IPv6 ones.
+        const from4 = daemon.name === "gobgp" ? [] : v4;
+        const all = from4.length + v6.length + OWN4.length + OWN6.length;
+        await waitFor(`D's ${all} routes`, async () => (await locRib(d)) === all, 90_000);
+        const s = await session(d);
+        expect(s.state).toBe("Established");
+        expect(s.negotiated?.families).toEqual(
+          expect.arrayContaining([
+            { afi: 1, safi: 1 },
+            { afi: 2, safi: 1 },
+          ]),
+        );
+        // FRR also sends D's own routes back (eBGP, no sender-side loop check by default): in
+        // D's Adj-RIB-In, rejected there for the AS loop (the Loc-RIB count above is exact).
+        const echo = daemon.name === "frr";
+        expect(s.prefixesReceived).toEqual({
+          ipv4: from4.length + (echo ? OWN4.length : 0),
+          ipv6: v6.length + (echo ? OWN6.length : 0),
+        });
+        // The daemon's IPv6 routes in D: AS path 64501, next hop its address on the link.
+        for (const p of [v6[0]!, v6[v6.length - 1]!]) {
+          const r = await best(d, p);
+          expect(r?.peer).toBe("192.0.2.2");
+          expect(r?.attributes.asPath?.flatMap((x) => x.asns)).toEqual([64501]);
+          expect(r?.attributes.mpReachNlri?.afi).toBe(2);
+          expect(r?.attributes.mpReachNlri?.nextHop[0]).toBe(B6);
+        }
+        // D's own IPv6 routes in the daemon: AS path 64500, next hop D's address on the link.
+        await waitFor(
+          `${daemon.name} to hold D's IPv6 routes`,
+          async () => (await daemon.prefixCount(6)) === v6.length + OWN6.length,
+          30_000,
+        );
+        for (const p of OWN6) {
+          const r = await daemon.route(p);
+          expect(r?.asPath).toEqual([64500]);
+          expect(r?.nextHop).toBe(D6);
+        }
+        // Withdrawn (MP_UNREACH_NLRI) when D stops originating one.
+        await d.delete("/routes", [OWN6[0]!]);
+        await waitFor(
+          `${daemon.name} to drop the IPv6 route D withdrew`,
+          async () => (await daemon.route(OWN6[0]!)) === undefined,
+          30_000,
+        );
+        expect((await daemon.route(OWN6[1]!))?.nextHop).toBe(D6);
+        expect(await daemon.prefixCount(6)).toBe(v6.length + OWN6.length - 1);
+        expect(daemon.errorLines()).toEqual([]);
+        expect(dErrors(lab)).toEqual([]);
+      });
+    },
+  );
+}
 
 describe.runIf(ready)("interop: graceful restart per address family with BIRD", () => {
   const lab = new Lab();

@@ -27,8 +27,8 @@ export class Lab {
   }
 
   /**
-   * Joins two namespaces with a veth pair and addresses (CIDR) on each end; returns the names of
-   * the two ends.
+   * Joins two namespaces with a veth pair and addresses (CIDR, or "" for none) on each end;
+   * returns the names of the two ends.
    */
   async link(
     nsA: string,
@@ -43,8 +43,8 @@ export class Lab {
     this.links.push(a);
     await run("ip", ["link", "set", a, "netns", nsA]);
     await run("ip", ["link", "set", b, "netns", nsB]);
-    await run("ip", ["-n", nsA, "addr", "add", cidrA, "dev", a]);
-    await run("ip", ["-n", nsB, "addr", "add", cidrB, "dev", b]);
+    if (cidrA !== "") await run("ip", ["-n", nsA, "addr", "add", cidrA, "dev", a]);
+    if (cidrB !== "") await run("ip", ["-n", nsB, "addr", "add", cidrB, "dev", b]);
     await run("ip", ["-n", nsA, "link", "set", a, "up"]);
     await run("ip", ["-n", nsB, "link", "set", b, "up"]);
     return { a, b };
