@@ -39,7 +39,7 @@ export function sessionGraftToJson(graft: SessionGraft): unknown {
  * try {
  *   sessionGraftFromJson({ neighbor: {} });
  * } catch (e) {
- *   console.log((e as Error).message); // session graft: field session missing
+ *   console.log((e as Error).message); // session graft: field session missing or not an object
  * }
  * ```
  */
@@ -65,8 +65,15 @@ export function sessionGraftFromJson(value: unknown): SessionGraft {
     throw new BgpSpeakerError("BAD_GRAFT", "session graft: not an object", { field: "graft" });
   const g = walk(value, "") as Record<string, unknown>;
   for (const k of ["neighbor", "session"] as const)
-    if (g[k] === null || typeof g[k] !== "object")
-      throw new BgpSpeakerError("BAD_GRAFT", `session graft: field ${k} missing`, { field: k });
+    if (
+      g[k] === null ||
+      typeof g[k] !== "object" ||
+      Array.isArray(g[k]) ||
+      g[k] instanceof Uint8Array
+    )
+      throw new BgpSpeakerError("BAD_GRAFT", `session graft: field ${k} missing or not an object`, {
+        field: k,
+      });
   if (!(g.rib instanceof Uint8Array))
     throw new BgpSpeakerError("BAD_GRAFT", "session graft: field rib is not a byte string", {
       field: "rib",

@@ -4,6 +4,7 @@ import { formatPrefix, notificationText } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { endOfRibFamily } from "./graceful-restart";
+import { sessionGraftFromJson, sessionGraftToJson } from "./graft-json";
 import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
@@ -241,8 +242,12 @@ describe("Router", () => {
     expect(peerView.view.size).toBe(50);
     const updatesBefore = custView.log.length;
 
-    // Graft: freeze on A, move the TCP connection (same pipe end, same address) to B.
-    const graft = a.graftOut("cust");
+    // Graft: freeze on A, move the TCP connection (same pipe end, same address) to B; the graft
+    // crosses as JSON, as between two processes.
+    const graft = sessionGraftFromJson(
+      JSON.parse(JSON.stringify(sessionGraftToJson(a.graftOut("cust")))),
+    );
+    expect(a.session("cust").pausedStream).toBe(aSide);
     b.graftIn({ ...graft, neighbor: { ...graft.neighbor, localAddress: "198.18.0.1" } }, aSide);
     a.releaseGraft("cust");
     await flush(20);

@@ -244,13 +244,15 @@ def restore(args):
     sock.setsockopt(tcp, TCP_REPAIR_OPTIONS, b"".join(struct.pack("II", *o) for o in opts))
     if mask & TCPI_OPT_TIMESTAMPS:
         sock.setsockopt(tcp, TCP_TIMESTAMP, u32(field(s, "timestamp")))
-    window = [field(s, k) for k in ("snd_wl1", "snd_wnd", "max_window", "rcv_wnd", "rcv_wup")]
-    sock.setsockopt(tcp, TCP_REPAIR_WINDOW, struct.pack("5I", *window))
     for which, data in ((TCP_RECV_QUEUE, inq), (TCP_SEND_QUEUE, outq)):
         sock.setsockopt(tcp, TCP_REPAIR_QUEUE, which)
         sent = 0
         while sent < len(data):
             sent += sock.send(data[sent:])
+    # After the queues (as libsoccr): the kernel checks the window against rcv_nxt, which the
+    # receive queue's bytes advance.
+    window = [field(s, k) for k in ("snd_wl1", "snd_wnd", "max_window", "rcv_wnd", "rcv_wup")]
+    sock.setsockopt(tcp, TCP_REPAIR_WINDOW, struct.pack("5I", *window))
     sock.setsockopt(tcp, TCP_REPAIR, 0)  # leaves repair mode: window probe
     fd = sock.detach()
     if fd != args.fd:
