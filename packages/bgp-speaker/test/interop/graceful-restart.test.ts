@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
 import { dyninfraD, dyninfraNeighbor, frrErrors, startDyninfra } from "./daemons";
-import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { isRoot, Lab, run, waitFor, watchLowest, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
 const RESTART_TIME = 20;
@@ -325,14 +325,7 @@ for (const [name, daemon, ready] of [
       expect(first.gracefulRestart.endOfRibSent).toEqual(["1/1"]);
 
       // Watch the Loc-RIB through the restart: no route may be lost before the End-of-RIB.
-      let lowest = Number.POSITIVE_INFINITY;
-      let watching = true;
-      const watcher = (async () => {
-        while (watching) {
-          lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+      const watch = watchLowest(() => locRib(d));
 
       proc.kill("SIGKILL");
       await waitFor(
@@ -358,8 +351,7 @@ for (const [name, daemon, ready] of [
         90_000,
         100,
       );
-      watching = false;
-      await watcher;
+      const lowest = await watch.stop();
       const back = await session(d);
       expect(back.gracefulRestart.peer?.restartState).toBe(true);
       expect(back.gracefulRestart.endOfRibReceived).toEqual(["1/1"]);
@@ -484,14 +476,7 @@ for (const [name, make, ready] of [
       expect((await session(d)).gracefulRestart.peer?.notification).toBe(true);
 
       // 1. The daemon resets the session with a NOTIFICATION: no route may be lost.
-      let lowest = Number.POSITIVE_INFINITY;
-      let watching = true;
-      const watcher = (async () => {
-        while (watching) {
-          lowest = Math.min(lowest, await locRib(d).catch(() => lowest));
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
+      const watch = watchLowest(() => locRib(d), 50);
       await x.reset(lab);
       await waitFor(
         "D to retain the routes",
@@ -510,8 +495,7 @@ for (const [name, make, ready] of [
         );
       };
       await waitFor(`${name} back with its routes`, settled, 90_000, 100);
-      watching = false;
-      await watcher;
+      const lowest = await watch.stop();
       const back = await session(d);
       expect(back.counters.notificationsReceived).toBe(1);
       if (x.forwardingState) {

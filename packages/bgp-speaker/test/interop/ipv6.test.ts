@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
 import { bird, dyninfraD, dyninfraNeighbor, frr, gobgp, startDyninfra } from "./daemons";
-import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { isRoot, Lab, run, waitFor, watchLowest, which } from "./lab";
 import { loadTable, tablePresent, UPDATES_2016 } from "./routes";
 
 const base = isRoot && which("ip") && tablePresent && existsSync(UPDATES_2016);
@@ -218,15 +218,7 @@ describe.runIf(ready)("interop: graceful restart per address family with BIRD", 
     // Watch the IPv4 routes through the restart: none may be lost before the IPv4 End-of-RIB.
     const keep4 = v4.slice(0, 150);
     const keep6 = v6.slice(0, Math.floor((v6.length * 2) / 3));
-    let lowest4 = Number.POSITIVE_INFINITY;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const s = await session(d).catch(() => undefined);
-        if (s !== undefined) lowest4 = Math.min(lowest4, s.prefixesReceived.ipv4);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const ipv4Watch = watchLowest(async () => (await session(d)).prefixesReceived.ipv4, 50);
 
     bird.kill("SIGKILL");
     await waitFor(
@@ -254,8 +246,7 @@ describe.runIf(ready)("interop: graceful restart per address family with BIRD", 
       async () => (await locRib(d)) === keep4.length + keep6.length + own,
       30_000,
     );
-    watching = false;
-    await watcher;
+    const lowest4 = await ipv4Watch.stop();
     const back = await session(d);
     expect(back.gracefulRestart.staleRoutes).toBe(0);
     expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB received for 1\/1/);

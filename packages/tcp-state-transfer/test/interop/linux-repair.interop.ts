@@ -5,13 +5,10 @@
 // moved, and restored on B; the server must see one connection and every byte in order. The
 // kernel's snapshot must be one the model accepts, and snapshots the model refuses (with the
 // errno it names) the kernel must refuse with that errno too.
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isRoot, run, waitFor, which } from "../../../../scripts/interop-support";
+import { isRoot, Lab, run, waitFor, which } from "../../../../scripts/interop-support";
 import {
   snapshotFromJson,
   snapshotToJson,
@@ -25,69 +22,10 @@ if (!ready) console.warn("interop TCP_REPAIR: skipped — needs root, iproute2 a
 
 const ERRNO_TEXT = { EINVAL: "Invalid argument", EFBIG: "File too large", EPERM: "" } as const;
 
-/** Namespaces and files of one test, removed by `cleanup` (also on failure). */
-class Net {
-  readonly id = `tr${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
-  readonly namespaces: string[] = [];
-  links = 0;
-  dir = "";
-  async ns(name: string): Promise<string> {
-    const ns = `${this.id}${name}`;
-    await run("ip", ["netns", "add", ns]);
-    this.namespaces.push(ns);
-    await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    return ns;
-  }
-  /** A veth pair from `nsA` (address `cidr`, or none) to a port in `nsS`; returns both names. */
-  async veth(nsA: string, cidr: string, nsS: string): Promise<{ dev: string; port: string }> {
-    const n = this.links++;
-    const dev = `${this.id}d${n}`.slice(0, 15);
-    const port = `${this.id}p${n}`.slice(0, 15);
-    await run("ip", ["link", "add", dev, "type", "veth", "peer", "name", port]);
-    try {
-      await run("ip", ["link", "set", dev, "netns", nsA]);
-      await run("ip", ["link", "set", port, "netns", nsS]);
-    } catch (e) {
-      await run("ip", ["link", "del", dev]).catch(() => "");
-      await run("ip", ["link", "del", port]).catch(() => "");
-      throw e;
-    }
-    if (cidr !== "") await run("ip", ["-n", nsA, "addr", "add", cidr, "dev", dev]);
-    await run("ip", ["-n", nsA, "link", "set", dev, "up"]);
-    await run("ip", ["-n", nsS, "link", "set", port, "up"]);
-    return { dev, port };
-  }
-  async cleanup(): Promise<void> {
-    for (const ns of this.namespaces) {
-      const pids = await run("ip", ["netns", "pids", ns]).catch(() => "");
-      for (const pid of pids.split(/\s+/).filter(Boolean)) {
-        try {
-          process.kill(Number(pid), "SIGKILL");
-        } catch {}
-      }
-      await run("ip", ["netns", "del", ns]).catch(() => "");
-    }
-    if (this.dir !== "") await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs `python3 -c code` in a namespace in the background; its output goes to `log`. */
-function python(ns: string, code: string, log: string): Promise<{ code: number | null }> {
-  return new Promise((done) => {
-    const p = execFile("ip", ["netns", "exec", ns, "python3", "-u", "-c", code], {
-      timeout: 60_000,
-    });
-    let out = "";
-    p.stdout?.on("data", (c) => {
-      out += c;
-      writeFileSync(log, out);
-    });
-    p.stderr?.on("data", (c) => {
-      out += c;
-      writeFileSync(log, out);
-    });
-    p.on("exit", (code) => done({ code }));
-  });
+/** Runs `python3 -c code` in a namespace (output to the lab's log `name`); resolves on exit. */
+function python(lab: Lab, ns: string, name: string, code: string): Promise<number | null> {
+  const p = lab.spawn(ns, name, "python3", ["-u", "-c", code]);
+  return new Promise((done) => p.on("exit", (c) => done(c)));
 }
 
 const SERVER = `
@@ -130,48 +68,41 @@ c.close()
 `;
 
 describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the model", () => {
-  const net = new Net();
-  afterAll(() => net.cleanup());
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
   let dumped: TcpRepairSnapshot | undefined;
 
   it("moves a live connection, queues included, to another host; the server sees one connection, every byte in order", async () => {
-    net.dir = await mkdtemp(join(tmpdir(), "dyninfra-tcp-repair-"));
-    const log = (n: string) => join(net.dir, `${n}.log`);
-    const read = (n: string) => {
-      try {
-        return readFileSync(log(n), "utf8");
-      } catch {
-        return "";
-      }
-    };
-    const nsN = await net.ns("n");
-    const nsS = await net.ns("s");
-    const nsA = await net.ns("a");
-    const nsB = await net.ns("b");
+    const read = (name: string) => lab.log(name);
+    const nsN = await lab.ns("n");
+    const nsS = await lab.ns("s");
+    const nsA = await lab.ns("a");
+    const nsB = await lab.ns("b");
     const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
     await ipS("link", "add", "br0", "type", "bridge");
     await ipS("link", "set", "br0", "up");
-    const n = await net.veth(nsN, "192.0.2.2/24", nsS);
-    const a = await net.veth(nsA, "192.0.2.1/24", nsS);
-    const b = await net.veth(nsB, "192.0.2.1/24", nsS);
+    const toN = await lab.link(nsN, "192.0.2.2/24", nsS, "");
+    const toA = await lab.link(nsA, "192.0.2.1/24", nsS, "");
+    const toB = await lab.link(nsB, "192.0.2.1/24", nsS, "");
     const mac = /link\/ether ([0-9a-f:]+)/.exec(
-      await run("ip", ["-n", nsA, "link", "show", a.dev]),
+      await run("ip", ["-n", nsA, "link", "show", toA.a]),
     )![1]!;
-    await run("ip", ["-n", nsB, "link", "set", b.dev, "address", mac]);
-    for (const p of [n.port, a.port]) await ipS("link", "set", p, "master", "br0");
+    await run("ip", ["-n", nsB, "link", "set", toB.a, "address", mac]);
+    for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
 
-    const server = python(nsN, SERVER, log("server"));
+    const server = python(lab, nsN, "server", SERVER);
     await waitFor(
       "the server",
       async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
       10_000,
       100,
     );
-    const dark = join(net.dir, "dark");
+    const dark = join(lab.dir, "dark");
     const clientA = python(
+      lab,
       nsA,
+      "a",
       `import os; os.environ["DARK"] = ${JSON.stringify(dark)}\n${CLIENT_A}`,
-      log("a"),
     );
     await waitFor(
       "A's first exchange",
@@ -181,13 +112,13 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
     );
     await new Promise((r) => setTimeout(r, 700)); // A1's answer is in A's receive queue
     // The circuit goes dark; A writes A2, which stays unacknowledged in its send queue.
-    await ipS("link", "set", a.port, "nomaster");
-    await ipS("link", "set", a.port, "down");
+    await ipS("link", "set", toA.b, "nomaster");
+    await ipS("link", "set", toA.b, "down");
     writeFileSync(dark, "");
     await waitFor("A to write A2", async () => read("a").includes("A wrote A2"), 10_000, 50);
     const port = /port (\d+)/.exec(read("a"))![1]!;
     const pid = (await run("ip", ["netns", "pids", nsA])).split(/\s+/).filter(Boolean)[0]!;
-    const file = join(net.dir, "tcp.json");
+    const file = join(lab.dir, "tcp.json");
     await run("python3", [
       HELPER,
       "dump",
@@ -211,14 +142,17 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
     process.kill(Number(pid), "SIGKILL"); // its socket is frozen: the close sends nothing
     await clientA;
     // The circuit now goes to B's port; B restores the connection and carries on.
-    await ipS("link", "set", b.port, "master", "br0");
-    const clientB = await python(
-      nsB,
-      `import os, sys\nos.execvp("python3", ["python3", ${JSON.stringify(HELPER)}, "restore", ${JSON.stringify(file)}, "--", "python3", "-u", "-c", ${JSON.stringify(CLIENT_B)}])`,
-      log("b"),
-    );
+    await ipS("link", "set", toB.b, "master", "br0");
+    const restored = lab.spawn(nsB, "b", "python3", [
+      HELPER,
+      "restore",
+      file,
+      "--",
+      ...["python3", "-u", "-c", CLIENT_B],
+    ]);
+    const clientB = await new Promise<number | null>((done) => restored.on("exit", done));
     expect(read("b")).toBe("B read ack 2 A1\nB read ack 3 A2\nB read ack 4 B0\n");
-    expect(clientB.code).toBe(0);
+    expect(clientB).toBe(0);
     await server;
     expect(read("server")).toBe(
       "accepted 192.0.2.1\ngot A0\ngot A1\ngot A2\ngot B0\nclosed after 4\n",
@@ -227,7 +161,7 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
 
   it("refuses, as the kernel does, the snapshots the model refuses (same errno)", async () => {
     expect(dumped).toBeDefined();
-    const ns = await net.ns("x");
+    const ns = await lab.ns("x");
     // The local address on a link to nowhere: a restore in repair mode sends no packet.
     await run("ip", ["-n", ns, "link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
     await run("ip", ["-n", ns, "addr", "add", "192.0.2.1/24", "dev", "x0"]);
@@ -241,7 +175,7 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
       ["window scale 15", { ...s, snd_wscale: 15 }],
     ];
     for (const [what, snap] of cases) {
-      const file = join(net.dir, "case.json");
+      const file = join(lab.dir, "case.json");
       writeFileSync(file, JSON.stringify(snapshotToJson(snap)));
       const model = validateSnapshot(snap);
       expect({ what, modelOk: model.ok }).toEqual({ what, modelOk: what === "as dumped" });
