@@ -4,8 +4,14 @@ import type { Socket } from "node:net";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
-import { sessionGraftToJson } from "./graft-json";
+import {
+  sessionGraftFromJson,
+  sessionGraftToJson,
+  sessionHandoverFromJson,
+  sessionHandoverToJson,
+} from "./graft-json";
 import type { Router } from "./router";
+import { restoreConnection } from "./tcp-repair";
 
 function routeJson(r: {
   prefix: Parameters<typeof formatPrefix>[0];
@@ -19,6 +25,15 @@ function routeJson(r: {
     attributes: r.attributes,
   };
 }
+
+/** What a graft sent the neighbour, counted. */
+const deltaJson = (d: {
+  withdrawn: readonly unknown[];
+  announced: readonly { nlri: readonly unknown[] }[];
+}) => ({
+  withdrawn: d.withdrawn.length,
+  announced: d.announced.reduce((n, a) => n + a.nlri.length, 0),
+});
 
 const replacer = (_k: string, v: unknown) =>
   v instanceof Uint8Array ? Buffer.from(v).toString("hex") : typeof v === "bigint" ? String(v) : v;
@@ -46,7 +61,14 @@ async function body(req: IncomingMessage): Promise<unknown> {
  * `POST /sessions/<name>/start`, and for grafting `POST /sessions/<name>/graft-out` (pauses the
  * session: `{"graft": …, "connection": {localAddress, localPort, remoteAddress, remotePort}}`, the
  * graft as {@link sessionGraftToJson} gives it) and `POST /sessions/<name>/release` (forgets the
- * grafted session, withdraws what its other neighbours must lose, closes the old connection).
+ * grafted session, withdraws what its other neighbours must lose, closes the old connection);
+ * `POST /graft/in` (`{"graft": …, "tcp": <tcp-repair.py snapshot>}`: takes a grafted session over,
+ * its TCP connection restored here — see {@link ControlOptions.tcpRepair}). Two-phase grafting:
+ * `POST /sessions/<name>/graft-export` on the old router (`{"neighbor", "snapshot"}`, the RIB's
+ * snapshot in base64; the session is journaled from then on), `POST /graft/prepare` with that on
+ * the new one (`{"seq"}`), at the freeze `POST /sessions/<name>/graft-freeze` (`{"sinceSeq"}` →
+ * `{"handover", "connection"}`) and `POST /graft/resume` (`{"handover", "tcp"}` → what was sent
+ * and the journal entries replayed).
  *
  * @example
  * ```ts
@@ -56,9 +78,9 @@ async function body(req: IncomingMessage): Promise<unknown> {
  * server.close();
  * ```
  */
-export function controlServer(router: Router): Server {
+export function controlServer(router: Router, options: ControlOptions = {}): Server {
   return createServer((req, res) => {
-    handle(router, req, res).catch((e: unknown) => {
+    handle(router, options, req, res).catch((e: unknown) => {
       const status = BgpSpeakerError.isInstance(e) ? 400 : 500;
       send(res, status, { error: e instanceof Error ? e.message : String(e) });
     });
@@ -70,7 +92,48 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.end(`${JSON.stringify(value, replacer)}\n`);
 }
 
-async function handle(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Options of {@link controlServer}.
+ *
+ * @example
+ * ```ts
+ * import type { ControlOptions } from "@dyninfra/bgp-speaker";
+ * const options: ControlOptions = { tcpRepair: "/usr/lib/dyninfra/tcp-repair.py" };
+ * ```
+ */
+export interface ControlOptions {
+  /**
+   * Path of `tcp-repair.py` (`@dyninfra/tcp-state-transfer`): enables `POST /graft/in` and
+   * `POST /graft/resume`, which restore the grafted session's TCP connection in this process.
+   */
+  readonly tcpRepair?: string;
+}
+
+/** A request body's field that must be an object. */
+function objectField(b: unknown, field: string): unknown {
+  const v = (b as Record<string, unknown> | null)?.[field];
+  if (v === null || typeof v !== "object")
+    throw new BgpSpeakerError("BAD_REQUEST", `body: field ${field} must be an object`, { field });
+  return v;
+}
+
+/** The restored TCP connection of a grafted session (needs {@link ControlOptions.tcpRepair}). */
+async function restored(options: ControlOptions, body: unknown): Promise<Socket> {
+  if (options.tcpRepair === undefined)
+    throw new BgpSpeakerError(
+      "BAD_REQUEST",
+      "this router restores no TCP connection: start it with a tcp-repair.py path (--tcp-repair)",
+      { field: "tcp" },
+    );
+  return restoreConnection(options.tcpRepair, objectField(body, "tcp"));
+}
+
+async function handle(
+  router: Router,
+  options: ControlOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://control");
   const path = decodeURIComponent(url.pathname);
   if (req.method === "GET" && path === "/sessions") return send(res, 200, router.sessions());
@@ -86,31 +149,75 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
     if (n === undefined) return send(res, 404, { error: `no neighbour ${path.slice(13)}` });
     return send(res, 200, [...router.rib.adjRibOut(n.address)].map(routeJson));
   }
-  const graft = /^\/sessions\/([^/]+)\/(graft-out|release)$/.exec(path);
+  const graft = /^\/sessions\/([^/]+)\/(graft-out|graft-export|graft-freeze|release)$/.exec(path);
   if (req.method === "POST" && graft !== null) {
     const [, name, verb] = graft;
-    if (verb === "graft-out") {
-      const session = router.session(name!);
-      const g = router.graftOut(name!);
+    const session = router.session(name!);
+    const connection = () => {
       const stream = session.pausedStream as Partial<Socket> | undefined;
+      return stream?.localAddress === undefined
+        ? null
+        : {
+            localAddress: stream.localAddress,
+            localPort: stream.localPort,
+            remoteAddress: stream.remoteAddress,
+            remotePort: stream.remotePort,
+          };
+    };
+    if (verb === "graft-out") {
+      const g = router.graftOut(name!);
+      return send(res, 200, { graft: sessionGraftToJson(g), connection: connection() });
+    }
+    if (verb === "graft-export") {
+      // Two-phase grafting, step 1: the RIB's snapshot (it journals the session from now on).
+      const address = (router.sessions() as { name: string; address: string }[]).find(
+        (x) => x.name === name,
+      )!.address;
+      const snapshot = router.rib.exportSession(address);
       return send(res, 200, {
-        graft: sessionGraftToJson(g),
-        connection:
-          stream?.localAddress === undefined
-            ? null
-            : {
-                localAddress: stream.localAddress,
-                localPort: stream.localPort,
-                remoteAddress: stream.remoteAddress,
-                remotePort: stream.remotePort,
-              },
+        neighbor: router.neighborByAddress(address),
+        snapshot: Buffer.from(snapshot).toString("base64"),
       });
     }
-    const session = router.session(name!);
+    if (verb === "graft-freeze") {
+      const b = (await body(req)) as { sinceSeq?: unknown } | null;
+      if (typeof b?.sinceSeq !== "number")
+        throw new BgpSpeakerError("BAD_REQUEST", "body: sinceSeq must be a number", {
+          field: "sinceSeq",
+        });
+      const h = router.graftFreeze(name!, b.sinceSeq);
+      return send(res, 200, { handover: sessionHandoverToJson(h), connection: connection() });
+    }
     const c = router.releaseGraft(name!);
     // The old connection goes (frozen with TCP_REPAIR, its close sends nothing).
     session.pausedStream?.destroy();
     return send(res, 200, { locRibChanges: c.locRib.length });
+  }
+  if (req.method === "POST" && path === "/graft/in") {
+    const b = await body(req);
+    const g = sessionGraftFromJson(objectField(b, "graft"));
+    const r = router.graftIn(g, await restored(options, b));
+    return send(res, 200, deltaJson(r.neighbor));
+  }
+  if (req.method === "POST" && path === "/graft/prepare") {
+    const b = (await body(req)) as { neighbor?: unknown; snapshot?: unknown } | null;
+    if (typeof b?.snapshot !== "string")
+      throw new BgpSpeakerError("BAD_REQUEST", "body: snapshot must be base64", {
+        field: "snapshot",
+      });
+    const spec = parseRouterSpec({
+      asn: router.spec.asn,
+      bgpIdentifier: router.spec.bgpIdentifier,
+      neighbors: [objectField(b, "neighbor")],
+    }).neighbors[0]!;
+    const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
+    return send(res, 200, { seq: imported.seq });
+  }
+  if (req.method === "POST" && path === "/graft/resume") {
+    const b = await body(req);
+    const h = sessionHandoverFromJson(objectField(b, "handover"));
+    const r = router.graftResume(h, await restored(options, b));
+    return send(res, 200, { ...deltaJson(r.neighbor), replayed: r.replayed });
   }
   const action = /^\/sessions\/([^/]+)\/(refresh|stop|start)$/.exec(path);
   if (req.method === "POST" && action !== null) {

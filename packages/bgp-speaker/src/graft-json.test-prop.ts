@@ -4,8 +4,13 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { BgpSpeakerError } from "./errors";
-import { sessionGraftFromJson, sessionGraftToJson } from "./graft-json";
-import type { SessionGraft } from "./router";
+import {
+  sessionGraftFromJson,
+  sessionGraftToJson,
+  sessionHandoverFromJson,
+  sessionHandoverToJson,
+} from "./graft-json";
+import type { SessionGraft, SessionHandover } from "./router";
 
 const bytes = fc.uint8Array({ maxLength: 64 });
 /** JSON-like values with byte strings mixed in (no key `$base64`: that is the tag). */
@@ -58,6 +63,32 @@ test.prop([graft, fc.constantFrom("rib", "session", "neighbor"), fc.jsonValue()]
     fc.pre(typeof junk !== "object" || junk === null || Array.isArray(junk));
     expect(() => sessionGraftFromJson({ ...json, [field]: junk })).toThrow(
       expect.objectContaining({ code: "BAD_GRAFT", where: { field } }),
+    );
+  },
+);
+
+const handover = fc
+  .record({
+    neighbor: fc.dictionary(fc.string(), value),
+    journal: fc.array(value, { maxLength: 5 }),
+  })
+  .chain((h) =>
+    fc
+      .record({ unprocessedInbound: bytes, fsm: value })
+      .map((session) => ({ ...h, session }) as unknown as SessionHandover),
+  );
+
+test.prop([handover])("a handover (journal included) survives JSON text exactly", (h) => {
+  const text = JSON.stringify(sessionHandoverToJson(h));
+  expect(sessionHandoverFromJson(JSON.parse(text))).toEqual(h);
+});
+
+test.prop([handover, fc.jsonValue().filter((j) => !Array.isArray(j))])(
+  "a handover without a journal list is refused, the field named",
+  (h, junk) => {
+    const json = sessionHandoverToJson(h) as Record<string, unknown>;
+    expect(() => sessionHandoverFromJson({ ...json, journal: junk })).toThrow(
+      expect.objectContaining({ code: "BAD_GRAFT", where: { field: "journal" } }),
     );
   },
 );

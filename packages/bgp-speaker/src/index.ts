@@ -1,6 +1,7 @@
 export type { Clock } from "./clock";
 export { ManualClock, systemClock } from "./clock";
 export { parseRouterSpec } from "./config";
+export type { ControlOptions } from "./control";
 export { controlServer } from "./control";
 export type { BgpSpeakerErrorWhere } from "./errors";
 export { BgpSpeakerError } from "./errors";
@@ -34,7 +35,12 @@ export {
   RESTART_STATE,
   RibStaleRoutes,
 } from "./graceful-restart";
-export { sessionGraftFromJson, sessionGraftToJson } from "./graft-json";
+export {
+  sessionGraftFromJson,
+  sessionGraftToJson,
+  sessionHandoverFromJson,
+  sessionHandoverToJson,
+} from "./graft-json";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,
@@ -64,3 +70,4 @@ export type {
   SessionState,
 } from "./session";
 export { BgpSession } from "./session";
+export { restoreConnection } from "./tcp-repair";

@@ -10,15 +10,19 @@ import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
 
 const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graft-fd N]]
+                     [--tcp-repair PATH/tcp-repair.py]
 
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), and a JSON control interface over HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
-  POST /sessions/<name>/refresh|stop|start   POST /sessions/<name>/graft-out|release
+  POST /sessions/<name>/refresh|stop|start
+  POST /sessions/<name>/graft-out|graft-export|graft-freeze|release
+  POST /graft/in   POST /graft/prepare   POST /graft/resume   (the last two: two-phase grafting)
 --graft-in takes over a session grafted out of another router (the "graft" of its graft-out,
 as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
-TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer.
+TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer. With --tcp-repair the control
+interface's /graft/in and /graft/resume restore the connection in this process with that script.
 Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease.`;
 
 /** Runs the daemon; resolves with a stop function once it listens. */
@@ -29,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
       config: { type: "string" },
       "graft-in": { type: "string" },
       "graft-fd": { type: "string" },
+      "tcp-repair": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -79,7 +84,8 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
   }
   const control = spec.control;
   if (control !== undefined) {
-    const c = controlServer(router);
+    const tcpRepair = values["tcp-repair"];
+    const c = controlServer(router, tcpRepair === undefined ? {} : { tcpRepair });
     if ("socket" in control) {
       rmSync(control.socket, { force: true });
       await new Promise<void>((r) => c.listen(control.socket, () => r()));

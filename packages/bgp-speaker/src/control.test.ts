@@ -1,0 +1,143 @@
+// The control interface's grafting endpoints over HTTP, between two routers in this process (the
+// BGP connection a memoryPipe; restoring a kernel TCP connection is the interop tests' part), and
+// restoreConnection's typed errors.
+import type { AddressInfo } from "node:net";
+import { Rib } from "@dyninfra/bgp-rib";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { controlServer } from "./control";
+import { memoryPipe } from "./pipe";
+import { Router } from "./router";
+import { restoreConnection } from "./tcp-repair";
+
+const flush = async (rounds = 8) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+/** A control server for `router` on a loopback port; `call` sends a request and parses JSON. */
+async function control(router: Router) {
+  const server = controlServer(router).listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  closers.push(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+}
+
+function pair() {
+  const clock = new ManualClock();
+  const a = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      localAddress: "192.0.2.1",
+      neighbors: [
+        {
+          name: "cust",
+          address: "192.0.2.2",
+          asn: 65001,
+          passive: true,
+          importPolicy: "accept",
+          exportPolicy: "accept",
+        },
+      ],
+    },
+    { clock },
+  );
+  const c = new Router(
+    {
+      asn: 65001,
+      bgpIdentifier: "192.0.2.2",
+      localAddress: "192.0.2.2",
+      neighbors: [
+        {
+          name: "isp",
+          address: "192.0.2.1",
+          asn: 64500,
+          passive: true,
+          importPolicy: "accept",
+          exportPolicy: "accept",
+        },
+      ],
+      originate: [{ prefix: "203.0.113.0/24" }, { prefix: "198.51.100.0/24" }],
+    },
+    { clock },
+  );
+  a.start();
+  c.start();
+  const [x, y] = memoryPipe();
+  a.accept("cust", x);
+  c.accept("isp", y);
+  return { a, c };
+}
+
+describe("control interface: grafting endpoints", () => {
+  it("exports the session's RIB snapshot (importable elsewhere) and freezes it with its journal", async () => {
+    const { a } = pair();
+    await flush(20);
+    expect(a.rib.bestRoute("203.0.113.0/24")?.peer).toBe("192.0.2.2");
+    const call = await control(a);
+    const exported = await call("POST", "/sessions/cust/graft-export");
+    expect(exported.status).toBe(200);
+    expect(exported.json.neighbor).toMatchObject({ name: "cust", address: "192.0.2.2" });
+    const snapshot = new Uint8Array(Buffer.from(exported.json.snapshot as string, "base64"));
+    const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.3" });
+    const imported = b.importSession(snapshot);
+    expect(imported.peer).toBe("192.0.2.2");
+    expect([...b.adjRibIn("192.0.2.2", "pre")].map((r) => r.prefix.address).sort()).toEqual([
+      "198.51.100.0",
+      "203.0.113.0",
+    ]);
+    const bad = await call("POST", "/sessions/cust/graft-freeze", {});
+    expect(bad).toEqual({ status: 400, json: { error: expect.stringMatching(/sinceSeq/) } });
+    const frozen = await call("POST", "/sessions/cust/graft-freeze", { sinceSeq: imported.seq });
+    expect(frozen.status).toBe(200);
+    expect(frozen.json.handover).toMatchObject({ neighbor: { name: "cust" }, journal: [] });
+    expect(frozen.json.connection).toBeNull(); // a memoryPipe has no addresses
+    const released = await call("POST", "/sessions/cust/release");
+    expect(released.json.locRibChanges).toBe(2);
+    expect(a.rib.bestRoute("203.0.113.0/24")).toBeUndefined();
+  });
+
+  it("refuses what it cannot do, saying why", async () => {
+    const { a } = pair();
+    await flush(20);
+    const call = await control(a);
+    const resume = await call("POST", "/graft/resume", { handover: {}, tcp: {} });
+    expect(resume.status).toBe(400);
+    expect(resume.json.error).toMatch(/session handover: field neighbor/);
+    const graftIn = await call("POST", "/graft/in", { graft: { neighbor: {} }, tcp: {} });
+    expect(graftIn.status).toBe(400);
+    expect(graftIn.json.error).toMatch(/session graft: field session/);
+    const noTcp = await call("POST", "/graft/in", {
+      graft: {
+        neighbor: {},
+        session: { unprocessedInbound: { $base64: "" } },
+        rib: { $base64: "" },
+      },
+    });
+    expect(noTcp.json.error).toMatch(/--tcp-repair/);
+    const prepare = await call("POST", "/graft/prepare", { neighbor: {} });
+    expect(prepare).toEqual({ status: 400, json: { error: expect.stringMatching(/snapshot/) } });
+    expect(a.session("cust").state).toBe("Established");
+  });
+});
+
+describe("restoreConnection", () => {
+  it("is a TCP_RESTORE error with the helper's message when it cannot restore", async () => {
+    await expect(restoreConnection("/nonexistent/tcp-repair.py", {})).rejects.toMatchObject({
+      code: "TCP_RESTORE",
+      message: expect.stringMatching(/exit 2.*nonexistent/s),
+    });
+  });
+});
