@@ -162,6 +162,31 @@ export function bird(): Daemon {
   };
 }
 
+/**
+ * A BIRD 2 configuration of the scenario tests: router 192.0.2.2 (AS64501) with static protocols
+ * of blackhole routes (`statics`: name → prefixes, IPv4 or IPv6) and one BGP session `d` to
+ * 192.0.2.1 (AS64500), its protocol holding `bgp` lines too (timers, graceful restart, channels).
+ */
+export function birdScenarioConfig(
+  statics: Readonly<Record<string, readonly string[]>>,
+  bgp: readonly string[],
+): string {
+  return [
+    "log stderr all;",
+    "router id 192.0.2.2;",
+    "protocol device {}",
+    ...Object.entries(statics).map(
+      ([name, ps]) =>
+        `protocol static ${name} { ${ps[0]?.includes(":") ? "ipv6" : "ipv4"};\n${ps.map((p) => `  route ${p} blackhole;`).join("\n")}\n}`,
+    ),
+    "protocol bgp d {",
+    "  local 192.0.2.2 as 64501;",
+    "  neighbor 192.0.2.1 as 64500;",
+    ...bgp.map((l) => `  ${l}`),
+    "}",
+  ].join("\n");
+}
+
 // ----------------------------------------------------------------------------------------- GoBGP
 
 export function gobgp(): Daemon {

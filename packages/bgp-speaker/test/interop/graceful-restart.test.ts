@@ -12,7 +12,13 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { dyninfraD, dyninfraNeighbor, frrErrors, startDyninfra } from "./daemons";
+import {
+  birdScenarioConfig,
+  dyninfraD,
+  dyninfraNeighbor,
+  frrErrors,
+  startDyninfra,
+} from "./daemons";
 import { isRoot, Lab, run, waitFor, watchLowest, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -55,24 +61,13 @@ const birdDaemon: Restartable = (() => {
       const file = join(lab.dir, `bird-${routes.length}.conf`);
       writeFileSync(
         file,
-        [
-          "log stderr all;",
-          "router id 192.0.2.2;",
-          "protocol device {}",
-          "protocol static s4 {",
-          "  ipv4;",
-          ...routes.map((p) => `  route ${p} blackhole;`),
-          "}",
-          "protocol bgp d {",
-          "  local 192.0.2.2 as 64501;",
-          "  neighbor 192.0.2.1 as 64500;",
-          "  hold time 30;",
-          "  connect retry time 2;",
-          "  graceful restart on;",
-          `  graceful restart time ${RESTART_TIME};`,
-          "  ipv4 { import all; export all; };",
-          "}",
-        ].join("\n"),
+        birdScenarioConfig({ s4: routes }, [
+          "hold time 30;",
+          "connect retry time 2;",
+          "graceful restart on;",
+          `graceful restart time ${RESTART_TIME};`,
+          "ipv4 { import all; export all; };",
+        ]),
       );
       // -R: graceful restart recovery (Restart State bit, Forwarding State bits).
       return lab.spawn(ns, `bird-${++starts}`, "bird", [

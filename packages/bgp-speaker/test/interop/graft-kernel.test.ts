@@ -25,7 +25,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -81,26 +81,15 @@ for (const phases of [1, 2] as const) {
         for (const port of [portN, portA]) await ipS("link", "set", port, "master", "br0");
         const sock = join(lab.dir, "bird.ctl");
         const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
-        const statics = (name: string, ps: readonly string[]) =>
-          `protocol static ${name} { ipv4;\n${ps.map((p) => `  route ${p} blackhole;`).join("\n")}\n}`;
         const conf = join(lab.dir, "bird.conf");
         writeFileSync(
           conf,
-          [
-            "log stderr all;",
-            "router id 192.0.2.2;",
-            "protocol device {}",
-            statics("s4", kept),
-            statics("s4b", churned),
-            "protocol bgp d {",
-            "  local 192.0.2.2 as 64501;",
-            "  neighbor 192.0.2.1 as 64500;",
-            "  hold time 30;",
-            "  graceful restart off;",
-            "  debug { states };",
-            "  ipv4 { import all; export all; };",
-            "}",
-          ].join("\n"),
+          birdScenarioConfig({ s4: kept, s4b: churned }, [
+            "hold time 30;",
+            "graceful restart off;",
+            "debug { states };",
+            "ipv4 { import all; export all; };",
+          ]),
         );
         lab.spawn(nsN, "bird", "bird", [
           ...["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")],

@@ -8,7 +8,15 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
-import { bird, dyninfraD, dyninfraNeighbor, frr, gobgp, startDyninfra } from "./daemons";
+import {
+  bird,
+  birdScenarioConfig,
+  dyninfraD,
+  dyninfraNeighbor,
+  frr,
+  gobgp,
+  startDyninfra,
+} from "./daemons";
 import { isRoot, Lab, run, waitFor, watchLowest, which } from "./lab";
 import { loadTable, tablePresent, UPDATES_2016 } from "./routes";
 
@@ -85,24 +93,15 @@ function startBird(
   const file = join(lab.dir, `bird-${opts.n}.conf`);
   writeFileSync(
     file,
-    [
-      "log stderr all;",
-      "router id 192.0.2.2;",
-      "protocol device {}",
-      `protocol static s4 { ipv4;\n${v4.map((p) => `  route ${p} blackhole;`).join("\n")}\n}`,
-      `protocol static s6 { ipv6;\n${v6.map((p) => `  route ${p} blackhole;`).join("\n")}\n}`,
-      "protocol bgp d {",
-      "  local 192.0.2.2 as 64501;",
-      "  neighbor 192.0.2.1 as 64500;",
-      "  hold time 30;",
-      "  connect retry time 2;",
-      "  graceful restart on;",
-      `  graceful restart time ${RESTART_TIME};`,
-      "  ipv4 { import all; export all; };",
+    birdScenarioConfig({ s4: v4, s6: v6 }, [
+      "hold time 30;",
+      "connect retry time 2;",
+      "graceful restart on;",
+      `graceful restart time ${RESTART_TIME};`,
+      "ipv4 { import all; export all; };",
       // An IPv6 channel over an IPv4 session: its next hop is an address of the link (RFC 2545).
-      `  ipv6 { import all; export all; next hop address ${B6};${opts.v6Gr ? "" : " graceful restart off;"} };`,
-      "}",
-    ].join("\n"),
+      `ipv6 { import all; export all; next hop address ${B6};${opts.v6Gr ? "" : " graceful restart off;"} };`,
+    ]),
   );
   return lab.spawn(ns, `bird-${opts.n}`, "bird", [
     "-f",
