@@ -545,13 +545,13 @@ class LazyDelta implements AdjRibOutUpdate {
 }
 
 /**
- * The family bits (1 IPv4, 2 IPv6) of a list of AFIs; every family when `afis` is undefined. An
+ * The family bits (1 IPv4, 2 IPv6) of an AFI or a list of them; every family when `afis` is undefined. An
  * AFI other than 1 and 2 is a BAD_CONFIG error naming `field`.
  */
-function familyMask(afis: readonly number[] | undefined, field: string): number {
+function familyMask(afis: number | readonly number[] | undefined, field: string): number {
   if (afis === undefined) return 3;
   let m = 0;
-  for (const a of afis) {
+  for (const a of typeof afis === "number" ? [afis] : afis) {
     if (a !== 1 && a !== 2)
       throw new BgpRibError("BAD_CONFIG", `${field}: AFI ${a} is neither 1 (IPv4) nor 2 (IPv6)`, {
         field,
@@ -860,7 +860,7 @@ export class Rib {
    */
   sweepStale(address: string, afi?: number): ChangeSet {
     const q = this.peer(address);
-    const sweep = familyMask(afi === undefined ? undefined : [afi], "afi");
+    const sweep = familyMask(afi, "afi");
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0 || (this.pReason[s]! & STALE) === 0)
         continue;
@@ -903,7 +903,7 @@ export class Rib {
    */
   staleCount(address: string, afi?: number): number {
     const q = this.peer(address);
-    const count = familyMask(afi === undefined ? undefined : [afi], "afi");
+    const count = familyMask(afi, "afi");
     let n = 0;
     for (let s = 0; s < this.pathTop; s++) {
       if (this.pPeer[s] === q.idx && this.pPre[s]! >= 0 && (this.pReason[s]! & STALE) !== 0)

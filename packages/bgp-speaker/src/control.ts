@@ -27,7 +27,7 @@ function routeJson(r: {
 }
 
 /** What a graft sent the neighbour, counted. */
-const deltaJson = (d: {
+export const deltaJson = (d: {
   withdrawn: readonly unknown[];
   announced: readonly { nlri: readonly unknown[] }[];
 }) => ({
@@ -170,14 +170,9 @@ async function handle(
     }
     if (verb === "graft-export") {
       // Two-phase grafting, step 1: the RIB's snapshot (it journals the session from now on).
-      const address = (router.sessions() as { name: string; address: string }[]).find(
-        (x) => x.name === name,
-      )!.address;
-      const snapshot = router.rib.exportSession(address);
-      return send(res, 200, {
-        neighbor: router.neighborByAddress(address),
-        snapshot: Buffer.from(snapshot).toString("base64"),
-      });
+      const neighbor = router.neighborSpec(name!);
+      const snapshot = router.rib.exportSession(neighbor.address);
+      return send(res, 200, { neighbor, snapshot: Buffer.from(snapshot).toString("base64") });
     }
     if (verb === "graft-freeze") {
       const b = (await body(req)) as { sinceSeq?: unknown } | null;

@@ -415,6 +415,11 @@ export class Router extends EventEmitter<RouterEvents> {
     return this.neighbor(name).session;
   }
 
+  /** A neighbour's configuration, by name. */
+  neighborSpec(name: string): NeighborSpec {
+    return this.neighbor(name).spec;
+  }
+
   /** The neighbour whose address is `address`, if configured. */
   neighborByAddress(address: string): NeighborSpec | undefined {
     return this.byAddress.get(address)?.spec;

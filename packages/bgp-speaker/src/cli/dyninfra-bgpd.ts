@@ -3,7 +3,7 @@ import { type Server, Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { notificationText } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "../config";
-import { controlServer } from "../control";
+import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
 import { listen, tcpConnector } from "../net";
@@ -130,7 +130,7 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     const socket = new Socket({ fd, readable: true, writable: true });
     const r = router.graftIn(graft, socket);
     log(
-      `session ${graft.neighbor.name}: grafted in over descriptor ${fd}; sent ${r.neighbor.withdrawn.length} withdrawals and ${r.neighbor.announced.reduce((n, a) => n + a.nlri.length, 0)} announcements`,
+      `session ${graft.neighbor.name}: grafted in over descriptor ${fd}; sent ${JSON.stringify(deltaJson(r.neighbor))}`,
     );
   }
   return async () => {
