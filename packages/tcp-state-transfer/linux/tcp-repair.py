@@ -12,10 +12,14 @@ them), the queue bytes in base64.
       in repair mode — frozen: the kernel sends nothing for it any more, and closing it later sends
       neither FIN nor RST — and writes its snapshot.
 
-  tcp-repair.py restore FILE [--fd N] -- COMMAND [ARG...]
-      Recreates the connection from a snapshot (the local address must exist here), leaves repair
-      mode (the kernel sends a window probe) and runs COMMAND with the socket as descriptor N
-      (default 3).
+  tcp-repair.py restore FILE [--fd N] [--no-announce] -- COMMAND [ARG...]
+      Recreates the connection from a snapshot (the local address must exist here): the send
+      queue's sent part in repair mode, its unsent part (unsq_len) written once repair mode is
+      left, so that the kernel sends it as the peer's window allows. Announces the local address
+      from this host's interface (a gratuitous ARP for IPv4, an unsolicited Neighbor
+      Advertisement with the Override flag for IPv6: the neighbour's cache may still name the old
+      host's MAC address) unless --no-announce, leaves repair mode (the kernel sends a window
+      probe) and runs COMMAND with the socket as descriptor N (default 3).
 
 Errors go to stderr as one line `tcp-repair: <what>` with exit status 1.
 """
@@ -29,6 +33,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import sys
 
 # linux/tcp.h
@@ -54,6 +59,14 @@ TCP_ESTABLISHED = 1
 SIOCINQ = 0x541B
 SIOCOUTQ = 0x5411
 SIOCOUTQNSD = 0x894B
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+ETH_P_ARP = 0x0806
+ICMPV6_NA = 136
+NA_OVERRIDE = 0x20000000
+ND_OPT_TARGET_LL = 2
+IPV6_MULTICAST_IF = 17
+IPV6_MULTICAST_HOPS = 18
 SYS_PIDFD_GETFD = 438  # x86-64 and aarch64 alike (asm-generic numbering since 5.6)
 SNAPSHOT_VERSION = 1
 
@@ -207,6 +220,51 @@ def field(s, name, kind=int):
     return v
 
 
+def egress(src, dst):
+    """The interface this host reaches DST from SRC through (`ip route get`)."""
+    try:
+        out = subprocess.run(
+            ["ip", "-j", "route", "get", dst, "from", src],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return json.loads(out)[0]["dev"]
+    except (OSError, subprocess.CalledProcessError, ValueError, LookupError) as e:
+        raise RepairError(f"no interface towards {dst} from {src}: {e}") from e
+
+
+def announce(src, dst):
+    """Tells the link that SRC is at this host's MAC address now (see the module's help)."""
+    dev = egress(src, dst)
+    try:
+        mac = bytes.fromhex(open(f"/sys/class/net/{dev}/address").read().strip().replace(":", ""))
+    except (OSError, ValueError) as e:
+        raise RepairError(f"no MAC address for interface {dev}: {e}") from e
+    if len(mac) != 6:
+        raise RepairError(f"interface {dev} has no Ethernet address")
+    ip = ipaddress.ip_address(src)
+    if ip.version == 4:
+        # RFC 5227 section 3 (ARP Announcement) as a request, and the same as a reply: stacks
+        # that ignore the one update their cache from the other.
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP)) as p:
+            p.bind((dev, ETH_P_ARP))
+            for op in (1, 2):
+                arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac + ip.packed
+                arp += (b"\0" * 6 if op == 1 else b"\xff" * 6) + ip.packed
+                p.send(b"\xff" * 6 + mac + struct.pack("!H", ETH_P_ARP) + arp)
+    else:
+        # RFC 4861 section 7.2.6: to all nodes, hop limit 255; the kernel fills in the checksum.
+        with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as p:
+            index = socket.if_nametoindex(dev)
+            p.setsockopt(socket.IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255)
+            p.setsockopt(socket.IPPROTO_IPV6, IPV6_MULTICAST_IF, index)
+            p.bind((src, 0, 0, index))
+            na = struct.pack("!BBHI", ICMPV6_NA, 0, 0, NA_OVERRIDE) + ip.packed
+            na += struct.pack("!BB", ND_OPT_TARGET_LL, 1) + mac
+            p.sendto(na, ("ff02::1", 0, 0, index))
+
+
 def restore(args):
     try:
         s = json.load(open(args.file))
@@ -244,7 +302,19 @@ def restore(args):
     sock.setsockopt(tcp, TCP_REPAIR_OPTIONS, b"".join(struct.pack("II", *o) for o in opts))
     if mask & TCPI_OPT_TIMESTAMPS:
         sock.setsockopt(tcp, TCP_TIMESTAMP, u32(field(s, "timestamp")))
-    for which, data in ((TCP_RECV_QUEUE, inq), (TCP_SEND_QUEUE, outq)):
+    # The send queue's tail was never sent (SIOCOUTQNSD at the dump): restored as sent, the
+    # kernel would take it for in flight, beyond what the peer's window allowed.
+    unsent = field(s, "unsq_len")
+    if not 0 <= unsent <= len(outq):
+        raise RepairError(f"snapshot field unsq_len: {unsent} outside the send queue ({len(outq)})")
+    sent_part, unsent_part = outq[: len(outq) - unsent], outq[len(outq) - unsent :]
+    # Room for each whole queue with the kernel's per-buffer overhead (else a large queue's
+    # refill waits for memory in repair mode, where nothing is ever acknowledged). The value
+    # asked for is doubled by the kernel; the FORCE options pass the sysctl limits (root).
+    for get, force, data in ((socket.SO_SNDBUF, SO_SNDBUFFORCE, outq), (socket.SO_RCVBUF, SO_RCVBUFFORCE, inq)):
+        if sock.getsockopt(socket.SOL_SOCKET, get) < 4 * len(data):
+            sock.setsockopt(socket.SOL_SOCKET, force, 2 * len(data))
+    for which, data in ((TCP_RECV_QUEUE, inq), (TCP_SEND_QUEUE, sent_part)):
         sock.setsockopt(tcp, TCP_REPAIR_QUEUE, which)
         sent = 0
         while sent < len(data):
@@ -253,7 +323,20 @@ def restore(args):
     # receive queue's bytes advance.
     window = [field(s, k) for k in ("snd_wl1", "snd_wnd", "max_window", "rcv_wnd", "rcv_wup")]
     sock.setsockopt(tcp, TCP_REPAIR_WINDOW, struct.pack("5I", *window))
+    if args.announce:
+        try:
+            announce(src[0], dst[0])
+        except (RepairError, OSError) as e:
+            # The connection is whole; only the neighbour's cache may lag (until it probes).
+            print(f"tcp-repair: warning: address not announced: {e}", file=sys.stderr)
     sock.setsockopt(tcp, TCP_REPAIR, 0)  # leaves repair mode: window probe
+    if unsent_part:
+        sock.settimeout(30)
+        try:
+            sock.sendall(unsent_part)
+        except OSError as e:
+            raise RepairError(f"writing the {unsent} unsent bytes: {e}") from e
+        sock.settimeout(None)
     fd = sock.detach()
     if fd != args.fd:
         os.dup2(fd, args.fd)
@@ -273,6 +356,7 @@ def main():
     r = sub.add_parser("restore")
     r.add_argument("file")
     r.add_argument("--fd", type=int, default=3)
+    r.add_argument("--no-announce", dest="announce", action="store_false")
     r.add_argument("command", nargs="+")
     args = p.parse_args()
     try:

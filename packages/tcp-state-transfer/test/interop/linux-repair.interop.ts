@@ -28,10 +28,17 @@ function python(lab: Lab, ns: string, name: string, code: string): Promise<numbe
   return new Promise((done) => p.on("exit", (c) => done(c)));
 }
 
-const SERVER = `
+/** The addresses of N and of the client (A, later B) per address family. */
+const ADDR = {
+  4: { n: "192.0.2.2", a: "192.0.2.1", len: 24 },
+  6: { n: "2001:db8::2", a: "2001:db8::1", len: 64 },
+} as const;
+
+const SERVER = (n: string) => `
 import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.0.2.2", 1790)); s.listen(4)
+s = socket.socket(socket.AF_INET6 if ":" in "${n}" else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("${n}", 1790)); s.listen(4)
 c, a = s.accept()
 print("accepted", a[0])
 f = c.makefile("rb"); n = 0
@@ -44,9 +51,9 @@ print("closed after", n)
 
 // On A: one exchange read; the second answer left unread (receive queue); a third line written
 // while the circuit is dark (send queue, unacknowledged); then it waits to be dumped.
-const CLIENT_A = `
+const CLIENT_A = (n: string, a: string) => `
 import os, socket, time
-c = socket.create_connection(("192.0.2.2", 1790), source_address=("192.0.2.1", 0))
+c = socket.create_connection(("${n}", 1790), source_address=("${a}", 0))
 print("port", c.getsockname()[1])
 f = c.makefile("rb")
 c.sendall(b"A0\\n"); print("A read", f.readline().strip().decode())
@@ -60,7 +67,7 @@ time.sleep(60)
 // A's last line (retransmitted from the restored send queue), then one exchange of its own.
 const CLIENT_B = `
 import socket
-c = socket.socket(fileno=3); f = c.makefile("rb")
+c = socket.socket(fileno=3); c.settimeout(10); f = c.makefile("rb")
 print("B read", f.readline().strip().decode())
 print("B read", f.readline().strip().decode())
 c.sendall(b"B0\\n"); print("B read", f.readline().strip().decode())
@@ -72,91 +79,205 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
   afterAll(() => lab.cleanup());
   let dumped: TcpRepairSnapshot | undefined;
 
-  it("moves a live connection, queues included, to another host; the server sees one connection, every byte in order", async () => {
+  it.each([4, 6] as const)(
+    "moves a live connection, queues included, to another host (IPv%i); the server sees one connection, every byte in order",
+    async (family) => {
+      const read = (name: string) => lab.log(`${name}${family}`);
+      const { n, a, len } = ADDR[family];
+      const nsN = await lab.ns(`n${family}`);
+      const nsS = await lab.ns(`s${family}`);
+      const nsA = await lab.ns(`a${family}`);
+      const nsB = await lab.ns(`b${family}`);
+      const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
+      await ipS("link", "add", "br0", "type", "bridge");
+      await ipS("link", "set", "br0", "up");
+      const toN = await lab.link(nsN, "", nsS, "");
+      const toA = await lab.link(nsA, "", nsS, "");
+      const toB = await lab.link(nsB, "", nsS, "");
+      for (const [ns, dev, addr] of [
+        [nsN, toN.a, n],
+        [nsA, toA.a, a],
+        [nsB, toB.a, a],
+      ] as const)
+        await run("ip", ["-n", ns, "addr", "add", `${addr}/${len}`, "dev", dev, "nodad"]);
+      // B's port keeps its own MAC address, and B knows N's already (it will not ask, which would
+      // have told N in passing): only the restore's announcement (a gratuitous ARP, an unsolicited
+      // Neighbor Advertisement) moves N's cache entry for the client's address from A's MAC to B's
+      // before N's own probing (tens of seconds) would.
+      const macOf = async (ns: string, dev: string) =>
+        /link\/ether ([0-9a-f:]+)/.exec(await run("ip", ["-n", ns, "link", "show", dev]))![1]!;
+      const macB = await macOf(nsB, toB.a);
+      expect(macB).not.toBe(await macOf(nsA, toA.a));
+      await run("ip", [
+        ...["-n", nsB, "neigh", "replace", n],
+        ...["lladdr", await macOf(nsN, toN.a), "dev", toB.a, "nud", "permanent"],
+      ]);
+      for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
+
+      const server = python(lab, nsN, `server${family}`, SERVER(n));
+      await waitFor(
+        "the server",
+        async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
+        10_000,
+        100,
+      );
+      const dark = join(lab.dir, `dark${family}`);
+      const clientA = python(
+        lab,
+        nsA,
+        `a${family}`,
+        `import os; os.environ["DARK"] = ${JSON.stringify(dark)}\n${CLIENT_A(n, a)}`,
+      );
+      await waitFor(
+        "A's first exchange",
+        async () => read("a").includes("A read ack 1 A0"),
+        10_000,
+        50,
+      );
+      await new Promise((r) => setTimeout(r, 700)); // A1's answer is in A's receive queue
+      // The circuit goes dark; A writes A2, which stays unacknowledged in its send queue.
+      await ipS("link", "set", toA.b, "nomaster");
+      await ipS("link", "set", toA.b, "down");
+      writeFileSync(dark, "");
+      await waitFor("A to write A2", async () => read("a").includes("A wrote A2"), 10_000, 50);
+      const port = /port (\d+)/.exec(read("a"))![1]!;
+      const pid = (await run("ip", ["netns", "pids", nsA])).split(/\s+/).filter(Boolean)[0]!;
+      const file = join(lab.dir, `tcp${family}.json`);
+      await run("python3", [
+        ...[HELPER, "dump", "--pid", pid, "--local", `[${a}]:${port}`],
+        ...["--remote", `[${n}]:1790`, "--out", file],
+      ]);
+      const snap = snapshotFromJson(JSON.parse(readFileSync(file, "utf8")));
+      if (family === 4) dumped = snap;
+      expect(snap.src_addr).toBe(a);
+      // The model accepts what the kernel gave, queues as the scenario left them.
+      expect(validateSnapshot(snap)).toEqual({ ok: true });
+      expect(Buffer.from(snap.inq).toString()).toBe("ack 2 A1\n");
+      expect(Buffer.from(snap.outq).toString()).toBe("A2\n");
+      expect(snap.unsq_len).toBe(0); // sent (into the dark), not acknowledged
+      expect(snap.state).toBe("ESTABLISHED");
+      process.kill(Number(pid), "SIGKILL"); // its socket is frozen: the close sends nothing
+      await clientA;
+      // The circuit now goes to B's port; B restores the connection and carries on.
+      await ipS("link", "set", toB.b, "master", "br0");
+      const restored = lab.spawn(nsB, `b${family}`, "python3", [
+        HELPER,
+        "restore",
+        file,
+        "--",
+        ...["python3", "-u", "-c", CLIENT_B],
+      ]);
+      const clientB = await new Promise<number | null>((done) => restored.on("exit", done));
+      expect(read("b")).toBe("B read ack 2 A1\nB read ack 3 A2\nB read ack 4 B0\n");
+      expect(clientB).toBe(0);
+      expect(await run("ip", ["-n", nsN, "neigh", "show", a])).toContain(macB);
+      await server;
+      expect(read("server")).toBe(
+        `accepted ${a}\ngot A0\ngot A1\ngot A2\ngot B0\nclosed after 4\n`,
+      );
+    },
+  );
+
+  it("keeps the unsent part of the send queue unsent (the peer's window was closed at the freeze)", async () => {
     const read = (name: string) => lab.log(name);
-    const nsN = await lab.ns("n");
-    const nsS = await lab.ns("s");
-    const nsA = await lab.ns("a");
-    const nsB = await lab.ns("b");
+    const nsN = await lab.ns("n2");
+    const nsA = await lab.ns("a2");
+    const nsB = await lab.ns("b2");
+    const nsS = await lab.ns("s2");
     const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
     await ipS("link", "add", "br0", "type", "bridge");
     await ipS("link", "set", "br0", "up");
     const toN = await lab.link(nsN, "192.0.2.2/24", nsS, "");
     const toA = await lab.link(nsA, "192.0.2.1/24", nsS, "");
     const toB = await lab.link(nsB, "192.0.2.1/24", nsS, "");
-    const mac = /link\/ether ([0-9a-f:]+)/.exec(
-      await run("ip", ["-n", nsA, "link", "show", toA.a]),
-    )![1]!;
-    await run("ip", ["-n", nsB, "link", "set", toB.a, "address", mac]);
     for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
-
-    const server = python(lab, nsN, "server", SERVER);
+    const go = join(lab.dir, "go");
+    // N: a small receive buffer, not read until told: A's writes fill it, its window closes and
+    // the rest stays unsent in A's send queue. Then it reads to the end and checks the bytes.
+    const server = python(
+      lab,
+      nsN,
+      "server2",
+      `import os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("192.0.2.2", 1791)); s.listen(1)
+c, _ = s.accept(); print("accepted")
+while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.05)
+data = b""
+while True:
+    chunk = c.recv(65536)
+    if not chunk: break
+    data += chunk
+want = bytes(i % 251 for i in range(len(data)))
+print("received", len(data), "in order" if data == want else "CORRUPT")
+c.sendall(f"total {len(data)}\\n".encode()); c.close()
+`,
+    );
     await waitFor(
       "the server",
-      async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
+      async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1791"),
       10_000,
       100,
     );
-    const dark = join(lab.dir, "dark");
+    // A writes a pattern (byte i is i mod 251) until its send buffer is full.
     const clientA = python(
       lab,
       nsA,
-      "a",
-      `import os; os.environ["DARK"] = ${JSON.stringify(dark)}\n${CLIENT_A}`,
+      "a2",
+      `import socket, time
+c = socket.create_connection(("192.0.2.2", 1791), source_address=("192.0.2.1", 0))
+print("port", c.getsockname()[1]); c.setblocking(False)
+n = 0
+pattern = bytes(i % 251 for i in range(251 * 64))
+while True:
+    try:
+        k = c.send(pattern[n % 251 : n % 251 + 4096])
+    except BlockingIOError:
+        time.sleep(0.5)
+        try: k = c.send(pattern[n % 251 : n % 251 + 4096])
+        except BlockingIOError: break
+    n += k
+print("wrote", n, flush=True)
+time.sleep(60)
+`,
     );
-    await waitFor(
-      "A's first exchange",
-      async () => read("a").includes("A read ack 1 A0"),
-      10_000,
-      50,
-    );
-    await new Promise((r) => setTimeout(r, 700)); // A1's answer is in A's receive queue
-    // The circuit goes dark; A writes A2, which stays unacknowledged in its send queue.
-    await ipS("link", "set", toA.b, "nomaster");
-    await ipS("link", "set", toA.b, "down");
-    writeFileSync(dark, "");
-    await waitFor("A to write A2", async () => read("a").includes("A wrote A2"), 10_000, 50);
-    const port = /port (\d+)/.exec(read("a"))![1]!;
+    await waitFor("A to fill its buffers", async () => read("a2").includes("wrote"), 20_000, 50);
+    const wrote = Number(/wrote (\d+)/.exec(read("a2"))![1]);
+    const port = /port (\d+)/.exec(read("a2"))![1]!;
     const pid = (await run("ip", ["netns", "pids", nsA])).split(/\s+/).filter(Boolean)[0]!;
-    const file = join(lab.dir, "tcp.json");
+    const file = join(lab.dir, "tcp2.json");
     await run("python3", [
-      HELPER,
-      "dump",
-      "--pid",
-      pid,
-      "--local",
-      `192.0.2.1:${port}`,
-      "--remote",
-      "192.0.2.2:1790",
-      "--out",
-      file,
+      ...[HELPER, "dump", "--pid", pid, "--local", `192.0.2.1:${port}`],
+      ...["--remote", "192.0.2.2:1791", "--out", file],
     ]);
     const snap = snapshotFromJson(JSON.parse(readFileSync(file, "utf8")));
-    dumped = snap;
-    // The model accepts what the kernel gave, queues as the scenario left them.
     expect(validateSnapshot(snap)).toEqual({ ok: true });
-    expect(Buffer.from(snap.inq).toString()).toBe("ack 2 A1\n");
-    expect(Buffer.from(snap.outq).toString()).toBe("A2\n");
-    expect(snap.unsq_len).toBe(0); // sent (into the dark), not acknowledged
-    expect(snap.state).toBe("ESTABLISHED");
-    process.kill(Number(pid), "SIGKILL"); // its socket is frozen: the close sends nothing
+    expect(snap.unsq_len).toBeGreaterThan(0);
+    expect(snap.unsq_len).toBeLessThanOrEqual(snap.outq_len); // what was sent is acknowledged
+    process.kill(Number(pid), "SIGKILL");
     await clientA;
-    // The circuit now goes to B's port; B restores the connection and carries on.
+    await ipS("link", "set", toA.b, "nomaster");
     await ipS("link", "set", toB.b, "master", "br0");
-    const restored = lab.spawn(nsB, "b", "python3", [
-      HELPER,
-      "restore",
-      file,
-      "--",
-      ...["python3", "-u", "-c", CLIENT_B],
+    // B: how much of its restored send queue is unsent (SIOCOUTQNSD) while N's window is still
+    // closed; then N reads, B closes its side and reads N's total.
+    const restored = lab.spawn(nsB, "b2", "python3", [
+      ...[HELPER, "restore", file, "--"],
+      ...["python3", "-u", "-c"],
+      `import fcntl, os, socket, struct
+c = socket.socket(fileno=3); c.settimeout(20)
+print("unsent", struct.unpack("i", fcntl.ioctl(3, 0x894B, b"\\0" * 4))[0])
+open(${JSON.stringify(go)}, "w").close()
+c.shutdown(socket.SHUT_WR)
+print(c.makefile("rb").readline().strip().decode())
+`,
     ]);
     const clientB = await new Promise<number | null>((done) => restored.on("exit", done));
-    expect(read("b")).toBe("B read ack 2 A1\nB read ack 3 A2\nB read ack 4 B0\n");
     expect(clientB).toBe(0);
+    // The model's restore: the first outq_len − unsq_len bytes as sent, the rest unsent.
+    expect(read("b2")).toBe(`unsent ${snap.unsq_len}\ntotal ${wrote}\n`);
     await server;
-    expect(read("server")).toBe(
-      "accepted 192.0.2.1\ngot A0\ngot A1\ngot A2\ngot B0\nclosed after 4\n",
-    );
+    expect(read("server2")).toBe(`accepted\nreceived ${wrote} in order\n`);
   });
 
   it("refuses, as the kernel does, the snapshots the model refuses (same errno)", async () => {
