@@ -3,8 +3,9 @@
 // BIRD notices nothing. Namespaces: BIRD (192.0.2.2, AS64501, 500 real prefixes, graceful restart
 // off so that any session reset would withdraw them), A and B (AS64500, 192.0.2.1 each), and a
 // switch S — a Linux bridge standing in for the optical circuit switch — that connects BIRD's
-// link to A's port, later to B's (B's port carries A's MAC address: the interface identity moves
-// with the link, so BIRD's ARP entry stays right; BIRD's own link never loses its carrier).
+// link to A's port, later to B's (BIRD's own link never loses its carrier). B's port has a MAC
+// address of its own and B already knows BIRD's, so it sends BIRD no ARP request: BIRD's ARP
+// entry for 192.0.2.1 moves to B's MAC only by the restore's gratuitous ARP (tcp-repair.py).
 //
 // One phase: the circuit goes dark (A's port leaves the bridge); A pauses the session and exports
 // it (`POST /sessions/bird/graft-out`); tcp-repair.py (@dyninfra/tcp-state-transfer) takes a copy
@@ -70,14 +71,19 @@ for (const phases of [1, 2] as const) {
         const ipS = (...args: string[]) => run("ip", ["-n", nsS, ...args]);
         await ipS("link", "add", "br0", "type", "bridge");
         await ipS("link", "set", "br0", "up");
-        const { b: portN } = await lab.link(nsN, "192.0.2.2/24", nsS, "");
+        const { a: ifN, b: portN } = await lab.link(nsN, "192.0.2.2/24", nsS, "");
         const { a: ifA, b: portA } = await lab.link(nsA, "192.0.2.1/24", nsS, "");
         const { a: ifB, b: portB } = await lab.link(nsB, "192.0.2.1/24", nsS, "");
-        // B's port answers to A's MAC address (the interface identity moves with the link).
-        const mac = /link\/ether ([0-9a-f:]+)/.exec(
-          await run("ip", ["-n", nsA, "link", "show", ifA]),
-        )![1]!;
-        await run("ip", ["-n", nsB, "link", "set", ifB, "address", mac]);
+        // B's port has its own MAC address; B knows BIRD's (no ARP request from B would tell
+        // BIRD where 192.0.2.1 is now): only the restore's gratuitous ARP does.
+        const macOf = async (ns: string, dev: string) =>
+          /link\/ether ([0-9a-f:]+)/.exec(await run("ip", ["-n", ns, "link", "show", dev]))![1]!;
+        const macB = await macOf(nsB, ifB);
+        expect(macB).not.toBe(await macOf(nsA, ifA));
+        await run("ip", [
+          ...["-n", nsB, "neigh", "replace", "192.0.2.2", "lladdr", await macOf(nsN, ifN)],
+          ...["dev", ifB, "nud", "permanent"],
+        ]);
         for (const port of [portN, portA]) await ipS("link", "set", port, "master", "br0");
         const sock = join(lab.dir, "bird.ctl");
         const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
@@ -191,6 +197,8 @@ for (const phases of [1, 2] as const) {
           30_000,
         );
         await waitFor("BIRD to get B's route", () => birdHas(OWN_B), 30_000);
+        // BIRD's host sends to B's MAC now (the gratuitous ARP), not to A's.
+        expect(await run("ip", ["-n", nsN, "neigh", "show", "192.0.2.1"])).toContain(macB);
         await waitFor("BIRD to lose A's route", async () => !(await birdHas(OWN_A)), 30_000);
         // The same session: counters continue from A's, no OPEN was sent again.
         expect(moved.counters.opensSent).toBe(countersA.opensSent);
