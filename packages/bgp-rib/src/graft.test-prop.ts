@@ -346,3 +346,50 @@ test.prop(
     expect(C.stats().paths).toBe(B.stats().paths);
   },
 );
+
+test.prop([arbEvents, arbEvents, arbEvents], { numRuns: 100 })(
+  "an abandoned graft (export, then cancelExport) leaves the router as if it never exported: same RIBs, same deltas, journaling stopped; a later export journals afresh",
+  (before, during, after) => {
+    const A = rib("10.0.0.1", X, IA, true);
+    const R = rib("10.0.0.1", X, IA, true); // reference: never exported
+    const feed = (ev: Ev) => {
+      const to = ev.who === "N" ? N.address : X.address;
+      if (ev.who === "Y") return;
+      const a = A.update(to, ev.update);
+      const r = R.update(to, ev.update);
+      for (const p of [N.address, IA.address, X.address])
+        expect(routes(deltaRoutes(a.adjRibOut.get(p)))).toEqual(
+          routes(deltaRoutes(r.adjRibOut.get(p))),
+        );
+    };
+    before.forEach(feed);
+    A.exportSession(N.address);
+    during.forEach(feed);
+    const journaled = A.sessionJournal(N.address, 0).length;
+    expect(A.cancelExport(N.address)).toBe(journaled);
+    expect(A.sessionJournal(N.address, 0)).toEqual([]);
+    expect(A.cancelExport(N.address)).toBe(0);
+    after.forEach(feed);
+    expect(A.sessionJournal(N.address, 0)).toEqual([]);
+    expect(routes(A.locRib())).toEqual(routes(R.locRib()));
+    for (const p of [X.address, IA.address, N.address])
+      expect(routes(A.adjRibOut(p))).toEqual(routes(R.adjRibOut(p)));
+    // Exported again: the new journal holds only what comes after.
+    A.exportSession(N.address);
+    const ev = after.find((e) => e.who === "N");
+    if (ev !== undefined) {
+      A.update(N.address, ev.update);
+      expect(A.sessionJournal(N.address, 0).some((e) => e.direction === "in")).toBe(true);
+    }
+  },
+);
+
+/** A delta as route lines (prefix, "out", attributes), for comparing deltas. */
+function deltaRoutes(d: AdjRibOutUpdate | undefined) {
+  const out: { prefix: Prefix; attributes: PathAttributes; peer: string }[] = [];
+  for (const w of d?.withdrawn ?? [])
+    out.push({ prefix: w, attributes: { origin: "IGP", asPath: [] }, peer: "withdrawn" });
+  for (const g of d?.announced ?? [])
+    for (const n of g.nlri) out.push({ prefix: n, attributes: g.attributes, peer: "out" });
+  return out;
+}

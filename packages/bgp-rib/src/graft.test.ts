@@ -229,6 +229,25 @@ describe("grafting", () => {
     expect(a.sessionJournal(N.address, 3)).toHaveLength(1);
   });
 
+  it("cancelExport stops the journal of an abandoned graft, keeps the session and its routes, and names an unknown peer", () => {
+    const a = routerA();
+    a.exportSession(N.address);
+    a.update(N.address, { withdrawn: [P("203.0.113.0", 24)] });
+    a.update(X.address, {
+      announced: [{ attributes: attrs([64510], "198.51.100.2"), nlri: [P("198.20.0.0", 16)] }],
+    });
+    expect(a.sessionJournal(N.address, 0).map((e) => e.direction)).toEqual(["in", "out"]);
+    expect(a.cancelExport(N.address)).toBe(2);
+    a.update(N.address, {
+      announced: [{ attributes: attrs([64501], "192.0.2.2"), nlri: [P("203.0.113.0", 24)] }],
+    });
+    expect(a.sessionJournal(N.address, 0)).toEqual([]);
+    expect([...a.adjRibIn(N.address, "pre")].map((r) => r.prefix.address)).toEqual(["203.0.113.0"]);
+    expect(() => a.cancelExport("192.0.2.99")).toThrow(
+      expect.objectContaining({ code: "UNKNOWN_PEER", where: { field: "peer" } }),
+    );
+  });
+
   it("the new router sends only the difference, and the old one withdraws the session's routes", () => {
     const a = routerA();
     const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });

@@ -1306,7 +1306,8 @@ export class Rib {
    * Exports one session as a versioned binary snapshot: its configuration (without policies,
    * which are code), the Adj-RIB-In pre-policy (routes learned from the neighbour), the
    * Adj-RIB-Out (routes advertised to it) and the session's sequence number. From now on the
-   * RIB journals the session (see {@link Rib.sessionJournal}) until {@link Rib.releaseSession}.
+   * RIB journals the session (see {@link Rib.sessionJournal}) until {@link Rib.releaseSession}
+   * (the session moved) or {@link Rib.cancelExport} (it stays).
    *
    * Format (big-endian): magic `BGRS`, version u8 = 2, flags u8, reserved u16, sequence f64,
    * configuration (u32 length + UTF-8 JSON), the parts tables (addresses, COMMUNITIES lists,
@@ -1653,6 +1654,28 @@ export class Rib {
       merge(this.process(this.takeDirty(), q, true));
     }
     return { locRib: loc, adjRibOut: out };
+  }
+
+  /**
+   * Abandons the export of a session (a graft that will not happen, or failed before the new
+   * router took the session over): the session stays here and the RIB stops journaling it; its
+   * routes are untouched. Returns the number of journal entries dropped; 0 when the session was
+   * not being exported (calling it twice is harmless). A later {@link Rib.exportSession} starts
+   * a new journal.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.exportSession("10.0.0.2");
+   * rib.cancelExport("10.0.0.2"); // 0: nothing was journaled
+   * ```
+   */
+  cancelExport(address: string): number {
+    const q = this.peer(address);
+    const dropped = q.journal?.length ?? 0;
+    q.journal = undefined;
+    return dropped;
   }
 
   /**

@@ -1,14 +1,14 @@
 // The control interface's grafting endpoints over HTTP, between two routers in this process (the
 // BGP connection a memoryPipe; restoring a kernel TCP connection is the interop tests' part), and
 // restoreConnection's typed errors.
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer, Socket } from "node:net";
 import { Rib } from "@dyninfra/bgp-rib";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { controlServer } from "./control";
 import { memoryPipe } from "./pipe";
 import { Router } from "./router";
-import { restoreConnection } from "./tcp-repair";
+import { restoreConnection, thawConnection } from "./tcp-repair";
 
 const flush = async (rounds = 8) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
@@ -109,6 +109,38 @@ describe("control interface: grafting endpoints", () => {
     expect(a.rib.bestRoute("203.0.113.0/24")).toBeUndefined();
   });
 
+  it("rolls back an abandoned graft: graft-abort continues the frozen session, /graft/discard drops a prepared one", async () => {
+    const { a, c } = pair();
+    await flush(20);
+    const callA = await control(a);
+    const exported = await callA("POST", "/sessions/cust/graft-export");
+    const b = new Router({ asn: 64500, bgpIdentifier: "10.0.0.3", neighbors: [] });
+    const callB = await control(b);
+    const prepared = await callB("POST", "/graft/prepare", exported.json);
+    expect(prepared.status).toBe(200);
+    expect(b.rib.peerAddresses()).toContain("192.0.2.2");
+    await callA("POST", "/sessions/cust/graft-freeze", { sinceSeq: prepared.json.seq });
+    expect(a.session("cust").isPaused).toBe(true);
+    a.originate([{ prefix: "100.64.9.0/24" }]); // queued for the customer while frozen
+    const discarded = await callB("POST", "/graft/discard", { name: "cust" });
+    expect(discarded).toEqual({ status: 200, json: { locRibChanges: 0 } });
+    expect(b.rib.peerAddresses()).not.toContain("192.0.2.2");
+    const aborted = await callA("POST", "/sessions/cust/graft-abort");
+    // No helper configured: nothing to thaw (a memoryPipe is no kernel socket anyway).
+    expect(aborted).toEqual({
+      status: 200,
+      json: { journalDropped: expect.any(Number), unpaused: true, thawed: false },
+    });
+    await flush(20);
+    expect(a.session("cust").state).toBe("Established");
+    expect(c.rib.bestRoute("100.64.9.0/24")?.peer).toBe("192.0.2.1");
+    expect(c.session("isp").stats.opensReceived).toBe(1);
+    const again = await callB("POST", "/graft/discard", { name: "cust" });
+    expect(again).toEqual({ status: 400, json: { error: expect.stringMatching(/not prepared/) } });
+    const noName = await callB("POST", "/graft/discard", {});
+    expect(noName).toEqual({ status: 400, json: { error: expect.stringMatching(/name/) } });
+  });
+
   it("refuses what it cannot do, saying why", async () => {
     const { a } = pair();
     await flush(20);
@@ -130,6 +162,25 @@ describe("control interface: grafting endpoints", () => {
     const prepare = await call("POST", "/graft/prepare", { neighbor: {} });
     expect(prepare).toEqual({ status: 400, json: { error: expect.stringMatching(/snapshot/) } });
     expect(a.session("cust").state).toBe("Established");
+  });
+});
+
+describe("thawConnection", () => {
+  it("is a TCP_THAW error for a socket that is not connected, and with the helper's message when it fails", async () => {
+    await expect(thawConnection("/x/tcp-repair.py", new Socket())).rejects.toMatchObject({
+      code: "TCP_THAW",
+      message: expect.stringMatching(/not connected/),
+    });
+    const server = createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    closers.push(() => server.close());
+    const s = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((r) => s.once("connect", r));
+    closers.push(() => s.destroy());
+    await expect(thawConnection("/nonexistent/tcp-repair.py", s)).rejects.toMatchObject({
+      code: "TCP_THAW",
+      message: expect.stringMatching(/exit 2.*nonexistent/s),
+    });
   });
 });
 

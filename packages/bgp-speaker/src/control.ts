@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
@@ -11,7 +11,7 @@ import {
   sessionHandoverToJson,
 } from "./graft-json";
 import type { Router } from "./router";
-import { restoreConnection } from "./tcp-repair";
+import { restoreConnection, thawConnection } from "./tcp-repair";
 
 function routeJson(r: {
   prefix: Parameters<typeof formatPrefix>[0];
@@ -68,7 +68,10 @@ async function body(req: IncomingMessage): Promise<unknown> {
  * snapshot in base64; the session is journaled from then on), `POST /graft/prepare` with that on
  * the new one (`{"seq"}`), at the freeze `POST /sessions/<name>/graft-freeze` (`{"sinceSeq"}` →
  * `{"handover", "connection"}`) and `POST /graft/resume` (`{"handover", "tcp"}` → what was sent
- * and the journal entries replayed).
+ * and the journal entries replayed). A graft abandoned before the release: `POST
+ * /sessions/<name>/graft-abort` on the old router (the session continues there, its connection
+ * thawed out of `TCP_REPAIR` first when a helper is configured; → `{"journalDropped", "unpaused",
+ * "thawed"}`) and `POST /graft/discard` (`{"name"}`) on the new one (drops the prepared session).
  *
  * @example
  * ```ts
@@ -104,7 +107,8 @@ function send(res: ServerResponse, status: number, value: unknown): void {
 export interface ControlOptions {
   /**
    * Path of `tcp-repair.py` (`@dyninfra/tcp-state-transfer`): enables `POST /graft/in` and
-   * `POST /graft/resume`, which restore the grafted session's TCP connection in this process.
+   * `POST /graft/resume`, which restore the grafted session's TCP connection in this process,
+   * and makes `POST /sessions/<name>/graft-abort` thaw the session's own connection.
    */
   readonly tcpRepair?: string;
 }
@@ -149,7 +153,8 @@ async function handle(
     if (n === undefined) return send(res, 404, { error: `no neighbour ${path.slice(13)}` });
     return send(res, 200, [...router.rib.adjRibOut(n.address)].map(routeJson));
   }
-  const graft = /^\/sessions\/([^/]+)\/(graft-out|graft-export|graft-freeze|release)$/.exec(path);
+  const graft =
+    /^\/sessions\/([^/]+)\/(graft-out|graft-export|graft-freeze|graft-abort|release)$/.exec(path);
   if (req.method === "POST" && graft !== null) {
     const [, name, verb] = graft;
     const session = router.session(name!);
@@ -183,6 +188,17 @@ async function handle(
       const h = router.graftFreeze(name!, b.sinceSeq);
       return send(res, 200, { handover: sessionHandoverToJson(h), connection: connection() });
     }
+    if (verb === "graft-abort") {
+      // The graft is abandoned: the session goes on here. Its connection, if a tcp-repair.py
+      // dump froze it, leaves repair mode first (with a helper configured; harmless otherwise).
+      const stream = session.pausedStream;
+      let thawed = false;
+      if (options.tcpRepair !== undefined && stream instanceof Socket && !stream.destroyed) {
+        await thawConnection(options.tcpRepair, stream);
+        thawed = true;
+      }
+      return send(res, 200, { ...router.graftAbort(name!), thawed });
+    }
     const c = router.releaseGraft(name!);
     // The old connection goes (frozen with TCP_REPAIR, its close sends nothing).
     session.pausedStream?.destroy();
@@ -207,6 +223,12 @@ async function handle(
     }).neighbors[0]!;
     const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
     return send(res, 200, { seq: imported.seq });
+  }
+  if (req.method === "POST" && path === "/graft/discard") {
+    const b = (await body(req)) as { name?: unknown } | null;
+    if (typeof b?.name !== "string")
+      throw new BgpSpeakerError("BAD_REQUEST", "body: name must be a string", { field: "name" });
+    return send(res, 200, { locRibChanges: router.graftDiscard(b.name).locRib.length });
   }
   if (req.method === "POST" && path === "/graft/resume") {
     const b = await body(req);

@@ -70,4 +70,4 @@ export type {
   SessionState,
 } from "./session";
 export { BgpSession } from "./session";
-export { restoreConnection } from "./tcp-repair";
+export { restoreConnection, thawConnection } from "./tcp-repair";

@@ -426,69 +426,78 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
   });
 });
 
+/**
+ * Customer C (AS 65001) on router A, peer P (AS 65002) on router B, A and B in AS 64500 over
+ * iBGP; all sessions up, routes exchanged. The customer session is the one grafted to B.
+ */
+async function graftScenario() {
+  const clock = new ManualClock();
+  const c = new Router(
+    {
+      asn: 65001,
+      bgpIdentifier: "198.18.0.2",
+      localAddress: "198.18.0.2",
+      neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
+      originate: Array.from({ length: 30 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
+    },
+    { clock },
+  );
+  const p = new Router(
+    {
+      asn: 65002,
+      bgpIdentifier: "198.18.1.2",
+      localAddress: "198.18.1.2",
+      neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
+      originate: Array.from({ length: 20 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
+    },
+    { clock },
+  );
+  const custSpec = open({
+    name: "cust",
+    address: "198.18.0.2",
+    asn: 65001,
+    localAddress: "198.18.0.1",
+  });
+  const a = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      localAddress: "10.0.0.1",
+      neighbors: [
+        open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
+        custSpec,
+      ],
+    },
+    { clock },
+  );
+  const b = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      localAddress: "10.0.0.2",
+      neighbors: [
+        open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
+        open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
+      ],
+    },
+    { clock },
+  );
+  const custView = trackView(c, "isp");
+  const peerView = trackView(p, "isp");
+  for (const r of [c, p, a, b]) r.start();
+  const [aSide] = link(a, "cust", c, "isp");
+  link(a, "b", b, "a");
+  link(b, "peer", p, "isp");
+  await flush(20);
+  expect(custView.view.size).toBe(20);
+  expect(peerView.view.size).toBe(30);
+
+  return { clock, c, p, a, b, custSpec, custView, peerView, aSide };
+}
+
 describe("grafting in two phases: background import, journal replayed at the freeze", () => {
   it("loses no update that crossed the background phase and sends only the incremental update", async () => {
-    const clock = new ManualClock();
-    const c = new Router(
-      {
-        asn: 65001,
-        bgpIdentifier: "198.18.0.2",
-        localAddress: "198.18.0.2",
-        neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
-        originate: Array.from({ length: 30 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
-      },
-      { clock },
-    );
-    const p = new Router(
-      {
-        asn: 65002,
-        bgpIdentifier: "198.18.1.2",
-        localAddress: "198.18.1.2",
-        neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
-        originate: Array.from({ length: 20 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
-      },
-      { clock },
-    );
-    const custSpec = open({
-      name: "cust",
-      address: "198.18.0.2",
-      asn: 65001,
-      localAddress: "198.18.0.1",
-    });
-    const a = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "10.0.0.1",
-        localAddress: "10.0.0.1",
-        neighbors: [
-          open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
-          custSpec,
-        ],
-      },
-      { clock },
-    );
-    const b = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "10.0.0.2",
-        localAddress: "10.0.0.2",
-        neighbors: [
-          open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
-          open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
-        ],
-      },
-      { clock },
-    );
-    const custView = trackView(c, "isp");
-    const peerView = trackView(p, "isp");
-    for (const r of [c, p, a, b]) r.start();
-    const [aSide] = link(a, "cust", c, "isp");
-    link(a, "b", b, "a");
-    link(b, "peer", p, "isp");
-    await flush(20);
-    expect(custView.view.size).toBe(20);
-    expect(peerView.view.size).toBe(30);
-
+    const { clock, c, p, a, b, custSpec, custView, peerView, aSide } = await graftScenario();
     // 1. Background: A exports (and journals from now on), B imports with the output held.
     const { seq } = b.graftPrepare(custSpec, a.rib.exportSession(custSpec.address));
     await flush(20);
@@ -535,6 +544,50 @@ describe("grafting in two phases: background import, journal replayed at the fre
     await flush(20);
     expect(peerView.view.has("203.0.201.0/24")).toBe(true);
     expect(b.session("cust").state).toBe("Established");
+  });
+
+  it("rolls an abandoned graft back: A continues the frozen session and sends what queued up meanwhile; B drops the prepared session", async () => {
+    const { clock, c, p, a, b, custSpec, custView, peerView } = await graftScenario();
+    const { seq } = b.graftPrepare(custSpec, a.rib.exportSession(custSpec.address));
+    await flush(20);
+    const pathsOnB = b.rib.stats().paths;
+    const handover = a.graftFreeze("cust", seq);
+    expect(a.session("cust").isPaused).toBe(true);
+    // While the session is frozen, the peer changes routes: A's output to the customer queues.
+    p.originate([{ prefix: "100.64.77.0/24" }]);
+    p.withdraw(["100.64.6.0/24"]);
+    await flush(30);
+    expect(custView.view.has("100.64.77.0/24")).toBe(false);
+    expect(a.rib.sessionJournal(custSpec.address, 0).length).toBeGreaterThan(
+      handover.journal.length,
+    );
+    // B cannot take the session: both routers roll back.
+    const dropped = b.graftDiscard("cust");
+    expect(dropped.adjRibOut.size).toBe(0); // prepared routes were never eligible on B
+    expect(b.rib.stats().paths).toBeLessThan(pathsOnB);
+    expect(b.rib.peerAddresses()).not.toContain(custSpec.address);
+    const r = a.graftAbort("cust");
+    expect(r.unpaused).toBe(true);
+    expect(r.journalDropped).toBeGreaterThan(0);
+    expect(a.rib.sessionJournal(custSpec.address, 0)).toEqual([]);
+    await flush(20);
+    // The customer got the queued changes, on the same session: no reset, no second OPEN.
+    expect(custView.view.has("100.64.77.0/24")).toBe(true);
+    expect(custView.view.has("100.64.6.0/24")).toBe(false);
+    expect(custView.view.size).toBe(20);
+    clock.advance(120_000);
+    await flush(20);
+    const s = c.session("isp");
+    expect(s.state).toBe("Established");
+    expect(s.stats.opensReceived).toBe(1);
+    expect(s.stats.notificationsReceived).toBe(0);
+    // The session runs on A as before: the customer's new route reaches the peer through A.
+    c.originate([{ prefix: "203.0.150.0/24" }]);
+    await flush(30);
+    expect(peerView.view.has("203.0.150.0/24")).toBe(true);
+    expect(b.rib.bestRoute("203.0.150.0/24")?.peer).toBe("10.0.0.1");
+    expect(() => b.graftDiscard("cust")).toThrow(/not prepared/);
+    expect(a.graftAbort("cust")).toEqual({ journalDropped: 0, unpaused: false });
   });
 
   it("refuses to resume a session it did not prepare, and a snapshot of another neighbour", () => {

@@ -729,6 +729,52 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   /**
+   * Grafting, old side: abandons a graft begun with {@link Router.graftOut} or
+   * `rib.exportSession` (+ {@link Router.graftFreeze}) — the new router failed, or will not take
+   * the session — before {@link Router.releaseGraft}: the RIB stops journaling the session, and a
+   * paused session continues here on its own connection (which must be open: one frozen with
+   * Linux `TCP_REPAIR` must leave repair mode first, `tcp-repair.py thaw`), sending what queued
+   * up for the neighbour meanwhile. The neighbour sees a short silence, no reset.
+   *
+   * @example
+   * ```ts
+   * import type { Router } from "@dyninfra/bgp-speaker";
+   * const rollBack = (a: Router) => a.graftAbort("cust").journalDropped;
+   * ```
+   */
+  graftAbort(name: string): { journalDropped: number; unpaused: boolean } {
+    const n = this.neighbor(name);
+    const unpaused = n.session.isPaused;
+    if (unpaused) n.session.unpause();
+    const journalDropped = this.rib.cancelExport(n.spec.address);
+    this.startPump(n);
+    return { journalDropped, unpaused };
+  }
+
+  /**
+   * Grafting in two phases, new side: drops a session prepared by {@link Router.graftPrepare}
+   * that will not be resumed here (the graft was abandoned): its routes leave the RIB and the
+   * other neighbours get whatever that changes. Returns the changes sent.
+   *
+   * @example
+   * ```ts
+   * import type { Router } from "@dyninfra/bgp-speaker";
+   * const drop = (b: Router) => b.graftDiscard("cust").locRib.length;
+   * ```
+   */
+  graftDiscard(name: string): ChangeSet {
+    const p = this.prepared.get(name);
+    if (p === undefined)
+      throw new BgpSpeakerError("BAD_CONFIG", `neighbour ${name} was not prepared here`, {
+        field: "neighbors",
+      });
+    this.prepared.delete(name);
+    const c = this.rib.releaseSession(p.spec.address);
+    this.distribute(c);
+    return c;
+  }
+
+  /**
    * Grafting, old side, last step: forgets the session and withdraws its routes from the other
    * neighbours as needed. Returns the changes sent.
    */
@@ -1246,6 +1292,12 @@ export class Router extends EventEmitter<RouterEvents> {
   private pump(n: Neighbor, budget: number): void {
     const s = n.session;
     const neg = s.negotiated;
+    if (s.isPaused) {
+      // Being grafted: the queue waits. The new router computes its own output (the RIB's
+      // journal has these deltas); if the graft is abandoned, this router sends them after all.
+      n.pumping = false;
+      return;
+    }
     if (s.state !== "Established" || neg === undefined) {
       // The session went down: the RIB cleared its Adj-RIB-Out and re-sends on the next peerUp.
       n.outbound.length = 0;
@@ -1277,13 +1329,7 @@ export class Router extends EventEmitter<RouterEvents> {
       }
     }
     n.outbound.splice(0, i);
-    try {
-      s.sendEncodedUpdates(out);
-    } catch (e) {
-      // A paused session (being grafted) sends nothing; its queue was drained before the pause.
-      if (!BgpSpeakerError.isInstance(e)) throw e;
-      n.outbound.length = 0;
-    }
+    s.sendEncodedUpdates(out);
     if (n.outbound.length > 0) setImmediate(() => this.pump(n, OUTPUT_SLICE));
     else n.pumping = false;
   }

@@ -191,4 +191,43 @@ describe("BgpSession over an in-memory pipe", () => {
     expect(y.state).toBe("Established");
     expect(resumed.state).toBe("Established");
   });
+
+  it("unpauses in place (a graft abandoned): partial and later bytes processed, timers on, no new OPEN", async () => {
+    const { clock, x, y, got } = await pair();
+    const bytes = encodeMessage(update, y.negotiated!.send);
+    const yStream = (y as unknown as { stream: { write(b: Uint8Array): void } }).stream;
+    yStream.write(bytes.subarray(0, 7));
+    await flush();
+    x.pause();
+    expect(x.isPaused).toBe(true);
+    expect(() => x.sendRouteRefresh(1, 1)).toThrow(/paused/);
+    yStream.write(bytes.subarray(7));
+    clock.advance(20_000); // keepalive deadlines pass while paused
+    await flush();
+    expect(got.a).toHaveLength(0);
+    const sentBefore = x.stats.keepalivesSent;
+    x.unpause();
+    expect(x.isPaused).toBe(false);
+    expect(x.pausedStream).toBeUndefined();
+    clock.advance(1);
+    await flush();
+    expect(got.a.map((u) => u.nlri.length)).toEqual([2]);
+    expect(x.stats.keepalivesSent).toBeGreaterThan(sentBefore); // its overdue keepalive went out
+    x.sendRouteRefresh(1, 1);
+    for (let t = 0; t < 120; t++) {
+      clock.advance(1000);
+      await flush(1);
+    }
+    expect([x.state, y.state]).toEqual(["Established", "Established"]);
+    expect(y.stats.opensReceived).toBe(1);
+    expect(y.stats.routeRefreshesReceived).toBe(1);
+    expect(() => x.unpause()).toThrow(expect.objectContaining({ code: "NOT_PAUSED" }));
+  });
+
+  it("refuses to unpause when the paused stream was closed", async () => {
+    const { x } = await pair();
+    x.pause();
+    x.pausedStream!.destroy();
+    expect(() => x.unpause()).toThrow(expect.objectContaining({ code: "STREAM_CLOSED" }));
+  });
 });

@@ -262,6 +262,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private lastKeepaliveReceived: number | null = null;
   private lastMessageReceived: number | null = null;
   private paused = false;
+  /** The timers' deadlines at the pause, for {@link BgpSession.unpause}. */
+  private pausedTimers: Record<FsmTimer, number | null> | undefined;
   private processing = false;
   private manuallyStopped = false;
   private initiatedLocally = false;
@@ -467,6 +469,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const timers = {} as Record<FsmTimer, number | null>;
     for (const t of TIMERS) timers[t] = this.deadlines.get(t) ?? null;
     for (const t of TIMERS) this.cancelTimer(t);
+    this.pausedTimers = timers;
     return {
       version: 1,
       config: this.config,
@@ -482,6 +485,49 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       counters: { ...this.counters },
       pausedAt: this.clock.now(),
     };
+  }
+
+  /** True between {@link BgpSession.pause} and {@link BgpSession.unpause}. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Undoes {@link BgpSession.pause} (a graft abandoned before another router resumed the
+   * session): reading and writing go on over the stream it let go of, the timers run on to their
+   * deadlines (one that passed meanwhile fires at once), and what was read but not processed is
+   * processed first (in a microtask). The stream must still be open; a TCP connection frozen with
+   * Linux `TCP_REPAIR` must leave repair mode first (`tcp-repair.py thaw`).
+   *
+   * @example
+   * ```ts
+   * import type { BgpSession } from "@dyninfra/bgp-speaker";
+   * const abandon = (s: BgpSession) => {
+   *   s.pause();
+   *   s.unpause(); // Established again, on the same stream
+   * };
+   * ```
+   */
+  unpause(): void {
+    const stream = this.detachedStream;
+    if (!this.paused || stream === undefined)
+      throw new BgpSpeakerError("NOT_PAUSED", "unpause needs a paused session", {
+        field: "state",
+      });
+    if (stream.destroyed)
+      throw new BgpSpeakerError("STREAM_CLOSED", "the paused session's stream was closed", {
+        field: "stream",
+      });
+    this.detachedStream = undefined;
+    this.attach(stream);
+    const now = this.clock.now();
+    const timers = this.pausedTimers;
+    this.pausedTimers = undefined;
+    for (const t of TIMERS) {
+      const at = timers?.[t];
+      if (at !== null && at !== undefined) this.armTimer(t, Math.max(0, at - now), at);
+    }
+    queueMicrotask(() => this.drain());
   }
 
   /**

@@ -65,3 +65,57 @@ export function restoreConnection(helper: string, snapshot: unknown): Promise<So
     });
   });
 }
+
+/**
+ * Takes this process's TCP connection `socket` out of Linux `TCP_REPAIR` mode (`python3 <helper>
+ * thaw`), after `tcp-repair.py dump` froze it for a migration that was then abandoned: the kernel
+ * sends a window probe and the socket works again (harmless when it was not frozen). Root
+ * (CAP_NET_ADMIN) is needed; a failure is a `TCP_THAW` error with the script's message.
+ *
+ * @example
+ * ```ts
+ * import type { Socket } from "node:net";
+ * import { thawConnection } from "@dyninfra/bgp-speaker";
+ * const rollBack = (helper: string, s: Socket) => thawConnection(helper, s);
+ * ```
+ */
+export function thawConnection(helper: string, socket: Socket): Promise<void> {
+  const { localAddress, localPort, remoteAddress, remotePort } = socket;
+  if (localAddress === undefined || remoteAddress === undefined)
+    return Promise.reject(
+      new BgpSpeakerError("TCP_THAW", "the socket is not connected", { field: "tcp" }),
+    );
+  const ep = (a: string, p: number | undefined) => `${a.includes(":") ? `[${a}]` : a}:${p}`;
+  const child = spawn(
+    "python3",
+    [
+      ...[helper, "thaw", "--pid", String(process.pid)],
+      ...["--local", ep(localAddress, localPort), "--remote", ep(remoteAddress, remotePort)],
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString("utf8");
+  });
+  return new Promise<void>((resolve, reject) => {
+    child.on("error", (e) =>
+      reject(
+        new BgpSpeakerError("TCP_THAW", `cannot run ${helper}: ${e.message}`, {
+          field: "tcpRepair",
+        }),
+      ),
+    );
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new BgpSpeakerError(
+            "TCP_THAW",
+            `thawing the connection failed (exit ${code}): ${stderr.trim()}`,
+            { field: "tcp" },
+          ),
+        );
+    });
+  });
+}

@@ -12,6 +12,10 @@ them), the queue bytes in base64.
       in repair mode — frozen: the kernel sends nothing for it any more, and closing it later sends
       neither FIN nor RST — and writes its snapshot.
 
+  tcp-repair.py thaw --pid PID --local ADDR:PORT --remote ADDR:PORT
+      Takes process PID's connection out of repair mode where it is (a migration abandoned after
+      the dump): the kernel sends a window probe and the owner's socket works again.
+
   tcp-repair.py restore FILE [--fd N] [--no-announce] -- COMMAND [ARG...]
       Recreates the connection from a snapshot (the local address must exist here): the send
       queue's sent part in repair mode, its unsent part (unsq_len) written once repair mode is
@@ -208,6 +212,17 @@ def dump(args):
         print(text)
 
 
+def thaw(args):
+    local, remote = endpoint(args.local), endpoint(args.remote)
+    fd = steal_fd(args.pid, proc_tcp_inode(args.pid, local, remote))
+    sock = socket.socket(fileno=fd)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 0)
+    finally:
+        sock.detach()
+        os.close(fd)
+
+
 def u32(v):
     """A 32-bit unsigned option value (as bytes: setsockopt takes a Python int as a C int)."""
     return struct.pack("I", v & 0xFFFFFFFF)
@@ -353,6 +368,10 @@ def main():
     d.add_argument("--local", required=True)
     d.add_argument("--remote", required=True)
     d.add_argument("--out")
+    t = sub.add_parser("thaw")
+    t.add_argument("--pid", type=int, required=True)
+    t.add_argument("--local", required=True)
+    t.add_argument("--remote", required=True)
     r = sub.add_parser("restore")
     r.add_argument("file")
     r.add_argument("--fd", type=int, default=3)
@@ -360,7 +379,7 @@ def main():
     r.add_argument("command", nargs="+")
     args = p.parse_args()
     try:
-        dump(args) if args.cmd == "dump" else restore(args)
+        {"dump": dump, "thaw": thaw, "restore": restore}[args.cmd](args)
     except (RepairError, OSError) as e:
         print(f"tcp-repair: {e}", file=sys.stderr)
         sys.exit(1)

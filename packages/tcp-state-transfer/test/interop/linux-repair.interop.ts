@@ -178,6 +178,55 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
     },
   );
 
+  it("thaws a dumped connection in place (a migration abandoned): the owner carries on, the server sees one connection", async () => {
+    const read = (name: string) => lab.log(name);
+    const nsN = await lab.ns("n3");
+    const nsA = await lab.ns("a3");
+    const nsS = await lab.ns("s3");
+    const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
+    await ipS("link", "add", "br0", "type", "bridge");
+    await ipS("link", "set", "br0", "up");
+    const toN = await lab.link(nsN, "192.0.2.2/24", nsS, "");
+    const toA = await lab.link(nsA, "192.0.2.1/24", nsS, "");
+    for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
+    const server = python(lab, nsN, "server3", SERVER(ADDR[4].n));
+    await waitFor(
+      "the server",
+      async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
+      10_000,
+      100,
+    );
+    const go = join(lab.dir, "thawed");
+    // A: one exchange; then, told to, another on the same socket (which was frozen meanwhile).
+    const clientA = python(
+      lab,
+      nsA,
+      "a3",
+      `import os, socket, time
+c = socket.create_connection(("192.0.2.2", 1790), source_address=("192.0.2.1", 0)); c.settimeout(10)
+print("port", c.getsockname()[1], flush=True)
+f = c.makefile("rb")
+c.sendall(b"A0\\n"); print("A read", f.readline().strip().decode(), flush=True)
+while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.05)
+c.sendall(b"A1\\n"); print("A read", f.readline().strip().decode(), flush=True)
+c.close()
+`,
+    );
+    await waitFor("A's first exchange", async () => read("a3").includes("ack 1 A0"), 10_000, 50);
+    const port = /port (\d+)/.exec(read("a3"))![1]!;
+    const pid = (await run("ip", ["netns", "pids", nsA])).split(/\s+/).filter(Boolean)[0]!;
+    const ends = ["--pid", pid, "--local", `192.0.2.1:${port}`, "--remote", "192.0.2.2:1790"];
+    await ipS("link", "set", toA.b, "nomaster"); // dark
+    await run("python3", [HELPER, "dump", ...ends, "--out", join(lab.dir, "tcp3.json")]);
+    await run("python3", [HELPER, "thaw", ...ends]);
+    await ipS("link", "set", toA.b, "master", "br0");
+    writeFileSync(go, "");
+    expect(await clientA).toBe(0);
+    expect(read("a3")).toBe(`port ${port}\nA read ack 1 A0\nA read ack 2 A1\n`);
+    await server;
+    expect(read("server3")).toBe("accepted 192.0.2.1\ngot A0\ngot A1\nclosed after 2\n");
+  });
+
   it("keeps the unsent part of the send queue unsent (the peer's window was closed at the freeze)", async () => {
     const read = (name: string) => lab.log(name);
     const nsN = await lab.ns("n2");
