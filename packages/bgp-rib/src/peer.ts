@@ -28,8 +28,12 @@ export type NextHopResolver = (nextHop: string) => NextHopResolution;
 export interface AddPathSettings {
   /** The neighbour sends Path Identifiers: paths are keyed by (peer, path id). */
   readonly receive?: boolean;
-  /** We send Path Identifiers: every eligible path is advertised, not only the best. */
-  readonly send?: boolean;
+  /**
+   * We send Path Identifiers: every eligible path is advertised, not only the best. `true` for
+   * every family, or the AFIs (1 IPv4, 2 IPv6) for which the capability was negotiated — the
+   * others get the best path only, without Path Identifiers (RFC 7911 negotiates per family).
+   */
+  readonly send?: boolean | readonly number[];
 }
 
 /**

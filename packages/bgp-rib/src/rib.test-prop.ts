@@ -474,6 +474,83 @@ test.prop(
 );
 
 test.prop(
+  [
+    fc.array(
+      fc.tuple(
+        fc.boolean(),
+        fc.constantFrom("203.0.113.0/24", "2001:db8:7::/48", "2001:db8:8::/48"),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+      ),
+      { maxLength: 25 },
+    ),
+  ],
+  { numRuns: 150 },
+)(
+  "ADD-PATH send for IPv4 only (negotiated per family): every IPv4 path with its Path Identifier, the best IPv6 path alone without one",
+  (ops) => {
+    const rib = addPathRouter({ send: [1] });
+    const model = new Map<string, Map<number, number>>(); // prefix → path id → AS
+    const view = new Map<string, string>(); // prefix[#outPathId] → attributes key
+    for (const [announce, prefix, pathId, asn] of ops) {
+      const p = { ...pfx(prefix), pathId };
+      const v6 = p.afi === 2;
+      const attributes: PathAttributes = {
+        origin: "IGP",
+        asPath: [{ type: "AS_SEQUENCE", asns: [asn] }],
+        localPref: 100,
+        ...(v6
+          ? { mpReachNlri: { afi: 2, safi: 1, nextHop: [`2001:db8::${asn}`], nlri: [] } }
+          : { nextHop: `10.9.0.${asn}` }),
+      };
+      const c = rib.update(
+        "10.0.0.2",
+        announce ? { announced: [{ attributes, nlri: [p] }] } : { withdrawn: [p] },
+      );
+      const paths = model.get(prefix) ?? new Map<number, number>();
+      if (announce) paths.set(pathId, asn);
+      else paths.delete(pathId);
+      model.set(prefix, paths);
+      const d = c.adjRibOut.get("10.0.0.3");
+      const k = (n: Prefix) => {
+        // Path Identifiers on IPv4 only.
+        expect(n.pathId !== undefined).toBe(n.afi === 1);
+        return n.afi === 1 ? `${n.address}/${n.length}#${n.pathId}` : `${n.address}/${n.length}`;
+      };
+      for (const w of d?.withdrawn ?? []) {
+        expect(view.has(k(w))).toBe(true);
+        view.delete(k(w));
+      }
+      for (const g of d?.announced ?? [])
+        for (const n of g.nlri) {
+          expect(view.get(k(n))).not.toBe(attrKey(g.attributes));
+          view.set(k(n), attrKey(g.attributes));
+        }
+    }
+    const out = [...rib.adjRibOut("10.0.0.3")];
+    expect(
+      new Map(
+        out.map((r) => [
+          r.prefix.afi === 1 ? `${key(r)}#${r.prefix.pathId}` : key(r),
+          attrKey(r.attributes),
+        ]),
+      ),
+    ).toEqual(view);
+    // IPv4: every path. IPv6: one route per prefix that has paths, the best one.
+    const got = out.map((r) => `${key(r)} ${r.attributes.asPath![0]!.asns[0]}`).sort();
+    const want: string[] = [];
+    for (const [prefix, paths] of model) {
+      if (prefix.includes(":")) {
+        const best = rib.bestRoute(prefix);
+        expect(best === undefined).toBe(paths.size === 0);
+        if (best !== undefined) want.push(`${prefix} ${best.attributes.asPath![0]!.asns[0]}`);
+      } else for (const asn of paths.values()) want.push(`${prefix} ${asn}`);
+    }
+    expect(got).toEqual(want.sort());
+  },
+);
+
+test.prop(
   [fc.array(fc.array(arbitraryRibUpdate(64501), { maxLength: 4 }), { maxLength: 6 }), fc.boolean()],
   { numRuns: 150 },
 )(

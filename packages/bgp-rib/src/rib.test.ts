@@ -681,6 +681,54 @@ describe("ADD-PATH and IPv6", () => {
     expect(rib.bestRoute("203.0.113.0/24")!.attributes.nextHop).toBe("10.9.0.2");
   });
 
+  it("ADD-PATH send for some families only: those get every path, the others the best; a graft keeps both; a bad AFI is refused", () => {
+    const rib = addPathRouter({ send: [1] });
+    const v6 = (asn: number) => ({
+      ...attrs([asn], "10.9.0.1", { localPref: 100 - asn }),
+      nextHop: undefined,
+      mpReachNlri: { afi: 2, safi: 1, nextHop: [`2001:db8::${asn}`], nlri: [] },
+    });
+    rib.update("10.0.0.2", {
+      announced: [1, 2].flatMap((asn) => [
+        {
+          attributes: attrs([asn], `10.9.0.${asn}`, { localPref: 100 - asn }),
+          nlri: [{ ...P("203.0.113.0/24"), pathId: asn }],
+        },
+        {
+          attributes: v6(asn),
+          nlri: [{ afi: 2 as const, address: "2001:db8:7::", length: 48, pathId: asn }],
+        },
+      ]),
+    });
+    const out = (r: Rib) =>
+      [...r.adjRibOut("10.0.0.3")]
+        .map(
+          (x) =>
+            `${x.prefix.address}#${x.prefix.pathId === undefined ? "-" : "id"} AS${x.attributes.asPath![0]!.asns[0]}`,
+        )
+        .sort();
+    expect(out(rib)).toEqual(["2001:db8:7::#- AS1", "203.0.113.0#id AS1", "203.0.113.0#id AS2"]);
+    const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.9" });
+    const imp = b.importSession(rib.exportSession("10.0.0.3"));
+    // B has none of these routes: it withdraws all three, Path Identifiers on IPv4 only.
+    expect(imp.neighbor.announced).toEqual([]);
+    expect(
+      imp.neighbor.withdrawn.map((w) => `${w.address}#${w.pathId === undefined}`).sort(),
+    ).toEqual(["2001:db8:7::#true", "203.0.113.0#false", "203.0.113.0#false"]);
+    expect(b.peerAddresses()).toContain("10.0.0.3");
+    const c = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    c.importSession(rib.exportSession("10.0.0.3"), { hold: true });
+    // What the neighbour has, path ids as sent.
+    const ids = (r: Rib) => [...r.adjRibOut("10.0.0.3")].map((x) => x.prefix.pathId).sort();
+    expect(out(c)).toEqual(out(rib));
+    expect(ids(c)).toEqual(ids(rib));
+    const d = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    d.addPeer({ address: "10.0.0.4", asn: 64500, bgpIdentifier: "10.0.0.4" });
+    expect(() => d.setAddPath("10.0.0.4", { send: [1, 3] })).toThrow(
+      expect.objectContaining({ code: "BAD_CONFIG", where: { field: "addPath.send" } }),
+    );
+  });
+
   it("an ADD-PATH delta with more attribute sets than its table starts with groups them all", () => {
     const rib = addPathRouter();
     // 300 paths of one prefix, each with its own set: one ADD-PATH delta of 300 groups.

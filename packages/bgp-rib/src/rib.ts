@@ -252,7 +252,11 @@ interface PeerState {
    * not held is flushed right after its export, in which each prefix is queued at most once.
    */
   pendIds: IntList;
-  /** ADD-PATH send: prefix → (path id → attribute id). */
+  /**
+   * ADD-PATH send: the families it is on for ({@link familyMask} bits; 0 when off) and, for
+   * their prefixes, prefix → (path id → attribute id); prefixes of the other families use `sent`.
+   */
+  multiMask: number;
   sentMulti: Map<number, Map<number, number>> | undefined;
   pendingMulti: Map<number, Map<number, number>> | undefined;
   /**
@@ -548,6 +552,12 @@ class LazyDelta implements AdjRibOutUpdate {
  * The family bits (1 IPv4, 2 IPv6) of an AFI or a list of them; every family when `afis` is undefined. An
  * AFI other than 1 and 2 is a BAD_CONFIG error naming `field`.
  */
+/** The families of ADD-PATH send ({@link AddPathSettings.send}) as a {@link familyMask}; 0 if off. */
+function sendMask(send: boolean | readonly number[] | undefined): number {
+  if (send === undefined || send === false) return 0;
+  return send === true ? 3 : familyMask(send, "addPath.send");
+}
+
 function familyMask(afis: number | readonly number[] | undefined, field: string): number {
   if (afis === undefined) return 3;
   let m = 0;
@@ -949,9 +959,11 @@ export class Rib {
         }
       }
     }
+    const mask = sendMask(settings.send);
     q.config = { ...q.config, addPath: { ...settings } };
-    q.sentMulti = settings.send === true ? new Map() : undefined;
-    q.pendingMulti = settings.send === true ? new Map() : undefined;
+    q.multiMask = mask;
+    q.sentMulti = mask !== 0 ? new Map() : undefined;
+    q.pendingMulti = mask !== 0 ? new Map() : undefined;
   }
 
   /**
@@ -1722,8 +1734,9 @@ export class Rib {
       pendVal: undefined,
       pendList: new IntList(),
       pendIds: new IntList(),
-      sentMulti: config.addPath?.send ? new Map() : undefined,
-      pendingMulti: config.addPath?.send ? new Map() : undefined,
+      multiMask: sendMask(config.addPath?.send),
+      sentMulti: sendMask(config.addPath?.send) !== 0 ? new Map() : undefined,
+      pendingMulti: sendMask(config.addPath?.send) !== 0 ? new Map() : undefined,
       exportCache: this.exportGroup(config, kind),
       seq: 0,
       replayed: 0,
@@ -2349,7 +2362,7 @@ export class Rib {
 
   /** Recomputes what neighbour q should have for prefix p and queues it. */
   private exportPrefix(q: PeerState, p: number, cache: Map<number, number>): void {
-    if (q.sentMulti === undefined) {
+    if ((q.multiMask & this.familyBit(p)) === 0) {
       const b = this.best[p]!;
       const id = b < 0 ? -1 : this.exportAttr(q, b, p, cache);
       this.queue(q, p, id);
@@ -3043,7 +3056,7 @@ export class Rib {
 
   /** Sets what the neighbour has for (p, pathId) to id (reference passed in), releasing the old. */
   private setSent(q: PeerState, p: number, pathId: number, id: number): void {
-    if (q.sentMulti !== undefined) {
+    if (q.sentMulti !== undefined && (q.multiMask & this.familyBit(p)) !== 0) {
       let m = q.sentMulti.get(p);
       const old = m?.get(pathId);
       if (old !== undefined) this.store.unref(old);
@@ -3079,20 +3092,19 @@ export class Rib {
       }
       return;
     }
-    if (q.sentMulti !== undefined) {
+    if (q.sentMulti !== undefined)
       for (const [p, m] of q.sentMulti) for (const [pid, id] of m) f(p, pid, id);
-      return;
-    }
+    // With ADD-PATH send for some families only, the others' prefixes are here.
     for (let p = 0; p < q.sent.length; p++) if (q.sent[p]! >= 0) f(p, 0, q.sent[p]!);
   }
 
   private outPrefix(p: number, pathId: number, q: PeerState): Prefix {
     const pf = this.prefixes.prefix(p);
-    return q.sentMulti !== undefined ? { ...pf, pathId } : pf;
+    return (q.multiMask & this.familyBit(p)) !== 0 ? { ...pf, pathId } : pf;
   }
 
   private outPathId(q: PeerState, n: Prefix): number {
-    return q.sentMulti !== undefined ? (n.pathId ?? 0) : 0;
+    return (q.multiMask & (n.afi === 2 ? 2 : 1)) !== 0 ? (n.pathId ?? 0) : 0;
   }
 
   /**

@@ -700,16 +700,33 @@ describe("ADD-PATH negotiated per session (RFC 7911)", () => {
    * x (AS 64510) and y (AS 64511) both announce 198.51.100.0/24 to r1 (AS 64501), which passes
    * what it has on to r2 (AS 64500). `r2AddPath` is what r2 offers for IPv4 unicast.
    */
-  async function chain(r2AddPath: 1 | 2 | 3 | undefined) {
+  async function chain(r2AddPath: 1 | 2 | 3 | undefined, dualStack = false) {
     const clock = new ManualClock();
+    // Dual stack: IPv6 unicast on every session too (2001:db8:5::/48 from x and y), with ADD-PATH
+    // between r1 and r2 for IPv4 unicast only.
+    const v6 = (on: boolean) =>
+      on
+        ? {
+            families: [
+              { afi: 1, safi: 1 },
+              { afi: 2, safi: 1 },
+            ],
+          }
+        : {};
     const edge = (asn: number, id: string) =>
       new Router(
         {
           asn,
           bgpIdentifier: id,
           localAddress: id,
-          neighbors: [open({ name: "r1", address: "192.0.2.2", asn: 64501 })],
-          originate: [{ prefix: "198.51.100.0/24", med: asn - 64500 }],
+          localIpv6Address: `2001:db8::${asn - 64000}`,
+          neighbors: [
+            open({ name: "r1", address: "192.0.2.2", asn: 64501, capabilities: v6(dualStack) }),
+          ],
+          originate: [
+            { prefix: "198.51.100.0/24", med: asn - 64500 },
+            ...(dualStack ? [{ prefix: "2001:db8:5::/48", med: asn - 64500 }] : []),
+          ],
         },
         { clock },
       );
@@ -720,17 +737,21 @@ describe("ADD-PATH negotiated per session (RFC 7911)", () => {
         asn: 64501,
         bgpIdentifier: "192.0.2.2",
         localAddress: "192.0.2.2",
+        localIpv6Address: "2001:db8::2",
         neighbors: [
-          open({ name: "x", address: "192.0.2.10", asn: 64510 }),
-          open({ name: "y", address: "192.0.2.11", asn: 64511 }),
+          open({ name: "x", address: "192.0.2.10", asn: 64510, capabilities: v6(dualStack) }),
+          open({ name: "y", address: "192.0.2.11", asn: 64511, capabilities: v6(dualStack) }),
           open({
             name: "r2",
             address: "192.0.2.1",
             asn: 64500,
-            // The RIB's ADD-PATH setting is per neighbour: it sends several paths only when
-            // every family of the session carries Path Identifiers.
             capabilities: {
-              families: [{ afi: 1, safi: 1 }],
+              families: dualStack
+                ? [
+                    { afi: 1, safi: 1 },
+                    { afi: 2, safi: 1 },
+                  ]
+                : [{ afi: 1, safi: 1 }],
               addPath: [{ afi: 1, safi: 1, sendReceive: 3 }],
             },
           }),
@@ -749,6 +770,7 @@ describe("ADD-PATH negotiated per session (RFC 7911)", () => {
             address: "192.0.2.2",
             asn: 64501,
             capabilities: {
+              ...v6(dualStack),
               addPath: r2AddPath === undefined ? [] : [{ afi: 1, safi: 1, sendReceive: r2AddPath }],
             },
           }),
@@ -802,6 +824,30 @@ describe("ADD-PATH negotiated per session (RFC 7911)", () => {
       send: true,
     });
     expect(seen.log.reduce((n, l) => n + l.announced, 0)).toBe(2);
+  });
+
+  it("sends several paths for the families negotiated only: two IPv4 paths, the best IPv6 path alone", async () => {
+    const { seen, r1, r2, x } = await chain(3, true);
+    expect((r1.sessions()[2] as { addPath: unknown }).addPath).toEqual({
+      receive: true,
+      send: [1],
+    });
+    const paths = (afi: number) =>
+      [...r2.rib.adjRibIn("192.0.2.2")]
+        .filter((p) => p.prefix.afi === afi)
+        .map((p) => `${p.prefix.pathId} AS${p.attributes.asPath?.[0]?.asns[1]}`);
+    expect(paths(1)).toHaveLength(2);
+    expect(new Set(paths(1)).size).toBe(2);
+    // The best by MED (10 < 11) alone, sent without a Path Identifier (r2 keys it as 0; one
+    // sent with one would not have decoded: the session would have closed).
+    expect(paths(2)).toEqual(["0 AS64510"]);
+    expect(seen.view.get("2001:db8:5::/48")?.asPath?.[0]?.asns).toEqual([64501, 64510]);
+    // The best IPv6 path goes: r2 gets y's as an implicit withdrawal; x's IPv4 path goes alone.
+    x.withdraw(["198.51.100.0/24", "2001:db8:5::/48"]);
+    await flush(20);
+    expect(paths(1).map((p) => p.split(" ")[1])).toEqual(["AS64511"]);
+    expect(paths(2)).toEqual(["0 AS64511"]);
+    expect(r2.session("r1").state).toBe("Established");
   });
 
   it("originates no empty COMMUNITIES attribute (RFC 7606 §7.8 would discard the route)", async () => {

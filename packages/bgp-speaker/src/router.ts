@@ -285,7 +285,8 @@ interface Neighbor {
   /** True from Established until the session's `down`. */
   up: boolean;
   /** ADD-PATH as last set in the RIB for this neighbour. */
-  addPath: { receive: boolean; send: boolean };
+  /** ADD-PATH as negotiated: receive on any family; send `true` (every family) or its AFIs. */
+  addPath: { receive: boolean; send: boolean | readonly number[] };
   /** End-of-RIB markers received / sent on the current session ("afi/safi"). */
   eorReceived: Set<string>;
   eorSent: Set<string>;
@@ -1060,13 +1061,7 @@ export class Router extends EventEmitter<RouterEvents> {
     n.eorReceived.clear();
     n.eorSent.clear();
     const addPath = negotiatedAddPath(neg);
-    if (neg.send.addPath.length > 0 && !addPath.send)
-      this.emit(
-        "warning",
-        n.spec.name,
-        "ADD-PATH send is negotiated for some families only: one path per prefix is sent",
-      );
-    if (addPath.receive !== n.addPath.receive || addPath.send !== n.addPath.send) {
+    if (addPath.receive !== n.addPath.receive || String(addPath.send) !== String(n.addPath.send)) {
       // Path Identifiers of stale paths would change meaning: the RIB refuses; sweep them first.
       if (addPath.receive !== n.addPath.receive)
         n.gr.abort("ADD-PATH receive changed with the new session");
@@ -1358,12 +1353,25 @@ function checkRole(spec: NeighborSpec, asn: number): void {
  * then advertises several paths per prefix, which a family without Path Identifiers cannot
  * carry).
  */
-function negotiatedAddPath(neg: NegotiatedSession): { receive: boolean; send: boolean } {
-  const sends = neg.send.addPath;
+function negotiatedAddPath(neg: NegotiatedSession): {
+  receive: boolean;
+  send: boolean | readonly number[];
+} {
+  // Sent per family (RFC 7911): the RIB advertises every path for the unicast families with
+  // ADD-PATH send negotiated, the best path alone (no Path Identifier) for the others.
+  const sending = neg.families.filter((f) =>
+    neg.send.addPath.some((g) => g.afi === f.afi && g.safi === f.safi),
+  );
+  const afis = [...new Set(sending.filter((f) => f.safi === 1).map((f) => f.afi))].filter(
+    (a) => a === 1 || a === 2,
+  );
   return {
     receive: neg.receive.addPath.length > 0,
     send:
-      neg.families.length > 0 &&
-      neg.families.every((f) => sends.some((g) => g.afi === f.afi && g.safi === f.safi)),
+      sending.length > 0 && sending.length === neg.families.length
+        ? true
+        : afis.length > 0
+          ? afis
+          : false,
   };
 }
