@@ -67,6 +67,7 @@ const ROUTER_KEYS = new Set([
   "mrt",
   "listen",
   "control",
+  "kernel",
 ]);
 
 const NEIGHBOR_KEYS = new Set([
@@ -320,6 +321,30 @@ export function parseRouterSpec(json: unknown): RouterSpec {
         return {
           ...(c.host !== undefined ? { host: ip(c.host, `${f}.host`) } : {}),
           port: int(c.port, `${f}.port`, 0, 65535),
+        };
+      },
+      "config",
+    ),
+    ...optional(
+      o,
+      "kernel",
+      (x, f) => {
+        const k = obj(x, f);
+        const name = (v: unknown, g: string) =>
+          typeof v === "number"
+            ? int(v, g, 0, 2 ** 32 - 1)
+            : /^[A-Za-z0-9_.-]+$/.test(str(v, g))
+              ? (v as string)
+              : fail(g, "must be a number or a name");
+        for (const key of Object.keys(k))
+          if (key !== "table" && key !== "protocol" && key !== "metric")
+            fail(`${f}.${key}`, "is not a known setting");
+        return {
+          ...(k.table !== undefined ? { table: name(k.table, `${f}.table`) } : {}),
+          ...(k.protocol !== undefined ? { protocol: name(k.protocol, `${f}.protocol`) } : {}),
+          ...(k.metric !== undefined
+            ? { metric: int(k.metric, `${f}.metric`, 0, 2 ** 32 - 1) }
+            : {}),
         };
       },
       "config",

@@ -41,6 +41,13 @@ export {
   sessionHandoverFromJson,
   sessionHandoverToJson,
 } from "./graft-json";
+export {
+  type KernelRouteOptions,
+  KernelRoutes,
+  type KernelRoutesEvents,
+  kernelRouteCommands,
+  type SkippedKernelRoute,
+} from "./kernel-routes";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,

@@ -41,6 +41,7 @@ import {
   GracefulRestartReceiver,
   RibStaleRoutes,
 } from "./graceful-restart";
+import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
 import type { NegotiatedSession, SpeakerCapabilities } from "./open";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
@@ -198,6 +199,11 @@ export interface RouterSpec {
   readonly control?:
     | { readonly host?: string; readonly port: number }
     | { readonly socket: string };
+  /**
+   * Install the Loc-RIB in the Linux routing table (`dyninfra-bgpd`, with {@link KernelRoutes}):
+   * table, route protocol and metric (defaults `main`, `bgp`, 20).
+   */
+  readonly kernel?: KernelRouteOptions;
 }
 
 /**

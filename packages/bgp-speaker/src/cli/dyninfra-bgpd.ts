@@ -6,6 +6,7 @@ import { parseRouterSpec } from "../config";
 import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
+import { KernelRoutes } from "../kernel-routes";
 import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
 
@@ -13,12 +14,14 @@ const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graf
                      [--tcp-repair PATH/tcp-repair.py]
 
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
-every neighbour, a TCP listener ("listen"), and a JSON control interface over HTTP ("control"):
+every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
+("kernel": {"table", "protocol", "metric"}; root, iproute2), and a JSON control interface over
+HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /sessions/<name>/refresh|stop|start
-  POST /sessions/<name>/graft-out|graft-export|graft-freeze|release
-  POST /graft/in   POST /graft/prepare   POST /graft/resume   (the last two: two-phase grafting)
+  POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
+  POST /graft/in   POST /graft/prepare   POST /graft/resume   POST /graft/discard
 --graft-in takes over a session grafted out of another router (the "graft" of its graft-out,
 as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
 TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer. With --tcp-repair the control
@@ -76,6 +79,20 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
   router.on("notification", (name, dir, m) =>
     log(`session ${name}: NOTIFICATION ${dir}: ${notificationText(m)}`),
   );
+  // The Loc-RIB in the kernel's routing table ("kernel"): attached before any route is learned.
+  let kernel: KernelRoutes | undefined;
+  if (spec.kernel !== undefined) {
+    const k = new KernelRoutes(spec.kernel);
+    k.on("refused", (command, message) => log(`kernel: ${command}: ${message}`));
+    k.on("skipped", (r) => log(`kernel: ${r.prefix} not installed: ${r.reason}`));
+    await k.start();
+    router.on("changes", (c) => k.apply(c.locRib));
+    kernel = k;
+    const o = k.options;
+    log(
+      `kernel routes: table ${o.table ?? "main"}, protocol ${o.protocol ?? "bgp"}, metric ${o.metric ?? 20}`,
+    );
+  }
   const servers: { close(cb: () => void): void }[] = [];
   if (spec.listen !== undefined) {
     const s: Server = await listen(router, spec.listen.host, spec.listen.port);
@@ -137,6 +154,8 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     router.stop("dyninfra-bgpd shutting down");
     await new Promise((r) => setTimeout(r, 100));
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Our routes leave the kernel with us (the neighbours withdraw theirs from us too).
+    await kernel?.close();
   };
 }
 

@@ -1,0 +1,237 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import type { LocRibChange, Route } from "@dyninfra/bgp-rib";
+import { formatPrefix } from "@dyninfra/bgp-wire";
+import { BgpSpeakerError } from "./errors";
+
+/** Where and how {@link KernelRoutes} installs the Loc-RIB in the Linux routing table. */
+export interface KernelRouteOptions {
+  /** Routing table (number, or a name of `/etc/iproute2/rt_tables`); default `main`. */
+  readonly table?: number | string;
+  /** Route protocol the routes carry, which tells ours apart (`ip route show proto bgp`); default `bgp`. */
+  readonly protocol?: number | string;
+  /** Route metric (priority); default 20, BIRD's and FRR's value for eBGP routes. */
+  readonly metric?: number;
+}
+
+/** A Loc-RIB route {@link kernelRouteCommands} could not install, and why. */
+export interface SkippedKernelRoute {
+  readonly prefix: string;
+  readonly reason: string;
+}
+
+/** The next hop a route is installed with, or why there is none. */
+function gateway(route: Route): { via: string } | { skip: string } {
+  if (route.peer === "local") return { skip: "originated here" };
+  const a = route.attributes;
+  if (route.prefix.afi === 1) {
+    const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
+    return nh === undefined ? { skip: "no next hop" } : { via: nh };
+  }
+  const hops = a.mpReachNlri?.nextHop ?? [];
+  // RFC 2545: a global address, and maybe a link-local one (which needs an interface name we do
+  // not know here): the global one.
+  const global = hops.find((h) => !/^fe[89ab]/i.test(h) && h !== "::");
+  return global === undefined ? { skip: "only a link-local next hop" } : { via: global };
+}
+
+function suffix(o: KernelRouteOptions): string {
+  return `proto ${o.protocol ?? "bgp"} table ${o.table ?? "main"} metric ${o.metric ?? 20}`;
+}
+
+/**
+ * `ip -batch` lines that bring the kernel's routing table in step with Loc-RIB changes: `route
+ * replace <prefix> via <next hop> proto … table … metric …` for a new or changed best route, `route
+ * del …` for one that went (or became our own: originated routes stay out of the kernel, they are
+ * local). IPv6 routes are installed via their global next hop; one with only a link-local next
+ * hop is skipped (its interface is not known here), as is a route without a next hop.
+ *
+ * @example
+ * ```ts
+ * import { kernelRouteCommands } from "@dyninfra/bgp-speaker";
+ * const route = {
+ *   prefix: { afi: 1, address: "198.51.100.0", length: 24 },
+ *   attributes: { origin: "IGP", asPath: [], nextHop: "192.0.2.2" },
+ *   peer: "192.0.2.2",
+ * } as const;
+ * kernelRouteCommands([{ prefix: route.prefix, previous: undefined, current: route }]).commands;
+ * // ["route replace 198.51.100.0/24 via 192.0.2.2 proto bgp table main metric 20"]
+ * ```
+ */
+export function kernelRouteCommands(
+  changes: readonly LocRibChange[],
+  options: KernelRouteOptions = {},
+): { commands: string[]; skipped: SkippedKernelRoute[] } {
+  const tail = suffix(options);
+  const commands: string[] = [];
+  const skipped: SkippedKernelRoute[] = [];
+  for (const c of changes) {
+    const prefix = formatPrefix({ ...c.prefix, pathId: undefined });
+    const now = c.current === undefined ? undefined : gateway(c.current);
+    const before = c.previous === undefined ? undefined : gateway(c.previous);
+    if (now !== undefined && "via" in now) {
+      if (before === undefined || !("via" in before) || before.via !== now.via)
+        commands.push(`route replace ${prefix} via ${now.via} ${tail}`);
+      continue;
+    }
+    if (now !== undefined) skipped.push({ prefix, reason: now.skip });
+    if (before !== undefined && "via" in before) commands.push(`route del ${prefix} ${tail}`);
+  }
+  return { commands, skipped };
+}
+
+/** Events of {@link KernelRoutes}. */
+export interface KernelRoutesEvents {
+  /** A command the kernel refused: its text and ip's message. */
+  refused: [command: string, message: string];
+  /** A route left out of the kernel (see {@link kernelRouteCommands}). */
+  skipped: [route: SkippedKernelRoute];
+}
+
+/** How many of the last commands are kept to name one that failed. */
+const RECENT = 65_536;
+
+/**
+ * Installs the Loc-RIB in the Linux routing table — what makes a BGP speaker a router — through
+ * one long-running `ip -force -batch -` (iproute2; root): {@link KernelRoutes.start} removes
+ * routes of its protocol left in its table (by an earlier run), {@link KernelRoutes.apply} writes
+ * the commands for Loc-RIB changes (see {@link kernelRouteCommands}), {@link KernelRoutes.close}
+ * ends it and, unless asked to keep them, removes its routes. A command the kernel refuses (a
+ * next hop not on a connected network, say) is a `refused` event naming the command; the others
+ * go on.
+ *
+ * @example
+ * ```ts
+ * import { KernelRoutes, type Router } from "@dyninfra/bgp-speaker";
+ * async function install(router: Router) {
+ *   const kernel = new KernelRoutes({ table: 100 });
+ *   kernel.on("refused", (command, message) => console.error(command, message));
+ *   await kernel.start();
+ *   router.on("changes", (c) => kernel.apply(c.locRib));
+ *   return kernel;
+ * }
+ * ```
+ */
+export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
+  readonly options: KernelRouteOptions;
+  private readonly ip: string;
+  private child: ChildProcess | undefined;
+  private line = 0;
+  private readonly recent = new Map<number, string>();
+  private stderr = "";
+  private message = "";
+  private exited: Promise<void> | undefined;
+  /** Commands written so far. */
+  written = 0;
+
+  constructor(options: KernelRouteOptions & { readonly ip?: string } = {}) {
+    super();
+    const { ip, ...rest } = options;
+    if (rest.metric !== undefined && (!Number.isInteger(rest.metric) || rest.metric < 0))
+      throw new BgpSpeakerError("BAD_CONFIG", `kernel.metric ${rest.metric}: not a metric`, {
+        field: "kernel.metric",
+      });
+    for (const k of ["table", "protocol"] as const) {
+      const v = rest[k];
+      if (v !== undefined && !/^[A-Za-z0-9_.-]+$/.test(String(v)))
+        throw new BgpSpeakerError("BAD_CONFIG", `kernel.${k} ${JSON.stringify(v)}: not a name`, {
+          field: `kernel.${k}`,
+        });
+    }
+    this.options = rest;
+    this.ip = ip ?? "ip";
+  }
+
+  /** Removes our leftover routes, then starts `ip -batch`. */
+  async start(): Promise<void> {
+    if (this.child !== undefined) return;
+    await this.flush();
+    const child = spawn(this.ip, ["-force", "-batch", "-"], { stdio: ["pipe", "ignore", "pipe"] });
+    this.child = child;
+    child.stdin?.on("error", () => {});
+    child.stderr?.on("data", (d: Buffer) => this.onStderr(d.toString("utf8")));
+    this.exited = new Promise<void>((resolve, reject) => {
+      child.on("error", (e) =>
+        reject(
+          new BgpSpeakerError("KERNEL_ROUTES", `cannot run ${this.ip}: ${e.message}`, {
+            field: "kernel",
+          }),
+        ),
+      );
+      child.on("close", () => resolve());
+    });
+    // A spawn failure surfaces here rather than as an unhandled rejection later.
+    await Promise.race([this.exited, new Promise((r) => setImmediate(r))]);
+  }
+
+  /** Writes the commands for Loc-RIB changes (nothing while not started). */
+  apply(changes: readonly LocRibChange[]): void {
+    const stdin = this.child?.stdin;
+    if (stdin === undefined || stdin === null || changes.length === 0) return;
+    const { commands, skipped } = kernelRouteCommands(changes, this.options);
+    for (const s of skipped) this.emit("skipped", s);
+    if (commands.length === 0) return;
+    for (const c of commands) {
+      this.line++;
+      this.recent.set(this.line, c);
+      if (this.recent.size > RECENT) this.recent.delete(this.line - RECENT);
+    }
+    this.written += commands.length;
+    stdin.write(`${commands.join("\n")}\n`);
+  }
+
+  /** Ends `ip -batch` (after what was written) and removes our routes unless `keep`. */
+  async close(options: { keep?: boolean } = {}): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child !== undefined) {
+      child.stdin?.end();
+      await this.exited?.catch(() => {});
+    }
+    if (options.keep !== true) await this.flush();
+  }
+
+  /** Removes every route of our protocol from our table (IPv4 and IPv6). */
+  private async flush(): Promise<void> {
+    const o = this.options;
+    for (const family of ["-4", "-6"]) {
+      await new Promise<void>((resolve, reject) =>
+        execFile(
+          this.ip,
+          [family, "route", "flush", "proto", String(o.protocol ?? "bgp")].concat(
+            "table",
+            String(o.table ?? "main"),
+          ),
+          (e, _out, err) => {
+            if (e === null) resolve();
+            else
+              reject(
+                new BgpSpeakerError(
+                  "KERNEL_ROUTES",
+                  `${this.ip} ${family} route flush: ${String(err).trim() || e.message}`,
+                  { field: "kernel" },
+                ),
+              );
+          },
+        ),
+      );
+    }
+  }
+
+  private onStderr(text: string): void {
+    this.stderr += text;
+    let nl = this.stderr.indexOf("\n");
+    while (nl >= 0) {
+      const l = this.stderr.slice(0, nl).trim();
+      this.stderr = this.stderr.slice(nl + 1);
+      // ip prints the error, then "Command failed -:<line>".
+      const failed = /^Command failed -:(\d+)$/.exec(l);
+      if (failed !== null) {
+        const n = Number(failed[1]);
+        this.emit("refused", this.recent.get(n) ?? `line ${n}`, this.message || "failed");
+        this.message = "";
+      } else if (l !== "") this.message = this.message === "" ? l : `${this.message}; ${l}`;
+      nl = this.stderr.indexOf("\n");
+    }
+  }
+}
