@@ -172,6 +172,13 @@ export class Lab {
 }
 
 /** Reads a file written by the lab as JSON. */
+/** The MAC address of interface `dev` in namespace `ns`. */
+export async function macOf(ns: string, dev: string): Promise<string> {
+  const m = /link\/ether ([0-9a-f:]+)/.exec(await run("ip", ["-n", ns, "link", "show", dev]));
+  if (m === null) throw new Error(`no MAC address for ${dev} in ${ns}`);
+  return m[1]!;
+}
+
 export function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, "utf8"));
 }

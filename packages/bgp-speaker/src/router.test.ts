@@ -194,52 +194,7 @@ describe("Router", () => {
   });
 
   it("grafts a customer session from one router to another with only an incremental update", async () => {
-    const clock = new ManualClock();
-    const cust: RouterSpec = {
-      asn: 65001,
-      bgpIdentifier: "198.18.0.2",
-      localAddress: "198.18.0.2",
-      neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
-      originate: Array.from({ length: 50 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
-    };
-    const peerSpec: RouterSpec = {
-      asn: 65002,
-      bgpIdentifier: "198.18.1.2",
-      localAddress: "198.18.1.2",
-      neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
-      originate: Array.from({ length: 40 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
-    };
-    const ispA: RouterSpec = {
-      asn: 64500,
-      bgpIdentifier: "10.0.0.1",
-      localAddress: "10.0.0.1",
-      neighbors: [
-        open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
-        open({ name: "cust", address: "198.18.0.2", asn: 65001, localAddress: "198.18.0.1" }),
-      ],
-    };
-    const ispB: RouterSpec = {
-      asn: 64500,
-      bgpIdentifier: "10.0.0.2",
-      localAddress: "10.0.0.2",
-      neighbors: [
-        open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
-        open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
-      ],
-    };
-    const c = new Router(cust, { clock });
-    const p = new Router(peerSpec, { clock });
-    const a = new Router(ispA, { clock });
-    const b = new Router(ispB, { clock });
-    const custView = trackView(c, "isp");
-    const peerView = trackView(p, "isp");
-    for (const r of [c, p, a, b]) r.start();
-    const [aSide] = link(a, "cust", c, "isp");
-    link(a, "b", b, "a");
-    link(b, "peer", p, "isp");
-    await flush(20);
-    expect(custView.view.size).toBe(40);
-    expect(peerView.view.size).toBe(50);
+    const { clock, c, a, b, custView, peerView, aSide } = await graftScenario(50, 40);
     const updatesBefore = custView.log.length;
 
     // Graft: freeze on A, move the TCP connection (same pipe end, same address) to B; the graft
@@ -430,27 +385,23 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
  * Customer C (AS 65001) on router A, peer P (AS 65002) on router B, A and B in AS 64500 over
  * iBGP; all sessions up, routes exchanged. The customer session is the one grafted to B.
  */
-async function graftScenario() {
+async function graftScenario(custRoutes = 30, peerRoutes = 20) {
   const clock = new ManualClock();
-  const c = new Router(
-    {
-      asn: 65001,
-      bgpIdentifier: "198.18.0.2",
-      localAddress: "198.18.0.2",
-      neighbors: [open({ name: "isp", address: "198.18.0.1", asn: 64500 })],
-      originate: Array.from({ length: 30 }, (_, i) => ({ prefix: `203.0.${i}.0/24` })),
-    },
-    { clock },
+  const isp = (address: string) => [open({ name: "isp", address, asn: 64500 })];
+  const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
+  const c = routerAt(
+    clock,
+    65001,
+    "198.18.0.2",
+    isp("198.18.0.1"),
+    range(custRoutes, (i) => `203.0.${i}.0/24`),
   );
-  const p = new Router(
-    {
-      asn: 65002,
-      bgpIdentifier: "198.18.1.2",
-      localAddress: "198.18.1.2",
-      neighbors: [open({ name: "isp", address: "198.18.1.1", asn: 64500 })],
-      originate: Array.from({ length: 20 }, (_, i) => ({ prefix: `100.64.${i}.0/24` })),
-    },
-    { clock },
+  const p = routerAt(
+    clock,
+    65002,
+    "198.18.1.2",
+    isp("198.18.1.1"),
+    range(peerRoutes, (i) => `100.64.${i}.0/24`),
   );
   const custSpec = open({
     name: "cust",
@@ -458,30 +409,13 @@ async function graftScenario() {
     asn: 65001,
     localAddress: "198.18.0.1",
   });
-  const a = new Router(
-    {
-      asn: 64500,
-      bgpIdentifier: "10.0.0.1",
-      localAddress: "10.0.0.1",
-      neighbors: [
-        open({ name: "b", address: "10.0.0.2", asn: 64500, nextHopSelf: true }),
-        custSpec,
-      ],
-    },
-    { clock },
-  );
-  const b = new Router(
-    {
-      asn: 64500,
-      bgpIdentifier: "10.0.0.2",
-      localAddress: "10.0.0.2",
-      neighbors: [
-        open({ name: "a", address: "10.0.0.1", asn: 64500, nextHopSelf: true }),
-        open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
-      ],
-    },
-    { clock },
-  );
+  const ibgp = (name: string, address: string) =>
+    open({ name, address, asn: 64500, nextHopSelf: true });
+  const a = routerAt(clock, 64500, "10.0.0.1", [ibgp("b", "10.0.0.2"), custSpec]);
+  const b = routerAt(clock, 64500, "10.0.0.2", [
+    ibgp("a", "10.0.0.1"),
+    open({ name: "peer", address: "198.18.1.2", asn: 65002, localAddress: "198.18.1.1" }),
+  ]);
   const custView = trackView(c, "isp");
   const peerView = trackView(p, "isp");
   for (const r of [c, p, a, b]) r.start();
@@ -489,8 +423,8 @@ async function graftScenario() {
   link(a, "b", b, "a");
   link(b, "peer", p, "isp");
   await flush(20);
-  expect(custView.view.size).toBe(20);
-  expect(peerView.view.size).toBe(30);
+  expect(custView.view.size).toBe(peerRoutes);
+  expect(peerView.view.size).toBe(custRoutes);
 
   return { clock, c, p, a, b, custSpec, custView, peerView, aSide };
 }

@@ -27,7 +27,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
 import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
-import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { isRoot, Lab, macOf, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
 const HELPER = resolve(import.meta.dirname, "../../../tcp-state-transfer/linux/tcp-repair.py");
@@ -86,8 +86,6 @@ for (const phases of [1, 2, "abort"] as const) {
           const { a: ifB, b: portB } = await lab.link(nsB, "192.0.2.1/24", nsS, "");
           // B's port has its own MAC address; B knows BIRD's (no ARP request from B would tell
           // BIRD where 192.0.2.1 is now): only the restore's gratuitous ARP does.
-          const macOf = async (ns: string, dev: string) =>
-            /link\/ether ([0-9a-f:]+)/.exec(await run("ip", ["-n", ns, "link", "show", dev]))![1]!;
           const macB = await macOf(nsB, ifB);
           expect(macB).not.toBe(await macOf(nsA, ifA));
           await run("ip", [

@@ -3,6 +3,7 @@
 export {
   isRoot,
   Lab,
+  macOf,
   readJson,
   run,
   waitFor,

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isRoot, Lab, run, waitFor, which } from "../../../../scripts/interop-support";
+import { isRoot, Lab, macOf, run, waitFor, which } from "../../../../scripts/interop-support";
 import {
   snapshotFromJson,
   snapshotToJson,
@@ -33,6 +33,35 @@ const ADDR = {
   4: { n: "192.0.2.2", a: "192.0.2.1", len: 24 },
   6: { n: "2001:db8::2", a: "2001:db8::1", len: 64 },
 } as const;
+
+/**
+ * The namespaces of a migration: server N, hosts A and B, and a switch S (a Linux bridge standing
+ * in for the optical circuit switch) with N's and A's ports attached, B's (`toB.b`) not yet. With
+ * `cidrs` the links get those addresses (B A's); without, none.
+ */
+async function circuit(lab: Lab, tag: string, cidrs?: { n: string; a: string }) {
+  const nsN = await lab.ns(`n${tag}`);
+  const nsS = await lab.ns(`s${tag}`);
+  const nsA = await lab.ns(`a${tag}`);
+  const nsB = await lab.ns(`b${tag}`);
+  const ipS = (...args: string[]) => run("ip", ["-n", nsS, ...args]);
+  await ipS("link", "add", "br0", "type", "bridge");
+  await ipS("link", "set", "br0", "up");
+  const toN = await lab.link(nsN, cidrs?.n ?? "", nsS, "");
+  const toA = await lab.link(nsA, cidrs?.a ?? "", nsS, "");
+  const toB = await lab.link(nsB, cidrs?.a ?? "", nsS, "");
+  for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
+  return { nsN, nsS, nsA, nsB, ipS, toN, toA, toB };
+}
+
+/** Resolves once something listens on TCP `port` in namespace `ns`. */
+const listening = (ns: string, port: number) =>
+  waitFor(
+    `a listener on port ${port}`,
+    async () => (await run("ip", ["netns", "exec", ns, "ss", "-ltnH"])).includes(`:${port}`),
+    10_000,
+    100,
+  );
 
 const SERVER = (n: string) => `
 import socket
@@ -84,16 +113,7 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
     async (family) => {
       const read = (name: string) => lab.log(`${name}${family}`);
       const { n, a, len } = ADDR[family];
-      const nsN = await lab.ns(`n${family}`);
-      const nsS = await lab.ns(`s${family}`);
-      const nsA = await lab.ns(`a${family}`);
-      const nsB = await lab.ns(`b${family}`);
-      const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
-      await ipS("link", "add", "br0", "type", "bridge");
-      await ipS("link", "set", "br0", "up");
-      const toN = await lab.link(nsN, "", nsS, "");
-      const toA = await lab.link(nsA, "", nsS, "");
-      const toB = await lab.link(nsB, "", nsS, "");
+      const { nsN, nsA, nsB, ipS, toN, toA, toB } = await circuit(lab, String(family));
       for (const [ns, dev, addr] of [
         [nsN, toN.a, n],
         [nsA, toA.a, a],
@@ -104,8 +124,6 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
       // have told N in passing): only the restore's announcement (a gratuitous ARP, an unsolicited
       // Neighbor Advertisement) moves N's cache entry for the client's address from A's MAC to B's
       // before N's own probing (tens of seconds) would.
-      const macOf = async (ns: string, dev: string) =>
-        /link\/ether ([0-9a-f:]+)/.exec(await run("ip", ["-n", ns, "link", "show", dev]))![1]!;
       const macB = await macOf(nsB, toB.a);
       expect(macB).not.toBe(await macOf(nsA, toA.a));
       await run("ip", [
@@ -115,12 +133,7 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
       for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
 
       const server = python(lab, nsN, `server${family}`, SERVER(n));
-      await waitFor(
-        "the server",
-        async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
-        10_000,
-        100,
-      );
+      await listening(nsN, 1790);
       const dark = join(lab.dir, `dark${family}`);
       const clientA = python(
         lab,
@@ -180,22 +193,12 @@ describe.runIf(ready)("interop: Linux TCP_REPAIR (tcp-repair.py) against the mod
 
   it("thaws a dumped connection in place (a migration abandoned): the owner carries on, the server sees one connection", async () => {
     const read = (name: string) => lab.log(name);
-    const nsN = await lab.ns("n3");
-    const nsA = await lab.ns("a3");
-    const nsS = await lab.ns("s3");
-    const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
-    await ipS("link", "add", "br0", "type", "bridge");
-    await ipS("link", "set", "br0", "up");
-    const toN = await lab.link(nsN, "192.0.2.2/24", nsS, "");
-    const toA = await lab.link(nsA, "192.0.2.1/24", nsS, "");
-    for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
+    const { nsN, nsA, ipS, toA } = await circuit(lab, "3", {
+      n: "192.0.2.2/24",
+      a: "192.0.2.1/24",
+    });
     const server = python(lab, nsN, "server3", SERVER(ADDR[4].n));
-    await waitFor(
-      "the server",
-      async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1790"),
-      10_000,
-      100,
-    );
+    await listening(nsN, 1790);
     const go = join(lab.dir, "thawed");
     // A: one exchange; then, told to, another on the same socket (which was frozen meanwhile).
     const clientA = python(
@@ -229,17 +232,10 @@ c.close()
 
   it("keeps the unsent part of the send queue unsent (the peer's window was closed at the freeze)", async () => {
     const read = (name: string) => lab.log(name);
-    const nsN = await lab.ns("n2");
-    const nsA = await lab.ns("a2");
-    const nsB = await lab.ns("b2");
-    const nsS = await lab.ns("s2");
-    const ipS = (...a: string[]) => run("ip", ["-n", nsS, ...a]);
-    await ipS("link", "add", "br0", "type", "bridge");
-    await ipS("link", "set", "br0", "up");
-    const toN = await lab.link(nsN, "192.0.2.2/24", nsS, "");
-    const toA = await lab.link(nsA, "192.0.2.1/24", nsS, "");
-    const toB = await lab.link(nsB, "192.0.2.1/24", nsS, "");
-    for (const p of [toN.b, toA.b]) await ipS("link", "set", p, "master", "br0");
+    const { nsN, nsA, nsB, ipS, toA, toB } = await circuit(lab, "2", {
+      n: "192.0.2.2/24",
+      a: "192.0.2.1/24",
+    });
     const go = join(lab.dir, "go");
     // N: a small receive buffer, not read until told: A's writes fill it, its window closes and
     // the rest stays unsent in A's send queue. Then it reads to the end and checks the bytes.
@@ -263,12 +259,7 @@ print("received", len(data), "in order" if data == want else "CORRUPT")
 c.sendall(f"total {len(data)}\\n".encode()); c.close()
 `,
     );
-    await waitFor(
-      "the server",
-      async () => (await run("ip", ["netns", "exec", nsN, "ss", "-ltnH"])).includes("1791"),
-      10_000,
-      100,
-    );
+    await listening(nsN, 1791);
     // A writes a pattern (byte i is i mod 251) until its send buffer is full.
     const clientA = python(
       lab,
