@@ -5,7 +5,7 @@ import { referenceSelectBest } from "../test/reference-decision";
 import { addPathRouter } from "../test/routers";
 import type { DecisionCandidate } from "./decision";
 import type { PeerConfig } from "./peer";
-import { acceptAll, type Policy, setLocalPref } from "./policy";
+import { acceptAll, type Policy, prefixList, setLocalPref } from "./policy";
 import { type AdjRibOutUpdate, type ChangeSet, Rib, type RibUpdate, type Route } from "./rib";
 import { arbitraryRibUpdate } from "./testing";
 
@@ -114,9 +114,14 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
     expect(got).toEqual(want);
     // The O(1) per-family count agrees with the view it counts.
     const pre = [...r.rib.adjRibIn(p.address, "pre")];
+    const post = [...r.rib.adjRibIn(p.address, "post")];
     expect(r.rib.adjRibInCount(p.address)).toEqual({
       ipv4: pre.filter((x) => x.prefix.afi === 1).length,
       ipv6: pre.filter((x) => x.prefix.afi === 2).length,
+      accepted: {
+        ipv4: post.filter((x) => x.prefix.afi === 1).length,
+        ipv6: post.filter((x) => x.prefix.afi === 2).length,
+      },
     });
   }
   for (const prefix of PREFIXES) {
@@ -923,5 +928,57 @@ test.prop(
       const out = [...rib.adjRibOut(address)].map((r) => [key(r), attrKey(r.attributes)] as const);
       expect(new Map(out)).toEqual(want);
     });
+  },
+);
+
+test.prop(
+  [
+    fc.array(
+      fc.oneof(
+        {
+          weight: 5,
+          arbitrary: arbitraryRibUpdate(64501).map((u) => ({ kind: "update" as const, u })),
+        },
+        fc.constantFrom(
+          { kind: "policy" as const, only24: true },
+          { kind: "policy" as const, only24: false },
+          { kind: "down" as const, retain: true },
+          { kind: "down" as const, retain: false },
+          { kind: "up" as const },
+          { kind: "sweep" as const },
+        ),
+      ),
+      { maxLength: 30 },
+    ),
+  ],
+  { numRuns: 150 },
+)(
+  "adjRibInCount: received and accepted (post-policy) counts equal the Adj-RIB-In views through updates, policy changes, sessions down (stale or not) and sweeps",
+  (ops) => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    const N = { address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2" };
+    const only24 = prefixList([{ prefix: "100.64.0.0/10", ge: 24, le: 24 }]);
+    rib.addPeer({ ...N, importPolicy: acceptAll, exportPolicy: acceptAll });
+    rib.peerUp(N.address);
+    let up = true;
+    for (const op of ops) {
+      if (op.kind === "update") {
+        if (up) rib.update(N.address, op.u);
+      } else if (op.kind === "policy")
+        rib.setPolicies(N.address, { importPolicy: op.only24 ? only24 : acceptAll });
+      else if (op.kind === "down" && up) {
+        rib.peerDown(N.address, { retainStale: op.retain });
+        up = false;
+      } else if (op.kind === "up" && !up) {
+        rib.peerUp(N.address);
+        up = true;
+      } else if (op.kind === "sweep") rib.sweepStale(N.address);
+      const count = rib.adjRibInCount(N.address);
+      expect(count).toEqual({
+        ipv4: [...rib.adjRibIn(N.address, "pre")].length,
+        ipv6: 0,
+        accepted: { ipv4: [...rib.adjRibIn(N.address, "post")].length, ipv6: 0 },
+      });
+    }
   },
 );

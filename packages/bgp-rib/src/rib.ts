@@ -225,6 +225,9 @@ interface PeerState {
   /** Paths in its Adj-RIB-In (pre-policy), IPv4 and IPv6. */
   in4: number;
   in6: number;
+  /** Of those, accepted by import processing (post-policy). */
+  acc4: number;
+  acc6: number;
   config: PeerConfig;
   readonly kind: PeerKind;
   readonly address: string;
@@ -885,19 +888,25 @@ export class Rib {
 
   /**
    * The number of routes in a neighbour's Adj-RIB-In (pre-policy: received, rejected ones and
-   * those retained stale included), per family — what a maximum-prefix limit counts. Kept as
-   * routes come and go: O(1).
+   * those retained stale included), per family, and in `accepted` those its import processing
+   * accepted (post-policy) — what a maximum-prefix limit counts (BIRD's `receive limit` counts
+   * the first, its `import limit` and FRR's `maximum-prefix` the second). Kept as routes come and
+   * go: O(1).
    *
    * @example
    * ```ts
    * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
    * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
-   * rib.adjRibInCount("10.0.0.2"); // { ipv4: 0, ipv6: 0 }
+   * rib.adjRibInCount("10.0.0.2"); // { ipv4: 0, ipv6: 0, accepted: { ipv4: 0, ipv6: 0 } }
    * ```
    */
-  adjRibInCount(address: string): { readonly ipv4: number; readonly ipv6: number } {
+  adjRibInCount(address: string): {
+    readonly ipv4: number;
+    readonly ipv6: number;
+    readonly accepted: { readonly ipv4: number; readonly ipv6: number };
+  } {
     const q = this.peer(address);
-    return { ipv4: q.in4, ipv6: q.in6 };
+    return { ipv4: q.in4, ipv6: q.in6, accepted: { ipv4: q.acc4, ipv6: q.acc6 } };
   }
 
   /**
@@ -1722,6 +1731,8 @@ export class Rib {
       idx: this.peerIndex(),
       in4: 0,
       in6: 0,
+      acc4: 0,
+      acc6: 0,
       config,
       kind,
       address: config.address,
@@ -1924,7 +1935,18 @@ export class Rib {
       if (this.best[p] === s && this.oldBest.get(p) === MISSING) this.oldBest.set(p, post);
     }
     this.store.unref(post);
-    this.pPost[s] = -1;
+    this.setPost(s, -1);
+  }
+
+  /** Sets path s's post-policy set, keeping its neighbour's accepted-route counts. */
+  private setPost(s: number, post: number): void {
+    const was = this.pPost[s]!;
+    this.pPost[s] = post;
+    if (was < 0 === post < 0) return;
+    const q = this.peers[this.pPeer[s]!]!;
+    const d = post < 0 ? -1 : 1;
+    if (this.prefixes.isV6(this.pPrefix[s]!)) q.acc6 += d;
+    else q.acc4 += d;
   }
 
   /** Import processing (loop checks, RFC 8212, import policy) of path s; sets pPost/pReason. */
@@ -1948,11 +1970,11 @@ export class Rib {
       if (cacheable) cache.set(pre, post);
     }
     if (post < 0) {
-      this.pPost[s] = -1;
+      this.setPost(s, -1);
       this.pReason[s] = (this.pReason[s]! & STALE) | -post;
     } else {
       this.store.ref(post);
-      this.pPost[s] = post;
+      this.setPost(s, post);
       this.pReason[s]! &= STALE;
     }
   }

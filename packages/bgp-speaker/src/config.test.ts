@@ -111,6 +111,13 @@ describe("configuration: maximum-prefix limit", () => {
       .neighbors[0]!;
     expect(n.maxPrefixes).toEqual({ limit: 1000, restartAfter: 60 });
     expect(field(base({ maxPrefixes: { limit: -1 } }))).toBe("neighbors[0].maxPrefixes.limit");
+    expect(
+      parseRouterSpec(base({ maxPrefixes: { limit: 9, count: "accepted" } })).neighbors[0]!
+        .maxPrefixes,
+    ).toEqual({ limit: 9, count: "accepted" });
+    expect(field(base({ maxPrefixes: { limit: 5, count: "all" } }))).toBe(
+      "neighbors[0].maxPrefixes.count",
+    );
     expect(field(base({ maxPrefixes: { limit: 5, warn: true } }))).toBe(
       "neighbors[0].maxPrefixes.warn",
     );

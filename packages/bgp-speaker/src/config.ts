@@ -162,10 +162,19 @@ function neighbor(v: Json, field: string): NeighborSpec {
       (x, f) => {
         const m = obj(x, f);
         for (const k of Object.keys(m))
-          if (!["limit", "warningOnly", "restartAfter"].includes(k))
+          if (!["limit", "count", "warningOnly", "restartAfter"].includes(k))
             fail(`${f}.${k}`, "is not a known setting");
         return {
           limit: int(m.limit, `${f}.limit`, 0, 0xffffffff),
+          ...optional(
+            m,
+            "count",
+            (y, g) =>
+              y === "received" || y === "accepted"
+                ? y
+                : fail(g, 'must be "received" or "accepted"'),
+            f,
+          ),
           ...optional(m, "warningOnly", bool, f),
           ...optional(m, "restartAfter", (y, g) => int(y, g, 1, 65535), f),
         };

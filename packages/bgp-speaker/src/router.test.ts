@@ -309,7 +309,10 @@ describe("BGP Roles and route-leak prevention (RFC 9234)", () => {
 });
 
 describe("maximum-prefix limit (RFC 4486 §4)", () => {
-  const pair = (maxPrefixes: NeighborSpec["maxPrefixes"]) => {
+  const pair = (
+    maxPrefixes: NeighborSpec["maxPrefixes"],
+    importPolicy: "accept" | "reject" = "accept",
+  ) => {
     const clock = new ManualClock();
     const prefixes = Array.from({ length: 300 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
     const r1 = routerAt(
@@ -320,7 +323,7 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
       prefixes,
     );
     const r2 = routerAt(clock, 64501, "192.0.2.2", [
-      open({ name: "r1", address: "192.0.2.1", asn: 64500, maxPrefixes }),
+      { ...open({ name: "r1", address: "192.0.2.1", asn: 64500, maxPrefixes }), importPolicy },
     ]);
     const notes: string[] = [];
     const warnings: string[] = [];
@@ -341,7 +344,27 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
     );
     expect(warnings.some((w) => /300 IPv4 routes: more than the limit of 200/.test(w))).toBe(true);
     expect(r2.rib.stats().locRibRoutes).toBe(0); // the session's routes withdrawn
-    expect(r2.rib.adjRibInCount("192.0.2.1")).toEqual({ ipv4: 0, ipv6: 0 });
+    expect(r2.rib.adjRibInCount("192.0.2.1")).toEqual({
+      ipv4: 0,
+      ipv6: 0,
+      accepted: { ipv4: 0, ipv6: 0 },
+    });
+  });
+
+  it('count "accepted" counts what the import policy let in (FRR\'s way): rejected routes do not close the session', async () => {
+    const { r2, warnings } = pair({ limit: 200, count: "accepted" }, "reject");
+    await flush();
+    expect(r2.session("r1").state).toBe("Established");
+    expect(r2.sessions()[0]).toMatchObject({
+      prefixesReceived: { ipv4: 300, ipv6: 0, accepted: { ipv4: 0, ipv6: 0 } },
+    });
+    expect(warnings).toEqual([]);
+    const { r2: over, warnings: w2 } = pair({ limit: 200, count: "accepted" });
+    await flush();
+    expect(over.session("r1").state).toBe("Idle");
+    expect(w2.some((w) => /300 accepted IPv4 routes: more than the limit of 200/.test(w))).toBe(
+      true,
+    );
   });
 
   it("restarts after restartAfter seconds; at the limit itself the session stays", async () => {

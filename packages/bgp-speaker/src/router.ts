@@ -99,7 +99,8 @@ export interface NeighborSpec {
   readonly strictRole?: boolean;
   /**
    * Most routes the neighbour may send, per family (IPv4, IPv6), counted in its Adj-RIB-In
-   * before import policy (as BIRD's `receive limit`; FRR counts after policy). Past it the
+   * before import policy (as BIRD's `receive limit`), or with `count: "accepted"` after it (as
+   * BIRD's `import limit` and FRR's `maximum-prefix`). Past it the
    * session is closed with Cease / Maximum Number of Prefixes Reached (RFC 4486 §4: family and
    * limit in the data; a Hard Reset under RFC 8538) and its routes withdrawn; it stays down until
    * started again, or `restartAfter` seconds. `warningOnly`: a `warning` event, nothing more.
@@ -125,6 +126,11 @@ export interface NeighborSpec {
 export interface MaxPrefixes {
   /** Routes allowed per family. */
   readonly limit: number;
+  /**
+   * What counts: every route received (`"received"`, the default: rejected ones too) or only
+   * those the import policy accepted (`"accepted"`).
+   */
+  readonly count?: "received" | "accepted";
   /** Only warn (event `warning`) when the limit is passed; the session stays. Default false. */
   readonly warningOnly?: boolean;
   /** Seconds after which a session closed for the limit is started again. Default: never. */
@@ -674,7 +680,9 @@ export class Router extends EventEmitter<RouterEvents> {
             },
       role: n.spec.role ?? null,
       // Routes in its Adj-RIB-In (pre-policy) per family, and the limit on them.
-      prefixesReceived: n.inRib ? this.rib.adjRibInCount(n.spec.address) : { ipv4: 0, ipv6: 0 },
+      prefixesReceived: n.inRib
+        ? this.rib.adjRibInCount(n.spec.address)
+        : { ipv4: 0, ipv6: 0, accepted: { ipv4: 0, ipv6: 0 } },
       maxPrefixes: n.spec.maxPrefixes ?? null,
       addPath: { ...n.addPath },
       gracefulRestart: this.gracefulRestartStatus(n.spec.name),
@@ -1180,7 +1188,9 @@ export class Router extends EventEmitter<RouterEvents> {
 
   /** Enforces a neighbour's maximum-prefix limit after a batch of its routes (see MaxPrefixes). */
   private checkMaxPrefixes(n: Neighbor, m: MaxPrefixes): void {
-    const count = this.rib.adjRibInCount(n.spec.address);
+    const all = this.rib.adjRibInCount(n.spec.address);
+    const count = m.count === "accepted" ? all.accepted : all;
+    const what = m.count === "accepted" ? "accepted " : "";
     for (const [afi, name, c] of [
       [1, "IPv4", count.ipv4],
       [2, "IPv6", count.ipv6],
@@ -1191,7 +1201,7 @@ export class Router extends EventEmitter<RouterEvents> {
           this.emit(
             "warning",
             n.spec.name,
-            `${c} ${name} routes: more than the limit of ${m.limit}`,
+            `${c} ${what}${name} routes: more than the limit of ${m.limit}`,
           );
         n.overLimit = true;
         return;
@@ -1199,7 +1209,7 @@ export class Router extends EventEmitter<RouterEvents> {
       this.emit(
         "warning",
         n.spec.name,
-        `${c} ${name} routes: more than the limit of ${m.limit}, session closed (Cease / Maximum Number of Prefixes Reached)${m.restartAfter === undefined ? "" : `, restarted in ${m.restartAfter} s`}`,
+        `${c} ${what}${name} routes: more than the limit of ${m.limit}, session closed (Cease / Maximum Number of Prefixes Reached)${m.restartAfter === undefined ? "" : `, restarted in ${m.restartAfter} s`}`,
       );
       n.session.shutdown(
         maximumPrefixesReached(afi, 1, m.limit),
