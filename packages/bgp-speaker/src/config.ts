@@ -68,6 +68,7 @@ const ROUTER_KEYS = new Set([
   "listen",
   "control",
   "kernel",
+  "mrtDump",
 ]);
 
 const NEIGHBOR_KEYS = new Set([
@@ -330,6 +331,25 @@ export function parseRouterSpec(json: unknown): RouterSpec {
         return {
           ...(c.host !== undefined ? { host: ip(c.host, `${f}.host`) } : {}),
           port: int(c.port, `${f}.port`, 0, 65535),
+        };
+      },
+      "config",
+    ),
+    ...optional(
+      o,
+      "mrtDump",
+      (x, f) => {
+        const m = obj(x, f);
+        for (const key of Object.keys(m))
+          if (key !== "updates" && key !== "all") fail(`${f}.${key}`, "is not a known setting");
+        return {
+          updates: str(m.updates, `${f}.updates`),
+          ...optional(
+            m,
+            "all",
+            (y, g) => (typeof y === "boolean" ? y : fail(g, "must be true or false")),
+            f,
+          ),
         };
       },
       "config",

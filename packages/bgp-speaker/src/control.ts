@@ -10,6 +10,7 @@ import {
   sessionHandoverFromJson,
   sessionHandoverToJson,
 } from "./graft-json";
+import { writeRibDump } from "./mrt-dump";
 import type { Router } from "./router";
 import { restoreConnection, thawConnection } from "./tcp-repair";
 
@@ -67,6 +68,8 @@ async function body(req: IncomingMessage): Promise<unknown> {
  * `POST /sessions/<name>/graft-export` on the old router (`{"neighbor", "snapshot"}`, the RIB's
  * snapshot in base64; the session is journaled from then on), `POST /graft/prepare` with that on
  * the new one (`{"seq"}`), at the freeze `POST /sessions/<name>/graft-freeze` (`{"sinceSeq"}` →
+ * `POST /mrt/rib` (`{"file"}`: a TABLE_DUMP_V2 snapshot of what the neighbours sent, see
+ * {@link writeRibDump}; → `{"file", "prefixes", "entries"}`),
  * `{"handover", "connection"}`) and `POST /graft/resume` (`{"handover", "tcp"}` → what was sent
  * and the journal entries replayed). A graft abandoned before the release: `POST
  * /sessions/<name>/graft-abort` on the old router (the session continues there, its connection
@@ -223,6 +226,12 @@ async function handle(
     }).neighbors[0]!;
     const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
     return send(res, 200, { seq: imported.seq });
+  }
+  if (req.method === "POST" && path === "/mrt/rib") {
+    const b = (await body(req)) as { file?: unknown } | null;
+    if (typeof b?.file !== "string")
+      throw new BgpSpeakerError("BAD_REQUEST", "body: file must be a path", { field: "file" });
+    return send(res, 200, { file: b.file, ...writeRibDump(router, b.file) });
   }
   if (req.method === "POST" && path === "/graft/discard") {
     const b = (await body(req)) as { name?: unknown } | null;

@@ -48,6 +48,7 @@ export {
   kernelRouteCommands,
   type SkippedKernelRoute,
 } from "./kernel-routes";
+export { MRT_FSM_STATE, MrtUpdateLog, ribDumpRecords, writeRibDump } from "./mrt-dump";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,

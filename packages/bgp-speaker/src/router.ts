@@ -42,6 +42,7 @@ import {
   RibStaleRoutes,
 } from "./graceful-restart";
 import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
+import type { MrtUpdateLog } from "./mrt-dump";
 import type { NegotiatedSession, SpeakerCapabilities } from "./open";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
@@ -210,6 +211,11 @@ export interface RouterSpec {
    * table, route protocol and metric (defaults `main`, `bgp`, 20).
    */
   readonly kernel?: KernelRouteOptions;
+  /**
+   * MRT log of the UPDATEs received (`dyninfra-bgpd`, with {@link MrtUpdateLog}): the file they
+   * are appended to; `all`: every message type, not only UPDATEs.
+   */
+  readonly mrtDump?: { readonly updates: string; readonly all?: boolean };
 }
 
 /**
@@ -224,6 +230,11 @@ export interface RouterSpec {
 export interface RouterEvents {
   /** A neighbour's session changed state. */
   session: [name: string, from: string, to: string];
+  /**
+   * A whole message received from a neighbour, as it came (see the session's `message` event:
+   * the bytes are valid during the call only). Emitted only while somebody listens.
+   */
+  message: [name: string, type: number, bytes: Uint8Array];
   /** Loc-RIB and Adj-RIB-Out changes after an event. */
   changes: [changes: ChangeSet];
   warning: [name: string, message: string];
@@ -426,6 +437,11 @@ export class Router extends EventEmitter<RouterEvents> {
   /** The session of a neighbour, by name. */
   session(name: string): BgpSession {
     return this.neighbor(name).session;
+  }
+
+  /** The names of the configured neighbours (grafted-in ones included), in configuration order. */
+  neighborNames(): string[] {
+    return [...this.neighbors.keys()];
   }
 
   /** A neighbour's configuration, by name. */
@@ -1119,6 +1135,9 @@ export class Router extends EventEmitter<RouterEvents> {
     s.on("notification-sent", (m) => this.emit("notification", name, "sent", m));
     s.on("notification-received", (m) => this.emit("notification", name, "received", m));
     s.on("second-connection", (stream) => this.track(n, stream, true));
+    s.on("message", (type, bytes) => {
+      if (this.listenerCount("message") > 0) this.emit("message", name, type, bytes);
+    });
     s.on("warning", (m) => this.emit("warning", name, m));
     s.on("established", (neg) => this.established(n, neg));
     s.on("update", (u, action) => {

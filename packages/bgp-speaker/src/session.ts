@@ -174,6 +174,11 @@ export interface SessionEvents {
    */
   update: [update: UpdateMessage, action: "accept" | "attribute-discard" | "treat-as-withdraw"];
   "route-refresh": [message: RouteRefreshMessage];
+  /**
+   * Every whole message received, as it came (marker, header and body; for an MRT log, say), before
+   * it is processed. The bytes are valid during the call only: copy them to keep them.
+   */
+  message: [type: number, bytes: Uint8Array];
   "notification-sent": [notification: NotificationMessage];
   "notification-received": [notification: NotificationMessage];
   /**
@@ -817,6 +822,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
           break;
         }
         this.lastMessageReceived = this.clock.now();
+        if (this.listenerCount("message") > 0) this.emit("message", r.type, r.bytes);
         this.handleMessage(r.type, r.bytes);
       }
     } finally {

@@ -7,6 +7,7 @@ import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
 import { KernelRoutes } from "../kernel-routes";
+import { MrtUpdateLog } from "../mrt-dump";
 import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
 
@@ -15,10 +16,11 @@ const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graf
 
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
-("kernel": {"table", "protocol", "metric"}; root, iproute2), and a JSON control interface over
-HTTP ("control"):
+("kernel": {"table", "protocol", "metric"}; root, iproute2), an MRT log of the UPDATEs received
+("mrtDump": {"updates": FILE}), and a JSON control interface over HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
+  POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
   POST /sessions/<name>/refresh|stop|start
   POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
   POST /graft/in   POST /graft/prepare   POST /graft/resume   POST /graft/discard
@@ -93,6 +95,11 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
       `kernel routes: table ${o.table ?? "main"}, protocol ${o.protocol ?? "bgp"}, metric ${o.metric ?? 20}`,
     );
   }
+  const mrtLog =
+    spec.mrtDump === undefined
+      ? undefined
+      : new MrtUpdateLog(router, spec.mrtDump.updates, { all: spec.mrtDump.all === true });
+  if (mrtLog !== undefined) log(`MRT update log: ${mrtLog.file}`);
   const servers: { close(cb: () => void): void }[] = [];
   if (spec.listen !== undefined) {
     const s: Server = await listen(router, spec.listen.host, spec.listen.port);
@@ -156,6 +163,7 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     // Our routes leave the kernel with us (the neighbours withdraw theirs from us too).
     await kernel?.close();
+    mrtLog?.close();
   };
 }
 

@@ -1,0 +1,92 @@
+// dyninfra's MRT output read by bgpdump (RIPE NCC's libbgpdump, the reference MRT reader): D
+// peers with BIRD (500 real prefixes, 100 withdrawn later) and logs the UPDATEs it receives
+// ("mrtDump"), then writes a TABLE_DUMP_V2 snapshot (POST /mrt/rib). bgpdump must list every
+// announcement and withdrawal, the session's state changes, and the snapshot's 500 routes with
+// BIRD's address, AS and AS path.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { loadTable, tablePresent } from "./routes";
+
+const ready =
+  isRoot && which("ip") && which("bird") && which("birdc") && which("bgpdump") && tablePresent;
+if (!ready)
+  console.warn(
+    "interop MRT dump: skipped — needs root, iproute2, BIRD, bgpdump and ../shared/data/bgp",
+  );
+
+/** bgpdump -m's lines of an MRT file, split into fields. */
+const bgpdump = async (file: string) =>
+  (await run("bgpdump", ["-m", file], 60_000))
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.split("|"));
+
+describe.runIf(ready)("interop: dyninfra's MRT update log and RIB dump, read by bgpdump", () => {
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
+
+  it("bgpdump lists every UPDATE D received and the RIB snapshot's 500 routes", async () => {
+    const prefixes = loadTable()
+      .slice(0, 500)
+      .map((r) => r.prefix);
+    const nsD = await lab.ns("d");
+    const nsN = await lab.ns("n");
+    await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
+    const sock = join(lab.dir, "bird.ctl");
+    const conf = join(lab.dir, "bird.conf");
+    writeFileSync(
+      conf,
+      birdScenarioConfig({ s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) }, [
+        "hold time 30;",
+        "ipv4 { import all; export all; };",
+      ]),
+    );
+    lab.spawn(nsN, "bird", "bird", ["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")]);
+    const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
+    await waitFor(
+      "BIRD",
+      async () => (await birdc("show status")).includes("Daemon is up"),
+      10_000,
+    );
+    const updates = join(lab.dir, "updates.mrt");
+    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+      ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")]),
+      mrtDump: { updates },
+    });
+    const locRib = async () => ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
+    await waitFor("D's routes", async () => (await locRib()) === 500, 60_000);
+    const rib = join(lab.dir, "rib.mrt");
+    expect(await d.post("/mrt/rib", { file: rib })).toEqual({
+      file: rib,
+      prefixes: 500,
+      entries: 500,
+    });
+    await birdc("disable", "s4b");
+    await waitFor("D to lose 100 routes", async () => (await locRib()) === 400, 30_000);
+    await new Promise((r) => setTimeout(r, 300)); // the log is written once per event-loop turn
+
+    const log = await bgpdump(updates);
+    const of = (kind: string) => log.filter((f) => f[2] === kind);
+    // Every record from BIRD's session, with its address and AS.
+    expect(log.every((f) => f[0] === "BGP4MP_ET" && f[3] === "192.0.2.2" && f[4] === "64501")).toBe(
+      true,
+    );
+    expect(new Set(of("A").map((f) => f[5]))).toEqual(new Set(prefixes));
+    expect(of("A").every((f) => f[6] === "64501" && f[8] === "192.0.2.2")).toBe(true);
+    expect(new Set(of("W").map((f) => f[5]))).toEqual(new Set(prefixes.slice(400)));
+    // The session's way up, in bgpdump's words (STATE|peer|AS|old|new, MRT numbering).
+    expect(of("STATE").map((f) => `${f[5]}>${f[6]}`)).toContain("5>6");
+    const dump = await bgpdump(rib);
+    expect(dump).toHaveLength(500);
+    expect(dump.every((f) => f[0] === "TABLE_DUMP2" && f[2] === "B" && f[3] === "192.0.2.2")).toBe(
+      true,
+    );
+    expect(new Set(dump.map((f) => f[5]))).toEqual(new Set(prefixes));
+    expect(dump.every((f) => f[6] === "64501" && f[7] === "IGP" && f[8] === "192.0.2.2")).toBe(
+      true,
+    );
+  });
+});
