@@ -63,11 +63,12 @@ export type {
   NeighborSpec,
   OriginateSpec,
   RouterEvents,
+  RouterOptions,
   RouterSpec,
   SessionGraft,
   SessionHandover,
 } from "./router";
-export { Router } from "./router";
+export { DEFAULT_SELECTION_DEFERRAL_TIME, Router } from "./router";
 export type {
   Connector,
   SessionConfig,

@@ -75,6 +75,10 @@ describe("KernelRoutes", () => {
       ip,
       `#!/bin/sh
 echo "ARGS $*" >> ${log}
+case "$*" in
+  "-4 -j route show"*) echo '[{"dst":"10.0.0.0/8","gateway":"192.0.2.2"},{"dst":"203.0.113.0/24","gateway":"192.0.2.2"},{"dst":"default","gateway":"192.0.2.9"}]'; exit 0;;
+  "-6 -j route show"*) echo '[{"dst":"2001:db8::1","gateway":"fe80::1"}]'; exit 0;;
+esac
 [ "$3" = "-" ] || exit 0
 n=0
 while read -r line; do
@@ -112,6 +116,24 @@ done
     ]);
     expect(refused).toEqual([
       "route replace 203.0.113.0/24 via 10.9.9.9 proto bgp table 100 metric 20 | Error: Nexthop has invalid gateway.",
+    ]);
+  });
+
+  it("after a graceful restart: keeps the routes at start, then deletes those the converged Loc-RIB lacks", async () => {
+    const { ip, log } = fakeIp();
+    const k = new KernelRoutes({ ip, table: 7 });
+    await k.start({ keep: true });
+    const p = v4("203.0.113.0", 24);
+    expect(await k.reconcile([route(p, { nextHop: "192.0.2.2" })])).toBe(3);
+    await k.close({ keep: true });
+    expect(log().split("\n")).toEqual([
+      "ARGS -force -batch -",
+      "ARGS -4 -j route show proto bgp table 7",
+      "ARGS -6 -j route show proto bgp table 7",
+      "LINE route del 10.0.0.0/8 proto bgp table 7 metric 20",
+      "LINE route del 0.0.0.0/0 proto bgp table 7 metric 20",
+      "LINE route del 2001:db8::1/128 proto bgp table 7 metric 20",
+      "",
     ]);
   });
 

@@ -142,10 +142,13 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
     this.ip = ip ?? "ip";
   }
 
-  /** Removes our leftover routes, then starts `ip -batch`. */
-  async start(): Promise<void> {
+  /**
+   * Removes our leftover routes (unless `keep`: a graceful restart, whose preserved routes
+   * {@link KernelRoutes.reconcile} checks once the router has converged), then starts `ip -batch`.
+   */
+  async start(options: { keep?: boolean } = {}): Promise<void> {
     if (this.child !== undefined) return;
-    await this.flush();
+    if (options.keep !== true) await this.flush();
     const child = spawn(this.ip, ["-force", "-batch", "-"], { stdio: ["pipe", "ignore", "pipe"] });
     this.child = child;
     child.stdin?.on("error", () => {});
@@ -170,7 +173,13 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
     if (stdin === undefined || stdin === null || changes.length === 0) return;
     const { commands, skipped } = kernelRouteCommands(changes, this.options);
     for (const s of skipped) this.emit("skipped", s);
-    if (commands.length === 0) return;
+    this.write(commands);
+  }
+
+  /** Writes commands to `ip -batch` (nothing while not started). */
+  private write(commands: readonly string[]): void {
+    const stdin = this.child?.stdin;
+    if (stdin === undefined || stdin === null || commands.length === 0) return;
     for (const c of commands) {
       this.line++;
       this.recent.set(this.line, c);
@@ -189,6 +198,60 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
       await this.exited?.catch(() => {});
     }
     if (options.keep !== true) await this.flush();
+  }
+
+  /**
+   * After a graceful restart (see {@link KernelRoutes.start}): deletes the routes of our protocol
+   * in our table that `routes` — the converged Loc-RIB — does not have (routes it has were
+   * replaced as they were learned again). Returns how many it deleted.
+   */
+  async reconcile(routes: Iterable<Route>): Promise<number> {
+    const want = new Set<string>();
+    for (const r of routes) {
+      if ("via" in gateway(r)) want.add(formatPrefix({ ...r.prefix, pathId: undefined }));
+    }
+    const gone: string[] = [];
+    for (const family of ["-4", "-6"] as const) {
+      const o = this.options;
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          this.ip,
+          [family, "-j", "route", "show", "proto", String(o.protocol ?? "bgp")].concat(
+            "table",
+            String(o.table ?? "main"),
+          ),
+          (e, stdout, err) =>
+            e === null
+              ? resolve(stdout)
+              : reject(
+                  new BgpSpeakerError(
+                    "KERNEL_ROUTES",
+                    `${this.ip} ${family} route show: ${String(err).trim() || e.message}`,
+                    { field: "kernel" },
+                  ),
+                ),
+        ),
+      );
+      const list = (out.trim() === "" ? [] : JSON.parse(out)) as {
+        dst: string;
+        gateway?: string;
+      }[];
+      for (const k of list) {
+        const v6 = family === "-6";
+        const dst =
+          k.dst === "default"
+            ? v6
+              ? "::/0"
+              : "0.0.0.0/0"
+            : k.dst.includes("/")
+              ? k.dst
+              : `${k.dst}/${v6 ? 128 : 32}`;
+        if (want.has(dst)) continue;
+        gone.push(`route del ${dst} ${suffix(this.options)}`);
+      }
+    }
+    this.write(gone);
+    return gone.length;
   }
 
   /** Removes every route of our protocol from our table (IPv4 and IPv6). */

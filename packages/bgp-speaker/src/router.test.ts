@@ -838,3 +838,83 @@ describe("ADD-PATH negotiated per session (RFC 7911)", () => {
     expect(attrs?.largeCommunities).toBeUndefined();
   });
 });
+
+describe("restarting router (RFC 4724 §4.1: Restart State, route selection deferral)", () => {
+  /**
+   * r (AS 64500, restarting) between x (AS 64510) and y (AS 64511), which originate a prefix each;
+   * r originates its own. x is linked at once; y when the test calls `linkY`.
+   */
+  async function restart(forwardingPreserved = true) {
+    const clock = new ManualClock();
+    const r = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        localAddress: "192.0.2.1",
+        neighbors: [
+          open({ name: "x", address: "192.0.2.10", asn: 64510 }),
+          open({ name: "y", address: "192.0.2.11", asn: 64511 }),
+        ],
+        originate: [{ prefix: "203.0.113.0/24" }],
+      },
+      { clock, restarting: { forwardingPreserved, selectionDeferralTime: 60 } },
+    );
+    const edge = (asn: number, id: string, prefix: string) =>
+      routerAt(clock, asn, id, [open({ name: "r", address: "192.0.2.1", asn: 64500 })], [prefix]);
+    const x = edge(64510, "192.0.2.10", "198.51.100.0/24");
+    const y = edge(64511, "192.0.2.11", "198.51.101.0/24");
+    const converged: string[] = [];
+    r.on("converged", (why) => converged.push(why));
+    const xView = trackView(x, "r");
+    for (const q of [r, x, y]) q.start();
+    link(r, "x", x, "r");
+    await flush(20);
+    return { clock, r, x, y, xView, converged, linkY: () => link(r, "y", y, "r") };
+  }
+
+  it("announces Restart State and Forwarding State, sends nothing until every neighbour's End-of-RIB, then its routes and End-of-RIB last", async () => {
+    const { r, x, xView, converged, linkY } = await restart();
+    const gr = x.session("r").negotiated?.peerGracefulRestart;
+    if (!gr) throw new Error("no Graceful Restart capability from r");
+    expect(gr.restartState).toBe(true);
+    expect(gr.families.length).toBeGreaterThan(0);
+    expect(gr.families.every((f) => f.forwardingState)).toBe(true);
+    // x is back and has sent its table and End-of-RIB; y is not back yet: r holds its output.
+    expect(r.deferring).toBe(true);
+    expect(r.rib.bestRoute("198.51.100.0/24")?.peer).toBe("192.0.2.10"); // learned meanwhile
+    expect(xView.log).toEqual([]);
+    expect(xView.eor).toEqual([]);
+    linkY();
+    await flush(30);
+    expect(converged).toEqual(["End-of-RIB received from every neighbour"]);
+    expect(r.deferring).toBe(false);
+    // x gets r's route and y's, and then End-of-RIB (after every UPDATE).
+    expect([...xView.view.keys()].sort()).toEqual(["198.51.101.0/24", "203.0.113.0/24"]);
+    expect(xView.eor.length).toBeGreaterThan(0);
+    expect(xView.eor.every((e) => e.after === xView.log.length)).toBe(true);
+  });
+
+  it("ends the deferral when the timer runs out, and announces no Forwarding State unless preserved", async () => {
+    const { clock, r, x, xView, converged } = await restart(false);
+    const gr = x.session("r").negotiated?.peerGracefulRestart;
+    if (!gr) throw new Error("no Graceful Restart capability from r");
+    expect(gr.restartState).toBe(true);
+    expect(gr.families.some((f) => f.forwardingState)).toBe(false);
+    clock.advance(59_000);
+    await flush(10);
+    expect(r.deferring).toBe(true);
+    expect(xView.log).toEqual([]);
+    clock.advance(1_000);
+    await flush(20);
+    expect(converged).toEqual(["selection deferral timer (60 s) ran out"]);
+    expect([...xView.view.keys()]).toEqual(["203.0.113.0/24"]);
+    expect(xView.eor.length).toBeGreaterThan(0);
+    expect(
+      () =>
+        new Router(
+          { asn: 1, bgpIdentifier: "192.0.2.1", neighbors: [] },
+          { restarting: { selectionDeferralTime: 0 } },
+        ),
+    ).toThrow(/selectionDeferralTime/);
+  });
+});

@@ -43,7 +43,7 @@ import {
 } from "./graceful-restart";
 import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
 import type { MrtUpdateLog } from "./mrt-dump";
-import type { NegotiatedSession, SpeakerCapabilities } from "./open";
+import { type NegotiatedSession, type SpeakerCapabilities, speakerCapabilities } from "./open";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
 
@@ -242,6 +242,11 @@ export interface RouterEvents {
   "graceful-restart": [name: string, what: string];
   /** An End-of-RIB marker arrived from a neighbour. */
   "end-of-rib": [name: string, family: AfiSafi];
+  /**
+   * A restarting router's route selection deferral ended (RFC 4724 §4.1; see
+   * {@link RouterOptions.restarting}): its output, held until now, goes out.
+   */
+  converged: [why: string];
   /** A NOTIFICATION was sent to or received from a neighbour (see `notificationText`). */
   notification: [name: string, direction: "sent" | "received", message: NotificationMessage];
 }
@@ -350,6 +355,38 @@ function parseCommunity(text: string, where: string): number {
   return ((Number(m[1]) << 16) | Number(m[2])) >>> 0;
 }
 
+/** Seconds a restarting router waits for End-of-RIB from its neighbours at most (FRR's default). */
+export const DEFAULT_SELECTION_DEFERRAL_TIME = 360;
+const DEFAULT_RESTART_TIME = 120;
+
+/**
+ * Options of a {@link Router}.
+ *
+ * @example
+ * ```ts
+ * import type { RouterOptions } from "@dyninfra/bgp-speaker";
+ * const o: RouterOptions = { restarting: { forwardingPreserved: true } };
+ * ```
+ */
+export interface RouterOptions {
+  /** Timers' clock (default: the wall clock). */
+  readonly clock?: Clock;
+  /** Opens the connection to a neighbour that is not passive. */
+  readonly connect?: (n: NeighborSpec) => Promise<Duplex>;
+  /**
+   * This start is a graceful restart (RFC 4724 §4.1): the OPENs carry the Restart State bit and,
+   * with `forwardingPreserved` (the forwarding table survived, e.g. the kernel routes of
+   * `"kernel"`), the Forwarding State bit of every family — the neighbours keep our routes
+   * meanwhile. The router sends nothing (neither routes nor End-of-RIB) until every neighbour is
+   * back and has sent End-of-RIB, or `selectionDeferralTime` seconds (default 360) have passed;
+   * then it sends its routes and End-of-RIB, and emits `converged`.
+   */
+  readonly restarting?: {
+    readonly forwardingPreserved?: boolean;
+    readonly selectionDeferralTime?: number;
+  };
+}
+
 /**
  * A BGP router: one RIB (`@dyninfra/bgp-rib`) and one {@link BgpSession} per neighbour, over any
  * byte streams. It originates prefixes, installs what neighbours send, runs the decision
@@ -380,15 +417,32 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly byAddress = new Map<string, Neighbor>();
   /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
   private readonly prepared = new Map<string, { spec: NeighborSpec; seq: number }>();
+  /**
+   * Restarting (RFC 4724 §4.1) until the route selection deferral ends: OPENs carry the Restart
+   * State bit, and nothing is sent to any neighbour until all of them are back with End-of-RIB.
+   */
+  private restarting: { forwardingPreserved: boolean; deferralMs: number } | undefined;
+  private deferralTimer: unknown;
 
-  constructor(
-    spec: RouterSpec,
-    options: { clock?: Clock; connect?: (n: NeighborSpec) => Promise<Duplex> } = {},
-  ) {
+  constructor(spec: RouterSpec, options: RouterOptions = {}) {
     super();
     this.spec = spec;
     this.clock = options.clock ?? systemClock;
     this.connector = options.connect;
+    if (options.restarting !== undefined) {
+      const r = options.restarting;
+      const t = r.selectionDeferralTime ?? DEFAULT_SELECTION_DEFERRAL_TIME;
+      if (!Number.isInteger(t) || t < 1 || t > 65535)
+        throw new BgpSpeakerError(
+          "BAD_CONFIG",
+          `restarting.selectionDeferralTime must be an integer in 1..65535 (got ${t})`,
+          { field: "restarting.selectionDeferralTime" },
+        );
+      this.restarting = {
+        forwardingPreserved: r.forwardingPreserved === true,
+        deferralMs: t * 1000,
+      };
+    }
     this.rib = new Rib({
       asn: spec.asn,
       bgpIdentifier: spec.bgpIdentifier,
@@ -426,7 +480,49 @@ export class Router extends EventEmitter<RouterEvents> {
 
   /** Starts every neighbour's session. */
   start(): void {
+    if (this.restarting !== undefined && this.deferralTimer === undefined)
+      this.deferralTimer = this.clock.setTimer(
+        () =>
+          this.endDeferral(
+            `selection deferral timer (${this.restarting!.deferralMs / 1000} s) ran out`,
+          ),
+        this.restarting.deferralMs,
+      );
     for (const n of this.neighbors.values()) n.session.start();
+  }
+
+  /** True while a restart's route selection deferral holds this router's output (RFC 4724 §4.1). */
+  get deferring(): boolean {
+    return this.restarting !== undefined;
+  }
+
+  /**
+   * Ends a restart's route selection deferral once every neighbour is Established and has sent
+   * End-of-RIB for each family it negotiated (a neighbour without Graceful Restart: once
+   * Established). Checked as sessions come up and markers arrive.
+   */
+  private checkDeferral(): void {
+    if (this.restarting === undefined) return;
+    for (const n of this.neighbors.values()) {
+      if (!n.up || n.negotiated === undefined) return;
+      if (n.negotiated.peerGracefulRestart === false) continue;
+      for (const f of n.negotiated.families) if (!n.eorReceived.has(`${f.afi}/${f.safi}`)) return;
+    }
+    this.endDeferral("End-of-RIB received from every neighbour");
+  }
+
+  /** Route selection deferral over: the held output goes to every neighbour, End-of-RIB last. */
+  private endDeferral(why: string): void {
+    if (this.restarting === undefined) return;
+    this.restarting = undefined;
+    if (this.deferralTimer !== undefined) this.clock.clearTimer(this.deferralTimer);
+    this.deferralTimer = undefined;
+    for (const n of this.neighbors.values()) {
+      if (n.up && n.negotiated !== undefined && n.spec.endOfRib !== false)
+        for (const family of n.negotiated.families) n.outbound.push({ kind: "end-of-rib", family });
+      this.startPump(n);
+    }
+    this.emit("converged", why);
   }
 
   /** Stops every session with Cease / Administrative Shutdown. */
@@ -1047,6 +1143,24 @@ export class Router extends EventEmitter<RouterEvents> {
     return n;
   }
 
+  /**
+   * Restarting: the Graceful Restart capability with the Restart State bit and, per family, the
+   * Forwarding State bit when forwarding was preserved (RFC 4724 §3).
+   */
+  private restartCapability(spec: NeighborSpec): Partial<SpeakerCapabilities> {
+    const r = this.restarting;
+    const gr = spec.capabilities?.gracefulRestart;
+    if (r === undefined || gr === false) return {};
+    const families = spec.capabilities?.families ?? speakerCapabilities().families;
+    return {
+      gracefulRestart: {
+        ...(gr ?? { restartTime: DEFAULT_RESTART_TIME }),
+        restartState: true,
+        families: families.map((f) => ({ ...f, forwardingState: r.forwardingPreserved })),
+      },
+    };
+  }
+
   private makeSession(spec: NeighborSpec): BgpSession {
     const connect = this.connector;
     return new BgpSession(
@@ -1065,10 +1179,13 @@ export class Router extends EventEmitter<RouterEvents> {
             : {}),
           ...(spec.delayOpen !== undefined ? { delayOpen: spec.delayOpen } : {}),
         },
-        ...(spec.capabilities !== undefined || spec.role !== undefined
+        ...(spec.capabilities !== undefined ||
+        spec.role !== undefined ||
+        this.restarting !== undefined
           ? {
               capabilities: {
                 ...spec.capabilities,
+                ...this.restartCapability(spec),
                 ...(spec.role !== undefined ? { role: BGP_ROLES.indexOf(spec.role) } : {}),
                 ...(spec.strictRole !== undefined ? { strictRole: spec.strictRole } : {}),
               },
@@ -1101,10 +1218,13 @@ export class Router extends EventEmitter<RouterEvents> {
     this.distribute(this.rib.peerUp(n.spec.address));
     // After peerUp: a family dropped from the new capability is swept by withdrawing its routes.
     n.gr.sessionUp(neg.peerGracefulRestart);
-    if (n.spec.endOfRib !== false) {
+    // Restarting, End-of-RIB waits for the end of the route selection deferral (after which the
+    // routes learned meanwhile are sent first).
+    if (n.spec.endOfRib !== false && this.restarting === undefined) {
       for (const family of neg.families) n.outbound.push({ kind: "end-of-rib", family });
       this.startPump(n);
     }
+    this.checkDeferral();
   }
 
   private ensureInRib(n: Neighbor, bgpIdentifier: string): void {
@@ -1151,6 +1271,7 @@ export class Router extends EventEmitter<RouterEvents> {
       n.eorReceived.add(`${eor.afi}/${eor.safi}`);
       this.emit("end-of-rib", name, eor);
       n.gr.endOfRib(eor);
+      this.checkDeferral();
     });
     s.on("route-refresh", () => {
       this.flushInbound(n);
@@ -1322,6 +1443,11 @@ export class Router extends EventEmitter<RouterEvents> {
   private pump(n: Neighbor, budget: number): void {
     const s = n.session;
     const neg = s.negotiated;
+    if (this.restarting !== undefined) {
+      // Restarting: held until the route selection deferral ends (see endDeferral).
+      n.pumping = false;
+      return;
+    }
     if (s.isPaused) {
       // Being grafted: the queue waits. The new router computes its own output (the RIB's
       // journal has these deltas); if the graft is abandoned, this router sends them after all.

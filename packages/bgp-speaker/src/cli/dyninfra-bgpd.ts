@@ -12,7 +12,7 @@ import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
 
 const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graft-fd N]]
-                     [--tcp-repair PATH/tcp-repair.py]
+                     [--tcp-repair PATH/tcp-repair.py] [--restarting]
 
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
@@ -28,10 +28,20 @@ every neighbour, a TCP listener ("listen"), the best routes installed in the Lin
 as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
 TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer. With --tcp-repair the control
 interface's /graft/in and /graft/resume restore the connection in this process with that script.
-Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease.`;
+Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease (and takes the
+kernel routes away). SIGUSR1 stops for a graceful restart (RFC 4724): the connections close
+without a Cease, so neighbours with Graceful Restart keep our routes, and the kernel keeps its
+routes; started again with --restarting, the router announces Restart State (and Forwarding
+State with "kernel"), waits for every neighbour's End-of-RIB before it sends anything, then
+removes the kernel routes that were not learned again.`;
 
-/** Runs the daemon; resolves with a stop function once it listens. */
-export async function main(argv: readonly string[]): Promise<() => Promise<void>> {
+/**
+ * Runs the daemon; resolves with a stop function once it listens (`stop(true)`: the graceful
+ * stop of SIGUSR1, before a restart with `--restarting`).
+ */
+export async function main(
+  argv: readonly string[],
+): Promise<(graceful?: boolean) => Promise<void>> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -39,13 +49,14 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
       "graft-in": { type: "string" },
       "graft-fd": { type: "string" },
       "tcp-repair": { type: "string" },
+      restarting: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help || values.config === undefined) {
     console.error(USAGE);
     process.exitCode = values.help ? 0 : 2;
-    return async () => {};
+    return async (_graceful?: boolean) => {};
   }
   let text: string;
   try {
@@ -72,7 +83,12 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     );
   }
   const spec = parseRouterSpec(json);
-  const router = new Router(spec, { connect: tcpConnector });
+  // A graceful restart (RFC 4724): the routes of "kernel" survived the previous run (SIGUSR1).
+  const restarting = values.restarting === true;
+  const router = new Router(spec, {
+    connect: tcpConnector,
+    ...(restarting ? { restarting: { forwardingPreserved: spec.kernel !== undefined } } : {}),
+  });
   const log = (m: string) => console.error(`${new Date().toISOString()} ${m}`);
   router.on("session", (name, from, to) => log(`session ${name}: ${from} -> ${to}`));
   router.on("warning", (name, m) => log(`session ${name}: ${m}`));
@@ -87,8 +103,15 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
     const k = new KernelRoutes(spec.kernel);
     k.on("refused", (command, message) => log(`kernel: ${command}: ${message}`));
     k.on("skipped", (r) => log(`kernel: ${r.prefix} not installed: ${r.reason}`));
-    await k.start();
+    await k.start({ keep: restarting });
     router.on("changes", (c) => k.apply(c.locRib));
+    if (restarting)
+      router.once("converged", () => {
+        k.reconcile(router.rib.locRib()).then(
+          (n) => log(`kernel: ${n} route(s) of the previous run not learned again, removed`),
+          (e: Error) => log(`kernel: ${e.message}`),
+        );
+      });
     kernel = k;
     const o = k.options;
     log(
@@ -130,6 +153,7 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
       `loaded ${r.announced} routes (${r.withdrawn} withdrawals) of peer ${r.peer} from ${m.file}`,
     );
   }
+  router.on("converged", (why) => log(`graceful restart: route selection deferral over (${why})`));
   router.start();
   if (values["graft-in"] !== undefined) {
     const file = values["graft-in"];
@@ -157,7 +181,14 @@ export async function main(argv: readonly string[]): Promise<() => Promise<void>
       `session ${graft.neighbor.name}: grafted in over descriptor ${fd}; sent ${JSON.stringify(deltaJson(r.neighbor))}`,
     );
   }
-  return async () => {
+  return async (graceful = false) => {
+    // Gracefully (for a restart with --restarting): no Cease — the connections just close, so
+    // neighbours with Graceful Restart keep our routes — and the kernel keeps its routes.
+    if (graceful) {
+      await kernel?.close({ keep: true });
+      mrtLog?.close();
+      return; // the process exits: the kernel closes the connections
+    }
     router.stop("dyninfra-bgpd shutting down");
     await new Promise((r) => setTimeout(r, 100));
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -172,11 +203,12 @@ const isMain =
 if (isMain) {
   main(process.argv.slice(2)).then(
     (stop) => {
-      const shutdown = () => {
-        stop().then(() => process.exit(0));
+      const shutdown = (graceful: boolean) => () => {
+        stop(graceful).then(() => process.exit(0));
       };
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown(false));
+      process.once("SIGINT", shutdown(false));
+      process.once("SIGUSR1", shutdown(true));
     },
     (e: unknown) => {
       console.error(`dyninfra-bgpd: ${e instanceof Error ? e.message : String(e)}`);
