@@ -187,6 +187,39 @@ export function birdScenarioConfig(
   ].join("\n");
 }
 
+/**
+ * Starts BIRD in namespace `ns` with configuration `config` (its log: the lab's "bird"), waits
+ * until it is up, and returns a birdc for its control socket.
+ */
+export async function startBird(
+  lab: Lab,
+  ns: string,
+  config: string,
+): Promise<(...args: string[]) => Promise<string>> {
+  const sock = join(lab.dir, "bird.ctl");
+  const conf = join(lab.dir, "bird.conf");
+  writeFileSync(conf, config);
+  lab.spawn(ns, "bird", "bird", ["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")]);
+  const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
+  await waitFor("BIRD", async () => (await birdc("show status")).includes("Daemon is up"), 10_000);
+  return birdc;
+}
+
+/**
+ * Namespaces d (192.0.2.1, for dyninfra D) and n (192.0.2.2), linked, with BIRD in n as
+ * {@link birdScenarioConfig} describes it (`statics`, `bgp`). Returns d, n and BIRD's birdc.
+ */
+export async function birdBesideD(
+  lab: Lab,
+  statics: Readonly<Record<string, readonly string[]>>,
+  bgp: readonly string[],
+): Promise<{ nsD: string; nsN: string; birdc: (...args: string[]) => Promise<string> }> {
+  const nsD = await lab.ns("d");
+  const nsN = await lab.ns("n");
+  await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
+  return { nsD, nsN, birdc: await startBird(lab, nsN, birdScenarioConfig(statics, bgp)) };
+}
+
 // ----------------------------------------------------------------------------------------- GoBGP
 
 export function gobgp(): Daemon {

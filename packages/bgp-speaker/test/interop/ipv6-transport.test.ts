@@ -1,10 +1,9 @@
 // A BGP session over IPv6 (TCP between IPv6 addresses, no IPv4 on the link) with BIRD, IPv6
 // unicast only: BIRD sends the real IPv6 prefixes of the RIPE RIS 2016 updates, next hop its
 // session address; D's own route reaches BIRD via D's; BIRD's withdrawal empties D's table.
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { dyninfraD, dyninfraNeighbor, startBird, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent, UPDATES_2016 } from "./routes";
 
@@ -36,10 +35,9 @@ describe.runIf(ready)("interop: a BGP session over IPv6 transport with BIRD", ()
     const { a, b } = await lab.link(nsD, "", nsN, "");
     await run("ip", ["-n", nsD, "addr", "add", `${D6}/64`, "dev", a, "nodad"]);
     await run("ip", ["-n", nsN, "addr", "add", `${B6}/64`, "dev", b, "nodad"]);
-    const sock = join(lab.dir, "bird.ctl");
-    const conf = join(lab.dir, "bird.conf");
-    writeFileSync(
-      conf,
+    const birdc = await startBird(
+      lab,
+      nsN,
       [
         "log stderr all;",
         "router id 192.0.2.2;",
@@ -52,13 +50,6 @@ describe.runIf(ready)("interop: a BGP session over IPv6 transport with BIRD", ()
         "  ipv6 { import all; export all; };",
         "}",
       ].join("\n"),
-    );
-    lab.spawn(nsN, "bird", "bird", ["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")]);
-    const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
-    await waitFor(
-      "BIRD",
-      async () => (await birdc("show status")).includes("Daemon is up"),
-      10_000,
     );
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {
       ...dyninfraD(

@@ -2,10 +2,8 @@
 // BIRD, which announces 500 real prefixes; D installs each in its namespace's main table via BIRD
 // (proto bgp), removes those BIRD withdraws, never installs its own, cleans up routes of its
 // protocol left by an earlier run, and takes its routes out of the kernel when it stops.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -23,9 +21,11 @@ describe.runIf(ready)("interop: the Loc-RIB installed in the Linux routing table
     const prefixes = loadTable()
       .slice(0, 500)
       .map((r) => r.prefix);
-    const nsD = await lab.ns("d");
-    const nsN = await lab.ns("n");
-    await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
+    const { nsD, birdc } = await birdBesideD(
+      lab,
+      { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) },
+      ["hold time 30;", "ipv4 { import all; export all; };"],
+    );
     const bgpRoutes = async () =>
       (await run("ip", ["-n", nsD, "route", "show", "proto", "bgp"]))
         .split("\n")
@@ -43,23 +43,6 @@ describe.runIf(ready)("interop: the Loc-RIB installed in the Linux routing table
       "bgp",
     ]);
     expect(await bgpRoutes()).toHaveLength(1);
-
-    const sock = join(lab.dir, "bird.ctl");
-    const conf = join(lab.dir, "bird.conf");
-    writeFileSync(
-      conf,
-      birdScenarioConfig({ s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) }, [
-        "hold time 30;",
-        "ipv4 { import all; export all; };",
-      ]),
-    );
-    lab.spawn(nsN, "bird", "bird", ["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")]);
-    const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
-    await waitFor(
-      "BIRD",
-      async () => (await birdc("show status")).includes("Daemon is up"),
-      10_000,
-    );
 
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {
       ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")], ["100.64.0.0/24"]),

@@ -3,10 +3,9 @@
 // ("mrtDump"), then writes a TABLE_DUMP_V2 snapshot (POST /mrt/rib). bgpdump must list every
 // announcement and withdrawal, the session's state changes, and the snapshot's 500 routes with
 // BIRD's address, AS and AS path.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -32,24 +31,10 @@ describe.runIf(ready)("interop: dyninfra's MRT update log and RIB dump, read by 
     const prefixes = loadTable()
       .slice(0, 500)
       .map((r) => r.prefix);
-    const nsD = await lab.ns("d");
-    const nsN = await lab.ns("n");
-    await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
-    const sock = join(lab.dir, "bird.ctl");
-    const conf = join(lab.dir, "bird.conf");
-    writeFileSync(
-      conf,
-      birdScenarioConfig({ s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) }, [
-        "hold time 30;",
-        "ipv4 { import all; export all; };",
-      ]),
-    );
-    lab.spawn(nsN, "bird", "bird", ["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")]);
-    const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
-    await waitFor(
-      "BIRD",
-      async () => (await birdc("show status")).includes("Daemon is up"),
-      10_000,
+    const { nsD, birdc } = await birdBesideD(
+      lab,
+      { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) },
+      ["hold time 30;", "ipv4 { import all; export all; };"],
     );
     const updates = join(lab.dir, "updates.mrt");
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {

@@ -6,10 +6,8 @@
 // D's kernel keeps forwarding (never fewer than the 400 routes still valid); at the end D's kernel
 // holds exactly BIRD's 400 routes (the 100 withdrawn while D was away removed) and BIRD holds
 // D's route, learned again, no longer stale.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { birdScenarioConfig, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, watchLowest, which } from "./lab";
 import { loadTable, tablePresent } from "./routes";
 
@@ -31,34 +29,15 @@ describe.runIf(ready)(
       const prefixes = loadTable()
         .slice(0, 500)
         .map((r) => r.prefix);
-      const nsD = await lab.ns("d");
-      const nsN = await lab.ns("n");
-      await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
-      const sock = join(lab.dir, "bird.ctl");
-      const conf = join(lab.dir, "bird.conf");
-      writeFileSync(
-        conf,
-        birdScenarioConfig({ s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) }, [
+      const { nsD, birdc } = await birdBesideD(
+        lab,
+        { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) },
+        [
           "hold time 30;",
           "graceful restart on;",
           "debug { states };",
           "ipv4 { import all; export all; };",
-        ]),
-      );
-      lab.spawn(nsN, "bird", "bird", [
-        "-f",
-        "-c",
-        conf,
-        "-s",
-        sock,
-        "-P",
-        join(lab.dir, "bird.pid"),
-      ]);
-      const birdc = (...args: string[]) => run("birdc", ["-s", sock, ...args]);
-      await waitFor(
-        "BIRD",
-        async () => (await birdc("show status")).includes("Daemon is up"),
-        10_000,
+        ],
       );
       const spec = {
         ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")], [OWN]),
