@@ -6,6 +6,7 @@ import { request } from "node:http";
 import { join, resolve } from "node:path";
 import type { Lab } from "./lab";
 import { run, waitFor, which } from "./lab";
+import { loadTable } from "./routes";
 
 /**
  * The error lines of an FRR bgpd log. Not counted: zebra's notes about this kernel (no MPLS),
@@ -218,6 +219,23 @@ export async function birdBesideD(
   const nsN = await lab.ns("n");
   await lab.link(nsD, "192.0.2.1/24", nsN, "192.0.2.2/24");
   return { nsD, nsN, birdc: await startBird(lab, nsN, birdScenarioConfig(statics, bgp)) };
+}
+
+/**
+ * {@link birdBesideD} with BIRD announcing the first 500 prefixes of the real table: 400 in
+ * static protocol `s4`, 100 in `s4b` (to withdraw with `birdc disable s4b`); its session lines
+ * `bgp` besides hold time 30 s and IPv4 unicast both ways. Returns the prefixes too.
+ */
+export async function bird500BesideD(lab: Lab, bgp: readonly string[] = []) {
+  const prefixes = loadTable()
+    .slice(0, 500)
+    .map((r) => r.prefix);
+  const beside = await birdBesideD(lab, { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) }, [
+    "hold time 30;",
+    ...bgp,
+    "ipv4 { import all; export all; };",
+  ]);
+  return { prefixes, ...beside };
 }
 
 // ----------------------------------------------------------------------------------------- GoBGP

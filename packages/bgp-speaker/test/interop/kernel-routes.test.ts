@@ -3,9 +3,9 @@
 // (proto bgp), removes those BIRD withdraws, never installs its own, cleans up routes of its
 // protocol left by an earlier run, and takes its routes out of the kernel when it stops.
 import { afterAll, describe, expect, it } from "vitest";
-import { birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
-import { loadTable, tablePresent } from "./routes";
+import { tablePresent } from "./routes";
 
 const ready = isRoot && which("ip") && which("bird") && which("birdc") && tablePresent;
 if (!ready)
@@ -18,14 +18,7 @@ describe.runIf(ready)("interop: the Loc-RIB installed in the Linux routing table
   afterAll(() => lab.cleanup());
 
   it("installs BIRD's 500 routes via BIRD, removes withdrawn ones, keeps its own out, and leaves nothing behind", async () => {
-    const prefixes = loadTable()
-      .slice(0, 500)
-      .map((r) => r.prefix);
-    const { nsD, birdc } = await birdBesideD(
-      lab,
-      { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) },
-      ["hold time 30;", "ipv4 { import all; export all; };"],
-    );
+    const { prefixes, nsD, birdc } = await bird500BesideD(lab);
     const bgpRoutes = async () =>
       (await run("ip", ["-n", nsD, "route", "show", "proto", "bgp"]))
         .split("\n")

@@ -5,9 +5,9 @@
 // BIRD's address, AS and AS path.
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
-import { loadTable, tablePresent } from "./routes";
+import { tablePresent } from "./routes";
 
 const ready =
   isRoot && which("ip") && which("bird") && which("birdc") && which("bgpdump") && tablePresent;
@@ -28,14 +28,7 @@ describe.runIf(ready)("interop: dyninfra's MRT update log and RIB dump, read by 
   afterAll(() => lab.cleanup());
 
   it("bgpdump lists every UPDATE D received and the RIB snapshot's 500 routes", async () => {
-    const prefixes = loadTable()
-      .slice(0, 500)
-      .map((r) => r.prefix);
-    const { nsD, birdc } = await birdBesideD(
-      lab,
-      { s4: prefixes.slice(0, 400), s4b: prefixes.slice(400) },
-      ["hold time 30;", "ipv4 { import all; export all; };"],
-    );
+    const { prefixes, nsD, birdc } = await bird500BesideD(lab);
     const updates = join(lab.dir, "updates.mrt");
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {
       ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")]),
