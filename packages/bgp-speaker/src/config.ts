@@ -69,6 +69,7 @@ const ROUTER_KEYS = new Set([
   "control",
   "kernel",
   "mrtDump",
+  "bmp",
 ]);
 
 const NEIGHBOR_KEYS = new Set([
@@ -331,6 +332,23 @@ export function parseRouterSpec(json: unknown): RouterSpec {
         return {
           ...(c.host !== undefined ? { host: ip(c.host, `${f}.host`) } : {}),
           port: int(c.port, `${f}.port`, 0, 65535),
+        };
+      },
+      "config",
+    ),
+    ...optional(
+      o,
+      "bmp",
+      (x, f) => {
+        const b = obj(x, f);
+        for (const key of Object.keys(b))
+          if (!["host", "port", "sysName", "sysDescr"].includes(key))
+            fail(`${f}.${key}`, "is not a known setting");
+        return {
+          host: ip(b.host, `${f}.host`),
+          port: int(b.port, `${f}.port`, 1, 65535),
+          ...(b.sysName !== undefined ? { sysName: str(b.sysName, `${f}.sysName`) } : {}),
+          ...(b.sysDescr !== undefined ? { sysDescr: str(b.sysDescr, `${f}.sysDescr`) } : {}),
         };
       },
       "config",

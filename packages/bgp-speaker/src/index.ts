@@ -1,3 +1,11 @@
+export {
+  BMP_TYPE,
+  BmpExporter,
+  type BmpOptions,
+  type BmpPeer,
+  bmpMessage,
+  bmpPerPeerHeader,
+} from "./bmp";
 export type { Clock } from "./clock";
 export { ManualClock, systemClock } from "./clock";
 export { parseRouterSpec } from "./config";

@@ -29,6 +29,7 @@ import {
   parsePrefix,
   readMrt,
 } from "@dyninfra/bgp-wire";
+import type { BmpExporter, BmpOptions } from "./bmp";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { encodedOnce, encodingKey, pushAll } from "./encode-cache";
@@ -216,6 +217,8 @@ export interface RouterSpec {
    * are appended to; `all`: every message type, not only UPDATEs.
    */
   readonly mrtDump?: { readonly updates: string; readonly all?: boolean };
+  /** A BMP monitoring station to report to (`dyninfra-bgpd`, with {@link BmpExporter}). */
+  readonly bmp?: BmpOptions;
 }
 
 /**

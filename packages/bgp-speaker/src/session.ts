@@ -309,6 +309,21 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     return this.fsm;
   }
 
+  /** The OPEN this speaker sends. */
+  get sentOpen(): OpenMessage {
+    return this.mine;
+  }
+
+  /** The neighbour's OPEN of the current (or last) connection; undefined before one arrived. */
+  get receivedOpen(): OpenMessage | undefined {
+    return this.theirs;
+  }
+
+  /** The byte stream the session runs over (undefined while idle or paused). */
+  get transport(): Duplex | undefined {
+    return this.stream;
+  }
+
   /** What the OPEN exchange negotiated; undefined before OpenConfirm. */
   get negotiated(): NegotiatedSession | undefined {
     return this.negotiatedSession;

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { type Server, Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { notificationText } from "@dyninfra/bgp-wire";
+import { BmpExporter } from "../bmp";
 import { parseRouterSpec } from "../config";
 import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
@@ -17,7 +18,8 @@ const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graf
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
 ("kernel": {"table", "protocol", "metric"}; root, iproute2), an MRT log of the UPDATEs received
-("mrtDump": {"updates": FILE}), and a JSON control interface over HTTP ("control"):
+("mrtDump": {"updates": FILE}), BMP reports to a monitoring station ("bmp": {"host", "port"}),
+and a JSON control interface over HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
@@ -123,6 +125,8 @@ export async function main(
       ? undefined
       : new MrtUpdateLog(router, spec.mrtDump.updates, { all: spec.mrtDump.all === true });
   if (mrtLog !== undefined) log(`MRT update log: ${mrtLog.file}`);
+  const bmp = spec.bmp === undefined ? undefined : new BmpExporter(router, spec.bmp);
+  if (bmp !== undefined) log(`BMP: reporting to ${spec.bmp!.host} port ${spec.bmp!.port}`);
   const servers: { close(cb: () => void): void }[] = [];
   if (spec.listen !== undefined) {
     const s: Server = await listen(router, spec.listen.host, spec.listen.port);
@@ -187,6 +191,7 @@ export async function main(
     if (graceful) {
       await kernel?.close({ keep: true });
       mrtLog?.close();
+      await bmp?.close();
       return; // the process exits: the kernel closes the connections
     }
     router.stop("dyninfra-bgpd shutting down");
@@ -195,6 +200,7 @@ export async function main(
     // Our routes leave the kernel with us (the neighbours withdraw theirs from us too).
     await kernel?.close();
     mrtLog?.close();
+    await bmp?.close();
   };
 }
 

@@ -1,0 +1,211 @@
+// The BMP exporter against a station in this process: the messages are parsed here field by field
+// (RFC 7854) and their BGP PDUs decoded with bgp-wire (the interop test has pmacct's pmbmpd read
+// them too).
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import {
+  type BgpMessage,
+  decodeMessage,
+  formatPrefix,
+  type NotificationMessage,
+  type OpenMessage,
+  sessionContext,
+  type UpdateMessage,
+} from "@dyninfra/bgp-wire";
+import { afterEach, describe, expect, it } from "vitest";
+import { BMP_TYPE, BmpExporter, bmpMessage, bmpPerPeerHeader } from "./bmp";
+import { parseRouterSpec } from "./config";
+import { memoryPipe } from "./pipe";
+import { Router } from "./router";
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (what: string, f: () => boolean) => {
+  for (let i = 0; i < 200 && !f(); i++) await wait(10);
+  if (!f()) throw new Error(`timed out waiting for ${what}`);
+};
+
+interface Parsed {
+  type: number;
+  peer?: { flags: number; address: Uint8Array; asn: number; bgpId: string };
+  rest: Uint8Array;
+}
+
+/** A BMP station: parses the stream into messages (common header, per-peer header, rest). */
+async function station() {
+  const got: Parsed[] = [];
+  let buf = new Uint8Array(0);
+  const server = createServer((s: Socket) => {
+    s.on("data", (d: Buffer) => {
+      const b = new Uint8Array(buf.length + d.length);
+      b.set(buf);
+      b.set(d, buf.length);
+      buf = b;
+      while (buf.length >= 6) {
+        const v = new DataView(buf.buffer, buf.byteOffset);
+        expect(v.getUint8(0)).toBe(3); // version
+        const len = v.getUint32(1);
+        if (buf.length < len) break;
+        const type = v.getUint8(5);
+        const body = buf.subarray(6, len);
+        const hasPeer = type !== BMP_TYPE.initiation && type !== BMP_TYPE.termination;
+        const bv = new DataView(body.buffer, body.byteOffset);
+        got.push({
+          type,
+          ...(hasPeer
+            ? {
+                peer: {
+                  flags: body[1]!,
+                  address: body.slice(10, 26),
+                  asn: bv.getUint32(26),
+                  bgpId: [...body.subarray(30, 34)].join("."),
+                },
+              }
+            : {}),
+          rest: body.slice(hasPeer ? 42 : 0),
+        });
+        buf = buf.slice(len);
+      }
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  closers.push(() => server.close());
+  return { port: (server.address() as AddressInfo).port, got };
+}
+
+/** r1 (AS 64501, 192.0.2.2) sends r2 (AS 64500, 192.0.2.1) `prefixes`. */
+async function pair(prefixes: string[]) {
+  const neighbor = (name: string, address: string, asn: number) => ({
+    name,
+    address,
+    asn,
+    passive: true,
+    importPolicy: "accept" as const,
+    exportPolicy: "accept" as const,
+  });
+  const r1 = new Router({
+    asn: 64501,
+    bgpIdentifier: "192.0.2.2",
+    localAddress: "192.0.2.2",
+    neighbors: [neighbor("r2", "192.0.2.1", 64500)],
+    originate: prefixes.map((prefix) => ({ prefix })),
+  });
+  const r2 = new Router({
+    asn: 64500,
+    bgpIdentifier: "192.0.2.1",
+    localAddress: "192.0.2.1",
+    neighbors: [neighbor("r1", "192.0.2.2", 64501)],
+  });
+  r1.start();
+  r2.start();
+  const [x, y] = memoryPipe();
+  r1.accept("r2", x);
+  r2.accept("r1", y);
+  closers.push(() => {
+    r1.stop();
+    r2.stop();
+  });
+  await until("the session", () => r2.rib.stats().locRibRoutes === prefixes.length);
+  return { r1, r2 };
+}
+
+const ctx = sessionContext({ fourOctetAs: true });
+/** The BGP message at `from` of a BMP message's rest (its length from its own header). */
+const bgp = (p: Parsed, from = 0): BgpMessage => {
+  const len = new DataView(p.rest.buffer, p.rest.byteOffset + from + 16).getUint16(0);
+  return decodeMessage(p.rest.subarray(from, from + len), ctx);
+};
+
+describe("BmpExporter", () => {
+  it("synchronises a station that connects late (Initiation, Peer Up with both OPENs, the Adj-RIB-In, End-of-RIB), then reports live UPDATEs, Peer Down and Termination", async () => {
+    const { port, got } = await station();
+    const prefixes = Array.from({ length: 40 }, (_, i) => `198.18.${i}.0/24`);
+    const { r1, r2 } = await pair(prefixes);
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, sysName: "r2" });
+    await until("the Adj-RIB-In", () => got.filter((m) => m.type === 0).length >= 2);
+    // Initiation: sysDescr (1) and sysName (2) TLVs.
+    const init = got[0]!;
+    expect(init.type).toBe(BMP_TYPE.initiation);
+    const text = new TextDecoder().decode(init.rest);
+    expect(text).toContain("dyninfra");
+    expect(text).toContain("r2");
+    // Peer Up: r1's per-peer header, local address, ports, then the OPEN sent and the one received.
+    const up = got[1]!;
+    expect(up.type).toBe(BMP_TYPE.peerUp);
+    expect(up.peer).toMatchObject({ flags: 0, asn: 64501, bgpId: "192.0.2.2" });
+    expect([...up.peer!.address.subarray(12)]).toEqual([192, 0, 2, 2]);
+    expect([...up.rest.subarray(12, 16)]).toEqual([192, 0, 2, 1]); // local address
+    const sent = bgp(up, 20) as OpenMessage;
+    const sentLength = new DataView(up.rest.buffer, up.rest.byteOffset + 36).getUint16(0);
+    const received = bgp(up, 20 + sentLength) as OpenMessage;
+    expect([sent.type, sent.bgpIdentifier, received.type, received.bgpIdentifier]).toEqual([
+      "OPEN",
+      "192.0.2.1",
+      "OPEN",
+      "192.0.2.2",
+    ]);
+    // Route Monitoring: the Adj-RIB-In as UPDATEs, then End-of-RIB.
+    const monitor = () => got.filter((m) => m.type === BMP_TYPE.routeMonitoring);
+    const updates = monitor().map((m) => bgp(m) as UpdateMessage);
+    const nlri = updates.flatMap((u) => u.nlri.map(formatPrefix));
+    expect(nlri.sort()).toEqual([...prefixes].sort());
+    expect(updates.some((u) => u.nlri.length === 0 && u.withdrawnRoutes.length === 0)).toBe(true);
+    // Live: a withdrawal as it came.
+    const before = monitor().length;
+    r1.withdraw(["198.18.3.0/24"]);
+    await until("the live UPDATE", () => monitor().length > before);
+    const live = bgp(monitor().at(-1)!) as UpdateMessage;
+    expect(live.withdrawnRoutes.map(formatPrefix)).toEqual(["198.18.3.0/24"]);
+    // r1 stops: Cease received, Peer Down reason 3 with the NOTIFICATION.
+    r1.stop("maintenance");
+    await until("the Peer Down", () => got.some((m) => m.type === BMP_TYPE.peerDown));
+    const down = got.find((m) => m.type === BMP_TYPE.peerDown)!;
+    expect(down.rest[0]).toBe(3);
+    expect((bgp(down, 1) as NotificationMessage).errorCode).toBe(6);
+    await bmp.close();
+    await until("the Termination", () => got.at(-1)?.type === BMP_TYPE.termination);
+    expect(bmp.sent).toBe(got.length);
+  });
+
+  it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {
+    const m = bmpMessage(4, new Uint8Array([1, 2]));
+    expect([...m]).toEqual([3, 0, 0, 0, 8, 4, 1, 2]);
+    const h = bmpPerPeerHeader(
+      {
+        address: "2001:db8::1",
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        twoOctetAs: true,
+        postPolicy: true,
+      },
+      1_700_000_000_250,
+    );
+    expect(h.length).toBe(42);
+    expect(h[1]).toBe(0x80 | 0x40 | 0x20);
+    expect([...h.subarray(10, 14)]).toEqual([0x20, 0x01, 0x0d, 0xb8]);
+    expect(h[25]).toBe(1);
+    const v = new DataView(h.buffer);
+    expect([v.getUint32(26), v.getUint32(34), v.getUint32(38)]).toEqual([
+      64501, 1_700_000_000, 250_000,
+    ]);
+  });
+
+  it("is configured by bmp, checked field by field", () => {
+    const base = { asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] };
+    expect(parseRouterSpec({ ...base, bmp: { host: "192.0.2.9", port: 1790 } }).bmp).toEqual({
+      host: "192.0.2.9",
+      port: 1790,
+    });
+    expect(() => parseRouterSpec({ ...base, bmp: { host: "x", port: 1790 } })).toThrow(/bmp\.host/);
+    expect(() => parseRouterSpec({ ...base, bmp: { host: "192.0.2.9", port: 0 } })).toThrow(
+      /bmp\.port/,
+    );
+    expect(() =>
+      parseRouterSpec({ ...base, bmp: { host: "192.0.2.9", port: 1, statistics: 1 } }),
+    ).toThrow(/bmp\.statistics/);
+  });
+});

@@ -1,0 +1,311 @@
+import { connect, type Socket } from "node:net";
+import {
+  encodeAnnouncements,
+  encodeMessage,
+  type NotificationMessage,
+  type PathAttributes,
+  type Prefix,
+} from "@dyninfra/bgp-wire";
+import type { Router } from "./router";
+
+/** BMP message types (RFC 7854 §4.1). */
+export const BMP_TYPE = Object.freeze({
+  routeMonitoring: 0,
+  statisticsReport: 1,
+  peerDown: 2,
+  peerUp: 3,
+  initiation: 4,
+  termination: 5,
+});
+
+/** A BMP message: the common header (version 3, length, type) and `body` (RFC 7854 §4.1). */
+export function bmpMessage(type: number, body: Uint8Array): Uint8Array {
+  const m = new Uint8Array(6 + body.length);
+  const v = new DataView(m.buffer);
+  v.setUint8(0, 3);
+  v.setUint32(1, m.length);
+  v.setUint8(5, type);
+  m.set(body, 6);
+  return m;
+}
+
+/** An address in BMP's 16-byte field: IPv6 as is, IPv4 in the last 4 bytes. */
+function address16(text: string): Uint8Array {
+  const b = new Uint8Array(16);
+  if (!text.includes(":")) {
+    const parts = text.split(".").map(Number);
+    b.set(parts, 12);
+    return b;
+  }
+  // Expand "::" and write the eight groups.
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const h = head === "" ? [] : head!.split(":");
+  const t = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  groups.forEach((g, i) => {
+    const n = Number.parseInt(g, 16);
+    b[2 * i] = n >> 8;
+    b[2 * i + 1] = n & 255;
+  });
+  return b;
+}
+
+const ipv4Bytes = (text: string) => new Uint8Array(text.split(".").map(Number));
+
+const concat = (parts: readonly Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+/** An information TLV (RFC 7854 §4.4): type, length, UTF-8 value. */
+function tlv(type: number, value: string): Uint8Array {
+  const v = new TextEncoder().encode(value);
+  const b = new Uint8Array(4 + v.length);
+  new DataView(b.buffer).setUint16(0, type);
+  new DataView(b.buffer).setUint16(2, v.length);
+  b.set(v, 4);
+  return b;
+}
+
+/** What the per-peer header says of a neighbour (RFC 7854 §4.2). */
+export interface BmpPeer {
+  readonly address: string;
+  readonly asn: number;
+  readonly bgpIdentifier: string;
+  /** The session carries 2-octet AS numbers (the A flag). */
+  readonly twoOctetAs?: boolean;
+  /** Post-policy Adj-RIB-In (the L flag); default pre-policy. */
+  readonly postPolicy?: boolean;
+}
+
+/** The 42-byte per-peer header (RFC 7854 §4.2): a global-instance peer, time `ms`. */
+export function bmpPerPeerHeader(peer: BmpPeer, ms: number): Uint8Array {
+  const b = new Uint8Array(42);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, 0);
+  v.setUint8(
+    1,
+    (peer.address.includes(":") ? 0x80 : 0) |
+      (peer.postPolicy === true ? 0x40 : 0) |
+      (peer.twoOctetAs === true ? 0x20 : 0),
+  );
+  b.set(address16(peer.address), 10);
+  v.setUint32(26, peer.asn);
+  b.set(ipv4Bytes(peer.bgpIdentifier), 30);
+  v.setUint32(34, Math.floor(ms / 1000));
+  v.setUint32(38, Math.floor((ms % 1000) * 1000));
+  return b;
+}
+
+/** Options of {@link BmpExporter}. */
+export interface BmpOptions {
+  /** The monitoring station (collector). */
+  readonly host: string;
+  readonly port: number;
+  /** sysName and sysDescr of the Initiation message; defaults: the BGP Identifier, "dyninfra". */
+  readonly sysName?: string;
+  readonly sysDescr?: string;
+  /** Milliseconds before connecting again after the station closed or could not be reached. */
+  readonly reconnectMs?: number;
+}
+
+/**
+ * A BMP monitored router (RFC 7854): connects to a monitoring station and reports the router's
+ * sessions — Initiation (sysName, sysDescr), Peer Up with both OPENs for each Established
+ * neighbour, then its Adj-RIB-In (pre-policy) as Route Monitoring messages and End-of-RIB, and
+ * from then on every UPDATE received as it came (Route Monitoring), every session that goes down
+ * (Peer Down, with the NOTIFICATION sent or received) or comes up (Peer Up). Reconnects after the
+ * station closes (and synchronises again); `close` sends Termination.
+ *
+ * @example
+ * ```ts
+ * import { BmpExporter, type Router } from "@dyninfra/bgp-speaker";
+ * const monitor = (router: Router) => new BmpExporter(router, { host: "192.0.2.9", port: 1790 });
+ * ```
+ */
+export class BmpExporter {
+  /** BMP messages written so far. */
+  sent = 0;
+  private socket: Socket | undefined;
+  private connected = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** Per neighbour: the last OPEN received (as it came) and the last NOTIFICATION. */
+  private readonly opens = new Map<string, Uint8Array>();
+  private readonly notes = new Map<string, { dir: "sent" | "received"; m: NotificationMessage }>();
+  private readonly listeners: [string, (...args: never[]) => void][];
+
+  constructor(
+    private readonly router: Router,
+    readonly options: BmpOptions,
+  ) {
+    const onMessage = (name: string, type: number, bytes: Uint8Array) => {
+      if (type === 1) this.opens.set(name, bytes.slice());
+      else if (type === 2 && this.connected && this.router.session(name).state === "Established")
+        this.write(BMP_TYPE.routeMonitoring, [this.peerHeader(name), bytes]);
+    };
+    const onSession = (name: string, from: string, to: string) => {
+      if (!this.connected) return;
+      if (to === "Established") this.peerUp(name);
+      else if (from === "Established") this.peerDown(name);
+    };
+    const onNotification = (name: string, dir: "sent" | "received", m: NotificationMessage) =>
+      this.notes.set(name, { dir, m });
+    this.listeners = [
+      ["message", onMessage as (...args: never[]) => void],
+      ["session", onSession as (...args: never[]) => void],
+      ["notification", onNotification as (...args: never[]) => void],
+    ];
+    for (const [e, f] of this.listeners) router.on(e as "message", f as never);
+    this.connect();
+  }
+
+  /** Sends Termination and stops. */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    for (const [e, f] of this.listeners) this.router.off(e as "message", f as never);
+    const s = this.socket;
+    if (s === undefined || !this.connected) {
+      s?.destroy();
+      return Promise.resolve();
+    }
+    // Reason 0: administratively closed (RFC 7854 §4.5).
+    const reason = new Uint8Array([0, 1, 0, 2, 0, 0]);
+    this.write(BMP_TYPE.termination, [reason]);
+    this.connected = false;
+    return new Promise((resolve) => s.end(() => resolve()));
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const s = connect(this.options.port, this.options.host);
+    this.socket = s;
+    s.on("connect", () => {
+      this.connected = true;
+      this.initialSync();
+    });
+    s.on("data", () => {}); // the station sends nothing we use (RFC 7854 §3.3)
+    s.on("error", () => {});
+    s.on("close", () => {
+      this.connected = false;
+      if (this.closed) return;
+      this.retry = setTimeout(() => this.connect(), this.options.reconnectMs ?? 5000);
+    });
+  }
+
+  /** Initiation, then Peer Up and the Adj-RIB-In of every Established neighbour. */
+  private initialSync(): void {
+    this.write(BMP_TYPE.initiation, [
+      tlv(1, this.options.sysDescr ?? "dyninfra"),
+      tlv(2, this.options.sysName ?? this.router.spec.bgpIdentifier),
+    ]);
+    for (const name of this.router.neighborNames()) {
+      if (this.router.session(name).state !== "Established") continue;
+      this.peerUp(name);
+      this.dumpAdjRibIn(name);
+    }
+  }
+
+  private peer(name: string): BmpPeer {
+    const spec = this.router.neighborSpec(name);
+    const neg = this.router.session(name).negotiated;
+    return {
+      address: spec.address,
+      asn: spec.asn,
+      bgpIdentifier: neg?.peerBgpIdentifier ?? "0.0.0.0",
+      twoOctetAs: neg !== undefined && !neg.receive.fourOctetAs,
+    };
+  }
+
+  private peerHeader(name: string): Uint8Array {
+    return bmpPerPeerHeader(this.peer(name), Date.now());
+  }
+
+  private peerUp(name: string): void {
+    const session = this.router.session(name);
+    const t = session.transport as Partial<Socket> | undefined;
+    const spec = this.router.neighborSpec(name);
+    const local =
+      t?.localAddress ??
+      (spec.address.includes(":")
+        ? (this.router.spec.localIpv6Address ?? "::")
+        : (spec.localAddress ?? this.router.spec.localAddress ?? "0.0.0.0"));
+    const ports = new Uint8Array(4);
+    new DataView(ports.buffer).setUint16(0, t?.localPort ?? 0);
+    new DataView(ports.buffer).setUint16(2, t?.remotePort ?? 0);
+    const received = this.opens.get(name);
+    const theirs =
+      received ?? (session.receivedOpen ? encodeMessage(session.receivedOpen) : undefined);
+    if (theirs === undefined) return;
+    this.write(BMP_TYPE.peerUp, [
+      this.peerHeader(name),
+      address16(local.replace(/^::ffff:/, "")),
+      ports,
+      encodeMessage(session.sentOpen),
+      theirs,
+    ]);
+  }
+
+  private peerDown(name: string): void {
+    const n = this.notes.get(name);
+    this.notes.delete(name);
+    // 1: local NOTIFICATION, 3: remote NOTIFICATION (each with the PDU); 4: remote closed.
+    const body =
+      n === undefined
+        ? [new Uint8Array([4])]
+        : [new Uint8Array([n.dir === "sent" ? 1 : 3]), encodeMessage(n.m)];
+    this.write(BMP_TYPE.peerDown, [this.peerHeader(name), ...body]);
+  }
+
+  /** The neighbour's Adj-RIB-In (pre-policy) as UPDATEs, then End-of-RIB per family. */
+  private dumpAdjRibIn(name: string): void {
+    const session = this.router.session(name);
+    const ctx = session.negotiated?.receive;
+    if (ctx === undefined) return;
+    const groups = new Map<PathAttributes, Prefix[]>();
+    for (const r of this.router.rib.adjRibIn(this.router.neighborSpec(name).address, "pre")) {
+      let g = groups.get(r.attributes);
+      if (g === undefined) {
+        g = [];
+        groups.set(r.attributes, g);
+      }
+      g.push(r.prefix);
+    }
+    const header = this.peerHeader(name);
+    for (const [attributes, prefixes] of groups)
+      for (const u of encodeAnnouncements(attributes, prefixes, ctx))
+        this.write(BMP_TYPE.routeMonitoring, [header, u]);
+    for (const f of session.negotiated?.families ?? []) {
+      const eor =
+        f.afi === 1 && f.safi === 1
+          ? encodeMessage(
+              { type: "UPDATE", withdrawnRoutes: [], pathAttributes: {}, nlri: [] },
+              ctx,
+            )
+          : encodeMessage(
+              {
+                type: "UPDATE",
+                withdrawnRoutes: [],
+                pathAttributes: {
+                  mpUnreachNlri: { afi: f.afi, safi: f.safi, withdrawnRoutes: [] },
+                },
+                nlri: [],
+              },
+              ctx,
+            );
+      this.write(BMP_TYPE.routeMonitoring, [header, eor]);
+    }
+  }
+
+  private write(type: number, parts: readonly Uint8Array[]): void {
+    if (!this.connected || this.socket === undefined) return;
+    this.socket.write(bmpMessage(type, concat(parts)));
+    this.sent++;
+  }
+}

@@ -1,0 +1,115 @@
+// dyninfra as a BMP monitored router (RFC 7854) reporting to pmacct's pmbmpd, a real BMP
+// collector: D peers with BIRD (500 real prefixes) and reports to pmbmpd in a third namespace;
+// pmbmpd must log the Initiation, BIRD's Peer Up, a Route Monitoring message per route with BIRD's
+// address, AS and AS path, the withdrawals when BIRD withdraws 100 routes, and a Peer Down when
+// BIRD's session ends.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { tablePresent } from "./routes";
+
+const ready =
+  isRoot && which("ip") && which("bird") && which("birdc") && which("pmbmpd") && tablePresent;
+if (!ready)
+  console.warn(
+    "interop BMP: skipped — needs root, iproute2, BIRD, pmacct (pmbmpd) and ../shared/data/bgp",
+  );
+
+describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pmbmpd)", () => {
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
+
+  it("pmbmpd logs D's Initiation, BIRD's Peer Up, every route and withdrawal, and the Peer Down", async () => {
+    const { prefixes, nsD, birdc } = await bird500BesideD(lab);
+    const nsM = await lab.ns("m");
+    await lab.link(nsD, "198.51.100.1/24", nsM, "198.51.100.9/24");
+    const out = join(lab.dir, "bmp.json");
+    const conf = join(lab.dir, "pmbmpd.conf");
+    writeFileSync(
+      conf,
+      [
+        "daemonize: false",
+        "bmp_daemon_ip: 198.51.100.9",
+        "bmp_daemon_port: 1790",
+        `bmp_daemon_msglog_file: ${out}`,
+        "bmp_daemon_msglog_output: json",
+        `logfile: ${join(lab.dir, "pmbmpd.log")}`,
+      ].join("\n"),
+    );
+    lab.spawn(nsM, "pmbmpd", "pmbmpd", ["-f", conf]);
+    await waitFor(
+      "pmbmpd to listen",
+      async () => (await run("ip", ["netns", "exec", nsM, "ss", "-ltnH"])).includes(":1790"),
+      10_000,
+      100,
+    );
+    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+      ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")]),
+      bmp: { host: "198.51.100.9", port: 1790, sysName: "router-d" },
+    });
+    const records = () => {
+      let text = "";
+      try {
+        text = readFileSync(out, "utf8");
+      } catch {
+        return [];
+      }
+      return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const rm = (type: string) =>
+      records().filter((r) => r.bmp_msg_type === "route_monitor" && r.log_type === type);
+    await waitFor(
+      "pmbmpd to log BIRD's 500 routes",
+      async () => rm("update").length >= 500,
+      60_000,
+    );
+    const init = records().find((r) => r.bmp_msg_type === "init");
+    expect(init).toMatchObject({
+      bmp_init_info_sysname: "router-d",
+      bmp_init_info_sysdescr: "dyninfra",
+    });
+    const up = records().filter((r) => r.bmp_msg_type === "peer_up");
+    expect(up).toHaveLength(1);
+    expect(up[0]).toMatchObject({
+      peer_ip: "192.0.2.2",
+      peer_asn: 64501,
+      bgp_id: "192.0.2.2",
+      local_ip: "192.0.2.1",
+      is_post: 0,
+    });
+    expect([up[0]!.local_port, up[0]!.remote_port]).toContain(179);
+    const updates = rm("update");
+    expect(new Set(updates.map((r) => r.ip_prefix))).toEqual(new Set(prefixes));
+    expect(
+      updates.every(
+        (r) => r.peer_ip === "192.0.2.2" && r.as_path === "64501" && r.bgp_nexthop === "192.0.2.2",
+      ),
+    ).toBe(true);
+    // BIRD withdraws 100 routes: one Route Monitoring withdrawal each.
+    await birdc("disable", "s4b");
+    await waitFor(
+      "pmbmpd to log 100 withdrawals",
+      async () => rm("withdraw").length >= 100,
+      30_000,
+    );
+    expect(new Set(rm("withdraw").map((r) => r.ip_prefix))).toEqual(new Set(prefixes.slice(400)));
+    // BIRD ends the session (Cease): Peer Down, reason 3 (NOTIFICATION received), with the PDU.
+    await birdc("disable", "d");
+    await waitFor(
+      "pmbmpd to log the Peer Down",
+      async () => records().some((r) => r.bmp_msg_type === "peer_down"),
+      30_000,
+    );
+    expect(records().find((r) => r.bmp_msg_type === "peer_down")).toMatchObject({
+      peer_ip: "192.0.2.2",
+      reason_type: 3,
+    });
+    expect(lab.log("dyninfra-d")).toMatch(/BMP: reporting to 198\.51\.100\.9 port 1790/);
+    void d;
+  });
+});
