@@ -171,6 +171,30 @@ describe("BmpExporter", () => {
     expect(bmp.sent).toBe(got.length);
   });
 
+  it("sends Statistics Reports every statisticsInterval seconds: routes in the Adj-RIB-In, in all (type 7) and per family (type 9)", async () => {
+    const { port, got } = await station();
+    const { r2 } = await pair(Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`));
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, statisticsInterval: 1 });
+    closers.push(() => void bmp.close());
+    await until("a Statistics Report", () => got.some((m) => m.type === BMP_TYPE.statisticsReport));
+    const r = got.find((m) => m.type === BMP_TYPE.statisticsReport)!;
+    expect(r.peer).toMatchObject({ asn: 64501, bgpId: "192.0.2.2" });
+    const v = new DataView(r.rest.buffer, r.rest.byteOffset);
+    expect(v.getUint32(0)).toBe(3);
+    const stats: string[] = [];
+    for (let at = 4, i = 0; i < 3; i++) {
+      const type = v.getUint16(at);
+      const len = v.getUint16(at + 2);
+      stats.push(
+        type === 7
+          ? `7 ${v.getBigUint64(at + 4)}`
+          : `9 ${v.getUint16(at + 4)}/${v.getUint8(at + 6)} ${v.getBigUint64(at + 7)}`,
+      );
+      at += 4 + len;
+    }
+    expect(stats).toEqual(["7 12", "9 1/1 12", "9 2/1 0"]);
+  }, 10_000);
+
   it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {
     const m = bmpMessage(4, new Uint8Array([1, 2]));
     expect([...m]).toEqual([3, 0, 0, 0, 8, 4, 1, 2]);

@@ -112,6 +112,11 @@ export interface BmpOptions {
   readonly sysDescr?: string;
   /** Milliseconds before connecting again after the station closed or could not be reached. */
   readonly reconnectMs?: number;
+  /**
+   * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes in
+   * its Adj-RIB-In (type 7) and per family (type 9). Default: none.
+   */
+  readonly statisticsInterval?: number;
 }
 
 /**
@@ -135,6 +140,7 @@ export class BmpExporter {
   private connected = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
   /** Per neighbour: the last OPEN received (as it came) and the last NOTIFICATION. */
   private readonly opens = new Map<string, Uint8Array>();
   private readonly notes = new Map<string, { dir: "sent" | "received"; m: NotificationMessage }>();
@@ -169,6 +175,7 @@ export class BmpExporter {
   close(): Promise<void> {
     this.closed = true;
     if (this.retry !== undefined) clearTimeout(this.retry);
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
     for (const [e, f] of this.listeners) this.router.off(e as "message", f as never);
     const s = this.socket;
     if (s === undefined || !this.connected) {
@@ -189,6 +196,9 @@ export class BmpExporter {
     s.on("connect", () => {
       this.connected = true;
       this.initialSync();
+      const every = this.options.statisticsInterval;
+      if (every !== undefined && this.statsTimer === undefined)
+        this.statsTimer = setInterval(() => this.statistics(), every * 1000);
     });
     s.on("data", () => {}); // the station sends nothing we use (RFC 7854 §3.3)
     s.on("error", () => {});
@@ -209,6 +219,37 @@ export class BmpExporter {
       if (this.router.session(name).state !== "Established") continue;
       this.peerUp(name);
       this.dumpAdjRibIn(name);
+    }
+  }
+
+  /** A Statistics Report per Established neighbour: routes in its Adj-RIB-In, in all and per family. */
+  private statistics(): void {
+    if (!this.connected) return;
+    for (const name of this.router.neighborNames()) {
+      if (this.router.session(name).state !== "Established") continue;
+      const address = this.router.neighborSpec(name).address;
+      if (!this.router.rib.peerAddresses().includes(address)) continue;
+      const c = this.router.rib.adjRibInCount(address);
+      const b = new Uint8Array(4 + 12 + 2 * 15);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, 3);
+      // Type 7: routes in the Adj-RIB-In (64-bit gauge).
+      v.setUint16(4, 7);
+      v.setUint16(6, 8);
+      v.setBigUint64(8, BigInt(c.ipv4 + c.ipv6));
+      // Type 9: per AFI/SAFI (AFI u16, SAFI u8, 64-bit gauge).
+      [
+        [1, c.ipv4],
+        [2, c.ipv6],
+      ].forEach(([afi, n], i) => {
+        const at = 16 + 15 * i;
+        v.setUint16(at, 9);
+        v.setUint16(at + 2, 11);
+        v.setUint16(at + 4, afi!);
+        v.setUint8(at + 6, 1);
+        v.setBigUint64(at + 7, BigInt(n!));
+      });
+      this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }
   }
 

@@ -342,13 +342,16 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       (x, f) => {
         const b = obj(x, f);
         for (const key of Object.keys(b))
-          if (!["host", "port", "sysName", "sysDescr"].includes(key))
+          if (!["host", "port", "sysName", "sysDescr", "statisticsInterval"].includes(key))
             fail(`${f}.${key}`, "is not a known setting");
         return {
           host: ip(b.host, `${f}.host`),
           port: int(b.port, `${f}.port`, 1, 65535),
           ...(b.sysName !== undefined ? { sysName: str(b.sysName, `${f}.sysName`) } : {}),
           ...(b.sysDescr !== undefined ? { sysDescr: str(b.sysDescr, `${f}.sysDescr`) } : {}),
+          ...(b.statisticsInterval !== undefined
+            ? { statisticsInterval: int(b.statisticsInterval, `${f}.statisticsInterval`, 1, 86400) }
+            : {}),
         };
       },
       "config",

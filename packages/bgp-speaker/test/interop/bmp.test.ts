@@ -47,7 +47,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     );
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {
       ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")]),
-      bmp: { host: "198.51.100.9", port: 1790, sysName: "router-d" },
+      bmp: { host: "198.51.100.9", port: 1790, sysName: "router-d", statisticsInterval: 1 },
     });
     const records = () => {
       let text = "";
@@ -90,6 +90,13 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         (r) => r.peer_ip === "192.0.2.2" && r.as_path === "64501" && r.bgp_nexthop === "192.0.2.2",
       ),
     ).toBe(true);
+    // Statistics Reports: 500 routes in BIRD's Adj-RIB-In.
+    const stats = () => records().filter((r) => r.bmp_msg_type === "stats");
+    await waitFor(
+      "a Statistics Report of 500 routes",
+      async () => stats().some((r) => r.counter_type === 7 && r.counter_value === 500),
+      30_000,
+    );
     // BIRD withdraws 100 routes: one Route Monitoring withdrawal each.
     await birdc("disable", "s4b");
     await waitFor(

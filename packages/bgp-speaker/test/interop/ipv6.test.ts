@@ -51,7 +51,7 @@ const locRib = async (d: Dyninfra) =>
 interface Session {
   name: string;
   state: string;
-  prefixesReceived: { ipv4: number; ipv6: number };
+  prefixesReceived: { ipv4: number; ipv6: number; accepted: { ipv4: number; ipv6: number } };
   negotiated?: { families: { afi: number; safi: number }[] };
   gracefulRestart: { phase: string; staleRoutes: number; lastSweep: { reason: string } | null };
 }
@@ -159,9 +159,11 @@ for (const daemon of [bird(), frr(), gobgp()]) {
         // FRR also sends D's own routes back (eBGP, no sender-side loop check by default): in
         // D's Adj-RIB-In, rejected there for the AS loop (the Loc-RIB count above is exact).
         const echo = daemon.name === "frr";
+        // Accepted (past the import processing): the daemon's own routes only.
         expect(s.prefixesReceived).toEqual({
           ipv4: from4.length + (echo ? OWN4.length : 0),
           ipv6: v6.length + (echo ? OWN6.length : 0),
+          accepted: { ipv4: from4.length, ipv6: v6.length },
         });
         // The daemon's IPv6 routes in D: AS path 64501, next hop its address on the link.
         for (const p of [v6[0]!, v6[v6.length - 1]!]) {
@@ -249,7 +251,11 @@ describe.runIf(ready)("interop: graceful restart per address family with BIRD", 
     const back = await session(d);
     expect(back.gracefulRestart.staleRoutes).toBe(0);
     expect(back.gracefulRestart.lastSweep?.reason).toMatch(/End-of-RIB received for 1\/1/);
-    expect(back.prefixesReceived).toEqual({ ipv4: keep4.length, ipv6: keep6.length });
+    expect(back.prefixesReceived).toEqual({
+      ipv4: keep4.length,
+      ipv6: keep6.length,
+      accepted: { ipv4: keep4.length, ipv6: keep6.length },
+    });
     expect(lowest4).toBeGreaterThanOrEqual(keep4.length);
     // D's log: the IPv6 routes, all of them stale, swept as the session came back (their family
     // gone from the capability); then exactly the IPv4 routes not re-announced, at End-of-RIB.
