@@ -85,6 +85,7 @@ while read -r line; do
   n=$((n+1))
   echo "LINE $line" >> ${log}
   case "$line" in *10.9.9.9*) echo "Error: Nexthop has invalid gateway." >&2; echo "Command failed -:$n" >&2;; esac
+  case "$line" in *10.7.7.7*) exit 3;; esac
 done
 `,
     );
@@ -134,6 +135,39 @@ done
       "LINE route del 0.0.0.0/0 proto bgp table 7 metric 20",
       "LINE route del 2001:db8::1/128 proto bgp table 7 metric 20",
       "",
+    ]);
+  });
+
+  it("reports an ip -batch that ends unasked, and resyncs the whole Loc-RIB once started again", async () => {
+    const { ip, log } = fakeIp();
+    const k = new KernelRoutes({ ip, table: 7 });
+    const exited: (number | null)[] = [];
+    k.on("exited", (code) => exited.push(code));
+    await k.start();
+    const p = v4("203.0.113.0", 24);
+    const q = v4("198.51.100.0", 24);
+    k.apply([change(q, undefined, route(q, { nextHop: "10.7.7.7" }))]); // the fake ip dies on it
+    for (let i = 0; i < 100 && exited.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(exited).toEqual([3]);
+    await k.start({ keep: true });
+    expect(await k.resync([route(p, { nextHop: "192.0.2.2" })])).toEqual({
+      replaced: 1,
+      deleted: 3,
+    });
+    await k.close({ keep: true });
+    expect(
+      log()
+        .split("\n")
+        .filter((l) => l.startsWith("LINE") || l.includes("batch")),
+    ).toEqual([
+      "ARGS -force -batch -",
+      "LINE route replace 198.51.100.0/24 via 10.7.7.7 proto bgp table 7 metric 20",
+      "ARGS -force -batch -",
+      "LINE route replace 203.0.113.0/24 via 192.0.2.2 proto bgp table 7 metric 20",
+      "LINE route del 10.0.0.0/8 proto bgp table 7 metric 20",
+      "LINE route del 0.0.0.0/0 proto bgp table 7 metric 20",
+      "LINE route del 2001:db8::1/128 proto bgp table 7 metric 20",
     ]);
   });
 

@@ -86,6 +86,11 @@ export interface KernelRoutesEvents {
   refused: [command: string, message: string];
   /** A route left out of the kernel (see {@link kernelRouteCommands}). */
   skipped: [route: SkippedKernelRoute];
+  /**
+   * `ip -batch` ended without being asked to (killed, say): nothing is installed any more until
+   * {@link KernelRoutes.start} runs it again and {@link KernelRoutes.resync} catches up.
+   */
+  exited: [code: number | null];
 }
 
 /** How many of the last commands are kept to name one that failed. */
@@ -161,7 +166,13 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
           }),
         ),
       );
-      child.on("close", () => resolve());
+      child.on("close", (code) => {
+        resolve();
+        if (this.child === child) {
+          this.child = undefined;
+          this.emit("exited", code);
+        }
+      });
     });
     // A spawn failure surfaces here rather than as an unhandled rejection later.
     await Promise.race([this.exited, new Promise((r) => setImmediate(r))]);
@@ -187,6 +198,18 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
     }
     this.written += commands.length;
     stdin.write(`${commands.join("\n")}\n`);
+  }
+
+  /**
+   * Brings the kernel's table in step with `routes` (the whole Loc-RIB) after commands were lost
+   * (see the `exited` event): replaces every route, then deletes what `routes` lacks. Returns the
+   * number of routes written and deleted.
+   */
+  async resync(routes: readonly Route[]): Promise<{ replaced: number; deleted: number }> {
+    const before = this.written;
+    this.apply(routes.map((r) => ({ prefix: r.prefix, previous: undefined, current: r })));
+    const replaced = this.written - before;
+    return { replaced, deleted: await this.reconcile(routes) };
   }
 
   /** Ends `ip -batch` (after what was written) and removes our routes unless `keep`. */

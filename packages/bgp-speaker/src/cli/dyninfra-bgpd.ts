@@ -105,6 +105,16 @@ export async function main(
     const k = new KernelRoutes(spec.kernel);
     k.on("refused", (command, message) => log(`kernel: ${command}: ${message}`));
     k.on("skipped", (r) => log(`kernel: ${r.prefix} not installed: ${r.reason}`));
+    // ip -batch gone (killed, say): run it again and catch up with the whole Loc-RIB.
+    k.on("exited", (code) => {
+      log(`kernel: ip -batch exited (${code}): restarting it and resynchronising`);
+      k.start({ keep: true })
+        .then(() => k.resync([...router.rib.locRib()]))
+        .then(
+          (r) => log(`kernel: resynchronised (${r.replaced} replaced, ${r.deleted} deleted)`),
+          (e: Error) => log(`kernel: ${e.message}`),
+        );
+    });
     await k.start({ keep: restarting });
     router.on("changes", (c) => k.apply(c.locRib));
     if (restarting)

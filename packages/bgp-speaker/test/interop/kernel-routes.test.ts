@@ -52,6 +52,19 @@ describe.runIf(ready)("interop: the Loc-RIB installed in the Linux routing table
     // D's own route is local: not in the kernel.
     expect(await run("ip", ["-n", nsD, "route", "show", "100.64.0.0/24"])).toBe("");
 
+    // The kernel loses a route behind D's back and D's ip -batch dies: D starts it again and
+    // resynchronises the whole Loc-RIB (the lost route comes back).
+    await run("ip", ["-n", nsD, "route", "del", prefixes[7]!, "proto", "bgp"]);
+    expect(await bgpRoutes()).toHaveLength(499);
+    const batch = (await run("pgrep", ["-P", String(d.pid), "-f", "ip -force -batch"])).trim();
+    expect(batch).toMatch(/^\d+$/);
+    process.kill(Number(batch), "SIGKILL");
+    await waitFor(
+      "D to resynchronise the kernel",
+      async () => /kernel: resynchronised \(500 replaced, 0 deleted\)/.test(lab.log("dyninfra-d")),
+      30_000,
+    );
+    expect(await bgpRoutes()).toHaveLength(500);
     await birdc("disable", "s4b");
     await waitFor(
       "the 100 withdrawn routes to go",
