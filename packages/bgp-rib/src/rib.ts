@@ -1727,6 +1727,7 @@ export class Rib {
 
   private makePeer(config: PeerConfig, kind: PeerKind): PeerState {
     const bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
+    const multiMask = sendMask(config.addPath?.send);
     const q: PeerState = {
       idx: this.peerIndex(),
       in4: 0,
@@ -1745,9 +1746,9 @@ export class Rib {
       pendVal: undefined,
       pendList: new IntList(),
       pendIds: new IntList(),
-      multiMask: sendMask(config.addPath?.send),
-      sentMulti: sendMask(config.addPath?.send) !== 0 ? new Map() : undefined,
-      pendingMulti: sendMask(config.addPath?.send) !== 0 ? new Map() : undefined,
+      multiMask,
+      sentMulti: multiMask !== 0 ? new Map() : undefined,
+      pendingMulti: multiMask !== 0 ? new Map() : undefined,
       exportCache: this.exportGroup(config, kind),
       seq: 0,
       replayed: 0,

@@ -6,6 +6,8 @@ import {
   type PathAttributes,
   type Prefix,
 } from "@dyninfra/bgp-wire";
+import { endOfRib } from "./graceful-restart";
+import { configuredLocalAddress } from "./mrt-dump";
 import type { Router } from "./router";
 
 /** BMP message types (RFC 7854 §4.1). */
@@ -271,12 +273,7 @@ export class BmpExporter {
   private peerUp(name: string): void {
     const session = this.router.session(name);
     const t = session.transport as Partial<Socket> | undefined;
-    const spec = this.router.neighborSpec(name);
-    const local =
-      t?.localAddress ??
-      (spec.address.includes(":")
-        ? (this.router.spec.localIpv6Address ?? "::")
-        : (spec.localAddress ?? this.router.spec.localAddress ?? "0.0.0.0"));
+    const local = t?.localAddress ?? configuredLocalAddress(this.router, name);
     const ports = new Uint8Array(4);
     new DataView(ports.buffer).setUint16(0, t?.localPort ?? 0);
     new DataView(ports.buffer).setUint16(2, t?.remotePort ?? 0);
@@ -322,26 +319,8 @@ export class BmpExporter {
     for (const [attributes, prefixes] of groups)
       for (const u of encodeAnnouncements(attributes, prefixes, ctx))
         this.write(BMP_TYPE.routeMonitoring, [header, u]);
-    for (const f of session.negotiated?.families ?? []) {
-      const eor =
-        f.afi === 1 && f.safi === 1
-          ? encodeMessage(
-              { type: "UPDATE", withdrawnRoutes: [], pathAttributes: {}, nlri: [] },
-              ctx,
-            )
-          : encodeMessage(
-              {
-                type: "UPDATE",
-                withdrawnRoutes: [],
-                pathAttributes: {
-                  mpUnreachNlri: { afi: f.afi, safi: f.safi, withdrawnRoutes: [] },
-                },
-                nlri: [],
-              },
-              ctx,
-            );
-      this.write(BMP_TYPE.routeMonitoring, [header, eor]);
-    }
+    for (const f of session.negotiated?.families ?? [])
+      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
   }
 
   private write(type: number, parts: readonly Uint8Array[]): void {

@@ -21,6 +21,10 @@ function int(v: Json, field: string, min: number, max: number): number {
   return v;
 }
 
+function bool(v: Json, field: string): boolean {
+  return typeof v === "boolean" ? v : fail(field, "must be true or false");
+}
+
 function str(v: Json, field: string): string {
   if (typeof v !== "string" || v.length === 0) fail(field, "must be a non-empty string");
   return v;
@@ -125,8 +129,6 @@ function neighbor(v: Json, field: string): NeighborSpec {
   const o = obj(v, field);
   for (const k of Object.keys(o))
     if (!NEIGHBOR_KEYS.has(k)) fail(`${field}.${k}`, "is not a known setting");
-  const bool = (x: Json, f: string) =>
-    typeof x === "boolean" ? x : fail(f, "must be true or false");
   const hold = (x: Json, f: string) => {
     const h = int(x, f, 0, 65535);
     if (h === 1 || h === 2) fail(f, "must be 0 or at least 3 (RFC 4271 §4.2)");
@@ -249,24 +251,9 @@ export function parseRouterSpec(json: unknown): RouterSpec {
     bgpIdentifier: ipv4(o.bgpIdentifier, "bgpIdentifier"),
     ...optional(o, "localAddress", ipv4, "config"),
     ...optional(o, "localIpv6Address", ip, "config"),
-    ...optional(
-      o,
-      "rfc8212",
-      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
-      "config",
-    ),
-    ...optional(
-      o,
-      "rejectAsSets",
-      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
-      "config",
-    ),
-    ...optional(
-      o,
-      "fib",
-      (x, f) => (typeof x === "boolean" ? x : fail(f, "must be true or false")),
-      "config",
-    ),
+    ...optional(o, "rfc8212", bool, "config"),
+    ...optional(o, "rejectAsSets", bool, "config"),
+    ...optional(o, "fib", bool, "config"),
     ...optional(
       o,
       "decision",
@@ -365,12 +352,7 @@ export function parseRouterSpec(json: unknown): RouterSpec {
           if (key !== "updates" && key !== "all") fail(`${f}.${key}`, "is not a known setting");
         return {
           updates: str(m.updates, `${f}.updates`),
-          ...optional(
-            m,
-            "all",
-            (y, g) => (typeof y === "boolean" ? y : fail(g, "must be true or false")),
-            f,
-          ),
+          ...optional(m, "all", bool, f),
         };
       },
       "config",

@@ -235,30 +235,8 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
     }
     const gone: string[] = [];
     for (const family of ["-4", "-6"] as const) {
-      const o = this.options;
-      const out = await new Promise<string>((resolve, reject) =>
-        execFile(
-          this.ip,
-          [family, "-j", "route", "show", "proto", String(o.protocol ?? "bgp")].concat(
-            "table",
-            String(o.table ?? "main"),
-          ),
-          (e, stdout, err) =>
-            e === null
-              ? resolve(stdout)
-              : reject(
-                  new BgpSpeakerError(
-                    "KERNEL_ROUTES",
-                    `${this.ip} ${family} route show: ${String(err).trim() || e.message}`,
-                    { field: "kernel" },
-                  ),
-                ),
-        ),
-      );
-      const list = (out.trim() === "" ? [] : JSON.parse(out)) as {
-        dst: string;
-        gateway?: string;
-      }[];
+      const out = await this.run([family, "-j", "route", "show", ...this.selector()]);
+      const list = (out.trim() === "" ? [] : JSON.parse(out)) as { dst: string }[];
       for (const k of list) {
         const v6 = family === "-6";
         const dst =
@@ -279,29 +257,31 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
 
   /** Removes every route of our protocol from our table (IPv4 and IPv6). */
   private async flush(): Promise<void> {
+    for (const family of ["-4", "-6"])
+      await this.run([family, "route", "flush", ...this.selector()]);
+  }
+
+  /** `proto P table T`: our routes. */
+  private selector(): string[] {
     const o = this.options;
-    for (const family of ["-4", "-6"]) {
-      await new Promise<void>((resolve, reject) =>
-        execFile(
-          this.ip,
-          [family, "route", "flush", "proto", String(o.protocol ?? "bgp")].concat(
-            "table",
-            String(o.table ?? "main"),
-          ),
-          (e, _out, err) => {
-            if (e === null) resolve();
-            else
-              reject(
-                new BgpSpeakerError(
-                  "KERNEL_ROUTES",
-                  `${this.ip} ${family} route flush: ${String(err).trim() || e.message}`,
-                  { field: "kernel" },
-                ),
-              );
-          },
-        ),
-      );
-    }
+    return ["proto", String(o.protocol ?? "bgp"), "table", String(o.table ?? "main")];
+  }
+
+  /** Runs ip(8) once; its output, or a KERNEL_ROUTES error with ip's message. */
+  private run(args: readonly string[]): Promise<string> {
+    return new Promise((resolve, reject) =>
+      execFile(this.ip, [...args], (e, stdout, err) => {
+        if (e === null) resolve(stdout);
+        else
+          reject(
+            new BgpSpeakerError(
+              "KERNEL_ROUTES",
+              `${this.ip} ${args.slice(0, 3).join(" ")}: ${String(err).trim() || e.message}`,
+              { field: "kernel" },
+            ),
+          );
+      }),
+    );
   }
 
   private onStderr(text: string): void {

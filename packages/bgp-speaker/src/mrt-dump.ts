@@ -20,14 +20,22 @@ export const MRT_FSM_STATE: Readonly<Record<string, number>> = Object.freeze({
   Established: 6,
 });
 
+/**
+ * Our address on a neighbour's session as configured (the neighbour's `localAddress`, else the
+ * router's address of the session's family; unspecified when there is none).
+ */
+export function configuredLocalAddress(router: Router, name: string): string {
+  const n = router.neighborSpec(name);
+  return n.address.includes(":")
+    ? (router.spec.localIpv6Address ?? "::")
+    : (n.localAddress ?? router.spec.localAddress ?? "0.0.0.0");
+}
+
 /** Where a neighbour's session runs, as MRT's BGP4MP records name it. */
 function endpoints(router: Router, name: string) {
   const n = router.neighborSpec(name);
   const afi = n.address.includes(":") ? 2 : 1;
-  const local =
-    afi === 1
-      ? (n.localAddress ?? router.spec.localAddress ?? "0.0.0.0")
-      : (router.spec.localIpv6Address ?? "::");
+  const local = configuredLocalAddress(router, name);
   return {
     afi,
     peerAddress: n.address,
