@@ -81,3 +81,11 @@ export type {
   SessionImportOptions,
 } from "./rib";
 export { Rib, ribUpdateFromMessage } from "./rib";
+export type { OriginOptions, OriginValidity, Vrp } from "./rpki";
+export {
+  matchOriginValidity,
+  originAs,
+  parseVrpJson,
+  RoaTable,
+  rejectInvalidOrigins,
+} from "./rpki";
