@@ -9,6 +9,7 @@ import { acceptAll, type IpPrefix, parsePrefix, Rib } from "@dyninfra/bgp-rib";
 import { readBgp4mpUpdates } from "../test/mrt";
 import { announcements, cpuMs, FULL, IBGP, ingest, log, now, start } from "./common";
 import { benchFib } from "./fib";
+import { benchRpki } from "./rpki";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -109,6 +110,7 @@ const graftOptions = { importPolicy: acceptAll, exportPolicy: acceptAll };
     r.attributes.nextHop ?? "",
   ]);
   benchFib(entries);
+  benchRpki([...B.locRib()]);
 }
 
 // ---------------------------------------------------------------- ingest speed

@@ -111,6 +111,39 @@ describe("RoaTable", () => {
     },
   );
 
+  // Hundreds of scattered VRPs: the IPv4 trie grows its arrays several times while being built.
+  test.prop(
+    [
+      fc
+        .array(fc.tuple(fc.nat(0xffffffff), fc.integer({ min: 16, max: 32 }), fc.nat(8), arbAsn), {
+          minLength: 200,
+          maxLength: 400,
+        })
+        .map((xs) =>
+          xs.map(
+            ([a, len, extra, asn]): Vrp => ({
+              prefix: formatPrefix({ family: 4, length: len, words: maskWords([a, 0, 0, 0], len) }),
+              maxLength: Math.min(32, len + extra),
+              asn,
+            }),
+          ),
+        ),
+      fc.nat(),
+      fc.integer({ min: -2, max: 4 }),
+    ],
+    // No shrinking: a failing case of hundreds of VRPs would shrink for minutes.
+    { numRuns: 30, endOnFailure: true },
+  )("a large table (its trie grown) agrees with the reference", (vrps, seed, d) => {
+    const t = new RoaTable(vrps);
+    for (let k = 0; k < 40; k++) {
+      const v = parsePrefix(vrps[(seed + k * 7919) % vrps.length]!.prefix as string);
+      const length = Math.max(0, Math.min(32, v.length + d));
+      const route: IpPrefix = { family: 4, length, words: maskWords(v.words, length) };
+      const origin = vrps[(seed + k) % vrps.length]!.asn;
+      expect(t.validate(route, origin)).toBe(reference(vrps, route, origin));
+    }
+  });
+
   // Model-based: a table under adds and deletes behaves as a plain set of VRPs (size, contents,
   // validation), as an RTR session's incremental updates need.
   test.prop(

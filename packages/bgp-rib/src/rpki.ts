@@ -85,6 +85,15 @@ export class RoaTable {
   private lengths4: number[] = [];
   private lengths6: number[] = [];
   private count = 0;
+  // IPv4 lookups walk a binary trie over typed arrays (one step per prefix bit, no hashing): per
+  // node its children (0: none; the root is never a child) and the VRP pairs held there (an index
+  // into `entries`, -1: none). The maps above keep the VRPs for enumeration and removal.
+  private left = new Int32Array(1024);
+  private right = new Int32Array(1024);
+  private entry = new Int32Array(1024).fill(-1);
+  private nodes = 1;
+  private readonly entries: (number[] | undefined)[] = [];
+  private readonly freeEntries: number[] = [];
 
   /** A table holding `vrps` (invalid entries throw a {@link BgpRibError} naming the index). */
   constructor(vrps: Iterable<Vrp> = []) {
@@ -117,6 +126,13 @@ export class RoaTable {
     if (pairs === undefined) {
       pairs = [];
       list.set(k as never, pairs);
+      if (p.family === 4) {
+        const e = this.freeEntries.pop() ?? this.entries.length;
+        this.entries[e] = pairs;
+        // The node first: creating it may replace the arrays.
+        const n = this.node4(p.words[0], p.length);
+        this.entry[n] = e;
+      }
     }
     for (let i = 0; i < pairs.length; i += 2)
       if (pairs[i] === vrp.maxLength && pairs[i + 1] === vrp.asn) return false;
@@ -139,6 +155,12 @@ export class RoaTable {
       this.count--;
       if (pairs.length === 0) {
         list.delete(k as never);
+        if (p.family === 4) {
+          const n = this.node4(p.words[0], p.length);
+          this.entries[this.entry[n]!] = undefined;
+          this.freeEntries.push(this.entry[n]!);
+          this.entry[n] = -1;
+        }
         if (list.size === 0) {
           if (p.family === 4) {
             this.v4[p.length] = undefined;
@@ -160,7 +182,11 @@ export class RoaTable {
       for (const [a, pairs] of this.v4[l]!)
         for (let i = 0; i < pairs.length; i += 2)
           yield {
-            prefix: formatPrefix({ family: 4, length: l, words: [a, 0, 0, 0] }),
+            prefix: formatPrefix({
+              family: 4,
+              length: l,
+              words: [l === 0 ? 0 : (a << (32 - l)) >>> 0, 0, 0, 0],
+            }),
             maxLength: pairs[i]!,
             asn: pairs[i + 1]!,
           };
@@ -181,33 +207,77 @@ export class RoaTable {
    * {@link originAs}) per RFC 6811 §2. Host bits of the prefix are ignored.
    */
   validate(prefix: string | Prefix | IpPrefix, origin: number | undefined): OriginValidity {
-    const p = toIpPrefix(prefix);
     // AS 0 never originates (RFC 6483 §4, RFC 7607): it matches no VRP, including AS0 ROAs.
-    const asn = origin === 0 ? undefined : origin;
+    const asn = origin === 0 ? -1 : (origin ?? -1);
+    // IPv4 without building a prefix object: the common case, on the hot path of an import.
+    if (typeof prefix === "string") {
+      const v4 = ipv4Text(prefix);
+      if (v4 >= 0) return this.validate4(Math.floor(v4 / 64), v4 % 64, asn);
+    } else if ("afi" in prefix && prefix.afi === 1) {
+      const a = fastIpv4(prefix.address);
+      if (a >= 0 && prefix.length <= 32) return this.validate4(a, prefix.length, asn);
+    }
+    const p = toIpPrefix(prefix);
+    if (p.family === 4) return this.validate4(p.words[0], p.length, asn);
     let covered = false;
-    if (p.family === 4) {
-      const a = p.words[0];
-      for (const l of this.lengths4) {
-        if (l > p.length) break;
-        const pairs = this.v4[l]!.get((a & wordMask(l)) >>> 0);
-        if (pairs === undefined) continue;
-        covered = true;
-        if (asn === undefined) continue;
-        for (let i = 0; i < pairs.length; i += 2)
-          if (pairs[i + 1] === asn && p.length <= pairs[i]!) return "valid";
-      }
-    } else {
-      for (const l of this.lengths6) {
-        if (l > p.length) break;
-        const pairs = this.v6[l]!.get(maskWords(p.words, l).join(","));
-        if (pairs === undefined) continue;
-        covered = true;
-        if (asn === undefined) continue;
-        for (let i = 0; i < pairs.length; i += 2)
-          if (pairs[i + 1] === asn && p.length <= pairs[i]!) return "valid";
-      }
+    for (const l of this.lengths6) {
+      if (l > p.length) break;
+      const pairs = this.v6[l]!.get(maskWords(p.words, l).join(","));
+      if (pairs === undefined) continue;
+      covered = true;
+      for (let i = 0; i < pairs.length; i += 2)
+        if (pairs[i + 1] === asn && p.length <= pairs[i]!) return "valid";
     }
     return covered ? "invalid" : "not-found";
+  }
+
+  /** {@link RoaTable.validate} of an IPv4 prefix (address as uint32; -1 as `asn`: NONE). */
+  private validate4(a: number, len: number, asn: number): OriginValidity {
+    let covered = false;
+    const { left, right, entry } = this;
+    let n = 0;
+    for (let d = 0; ; d++) {
+      const e = entry[n]!;
+      if (e >= 0) {
+        covered = true;
+        const pairs = this.entries[e]!;
+        for (let i = 0; i < pairs.length; i += 2)
+          if (pairs[i + 1] === asn && len <= pairs[i]!) return "valid";
+      }
+      if (d === len) break;
+      n = (a >>> (31 - d)) & 1 ? right[n]! : left[n]!;
+      if (n === 0) break;
+    }
+    return covered ? "invalid" : "not-found";
+  }
+
+  /** The trie node of an IPv4 prefix, created with its path if missing. */
+  private node4(a: number, len: number): number {
+    let n = 0;
+    for (let d = 0; d < len; d++) {
+      const side = (a >>> (31 - d)) & 1 ? this.right : this.left;
+      let c = side[n]!;
+      if (c === 0) {
+        if (this.nodes === this.left.length) this.growTrie();
+        c = this.nodes++;
+        // The arrays may have been replaced by growTrie.
+        ((a >>> (31 - d)) & 1 ? this.right : this.left)[n] = c;
+      }
+      n = c;
+    }
+    return n;
+  }
+
+  private growTrie(): void {
+    const n = this.left.length * 2;
+    const grow = (x: Int32Array, fill: number) => {
+      const t = new Int32Array(n).fill(fill, x.length);
+      t.set(x);
+      return t;
+    };
+    this.left = grow(this.left, 0);
+    this.right = grow(this.right, 0);
+    this.entry = grow(this.entry, -1);
   }
 
   private bucket(p: IpPrefix, create: boolean): Bucket<number> | Bucket<string> | undefined {
@@ -226,9 +296,14 @@ export class RoaTable {
 
 /** The VRP's prefix, checked with its maxLength and AS (a {@link BgpRibError} naming the member). */
 function checkVrp(vrp: Vrp): IpPrefix {
+  const v4 = typeof vrp.prefix === "string" ? ipv4Text(vrp.prefix) : -1;
+  const a = Math.floor(v4 / 64);
   let p: IpPrefix;
   try {
-    p = typeof vrp.prefix === "string" ? parsePrefix(vrp.prefix) : checkedIpPrefix(vrp.prefix);
+    // IPv4 text without host bits quickly; anything else through the parser that says what is wrong.
+    if (v4 >= 0 && (a & ~wordMask(v4 % 64)) === 0)
+      p = { family: 4, length: v4 % 64, words: [a, 0, 0, 0] };
+    else p = typeof vrp.prefix === "string" ? parsePrefix(vrp.prefix) : checkedIpPrefix(vrp.prefix);
   } catch (e) {
     throw new BgpRibError(
       "BAD_VRP",
@@ -251,9 +326,29 @@ function checkVrp(vrp: Vrp): IpPrefix {
   return p;
 }
 
+/**
+ * An IPv4 prefix in text as address × 64 + length, or -1 if the text is not one (IPv6, bad
+ * input: left to the full parser, which says what is wrong).
+ */
+function ipv4Text(t: string): number {
+  const slash = t.indexOf("/");
+  if (slash <= 0 || t.length - slash < 2 || t.length - slash > 3) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < t.length; i++) {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    len = len * 10 + c;
+  }
+  if (len > 32) return -1;
+  const a = fastIpv4(t.slice(0, slash));
+  return a < 0 ? -1 : a * 64 + len;
+}
+
 /** A VRP bucket's key: the IPv4 address, or the IPv6 words as text. */
 function keyOf(p: IpPrefix): number | string {
-  return p.family === 4 ? p.words[0] : p.words.join(",");
+  // IPv4: the significant bits as a number (small integers for the usual lengths).
+  if (p.family === 4) return p.length === 0 ? 0 : p.words[0] >>> (32 - p.length);
+  return p.words.join(",");
 }
 
 function formatLoose(p: IpPrefix): string {
