@@ -56,6 +56,13 @@ function policy(v: Json, field: string): "accept" | "reject" {
   return v;
 }
 
+/** An import policy: {@link policy}'s, or Route Origin Validation (`"reject-invalid"`). */
+function importPolicy(v: Json, field: string): "accept" | "reject" | "reject-invalid" {
+  if (v !== "accept" && v !== "reject" && v !== "reject-invalid")
+    fail(field, 'must be "accept", "reject" or "reject-invalid"');
+  return v as "accept" | "reject" | "reject-invalid";
+}
+
 /** The top-level settings of a router's JSON configuration. */
 const ROUTER_KEYS = new Set([
   "asn",
@@ -74,6 +81,7 @@ const ROUTER_KEYS = new Set([
   "kernel",
   "mrtDump",
   "bmp",
+  "rpki",
 ]);
 
 const NEIGHBOR_KEYS = new Set([
@@ -185,7 +193,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
       },
       field,
     ),
-    ...optional(o, "importPolicy", policy, field),
+    ...optional(o, "importPolicy", importPolicy, field),
     ...optional(o, "exportPolicy", policy, field),
   } as NeighborSpec;
 }
@@ -340,6 +348,17 @@ export function parseRouterSpec(json: unknown): RouterSpec {
             ? { statisticsInterval: int(b.statisticsInterval, `${f}.statisticsInterval`, 1, 86400) }
             : {}),
         };
+      },
+      "config",
+    ),
+    ...optional(
+      o,
+      "rpki",
+      (x, f) => {
+        const r = obj(x, f);
+        for (const key of Object.keys(r))
+          if (key !== "vrps") fail(`${f}.${key}`, "is not a known setting");
+        return { vrps: str(r.vrps, `${f}.vrps`) };
       },
       "config",
     ),

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import { Socket } from "node:net";
+import { BgpRibError } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
@@ -39,10 +40,11 @@ export const deltaJson = (d: {
 const replacer = (_k: string, v: unknown) =>
   v instanceof Uint8Array ? Buffer.from(v).toString("hex") : typeof v === "bigint" ? String(v) : v;
 
-async function body(req: IncomingMessage): Promise<unknown> {
+async function body(req: IncomingMessage, optional = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
+  if (optional && text.trim() === "") return null;
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -87,7 +89,8 @@ async function body(req: IncomingMessage): Promise<unknown> {
 export function controlServer(router: Router, options: ControlOptions = {}): Server {
   return createServer((req, res) => {
     handle(router, options, req, res).catch((e: unknown) => {
-      const status = BgpSpeakerError.isInstance(e) ? 400 : 500;
+      // The RIB's errors here are about the request's data (a VRP file, a prefix).
+      const status = BgpSpeakerError.isInstance(e) || BgpRibError.isInstance(e) ? 400 : 500;
       send(res, status, { error: e instanceof Error ? e.message : String(e) });
     });
   });
@@ -226,6 +229,21 @@ async function handle(
     }).neighbors[0]!;
     const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
     return send(res, 200, { seq: imported.seq });
+  }
+  if (req.method === "GET" && path === "/rpki")
+    return send(res, 200, { vrps: router.roas.size, file: router.spec.rpki?.vrps ?? null });
+  if (req.method === "POST" && path === "/rpki/reload") {
+    const b = (await body(req, true)) as { file?: unknown } | null;
+    const file = typeof b?.file === "string" ? b.file : router.spec.rpki?.vrps;
+    if (file === undefined)
+      throw new BgpSpeakerError(
+        "BAD_REQUEST",
+        'no VRP file: give {"file": PATH} or configure rpki.vrps',
+        {
+          field: "file",
+        },
+      );
+    return send(res, 200, { file, ...router.loadVrps(file) });
   }
   if (req.method === "POST" && path === "/mrt/rib") {
     const b = (await body(req)) as { file?: unknown } | null;

@@ -67,6 +67,7 @@ export type {
 export { checkOpen, localOpen, speakerCapabilities } from "./open";
 export { memoryPipe } from "./pipe";
 export type {
+  ImportPolicyName,
   MaxPrefixes,
   NeighborSpec,
   OriginateSpec,

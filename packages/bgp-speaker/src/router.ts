@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import type {
   AdjRibOutUpdate,
@@ -12,7 +13,17 @@ import type {
   SessionImport,
   SessionImportOptions,
 } from "@dyninfra/bgp-rib";
-import { acceptAll, BGP_ROLES, Rib, rejectAll, ribUpdateFromMessage } from "@dyninfra/bgp-rib";
+import {
+  acceptAll,
+  BGP_ROLES,
+  parseVrpJson,
+  Rib,
+  RoaTable,
+  rejectAll,
+  rejectInvalidOrigins,
+  ribUpdateFromMessage,
+  type Vrp,
+} from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
   MrtSource,
@@ -112,9 +123,16 @@ export interface NeighborSpec {
    * Import / export policy. Without one, RFC 8212 applies to eBGP neighbours: nothing is
    * accepted or advertised.
    */
-  readonly importPolicy?: "accept" | "reject";
+  readonly importPolicy?: ImportPolicyName;
   readonly exportPolicy?: "accept" | "reject";
 }
+
+/**
+ * A neighbour's import policy: accept or reject everything, or `"reject-invalid"` — Route Origin
+ * Validation (RFC 6811) against the router's VRPs ({@link Router.setVrps}, or `rpki.vrps` in the
+ * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted.
+ */
+export type ImportPolicyName = "accept" | "reject" | "reject-invalid";
 
 /**
  * A maximum-prefix limit (see {@link NeighborSpec.maxPrefixes}).
@@ -201,6 +219,12 @@ export interface RouterSpec {
   readonly originate?: readonly OriginateSpec[];
   /** TCP listener for incoming sessions. */
   readonly listen?: { readonly host: string; readonly port: number };
+  /**
+   * Route Origin Validation: `vrps`, a relying party's JSON output (rpki-client `-j`, Routinator
+   * `--format json`, StayRTR), read by `dyninfra-bgpd` at start and on `POST /rpki/reload`; used
+   * by neighbours with `importPolicy: "reject-invalid"` (see {@link Router.loadVrps}).
+   */
+  readonly rpki?: { readonly vrps: string };
   /** MRT files whose routes are loaded at start, as if learned from the peer named in each. */
   readonly mrt?: readonly { readonly file: string; readonly peerAddress?: string }[];
   /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
@@ -345,10 +369,6 @@ function ipv4Number(text: string): number {
   return text.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
-function policyOf(p: "accept" | "reject" | undefined): Policy | undefined {
-  return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
-}
-
 function parseCommunity(text: string, where: string): number {
   const m = /^(\d+):(\d+)$/.exec(text);
   if (m === null || Number(m[1]) > 0xffff || Number(m[2]) > 0xffff)
@@ -426,6 +446,12 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   private restarting: { forwardingPreserved: boolean; deferralMs: number } | undefined;
   private deferralTimer: unknown;
+  /**
+   * The VRPs of Route Origin Validation (RFC 6811), read by neighbours whose import policy is
+   * `"reject-invalid"`; change them with {@link Router.setVrps} (which revalidates the routes).
+   */
+  readonly roas = new RoaTable();
+  private readonly rovPolicy: Policy;
 
   constructor(spec: RouterSpec, options: RouterOptions = {}) {
     super();
@@ -446,6 +472,8 @@ export class Router extends EventEmitter<RouterEvents> {
         deferralMs: t * 1000,
       };
     }
+    // Routes with an empty AS_PATH (from iBGP neighbours, or our own) originate in our AS.
+    this.rovPolicy = rejectInvalidOrigins(this.roas, { localAs: spec.asn });
     this.rib = new Rib({
       asn: spec.asn,
       bgpIdentifier: spec.bgpIdentifier,
@@ -694,7 +722,7 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   async loadMrt(
     source: MrtSource,
-    options: { readonly peerAddress?: string; readonly importPolicy?: "accept" | "reject" } = {},
+    options: { readonly peerAddress?: string; readonly importPolicy?: ImportPolicyName } = {},
   ): Promise<{ peer: string; announced: number; withdrawn: number }> {
     let peer = options.peerAddress;
     let announced = 0;
@@ -716,7 +744,7 @@ export class Router extends EventEmitter<RouterEvents> {
       peer ??= address;
       if (ready || address !== peer) return address === peer;
       if (!this.rib.peerAddresses().includes(address)) {
-        const imp = policyOf(options.importPolicy ?? "accept");
+        const imp = this.policyOf(options.importPolicy ?? "accept");
         this.rib.addPeer({
           address,
           asn,
@@ -1037,7 +1065,7 @@ export class Router extends EventEmitter<RouterEvents> {
     this.distribute(this.rib.replaySession(p.spec.address, handover.journal));
     // Without a configured policy the RIB's default applies again (RFC 8212 for eBGP).
     const changes = this.rib.setPolicies(p.spec.address, {
-      importPolicy: policyOf(p.spec.importPolicy),
+      importPolicy: this.policyOf(p.spec.importPolicy),
     });
     this.distribute(changes);
     const n = this.resumeNeighbor(p.spec, handover.session, stream, handover.gracefulRestart);
@@ -1059,8 +1087,12 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private importOptions(spec: NeighborSpec): SessionImportOptions {
     return {
-      ...(policyOf(spec.importPolicy) ? { importPolicy: policyOf(spec.importPolicy)! } : {}),
-      ...(policyOf(spec.exportPolicy) ? { exportPolicy: policyOf(spec.exportPolicy)! } : {}),
+      ...(this.policyOf(spec.importPolicy)
+        ? { importPolicy: this.policyOf(spec.importPolicy)! }
+        : {}),
+      ...(this.policyOf(spec.exportPolicy)
+        ? { exportPolicy: this.policyOf(spec.exportPolicy)! }
+        : {}),
       ...(spec.localAddress !== undefined || this.spec.localAddress !== undefined
         ? { localAddress: (spec.localAddress ?? this.spec.localAddress)! }
         : {}),
@@ -1234,8 +1266,8 @@ export class Router extends EventEmitter<RouterEvents> {
     if (n.inRib) return;
     const local = n.spec.localAddress ?? this.spec.localAddress;
     const ipv6 = this.spec.localIpv6Address;
-    const imp = policyOf(n.spec.importPolicy);
-    const exp = policyOf(n.spec.exportPolicy);
+    const imp = this.policyOf(n.spec.importPolicy);
+    const exp = this.policyOf(n.spec.exportPolicy);
     this.rib.addPeer({
       address: n.spec.address,
       asn: n.spec.asn,
@@ -1408,6 +1440,74 @@ export class Router extends EventEmitter<RouterEvents> {
         return { attributes, nlri: [prefix] };
       }),
     };
+  }
+
+  /**
+   * Replaces the VRPs of Route Origin Validation with `vrps` (applied as the difference, as an RTR
+   * cache's incremental update would be) and revalidates the routes of every neighbour whose
+   * import policy is `"reject-invalid"`: routes that became invalid are withdrawn, routes no
+   * longer invalid come back (from the Adj-RIB-In kept before policy), and the neighbours are
+   * told.
+   *
+   * @example
+   * ```ts
+   * router.setVrps([{ prefix: "192.0.2.0/24", maxLength: 24, asn: 64496 }]);
+   * ```
+   */
+  setVrps(vrps: Iterable<Vrp>): {
+    vrps: number;
+    added: number;
+    removed: number;
+    locRibChanges: number;
+  } {
+    // Checked whole before anything changes: a bad entry leaves the table as it was.
+    const next = new RoaTable(vrps);
+    const key = (v: { prefix: unknown; maxLength: number; asn: number }) =>
+      `${String(v.prefix)} ${v.maxLength} ${v.asn}`;
+    const keep = new Set<string>();
+    for (const v of next.vrps()) keep.add(key(v));
+    const have = new Set<string>();
+    let removed = 0;
+    for (const v of [...this.roas.vrps()]) {
+      have.add(key(v));
+      if (!keep.has(key(v)) && this.roas.delete(v)) removed++;
+    }
+    let added = 0;
+    for (const v of next.vrps()) if (!have.has(key(v)) && this.roas.add(v)) added++;
+    let locRibChanges = 0;
+    if (added + removed > 0)
+      for (const n of this.neighbors.values()) {
+        if (!n.inRib || n.spec.importPolicy !== "reject-invalid") continue;
+        const c = this.rib.setPolicies(n.spec.address, { importPolicy: this.rovPolicy });
+        locRibChanges += c.locRib.length;
+        this.distribute(c);
+      }
+    return { vrps: this.roas.size, added, removed, locRibChanges };
+  }
+
+  /**
+   * {@link Router.setVrps} from a file of a relying party's JSON output (see `parseVrpJson` of
+   * `@dyninfra/bgp-rib`): rpki-client `-j`, Routinator `--format json`, StayRTR.
+   */
+  loadVrps(file: string): { vrps: number; added: number; removed: number; locRibChanges: number } {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `cannot read VRPs from ${file}: ${(e as Error).message}`,
+        {
+          field: "rpki.vrps",
+        },
+      );
+    }
+    return this.setVrps(parseVrpJson(text));
+  }
+
+  private policyOf(p: ImportPolicyName | undefined): Policy | undefined {
+    if (p === "reject-invalid") return this.rovPolicy;
+    return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
   }
 
   private distribute(changes: ChangeSet): void {

@@ -19,10 +19,13 @@ Runs a BGP router described by a JSON configuration (see the package README): se
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
 ("kernel": {"table", "protocol", "metric"}; root, iproute2), an MRT log of the UPDATEs received
 ("mrtDump": {"updates": FILE}), BMP reports to a monitoring station ("bmp": {"host", "port"}),
-and a JSON control interface over HTTP ("control"):
+Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON; neighbours with
+"importPolicy": "reject-invalid" drop RPKI-invalid routes) and a JSON control interface over
+HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
+  GET /rpki   POST /rpki/reload [{"file": PATH}]   (re-read the VRPs, revalidate the routes)
   POST /sessions/<name>/refresh|stop|start
   POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
   POST /graft/in   POST /graft/prepare   POST /graft/resume   POST /graft/discard
@@ -157,6 +160,11 @@ export async function main(
       log(`control interface on http://${host}:${control.port}/`);
     }
     servers.push(c);
+  }
+  // VRPs before any session: no route is accepted unvalidated.
+  if (spec.rpki !== undefined) {
+    const r = router.loadVrps(spec.rpki.vrps);
+    log(`RPKI: ${r.vrps} VRPs from ${spec.rpki.vrps}`);
   }
   for (const m of spec.mrt ?? []) {
     const r = await router.loadMrt(
