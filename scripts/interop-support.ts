@@ -11,6 +11,18 @@ export function which(cmd: string): boolean {
   return (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, cmd)));
 }
 
+/** A small deterministic PRNG (mulberry32): a generated interop case is the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Whether the tests run as root (network namespaces need it). */
 export const isRoot = process.getuid?.() === 0;
 

@@ -4,24 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dyninfra } from "./daemons";
 import { frr, startDyninfra } from "./daemons";
-import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { isRoot, Lab, rng, run, waitFor, which } from "./lab";
 
 const PREFIXES = 3000;
 const frrd = frr();
 const ready = isRoot && which("ip") && frrd.available;
 if (!ready) console.warn("interop: decision oracle skipped — needs root, iproute2 and FRR");
-
-/** A small deterministic PRNG (mulberry32), so the case is the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Announcers: P1 and P3 share AS 65001 (their MEDs compare), P2 is AS 65002.
 const ANNOUNCERS = [

@@ -5,6 +5,7 @@ export {
   Lab,
   macOf,
   readJson,
+  rng,
   run,
   waitFor,
   watchLowest,

@@ -16,22 +16,10 @@ import {
   type Vrp,
 } from "@dyninfra/bgp-rib";
 import { afterAll, describe, expect, it } from "vitest";
-import { isRoot, Lab, run, waitFor, which } from "./lab";
+import { isRoot, Lab, rng, run, waitFor, which } from "./lab";
 
 const ready = isRoot && which("ip") && which("bird") && which("birdc");
 if (!ready) console.warn("interop: RPKI oracle skipped — needs root, iproute2 and BIRD");
-
-/** mulberry32: the same case on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ASNS = [0, 64496, 64497, 64498, 4200000001];
 
