@@ -1,6 +1,6 @@
 import type { AsPath, Prefix } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "./errors";
-import { fastIpv4 } from "./internal/prefix-table";
+import { fastIpv4, grownCapacity, resized, resizedFilled } from "./internal/prefix-table";
 import { formatPrefix, type IpPrefix, maskWords, parseIpv6, parsePrefix, wordMask } from "./ip";
 import { acceptAll, type Match, type Policy, type PolicyRoute, rejectAll, when } from "./policy";
 
@@ -269,15 +269,10 @@ export class RoaTable {
   }
 
   private growTrie(): void {
-    const n = this.left.length * 2;
-    const grow = (x: Int32Array, fill: number) => {
-      const t = new Int32Array(n).fill(fill, x.length);
-      t.set(x);
-      return t;
-    };
-    this.left = grow(this.left, 0);
-    this.right = grow(this.right, 0);
-    this.entry = grow(this.entry, -1);
+    const n = grownCapacity(this.left.length, this.nodes + 1);
+    this.left = resized(this.left, n);
+    this.right = resized(this.right, n);
+    this.entry = resizedFilled(this.entry, n, -1);
   }
 
   private bucket(p: IpPrefix, create: boolean): Bucket<number> | Bucket<string> | undefined {
