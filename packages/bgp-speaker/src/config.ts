@@ -357,8 +357,24 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       (x, f) => {
         const r = obj(x, f);
         for (const key of Object.keys(r))
-          if (key !== "vrps") fail(`${f}.${key}`, "is not a known setting");
-        return { vrps: str(r.vrps, `${f}.vrps`) };
+          if (key !== "vrps" && key !== "rtr") fail(`${f}.${key}`, "is not a known setting");
+        if ((r.vrps === undefined) === (r.rtr === undefined))
+          fail(f, 'needs one source of VRPs: "vrps" (a file) or "rtr" (an RPKI cache)');
+        if (r.vrps !== undefined) return { vrps: str(r.vrps, `${f}.vrps`) };
+        const t = obj(r.rtr, `${f}.rtr`);
+        for (const key of Object.keys(t))
+          if (!["host", "port", "version", "retry"].includes(key))
+            fail(`${f}.rtr.${key}`, "is not a known setting");
+        return {
+          rtr: {
+            host: ip(t.host, `${f}.rtr.host`),
+            port: int(t.port, `${f}.rtr.port`, 1, 65535),
+            ...(t.version !== undefined
+              ? { version: int(t.version, `${f}.rtr.version`, 0, 1) as 0 | 1 }
+              : {}),
+            ...(t.retry !== undefined ? { retry: int(t.retry, `${f}.rtr.retry`, 1, 7200) } : {}),
+          },
+        };
       },
       "config",
     ),

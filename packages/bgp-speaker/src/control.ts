@@ -230,11 +230,35 @@ async function handle(
     const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
     return send(res, 200, { seq: imported.seq });
   }
-  if (req.method === "GET" && path === "/rpki")
-    return send(res, 200, { vrps: router.roas.size, file: router.spec.rpki?.vrps ?? null });
+  if (req.method === "GET" && path === "/rpki") {
+    const rpki = router.spec.rpki;
+    return send(res, 200, {
+      vrps: router.roas.size,
+      file: rpki !== undefined && "vrps" in rpki ? rpki.vrps : null,
+      rtr: router.rtr?.status() ?? null,
+    });
+  }
   if (req.method === "POST" && path === "/rpki/reload") {
     const b = (await body(req, true)) as { file?: unknown } | null;
-    const file = typeof b?.file === "string" ? b.file : router.spec.rpki?.vrps;
+    const rtr = router.rtr;
+    if (rtr !== undefined) {
+      // The cache is the one source of the VRPs: a file would be undone by its next update.
+      if (b?.file !== undefined)
+        throw new BgpSpeakerError(
+          "BAD_REQUEST",
+          "the VRPs come from the RTR cache (rpki.rtr): no file can be loaded",
+          { field: "file" },
+        );
+      rtr.refresh();
+      return send(res, 200, { rtr: rtr.status() });
+    }
+    const rpki = router.spec.rpki;
+    const file =
+      typeof b?.file === "string"
+        ? b.file
+        : rpki !== undefined && "vrps" in rpki
+          ? rpki.vrps
+          : undefined;
     if (file === undefined)
       throw new BgpSpeakerError(
         "BAD_REQUEST",

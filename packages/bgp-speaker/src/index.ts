@@ -74,10 +74,21 @@ export type {
   RouterEvents,
   RouterOptions,
   RouterSpec,
+  RtrSpec,
   SessionGraft,
   SessionHandover,
 } from "./router";
 export { DEFAULT_SELECTION_DEFERRAL_TIME, Router } from "./router";
+export type { RtrClientEvents, RtrClientOptions, RtrClientStatus } from "./rtr-client";
+export { RtrClient } from "./rtr-client";
+export type {
+  RtrIntervals,
+  RtrSessionState,
+  RtrStep,
+  RtrUpdate,
+  RtrVrp,
+} from "./rtr-session";
+export { RTR_DEFAULT_INTERVALS, RtrSession } from "./rtr-session";
 export type {
   Connector,
   SessionConfig,

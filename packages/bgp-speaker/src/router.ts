@@ -56,6 +56,7 @@ import {
 import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
 import type { MrtUpdateLog } from "./mrt-dump";
 import { type NegotiatedSession, type SpeakerCapabilities, speakerCapabilities } from "./open";
+import { RtrClient } from "./rtr-client";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
 
@@ -220,11 +221,14 @@ export interface RouterSpec {
   /** TCP listener for incoming sessions. */
   readonly listen?: { readonly host: string; readonly port: number };
   /**
-   * Route Origin Validation: `vrps`, a relying party's JSON output (rpki-client `-j`, Routinator
-   * `--format json`, StayRTR), read by `dyninfra-bgpd` at start and on `POST /rpki/reload`; used
-   * by neighbours with `importPolicy: "reject-invalid"` (see {@link Router.loadVrps}).
+   * Route Origin Validation, for neighbours with `importPolicy: "reject-invalid"`. The VRPs come
+   * from one source: `vrps`, a relying party's JSON output (rpki-client `-j`, Routinator
+   * `--format json`, StayRTR), read by `dyninfra-bgpd` at start and on `POST /rpki/reload` (see
+   * {@link Router.loadVrps}); or `rtr`, an RPKI cache spoken to with the RPKI-to-Router protocol
+   * (RFC 8210, version 0 caches too; see {@link RtrClient}), connected at {@link Router.start}
+   * and followed as it changes.
    */
-  readonly rpki?: { readonly vrps: string };
+  readonly rpki?: { readonly vrps: string } | { readonly rtr: RtrSpec };
   /** MRT files whose routes are loaded at start, as if learned from the peer named in each. */
   readonly mrt?: readonly { readonly file: string; readonly peerAddress?: string }[];
   /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
@@ -391,9 +395,22 @@ const DEFAULT_RESTART_TIME = 120;
  * const o: RouterOptions = { restarting: { forwardingPreserved: true } };
  * ```
  */
+/** An RPKI cache to follow with the RPKI-to-Router protocol (see {@link RouterSpec.rpki}). */
+export interface RtrSpec {
+  readonly host: string;
+  /** TCP port (323 is RFC 8210's; StayRTR listens on 8282 by default). */
+  readonly port: number;
+  /** Protocol version to start with (default 1; a cache of version 0 only is detected). */
+  readonly version?: 0 | 1;
+  /** Seconds between connection attempts until the cache gives its own interval (default 600). */
+  readonly retry?: number;
+}
+
 export interface RouterOptions {
   /** Timers' clock (default: the wall clock). */
   readonly clock?: Clock;
+  /** Opens the connection to the RPKI cache of `rpki.rtr` (default: TCP). */
+  readonly rtrConnect?: (host: string, port: number) => Promise<Duplex>;
   /** Opens the connection to a neighbour that is not passive. */
   readonly connect?: (n: NeighborSpec) => Promise<Duplex>;
   /**
@@ -452,6 +469,11 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   readonly roas = new RoaTable();
   private readonly rovPolicy: Policy;
+  /**
+   * The RTR client of `rpki.rtr` (started and stopped with the router): its VRP changes are
+   * applied with {@link Router.updateVrps} as each End of Data arrives.
+   */
+  readonly rtr: RtrClient | undefined;
 
   constructor(spec: RouterSpec, options: RouterOptions = {}) {
     super();
@@ -474,6 +496,25 @@ export class Router extends EventEmitter<RouterEvents> {
     }
     // Routes with an empty AS_PATH (from iBGP neighbours, or our own) originate in our AS.
     this.rovPolicy = rejectInvalidOrigins(this.roas, { localAs: spec.asn });
+    const rpki = spec.rpki;
+    if (rpki !== undefined && "rtr" in rpki) {
+      const c = rpki.rtr;
+      this.rtr = new RtrClient({
+        host: c.host,
+        port: c.port,
+        clock: this.clock,
+        ...(c.version !== undefined ? { version: c.version } : {}),
+        ...(c.retry !== undefined ? { retry: c.retry } : {}),
+        ...(options.rtrConnect !== undefined ? { connect: options.rtrConnect } : {}),
+      });
+      this.rtr.on("update", (u) => {
+        try {
+          this.updateVrps(u.announced, u.withdrawn);
+        } catch (e) {
+          this.emit("warning", "rpki", `RTR update not applied: ${(e as Error).message}`);
+        }
+      });
+    }
     this.rib = new Rib({
       asn: spec.asn,
       bgpIdentifier: spec.bgpIdentifier,
@@ -519,6 +560,7 @@ export class Router extends EventEmitter<RouterEvents> {
           ),
         this.restarting.deferralMs,
       );
+    this.rtr?.start();
     for (const n of this.neighbors.values()) n.session.start();
   }
 
@@ -558,6 +600,7 @@ export class Router extends EventEmitter<RouterEvents> {
 
   /** Stops every session with Cease / Administrative Shutdown. */
   stop(shutdownCommunication?: string): void {
+    this.rtr?.stop();
     for (const n of this.neighbors.values()) n.session.stop(shutdownCommunication);
   }
 
@@ -1474,15 +1517,43 @@ export class Router extends EventEmitter<RouterEvents> {
     }
     let added = 0;
     for (const v of next.vrps()) if (!have.has(key(v)) && this.roas.add(v)) added++;
-    let locRibChanges = 0;
-    if (added + removed > 0)
-      for (const n of this.neighbors.values()) {
-        if (!n.inRib || n.spec.importPolicy !== "reject-invalid") continue;
-        const c = this.rib.setPolicies(n.spec.address, { importPolicy: this.rovPolicy });
-        locRibChanges += c.locRib.length;
-        this.distribute(c);
-      }
+    const locRibChanges = added + removed > 0 ? this.revalidate() : 0;
     return { vrps: this.roas.size, added, removed, locRibChanges };
+  }
+
+  /**
+   * Applies a change of the VRPs — those `announced` added, those `withdrawn` removed, as an RTR
+   * cache's incremental update gives them — and revalidates as {@link Router.setVrps} does.
+   * All are checked before anything changes.
+   *
+   * @example
+   * ```ts
+   * router.updateVrps([{ prefix: "192.0.2.0/24", maxLength: 24, asn: 64496 }], []);
+   * ```
+   */
+  updateVrps(
+    announced: readonly Vrp[],
+    withdrawn: readonly Vrp[],
+  ): { vrps: number; added: number; removed: number; locRibChanges: number } {
+    new RoaTable([...announced, ...withdrawn]); // checked whole: a bad entry changes nothing
+    let removed = 0;
+    for (const v of withdrawn) if (this.roas.delete(v)) removed++;
+    let added = 0;
+    for (const v of announced) if (this.roas.add(v)) added++;
+    const locRibChanges = added + removed > 0 ? this.revalidate() : 0;
+    return { vrps: this.roas.size, added, removed, locRibChanges };
+  }
+
+  /** Re-runs the import policy of every `reject-invalid` neighbour; Loc-RIB changes made. */
+  private revalidate(): number {
+    let locRibChanges = 0;
+    for (const n of this.neighbors.values()) {
+      if (!n.inRib || n.spec.importPolicy !== "reject-invalid") continue;
+      const c = this.rib.setPolicies(n.spec.address, { importPolicy: this.rovPolicy });
+      locRibChanges += c.locRib.length;
+      this.distribute(c);
+    }
+    return locRibChanges;
   }
 
   /**

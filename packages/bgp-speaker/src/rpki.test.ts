@@ -155,7 +155,7 @@ describe("Route Origin Validation in the router", () => {
       const res = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body }) });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     };
-    expect(await call("GET", "/rpki")).toEqual({ status: 200, json: { vrps: 1, file } });
+    expect(await call("GET", "/rpki")).toEqual({ status: 200, json: { vrps: 1, file, rtr: null } });
     write([{ asn: 65001, prefix: P1, maxLength: 24 }]);
     expect(await call("POST", "/rpki/reload")).toEqual({
       status: 200,

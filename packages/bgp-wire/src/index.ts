@@ -99,6 +99,17 @@ export {
   prefixBytes,
   prefixKey,
 } from "./prefix";
+export type { RtrPdu, RtrVersion } from "./rtr";
+export {
+  decodeRtrPdu,
+  encodeRtrPdu,
+  RTR_ERROR_CODE,
+  RTR_MAX_PDU_LENGTH,
+  RTR_PDU_TYPE,
+  RtrDecodeError,
+  RtrStreamDecoder,
+  rtrPduLength,
+} from "./rtr";
 export type { SessionContext } from "./session-context";
 export {
   DEFAULT_SESSION_CONTEXT,

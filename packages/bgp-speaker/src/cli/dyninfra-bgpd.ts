@@ -19,13 +19,14 @@ Runs a BGP router described by a JSON configuration (see the package README): se
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
 ("kernel": {"table", "protocol", "metric"}; root, iproute2), an MRT log of the UPDATEs received
 ("mrtDump": {"updates": FILE}), BMP reports to a monitoring station ("bmp": {"host", "port"}),
-Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON; neighbours with
-"importPolicy": "reject-invalid" drop RPKI-invalid routes) and a JSON control interface over
+Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON, or {"rtr": {"host",
+"port"}}, an RPKI cache over RFC 8210; neighbours with "importPolicy": "reject-invalid" drop
+RPKI-invalid routes) and a JSON control interface over
 HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
-  GET /rpki   POST /rpki/reload [{"file": PATH}]   (re-read the VRPs, revalidate the routes)
+  GET /rpki   POST /rpki/reload [{"file": PATH}]   (re-read the VRPs or poll the RTR cache)
   POST /sessions/<name>/refresh|stop|start
   POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
   POST /graft/in   POST /graft/prepare   POST /graft/resume   POST /graft/discard
@@ -162,9 +163,22 @@ export async function main(
     servers.push(c);
   }
   // VRPs before any session: no route is accepted unvalidated.
-  if (spec.rpki !== undefined) {
-    const r = router.loadVrps(spec.rpki.vrps);
-    log(`RPKI: ${r.vrps} VRPs from ${spec.rpki.vrps}`);
+  const rpki = spec.rpki;
+  if (rpki !== undefined && "vrps" in rpki) {
+    const r = router.loadVrps(rpki.vrps);
+    log(`RPKI: ${r.vrps} VRPs from ${rpki.vrps}`);
+  }
+  const rtr = router.rtr;
+  if (rtr !== undefined) {
+    // Sessions start at once; their routes are revalidated as the cache's data arrives.
+    const at = `${rtr.options.host} port ${rtr.options.port}`;
+    rtr.on("connected", () => log(`RPKI: connected to the RTR cache at ${at}`));
+    rtr.on("disconnected", (why) => log(`RPKI: RTR cache at ${at}: ${why}`));
+    rtr.on("update", (u) =>
+      log(
+        `RPKI: ${u.reset ? "full" : "incremental"} update from the RTR cache (session ${u.sessionId}, serial ${u.serial}): +${u.announced.length} -${u.withdrawn.length}, ${router.roas.size} VRPs`,
+      ),
+    );
   }
   for (const m of spec.mrt ?? []) {
     const r = await router.loadMrt(

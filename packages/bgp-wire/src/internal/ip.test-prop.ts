@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
-import { ipv4Text, ipv4TextShared } from "./ip";
+import { ipv4PrefixText, ipv4Text, ipv4TextShared, ipv6PrefixText, ipv6Text } from "./ip";
 
 test.prop(
   [fc.uint8Array({ minLength: 4, maxLength: 12 }), fc.nat(8), fc.integer({ min: 0, max: 4 })],
@@ -27,4 +27,36 @@ test.prop(
       copy.set(b, 3);
       expect(ipv4TextShared(copy, 3)).toBe(ipv4Text(b, 0));
     }
+});
+
+test.prop([fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat(3), fc.nat(99)], {
+  numRuns: 2000,
+})("ipv4PrefixText is the dotted quad, a slash and the length, as one flat string", (b, o, len) => {
+  const buf = new Uint8Array(o + 4);
+  buf.set(b, o);
+  const want = `${[...b].join(".")}/${len}`;
+  const got = ipv4PrefixText(buf, o, len);
+  expect(got).toBe(want);
+  expect(got.length).toBe(want.length);
+});
+
+// Addresses with runs of zero words (the RFC 5952 cases: none, one, ties, at either end, all),
+// IPv4-mapped ones, and any bytes.
+const words16 = fc.array(fc.oneof(fc.constant(0), fc.constant(0xffff), fc.nat(0xffff)), {
+  minLength: 8,
+  maxLength: 8,
+});
+test.prop(
+  [fc.oneof(words16, fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 })), fc.nat(199)],
+  {
+    numRuns: 3000,
+  },
+)("ipv6PrefixText is ipv6Text, a slash and the length, as one flat string", (words, len) => {
+  const buf = new Uint8Array(19);
+  words.forEach((w, i) => {
+    buf[3 + 2 * i] = w >> 8;
+    buf[4 + 2 * i] = w & 255;
+  });
+  const want = `${ipv6Text(buf, 3)}/${len}`;
+  expect(ipv6PrefixText(buf, 3, len)).toBe(want);
 });

@@ -250,3 +250,221 @@ export function parseIpv6(text: string, out: Uint8Array, off: number): boolean {
   }
   return true;
 }
+
+/** Scratch for {@link ipv4PrefixText}: at most 18 characters ("255.255.255.255/32"). */
+const PREFIX_TEXT = new Uint16Array(18);
+
+/**
+ * `"a.b.c.d/length"` of the 4 bytes at `off` and a prefix length (0..99), made in one piece from
+ * character codes like {@link ipv4Text}: the RTR decoder makes one per IPv4 Prefix PDU, and a flat
+ * string is both cheaper to make and cheaper to hash than a concatenation.
+ */
+export function ipv4PrefixText(buf: Uint8Array, off: number, length: number): string {
+  const c = PREFIX_TEXT;
+  let k = 0;
+  for (let i = 0; i < 4; i++) {
+    const v = buf[off + i]!;
+    if (i > 0) c[k++] = 46;
+    const d = v * 3;
+    const l = DIGIT_COUNT[v]!;
+    c[k++] = DIGITS[d]!;
+    if (l > 1) c[k++] = DIGITS[d + 1]!;
+    if (l > 2) c[k++] = DIGITS[d + 2]!;
+  }
+  c[k++] = 47;
+  if (length >= 10) c[k++] = 48 + ((length / 10) | 0);
+  c[k++] = 48 + (length % 10);
+  const f = String.fromCharCode;
+  switch (k) {
+    case 9:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!);
+    case 10:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!);
+    case 11:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!);
+    case 12:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+      );
+    case 13:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+      );
+    case 14:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+      );
+    case 15:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+        c[14]!,
+      );
+    case 16:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+        c[14]!,
+        c[15]!,
+      );
+    case 17:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+        c[14]!,
+        c[15]!,
+        c[16]!,
+      );
+    default:
+      return f(
+        c[0]!,
+        c[1]!,
+        c[2]!,
+        c[3]!,
+        c[4]!,
+        c[5]!,
+        c[6]!,
+        c[7]!,
+        c[8]!,
+        c[9]!,
+        c[10]!,
+        c[11]!,
+        c[12]!,
+        c[13]!,
+        c[14]!,
+        c[15]!,
+        c[16]!,
+        c[17]!,
+      );
+  }
+}
+
+const HEX_CODES = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX_CODES[i] = "0123456789abcdef".charCodeAt(i);
+const WORDS = new Uint16Array(8);
+/** Scratch for {@link ipv6PrefixText}: at most 43 characters, and its views of each length. */
+const PREFIX6_TEXT = new Uint16Array(44);
+const PREFIX6_VIEWS: Uint16Array[] = [];
+for (let k = 0; k <= 44; k++) PREFIX6_VIEWS.push(PREFIX6_TEXT.subarray(0, k));
+
+/**
+ * `"address/length"` of the 16 bytes at `off` (RFC 5952 text, as {@link ipv6Text}) and a prefix
+ * length (0..199), made from character codes in one piece: about 1.4 times as fast as
+ * concatenating, and the result is flat. IPv4-mapped addresses go through {@link ipv6Text}.
+ */
+export function ipv6PrefixText(buf: Uint8Array, off: number, length: number): string {
+  const w = WORDS;
+  for (let i = 0; i < 8; i++) w[i] = (buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!;
+  // Longest run of zero words (length >= 2), the first one on ties (RFC 5952 §4.2).
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (w[i] === 0) {
+      let j = i + 1;
+      while (j < 8 && w[j] === 0) j++;
+      if (j - i > bestLen) {
+        bestLen = j - i;
+        bestStart = i;
+      }
+      i = j;
+    } else i++;
+  }
+  if (bestStart === 0 && bestLen === 5 && w[5] === 0xffff) return `${ipv6Text(buf, off)}/${length}`;
+  const c = PREFIX6_TEXT;
+  let k = 0;
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      if (i === 0) c[k++] = 58;
+      c[k++] = 58;
+      i += bestLen - 1;
+      continue;
+    }
+    const v = w[i]!;
+    if (v >= 0x1000) c[k++] = HEX_CODES[v >>> 12]!;
+    if (v >= 0x100) c[k++] = HEX_CODES[(v >>> 8) & 15]!;
+    if (v >= 0x10) c[k++] = HEX_CODES[(v >>> 4) & 15]!;
+    c[k++] = HEX_CODES[v & 15]!;
+    if (i < 7) c[k++] = 58;
+  }
+  c[k++] = 47;
+  let l = length;
+  if (l >= 100) {
+    c[k++] = 49;
+    l -= 100;
+    c[k++] = 48 + ((l / 10) | 0);
+  } else if (l >= 10) c[k++] = 48 + ((l / 10) | 0);
+  c[k++] = 48 + (l % 10);
+  return String.fromCharCode.apply(null, PREFIX6_VIEWS[k] as unknown as number[]);
+}

@@ -1,0 +1,353 @@
+// The RTR client (RFC 8210) over real TCP on loopback, against a cache in this process (see
+// rtr-fake-cache.ts; the interop tests use StayRTR), and a router that takes its VRPs from it.
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "./clock";
+import { parseRouterSpec } from "./config";
+import { controlServer } from "./control";
+import { memoryPipe } from "./pipe";
+import { Router } from "./router";
+import { RtrClient } from "./rtr-client";
+import { FakeCache, fakeCacheServer } from "./rtr-fake-cache";
+import { RtrSession, type RtrUpdate } from "./rtr-session";
+
+const closers: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
+
+/** Waits (real time, up to 5 s) until `f` holds. */
+async function until(f: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const V1 = { prefix: "192.0.2.0/24", maxLength: 24, asn: 65001 };
+const V2 = { prefix: "2001:db8::/32", maxLength: 48, asn: 65001 };
+const V3 = { prefix: "198.51.100.0/22", maxLength: 24, asn: 64496 };
+const keys = (c: RtrClient) =>
+  c
+    .vrps()
+    .map((v) => `${v.prefix} ${v.maxLength} ${v.asn}`)
+    .sort();
+
+async function setup(cache: FakeCache, options: { split?: number; version?: 0 | 1 } = {}) {
+  const srv = await fakeCacheServer(cache, { split: options.split ?? 3 });
+  closers.push(() => srv.close());
+  const clock = new ManualClock();
+  const client = new RtrClient({
+    host: "127.0.0.1",
+    port: srv.port,
+    clock,
+    retry: 5,
+    ...(options.version !== undefined ? { version: options.version } : {}),
+  });
+  const updates: RtrUpdate[] = [];
+  const gone: string[] = [];
+  client.on("update", (u) => updates.push(u));
+  client.on("disconnected", (why) => gone.push(why));
+  closers.push(() => client.stop());
+  client.start();
+  return { srv, clock, client, updates, gone };
+}
+
+describe("RtrClient over TCP", () => {
+  it("loads the cache's VRPs, follows its Serial Notify incrementally and polls at its refresh interval", async () => {
+    const cache = new FakeCache(1234);
+    cache.intervals = { refresh: 30, retry: 10, expire: 900 };
+    cache.change([V1, V2], []);
+    const { srv, clock, client, updates } = await setup(cache);
+    await until(() => updates.length === 1, "the first update");
+    expect(updates[0]).toMatchObject({ reset: true, sessionId: 1234, serial: 1, withdrawn: [] });
+    expect(keys(client)).toEqual(["192.0.2.0/24 24 65001", "2001:db8::/32 48 65001"]);
+    expect(client.status()).toMatchObject({
+      state: "idle",
+      version: 1,
+      serial: 1,
+      vrps: 2,
+      refresh: 30,
+      retry: 10,
+      expire: 900,
+    });
+
+    cache.change([V3], [V1]);
+    srv.notify();
+    await until(() => updates.length === 2, "the notified update");
+    expect(updates[1]).toMatchObject({ reset: false, serial: 2, announced: [V3], withdrawn: [V1] });
+    expect(keys(client)).toEqual(["198.51.100.0/22 24 64496", "2001:db8::/32 48 65001"]);
+
+    // Without a notify: the refresh timer (30 s of the client's clock) polls.
+    cache.change([V1], []);
+    clock.advance(29_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(updates).toHaveLength(2);
+    clock.advance(1_000);
+    await until(() => updates.length === 3, "the polled update");
+    expect(updates[2]).toMatchObject({ reset: false, serial: 3, announced: [V1], withdrawn: [] });
+  });
+
+  it("starts again with a Reset Query after the cache restarted with a new Session ID", async () => {
+    const cache = new FakeCache(1);
+    cache.change([V1, V2], []);
+    const { srv, client, updates } = await setup(cache);
+    await until(() => updates.length === 1, "the first update");
+    cache.restart(2);
+    cache.change([V3], [V2]);
+    srv.notify();
+    await until(() => updates.length === 2, "the reset");
+    expect(updates[1]).toMatchObject({
+      reset: true,
+      sessionId: 2,
+      announced: [V3],
+      withdrawn: [V2],
+    });
+    expect(keys(client)).toEqual(["192.0.2.0/24 24 65001", "198.51.100.0/22 24 64496"]);
+  });
+
+  it("falls back to version 0 with a cache of RFC 6810 only", async () => {
+    const cache = new FakeCache(77, 0);
+    cache.change([V1], []);
+    const { client, updates, gone } = await setup(cache);
+    await until(() => updates.length === 1, "the update over version 0");
+    expect(gone[0]).toMatch(/does not support version 1/);
+    expect(client.status()).toMatchObject({ version: 0, vrps: 1, refresh: 3600 });
+  });
+
+  it("answers garbage with an Error Report, keeps its data, and reconnects after the retry interval", async () => {
+    const cache = new FakeCache(5);
+    cache.intervals = { refresh: 3600, retry: 7, expire: 600 };
+    cache.change([V1], []);
+    const { srv, clock, client, updates, gone } = await setup(cache);
+    await until(() => updates.length === 1, "the first update");
+    // A PDU of an unknown type (200) from the cache.
+    const received: Buffer[] = [];
+    const [s] = [...srv.sockets];
+    s!.on("data", (b) => received.push(b));
+    s!.write(Buffer.from([1, 200, 0, 0, 0, 0, 0, 8]));
+    await until(() => gone.length === 1, "the disconnection");
+    await until(() => received.length > 0, "the Error Report");
+    const report = Buffer.concat(received);
+    expect([report[0], report[1], report.readUInt16BE(2)]).toEqual([1, 10, 5]); // Unsupported PDU Type
+    expect(report.subarray(12, 20)).toEqual(Buffer.from([1, 200, 0, 0, 0, 0, 0, 8]));
+    expect(keys(client)).toEqual(["192.0.2.0/24 24 65001"]);
+    expect(srv.sockets.size === 0 || client.status().state === "disconnected").toBe(true);
+    // Reconnects after the cache's retry interval, with a Serial Query (nothing changed).
+    clock.advance(7_000);
+    await until(() => client.status().state === "idle", "the reconnection");
+    expect(updates).toHaveLength(2);
+    expect(updates[1]).toMatchObject({ reset: false, announced: [], withdrawn: [] });
+  });
+
+  it("drops its data when the cache is gone for the expire interval", async () => {
+    const cache = new FakeCache(5);
+    cache.intervals = { refresh: 3600, retry: 60, expire: 600 };
+    cache.change([V1, V3], []);
+    const { srv, clock, client, updates } = await setup(cache);
+    await until(() => updates.length === 1, "the first update");
+    await srv.close();
+    await until(() => client.status().state === "disconnected", "the disconnection");
+    clock.advance(599_000);
+    expect(client.vrps()).toHaveLength(2);
+    clock.advance(1_000);
+    expect(client.vrps()).toHaveLength(0);
+    expect(updates[1]).toMatchObject({ reset: true, announced: [] });
+    expect(updates[1]!.withdrawn).toHaveLength(2);
+  });
+
+  it("gives up on a query the cache does not answer within the retry interval", async () => {
+    // A cache that accepts the connection and says nothing.
+    const open = new Set<Socket>();
+    const silent = createServer((s) => {
+      open.add(s);
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          for (const s of open) s.destroy();
+          silent.close(r);
+        }),
+    );
+    const clock = new ManualClock();
+    const port = (silent.address() as AddressInfo).port;
+    const client = new RtrClient({ host: "127.0.0.1", port, clock, retry: 4 });
+    const seen: string[] = [];
+    client.on("connected", () => seen.push("connected"));
+    client.on("disconnected", (w) => seen.push(w));
+    closers.push(() => client.stop());
+    client.start();
+    await until(() => seen.length === 1, "the connection");
+    clock.advance(3_999);
+    expect(seen).toEqual(["connected"]);
+    clock.advance(1);
+    expect(seen[1]).toMatch(/no answer to the reset-query within 4 s/);
+    clock.advance(4_000);
+    await until(() => seen.length === 3, "the next connection");
+    expect(seen[2]).toBe("connected");
+  });
+
+  it("retries a refused connection", async () => {
+    // A port nobody listens on: taken and released.
+    const srv = await fakeCacheServer(new FakeCache());
+    const port = srv.port;
+    await srv.close();
+    const clock = new ManualClock();
+    const client = new RtrClient({ host: "127.0.0.1", port, clock, retry: 3 });
+    const gone: string[] = [];
+    client.on("disconnected", (w) => gone.push(w));
+    closers.push(() => client.stop());
+    client.start();
+    await until(() => gone.length === 1, "the refusal");
+    expect(gone[0]).toMatch(/cannot connect/);
+    clock.advance(3_000);
+    await until(() => gone.length === 2, "the retry");
+    // Stopped: no more attempts.
+    client.stop();
+    clock.advance(10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gone).toHaveLength(2);
+  });
+});
+
+describe("a router with an RTR cache (rpki.rtr)", () => {
+  it("validates a reject-invalid neighbour's routes against the cache and follows its changes", async () => {
+    const cache = new FakeCache(11);
+    cache.change([{ prefix: "203.0.113.0/24", maxLength: 24, asn: 64496 }], []); // P1 invalid
+    const srv = await fakeCacheServer(cache);
+    closers.push(() => srv.close());
+    const clock = new ManualClock();
+    const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
+      name,
+      address,
+      asn,
+      passive: true,
+      importPolicy: imp,
+      exportPolicy: "accept" as const,
+    });
+    const a = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "10.0.0.1",
+        localAddress: "192.0.2.1",
+        rpki: { rtr: { host: "127.0.0.1", port: srv.port } },
+        neighbors: [n("cust", "192.0.2.2", 65001, "reject-invalid")],
+      },
+      { clock },
+    );
+    const c = new Router(
+      {
+        asn: 65001,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [n("isp", "192.0.2.1", 64500, "accept")],
+        originate: [{ prefix: "203.0.113.0/24" }, { prefix: "198.51.100.0/24" }],
+      },
+      { clock },
+    );
+    a.start();
+    c.start();
+    closers.push(() => {
+      a.stop();
+      c.stop();
+    });
+    const [x, y] = memoryPipe();
+    a.accept("cust", x);
+    c.accept("isp", y);
+    const best = () =>
+      ["203.0.113.0/24", "198.51.100.0/24"].filter((p) => a.rib.bestRoute(p) !== undefined);
+    await until(() => a.rtr!.status().updates === 1 && best().length === 1, "validation");
+    expect(best()).toEqual(["198.51.100.0/24"]);
+    // The cache now says AS 65001 may originate P1 and nobody may originate P2 (AS 0).
+    cache.change(
+      [
+        { prefix: "203.0.113.0/24", maxLength: 24, asn: 65001 },
+        { prefix: "198.51.100.0/24", maxLength: 24, asn: 0 },
+      ],
+      [{ prefix: "203.0.113.0/24", maxLength: 24, asn: 64496 }],
+    );
+    srv.notify();
+    await until(() => best().length === 1 && best()[0] === "203.0.113.0/24", "revalidation");
+    expect(a.roas.size).toBe(2);
+    expect(a.session("cust").state).toBe("Established");
+
+    // The control interface: the client's state; a poll on reload; no file over the cache's data.
+    const server = controlServer(a).listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const call = async (method: string, path: string, body?: string) => {
+      const res = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body }) });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await call("GET", "/rpki")).toMatchObject({
+      status: 200,
+      json: {
+        vrps: 2,
+        file: null,
+        rtr: { port: srv.port, state: "idle", serial: 2, sessionId: 11, updates: 2, version: 1 },
+      },
+    });
+    cache.change([], [{ prefix: "198.51.100.0/24", maxLength: 24, asn: 0 }]);
+    expect(await call("POST", "/rpki/reload")).toMatchObject({
+      status: 200,
+      json: { rtr: { port: srv.port } },
+    });
+    await until(() => best().length === 2, "the polled update");
+    expect((await call("GET", "/rpki")).json).toMatchObject({
+      vrps: 1,
+      rtr: { serial: 3, updates: 3 },
+    });
+    const refused = await call("POST", "/rpki/reload", JSON.stringify({ file: "/tmp/x.json" }));
+    expect(refused.status).toBe(400);
+    expect(String(refused.json.error)).toMatch(/RTR cache/);
+  });
+
+  it("reads rpki.rtr from the configuration and says what is wrong with it", () => {
+    const base = { asn: 64500, bgpIdentifier: "10.0.0.1", neighbors: [] };
+    expect(
+      parseRouterSpec({ ...base, rpki: { rtr: { host: "127.0.0.1", port: 8282, version: 0 } } })
+        .rpki,
+    ).toEqual({
+      rtr: { host: "127.0.0.1", port: 8282, version: 0 },
+    });
+    expect(() =>
+      parseRouterSpec({ ...base, rpki: { vrps: "x.json", rtr: { host: "127.0.0.1", port: 1 } } }),
+    ).toThrow(/rpki.*one source/);
+    expect(() => parseRouterSpec({ ...base, rpki: {} })).toThrow(/rpki.*one source/);
+    expect(() =>
+      parseRouterSpec({ ...base, rpki: { rtr: { host: "127.0.0.1", port: 0 } } }),
+    ).toThrow(/rpki\.rtr\.port/);
+    expect(() => parseRouterSpec({ ...base, rpki: { rtr: { host: "cache", port: 1 } } })).toThrow(
+      /rpki\.rtr\.host/,
+    );
+    expect(() =>
+      parseRouterSpec({ ...base, rpki: { rtr: { host: "127.0.0.1", port: 1, version: 2 } } }),
+    ).toThrow(/rpki\.rtr\.version/);
+    expect(() =>
+      parseRouterSpec({ ...base, rpki: { rtr: { host: "127.0.0.1", port: 1, ssh: true } } }),
+    ).toThrow(/rpki\.rtr\.ssh/);
+  });
+});
+
+describe("RtrSession on PDUs that do not decode", () => {
+  it("answers with an Error Report quoting the bytes, except for a broken Error Report", () => {
+    const s = new RtrSession(1);
+    s.connected();
+    const bad = new Uint8Array([1, 200, 0, 0, 0, 0, 0, 8]);
+    const step = s.decodeError(5, bad, "unknown PDU type 200");
+    expect(step.send).toEqual([
+      { type: "error-report", version: 1, errorCode: 5, pdu: bad, text: "unknown PDU type 200" },
+    ]);
+    expect(step.close).toMatchObject({ reconnectNow: false });
+    s.connected();
+    const badReport = new Uint8Array([1, 10, 0, 0, 0, 0, 0, 9, 0]);
+    const quiet = s.decodeError(0, badReport, "truncated Error Report");
+    expect(quiet.send).toEqual([]);
+    expect(quiet.close?.reason).toBe("truncated Error Report");
+    expect(s.state).toBe("disconnected");
+  });
+});
