@@ -68,13 +68,7 @@ function rtrAnswer(vrps: number): Uint8Array {
       expire: 7200,
     }),
   );
-  const out = new Uint8Array(pdus.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of pdus) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(pdus));
 }
 
 /** PDUs decoded from `stream` in 64 KiB chunks (checked: all of it, ending with End of Data). */

@@ -37,15 +37,8 @@ function laid(
   return b;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The bytes of `parts`, one after the other (a plain Uint8Array, not a Buffer). */
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** The RtrDecodeError `fn` throws (fails the test when it throws nothing or something else). */
 function thrown(fn: () => unknown): RtrDecodeError {

@@ -35,17 +35,14 @@ export function ipv4TextShared(buf: Uint8Array, off: number): string {
   return text;
 }
 
-/** Scratch for {@link ipv4Text}: at most 15 characters. */
-const TEXT = new Uint16Array(15);
+/** Scratch for {@link ipv4Text} and {@link ipv4PrefixText}: at most 18 characters. */
+const TEXT = new Uint16Array(18);
 
 /**
- * Dotted-quad text of 4 bytes at `off`; bytes past `end` read as 0 (NLRI prefixes are truncated).
- * Made in one piece from character codes: concatenating the four numbers would give a rope
- * (ConsString) for 13 characters and more, which costs memory and is flattened again by the first
- * reader of its characters.
+ * Writes the dotted quad of the 4 bytes at `off` into `c` from index 0 (bytes from index `n` on
+ * read as 0); returns the number of characters.
  */
-export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
-  const c = TEXT;
+function dottedQuad(c: Uint16Array, buf: Uint8Array, off: number, n: number): number {
   let k = 0;
   for (let i = 0; i < 4; i++) {
     const v = i < n ? buf[off + i]! : 0;
@@ -56,7 +53,16 @@ export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
     if (l > 1) c[k++] = DIGITS[d + 1]!;
     if (l > 2) c[k++] = DIGITS[d + 2]!;
   }
+  return k;
+}
+
+/**
+ * The string of the first `k` (7 to 18) character codes of `c`, made in one piece: a call with
+ * that many arguments, not `apply` on a view (which V8 runs on a slower generic path).
+ */
+function fromCodes(c: Uint16Array, k: number): string {
   const f = String.fromCharCode;
+  // biome-ignore format: one line per length
   switch (k) {
     case 7:
       return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!);
@@ -69,72 +75,31 @@ export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
     case 11:
       return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!);
     case 12:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-      );
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!);
     case 13:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-      );
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
     case 14:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-      );
-    default:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-        c[14]!,
-      );
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!);
+    case 15:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!);
+    case 16:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!);
+    case 17:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!);
+    case 18:
+      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!);
   }
+  return f.apply(null, c.subarray(0, k) as unknown as number[]);
+}
+
+/**
+ * Dotted-quad text of 4 bytes at `off`; bytes past `end` read as 0 (NLRI prefixes are truncated).
+ * Made in one piece from character codes: concatenating the four numbers would give a rope
+ * (ConsString) for 13 characters and more, which costs memory and is flattened again by the first
+ * reader of its characters.
+ */
+export function ipv4Text(buf: Uint8Array, off: number, n = 4): string {
+  return fromCodes(TEXT, dottedQuad(TEXT, buf, off, n));
 }
 
 function hex16(v: number): string {
@@ -251,164 +216,18 @@ export function parseIpv6(text: string, out: Uint8Array, off: number): boolean {
   return true;
 }
 
-/** Scratch for {@link ipv4PrefixText}: at most 18 characters ("255.255.255.255/32"). */
-const PREFIX_TEXT = new Uint16Array(18);
-
 /**
  * `"a.b.c.d/length"` of the 4 bytes at `off` and a prefix length (0..99), made in one piece from
  * character codes like {@link ipv4Text}: the RTR decoder makes one per IPv4 Prefix PDU, and a flat
  * string is both cheaper to make and cheaper to hash than a concatenation.
  */
 export function ipv4PrefixText(buf: Uint8Array, off: number, length: number): string {
-  const c = PREFIX_TEXT;
-  let k = 0;
-  for (let i = 0; i < 4; i++) {
-    const v = buf[off + i]!;
-    if (i > 0) c[k++] = 46;
-    const d = v * 3;
-    const l = DIGIT_COUNT[v]!;
-    c[k++] = DIGITS[d]!;
-    if (l > 1) c[k++] = DIGITS[d + 1]!;
-    if (l > 2) c[k++] = DIGITS[d + 2]!;
-  }
+  const c = TEXT;
+  let k = dottedQuad(c, buf, off, 4);
   c[k++] = 47;
   if (length >= 10) c[k++] = 48 + ((length / 10) | 0);
   c[k++] = 48 + (length % 10);
-  const f = String.fromCharCode;
-  switch (k) {
-    case 9:
-      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!);
-    case 10:
-      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!);
-    case 11:
-      return f(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!);
-    case 12:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-      );
-    case 13:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-      );
-    case 14:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-      );
-    case 15:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-        c[14]!,
-      );
-    case 16:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-        c[14]!,
-        c[15]!,
-      );
-    case 17:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-        c[14]!,
-        c[15]!,
-        c[16]!,
-      );
-    default:
-      return f(
-        c[0]!,
-        c[1]!,
-        c[2]!,
-        c[3]!,
-        c[4]!,
-        c[5]!,
-        c[6]!,
-        c[7]!,
-        c[8]!,
-        c[9]!,
-        c[10]!,
-        c[11]!,
-        c[12]!,
-        c[13]!,
-        c[14]!,
-        c[15]!,
-        c[16]!,
-        c[17]!,
-      );
-  }
+  return fromCodes(c, k);
 }
 
 const HEX_CODES = new Uint8Array(16);
