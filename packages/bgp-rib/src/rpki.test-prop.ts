@@ -3,7 +3,16 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { BgpRibError } from "./errors";
 import { formatPrefix, type IpPrefix, maskWords, parsePrefix, prefixContains } from "./ip";
-import { type OriginValidity, originAs, parseVrpJson, RoaTable, type Vrp } from "./rpki";
+import { acceptAll } from "./policy";
+import { type ChangeSet, Rib } from "./rib";
+import {
+  type OriginValidity,
+  originAs,
+  parseVrpJson,
+  RoaTable,
+  rejectInvalidOrigins,
+  type Vrp,
+} from "./rpki";
 
 // Reference, read straight from RFC 6811 §2: a VRP "covers" a route prefix when the VRP prefix
 // length is ≤ the route's and the VRP prefix's bits equal the route's first bits; it "matches"
@@ -252,4 +261,108 @@ describe("parseVrpJson", () => {
       expect(where.offset !== undefined || where.field !== undefined).toBe(true);
     }
   });
+});
+
+// After the VRPs change, re-deciding only the routes within the changed VRPs' prefixes
+// (Rib.reevaluate) leaves the RIB as deciding all of them again (setPolicies) does, and as a RIB
+// that validated against the new VRPs from the start: same Loc-RIB, same Adj-RIB-Out towards a
+// second neighbour (the sum of the changes it was sent).
+describe("Rib.reevaluate after VRP changes", () => {
+  const arbRoute = fc.record({ prefix: arbPrefix, origin: fc.constantFrom(64496, 64497, 64498) });
+  test.prop(
+    [
+      fc.array(arbVrp, { maxLength: 25 }),
+      fc.array(arbVrp, { maxLength: 25 }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      fc.array(arbRoute, { minLength: 1, maxLength: 40 }),
+    ],
+    { numRuns: 300 },
+  )(
+    "equals setPolicies and a RIB validating against the new VRPs from the start",
+    (before, added, dropped, routes) => {
+      const key = (v: Vrp) => `${v.prefix} ${v.maxLength} ${v.asn}`;
+      const removed =
+        dropped.length === 0 || before.length === 0
+          ? []
+          : dropped.map((i) => before[i % before.length]!);
+      const after = new Map(before.map((v) => [key(v), v]));
+      for (const v of removed) after.delete(key(v));
+      for (const v of added) after.set(key(v), v);
+      const build = (vrps: Iterable<Vrp>) => {
+        const table = new RoaTable(vrps);
+        const policy = rejectInvalidOrigins(table);
+        const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+        rib.addPeer({
+          address: "10.0.0.2",
+          asn: 64510,
+          bgpIdentifier: "10.0.0.2",
+          importPolicy: policy,
+          exportPolicy: acceptAll,
+        });
+        rib.addPeer({
+          address: "10.0.0.3",
+          asn: 64520,
+          bgpIdentifier: "10.0.0.3",
+          importPolicy: acceptAll,
+          exportPolicy: acceptAll,
+        });
+        rib.peerUp("10.0.0.2");
+        rib.peerUp("10.0.0.3");
+        const sent = new Map<string, string>(); // what 10.0.0.3 holds: prefix → AS path
+        const take = (c: ChangeSet) => {
+          const d = c.adjRibOut.get("10.0.0.3");
+          for (const w of d?.withdrawn ?? []) sent.delete(`${w.address}/${w.length}`);
+          for (const a of d?.announced ?? [])
+            for (const n of a.nlri)
+              sent.set(`${n.address}/${n.length}`, JSON.stringify(a.attributes.asPath));
+        };
+        for (const r of routes) {
+          const p = formatPrefix(r.prefix);
+          const [address, len] = p.split("/");
+          const nlri = [
+            {
+              afi: r.prefix.family === 4 ? (1 as const) : (2 as const),
+              address: address!,
+              length: Number(len),
+            },
+          ];
+          const attributes =
+            r.prefix.family === 4
+              ? {
+                  origin: "IGP" as const,
+                  asPath: [{ type: "AS_SEQUENCE" as const, asns: [64510, r.origin] }],
+                  nextHop: "10.0.0.2",
+                }
+              : {
+                  origin: "IGP" as const,
+                  asPath: [{ type: "AS_SEQUENCE" as const, asns: [64510, r.origin] }],
+                  mpReachNlri: { afi: 2 as const, safi: 1, nextHop: ["2001:db8::2"], nlri: [] },
+                };
+          take(rib.update("10.0.0.2", { announced: [{ attributes, nlri }] }));
+        }
+        return { table, policy, rib, sent, take };
+      };
+      const locRib = (rib: Rib) =>
+        [...rib.locRib()].map((r) => `${r.prefix.address}/${r.prefix.length}`).sort();
+      const a = build(before);
+      const b = build(before);
+      const fresh = build(after.values());
+      for (const x of [a, b]) {
+        for (const v of removed) x.table.delete(v);
+        for (const v of added) x.table.add(v);
+      }
+      a.take(
+        a.rib.reevaluate(
+          "10.0.0.2",
+          [...removed, ...added].map((v) => v.prefix as string),
+        ),
+      );
+      b.take(b.rib.setPolicies("10.0.0.2", { importPolicy: b.policy, exportPolicy: acceptAll }));
+      expect(locRib(a.rib)).toEqual(locRib(fresh.rib));
+      expect(locRib(b.rib)).toEqual(locRib(fresh.rib));
+      expect(new Map([...a.sent].sort())).toEqual(new Map([...fresh.sent].sort()));
+      expect(new Map([...b.sent].sort())).toEqual(new Map([...fresh.sent].sort()));
+      expect(a.rib.adjRibInCount("10.0.0.2")).toEqual(fresh.rib.adjRibInCount("10.0.0.2"));
+    },
+  );
 });

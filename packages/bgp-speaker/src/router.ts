@@ -1511,13 +1511,21 @@ export class Router extends EventEmitter<RouterEvents> {
     for (const v of next.vrps()) keep.add(key(v));
     const have = new Set<string>();
     let removed = 0;
+    const changed: Vrp["prefix"][] = [];
     for (const v of [...this.roas.vrps()]) {
       have.add(key(v));
-      if (!keep.has(key(v)) && this.roas.delete(v)) removed++;
+      if (!keep.has(key(v)) && this.roas.delete(v)) {
+        removed++;
+        changed.push(v.prefix);
+      }
     }
     let added = 0;
-    for (const v of next.vrps()) if (!have.has(key(v)) && this.roas.add(v)) added++;
-    const locRibChanges = added + removed > 0 ? this.revalidate() : 0;
+    for (const v of next.vrps())
+      if (!have.has(key(v)) && this.roas.add(v)) {
+        added++;
+        changed.push(v.prefix);
+      }
+    const locRibChanges = this.revalidate(changed);
     return { vrps: this.roas.size, added, removed, locRibChanges };
   }
 
@@ -1537,19 +1545,32 @@ export class Router extends EventEmitter<RouterEvents> {
   ): { vrps: number; added: number; removed: number; locRibChanges: number } {
     new RoaTable([...announced, ...withdrawn]); // checked whole: a bad entry changes nothing
     let removed = 0;
-    for (const v of withdrawn) if (this.roas.delete(v)) removed++;
+    const changed: Vrp["prefix"][] = [];
+    for (const v of withdrawn)
+      if (this.roas.delete(v)) {
+        removed++;
+        changed.push(v.prefix);
+      }
     let added = 0;
-    for (const v of announced) if (this.roas.add(v)) added++;
-    const locRibChanges = added + removed > 0 ? this.revalidate() : 0;
+    for (const v of announced)
+      if (this.roas.add(v)) {
+        added++;
+        changed.push(v.prefix);
+      }
+    const locRibChanges = this.revalidate(changed);
     return { vrps: this.roas.size, added, removed, locRibChanges };
   }
 
-  /** Re-runs the import policy of every `reject-invalid` neighbour; Loc-RIB changes made. */
-  private revalidate(): number {
+  /**
+   * Decides again the routes of every `reject-invalid` neighbour that lie within the prefixes of
+   * VRPs that changed (only those can have another validity, RFC 6811 §2); Loc-RIB changes made.
+   */
+  private revalidate(changed: readonly Vrp["prefix"][]): number {
+    if (changed.length === 0) return 0;
     let locRibChanges = 0;
     for (const n of this.neighbors.values()) {
       if (!n.inRib || n.spec.importPolicy !== "reject-invalid") continue;
-      const c = this.rib.setPolicies(n.spec.address, { importPolicy: this.rovPolicy });
+      const c = this.rib.reevaluate(n.spec.address, changed);
       locRibChanges += c.locRib.length;
       this.distribute(c);
     }
