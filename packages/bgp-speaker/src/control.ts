@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import { Socket } from "node:net";
-import { BgpRibError } from "@dyninfra/bgp-rib";
+import { BgpRibError, originAs, type Route } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
@@ -148,10 +148,30 @@ async function handle(
   const path = decodeURIComponent(url.pathname);
   if (req.method === "GET" && path === "/sessions") return send(res, 200, router.sessions());
   if (req.method === "GET" && path === "/stats") return send(res, 200, router.rib.stats());
+  // With Route Origin Validation configured, each route says its validity (RFC 6811) against the
+  // VRPs in use now, whether or not its neighbour rejects invalid routes.
+  const rov = router.spec.rpki !== undefined;
+  const rpki = (r: Route) => ({
+    rpki: router.roas.validate(
+      r.prefix,
+      originAs(r.attributes.asPath, { localAs: router.spec.asn }),
+    ),
+  });
   if (req.method === "GET" && path === "/routes")
-    return send(res, 200, [...router.rib.locRib()].map(routeJson));
-  if (req.method === "GET" && path.startsWith("/routes/"))
-    return send(res, 200, router.rib.explain(path.slice("/routes/".length)));
+    return send(
+      res,
+      200,
+      [...router.rib.locRib()].map((r) => (rov ? { ...routeJson(r), ...rpki(r) } : routeJson(r))),
+    );
+  if (req.method === "GET" && path.startsWith("/routes/")) {
+    const e = router.rib.explain(path.slice("/routes/".length));
+    if (!rov) return send(res, 200, e);
+    return send(res, 200, {
+      ...e,
+      candidates: e.candidates.map((c) => ({ ...c, ...rpki(c.route) })),
+      rejected: e.rejected.map((x) => ({ ...x, ...rpki(x.route) })),
+    });
+  }
   if (req.method === "GET" && path.startsWith("/adj-rib-out/")) {
     const n = router.sessions().find((s) => (s as { name: string }).name === path.slice(13)) as
       | { address: string }

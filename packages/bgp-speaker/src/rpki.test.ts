@@ -156,6 +156,20 @@ describe("Route Origin Validation in the router", () => {
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     };
     expect(await call("GET", "/rpki")).toEqual({ status: 200, json: { vrps: 1, file, rtr: null } });
+    // Each route says its validity: P2 and P3 not found, P1 (rejected) invalid.
+    const validity = async () =>
+      Object.fromEntries(
+        ((await call("GET", "/routes")).json as unknown as { prefix: string; rpki: string }[]).map(
+          (r) => [r.prefix, r.rpki],
+        ),
+      );
+    expect(await validity()).toEqual({ [P2]: "not-found", [P3]: "not-found" });
+    const explained = (await call("GET", `/routes/${encodeURIComponent(P1)}`)).json as {
+      candidates: unknown[];
+      rejected: { reason: string; rpki: string }[];
+    };
+    expect(explained.candidates).toEqual([]);
+    expect(explained.rejected).toMatchObject([{ reason: "import-policy", rpki: "invalid" }]);
     write([{ asn: 65001, prefix: P1, maxLength: 24 }]);
     expect(await call("POST", "/rpki/reload")).toEqual({
       status: 200,
@@ -163,6 +177,14 @@ describe("Route Origin Validation in the router", () => {
     });
     await flush();
     expect(downstream(e)).toEqual([P1, P2, P3].sort());
+    expect(await validity()).toEqual({ [P1]: "valid", [P2]: "not-found", [P3]: "not-found" });
+    expect(
+      (
+        (await call("GET", `/routes/${encodeURIComponent(P1)}`)).json as {
+          candidates: { rpki: string }[];
+        }
+      ).candidates[0]!.rpki,
+    ).toBe("valid");
     // A broken file: 400 saying where; the VRPs in use stay.
     writeFileSync(file, '{"roas": [{"asn": 65001, "prefix": "203.0.113.0/24", "maxLength": 24},]}');
     const bad = await call("POST", "/rpki/reload");
