@@ -73,3 +73,18 @@ describe("Router.loadMrt", () => {
     await expect(r.loadMrt(new Uint8Array(0))).rejects.toMatchObject({ code: "MRT_NO_ROUTES" });
   });
 });
+
+describe("Router.loadMrt with Route Origin Validation", () => {
+  it("revalidates an MRT peer's routes loaded with reject-invalid when the VRPs change", async () => {
+    const r = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] });
+    const P = "192.168.0.0/16"; // AS path 65015 in the dump
+    r.setVrps([{ prefix: P, maxLength: 16, asn: 65015 }]);
+    await r.loadMrt(FIXTURE, { peerAddress: "192.168.1.10", importPolicy: "reject-invalid" });
+    expect(r.rib.bestRoute(P)).toBeDefined();
+    expect(r.setVrps([{ prefix: P, maxLength: 16, asn: 1 }]).locRibChanges).toBeGreaterThan(0);
+    expect(r.rib.bestRoute(P)).toBeUndefined();
+    expect(r.rib.explain(P).rejected).toMatchObject([{ reason: "import-policy" }]);
+    r.updateVrps([], [{ prefix: P, maxLength: 16, asn: 1 }]);
+    expect(r.rib.bestRoute(P)).toBeDefined();
+  });
+});

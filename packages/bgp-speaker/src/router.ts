@@ -457,6 +457,8 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly byAddress = new Map<string, Neighbor>();
   /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
   private readonly prepared = new Map<string, { spec: NeighborSpec; seq: number }>();
+  /** Peers of MRT files loaded with `importPolicy: "reject-invalid"` (revalidated with neighbours). */
+  private readonly mrtRov = new Set<string>();
   /**
    * Restarting (RFC 4724 §4.1) until the route selection deferral ends: OPENs carry the Restart
    * State bit, and nothing is sent to any neighbour until all of them are back with End-of-RIB.
@@ -788,6 +790,7 @@ export class Router extends EventEmitter<RouterEvents> {
       if (ready || address !== peer) return address === peer;
       if (!this.rib.peerAddresses().includes(address)) {
         const imp = this.policyOf(options.importPolicy ?? "accept");
+        if (options.importPolicy === "reject-invalid") this.mrtRov.add(address);
         this.rib.addPeer({
           address,
           asn,
@@ -1567,10 +1570,16 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   private revalidate(changed: readonly Vrp["prefix"][]): number {
     if (changed.length === 0) return 0;
+    const peers = new Set(this.mrtRov);
+    for (const n of this.neighbors.values())
+      if (n.inRib && n.spec.importPolicy === "reject-invalid") peers.add(n.spec.address);
+    // (A session prepared for a graft holds its routes rejected until it resumes, and is then
+    // decided with the VRPs in use.)
     let locRibChanges = 0;
-    for (const n of this.neighbors.values()) {
-      if (!n.inRib || n.spec.importPolicy !== "reject-invalid") continue;
-      const c = this.rib.reevaluate(n.spec.address, changed);
+    const known = new Set(this.rib.peerAddresses());
+    for (const address of peers) {
+      if (!known.has(address)) continue;
+      const c = this.rib.reevaluate(address, changed);
       locRibChanges += c.locRib.length;
       this.distribute(c);
     }
