@@ -361,20 +361,26 @@ export function parseRouterSpec(json: unknown): RouterSpec {
         if ((r.vrps === undefined) === (r.rtr === undefined))
           fail(f, 'needs one source of VRPs: "vrps" (a file) or "rtr" (an RPKI cache)');
         if (r.vrps !== undefined) return { vrps: str(r.vrps, `${f}.vrps`) };
-        const t = obj(r.rtr, `${f}.rtr`);
-        for (const key of Object.keys(t))
-          if (!["host", "port", "version", "retry"].includes(key))
-            fail(`${f}.rtr.${key}`, "is not a known setting");
-        return {
-          rtr: {
-            host: ip(t.host, `${f}.rtr.host`),
-            port: int(t.port, `${f}.rtr.port`, 1, 65535),
+        const cache = (x: Json, g: string) => {
+          const t = obj(x, g);
+          for (const key of Object.keys(t))
+            if (!["host", "port", "version", "retry", "preference"].includes(key))
+              fail(`${g}.${key}`, "is not a known setting");
+          return {
+            host: ip(t.host, `${g}.host`),
+            port: int(t.port, `${g}.port`, 1, 65535),
             ...(t.version !== undefined
-              ? { version: int(t.version, `${f}.rtr.version`, 0, 1) as 0 | 1 }
+              ? { version: int(t.version, `${g}.version`, 0, 1) as 0 | 1 }
               : {}),
-            ...(t.retry !== undefined ? { retry: int(t.retry, `${f}.rtr.retry`, 1, 7200) } : {}),
-          },
+            ...(t.retry !== undefined ? { retry: int(t.retry, `${g}.retry`, 1, 7200) } : {}),
+            ...(t.preference !== undefined
+              ? { preference: int(t.preference, `${g}.preference`, 0, 255) }
+              : {}),
+          };
         };
+        if (!Array.isArray(r.rtr)) return { rtr: cache(r.rtr, `${f}.rtr`) };
+        if (r.rtr.length === 0) fail(`${f}.rtr`, "lists no cache");
+        return { rtr: r.rtr.map((x, i) => cache(x, `${f}.rtr[${i}]`)) };
       },
       "config",
     ),

@@ -256,6 +256,15 @@ async function handle(
       vrps: router.roas.size,
       file: rpki !== undefined && "vrps" in rpki ? rpki.vrps : null,
       rtr: router.rtr?.status() ?? null,
+      // Every cache configured, most preferred first.
+      ...(router.rtrClients.length > 1
+        ? {
+            caches: router.rtrClients.map((c) => ({
+              ...c.status(),
+              inUse: c === router.rtr && c.hasData,
+            })),
+          }
+        : {}),
     });
   }
   if (req.method === "POST" && path === "/rpki/reload") {
@@ -269,7 +278,7 @@ async function handle(
           "the VRPs come from the RTR cache (rpki.rtr): no file can be loaded",
           { field: "file" },
         );
-      rtr.refresh();
+      for (const c of router.rtrClients) c.refresh();
       return send(res, 200, { rtr: rtr.status() });
     }
     const rpki = router.spec.rpki;

@@ -57,6 +57,7 @@ import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
 import type { MrtUpdateLog } from "./mrt-dump";
 import { type NegotiatedSession, type SpeakerCapabilities, speakerCapabilities } from "./open";
 import { RtrClient } from "./rtr-client";
+import type { RtrUpdate } from "./rtr-session";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
 
@@ -226,9 +227,9 @@ export interface RouterSpec {
    * `--format json`, StayRTR), read by `dyninfra-bgpd` at start and on `POST /rpki/reload` (see
    * {@link Router.loadVrps}); or `rtr`, an RPKI cache spoken to with the RPKI-to-Router protocol
    * (RFC 8210, version 0 caches too; see {@link RtrClient}), connected at {@link Router.start}
-   * and followed as it changes.
+   * and followed as it changes — or several, the most preferred one with data in use.
    */
-  readonly rpki?: { readonly vrps: string } | { readonly rtr: RtrSpec };
+  readonly rpki?: { readonly vrps: string } | { readonly rtr: RtrSpec | readonly RtrSpec[] };
   /** MRT files whose routes are loaded at start, as if learned from the peer named in each. */
   readonly mrt?: readonly { readonly file: string; readonly peerAddress?: string }[];
   /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
@@ -386,15 +387,6 @@ function parseCommunity(text: string, where: string): number {
 export const DEFAULT_SELECTION_DEFERRAL_TIME = 360;
 const DEFAULT_RESTART_TIME = 120;
 
-/**
- * Options of a {@link Router}.
- *
- * @example
- * ```ts
- * import type { RouterOptions } from "@dyninfra/bgp-speaker";
- * const o: RouterOptions = { restarting: { forwardingPreserved: true } };
- * ```
- */
 /** An RPKI cache to follow with the RPKI-to-Router protocol (see {@link RouterSpec.rpki}). */
 export interface RtrSpec {
   readonly host: string;
@@ -404,8 +396,22 @@ export interface RtrSpec {
   readonly version?: 0 | 1;
   /** Seconds between connection attempts until the cache gives its own interval (default 600). */
   readonly retry?: number;
+  /**
+   * With several caches: lower is preferred (default: their order). The VRPs in use are those of
+   * the most preferred cache that has data (RFC 8210 §10: a router should have more than one).
+   */
+  readonly preference?: number;
 }
 
+/**
+ * Options of a {@link Router}.
+ *
+ * @example
+ * ```ts
+ * import type { RouterOptions } from "@dyninfra/bgp-speaker";
+ * const o: RouterOptions = { restarting: { forwardingPreserved: true } };
+ * ```
+ */
 export interface RouterOptions {
   /** Timers' clock (default: the wall clock). */
   readonly clock?: Clock;
@@ -472,10 +478,22 @@ export class Router extends EventEmitter<RouterEvents> {
   readonly roas = new RoaTable();
   private readonly rovPolicy: Policy;
   /**
-   * The RTR client of `rpki.rtr` (started and stopped with the router): its VRP changes are
-   * applied with {@link Router.updateVrps} as each End of Data arrives.
+   * The RTR clients of `rpki.rtr`, most preferred first (started and stopped with the router).
+   * The VRPs in use are those of the first that has data: its changes are applied with
+   * {@link Router.updateVrps} as each End of Data arrives; when another becomes the first with
+   * data (a more preferred cache has data again, or the one in use expired), its whole set is
+   * applied with {@link Router.setVrps}.
    */
-  readonly rtr: RtrClient | undefined;
+  readonly rtrClients: readonly RtrClient[] = [];
+  private rtrInUse: RtrClient | undefined;
+
+  /**
+   * The RTR client whose VRPs are in use, else the most preferred one (undefined without
+   * `rpki.rtr`).
+   */
+  get rtr(): RtrClient | undefined {
+    return this.rtrInUse ?? this.rtrClients[0];
+  }
 
   constructor(spec: RouterSpec, options: RouterOptions = {}) {
     super();
@@ -500,21 +518,22 @@ export class Router extends EventEmitter<RouterEvents> {
     this.rovPolicy = rejectInvalidOrigins(this.roas, { localAs: spec.asn });
     const rpki = spec.rpki;
     if (rpki !== undefined && "rtr" in rpki) {
-      const c = rpki.rtr;
-      this.rtr = new RtrClient({
-        host: c.host,
-        port: c.port,
-        clock: this.clock,
-        ...(c.version !== undefined ? { version: c.version } : {}),
-        ...(c.retry !== undefined ? { retry: c.retry } : {}),
-        ...(options.rtrConnect !== undefined ? { connect: options.rtrConnect } : {}),
-      });
-      this.rtr.on("update", (u) => {
-        try {
-          this.updateVrps(u.announced, u.withdrawn);
-        } catch (e) {
-          this.emit("warning", "rpki", `RTR update not applied: ${(e as Error).message}`);
-        }
+      const caches = (Array.isArray(rpki.rtr) ? rpki.rtr : [rpki.rtr]) as readonly RtrSpec[];
+      const order = caches
+        .map((c, i) => ({ c, p: c.preference ?? i }))
+        .sort((x, y) => x.p - y.p)
+        .map((x) => x.c);
+      this.rtrClients = order.map((c) => {
+        const client = new RtrClient({
+          host: c.host,
+          port: c.port,
+          clock: this.clock,
+          ...(c.version !== undefined ? { version: c.version } : {}),
+          ...(c.retry !== undefined ? { retry: c.retry } : {}),
+          ...(options.rtrConnect !== undefined ? { connect: options.rtrConnect } : {}),
+        });
+        client.on("update", (u) => this.rtrUpdate(client, u));
+        return client;
       });
     }
     this.rib = new Rib({
@@ -562,7 +581,7 @@ export class Router extends EventEmitter<RouterEvents> {
           ),
         this.restarting.deferralMs,
       );
-    this.rtr?.start();
+    for (const c of this.rtrClients) c.start();
     for (const n of this.neighbors.values()) n.session.start();
   }
 
@@ -602,7 +621,7 @@ export class Router extends EventEmitter<RouterEvents> {
 
   /** Stops every session with Cease / Administrative Shutdown. */
   stop(shutdownCommunication?: string): void {
-    this.rtr?.stop();
+    for (const c of this.rtrClients) c.stop();
     for (const n of this.neighbors.values()) n.session.stop(shutdownCommunication);
   }
 
@@ -1562,6 +1581,24 @@ export class Router extends EventEmitter<RouterEvents> {
       }
     const locRibChanges = this.revalidate(changed);
     return { vrps: this.roas.size, added, removed, locRibChanges };
+  }
+
+  /** An RTR client's data changed: applied when it is (or becomes) the one in use. */
+  private rtrUpdate(client: RtrClient, u: RtrUpdate): void {
+    try {
+      const first = this.rtrClients.find((c) => c.hasData);
+      if (first === this.rtrInUse) {
+        if (client === first) this.updateVrps(u.announced, u.withdrawn);
+        return;
+      }
+      // Another cache's data takes over (or none is left: no VRPs).
+      this.rtrInUse = first;
+      this.setVrps(first === undefined ? [] : first.vrps());
+      const to = first === undefined ? "none" : `${first.options.host} port ${first.options.port}`;
+      this.emit("warning", "rpki", `VRPs now from RTR cache: ${to}`);
+    } catch (e) {
+      this.emit("warning", "rpki", `RTR update not applied: ${(e as Error).message}`);
+    }
   }
 
   /**

@@ -44,6 +44,8 @@ export interface RtrClientEvents {
 export interface RtrClientStatus {
   readonly host: string;
   readonly port: number;
+  /** Whether the client holds data (received and not expired). */
+  readonly hasData: boolean;
   readonly state: RtrSession["state"];
   readonly version: RtrVersion;
   readonly sessionId: number | null;
@@ -111,6 +113,11 @@ export class RtrClient extends EventEmitter<RtrClientEvents> {
     this.open = options.connect ?? tcp;
   }
 
+  /** Whether the client holds data from the cache (received and not expired). */
+  get hasData(): boolean {
+    return this.session.hasData;
+  }
+
   /** The VRPs in use. */
   vrps(): RtrVrp[] {
     return [...this.session.vrps()];
@@ -123,6 +130,7 @@ export class RtrClient extends EventEmitter<RtrClientEvents> {
     return {
       host: this.options.host,
       port: this.options.port,
+      hasData,
       state: s.state,
       version: s.version,
       sessionId: hasData ? (s.sessionId ?? null) : null,

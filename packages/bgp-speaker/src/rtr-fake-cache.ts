@@ -105,7 +105,7 @@ export class FakeCache {
 /** A TCP server on 127.0.0.1 answering with a {@link FakeCache}; `sockets` are its connections. */
 export async function fakeCacheServer(
   cache: FakeCache,
-  options: { split?: number } = {},
+  options: { split?: number; port?: number } = {},
 ): Promise<{
   server: Server;
   port: number;
@@ -135,7 +135,7 @@ export async function fakeCacheServer(
     s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, "127.0.0.1", () => r()));
   const port = (server.address() as { port: number }).port;
   return {
     server,

@@ -306,6 +306,88 @@ describe("a router with an RTR cache (rpki.rtr)", () => {
     expect(String(refused.json.error)).toMatch(/RTR cache/);
   });
 
+  it("uses the most preferred cache that has data, and fails over when it expires", async () => {
+    const P = "203.0.113.0/24"; // originated by AS 65001
+    // The preferred cache B says AS 65001 may originate P; the other, A, says AS 64496 may.
+    const a = new FakeCache(21);
+    a.change([{ prefix: P, maxLength: 24, asn: 64496 }], []);
+    a.intervals = { refresh: 3600, retry: 5, expire: 7200 };
+    const b = new FakeCache(22);
+    b.change([{ prefix: P, maxLength: 24, asn: 65001 }], []);
+    b.intervals = { refresh: 300, retry: 5, expire: 600 };
+    const srvA = await fakeCacheServer(a);
+    closers.push(() => srvA.close());
+    // B is down at first: a port taken and given back.
+    const probe = await fakeCacheServer(new FakeCache());
+    const portB = probe.port;
+    await probe.close();
+    const clock = new ManualClock();
+    const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
+      name,
+      address,
+      asn,
+      passive: true,
+      importPolicy: imp,
+      exportPolicy: "accept" as const,
+    });
+    const r = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "10.0.0.1",
+        localAddress: "192.0.2.1",
+        rpki: {
+          rtr: [
+            { host: "127.0.0.1", port: srvA.port, preference: 2, retry: 1 },
+            { host: "127.0.0.1", port: portB, preference: 1, retry: 1 },
+          ],
+        },
+        neighbors: [n("cust", "192.0.2.2", 65001, "reject-invalid")],
+      },
+      { clock },
+    );
+    const c = new Router(
+      {
+        asn: 65001,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [n("isp", "192.0.2.1", 64500, "accept")],
+        originate: [{ prefix: P }],
+      },
+      { clock },
+    );
+    r.start();
+    c.start();
+    closers.push(() => {
+      r.stop();
+      c.stop();
+    });
+    const [x, y] = memoryPipe();
+    r.accept("cust", x);
+    c.accept("isp", y);
+    expect(r.rtrClients.map((k) => k.options.port)).toEqual([portB, srvA.port]);
+    // Only A has data: its VRPs are in use, P is invalid.
+    await until(() => r.rtr === r.rtrClients[1] && r.roas.size === 1, "A's data");
+    expect(r.rib.bestRoute(P)).toBeUndefined();
+    // B comes up; its client retries after 1 s and takes over: P valid.
+    const srvB = await fakeCacheServer(b, { port: portB });
+    closers.push(() => srvB.close());
+    clock.advance(1_000);
+    await until(() => r.rtr === r.rtrClients[0] && r.rib.bestRoute(P) !== undefined, "B in use");
+    expect([...r.roas.vrps()]).toEqual([{ prefix: P, maxLength: 24, asn: 65001 }]);
+    // A's changes are not applied while B is in use.
+    a.change([{ prefix: "198.51.100.0/24", maxLength: 24, asn: 1 }], []);
+    srvA.notify();
+    await until(() => r.rtrClients[1]!.status().serial === 2, "A's update");
+    expect(r.roas.size).toBe(1);
+    // B goes away; at its expire interval A's data (with the change) takes over again.
+    await srvB.close();
+    await until(() => r.rtrClients[0]!.status().state === "disconnected", "B's loss");
+    expect(r.rtr).toBe(r.rtrClients[0]);
+    clock.advance(600_000);
+    await until(() => r.rtr === r.rtrClients[1] && r.roas.size === 2, "failover to A");
+    expect(r.rib.bestRoute(P)).toBeUndefined();
+  });
+
   it("reads rpki.rtr from the configuration and says what is wrong with it", () => {
     const base = { asn: 64500, bgpIdentifier: "10.0.0.1", neighbors: [] };
     expect(
@@ -318,6 +400,29 @@ describe("a router with an RTR cache (rpki.rtr)", () => {
       parseRouterSpec({ ...base, rpki: { vrps: "x.json", rtr: { host: "127.0.0.1", port: 1 } } }),
     ).toThrow(/rpki.*one source/);
     expect(() => parseRouterSpec({ ...base, rpki: {} })).toThrow(/rpki.*one source/);
+    expect(
+      parseRouterSpec({
+        ...base,
+        rpki: {
+          rtr: [
+            { host: "127.0.0.1", port: 1 },
+            { host: "::1", port: 2, preference: 0 },
+          ],
+        },
+      }).rpki,
+    ).toEqual({
+      rtr: [
+        { host: "127.0.0.1", port: 1 },
+        { host: "::1", port: 2, preference: 0 },
+      ],
+    });
+    expect(() => parseRouterSpec({ ...base, rpki: { rtr: [] } })).toThrow(/rpki\.rtr.*no cache/);
+    expect(() =>
+      parseRouterSpec({
+        ...base,
+        rpki: { rtr: [{ host: "127.0.0.1", port: 1, preference: 256 }] },
+      }),
+    ).toThrow(/rpki\.rtr\[0\]\.preference/);
     expect(() =>
       parseRouterSpec({ ...base, rpki: { rtr: { host: "127.0.0.1", port: 0 } } }),
     ).toThrow(/rpki\.rtr\.port/);

@@ -168,15 +168,14 @@ export async function main(
     const r = router.loadVrps(rpki.vrps);
     log(`RPKI: ${r.vrps} VRPs from ${rpki.vrps}`);
   }
-  const rtr = router.rtr;
-  if (rtr !== undefined) {
-    // Sessions start at once; their routes are revalidated as the cache's data arrives.
+  // Sessions start at once; their routes are revalidated as the caches' data arrives.
+  for (const rtr of router.rtrClients) {
     const at = `${rtr.options.host} port ${rtr.options.port}`;
     rtr.on("connected", () => log(`RPKI: connected to the RTR cache at ${at}`));
     rtr.on("disconnected", (why) => log(`RPKI: RTR cache at ${at}: ${why}`));
     rtr.on("update", (u) =>
       log(
-        `RPKI: ${u.reset ? "full" : "incremental"} update from the RTR cache (session ${u.sessionId}, serial ${u.serial}): +${u.announced.length} -${u.withdrawn.length}, ${router.roas.size} VRPs`,
+        `RPKI: ${u.reset ? "full" : "incremental"} update from the RTR cache at ${at} (session ${u.sessionId}, serial ${u.serial}): +${u.announced.length} -${u.withdrawn.length}, ${router.roas.size} VRPs in use`,
       ),
     );
   }
