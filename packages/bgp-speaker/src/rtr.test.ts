@@ -6,7 +6,7 @@ import { ManualClock } from "./clock";
 import { parseRouterSpec } from "./config";
 import { controlServer } from "./control";
 import { memoryPipe } from "./pipe";
-import { Router } from "./router";
+import { Router, type RtrSpec } from "./router";
 import { RtrClient } from "./rtr-client";
 import { FakeCache, fakeCacheServer } from "./rtr-fake-cache";
 import { RtrSession, type RtrUpdate } from "./rtr-session";
@@ -213,50 +213,62 @@ describe("RtrClient over TCP", () => {
   });
 });
 
+/**
+ * Router A (AS 64500) whose neighbour "cust" (C, AS 65001, originating `originate`) has import
+ * policy reject-invalid, its VRPs from the RTR caches `rtr`; the two connected over a memory pipe.
+ */
+function validatingPair(rtr: RtrSpec | RtrSpec[], originate: string[]) {
+  const clock = new ManualClock();
+  const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
+    name,
+    address,
+    asn,
+    passive: true,
+    importPolicy: imp,
+    exportPolicy: "accept" as const,
+  });
+  const a = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "10.0.0.1",
+      localAddress: "192.0.2.1",
+      rpki: { rtr },
+      neighbors: [n("cust", "192.0.2.2", 65001, "reject-invalid")],
+    },
+    { clock },
+  );
+  const c = new Router(
+    {
+      asn: 65001,
+      bgpIdentifier: "192.0.2.2",
+      localAddress: "192.0.2.2",
+      neighbors: [n("isp", "192.0.2.1", 64500, "accept")],
+      originate: originate.map((prefix) => ({ prefix })),
+    },
+    { clock },
+  );
+  a.start();
+  c.start();
+  closers.push(() => {
+    a.stop();
+    c.stop();
+  });
+  const [x, y] = memoryPipe();
+  a.accept("cust", x);
+  c.accept("isp", y);
+  return { a, c, clock };
+}
+
 describe("a router with an RTR cache (rpki.rtr)", () => {
   it("validates a reject-invalid neighbour's routes against the cache and follows its changes", async () => {
     const cache = new FakeCache(11);
     cache.change([{ prefix: "203.0.113.0/24", maxLength: 24, asn: 64496 }], []); // P1 invalid
     const srv = await fakeCacheServer(cache);
     closers.push(() => srv.close());
-    const clock = new ManualClock();
-    const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
-      name,
-      address,
-      asn,
-      passive: true,
-      importPolicy: imp,
-      exportPolicy: "accept" as const,
-    });
-    const a = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "10.0.0.1",
-        localAddress: "192.0.2.1",
-        rpki: { rtr: { host: "127.0.0.1", port: srv.port } },
-        neighbors: [n("cust", "192.0.2.2", 65001, "reject-invalid")],
-      },
-      { clock },
-    );
-    const c = new Router(
-      {
-        asn: 65001,
-        bgpIdentifier: "192.0.2.2",
-        localAddress: "192.0.2.2",
-        neighbors: [n("isp", "192.0.2.1", 64500, "accept")],
-        originate: [{ prefix: "203.0.113.0/24" }, { prefix: "198.51.100.0/24" }],
-      },
-      { clock },
-    );
-    a.start();
-    c.start();
-    closers.push(() => {
-      a.stop();
-      c.stop();
-    });
-    const [x, y] = memoryPipe();
-    a.accept("cust", x);
-    c.accept("isp", y);
+    const { a } = validatingPair({ host: "127.0.0.1", port: srv.port }, [
+      "203.0.113.0/24",
+      "198.51.100.0/24",
+    ]);
     const best = () =>
       ["203.0.113.0/24", "198.51.100.0/24"].filter((p) => a.rib.bestRoute(p) !== undefined);
     await until(() => a.rtr!.status().updates === 1 && best().length === 1, "validation");
@@ -321,49 +333,13 @@ describe("a router with an RTR cache (rpki.rtr)", () => {
     const probe = await fakeCacheServer(new FakeCache());
     const portB = probe.port;
     await probe.close();
-    const clock = new ManualClock();
-    const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
-      name,
-      address,
-      asn,
-      passive: true,
-      importPolicy: imp,
-      exportPolicy: "accept" as const,
-    });
-    const r = new Router(
-      {
-        asn: 64500,
-        bgpIdentifier: "10.0.0.1",
-        localAddress: "192.0.2.1",
-        rpki: {
-          rtr: [
-            { host: "127.0.0.1", port: srvA.port, preference: 2, retry: 1 },
-            { host: "127.0.0.1", port: portB, preference: 1, retry: 1 },
-          ],
-        },
-        neighbors: [n("cust", "192.0.2.2", 65001, "reject-invalid")],
-      },
-      { clock },
+    const { a: r, clock } = validatingPair(
+      [
+        { host: "127.0.0.1", port: srvA.port, preference: 2, retry: 1 },
+        { host: "127.0.0.1", port: portB, preference: 1, retry: 1 },
+      ],
+      [P],
     );
-    const c = new Router(
-      {
-        asn: 65001,
-        bgpIdentifier: "192.0.2.2",
-        localAddress: "192.0.2.2",
-        neighbors: [n("isp", "192.0.2.1", 64500, "accept")],
-        originate: [{ prefix: P }],
-      },
-      { clock },
-    );
-    r.start();
-    c.start();
-    closers.push(() => {
-      r.stop();
-      c.stop();
-    });
-    const [x, y] = memoryPipe();
-    r.accept("cust", x);
-    c.accept("isp", y);
     expect(r.rtrClients.map((k) => k.options.port)).toEqual([portB, srvA.port]);
     // Only A has data: its VRPs are in use, P is invalid.
     await until(() => r.rtr === r.rtrClients[1] && r.roas.size === 1, "A's data");
