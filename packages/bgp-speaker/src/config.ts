@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { BGP_ROLES } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
 import { BgpSpeakerError } from "./errors";
+import { mrtFileName, mrtFileNameVaries } from "./mrt-dump";
 import type { NeighborSpec, OriginateSpec, RouterSpec } from "./router";
 
 type Json = unknown;
@@ -389,11 +390,49 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       "mrtDump",
       (x, f) => {
         const m = obj(x, f);
+        const known = ["updates", "all", "interval", "rib", "ribInterval"];
         for (const key of Object.keys(m))
-          if (key !== "updates" && key !== "all") fail(`${f}.${key}`, "is not a known setting");
+          if (!known.includes(key)) fail(`${f}.${key}`, "is not a known setting");
+        if (m.updates === undefined && m.rib === undefined)
+          fail(
+            f,
+            `names no output: give ${f}.updates (an UPDATE log), ${f}.rib (RIB dumps) or both`,
+          );
+        for (const [key, needs] of [
+          ["all", "updates"],
+          ["interval", "updates"],
+          ["ribInterval", "rib"],
+          ["rib", "ribInterval"],
+        ] as const)
+          if (m[key] !== undefined && m[needs] === undefined)
+            fail(`${f}.${key}`, `needs ${f}.${needs}`);
+        const pattern = (v: Json, field: string, interval: Json) => {
+          const s = str(v, field);
+          try {
+            mrtFileName(s, 0, field);
+          } catch (e) {
+            const at = (e as BgpSpeakerError).where?.offset;
+            throw new BgpSpeakerError(
+              "BAD_CONFIG",
+              `configuration: ${field} ${(e as Error).message.replace(/ \(at [^)]*\)$/, "")}`,
+              { field, ...(at === undefined ? {} : { offset: at }) },
+            );
+          }
+          if (interval !== undefined && !mrtFileNameVaries(s))
+            fail(
+              field,
+              "has no time conversion (%Y, %m, %d, %H, %M, %S, %s…): every period would use one file",
+            );
+          return s;
+        };
         return {
-          updates: str(m.updates, `${f}.updates`),
+          ...(m.updates === undefined
+            ? {}
+            : { updates: pattern(m.updates, `${f}.updates`, m.interval) }),
           ...optional(m, "all", bool, f),
+          ...optional(m, "interval", (v, g) => int(v, g, 1, 0xffffffff), f),
+          ...(m.rib === undefined ? {} : { rib: pattern(m.rib, `${f}.rib`, m.ribInterval) }),
+          ...optional(m, "ribInterval", (v, g) => int(v, g, 1, 0xffffffff), f),
         };
       },
       "config",

@@ -56,7 +56,16 @@ export {
   kernelRouteCommands,
   type SkippedKernelRoute,
 } from "./kernel-routes";
-export { MRT_FSM_STATE, MrtUpdateLog, ribDumpRecords, writeRibDump } from "./mrt-dump";
+export {
+  MRT_FSM_STATE,
+  MrtRibDumper,
+  type MrtRibDumperOptions,
+  MrtUpdateLog,
+  type MrtUpdateLogOptions,
+  mrtFileName,
+  ribDumpRecords,
+  writeRibDump,
+} from "./mrt-dump";
 export { listen, tcpConnector } from "./net";
 export type {
   NegotiatedSession,

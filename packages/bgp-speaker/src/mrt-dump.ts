@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import {
   encodeMrt,
   encodeMrtRecord,
@@ -7,6 +7,7 @@ import {
   type MrtWriteRecord,
   type Prefix,
 } from "@dyninfra/bgp-wire";
+import { type Clock, systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";
 
@@ -51,6 +52,120 @@ const stamp = (ms: number) => ({
   microseconds: Math.floor((ms % 1000) * 1000),
 });
 
+const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
+
+/**
+ * A file name for the MRT period starting at `ms` (wall-clock ms): `pattern` with its `strftime`
+ * conversions expanded in UTC, as route collectors name their files (`updates.%Y%m%d.%H%M` →
+ * `updates.20240501.1215`). Conversions: `%Y` (year), `%y` (year in the century), `%m`, `%d`,
+ * `%H`, `%M`, `%S` (two digits each), `%j` (day of the year, three digits), `%s` (seconds since
+ * the epoch), `%%` (a `%`). Anything else after a `%` is an error (code `MRT_DUMP`, with the
+ * offset of the `%` in the pattern and `field`).
+ *
+ * @example
+ * ```ts
+ * import { mrtFileName } from "@dyninfra/bgp-speaker";
+ * mrtFileName("rib.%Y%m%d.%H%M", Date.UTC(2024, 4, 1, 12, 15)); // "rib.20240501.1215"
+ * ```
+ */
+export function mrtFileName(pattern: string, ms: number, field = "file"): string {
+  const d = new Date(ms);
+  let out = "";
+  let from = 0;
+  for (let i = pattern.indexOf("%"); i >= 0; i = pattern.indexOf("%", from)) {
+    out += pattern.slice(from, i);
+    const c = pattern[i + 1];
+    let v: string;
+    switch (c) {
+      case "Y":
+        v = String(d.getUTCFullYear());
+        break;
+      case "y":
+        v = pad(d.getUTCFullYear() % 100);
+        break;
+      case "m":
+        v = pad(d.getUTCMonth() + 1);
+        break;
+      case "d":
+        v = pad(d.getUTCDate());
+        break;
+      case "H":
+        v = pad(d.getUTCHours());
+        break;
+      case "M":
+        v = pad(d.getUTCMinutes());
+        break;
+      case "S":
+        v = pad(d.getUTCSeconds());
+        break;
+      case "j":
+        v = pad(Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1, 3);
+        break;
+      case "s":
+        v = String(Math.floor(ms / 1000));
+        break;
+      case "%":
+        v = "%";
+        break;
+      default:
+        throw new BgpSpeakerError(
+          "MRT_DUMP",
+          c === undefined
+            ? `file name pattern ${JSON.stringify(pattern)} ends with a lone %`
+            : `file name pattern ${JSON.stringify(pattern)} has an unknown conversion %${c} (known: %Y %y %m %d %H %M %S %j %s %%)`,
+          { offset: i, field },
+        );
+    }
+    out += v;
+    from = i + 2;
+  }
+  return out + pattern.slice(from);
+}
+
+/** Whether a file name pattern has a time conversion (its names change with the time). */
+export function mrtFileNameVaries(pattern: string): boolean {
+  return mrtFileName(pattern, 0) !== mrtFileName(pattern, 1_000_000_000_000 + 3_661_000);
+}
+
+/** The start (ms) of the period of `interval` seconds that `ms` falls in (aligned to the epoch). */
+const periodStart = (ms: number, interval: number): number =>
+  Math.floor(ms / (interval * 1000)) * interval * 1000;
+
+/** Options of {@link MrtUpdateLog}. */
+export interface MrtUpdateLogOptions {
+  /** Every message type (OPEN, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH), not only UPDATEs. */
+  readonly all?: boolean;
+  /** Wall-clock time (ms) for the records and file names; default: `clock`'s. */
+  readonly now?: () => number;
+  /** Time and timers for rotation; default: the system clock. */
+  readonly clock?: Clock;
+  /**
+   * Rotation: a new file every `interval` seconds, at the multiples of the interval since the
+   * epoch (300: at :00, :05, :10 … past each hour, as route collectors rotate), named by the
+   * pattern (which must then have a time conversion, see {@link mrtFileName}) for the start of
+   * its period. Default: one file.
+   */
+  readonly interval?: number;
+  /** Called with each file's name as it is opened (at start, on rotation, on reopen). */
+  readonly onFile?: (file: string) => void;
+  /**
+   * Called when the next period's file cannot be opened (the log stays in the earlier file);
+   * without it the error is thrown from the rotation timer.
+   */
+  readonly onError?: (error: BgpSpeakerError) => void;
+}
+
+/** Opens an MRT log for appending (typed error naming the file). */
+function openMrtFile(file: string): number {
+  try {
+    return openSync(file, "a");
+  } catch (e) {
+    throw new BgpSpeakerError("MRT_DUMP", `cannot open ${file}: ${(e as Error).message}`, {
+      field: "mrtDump.updates",
+    });
+  }
+}
+
 /**
  * A router's UPDATE log in MRT (RFC 6396), as route collectors and `dump bgp updates` (FRR) /
  * `mrt dump` (BIRD) write it: every UPDATE received, byte for byte, as a BGP4MP_ET
@@ -68,25 +183,54 @@ const stamp = (ms: number) => ({
 export class MrtUpdateLog {
   /** Records written so far. */
   records = 0;
+  /** Files opened so far (the first one included). */
+  files = 0;
   private fd: number | undefined;
+  private current = "";
+  /** Start (ms) of the period the open file is for (rotation only). */
+  private period = 0;
+  private timer: unknown;
   private pending: Uint8Array[] = [];
   private scheduled = false;
+  private readonly clock: Clock;
+  private readonly now: () => number;
+  private readonly interval: number | undefined;
   private readonly onMessage: (name: string, type: number, bytes: Uint8Array) => void;
   private readonly onSession: (name: string, from: string, to: string) => void;
 
+  /**
+   * @param file - The file, or with `interval` the file name pattern (see {@link mrtFileName});
+   *   a pattern's conversions are expanded also without rotation, once, at start.
+   */
   constructor(
     private readonly router: Router,
-    readonly file: string,
-    options: { readonly all?: boolean; readonly now?: () => number } = {},
+    readonly pattern: string,
+    private readonly options: MrtUpdateLogOptions = {},
   ) {
-    try {
-      this.fd = openSync(file, "a");
-    } catch (e) {
-      throw new BgpSpeakerError("MRT_DUMP", `cannot open ${file}: ${(e as Error).message}`, {
-        field: "mrtDump.updates",
-      });
+    this.clock = options.clock ?? systemClock;
+    const clock = this.clock;
+    this.now = options.now ?? (() => clock.now());
+    const interval = options.interval;
+    if (interval !== undefined) {
+      if (!Number.isInteger(interval) || interval < 1)
+        throw new BgpSpeakerError(
+          "MRT_DUMP",
+          `rotation interval ${interval} is not a whole number of seconds ≥ 1`,
+          { field: "mrtDump.interval" },
+        );
+      if (!mrtFileNameVaries(pattern))
+        throw new BgpSpeakerError(
+          "MRT_DUMP",
+          `file name ${JSON.stringify(pattern)} has no time conversion (%Y, %m, %d, %H, %M, %S, %s…): every period would go to one file`,
+          { field: "mrtDump.updates" },
+        );
     }
-    const now = options.now ?? Date.now;
+    this.interval = interval;
+    const t = this.now();
+    this.period = interval === undefined ? t : periodStart(t, interval);
+    this.open(mrtFileName(pattern, this.period, "mrtDump.updates"));
+    this.arm();
+    const now = this.now;
     this.onMessage = (name, type, bytes) => {
       if (type !== 2 && options.all !== true) return;
       const e = endpoints(router, name);
@@ -115,13 +259,28 @@ export class MrtUpdateLog {
     router.on("session", this.onSession);
   }
 
+  /** The file being written (the pattern expanded for the current period). */
+  get file(): string {
+    return this.current;
+  }
+
   /** Writes what is buffered, stops logging and closes the file. */
   close(): void {
     this.router.off("message", this.onMessage);
     this.router.off("session", this.onSession);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
     this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /**
+   * Writes what is buffered, closes the file and opens its name again (a new file if it was
+   * moved away): what `logrotate` needs after renaming the file (`dyninfra-bgpd` on SIGHUP).
+   */
+  reopen(): void {
+    if (this.fd !== undefined) this.open(this.current);
   }
 
   /** Writes what is buffered now. */
@@ -132,8 +291,53 @@ export class MrtUpdateLog {
     for (const c of chunks) writeSync(this.fd, c);
   }
 
+  private open(file: string): void {
+    const fd = openMrtFile(file);
+    if (this.fd !== undefined) {
+      this.flush();
+      closeSync(this.fd);
+    }
+    this.fd = fd;
+    this.current = file;
+    this.files++;
+    this.options.onFile?.(file);
+  }
+
+  /** The timer of the next period's start (rotation only). */
+  private arm(): void {
+    const interval = this.interval;
+    if (interval === undefined) return;
+    const next = this.period + interval * 1000;
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.rotate(this.now());
+        this.arm();
+      },
+      Math.max(0, next - this.now()),
+    );
+  }
+
+  /** Moves to the file of the period `t` falls in, if that is a later one. */
+  private rotate(t: number): void {
+    const period = periodStart(t, this.interval!);
+    if (period <= this.period || this.fd === undefined) return;
+    this.period = period;
+    // What is buffered belongs to the earlier period: written there before the file changes. A
+    // file that cannot be opened leaves the log in the earlier one (reported; tried again at the
+    // next period).
+    try {
+      this.open(mrtFileName(this.pattern, period, "mrtDump.updates"));
+    } catch (e) {
+      if (this.options.onError === undefined) throw e;
+      this.options.onError(e as BgpSpeakerError);
+    }
+  }
+
   private push(r: MrtWriteRecord): void {
     if (this.fd === undefined) return;
+    // A record of a later period than the file's (its timer not run yet) starts the next file.
+    if (this.interval !== undefined) this.rotate(r.header.timestamp * 1000);
     // Encoded at once: the message bytes are valid during the event only.
     this.pending.push(encodeMrtRecord(r));
     this.records++;
@@ -212,8 +416,9 @@ export function ribDumpRecords(
 }
 
 /**
- * Writes {@link ribDumpRecords} to `file` (replacing it); returns the number of prefixes and of
- * entries written.
+ * Writes {@link ribDumpRecords} to `file` (replacing it; written to `file.tmp` first and renamed,
+ * so that a reader never sees half a dump); returns the number of prefixes and of entries
+ * written. `time`: the records' timestamp (s), by default now.
  *
  * @example
  * ```ts
@@ -221,11 +426,18 @@ export function ribDumpRecords(
  * const dump = (router: Router) => writeRibDump(router, "/tmp/rib.mrt").prefixes;
  * ```
  */
-export function writeRibDump(router: Router, file: string): { prefixes: number; entries: number } {
-  const records = ribDumpRecords(router);
+export function writeRibDump(
+  router: Router,
+  file: string,
+  time = Math.floor(Date.now() / 1000),
+): { prefixes: number; entries: number } {
+  const records = ribDumpRecords(router, time);
+  const tmp = `${file}.tmp`;
   try {
-    writeFileSync(file, encodeMrt(records));
+    writeFileSync(tmp, encodeMrt(records));
+    renameSync(tmp, file);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new BgpSpeakerError("MRT_DUMP", `cannot write ${file}: ${(e as Error).message}`, {
       field: "file",
     });
@@ -233,4 +445,97 @@ export function writeRibDump(router: Router, file: string): { prefixes: number; 
   let entries = 0;
   for (const r of records) if (r.kind === "RIB") entries += r.entries.length;
   return { prefixes: records.length - 1, entries };
+}
+
+/** Options of {@link MrtRibDumper}. */
+export interface MrtRibDumperOptions {
+  /** Seconds between dumps; they are written at the multiples of it since the epoch. */
+  readonly interval: number;
+  /** Time and timers; default: the system clock. */
+  readonly clock?: Clock;
+  /** Called after each dump with its file and what {@link writeRibDump} returned. */
+  readonly onDump?: (file: string, written: { prefixes: number; entries: number }) => void;
+  /** Called when a dump cannot be written (the next one is still tried); default: thrown. */
+  readonly onError?: (error: BgpSpeakerError) => void;
+}
+
+/**
+ * Periodic TABLE_DUMP_V2 dumps of a router's Adj-RIBs-In ({@link writeRibDump}), as route
+ * collectors publish them (RouteViews every 2 hours, RIPE RIS every 8) and as FRR's
+ * `dump bgp routes-mrt PATH INTERVAL` writes them: one file every `interval` seconds, at the
+ * multiples of the interval since the epoch, named by `pattern` for that time (see
+ * {@link mrtFileName}; it must have a time conversion).
+ *
+ * @example
+ * ```ts
+ * import { MrtRibDumper, type Router } from "@dyninfra/bgp-speaker";
+ * const dumps = (router: Router) =>
+ *   new MrtRibDumper(router, "/var/log/dyninfra/rib.%Y%m%d.%H%M", { interval: 7200 });
+ * ```
+ */
+export class MrtRibDumper {
+  /** Dumps written so far. */
+  dumps = 0;
+  private timer: unknown;
+  /** When the timer is due (ms). */
+  private due = 0;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly router: Router,
+    readonly pattern: string,
+    private readonly options: MrtRibDumperOptions,
+  ) {
+    const interval = options.interval;
+    if (!Number.isInteger(interval) || interval < 1)
+      throw new BgpSpeakerError(
+        "MRT_DUMP",
+        `RIB dump interval ${interval} is not a whole number of seconds ≥ 1`,
+        { field: "mrtDump.ribInterval" },
+      );
+    if (!mrtFileNameVaries(pattern))
+      throw new BgpSpeakerError(
+        "MRT_DUMP",
+        `file name ${JSON.stringify(pattern)} has no time conversion (%Y, %m, %d, %H, %M, %S, %s…): every dump would replace the last`,
+        { field: "mrtDump.rib" },
+      );
+    this.clock = options.clock ?? systemClock;
+    this.arm();
+  }
+
+  /** Writes the dump of the current period now (its file replaced if there is one). */
+  dump(): { file: string; prefixes: number; entries: number } {
+    return this.dumpAt(this.clock.now());
+  }
+
+  private dumpAt(t: number): { file: string; prefixes: number; entries: number } {
+    const file = mrtFileName(this.pattern, periodStart(t, this.options.interval), "mrtDump.rib");
+    const written = writeRibDump(this.router, file, Math.floor(t / 1000));
+    this.dumps++;
+    this.options.onDump?.(file, written);
+    return { file, ...written };
+  }
+
+  /** Stops dumping. */
+  close(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    const now = this.clock.now();
+    const next =
+      periodStart(Math.max(now, this.due), this.options.interval) + this.options.interval * 1000;
+    this.due = next;
+    this.timer = this.clock.setTimer(() => {
+      this.arm();
+      try {
+        // A timer run a moment early still writes its own period's dump.
+        this.dumpAt(Math.max(this.clock.now(), next));
+      } catch (e) {
+        if (this.options.onError === undefined) throw e;
+        this.options.onError(e as BgpSpeakerError);
+      }
+    }, next - now);
+  }
 }

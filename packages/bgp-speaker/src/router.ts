@@ -242,10 +242,19 @@ export interface RouterSpec {
    */
   readonly kernel?: KernelRouteOptions;
   /**
-   * MRT log of the UPDATEs received (`dyninfra-bgpd`, with {@link MrtUpdateLog}): the file they
-   * are appended to; `all`: every message type, not only UPDATEs.
+   * MRT output (`dyninfra-bgpd`): `updates`, the file the UPDATEs received are appended to (with
+   * {@link MrtUpdateLog}; `all`: every message type, not only UPDATEs; `interval`: a new file
+   * every so many seconds, `updates` then being a name pattern, see {@link mrtFileName}); `rib`
+   * and `ribInterval`: a TABLE_DUMP_V2 dump of the Adj-RIBs-In every `ribInterval` seconds, named
+   * by the pattern `rib` (with {@link MrtRibDumper}).
    */
-  readonly mrtDump?: { readonly updates: string; readonly all?: boolean };
+  readonly mrtDump?: {
+    readonly updates?: string;
+    readonly all?: boolean;
+    readonly interval?: number;
+    readonly rib?: string;
+    readonly ribInterval?: number;
+  };
   /** A BMP monitoring station to report to (`dyninfra-bgpd`, with {@link BmpExporter}). */
   readonly bmp?: BmpOptions;
 }

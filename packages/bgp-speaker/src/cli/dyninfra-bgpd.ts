@@ -8,7 +8,7 @@ import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
 import { KernelRoutes } from "../kernel-routes";
-import { MrtUpdateLog } from "../mrt-dump";
+import { MrtRibDumper, MrtUpdateLog } from "../mrt-dump";
 import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
 
@@ -18,7 +18,9 @@ const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graf
 Runs a BGP router described by a JSON configuration (see the package README): sessions with
 every neighbour, a TCP listener ("listen"), the best routes installed in the Linux routing table
 ("kernel": {"table", "protocol", "metric"}; root, iproute2), an MRT log of the UPDATEs received
-("mrtDump": {"updates": FILE}), BMP reports to a monitoring station ("bmp": {"host", "port"}),
+("mrtDump": {"updates": FILE, "interval": S}; FILE may hold strftime conversions: a new file
+every S seconds), periodic TABLE_DUMP_V2 RIB dumps ("mrtDump": {"rib": PATTERN, "ribInterval":
+S}), BMP reports to a monitoring station ("bmp": {"host", "port"}),
 Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON, or {"rtr": {"host",
 "port"}}, an RPKI cache over RFC 8210; neighbours with "importPolicy": "reject-invalid" drop
 RPKI-invalid routes) and a JSON control interface over
@@ -34,7 +36,7 @@ HTTP ("control"):
 as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
 TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer. With --tcp-repair the control
 interface's /graft/in and /graft/resume restore the connection in this process with that script.
-Logs go to standard error; SIGTERM or SIGINT shuts the sessions down with a Cease (and takes the
+Logs go to standard error; SIGHUP reopens the MRT update log (after logrotate moved it); SIGTERM or SIGINT shuts the sessions down with a Cease (and takes the
 kernel routes away). SIGUSR1 stops for a graceful restart (RFC 4724): the connections close
 without a Cease, so neighbours with Graceful Restart keep our routes, and the kernel keeps its
 routes; started again with --restarting, the router announces Restart State (and Forwarding
@@ -43,11 +45,12 @@ removes the kernel routes that were not learned again.`;
 
 /**
  * Runs the daemon; resolves with a stop function once it listens (`stop(true)`: the graceful
- * stop of SIGUSR1, before a restart with `--restarting`).
+ * stop of SIGUSR1, before a restart with `--restarting`); its `reopenLogs()` reopens the MRT
+ * update log (SIGHUP).
  */
 export async function main(
   argv: readonly string[],
-): Promise<(graceful?: boolean) => Promise<void>> {
+): Promise<((graceful?: boolean) => Promise<void>) & { reopenLogs(): void }> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -62,7 +65,7 @@ export async function main(
   if (values.help || values.config === undefined) {
     console.error(USAGE);
     process.exitCode = values.help ? 0 : 2;
-    return async (_graceful?: boolean) => {};
+    return Object.assign(async (_graceful?: boolean) => {}, { reopenLogs: () => {} });
   }
   let text: string;
   try {
@@ -134,11 +137,26 @@ export async function main(
       `kernel routes: table ${o.table ?? "main"}, protocol ${o.protocol ?? "bgp"}, metric ${o.metric ?? 20}`,
     );
   }
+  const mrt = spec.mrtDump;
   const mrtLog =
-    spec.mrtDump === undefined
+    mrt?.updates === undefined
       ? undefined
-      : new MrtUpdateLog(router, spec.mrtDump.updates, { all: spec.mrtDump.all === true });
-  if (mrtLog !== undefined) log(`MRT update log: ${mrtLog.file}`);
+      : new MrtUpdateLog(router, mrt.updates, {
+          all: mrt.all === true,
+          ...(mrt.interval === undefined ? {} : { interval: mrt.interval }),
+          onFile: (file) => log(`MRT update log: ${file}`),
+          onError: (e) => log(`MRT update log: ${e.message}`),
+        });
+  const ribDumps =
+    mrt?.rib === undefined
+      ? undefined
+      : new MrtRibDumper(router, mrt.rib, {
+          interval: mrt.ribInterval!,
+          onDump: (file, w) =>
+            log(`MRT RIB dump: ${file} (${w.prefixes} prefixes, ${w.entries} entries)`),
+          onError: (e) => log(`MRT RIB dump: ${e.message}`),
+        });
+  if (ribDumps !== undefined) log(`MRT RIB dumps: ${mrt!.rib} every ${mrt!.ribInterval} s`);
   const bmp = spec.bmp === undefined ? undefined : new BmpExporter(router, spec.bmp);
   if (bmp !== undefined) log(`BMP: reporting to ${spec.bmp!.host} port ${spec.bmp!.port}`);
   const servers: { close(cb: () => void): void }[] = [];
@@ -216,12 +234,13 @@ export async function main(
       `session ${graft.neighbor.name}: grafted in over descriptor ${fd}; sent ${JSON.stringify(deltaJson(r.neighbor))}`,
     );
   }
-  return async (graceful = false) => {
+  const stop = async (graceful = false) => {
     // Gracefully (for a restart with --restarting): no Cease — the connections just close, so
     // neighbours with Graceful Restart keep our routes — and the kernel keeps its routes.
     if (graceful) {
       await kernel?.close({ keep: true });
       mrtLog?.close();
+      ribDumps?.close();
       await bmp?.close();
       return; // the process exits: the kernel closes the connections
     }
@@ -231,8 +250,19 @@ export async function main(
     // Our routes leave the kernel with us (the neighbours withdraw theirs from us too).
     await kernel?.close();
     mrtLog?.close();
+    ribDumps?.close();
     await bmp?.close();
   };
+  return Object.assign(stop, {
+    reopenLogs: () => {
+      if (mrtLog === undefined) return;
+      try {
+        mrtLog.reopen();
+      } catch (e) {
+        log(`MRT update log: ${(e as Error).message}`);
+      }
+    },
+  });
 }
 
 const isMain =
@@ -246,6 +276,7 @@ if (isMain) {
       process.once("SIGTERM", shutdown(false));
       process.once("SIGINT", shutdown(false));
       process.once("SIGUSR1", shutdown(true));
+      process.on("SIGHUP", () => stop.reopenLogs());
     },
     (e: unknown) => {
       console.error(`dyninfra-bgpd: ${e instanceof Error ? e.message : String(e)}`);
