@@ -30,7 +30,7 @@ const until = async (what: string, f: () => boolean) => {
 
 interface Parsed {
   type: number;
-  peer?: { flags: number; address: Uint8Array; asn: number; bgpId: string };
+  peer?: { type: number; flags: number; address: Uint8Array; asn: number; bgpId: string };
   rest: Uint8Array;
 }
 
@@ -58,6 +58,7 @@ async function station() {
           ...(hasPeer
             ? {
                 peer: {
+                  type: body[0]!,
                   flags: body[1]!,
                   address: body.slice(10, 26),
                   asn: bv.getUint32(26),
@@ -77,8 +78,8 @@ async function station() {
   return { port: (server.address() as AddressInfo).port, got };
 }
 
-/** r1 (AS 64501, 192.0.2.2) sends r2 (AS 64500, 192.0.2.1) `prefixes`. */
-async function pair(prefixes: string[]) {
+/** r1 (AS 64501, 192.0.2.2) sends r2 (AS 64500, 192.0.2.1) `prefixes`; r2 originates `own`. */
+async function pair(prefixes: string[], own: string[] = []) {
   const neighbor = (name: string, address: string, asn: number) => ({
     name,
     address,
@@ -99,6 +100,7 @@ async function pair(prefixes: string[]) {
     bgpIdentifier: "192.0.2.1",
     localAddress: "192.0.2.1",
     neighbors: [neighbor("r1", "192.0.2.2", 64501)],
+    originate: own.map((prefix) => ({ prefix })),
   });
   r1.start();
   r2.start();
@@ -109,7 +111,7 @@ async function pair(prefixes: string[]) {
     r1.stop();
     r2.stop();
   });
-  await until("the session", () => r2.rib.stats().locRibRoutes === prefixes.length);
+  await until("the session", () => r2.rib.stats().locRibRoutes === prefixes.length + own.length);
   return { r1, r2 };
 }
 
@@ -195,6 +197,98 @@ describe("BmpExporter", () => {
     expect(stats).toEqual(["7 12", "9 1/1 12", "9 2/1 0"]);
   }, 10_000);
 
+  it("monitors the Adj-RIB-Out (RFC 8671: O and L flags) and the Loc-RIB (RFC 9069: peer type 3, its own Peer Up and Peer Down), initial and live", async () => {
+    const { port, got } = await station();
+    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
+    const own = ["203.0.113.0/24", "2001:db8:7::/48"];
+    const { r1, r2 } = await pair(prefixes, own);
+    const bmp = new BmpExporter(r2, {
+      host: "127.0.0.1",
+      port,
+      monitoring: ["adj-rib-out", "loc-rib"],
+      statisticsInterval: 1,
+    });
+    const monitor = (type: number, flags: number) =>
+      got.filter(
+        (m) =>
+          m.type === BMP_TYPE.routeMonitoring && m.peer!.type === type && m.peer!.flags === flags,
+      );
+    const routes = (ms: Parsed[]) =>
+      ms.flatMap((m) => {
+        const u = bgp(m) as UpdateMessage;
+        const mp = u.pathAttributes.mpReachNlri?.nlri ?? [];
+        const path = u.pathAttributes.asPath?.flatMap((seg) => seg.asns).join(" ") ?? "";
+        return [...u.nlri, ...mp].map((p) => `${formatPrefix(p)} [${path}]`);
+      });
+    await until("the Loc-RIB", () => routes(monitor(3, 0)).length >= prefixes.length + own.length);
+    // r1's Peer Up, then what r2 sends r1 (its own routes, AS path prepended), End-of-RIB for
+    // both families; nothing pre-policy (flags 0 on a type 0 peer).
+    expect(got[1]).toMatchObject({ type: BMP_TYPE.peerUp, peer: { type: 0, asn: 64501 } });
+    expect(monitor(0, 0)).toHaveLength(0);
+    const out = monitor(0, 0x50);
+    expect(out.every((m) => m.peer!.asn === 64501 && m.peer!.bgpId === "192.0.2.2")).toBe(true);
+    expect(routes(out).sort()).toEqual(own.map((p) => `${p} [64500]`).sort());
+    expect(out.filter((m) => routes([m]).length === 0)).toHaveLength(2); // End-of-RIB, IPv4 and IPv6
+    // The Loc-RIB's Peer Up: type 3, zero address, r2's AS and BGP Identifier; no local address
+    // or ports; the fabricated OPEN twice (4-octet AS, IPv4 and IPv6 unicast); "global".
+    const up = got.find((m) => m.type === BMP_TYPE.peerUp && m.peer!.type === 3)!;
+    expect(up.peer).toMatchObject({ flags: 0, asn: 64500, bgpId: "192.0.2.1" });
+    expect(up.peer!.address.every((b) => b === 0)).toBe(true);
+    expect(up.rest.subarray(0, 20).every((b) => b === 0)).toBe(true);
+    const openLength = new DataView(up.rest.buffer, up.rest.byteOffset + 36).getUint16(0);
+    const open = up.rest.subarray(20, 20 + openLength);
+    expect([...up.rest.subarray(20 + openLength, 20 + 2 * openLength)]).toEqual([...open]);
+    const o = bgp(up, 20) as OpenMessage;
+    expect(o.bgpIdentifier).toBe("192.0.2.1");
+    const caps = o.optionalParameters.flatMap((p) =>
+      p.type === "CAPABILITIES" ? p.capabilities : [],
+    );
+    expect(caps.map((c) => c.type).sort()).toEqual([
+      "FOUR_OCTET_AS",
+      "MULTIPROTOCOL",
+      "MULTIPROTOCOL",
+    ]);
+    expect(new TextDecoder().decode(up.rest.subarray(20 + 2 * openLength))).toBe(
+      "\u0000\u0003\u0000\u0006global",
+    );
+    // The Loc-RIB: r1's routes (AS path 64501) and r2's own (empty AS path).
+    expect(routes(monitor(3, 0)).sort()).toEqual(
+      [...prefixes.map((p) => `${p} [64501]`), ...own.map((p) => `${p} []`)].sort(),
+    );
+    // Live: r1 withdraws one (Loc-RIB withdrawal), r2 originates one (Adj-RIB-Out and Loc-RIB).
+    const [nOut, nLoc] = [monitor(0, 0x50).length, monitor(3, 0).length];
+    r1.withdraw(["198.18.3.0/24"]);
+    r2.originate([{ prefix: "203.0.113.128/25" }]);
+    await until(
+      "the live changes",
+      () => monitor(3, 0).length >= nLoc + 2 && monitor(0, 0x50).length > nOut,
+    );
+    const live = monitor(3, 0)
+      .slice(nLoc)
+      .map((m) => bgp(m) as UpdateMessage);
+    expect(live.flatMap((u) => u.withdrawnRoutes.map(formatPrefix))).toEqual(["198.18.3.0/24"]);
+    expect(routes(monitor(3, 0).slice(nLoc))).toEqual(["203.0.113.128/25 []"]);
+    expect(routes(monitor(0, 0x50).slice(nOut))).toEqual(["203.0.113.128/25 [64500]"]);
+    // Statistics: routes in the Loc-RIB (type 8) for the Loc-RIB peer.
+    await until("a Loc-RIB Statistics Report", () =>
+      got.some((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3),
+    );
+    const st = got.find((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3)!;
+    const sv = new DataView(st.rest.buffer, st.rest.byteOffset);
+    expect([sv.getUint32(0), sv.getUint16(4), sv.getUint16(6), sv.getBigUint64(8)]).toEqual([
+      1,
+      8,
+      8,
+      BigInt(r2.rib.stats().locRibRoutes),
+    ]);
+    // Closing: the Loc-RIB's Peer Down (reason 6 with the table name), then Termination.
+    await bmp.close();
+    await until("the Termination", () => got.at(-1)?.type === BMP_TYPE.termination);
+    const down = got.at(-2)!;
+    expect(down).toMatchObject({ type: BMP_TYPE.peerDown, peer: { type: 3 } });
+    expect([...down.rest]).toEqual([6, 0, 3, 0, 6, ...new TextEncoder().encode("global")]);
+  });
+
   it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {
     const m = bmpMessage(4, new Uint8Array([1, 2]));
     expect([...m]).toEqual([3, 0, 0, 0, 8, 4, 1, 2]);
@@ -216,6 +310,23 @@ describe("BmpExporter", () => {
     expect([v.getUint32(26), v.getUint32(34), v.getUint32(38)]).toEqual([
       64501, 1_700_000_000, 250_000,
     ]);
+    const out = bmpPerPeerHeader(
+      { address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2", adjRibOut: true },
+      0,
+    );
+    expect([out[0], out[1]]).toEqual([0, 0x10]);
+    const loc = bmpPerPeerHeader(
+      {
+        address: "192.0.2.2",
+        asn: 64500,
+        bgpIdentifier: "192.0.2.1",
+        locRib: true,
+        filtered: true,
+      },
+      0,
+    );
+    expect([loc[0], loc[1]]).toEqual([3, 0x80]);
+    expect(loc.subarray(2, 26).every((b) => b === 0)).toBe(true); // distinguisher, address
   });
 
   it("is configured by bmp, checked field by field", () => {
@@ -231,5 +342,15 @@ describe("BmpExporter", () => {
     expect(() =>
       parseRouterSpec({ ...base, bmp: { host: "192.0.2.9", port: 1, statistics: 1 } }),
     ).toThrow(/bmp\.statistics/);
+    const bmp = (extra: object) => () =>
+      parseRouterSpec({ ...base, bmp: { host: "192.0.2.9", port: 1790, ...extra } });
+    expect(bmp({ monitoring: ["loc-rib", "pre-policy"], tableName: "main" })().bmp).toMatchObject({
+      monitoring: ["loc-rib", "pre-policy"],
+      tableName: "main",
+    });
+    expect(bmp({ monitoring: [] })).toThrow(/bmp\.monitoring must be a non-empty list/);
+    expect(bmp({ monitoring: ["post-policy"] })).toThrow(/bmp\.monitoring\[0\] must be one of/);
+    expect(bmp({ monitoring: ["loc-rib", "loc-rib"] })).toThrow(/bmp\.monitoring\[1\] repeats/);
+    expect(bmp({ tableName: "x".repeat(256) })).toThrow(/bmp\.tableName must be at most 255/);
   });
 });

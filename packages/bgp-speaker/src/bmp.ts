@@ -1,13 +1,18 @@
 import { connect, type Socket } from "node:net";
+import type { AdjRibOutUpdate, ChangeSet, Route } from "@dyninfra/bgp-rib";
 import {
   encodeAnnouncements,
   encodeMessage,
+  encodeWithdrawals,
   type NotificationMessage,
   type PathAttributes,
   type Prefix,
+  type SessionContext,
+  sessionContext,
 } from "@dyninfra/bgp-wire";
 import { endOfRib } from "./graceful-restart";
 import { configuredLocalAddress } from "./mrt-dump";
+import { localOpen, speakerCapabilities } from "./open";
 import type { Router } from "./router";
 
 /** BMP message types (RFC 7854 §4.1). */
@@ -74,29 +79,47 @@ function tlv(type: number, value: string): Uint8Array {
   return b;
 }
 
-/** What the per-peer header says of a neighbour (RFC 7854 §4.2). */
+/**
+ * What the per-peer header says of a neighbour (RFC 7854 §4.2), or with `locRib` of the router's
+ * Loc-RIB (RFC 9069 §4: peer type 3, address zero-filled; `address` is then ignored).
+ */
 export interface BmpPeer {
   readonly address: string;
   readonly asn: number;
   readonly bgpIdentifier: string;
   /** The session carries 2-octet AS numbers (the A flag). */
   readonly twoOctetAs?: boolean;
-  /** Post-policy Adj-RIB-In (the L flag); default pre-policy. */
+  /** Post-policy (the L flag); default pre-policy. */
   readonly postPolicy?: boolean;
+  /** The routes are the Adj-RIB-Out towards the neighbour (the O flag, RFC 8671). */
+  readonly adjRibOut?: boolean;
+  /** A Loc-RIB Instance Peer (type 3, RFC 9069). */
+  readonly locRib?: boolean;
+  /** With `locRib`: the Loc-RIB is reported filtered (the F flag). */
+  readonly filtered?: boolean;
 }
 
-/** The 42-byte per-peer header (RFC 7854 §4.2): a global-instance peer, time `ms`. */
+/**
+ * The 42-byte per-peer header (RFC 7854 §4.2): a global-instance peer (type 0) or, with
+ * `locRib`, the Loc-RIB Instance Peer of the global instance (type 3, RFC 9069 §4); time `ms`.
+ */
 export function bmpPerPeerHeader(peer: BmpPeer, ms: number): Uint8Array {
   const b = new Uint8Array(42);
   const v = new DataView(b.buffer);
-  v.setUint8(0, 0);
-  v.setUint8(
-    1,
-    (peer.address.includes(":") ? 0x80 : 0) |
-      (peer.postPolicy === true ? 0x40 : 0) |
-      (peer.twoOctetAs === true ? 0x20 : 0),
-  );
-  b.set(address16(peer.address), 10);
+  if (peer.locRib === true) {
+    v.setUint8(0, 3);
+    v.setUint8(1, peer.filtered === true ? 0x80 : 0);
+  } else {
+    v.setUint8(0, 0);
+    v.setUint8(
+      1,
+      (peer.address.includes(":") ? 0x80 : 0) |
+        (peer.postPolicy === true ? 0x40 : 0) |
+        (peer.twoOctetAs === true ? 0x20 : 0) |
+        (peer.adjRibOut === true ? 0x10 : 0),
+    );
+    b.set(address16(peer.address), 10);
+  }
   v.setUint32(26, peer.asn);
   b.set(ipv4Bytes(peer.bgpIdentifier), 30);
   v.setUint32(34, Math.floor(ms / 1000));
@@ -116,10 +139,39 @@ export interface BmpOptions {
   readonly reconnectMs?: number;
   /**
    * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes in
-   * its Adj-RIB-In (type 7) and per family (type 9). Default: none.
+   * its Adj-RIB-In (type 7) and per family (type 9); with `"loc-rib"` monitored, one for the
+   * Loc-RIB too (routes in it, type 8, RFC 9069 §5.6). Default: none.
    */
   readonly statisticsInterval?: number;
+  /**
+   * The RIBs reported in Route Monitoring messages (default `["pre-policy"]`):
+   * `"pre-policy"`, each neighbour's Adj-RIB-In as received (RFC 7854); `"adj-rib-out"`, what is
+   * sent to each neighbour, after export policy (RFC 8671: O and L flags); `"loc-rib"`, the
+   * routes the decision process selected (RFC 9069: a Loc-RIB Instance Peer with its own Peer Up).
+   */
+  readonly monitoring?: readonly BmpMonitoring[];
+  /** The Loc-RIB's VRF/Table Name (RFC 9069 §5.2.1); default `"global"`. */
+  readonly tableName?: string;
 }
+
+/** A RIB a BMP station can be sent (see {@link BmpOptions.monitoring}). */
+export type BmpMonitoring = "pre-policy" | "adj-rib-out" | "loc-rib";
+
+/** BMP monitoring modes, in the order they are reported. */
+export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
+  "pre-policy",
+  "adj-rib-out",
+  "loc-rib",
+]);
+
+/** The families of the Loc-RIB's fabricated OPEN and End-of-RIB markers. */
+const LOC_RIB_FAMILIES = [
+  { afi: 1, safi: 1 },
+  { afi: 2, safi: 1 },
+] as const;
+
+/** Context of the Loc-RIB's Route Monitoring PDUs: 4-octet ASNs (RFC 9069 §5.5.1). */
+const LOC_RIB_CONTEXT: SessionContext = sessionContext({ fourOctetAs: true });
 
 /**
  * A BMP monitored router (RFC 7854): connects to a monitoring station and reports the router's
@@ -147,28 +199,44 @@ export class BmpExporter {
   private readonly opens = new Map<string, Uint8Array>();
   private readonly notes = new Map<string, { dir: "sent" | "received"; m: NotificationMessage }>();
   private readonly listeners: [string, (...args: never[]) => void][];
+  private readonly monitor: ReadonlySet<BmpMonitoring>;
+  /** Neighbours whose Peer Up this station has had (since it connected). */
+  private readonly up = new Set<string>();
 
   constructor(
     private readonly router: Router,
     readonly options: BmpOptions,
   ) {
+    this.monitor = new Set(options.monitoring ?? ["pre-policy"]);
     const onMessage = (name: string, type: number, bytes: Uint8Array) => {
       if (type === 1) this.opens.set(name, bytes.slice());
-      else if (type === 2 && this.connected && this.router.session(name).state === "Established")
+      else if (
+        type === 2 &&
+        this.connected &&
+        this.monitor.has("pre-policy") &&
+        this.router.session(name).state === "Established"
+      )
         this.write(BMP_TYPE.routeMonitoring, [this.peerHeader(name), bytes]);
     };
     const onSession = (name: string, from: string, to: string) => {
       if (!this.connected) return;
-      if (to === "Established") this.peerUp(name);
-      else if (from === "Established") this.peerDown(name);
+      if (to === "Established") {
+        this.peerUp(name);
+        if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
+      } else if (from === "Established") this.peerDown(name);
     };
     const onNotification = (name: string, dir: "sent" | "received", m: NotificationMessage) =>
       this.notes.set(name, { dir, m });
+    const onChanges = (changes: ChangeSet) => {
+      if (this.connected) this.changes(changes);
+    };
     this.listeners = [
       ["message", onMessage as (...args: never[]) => void],
       ["session", onSession as (...args: never[]) => void],
       ["notification", onNotification as (...args: never[]) => void],
     ];
+    if (this.monitor.has("adj-rib-out") || this.monitor.has("loc-rib"))
+      this.listeners.push(["changes", onChanges as (...args: never[]) => void]);
     for (const [e, f] of this.listeners) router.on(e as "message", f as never);
     this.connect();
   }
@@ -184,6 +252,9 @@ export class BmpExporter {
       s?.destroy();
       return Promise.resolve();
     }
+    // The Loc-RIB's peer goes down first (RFC 9069 §5.3: reason 6, with the table name).
+    if (this.monitor.has("loc-rib"))
+      this.write(BMP_TYPE.peerDown, [this.locRibHeader(), new Uint8Array([6]), this.tableTlv()]);
     // Reason 0: administratively closed (RFC 7854 §4.5).
     const reason = new Uint8Array([0, 1, 0, 2, 0, 0]);
     this.write(BMP_TYPE.termination, [reason]);
@@ -206,6 +277,7 @@ export class BmpExporter {
     s.on("error", () => {});
     s.on("close", () => {
       this.connected = false;
+      this.up.clear();
       if (this.closed) return;
       this.retry = setTimeout(() => this.connect(), this.options.reconnectMs ?? 5000);
     });
@@ -220,8 +292,146 @@ export class BmpExporter {
     for (const name of this.router.neighborNames()) {
       if (this.router.session(name).state !== "Established") continue;
       this.peerUp(name);
-      this.dumpAdjRibIn(name);
+      if (this.monitor.has("pre-policy")) this.dumpAdjRibIn(name);
+      if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
     }
+    if (this.monitor.has("loc-rib")) {
+      this.locRibUp();
+      this.dumpLocRib();
+    }
+  }
+
+  /** Route Monitoring of a batch's Loc-RIB changes and Adj-RIB-Out deltas (when monitored). */
+  private changes(changes: ChangeSet): void {
+    if (this.monitor.has("adj-rib-out"))
+      for (const [address, delta] of changes.adjRibOut) {
+        const name = this.router
+          .neighborNames()
+          .find((n) => this.router.neighborSpec(n).address === address);
+        // A neighbour without its Peer Up yet gets its whole Adj-RIB-Out after it.
+        if (name === undefined || !this.up.has(name)) continue;
+        const ctx = this.router.session(name).negotiated?.send;
+        if (ctx !== undefined) this.routes(this.outHeader(name), delta, ctx);
+      }
+    if (this.monitor.has("loc-rib") && changes.locRib.length > 0) {
+      const withdrawn: Prefix[] = [];
+      const announced = new Map<PathAttributes, Prefix[]>();
+      for (const c of changes.locRib) {
+        const { pathId: _, ...prefix } = c.prefix;
+        if (c.current === undefined) withdrawn.push(prefix);
+        else {
+          let g = announced.get(c.current.attributes);
+          if (g === undefined) {
+            g = [];
+            announced.set(c.current.attributes, g);
+          }
+          g.push(prefix);
+        }
+      }
+      this.routes(
+        this.locRibHeader(),
+        {
+          withdrawn,
+          announced: [...announced].map(([attributes, nlri]) => ({ attributes, nlri })),
+        },
+        LOC_RIB_CONTEXT,
+      );
+    }
+  }
+
+  /** Route Monitoring messages of a delta: withdrawals, then one run per attribute set. */
+  private routes(header: Uint8Array, delta: AdjRibOutUpdate, ctx: SessionContext): void {
+    if (delta.withdrawn.length > 0)
+      for (const u of encodeWithdrawals(delta.withdrawn, ctx))
+        this.write(BMP_TYPE.routeMonitoring, [header, u]);
+    for (const a of delta.announced)
+      for (const u of encodeAnnouncements(a.attributes, a.nlri, ctx))
+        this.write(BMP_TYPE.routeMonitoring, [header, u]);
+  }
+
+  /** Routes grouped by attribute set (one run of UPDATEs each). */
+  private static grouped(routes: Iterable<Route>, stripPathId: boolean): AdjRibOutUpdate {
+    const groups = new Map<PathAttributes, Prefix[]>();
+    for (const r of routes) {
+      let g = groups.get(r.attributes);
+      if (g === undefined) {
+        g = [];
+        groups.set(r.attributes, g);
+      }
+      if (stripPathId) {
+        const { pathId: _, ...prefix } = r.prefix;
+        g.push(prefix);
+      } else g.push(r.prefix);
+    }
+    return {
+      withdrawn: [],
+      announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })),
+    };
+  }
+
+  /** The neighbour's Adj-RIB-Out (post-policy, RFC 8671) as UPDATEs, then End-of-RIB. */
+  private dumpAdjRibOut(name: string): void {
+    const session = this.router.session(name);
+    const ctx = session.negotiated?.send;
+    const address = this.router.neighborSpec(name).address;
+    if (ctx === undefined || !this.router.rib.peerAddresses().includes(address)) return;
+    const header = this.outHeader(name);
+    this.routes(header, BmpExporter.grouped(this.router.rib.adjRibOut(address), false), ctx);
+    for (const f of session.negotiated?.families ?? [])
+      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
+  }
+
+  /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
+  private dumpLocRib(): void {
+    const header = this.locRibHeader();
+    this.routes(header, BmpExporter.grouped(this.router.rib.locRib(), true), LOC_RIB_CONTEXT);
+    for (const f of LOC_RIB_FAMILIES)
+      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), LOC_RIB_CONTEXT)]);
+  }
+
+  /**
+   * The Loc-RIB's Peer Up (RFC 9069 §5.2): no addresses or ports, a fabricated OPEN (4-octet AS,
+   * IPv4 and IPv6 unicast) as both the sent and the received one, the VRF/Table Name TLV.
+   */
+  private locRibUp(): void {
+    const spec = this.router.spec;
+    const open = encodeMessage(
+      localOpen(
+        spec.asn,
+        spec.bgpIdentifier,
+        0,
+        speakerCapabilities({
+          families: LOC_RIB_FAMILIES,
+          routeRefresh: false,
+          enhancedRouteRefresh: false,
+          extendedMessage: false,
+          gracefulRestart: false,
+        }),
+      ),
+    );
+    this.write(BMP_TYPE.peerUp, [
+      this.locRibHeader(),
+      new Uint8Array(16 + 2 + 2),
+      open,
+      open,
+      this.tableTlv(),
+    ]);
+  }
+
+  private tableTlv(): Uint8Array {
+    return tlv(3, this.options.tableName ?? "global");
+  }
+
+  private locRibHeader(): Uint8Array {
+    const spec = this.router.spec;
+    return bmpPerPeerHeader(
+      { address: "0.0.0.0", asn: spec.asn, bgpIdentifier: spec.bgpIdentifier, locRib: true },
+      Date.now(),
+    );
+  }
+
+  private outHeader(name: string): Uint8Array {
+    return bmpPerPeerHeader({ ...this.peer(name), postPolicy: true, adjRibOut: true }, Date.now());
   }
 
   /** A Statistics Report per Established neighbour: routes in its Adj-RIB-In, in all and per family. */
@@ -253,6 +463,16 @@ export class BmpExporter {
       });
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }
+    if (this.monitor.has("loc-rib")) {
+      // Type 8: routes in the Loc-RIB (64-bit gauge), for the Loc-RIB Instance Peer.
+      const b = new Uint8Array(4 + 12);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, 1);
+      v.setUint16(4, 8);
+      v.setUint16(6, 8);
+      v.setBigUint64(8, BigInt(this.router.rib.stats().locRibRoutes));
+      this.write(BMP_TYPE.statisticsReport, [this.locRibHeader(), b]);
+    }
   }
 
   private peer(name: string): BmpPeer {
@@ -281,6 +501,7 @@ export class BmpExporter {
     const theirs =
       received ?? (session.receivedOpen ? encodeMessage(session.receivedOpen) : undefined);
     if (theirs === undefined) return;
+    this.up.add(name);
     this.write(BMP_TYPE.peerUp, [
       this.peerHeader(name),
       address16(local.replace(/^::ffff:/, "")),
@@ -293,6 +514,7 @@ export class BmpExporter {
   private peerDown(name: string): void {
     const n = this.notes.get(name);
     this.notes.delete(name);
+    this.up.delete(name);
     // 1: local NOTIFICATION, 3: remote NOTIFICATION (each with the PDU); 4: remote closed.
     const body =
       n === undefined

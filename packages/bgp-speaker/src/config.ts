@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { BGP_ROLES } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
+import { BMP_MONITORING, type BmpMonitoring } from "./bmp";
 import { BgpSpeakerError } from "./errors";
 import { mrtFileName, mrtFileNameVaries } from "./mrt-dump";
 import type { NeighborSpec, OriginateSpec, RouterSpec } from "./router";
@@ -24,6 +25,13 @@ function int(v: Json, field: string, min: number, max: number): number {
 
 function bool(v: Json, field: string): boolean {
   return typeof v === "boolean" ? v : fail(field, "must be true or false");
+}
+
+/** A VRF/Table Name (RFC 9069 §5.2.1): 1 to 255 octets of UTF-8. */
+function tableName(v: Json, field: string): string {
+  const s = str(v, field);
+  if (new TextEncoder().encode(s).length > 255) fail(field, "must be at most 255 octets of UTF-8");
+  return s;
 }
 
 function str(v: Json, field: string): string {
@@ -338,8 +346,34 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       (x, f) => {
         const b = obj(x, f);
         for (const key of Object.keys(b))
-          if (!["host", "port", "sysName", "sysDescr", "statisticsInterval"].includes(key))
+          if (
+            ![
+              "host",
+              "port",
+              "sysName",
+              "sysDescr",
+              "statisticsInterval",
+              "monitoring",
+              "tableName",
+            ].includes(key)
+          )
             fail(`${f}.${key}`, "is not a known setting");
+        const monitoring = (v: Json, g: string): BmpMonitoring[] => {
+          if (!Array.isArray(v) || v.length === 0)
+            fail(
+              g,
+              `must be a non-empty list of ${BMP_MONITORING.map((m) => `"${m}"`).join(", ")}`,
+            );
+          return v.map((m, i) => {
+            if (!BMP_MONITORING.includes(m as BmpMonitoring))
+              fail(
+                `${g}[${i}]`,
+                `must be one of ${BMP_MONITORING.map((x) => `"${x}"`).join(", ")} (got ${JSON.stringify(m)})`,
+              );
+            if (v.indexOf(m) !== i) fail(`${g}[${i}]`, `repeats ${JSON.stringify(m)}`);
+            return m as BmpMonitoring;
+          });
+        };
         return {
           host: ip(b.host, `${f}.host`),
           port: int(b.port, `${f}.port`, 1, 65535),
@@ -347,6 +381,12 @@ export function parseRouterSpec(json: unknown): RouterSpec {
           ...(b.sysDescr !== undefined ? { sysDescr: str(b.sysDescr, `${f}.sysDescr`) } : {}),
           ...(b.statisticsInterval !== undefined
             ? { statisticsInterval: int(b.statisticsInterval, `${f}.statisticsInterval`, 1, 86400) }
+            : {}),
+          ...(b.monitoring !== undefined
+            ? { monitoring: monitoring(b.monitoring, `${f}.monitoring`) }
+            : {}),
+          ...(b.tableName !== undefined
+            ? { tableName: tableName(b.tableName, `${f}.tableName`) }
             : {}),
         };
       },

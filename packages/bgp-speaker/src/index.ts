@@ -1,6 +1,8 @@
 export {
+  BMP_MONITORING,
   BMP_TYPE,
   BmpExporter,
+  type BmpMonitoring,
   type BmpOptions,
   type BmpPeer,
   bmpMessage,

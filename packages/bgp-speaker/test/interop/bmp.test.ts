@@ -2,7 +2,8 @@
 // collector: D peers with BIRD (500 real prefixes) and reports to pmbmpd in a third namespace;
 // pmbmpd must log the Initiation, BIRD's Peer Up, a Route Monitoring message per route with BIRD's
 // address, AS and AS path, the withdrawals when BIRD withdraws 100 routes, and a Peer Down when
-// BIRD's session ends.
+// BIRD's session ends — and, monitored too, D's Loc-RIB (RFC 9069) and what D sends BIRD
+// (Adj-RIB-Out, RFC 8671).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,6 +17,9 @@ if (!ready)
   console.warn(
     "interop BMP: skipped — needs root, iproute2, BIRD, pmacct (pmbmpd) and ../shared/data/bgp",
   );
+
+/** Prefixes D originates (in its Loc-RIB and sent to BIRD). */
+const OWN = ["203.0.113.0/24", "198.51.100.128/25"];
 
 describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pmbmpd)", () => {
   const lab = new Lab();
@@ -46,8 +50,14 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       100,
     );
     const d = await startDyninfra(lab, nsD, "dyninfra-d", {
-      ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")]),
-      bmp: { host: "198.51.100.9", port: 1790, sysName: "router-d", statisticsInterval: 1 },
+      ...dyninfraD([dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1")], OWN),
+      bmp: {
+        host: "198.51.100.9",
+        port: 1790,
+        sysName: "router-d",
+        statisticsInterval: 1,
+        monitoring: ["pre-policy", "adj-rib-out", "loc-rib"],
+      },
     });
     const records = () => {
       let text = "";
@@ -61,8 +71,20 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         .filter((l) => l.trim() !== "")
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     };
-    const rm = (type: string) =>
-      records().filter((r) => r.bmp_msg_type === "route_monitor" && r.log_type === type);
+    // Route Monitoring of BIRD's Adj-RIB-In (pre-policy), of what D sends BIRD (Adj-RIB-Out,
+    // post-policy) and of D's Loc-RIB, told apart by pmbmpd's is_out / is_loc / is_post.
+    const rmOf = (type: string, rib: "in" | "out" | "loc") =>
+      records().filter(
+        (r) =>
+          r.bmp_msg_type === "route_monitor" &&
+          r.log_type === type &&
+          (rib === "loc"
+            ? r.is_loc === 1
+            : rib === "out"
+              ? r.is_out === 1
+              : !r.is_loc && !r.is_out),
+      );
+    const rm = (type: string) => rmOf(type, "in");
     await waitFor(
       "pmbmpd to log BIRD's 500 routes",
       async () => rm("update").length >= 500,
@@ -73,7 +95,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       bmp_init_info_sysname: "router-d",
       bmp_init_info_sysdescr: "dyninfra",
     });
-    const up = records().filter((r) => r.bmp_msg_type === "peer_up");
+    const up = records().filter((r) => r.bmp_msg_type === "peer_up" && !r.is_loc);
     expect(up).toHaveLength(1);
     expect(up[0]).toMatchObject({
       peer_ip: "192.0.2.2",
@@ -90,6 +112,33 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         (r) => r.peer_ip === "192.0.2.2" && r.as_path === "64501" && r.bgp_nexthop === "192.0.2.2",
       ),
     ).toBe(true);
+    // The Loc-RIB (RFC 9069): its own Peer Up, BIRD's 500 routes and D's own.
+    await waitFor(
+      "pmbmpd to log D's Loc-RIB",
+      async () => rmOf("update", "loc").length >= 500 + OWN.length,
+      30_000,
+    );
+    expect(records().filter((r) => r.bmp_msg_type === "peer_up" && r.is_loc === 1)).toHaveLength(1);
+    const loc = rmOf("update", "loc");
+    expect(new Set(loc.map((r) => r.ip_prefix))).toEqual(new Set([...prefixes, ...OWN]));
+    expect(
+      loc.every((r) =>
+        OWN.includes(r.ip_prefix as string)
+          ? r.as_path === ""
+          : r.as_path === "64501" && r.bgp_nexthop === "192.0.2.2",
+      ),
+    ).toBe(true);
+    // The Adj-RIB-Out towards BIRD (RFC 8671): D's own routes as BIRD gets them (AS path 64500).
+    await waitFor(
+      "pmbmpd to log D's Adj-RIB-Out",
+      async () => rmOf("update", "out").length >= OWN.length,
+      30_000,
+    );
+    const sent = rmOf("update", "out");
+    expect(sent.map((r) => r.ip_prefix).sort()).toEqual([...OWN].sort());
+    expect(
+      sent.every((r) => r.peer_ip === "192.0.2.2" && r.as_path === "64500" && r.is_post === 1),
+    ).toBe(true);
     // Statistics Reports: 500 routes in BIRD's Adj-RIB-In.
     const stats = () => records().filter((r) => r.bmp_msg_type === "stats");
     await waitFor(
@@ -105,6 +154,14 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       30_000,
     );
     expect(new Set(rm("withdraw").map((r) => r.ip_prefix))).toEqual(new Set(prefixes.slice(400)));
+    await waitFor(
+      "pmbmpd to log 100 Loc-RIB withdrawals",
+      async () => rmOf("withdraw", "loc").length >= 100,
+      30_000,
+    );
+    expect(new Set(rmOf("withdraw", "loc").map((r) => r.ip_prefix))).toEqual(
+      new Set(prefixes.slice(400)),
+    );
     // BIRD ends the session (Cease): Peer Down, reason 3 (NOTIFICATION received), with the PDU.
     await birdc("disable", "d");
     await waitFor(
@@ -112,7 +169,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       async () => records().some((r) => r.bmp_msg_type === "peer_down"),
       30_000,
     );
-    expect(records().find((r) => r.bmp_msg_type === "peer_down")).toMatchObject({
+    expect(records().find((r) => r.bmp_msg_type === "peer_down" && !r.is_loc)).toMatchObject({
       peer_ip: "192.0.2.2",
       reason_type: 3,
     });
