@@ -52,6 +52,7 @@ export {
   sessionHandoverToJson,
 } from "./graft-json";
 export {
+  followLocRib,
   type KernelRouteOptions,
   KernelRoutes,
   type KernelRoutesEvents,

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import type { LocRibChange, Route } from "@dyninfra/bgp-rib";
+import type { ChangeSet, LocRibChange, Route } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { BgpSpeakerError } from "./errors";
+import type { Router } from "./router";
 
 /** Where and how {@link KernelRoutes} installs the Loc-RIB in the Linux routing table. */
 export interface KernelRouteOptions {
@@ -300,4 +301,40 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
       nl = this.stderr.indexOf("\n");
     }
   }
+}
+
+/**
+ * Keeps the kernel's routes in step with a router's Loc-RIB: each batch's changes as they come —
+ * except while a restarting router defers route selection (RFC 4724 §4.1, {@link Router.deferring}):
+ * the kernel then keeps forwarding on the previous run's routes, untouched by the partial Loc-RIB
+ * of the neighbours back so far, and gets the converged Loc-RIB whole when the deferral ends
+ * ({@link KernelRoutes.resync}: every route replaced, those not learned again deleted; `onResync`
+ * gets the counts). Returns a function that stops following.
+ *
+ * @example
+ * ```ts
+ * import { followLocRib, KernelRoutes, type Router } from "@dyninfra/bgp-speaker";
+ * const install = (router: Router) => followLocRib(router, new KernelRoutes());
+ * ```
+ */
+export function followLocRib(
+  router: Router,
+  kernel: Pick<KernelRoutes, "apply" | "resync">,
+  onResync?: (result: { replaced: number; deleted: number } | Error) => void,
+): () => void {
+  const onChanges = (c: ChangeSet) => {
+    if (!router.deferring) kernel.apply(c.locRib);
+  };
+  const onConverged = () => {
+    kernel.resync([...router.rib.locRib()]).then(
+      (r) => onResync?.(r),
+      (e: Error) => onResync?.(e),
+    );
+  };
+  router.on("changes", onChanges);
+  if (router.deferring) router.once("converged", onConverged);
+  return () => {
+    router.off("changes", onChanges);
+    router.off("converged", onConverged);
+  };
 }

@@ -1,10 +1,11 @@
-import { Rib } from "@dyninfra/bgp-rib";
+import { type LocRibChange, Rib, type Route } from "@dyninfra/bgp-rib";
 import type { UpdateMessage } from "@dyninfra/bgp-wire";
 import { formatPrefix, notificationText } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { endOfRibFamily } from "./graceful-restart";
 import { sessionGraftFromJson, sessionGraftToJson } from "./graft-json";
+import { followLocRib } from "./kernel-routes";
 import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
@@ -844,7 +845,7 @@ describe("restarting router (RFC 4724 §4.1: Restart State, route selection defe
    * r (AS 64500, restarting) between x (AS 64510) and y (AS 64511), which originate a prefix each;
    * r originates its own. x is linked at once; y when the test calls `linkY`.
    */
-  async function restart(forwardingPreserved = true) {
+  async function restart(forwardingPreserved = true, before?: (r: Router) => void) {
     const clock = new ManualClock();
     const r = new Router(
       {
@@ -866,6 +867,7 @@ describe("restarting router (RFC 4724 §4.1: Restart State, route selection defe
     const converged: string[] = [];
     r.on("converged", (why) => converged.push(why));
     const xView = trackView(x, "r");
+    before?.(r);
     for (const q of [r, x, y]) q.start();
     link(r, "x", x, "r");
     await flush(20);
@@ -892,6 +894,39 @@ describe("restarting router (RFC 4724 §4.1: Restart State, route selection defe
     expect([...xView.view.keys()].sort()).toEqual(["198.51.101.0/24", "203.0.113.0/24"]);
     expect(xView.eor.length).toBeGreaterThan(0);
     expect(xView.eor.every((e) => e.after === xView.log.length)).toBe(true);
+  });
+
+  it("leaves the kernel's routes alone while deferring, then installs the converged Loc-RIB whole (followLocRib)", async () => {
+    const applied: string[] = [];
+    const resynced: string[][] = [];
+    const kernel = {
+      apply: (changes: readonly LocRibChange[]) => {
+        for (const c of changes)
+          applied.push(`${c.current === undefined ? "-" : "+"}${formatPrefix(c.prefix)}`);
+      },
+      resync: async (routes: readonly Route[]) => {
+        resynced.push(routes.map((x) => formatPrefix(x.prefix)).sort());
+        return { replaced: routes.length, deleted: 0 };
+      },
+    };
+    const results: unknown[] = [];
+    const { r, x, linkY } = await restart(true, (r) =>
+      followLocRib(r, kernel, (res) => results.push(res)),
+    );
+    // r has learned x's route and originated its own, but defers: the kernel is not touched.
+    expect(r.rib.bestRoute("198.51.100.0/24")).toBeDefined();
+    expect(applied).toEqual([]);
+    expect(resynced).toEqual([]);
+    linkY();
+    await flush(30);
+    expect(r.deferring).toBe(false);
+    expect(resynced).toEqual([["198.51.100.0/24", "198.51.101.0/24", "203.0.113.0/24"]]);
+    expect(results).toEqual([{ replaced: 3, deleted: 0 }]);
+    expect(applied).toEqual([]);
+    // Converged: changes go to the kernel as they come.
+    x.withdraw(["198.51.100.0/24"]);
+    await flush(20);
+    expect(applied).toEqual(["-198.51.100.0/24"]);
   });
 
   it("ends the deferral when the timer runs out, and announces no Forwarding State unless preserved", async () => {

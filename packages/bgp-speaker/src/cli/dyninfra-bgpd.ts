@@ -7,7 +7,7 @@ import { parseRouterSpec } from "../config";
 import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
-import { KernelRoutes } from "../kernel-routes";
+import { followLocRib, KernelRoutes } from "../kernel-routes";
 import { MrtRibDumper, MrtUpdateLog } from "../mrt-dump";
 import { listen, tcpConnector } from "../net";
 import { Router, type SessionGraft } from "../router";
@@ -124,14 +124,15 @@ export async function main(
         );
     });
     await k.start({ keep: restarting });
-    router.on("changes", (c) => k.apply(c.locRib));
-    if (restarting)
-      router.once("converged", () => {
-        k.reconcile(router.rib.locRib()).then(
-          (n) => log(`kernel: ${n} route(s) of the previous run not learned again, removed`),
-          (e: Error) => log(`kernel: ${e.message}`),
-        );
-      });
+    // Restarting: the kernel keeps the previous run's routes until route selection is no longer
+    // deferred, then gets the converged Loc-RIB whole.
+    followLocRib(router, k, (r) =>
+      log(
+        r instanceof Error
+          ? `kernel: ${r.message}`
+          : `kernel: converged Loc-RIB installed (${r.replaced} route(s)); ${r.deleted} route(s) of the previous run not learned again, removed`,
+      ),
+    );
     kernel = k;
     const o = k.options;
     log(

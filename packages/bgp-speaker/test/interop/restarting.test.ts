@@ -81,7 +81,7 @@ describe.runIf(ready)(
       expect(await kernelWatch.stop()).toBeGreaterThanOrEqual(400);
       expect(lab.log("dyninfra-2")).toMatch(/End-of-RIB received from every neighbour/);
       expect(lab.log("dyninfra-2")).toMatch(
-        /kernel: 100 route\(s\) of the previous run not learned again, removed/,
+        /kernel: converged Loc-RIB installed \(400 route\(s\)\); 100 route\(s\) of the previous run not learned again, removed/,
       );
       const left = new Set(
         (await run("ip", ["-n", nsD, "route", "show", "proto", "bgp"]))
