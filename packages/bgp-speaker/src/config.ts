@@ -1,9 +1,17 @@
 import { isIP } from "node:net";
-import { BGP_ROLES } from "@dyninfra/bgp-rib";
+import { BGP_ROLES, type OriginValidity, type PrefixListEntry, RoaTable } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
 import { BMP_MONITORING, type BmpMonitoring } from "./bmp";
 import { BgpSpeakerError } from "./errors";
 import { mrtFileName, mrtFileNameVaries } from "./mrt-dump";
+import {
+  BUILT_IN_POLICIES,
+  compilePolicy,
+  type PolicyDefinitions,
+  type PolicyMatchSpec,
+  type PolicySetSpec,
+  type PolicyTerm,
+} from "./policy-config";
 import type { NeighborSpec, OriginateSpec, RouterSpec } from "./router";
 
 type Json = unknown;
@@ -60,16 +68,161 @@ function optional<T>(
   return o[key] === undefined ? {} : { [key]: f(o[key], `${field}.${key}`) };
 }
 
-function policy(v: Json, field: string): "accept" | "reject" {
-  if (v !== "accept" && v !== "reject") fail(field, 'must be "accept" or "reject"');
-  return v;
+const POLICY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * An export policy: `"accept"`, `"reject"` or the name of one of `policies` (checked once they
+ * are parsed, see {@link checkPolicyNames}).
+ */
+function policy(v: Json, field: string): string {
+  if (typeof v !== "string" || !POLICY_NAME.test(v))
+    fail(field, 'must be "accept", "reject" or the name of one of policies');
+  return v as string;
 }
 
 /** An import policy: {@link policy}'s, or Route Origin Validation (`"reject-invalid"`). */
-function importPolicy(v: Json, field: string): "accept" | "reject" | "reject-invalid" {
-  if (v !== "accept" && v !== "reject" && v !== "reject-invalid")
-    fail(field, 'must be "accept", "reject" or "reject-invalid"');
-  return v as "accept" | "reject" | "reject-invalid";
+function importPolicy(v: Json, field: string): string {
+  if (typeof v !== "string" || !POLICY_NAME.test(v))
+    fail(field, 'must be "accept", "reject", "reject-invalid" or the name of one of policies');
+  return v as string;
+}
+
+const MATCH_KEYS = ["prefixList", "asPath", "community", "largeCommunity", "rpki"];
+const SET_KEYS = [
+  "localPref",
+  "med",
+  "nextHop",
+  "prepend",
+  "addCommunities",
+  "deleteCommunities",
+  "addLargeCommunities",
+  "deleteLargeCommunities",
+];
+
+function strings(v: Json, field: string): string[] {
+  if (!Array.isArray(v) || v.length === 0) fail(field, "must be a non-empty list of strings");
+  return v.map((x, i) => str(x, `${field}[${i}]`));
+}
+
+/** One term of a policy (see {@link PolicyTerm}). */
+function policyTerm(v: Json, f: string): PolicyTerm {
+  const t = obj(v, f);
+  for (const k of Object.keys(t))
+    if (k !== "match" && k !== "set" && k !== "action") fail(`${f}.${k}`, "is not a known setting");
+  const action = t.action;
+  if (action !== "accept" && action !== "reject" && action !== "next")
+    fail(`${f}.action`, 'must be "accept", "reject" or "next"');
+  if (action === "reject" && t.set !== undefined)
+    fail(`${f}.set`, "has no effect: the term rejects the route");
+  const match = (x: Json, g: string): PolicyMatchSpec => {
+    const m = obj(x, g);
+    for (const k of Object.keys(m))
+      if (!MATCH_KEYS.includes(k)) fail(`${g}.${k}`, "is not a known match");
+    const prefixList = (y: Json, h: string): PrefixListEntry[] => {
+      if (!Array.isArray(y) || y.length === 0) fail(h, "must be a non-empty list");
+      return y.map((e, i) => {
+        const g2 = `${h}[${i}]`;
+        const x2 = obj(e, g2);
+        for (const k of Object.keys(x2))
+          if (!["prefix", "ge", "le", "action"].includes(k))
+            fail(`${g2}.${k}`, "is not a known setting");
+        const prefix = str(x2.prefix, `${g2}.prefix`);
+        try {
+          parsePrefix(prefix);
+        } catch {
+          fail(`${g2}.prefix`, `must be a prefix (got ${JSON.stringify(prefix)})`);
+        }
+        if (x2.action !== undefined && x2.action !== "permit" && x2.action !== "deny")
+          fail(`${g2}.action`, 'must be "permit" or "deny"');
+        return {
+          prefix,
+          ...(x2.ge !== undefined ? { ge: int(x2.ge, `${g2}.ge`, 0, 128) } : {}),
+          ...(x2.le !== undefined ? { le: int(x2.le, `${g2}.le`, 0, 128) } : {}),
+          ...(x2.action !== undefined ? { action: x2.action as "permit" | "deny" } : {}),
+        };
+      });
+    };
+    const states = (y: Json, h: string): OriginValidity | OriginValidity[] => {
+      const one = (z: Json, k: string): OriginValidity =>
+        z === "valid" || z === "invalid" || z === "not-found"
+          ? z
+          : fail(k, 'must be "valid", "invalid" or "not-found"');
+      if (!Array.isArray(y)) return one(y, h);
+      if (y.length === 0) fail(h, "must name at least one state");
+      return y.map((z, i) => one(z, `${h}[${i}]`));
+    };
+    return {
+      ...optional(m, "prefixList", prefixList, g),
+      ...optional(m, "asPath", str, g),
+      ...optional(m, "community", str, g),
+      ...optional(m, "largeCommunity", str, g),
+      ...optional(m, "rpki", states, g),
+    };
+  };
+  const set = (x: Json, g: string): PolicySetSpec => {
+    const m = obj(x, g);
+    for (const k of Object.keys(m))
+      if (!SET_KEYS.includes(k)) fail(`${g}.${k}`, "is not a known setting");
+    return {
+      ...optional(m, "localPref", (y, h) => int(y, h, 0, 0xffffffff), g),
+      ...optional(m, "med", (y, h) => int(y, h, 0, 0xffffffff), g),
+      ...optional(m, "nextHop", ip, g),
+      ...optional(m, "prepend", (y, h) => int(y, h, 1, 10), g),
+      ...optional(m, "addCommunities", strings, g),
+      ...optional(m, "deleteCommunities", strings, g),
+      ...optional(m, "addLargeCommunities", strings, g),
+      ...optional(m, "deleteLargeCommunities", strings, g),
+    };
+  };
+  return {
+    ...optional(t, "match", match, f),
+    ...optional(t, "set", set, f),
+    action,
+  } as PolicyTerm;
+}
+
+/** `policies`: named lists of terms, each compiled once here so that its errors name the field. */
+function policies(v: Json, field: string, asn: number): PolicyDefinitions {
+  const o = obj(v, field);
+  const out: Record<string, PolicyTerm[]> = {};
+  for (const [name, terms] of Object.entries(o)) {
+    const f = `${field}.${name}`;
+    if (!POLICY_NAME.test(name)) fail(f, "is not a policy name (1–64 letters, digits, _ . -)");
+    if (BUILT_IN_POLICIES.includes(name)) fail(f, "redefines a built-in policy");
+    if (!Array.isArray(terms) || terms.length === 0) fail(f, "must be a non-empty list of terms");
+    out[name] = terms.map((t, i) => policyTerm(t, `${f}[${i}]`));
+    compilePolicy(out[name], { asn, roas: new RoaTable([]), field: f });
+  }
+  return out;
+}
+
+/**
+ * Every neighbour's policies are built-ins or defined in `policies`; an export policy does not
+ * match on RPKI validity.
+ */
+function checkPolicyNames(spec: RouterSpec): void {
+  const defs = spec.policies ?? {};
+  spec.neighbors.forEach((n, i) => {
+    for (const [key, name] of [
+      ["importPolicy", n.importPolicy],
+      ["exportPolicy", n.exportPolicy],
+    ] as const) {
+      if (name === undefined) continue;
+      const builtIn = key === "importPolicy" ? BUILT_IN_POLICIES : ["accept", "reject"];
+      if (builtIn.includes(name)) continue;
+      const terms = defs[name];
+      if (terms === undefined)
+        fail(
+          `neighbors[${i}].${key}`,
+          `names no policy: ${JSON.stringify(name)} is neither ${builtIn.map((b) => `"${b}"`).join(", ")} nor defined in policies`,
+        );
+      if (key === "exportPolicy" && terms.some((t) => t.match?.rpki !== undefined))
+        fail(
+          `neighbors[${i}].${key}`,
+          `names ${JSON.stringify(name)}, which matches on rpki: only import policies may`,
+        );
+    }
+  });
 }
 
 /** The top-level settings of a router's JSON configuration. */
@@ -91,6 +244,7 @@ const ROUTER_KEYS = new Set([
   "mrtDump",
   "bmp",
   "rpki",
+  "policies",
 ]);
 
 const NEIGHBOR_KEYS = new Set([
@@ -292,6 +446,9 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       "config",
     ),
     neighbors: neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`)),
+    ...(o.policies !== undefined
+      ? { policies: policies(o.policies, "policies", int(o.asn, "asn", 1, 0xffffffff)) }
+      : {}),
     ...(o.originate !== undefined
       ? {
           originate: Array.isArray(o.originate)
@@ -507,5 +664,6 @@ export function parseRouterSpec(json: unknown): RouterSpec {
     if (names.has(n.name)) fail(`neighbors[${i}].name`, `duplicates ${JSON.stringify(n.name)}`);
     names.add(n.name);
   });
+  checkPolicyNames(spec);
   return spec;
 }

@@ -78,7 +78,18 @@ export type {
 } from "./open";
 export { checkOpen, localOpen, speakerCapabilities } from "./open";
 export { memoryPipe } from "./pipe";
+export {
+  BUILT_IN_POLICIES,
+  type CompiledPolicy,
+  compilePolicy,
+  type PolicyDefinitions,
+  type PolicyMatchSpec,
+  type PolicySetSpec,
+  type PolicyTerm,
+  parseLargeCommunity,
+} from "./policy-config";
 export type {
+  ExportPolicyName,
   ImportPolicyName,
   MaxPrefixes,
   NeighborSpec,

@@ -199,7 +199,7 @@ export class MrtUpdateLog {
   private readonly onSession: (name: string, from: string, to: string) => void;
 
   /**
-   * @param file - The file, or with `interval` the file name pattern (see {@link mrtFileName});
+   * @param pattern - The file, or with `interval` the file name pattern (see {@link mrtFileName});
    *   a pattern's conversions are expanded also without rotation, once, at start.
    */
   constructor(

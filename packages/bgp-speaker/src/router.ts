@@ -56,6 +56,12 @@ import {
 import type { KernelRouteOptions, KernelRoutes } from "./kernel-routes";
 import type { MrtUpdateLog } from "./mrt-dump";
 import { type NegotiatedSession, type SpeakerCapabilities, speakerCapabilities } from "./open";
+import {
+  BUILT_IN_POLICIES,
+  type CompiledPolicy,
+  compilePolicy,
+  type PolicyDefinitions,
+} from "./policy-config";
 import { RtrClient } from "./rtr-client";
 import type { RtrUpdate } from "./rtr-session";
 import type { SessionState } from "./session";
@@ -122,19 +128,24 @@ export interface NeighborSpec {
    */
   readonly maxPrefixes?: MaxPrefixes;
   /**
-   * Import / export policy. Without one, RFC 8212 applies to eBGP neighbours: nothing is
-   * accepted or advertised.
+   * Import / export policy: a built-in (see {@link ImportPolicyName}) or the name of one of the
+   * router's {@link RouterSpec.policies}. Without one, RFC 8212 applies to eBGP neighbours:
+   * nothing is accepted or advertised.
    */
   readonly importPolicy?: ImportPolicyName;
-  readonly exportPolicy?: "accept" | "reject";
+  readonly exportPolicy?: ExportPolicyName;
 }
 
 /**
- * A neighbour's import policy: accept or reject everything, or `"reject-invalid"` — Route Origin
+ * A neighbour's import policy: accept or reject everything, `"reject-invalid"` — Route Origin
  * Validation (RFC 6811) against the router's VRPs ({@link Router.setVrps}, or `rpki.vrps` in the
- * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted.
+ * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted — or the
+ * name of one of the router's {@link RouterSpec.policies}.
  */
-export type ImportPolicyName = "accept" | "reject" | "reject-invalid";
+export type ImportPolicyName = "accept" | "reject" | "reject-invalid" | (string & {});
+
+/** A neighbour's export policy: `"accept"`, `"reject"` or the name of one of the router's policies. */
+export type ExportPolicyName = "accept" | "reject" | (string & {});
 
 /**
  * A maximum-prefix limit (see {@link NeighborSpec.maxPrefixes}).
@@ -257,6 +268,14 @@ export interface RouterSpec {
   };
   /** A BMP monitoring station to report to (`dyninfra-bgpd`, with {@link BmpExporter}). */
   readonly bmp?: BmpOptions;
+  /**
+   * Named routing policies for neighbours' `importPolicy` / `exportPolicy`: ordered terms of
+   * match conditions (prefix list, AS-path regular expression, community, large community, RPKI
+   * validity), changes (LOCAL_PREF, MED, next hop, prepend, communities) and an action (accept,
+   * reject, or go on to the next term); a route no term accepts is rejected. See
+   * {@link PolicyTerm} and {@link compilePolicy}.
+   */
+  readonly policies?: PolicyDefinitions;
 }
 
 /**
@@ -486,6 +505,8 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   readonly roas = new RoaTable();
   private readonly rovPolicy: Policy;
+  /** The compiled {@link RouterSpec.policies}. */
+  private readonly policies = new Map<string, CompiledPolicy>();
   /**
    * The RTR clients of `rpki.rtr`, most preferred first (started and stopped with the router).
    * The VRPs in use are those of the first that has data: its changes are applied with
@@ -525,6 +546,16 @@ export class Router extends EventEmitter<RouterEvents> {
     }
     // Routes with an empty AS_PATH (from iBGP neighbours, or our own) originate in our AS.
     this.rovPolicy = rejectInvalidOrigins(this.roas, { localAs: spec.asn });
+    for (const [name, terms] of Object.entries(spec.policies ?? {})) {
+      if (BUILT_IN_POLICIES.includes(name))
+        throw new BgpSpeakerError("BAD_CONFIG", `policy ${name} redefines a built-in policy`, {
+          field: `policies.${name}`,
+        });
+      this.policies.set(
+        name,
+        compilePolicy(terms, { asn: spec.asn, roas: this.roas, field: `policies.${name}` }),
+      );
+    }
     const rpki = spec.rpki;
     if (rpki !== undefined && "rtr" in rpki) {
       const caches = (Array.isArray(rpki.rtr) ? rpki.rtr : [rpki.rtr]) as readonly RtrSpec[];
@@ -565,6 +596,16 @@ export class Router extends EventEmitter<RouterEvents> {
         field: "neighbors",
       });
     checkRole(spec, this.spec.asn);
+    // Policies are resolved now: an unknown name is a configuration error, not a failure later.
+    for (const key of ["importPolicy", "exportPolicy"] as const) {
+      const name = spec[key];
+      if (name === undefined || this.policyKnown(name, key)) continue;
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `neighbour ${spec.name}: ${key} ${JSON.stringify(name)} is neither a built-in policy nor one of the router's policies${key === "exportPolicy" && this.policies.has(name) ? " usable for export (it matches on rpki)" : ""}`,
+        { field: key },
+      );
+    }
     const limit = spec.maxPrefixes?.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 0xffffffff))
       throw new BgpSpeakerError(
@@ -818,7 +859,7 @@ export class Router extends EventEmitter<RouterEvents> {
       if (ready || address !== peer) return address === peer;
       if (!this.rib.peerAddresses().includes(address)) {
         const imp = this.policyOf(options.importPolicy ?? "accept");
-        if (options.importPolicy === "reject-invalid") this.mrtRov.add(address);
+        if (this.validates(options.importPolicy)) this.mrtRov.add(address);
         this.rib.addPeer({
           address,
           asn,
@@ -1618,7 +1659,7 @@ export class Router extends EventEmitter<RouterEvents> {
     if (changed.length === 0) return 0;
     const peers = new Set(this.mrtRov);
     for (const n of this.neighbors.values())
-      if (n.inRib && n.spec.importPolicy === "reject-invalid") peers.add(n.spec.address);
+      if (n.inRib && this.validates(n.spec.importPolicy)) peers.add(n.spec.address);
     // (A session prepared for a graft holds its routes rejected until it resumes, and is then
     // decided with the VRPs in use.)
     let locRibChanges = 0;
@@ -1652,9 +1693,32 @@ export class Router extends EventEmitter<RouterEvents> {
     return this.setVrps(parseVrpJson(text));
   }
 
+  /** Whether a policy name resolves for a neighbour's import or export policy. */
+  private policyKnown(name: string, key: "importPolicy" | "exportPolicy"): boolean {
+    if (name === "accept" || name === "reject") return true;
+    if (key === "importPolicy" && name === "reject-invalid") return true;
+    const p = this.policies.get(name);
+    return p !== undefined && (key === "importPolicy" || !p.usesRpki);
+  }
+
+  /** Whether an import policy looks at RPKI validity (its routes are decided again as VRPs change). */
+  private validates(p: ImportPolicyName | undefined): boolean {
+    return p === "reject-invalid" || (p !== undefined && this.policies.get(p)?.usesRpki === true);
+  }
+
   private policyOf(p: ImportPolicyName | undefined): Policy | undefined {
     if (p === "reject-invalid") return this.rovPolicy;
-    return p === "accept" ? acceptAll : p === "reject" ? rejectAll : undefined;
+    if (p === undefined) return undefined;
+    if (p === "accept") return acceptAll;
+    if (p === "reject") return rejectAll;
+    const named = this.policies.get(p);
+    if (named === undefined)
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `no policy named ${JSON.stringify(p)}: neither a built-in nor one of the router's policies`,
+        { field: "importPolicy" },
+      );
+    return named.policy;
   }
 
   private distribute(changes: ChangeSet): void {

@@ -24,7 +24,9 @@ S}), BMP reports to a monitoring station ("bmp": {"host", "port", "monitoring": 
 "adj-rib-out", "loc-rib"]}),
 Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON, or {"rtr": {"host",
 "port"}}, an RPKI cache over RFC 8210; neighbours with "importPolicy": "reject-invalid" drop
-RPKI-invalid routes) and a JSON control interface over
+RPKI-invalid routes), routing policies for neighbours' "importPolicy"/"exportPolicy"
+("policies": {"NAME": [{"match": {...}, "set": {...}, "action": "accept"|"reject"|"next"}]})
+and a JSON control interface over
 HTTP ("control"):
   GET /sessions   GET /routes   GET /routes/<prefix>   GET /adj-rib-out/<name>   GET /stats
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]

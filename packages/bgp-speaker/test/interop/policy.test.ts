@@ -1,0 +1,91 @@
+// Routing policies from dyninfra's configuration ("policies"), against BIRD: D imports BIRD's
+// 500 real prefixes through a policy — the first 100 (a prefix list) get LOCAL_PREF 200 and a
+// community, the next 100 are rejected, the rest get MED 5 — and exports only its own prefix to
+// BIRD, prepended twice and tagged with a community. D's control interface must show each
+// decision and the changed attributes; BIRD must show D's route with the AS path and community
+// D's export policy gave it.
+import { afterAll, describe, expect, it } from "vitest";
+import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import { isRoot, Lab, waitFor, which } from "./lab";
+import { tablePresent } from "./routes";
+
+const ready = isRoot && which("ip") && which("bird") && which("birdc") && tablePresent;
+if (!ready)
+  console.warn("interop policies: skipped — needs root, iproute2, BIRD and ../shared/data/bgp");
+
+const OWN = "100.64.0.0/24";
+
+interface Explained {
+  candidates: {
+    route: { attributes: { localPref?: number; multiExitDisc?: number; communities?: number[] } };
+  }[];
+  rejected: { reason: string }[];
+}
+
+describe.runIf(ready)("interop: configured routing policies, with BIRD", () => {
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
+
+  it("D decides and changes BIRD's routes by its import policy, and BIRD gets D's route as its export policy says", async () => {
+    const { prefixes, nsD, birdc } = await bird500BesideD(lab);
+    const list = (ps: string[]) => ps.map((prefix) => ({ prefix }));
+    const d = await startDyninfra(lab, nsD, "dyninfra-d", {
+      ...dyninfraD(
+        [
+          dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1", {
+            importPolicy: "from-bird",
+            exportPolicy: "to-bird",
+          }),
+        ],
+        [OWN, "100.64.1.0/24"],
+      ),
+      policies: {
+        "from-bird": [
+          {
+            match: { prefixList: list(prefixes.slice(0, 100)) },
+            set: { localPref: 200, addCommunities: ["64500:100"] },
+            action: "accept",
+          },
+          { match: { prefixList: list(prefixes.slice(100, 200)) }, action: "reject" },
+          { set: { med: 5 }, action: "accept" },
+        ],
+        "to-bird": [
+          {
+            match: { prefixList: [{ prefix: OWN }] },
+            set: { prepend: 2, addCommunities: ["64500:7"] },
+            action: "accept",
+          },
+        ],
+      },
+    });
+    const locRib = async () => ((await d.get("/stats")) as { locRibRoutes: number }).locRibRoutes;
+    // 400 of BIRD's routes and D's two own.
+    await waitFor("D's routes", async () => (await locRib()) === 402, 60_000);
+    const explain = async (p: string) =>
+      (await d.get(`/routes/${encodeURIComponent(p)}`)) as Explained;
+    for (const p of prefixes.slice(0, 100)) {
+      const a = (await explain(p)).candidates[0]?.route.attributes;
+      expect(a?.localPref).toBe(200);
+      expect(a?.communities).toContain(((64500 << 16) | 100) >>> 0);
+    }
+    for (const p of prefixes.slice(100, 200))
+      expect((await explain(p)).rejected.map((r) => r.reason)).toEqual(["import-policy"]);
+    for (const p of prefixes.slice(200)) {
+      const a = (await explain(p)).candidates[0]?.route.attributes;
+      expect(a?.multiExitDisc).toBe(5);
+      expect(a?.localPref).toBeUndefined();
+    }
+    // BIRD holds D's OWN, prepended and tagged — and not D's other prefix (no term accepts it).
+    await waitFor(
+      "BIRD to hold D's route",
+      async () => (await birdc("show route", OWN)).includes(OWN),
+      30_000,
+    );
+    const shown = await birdc("show route", OWN, "all");
+    expect(shown).toMatch(/BGP\.as_path: 64500 64500 64500\s/);
+    expect(shown).toMatch(/BGP\.community: \(64500,7\)/);
+    expect(await birdc("show route", "100.64.1.0/24").catch(() => "")).not.toMatch(
+      /100\.64\.1\.0\/24\s+unicast/,
+    );
+  });
+});
