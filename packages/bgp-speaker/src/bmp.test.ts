@@ -14,8 +14,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { BMP_TYPE, BmpExporter, bmpMessage, bmpPerPeerHeader } from "./bmp";
 import { parseRouterSpec } from "./config";
-import { memoryPipe } from "./pipe";
-import { Router } from "./router";
+import { routerPair } from "./test-support";
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -80,33 +79,10 @@ async function station() {
 
 /** r1 (AS 64501, 192.0.2.2) sends r2 (AS 64500, 192.0.2.1) `prefixes`; r2 originates `own`. */
 async function pair(prefixes: string[], own: string[] = []) {
-  const neighbor = (name: string, address: string, asn: number) => ({
-    name,
-    address,
-    asn,
-    passive: true,
-    importPolicy: "accept" as const,
-    exportPolicy: "accept" as const,
-  });
-  const r1 = new Router({
-    asn: 64501,
-    bgpIdentifier: "192.0.2.2",
-    localAddress: "192.0.2.2",
-    neighbors: [neighbor("r2", "192.0.2.1", 64500)],
+  const { r1, r2 } = routerPair({
     originate: prefixes.map((prefix) => ({ prefix })),
+    r2Spec: { originate: own.map((prefix) => ({ prefix })) },
   });
-  const r2 = new Router({
-    asn: 64500,
-    bgpIdentifier: "192.0.2.1",
-    localAddress: "192.0.2.1",
-    neighbors: [neighbor("r1", "192.0.2.2", 64501)],
-    originate: own.map((prefix) => ({ prefix })),
-  });
-  r1.start();
-  r2.start();
-  const [x, y] = memoryPipe();
-  r1.accept("r2", x);
-  r2.accept("r1", y);
   closers.push(() => {
     r1.stop();
     r2.stop();

@@ -6,12 +6,10 @@ import { join } from "node:path";
 import { afterEach } from "vitest";
 import { ManualClock } from "./clock";
 import { MrtUpdateLog, type MrtUpdateLogOptions } from "./mrt-dump";
-import { memoryPipe } from "./pipe";
-import { Router } from "./router";
+import type { Router } from "./router";
+import { flush, routerPair } from "./test-support";
 
-export const flush = async (rounds = 10) => {
-  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
-};
+export { flush };
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -36,41 +34,16 @@ export function pair(
   beforeStart?: (r2: Router, clock: ManualClock) => void,
 ) {
   const clock = new ManualClock(1_700_000_000_000);
-  const neighbor = (name: string, address: string, asn: number) => ({
-    name,
-    address,
-    asn,
-    passive: true,
-    importPolicy: "accept" as const,
-    exportPolicy: "accept" as const,
+  let log: MrtUpdateLog | undefined;
+  const { r1, r2 } = routerPair({
+    originate: prefixes.map((prefix) => ({ prefix })),
+    clock,
+    beforeStart: (_, r2) => {
+      log = new MrtUpdateLog(r2, file, { all, now: () => clock.now(), clock, ...options });
+      beforeStart?.(r2, clock);
+    },
   });
-  const r1 = new Router(
-    {
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      localAddress: "192.0.2.2",
-      neighbors: [neighbor("r2", "192.0.2.1", 64500)],
-      originate: prefixes.map((prefix) => ({ prefix })),
-    },
-    { clock },
-  );
-  const r2 = new Router(
-    {
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [neighbor("r1", "192.0.2.2", 64501)],
-    },
-    { clock },
-  );
-  const log = new MrtUpdateLog(r2, file, { all, now: () => clock.now(), clock, ...options });
-  beforeStart?.(r2, clock);
-  r1.start();
-  r2.start();
-  const [x, y] = memoryPipe();
-  r1.accept("r2", x);
-  r2.accept("r1", y);
-  return { r1, r2, log, clock };
+  return { r1, r2, log: log!, clock };
 }
 
 /** Moves a ManualClock on by `ms` in 10 s steps, letting the sessions' messages through. */

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
-import { memoryPipe } from "./pipe";
 import { Router } from "./router";
+import { acceptingNeighbor, flush, link } from "./test-support";
 
 const FIXTURE = resolve(import.meta.dirname, "../fixtures/openbgpd_rib_table");
 // bgpdump -m reference: TABLE_DUMP|time|B|peer|peerAS|prefix|AS path|origin|next hop|...
@@ -11,10 +11,6 @@ const reference = readFileSync(`${FIXTURE}.bgpdump.txt`, "utf8")
   .trim()
   .split("\n")
   .map((l) => l.split("|"));
-
-const flush = async (n = 10) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
 
 describe("Router.loadMrt", () => {
   it("installs one peer's routes from a real MRT RIB dump, as bgpdump reads them", async () => {
@@ -34,32 +30,26 @@ describe("Router.loadMrt", () => {
 
   it("defaults to the first peer and passes the routes on to real neighbours", async () => {
     const clock = new ManualClock();
-    const neighbor = (name: string, address: string, asn: number) => ({
-      name,
-      address,
-      asn,
-      passive: true,
-      importPolicy: "accept" as const,
-      exportPolicy: "accept" as const,
-    });
     const r1 = new Router(
       {
         asn: 64500,
         bgpIdentifier: "192.0.2.1",
         localAddress: "192.0.2.1",
-        neighbors: [neighbor("r2", "192.0.2.2", 64501)],
+        neighbors: [acceptingNeighbor("r2", "192.0.2.2", 64501)],
       },
       { clock },
     );
     const r2 = new Router(
-      { asn: 64501, bgpIdentifier: "192.0.2.2", neighbors: [neighbor("r1", "192.0.2.1", 64500)] },
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        neighbors: [acceptingNeighbor("r1", "192.0.2.1", 64500)],
+      },
       { clock },
     );
     r1.start();
     r2.start();
-    const [a, b] = memoryPipe();
-    r1.accept("r2", a);
-    r2.accept("r1", b);
+    link(r1, "r2", r2, "r1");
     await flush();
     const res = await r1.loadMrt(FIXTURE);
     expect(res.peer).toBe(reference[0]![3]);

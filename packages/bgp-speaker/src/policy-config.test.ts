@@ -4,14 +4,10 @@
 import type { PathAttributes } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { parseRouterSpec } from "./config";
-import { memoryPipe } from "./pipe";
 import type { PolicyDefinitions } from "./policy-config";
 import { parseLargeCommunity } from "./policy-config";
 import { Router } from "./router";
-
-const flush = async (rounds = 20) => {
-  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
-};
+import { flush, routerPair } from "./test-support";
 
 const POLICIES: PolicyDefinitions = {
   in: [
@@ -31,45 +27,19 @@ const POLICIES: PolicyDefinitions = {
   ],
 };
 
-/** r1 (AS 64501) originates `routes`; r2 (AS 64500) imports with `imp`, exports with `exp`. */
+/** r1 (AS 64501) originates three routes; r2 (AS 64500) imports with `imp`, exports with `exp`. */
 async function pair(imp: string, exp: string, own: string[] = []) {
-  const r1 = new Router({
-    asn: 64501,
-    bgpIdentifier: "192.0.2.2",
-    localAddress: "192.0.2.2",
-    neighbors: [
-      {
-        name: "r2",
-        address: "192.0.2.1",
-        asn: 64500,
-        passive: true,
-        importPolicy: "accept",
-        exportPolicy: "accept",
-      },
-    ],
+  const pair = routerPair({
     originate: [
       { prefix: "198.18.1.0/24", communities: ["64501:1", "64501:2"] },
       { prefix: "198.18.2.0/24", communities: ["64501:666"] },
       { prefix: "203.0.113.0/24" },
     ],
+    r2Neighbor: { importPolicy: imp, exportPolicy: exp },
+    r2Spec: { originate: own.map((prefix) => ({ prefix })), policies: POLICIES },
   });
-  const r2 = new Router({
-    asn: 64500,
-    bgpIdentifier: "192.0.2.1",
-    localAddress: "192.0.2.1",
-    neighbors: [
-      { name: "r1", address: "192.0.2.2", asn: 64501, importPolicy: imp, exportPolicy: exp },
-    ],
-    originate: own.map((prefix) => ({ prefix })),
-    policies: POLICIES,
-  });
-  r1.start();
-  r2.start();
-  const [x, y] = memoryPipe();
-  r1.accept("r2", x);
-  r2.accept("r1", y);
-  await flush();
-  return { r1, r2 };
+  await flush(20);
+  return pair;
 }
 
 const texts = (a: PathAttributes | undefined) =>

@@ -10,6 +10,7 @@ import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
 import type { SessionState } from "./session";
+import { link } from "./test-support";
 
 const flush = async (rounds = 8) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
@@ -42,13 +43,6 @@ const routerAt = (
     },
     { clock },
   );
-
-function link(a: Router, aName: string, b: Router, bName: string) {
-  const [x, y] = memoryPipe();
-  a.accept(aName, x);
-  b.accept(bName, y);
-  return [x, y] as const;
-}
 
 /** The neighbour's cumulative view: prefix -> attributes, from every UPDATE it received. */
 function trackView(r: Router, name: string) {

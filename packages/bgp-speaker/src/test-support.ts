@@ -1,0 +1,77 @@
+// Test support shared by this package's tests (not part of the package): turns of the event
+// loop, neighbours that accept everything, and routers linked over memory pipes.
+import type { Clock } from "./clock";
+import { memoryPipe } from "./pipe";
+import { type NeighborSpec, type OriginateSpec, Router, type RouterSpec } from "./router";
+
+/** Lets `rounds` turns of the event loop pass (messages over memory pipes are delivered). */
+export const flush = async (rounds = 10): Promise<void> => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** A passive neighbour whose routes are accepted both ways (`extra` overrides). */
+export const acceptingNeighbor = (
+  name: string,
+  address: string,
+  asn: number,
+  extra: Partial<NeighborSpec> = {},
+): NeighborSpec => ({
+  name,
+  address,
+  asn,
+  passive: true,
+  importPolicy: "accept",
+  exportPolicy: "accept",
+  ...extra,
+});
+
+/** Connects a's neighbour `aName` and b's neighbour `bName` over a memory pipe. */
+export function link(a: Router, aName: string, b: Router, bName: string) {
+  const [x, y] = memoryPipe();
+  a.accept(aName, x);
+  b.accept(bName, y);
+  return [x, y] as const;
+}
+
+/**
+ * r1 (AS 64501, 192.0.2.2) and r2 (AS 64500, 192.0.2.1), each the other's neighbour (accepting
+ * everything; `r2Neighbor` overrides r2's side), r1 originating `originate`, `r2Spec` added to r2's
+ * configuration, both on `clock` if given; `beforeStart` runs before the sessions start. Started
+ * and linked over a memory pipe.
+ */
+export function routerPair(
+  options: {
+    readonly originate?: readonly OriginateSpec[];
+    readonly r2Spec?: Partial<RouterSpec>;
+    readonly r2Neighbor?: Partial<NeighborSpec>;
+    readonly clock?: Clock;
+    readonly beforeStart?: (r1: Router, r2: Router) => void;
+  } = {},
+): { r1: Router; r2: Router } {
+  const o = options.clock === undefined ? {} : { clock: options.clock };
+  const r1 = new Router(
+    {
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      localAddress: "192.0.2.2",
+      neighbors: [acceptingNeighbor("r2", "192.0.2.1", 64500)],
+      originate: options.originate ?? [],
+    },
+    o,
+  );
+  const r2 = new Router(
+    {
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      localAddress: "192.0.2.1",
+      neighbors: [acceptingNeighbor("r1", "192.0.2.2", 64501, options.r2Neighbor)],
+      ...options.r2Spec,
+    },
+    o,
+  );
+  options.beforeStart?.(r1, r2);
+  r1.start();
+  r2.start();
+  link(r1, "r2", r2, "r1");
+  return { r1, r2 };
+}
