@@ -181,6 +181,21 @@ function policyTerm(v: Json, f: string): PolicyTerm {
   } as PolicyTerm;
 }
 
+/**
+ * Named policies as the configuration's `policies` holds them (see {@link PolicyTerm}), each
+ * checked field by field and compiled once (errors: `BAD_CONFIG`, naming `field.NAME[i]…`).
+ * `asn`: the router's AS. What `PUT /policies` of the control interface takes.
+ *
+ * @example
+ * ```ts
+ * import { parsePolicies } from "@dyninfra/bgp-speaker";
+ * parsePolicies({ "from-peers": [{ set: { localPref: 90 }, action: "accept" }] }, 64500);
+ * ```
+ */
+export function parsePolicies(v: unknown, asn: number, field = "policies"): PolicyDefinitions {
+  return policies(v, field, asn);
+}
+
 /** `policies`: named lists of terms, each compiled once here so that its errors name the field. */
 function policies(v: Json, field: string, asn: number): PolicyDefinitions {
   const o = obj(v, field);

@@ -192,3 +192,33 @@ describe("restoreConnection", () => {
     });
   });
 });
+
+describe("policies over the control interface", () => {
+  it("GET /policies shows them, PUT /policies replaces them (checked field by field, 400 naming it)", async () => {
+    const router = new Router({
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      neighbors: [
+        { name: "x", address: "192.0.2.9", asn: 64509, passive: true, importPolicy: "in" },
+      ],
+      policies: { in: [{ action: "accept" }] },
+    });
+    const call = await control(router);
+    expect(await call("GET", "/policies")).toEqual({
+      status: 200,
+      json: { in: [{ action: "accept" }] },
+    });
+    const bad = await call("PUT", "/policies", { in: [{ action: "maybe" }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toMatch(/policies\.in\[0\]\.action/);
+    const gone = await call("PUT", "/policies", { other: [{ action: "accept" }] });
+    expect(gone.status).toBe(400);
+    expect(JSON.stringify(gone.json)).toMatch(/importPolicy \\"in\\" would name no policy/);
+    const next = { in: [{ set: { localPref: 90 }, action: "accept" }] };
+    expect(await call("PUT", "/policies", next)).toEqual({
+      status: 200,
+      json: { neighbors: ["x"], locRibChanges: 0 },
+    });
+    expect((await call("GET", "/policies")).json).toEqual(next);
+  });
+});

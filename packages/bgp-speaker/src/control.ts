@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { Socket } from "node:net";
 import { BgpRibError, originAs, type Route } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
-import { parseRouterSpec } from "./config";
+import { parsePolicies, parseRouterSpec } from "./config";
 import { BgpSpeakerError } from "./errors";
 import {
   sessionGraftFromJson,
@@ -70,6 +70,8 @@ async function body(req: IncomingMessage, optional = false): Promise<unknown> {
  * `POST /sessions/<name>/graft-export` on the old router (`{"neighbor", "snapshot"}`, the RIB's
  * snapshot in base64; the session is journaled from then on), `POST /graft/prepare` with that on
  * the new one (`{"seq"}`), at the freeze `POST /sessions/<name>/graft-freeze` (`{"sinceSeq"}` →
+ * `GET /policies` (the named policies) and `PUT /policies` (replaces them all, as the
+ * configuration's `policies`: see {@link Router.setPolicies}; → `{"neighbors", "locRibChanges"}`),
  * `POST /mrt/rib` (`{"file"}`: a TABLE_DUMP_V2 snapshot of what the neighbours sent, see
  * {@link writeRibDump}; → `{"file", "prefixes", "entries"}`),
  * `{"handover", "connection"}`) and `POST /graft/resume` (`{"handover", "tcp"}` → what was sent
@@ -249,6 +251,11 @@ async function handle(
     }).neighbors[0]!;
     const imported = router.graftPrepare(spec, new Uint8Array(Buffer.from(b.snapshot, "base64")));
     return send(res, 200, { seq: imported.seq });
+  }
+  if (req.method === "GET" && path === "/policies") return send(res, 200, router.policyDefinitions);
+  if (req.method === "PUT" && path === "/policies") {
+    const defs = parsePolicies(await body(req), router.spec.asn);
+    return send(res, 200, router.setPolicies(defs));
   }
   if (req.method === "GET" && path === "/rpki") {
     const rpki = router.spec.rpki;

@@ -10,7 +10,7 @@ export {
 } from "./bmp";
 export type { Clock } from "./clock";
 export { ManualClock, systemClock } from "./clock";
-export { parseRouterSpec } from "./config";
+export { parsePolicies, parseRouterSpec } from "./config";
 export type { ControlOptions } from "./control";
 export { controlServer } from "./control";
 export type { BgpSpeakerErrorWhere } from "./errors";

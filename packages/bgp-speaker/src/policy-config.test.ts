@@ -85,6 +85,41 @@ describe("configured policies", () => {
     expect(r2.rib.bestRoute("198.18.1.0/24")?.attributes.localPref).toBeUndefined();
   });
 
+  it("changes policies while running: routes decided and sent again, no session reset (setPolicies)", async () => {
+    const { r1, r2 } = await pair("in", "out", ["192.0.2.128/25"]);
+    const events: string[] = [];
+    r1.on("session", (_n, from, to) => events.push(`${from}>${to}`));
+    r2.on("session", (_n, from, to) => events.push(`${from}>${to}`));
+    expect(r2.rib.bestRoute("198.18.1.0/24")?.attributes.localPref).toBe(200);
+    const res = r2.setPolicies({
+      ...POLICIES,
+      in: [
+        { match: { prefixList: [{ prefix: "198.18.1.0/24" }] }, action: "reject" },
+        { set: { localPref: 300 }, action: "accept" },
+      ],
+      out: [{ action: "accept" }],
+    });
+    expect(res.neighbors).toEqual(["r1"]);
+    await flush();
+    expect(r2.rib.bestRoute("198.18.1.0/24")).toBeUndefined();
+    expect(r2.rib.bestRoute("198.18.2.0/24")?.attributes.localPref).toBe(300);
+    expect(r2.rib.bestRoute("203.0.113.0/24")?.attributes.localPref).toBe(300);
+    // r1 gets r2's route again, without the prepend and large community.
+    const a = r1.rib.bestRoute("192.0.2.128/25")?.attributes;
+    expect(a?.asPath?.flatMap((x) => x.asns)).toEqual([64500]);
+    expect(a?.largeCommunities).toBeUndefined();
+    expect(events).toEqual([]);
+    expect(r2.session("r1").state).toBe("Established");
+    // A policy a neighbour uses cannot go; a bad one changes nothing.
+    expect(() => r2.setPolicies({ out: [{ action: "accept" }] })).toThrow(
+      /importPolicy "in" would name no policy/,
+    );
+    expect(() =>
+      r2.setPolicies({ in: [{ match: { community: "x" }, action: "accept" }], out: [] }),
+    ).toThrow(/policies\.in\[0\]\.match\.community/);
+    expect(r2.policyDefinitions.out).toEqual([{ action: "accept" }]);
+  });
+
   it("refuses an unknown policy name, and one matching on rpki for export, when a neighbour is added", () => {
     const spec = {
       asn: 64500,

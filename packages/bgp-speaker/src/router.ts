@@ -505,8 +505,9 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   readonly roas = new RoaTable();
   private readonly rovPolicy: Policy;
-  /** The compiled {@link RouterSpec.policies}. */
-  private readonly policies = new Map<string, CompiledPolicy>();
+  /** The compiled {@link Router.policyDefinitions}. */
+  private policies: Map<string, CompiledPolicy>;
+  private policyDefs: PolicyDefinitions;
   /**
    * The RTR clients of `rpki.rtr`, most preferred first (started and stopped with the router).
    * The VRPs in use are those of the first that has data: its changes are applied with
@@ -546,16 +547,8 @@ export class Router extends EventEmitter<RouterEvents> {
     }
     // Routes with an empty AS_PATH (from iBGP neighbours, or our own) originate in our AS.
     this.rovPolicy = rejectInvalidOrigins(this.roas, { localAs: spec.asn });
-    for (const [name, terms] of Object.entries(spec.policies ?? {})) {
-      if (BUILT_IN_POLICIES.includes(name))
-        throw new BgpSpeakerError("BAD_CONFIG", `policy ${name} redefines a built-in policy`, {
-          field: `policies.${name}`,
-        });
-      this.policies.set(
-        name,
-        compilePolicy(terms, { asn: spec.asn, roas: this.roas, field: `policies.${name}` }),
-      );
-    }
+    this.policies = this.compilePolicies(spec.policies ?? {});
+    this.policyDefs = spec.policies ?? {};
     const rpki = spec.rpki;
     if (rpki !== undefined && "rtr" in rpki) {
       const caches = (Array.isArray(rpki.rtr) ? rpki.rtr : [rpki.rtr]) as readonly RtrSpec[];
@@ -1691,6 +1684,84 @@ export class Router extends EventEmitter<RouterEvents> {
       );
     }
     return this.setVrps(parseVrpJson(text));
+  }
+
+  /** The router's named policies: {@link RouterSpec.policies}, or as {@link Router.setPolicies} left them. */
+  get policyDefinitions(): PolicyDefinitions {
+    return this.policyDefs;
+  }
+
+  /**
+   * Replaces the router's named policies while it runs (soft reconfiguration: no session is
+   * reset, no route refresh asked for — every route learned is kept before policy). Each
+   * neighbour whose import or export policy is one that changed (or came or went) has its routes
+   * decided again and its Adj-RIB-Out recomputed ({@link Rib.setPolicies}); the differences go out
+   * as UPDATEs. Nothing changes if a definition is bad or a neighbour would name a policy that no
+   * longer exists (a `BAD_CONFIG` {@link BgpSpeakerError} naming the field). Routes loaded from MRT
+   * files keep the policy they were loaded with.
+   *
+   * @example
+   * ```ts
+   * import { Router } from "@dyninfra/bgp-speaker";
+   * const r = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] });
+   * r.setPolicies({ "from-peers": [{ set: { localPref: 90 }, action: "accept" }] }).neighbors; // []
+   * ```
+   */
+  setPolicies(definitions: PolicyDefinitions): { neighbors: string[]; locRibChanges: number } {
+    const compiled = this.compilePolicies(definitions);
+    const known = (name: string | undefined, key: "importPolicy" | "exportPolicy") =>
+      name === undefined ||
+      name === "accept" ||
+      name === "reject" ||
+      (key === "importPolicy" && name === "reject-invalid") ||
+      (compiled.has(name) && (key === "importPolicy" || !compiled.get(name)!.usesRpki));
+    for (const n of this.neighbors.values())
+      for (const key of ["importPolicy", "exportPolicy"] as const)
+        if (!known(n.spec[key], key))
+          throw new BgpSpeakerError(
+            "BAD_CONFIG",
+            `neighbour ${n.spec.name}: ${key} ${JSON.stringify(n.spec[key])} would name no policy${key === "exportPolicy" && compiled.has(n.spec[key]!) ? " usable for export (it matches on rpki)" : ""}`,
+            { field: key },
+          );
+    const old = this.policyDefs;
+    const changed = new Set<string>();
+    for (const name of new Set([...Object.keys(old), ...Object.keys(definitions)]))
+      if (JSON.stringify(old[name]) !== JSON.stringify(definitions[name])) changed.add(name);
+    this.policies = compiled;
+    this.policyDefs = definitions;
+    const neighbors: string[] = [];
+    let locRibChanges = 0;
+    for (const n of this.neighbors.values()) {
+      const imp = n.spec.importPolicy;
+      const exp = n.spec.exportPolicy;
+      if (!(imp !== undefined && changed.has(imp)) && !(exp !== undefined && changed.has(exp)))
+        continue;
+      neighbors.push(n.spec.name);
+      if (!n.inRib) continue; // it gets them when its session comes up
+      const c = this.rib.setPolicies(n.spec.address, {
+        importPolicy: this.policyOf(imp),
+        exportPolicy: this.policyOf(exp),
+      });
+      locRibChanges += c.locRib.length;
+      this.distribute(c);
+    }
+    return { neighbors, locRibChanges };
+  }
+
+  /** Compiles named policies (`BAD_CONFIG` errors name the field). */
+  private compilePolicies(definitions: PolicyDefinitions): Map<string, CompiledPolicy> {
+    const out = new Map<string, CompiledPolicy>();
+    for (const [name, terms] of Object.entries(definitions)) {
+      if (BUILT_IN_POLICIES.includes(name))
+        throw new BgpSpeakerError("BAD_CONFIG", `policy ${name} redefines a built-in policy`, {
+          field: `policies.${name}`,
+        });
+      out.set(
+        name,
+        compilePolicy(terms, { asn: this.spec.asn, roas: this.roas, field: `policies.${name}` }),
+      );
+    }
+    return out;
   }
 
   /** Whether a policy name resolves for a neighbour's import or export policy. */

@@ -32,6 +32,7 @@ HTTP ("control"):
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
   GET /rpki   POST /rpki/reload [{"file": PATH}]   (re-read the VRPs or poll the RTR cache)
+  GET /policies   PUT /policies {"NAME": [terms]}   (replace the policies; no session reset)
   POST /sessions/<name>/refresh|stop|start
   POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
   POST /graft/in   POST /graft/prepare   POST /graft/resume   POST /graft/discard

@@ -475,6 +475,7 @@ export interface Dyninfra {
   readonly pid: number;
   get(path: string): Promise<unknown>;
   post(path: string, body: unknown): Promise<unknown>;
+  put(path: string, body: unknown): Promise<unknown>;
   delete(path: string, body: unknown): Promise<unknown>;
 }
 
@@ -535,6 +536,7 @@ export async function startDyninfra(
     pid: proc.pid!,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
+    put: (path, body) => call("PUT", path, body),
     delete: (path, body) => call("DELETE", path, body),
   };
   await waitFor(

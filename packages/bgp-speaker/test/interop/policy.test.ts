@@ -87,5 +87,30 @@ describe.runIf(ready)("interop: configured routing policies, with BIRD", () => {
     expect(await birdc("show route", "100.64.1.0/24").catch(() => "")).not.toMatch(
       /100\.64\.1\.0\/24\s+unicast/,
     );
+
+    // The policies change while D runs (PUT /policies): the first 100 are now rejected too, and
+    // OWN goes out unprepended. The session is not reset: BIRD's protocol line, with the time it
+    // came up, stays as it was.
+    const protocol = async () =>
+      (await birdc("show protocols", "d")).split("\n").find((l) => l.startsWith("d "));
+    const before = await protocol();
+    expect(before).toMatch(/Established/);
+    expect(
+      await d.put("/policies", {
+        "from-bird": [
+          { match: { prefixList: list(prefixes.slice(0, 200)) }, action: "reject" },
+          { set: { med: 5 }, action: "accept" },
+        ],
+        "to-bird": [{ match: { prefixList: [{ prefix: OWN }] }, action: "accept" }],
+      }),
+    ).toEqual({ neighbors: ["bird"], locRibChanges: 100 });
+    await waitFor("D's routes", async () => (await locRib()) === 302, 30_000);
+    await waitFor(
+      "BIRD to hold D's route unprepended",
+      async () => /BGP\.as_path: 64500\s/.test(await birdc("show route", OWN, "all")),
+      30_000,
+    );
+    expect(await birdc("show route", OWN, "all")).not.toMatch(/BGP\.community/);
+    expect(await protocol()).toBe(before);
   });
 });
