@@ -199,7 +199,8 @@ export function parsePolicies(v: unknown, asn: number, field = "policies"): Poli
 /** `policies`: named lists of terms, each compiled once here so that its errors name the field. */
 function policies(v: Json, field: string, asn: number): PolicyDefinitions {
   const o = obj(v, field);
-  const out: Record<string, PolicyTerm[]> = {};
+  // No prototype: a policy may be called "constructor" or "__proto__" like any other.
+  const out: Record<string, PolicyTerm[]> = Object.create(null);
   for (const [name, terms] of Object.entries(o)) {
     const f = `${field}.${name}`;
     if (!POLICY_NAME.test(name)) fail(f, "is not a policy name (1–64 letters, digits, _ . -)");
@@ -225,7 +226,7 @@ function checkPolicyNames(spec: RouterSpec): void {
       if (name === undefined) continue;
       const builtIn = key === "importPolicy" ? BUILT_IN_POLICIES : ["accept", "reject"];
       if (builtIn.includes(name)) continue;
-      const terms = defs[name];
+      const terms = Object.hasOwn(defs, name) ? defs[name] : undefined;
       if (terms === undefined)
         fail(
           `neighbors[${i}].${key}`,

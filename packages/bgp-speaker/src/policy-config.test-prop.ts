@@ -15,6 +15,8 @@ import {
 import type { AsPath, PathAttributes } from "@dyninfra/bgp-wire";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
+import { parsePolicies } from "./config";
+import { BgpSpeakerError } from "./errors";
 import { compilePolicy, type PolicyTerm } from "./policy-config";
 
 const ASN = 64500;
@@ -147,3 +149,50 @@ test.prop(
     for (const r of routes) expect(policy(r)).toEqual(reference(terms, r));
   },
 );
+
+// What PUT /policies takes comes off the network: any JSON gives definitions or a BAD_CONFIG
+// error naming a field under "policies" — never another exception. Half the inputs are valid
+// definitions with one value somewhere replaced by arbitrary JSON.
+const junk = fc.jsonValue({ maxDepth: 3 });
+const replaceSomewhere = (v: unknown, path: number, with_: unknown): unknown => {
+  if (Array.isArray(v) && v.length > 0) {
+    const i = path % v.length;
+    const copy = [...v];
+    copy[i] = path % 3 === 0 ? with_ : replaceSomewhere(v[i], Math.floor(path / 3), with_);
+    return copy;
+  }
+  if (typeof v === "object" && v !== null) {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return with_;
+    const k = keys[path % keys.length]!;
+    return {
+      ...v,
+      [k]:
+        path % 3 === 0
+          ? with_
+          : replaceSomewhere((v as Record<string, unknown>)[k], Math.floor(path / 3), with_),
+    };
+  }
+  return with_;
+};
+test.prop(
+  [
+    fc.oneof(
+      junk,
+      fc
+        .tuple(fc.array(term, { minLength: 1, maxLength: 4 }), fc.nat(), junk)
+        .map(([terms, path, j]) => replaceSomewhere({ p: terms }, path, j)),
+    ),
+  ],
+  { numRuns: 2000 },
+)("any JSON is parsed into policies or refused with a BAD_CONFIG error naming the field", (v) => {
+  try {
+    const defs = parsePolicies(v, ASN);
+    for (const [name, terms] of Object.entries(defs))
+      compilePolicy(terms, { asn: ASN, roas, field: `policies.${name}` });
+  } catch (e) {
+    expect(BgpSpeakerError.isInstance(e)).toBe(true);
+    expect((e as BgpSpeakerError).code).toBe("BAD_CONFIG");
+    expect((e as BgpSpeakerError).where.field).toMatch(/^policies/);
+  }
+});

@@ -192,5 +192,17 @@ describe("configured policies", () => {
     expect(bad({ "a b": [{ action: "accept" }], in: [{ action: "accept" }] })).toThrow(
       /policies\.a b is not a policy name/,
     );
+    // Names are names: none is taken from Object.prototype.
+    const inherited = [{ name: "x", address: "192.0.2.9", asn: 64509, importPolicy: "toString" }];
+    expect(bad(undefined, inherited as never)).toThrow(/importPolicy names no policy: "toString"/);
+    const proto = JSON.parse(
+      '{"__proto__": [{"action": "accept"}], "constructor": [{"action": "reject"}]}',
+    );
+    const spec = parseRouterSpec({
+      ...base,
+      neighbors: [{ ...base.neighbors[0], importPolicy: "__proto__" }],
+      policies: proto,
+    });
+    expect(Object.keys(spec.policies ?? {}).sort()).toEqual(["__proto__", "constructor"]);
   });
 });
