@@ -10,7 +10,7 @@ import { sessionGraftFromJson } from "../graft-json";
 import { followLocRib, KernelRoutes } from "../kernel-routes";
 import { MrtRibDumper, MrtUpdateLog } from "../mrt-dump";
 import { listen, tcpConnector } from "../net";
-import { Router, type SessionGraft } from "../router";
+import { Router, type RouterSpec, type SessionGraft } from "../router";
 
 const USAGE = `usage: dyninfra-bgpd --config FILE [--graft-in GRAFT.json [--graft-fd N]]
                      [--tcp-repair PATH/tcp-repair.py] [--restarting]
@@ -40,7 +40,9 @@ HTTP ("control"):
 as JSON) over the TCP connection open on descriptor N (default 3): restored there with Linux
 TCP_REPAIR, e.g. by tcp-repair.py of @dyninfra/tcp-state-transfer. With --tcp-repair the control
 interface's /graft/in and /graft/resume restore the connection in this process with that script.
-Logs go to standard error; SIGHUP reopens the MRT update log (after logrotate moved it); SIGTERM or SIGINT shuts the sessions down with a Cease (and takes the
+Logs go to standard error; SIGHUP reopens the MRT update log (after logrotate moved it) and reads
+the configuration file again, applying its "policies" at once (other changes take a restart);
+SIGTERM or SIGINT shuts the sessions down with a Cease (and takes the
 kernel routes away). SIGUSR1 stops for a graceful restart (RFC 4724): the connections close
 without a Cease, so neighbours with Graceful Restart keep our routes, and the kernel keeps its
 routes; started again with --restarting, the router announces Restart State (and Forwarding
@@ -50,11 +52,12 @@ removes the kernel routes that were not learned again.`;
 /**
  * Runs the daemon; resolves with a stop function once it listens (`stop(true)`: the graceful
  * stop of SIGUSR1, before a restart with `--restarting`); its `reopenLogs()` reopens the MRT
- * update log (SIGHUP).
+ * update log, and `reload()` (SIGHUP) does that and reads the configuration file again, applying
+ * its policies.
  */
 export async function main(
   argv: readonly string[],
-): Promise<((graceful?: boolean) => Promise<void>) & { reopenLogs(): void }> {
+): Promise<((graceful?: boolean) => Promise<void>) & { reopenLogs(): void; reload(): void }> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -69,33 +72,13 @@ export async function main(
   if (values.help || values.config === undefined) {
     console.error(USAGE);
     process.exitCode = values.help ? 0 : 2;
-    return Object.assign(async (_graceful?: boolean) => {}, { reopenLogs: () => {} });
+    return Object.assign(async (_graceful?: boolean) => {}, {
+      reopenLogs: () => {},
+      reload: () => {},
+    });
   }
-  let text: string;
-  try {
-    text = readFileSync(values.config, "utf8");
-  } catch (e) {
-    throw new BgpSpeakerError(
-      "BAD_CONFIG",
-      `cannot read ${values.config}: ${(e as Error).message}`,
-      {
-        field: "--config",
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new BgpSpeakerError(
-      "BAD_CONFIG",
-      `${values.config} is not JSON: ${(e as Error).message}`,
-      {
-        field: "--config",
-      },
-    );
-  }
-  const spec = parseRouterSpec(json);
+  const configFile = values.config;
+  const spec = readConfig(configFile);
   // A graceful restart (RFC 4724): the routes of "kernel" survived the previous run (SIGUSR1).
   const restarting = values.restarting === true;
   const router = new Router(spec, {
@@ -258,16 +241,58 @@ export async function main(
     ribDumps?.close();
     await bmp?.close();
   };
-  return Object.assign(stop, {
-    reopenLogs: () => {
-      if (mrtLog === undefined) return;
-      try {
-        mrtLog.reopen();
-      } catch (e) {
-        log(`MRT update log: ${(e as Error).message}`);
-      }
-    },
-  });
+  const reopenLogs = () => {
+    if (mrtLog === undefined) return;
+    try {
+      mrtLog.reopen();
+    } catch (e) {
+      log(`MRT update log: ${(e as Error).message}`);
+    }
+  };
+  /**
+   * SIGHUP: the MRT log reopened, and the configuration file read again — its policies applied
+   * (Router.setPolicies: no session reset); other settings that changed take a restart (logged).
+   */
+  const reload = () => {
+    reopenLogs();
+    try {
+      const next = readConfig(configFile);
+      const r = router.setPolicies(next.policies ?? {});
+      const other = Object.keys({ ...spec, ...next }).filter(
+        (k) =>
+          k !== "policies" &&
+          JSON.stringify(spec[k as keyof RouterSpec]) !==
+            JSON.stringify(next[k as keyof RouterSpec]),
+      );
+      log(
+        `configuration reloaded: policies applied${r.neighbors.length > 0 ? ` (neighbours ${r.neighbors.join(", ")}: ${r.locRibChanges} Loc-RIB change(s))` : " (no neighbour's changed)"}${other.length > 0 ? `; changed ${other.join(", ")}: not applied until a restart` : ""}`,
+      );
+    } catch (e) {
+      log(`configuration not reloaded: ${(e as Error).message}`);
+    }
+  };
+  return Object.assign(stop, { reopenLogs, reload });
+}
+
+/** Reads and checks the configuration file (errors name the file or the field). */
+function readConfig(file: string): RouterSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new BgpSpeakerError("BAD_CONFIG", `cannot read ${file}: ${(e as Error).message}`, {
+      field: "--config",
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new BgpSpeakerError("BAD_CONFIG", `${file} is not JSON: ${(e as Error).message}`, {
+      field: "--config",
+    });
+  }
+  return parseRouterSpec(json);
 }
 
 const isMain =
@@ -281,7 +306,7 @@ if (isMain) {
       process.once("SIGTERM", shutdown(false));
       process.once("SIGINT", shutdown(false));
       process.once("SIGUSR1", shutdown(true));
-      process.on("SIGHUP", () => stop.reopenLogs());
+      process.on("SIGHUP", () => stop.reload());
     },
     (e: unknown) => {
       console.error(`dyninfra-bgpd: ${e instanceof Error ? e.message : String(e)}`);

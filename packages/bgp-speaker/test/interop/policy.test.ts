@@ -3,7 +3,10 @@
 // community, the next 100 are rejected, the rest get MED 5 — and exports only its own prefix to
 // BIRD, prepended twice and tagged with a community. D's control interface must show each
 // decision and the changed attributes; BIRD must show D's route with the AS path and community
-// D's export policy gave it.
+// D's export policy gave it; changed over the control interface and by editing the configuration
+// file and sending SIGHUP, the policies apply without a session reset.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, waitFor, which } from "./lab";
@@ -112,5 +115,28 @@ describe.runIf(ready)("interop: configured routing policies, with BIRD", () => {
     );
     expect(await birdc("show route", OWN, "all")).not.toMatch(/BGP\.community/);
     expect(await protocol()).toBe(before);
+
+    // The operator edits the configuration file and sends SIGHUP: its policies apply at once —
+    // "from-bird" as the file has it (the first 100 back, with LOCAL_PREF 200), "to-bird" now
+    // prepending once — the hold time it also changed only at a restart (the log says so).
+    const file = join(lab.dir, "dyninfra-d.json");
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    config.policies["to-bird"] = [
+      { match: { prefixList: [{ prefix: OWN }] }, set: { prepend: 1 }, action: "accept" },
+    ];
+    config.neighbors[0].holdTime = 60;
+    writeFileSync(file, JSON.stringify(config));
+    process.kill(d.pid, "SIGHUP");
+    await waitFor(
+      "BIRD to hold D's route prepended once",
+      async () => /BGP\.as_path: 64500 64500\s/.test(await birdc("show route", OWN, "all")),
+      30_000,
+    );
+    await waitFor("D's routes", async () => (await locRib()) === 402, 30_000);
+    expect((await explain(prefixes[0]!)).candidates[0]?.route.attributes.localPref).toBe(200);
+    expect(await protocol()).toBe(before);
+    expect(lab.log("dyninfra-d")).toMatch(
+      /configuration reloaded: policies applied \(neighbours bird: 100 Loc-RIB change\(s\)\); changed neighbors: not applied until a restart/,
+    );
   });
 });
