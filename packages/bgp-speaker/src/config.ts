@@ -87,7 +87,7 @@ function importPolicy(v: Json, field: string): string {
   return v as string;
 }
 
-const MATCH_KEYS = ["prefixList", "asPath", "community", "largeCommunity", "rpki"];
+const MATCH_KEYS = ["prefixList", "asPath", "asPathLength", "community", "largeCommunity", "rpki"];
 const SET_KEYS = [
   "localPref",
   "med",
@@ -154,6 +154,21 @@ function policyTerm(v: Json, f: string): PolicyTerm {
     return {
       ...optional(m, "prefixList", prefixList, g),
       ...optional(m, "asPath", str, g),
+      ...optional(
+        m,
+        "asPathLength",
+        (y, h) => {
+          const l = obj(y, h);
+          for (const k of Object.keys(l))
+            if (k !== "min" && k !== "max") fail(`${h}.${k}`, "is not a known setting");
+          if (l.min === undefined && l.max === undefined) fail(h, "needs min, max or both");
+          const min = l.min === undefined ? undefined : int(l.min, `${h}.min`, 0, 0xffff);
+          const max = l.max === undefined ? undefined : int(l.max, `${h}.max`, 0, 0xffff);
+          if (min !== undefined && max !== undefined && min > max) fail(h, "has min above max");
+          return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+        },
+        g,
+      ),
       ...optional(m, "community", str, g),
       ...optional(m, "largeCommunity", str, g),
       ...optional(m, "rpki", states, g),

@@ -3,7 +3,8 @@
 // from the semantics of PolicyTerm gives — terms tried in order, the first whose conditions all
 // hold applies its changes; accept ends with the route as changed, reject ends with nothing, next
 // goes on with the changed route; no accepting term: rejected. The reference changes attributes
-// itself (LOCAL_PREF, MED, prepend, communities); only the conditions use bgp-rib's matchers.
+// itself (LOCAL_PREF, MED, prepend, communities) and matches communities (with "*" patterns) and
+// AS_PATH lengths itself; prefix lists, AS-path expressions and RPKI use bgp-rib's matchers.
 import {
   community,
   matchAsPath,
@@ -21,6 +22,8 @@ import { compilePolicy, type PolicyTerm } from "./policy-config";
 
 const ASN = 64500;
 const COMMUNITIES = ["64500:1", "64500:2", "no-export"];
+/** Community patterns: a half may be "*". */
+const PATTERNS = ["64500:*", "*:2"];
 const PREFIXES = ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/25", "10.1.0.0/16"];
 const PREFIX_LISTS = [
   [{ prefix: "10.0.0.0/16", ge: 24, le: 24 }],
@@ -45,7 +48,10 @@ const term: fc.Arbitrary<PolicyTerm> = fc
         {
           prefixList: fc.constantFrom(...PREFIX_LISTS),
           asPath: fc.constantFrom(...REGEXES),
-          community: fc.constantFrom(...COMMUNITIES),
+          community: fc.constantFrom(...COMMUNITIES, ...PATTERNS),
+          asPathLength: fc
+            .record({ min: fc.nat(4), max: fc.nat(4) }, { requiredKeys: [] })
+            .filter((l) => (l.min ?? 0) <= (l.max ?? 9) && (l.min ?? l.max) !== undefined),
           rpki: fc.constantFrom("valid" as const, "invalid" as const, "not-found" as const),
         },
         { requiredKeys: [] },
@@ -56,7 +62,7 @@ const term: fc.Arbitrary<PolicyTerm> = fc
           med: fc.nat(100),
           prepend: fc.integer({ min: 1, max: 3 }),
           addCommunities: sub(COMMUNITIES),
-          deleteCommunities: sub(COMMUNITIES),
+          deleteCommunities: sub([...COMMUNITIES, ...PATTERNS, "*"]),
         },
         { requiredKeys: [] },
       ),
@@ -91,6 +97,15 @@ const route: fc.Arbitrary<PolicyRoute> = fc
     };
   });
 
+/** Whether community c matches a text of the configuration (exact, name, or pattern). */
+const fits = (text: string, c: number): boolean => {
+  if (text === "*") return true;
+  const [hi, lo] = text.split(":");
+  if (hi === "*" || lo === "*")
+    return (hi === "*" || c >>> 16 === Number(hi)) && (lo === "*" || (c & 0xffff) === Number(lo));
+  return c === community(text);
+};
+
 /** The reference: PolicyTerm's semantics, attribute changes written out here. */
 function reference(terms: readonly PolicyTerm[], r: PolicyRoute): PathAttributes | undefined {
   let a = r.attributes;
@@ -99,8 +114,14 @@ function reference(terms: readonly PolicyTerm[], r: PolicyRoute): PathAttributes
     const now = { ...r, attributes: a };
     if (m.prefixList !== undefined && !matchPrefixList(m.prefixList)(now)) continue;
     if (m.asPath !== undefined && !matchAsPath(m.asPath)(now)) continue;
-    if (m.community !== undefined && !(a.communities ?? []).includes(community(m.community)))
+    if (m.community !== undefined && !(a.communities ?? []).some((c) => fits(m.community!, c)))
       continue;
+    if (m.asPathLength !== undefined) {
+      // Only AS_SEQUENCE segments here (prepend keeps it so): their ASN count.
+      const n = (a.asPath ?? []).reduce((k, seg) => k + seg.asns.length, 0);
+      if (n < (m.asPathLength.min ?? 0) || n > (m.asPathLength.max ?? Number.POSITIVE_INFINITY))
+        continue;
+    }
     if (
       m.rpki !== undefined &&
       !matchOriginValidity(roas, m.rpki as "valid", { localAs: ASN })(now)
@@ -126,8 +147,8 @@ function reference(terms: readonly PolicyTerm[], r: PolicyRoute): PathAttributes
       a = { ...a, communities: [...cur, ...add] };
     }
     if (s.deleteCommunities !== undefined && a.communities !== undefined) {
-      const del = s.deleteCommunities.map(community);
-      const kept = a.communities.filter((c) => !del.includes(c));
+      const del = s.deleteCommunities;
+      const kept = a.communities.filter((c) => !del.some((d) => fits(d, c)));
       const { communities: _, ...rest } = a;
       a = kept.length === 0 ? rest : { ...rest, communities: kept };
     }

@@ -183,6 +183,18 @@ describe("configured policies", () => {
     expect(bad({ in: [{ match: { rpki: "bogus" }, action: "accept" }] })).toThrow(
       /policies\.in\[0\]\.match\.rpki must be "valid", "invalid" or "not-found"/,
     );
+    expect(
+      bad({ in: [{ match: { asPathLength: { min: 3, max: 2 } }, action: "accept" }] }),
+    ).toThrow(/policies\.in\[0\]\.match\.asPathLength has min above max/);
+    expect(bad({ in: [{ match: { asPathLength: {} }, action: "accept" }] })).toThrow(
+      /asPathLength needs min, max or both/,
+    );
+    expect(bad({ in: [{ set: { deleteCommunities: ["70000:*"] }, action: "accept" }] })).toThrow(
+      /policies\.in\[0\]\.set\.deleteCommunities\[0\] is not a community pattern/,
+    );
+    expect(bad({ in: [{ set: { addCommunities: ["64500:*"] }, action: "accept" }] })).toThrow(
+      /policies\.in\[0\]\.set\.addCommunities\[0\] is not a community/,
+    );
     expect(bad({ in: [{ set: { prepend: 11 }, action: "accept" }] })).toThrow(
       /policies\.in\[0\]\.set\.prepend must be an integer in 1\.\.10/,
     );

@@ -6,7 +6,6 @@ import {
   community,
   deleteCommunities,
   deleteLargeCommunities,
-  hasCommunity,
   hasLargeCommunity,
   type Match,
   matchAsPath,
@@ -14,6 +13,7 @@ import {
   matchPrefixList,
   type OriginValidity,
   type Policy,
+  type PolicyRoute,
   type PrefixListEntry,
   prepend,
   type RoaTable,
@@ -23,7 +23,7 @@ import {
   setNextHop,
   when,
 } from "@dyninfra/bgp-rib";
-import type { LargeCommunity } from "@dyninfra/bgp-wire";
+import type { LargeCommunity, PathAttributes } from "@dyninfra/bgp-wire";
 import { BgpSpeakerError } from "./errors";
 
 /**
@@ -36,8 +36,16 @@ export interface PolicyMatchSpec {
   readonly prefixList?: readonly PrefixListEntry[];
   /** An AS-path regular expression (Cisco/FRR dialect: `_` is a boundary), e.g. `"^64501_"`. */
   readonly asPath?: string;
-  /** The route carries this community (RFC 1997). */
+  /**
+   * The route carries a community (RFC 1997) matching this: `"65000:100"`, a well-known name, or
+   * a pattern with `*` for either half (`"65000:*"`, `"*:666"`).
+   */
   readonly community?: string;
+  /**
+   * The AS_PATH length (as the decision process counts it, RFC 4271 §9.1.2.2: an AS_SET counts
+   * one, confederation segments nothing) is at least `min` / at most `max`.
+   */
+  readonly asPathLength?: { readonly min?: number; readonly max?: number };
   /** The route carries this large community (RFC 8092). */
   readonly largeCommunity?: string;
   /**
@@ -56,6 +64,7 @@ export interface PolicySetSpec {
   /** Prepends the router's own AS this many times (1–10). */
   readonly prepend?: number;
   readonly addCommunities?: readonly string[];
+  /** Communities to delete: values, well-known names, or patterns (`"65000:*"`; `"*"`: all). */
   readonly deleteCommunities?: readonly string[];
   readonly addLargeCommunities?: readonly string[];
   readonly deleteLargeCommunities?: readonly string[];
@@ -108,6 +117,33 @@ function all(ms: readonly Match[]): Match {
   return Object.assign((r: Parameters<Match>[0]) => ms.every((m) => m(r)), {
     prefixIndependent: ms.every((m) => m.prefixIndependent === true),
   });
+}
+
+/**
+ * A community pattern: `"*"` (any), `"a:*"`, `"*:b"`, or an exact community (see
+ * {@link communityOf}); undefined when the text is none of these.
+ */
+function communityPattern(text: string, field: string): (c: number) => boolean {
+  if (text === "*") return () => true;
+  const m = /^(\*|\d{1,5}):(\*|\d{1,5})$/.exec(text);
+  if (m !== null && (m[1] === "*" || m[2] === "*")) {
+    const hi = m[1] === "*" ? -1 : Number(m[1]);
+    const lo = m[2] === "*" ? -1 : Number(m[2]);
+    if (hi > 0xffff || lo > 0xffff)
+      bad(field, `is not a community pattern: ${JSON.stringify(text)}`);
+    return (c) => (hi < 0 || c >>> 16 === hi) && (lo < 0 || (c & 0xffff) === lo);
+  }
+  const v = communityOf(text, field);
+  return (c) => c === v;
+}
+
+/** AS_PATH length as RFC 4271 §9.1.2.2 counts it (AS_SET one, confederation segments nothing). */
+function pathLength(path: PathAttributes["asPath"]): number {
+  let n = 0;
+  for (const seg of path ?? [])
+    if (seg.type === "AS_SEQUENCE") n += seg.asns.length;
+    else if (seg.type === "AS_SET") n += 1;
+  return n;
 }
 
 function communityOf(text: string, field: string): number {
@@ -172,8 +208,27 @@ export function compilePolicy(
         bad(`${f}.match.asPath`, (e as Error).message);
       }
     }
-    if (m.community !== undefined)
-      matches.push(hasCommunity(communityOf(m.community, `${f}.match.community`)));
+    if (m.community !== undefined) {
+      const want = communityPattern(m.community, `${f}.match.community`);
+      matches.push(
+        Object.assign((r: PolicyRoute) => r.attributes.communities?.some(want) === true, {
+          prefixIndependent: true,
+        }),
+      );
+    }
+    if (m.asPathLength !== undefined) {
+      const min = m.asPathLength.min ?? 0;
+      const max = m.asPathLength.max ?? Number.POSITIVE_INFINITY;
+      matches.push(
+        Object.assign(
+          (r: PolicyRoute) => {
+            const n = pathLength(r.attributes.asPath);
+            return n >= min && n <= max;
+          },
+          { prefixIndependent: true },
+        ),
+      );
+    }
     if (m.largeCommunity !== undefined)
       matches.push(hasLargeCommunity(largeOf(m.largeCommunity, `${f}.match.largeCommunity`)));
     if (m.rpki !== undefined) {
@@ -196,12 +251,12 @@ export function compilePolicy(
           s.addCommunities.map((c, k) => communityOf(c, `${f}.set.addCommunities[${k}]`)),
         ),
       );
-    if (s.deleteCommunities !== undefined)
-      sets.push(
-        deleteCommunities(
-          s.deleteCommunities.map((c, k) => communityOf(c, `${f}.set.deleteCommunities[${k}]`)),
-        ),
+    if (s.deleteCommunities !== undefined) {
+      const del = s.deleteCommunities.map((c, k) =>
+        communityPattern(c, `${f}.set.deleteCommunities[${k}]`),
       );
+      sets.push(deleteCommunities((c) => del.some((d) => d(c))));
+    }
     if (s.addLargeCommunities !== undefined)
       sets.push(
         addLargeCommunities(
