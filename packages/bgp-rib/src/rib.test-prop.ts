@@ -389,6 +389,35 @@ function customerAndMonitor(addPath: boolean): Rib {
   return rib;
 }
 
+test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 }), fc.boolean()], { numRuns: 150 })(
+  "adjRibInRoutes gives, for any prefix, exactly the neighbour's routes of adjRibIn for it, in both views",
+  (updates, addPath) => {
+    const rib = customerAndMonitor(addPath);
+    // Routes longer than /20 rejected, so that the views differ.
+    rib.setPolicies("192.0.2.2", {
+      importPolicy: (r) => (r.prefix.length > 20 ? undefined : r.attributes),
+    });
+    const seen = new Map<string, Prefix>();
+    for (const u of updates) {
+      for (const n of [...(u.withdrawn ?? []), ...(u.announced ?? []).flatMap((a) => a.nlri)])
+        seen.set(`${n.address}/${n.length}`, { afi: n.afi, address: n.address, length: n.length });
+      rib.update("192.0.2.2", u);
+    }
+    seen.set("192.0.2.0/24", { afi: 1, address: "192.0.2.0", length: 24 }); // never announced
+    const text = (r: Route) => `${key(r)}#${r.prefix.pathId ?? "-"} ${attrKey(r.attributes)}`;
+    for (const view of ["pre", "post"] as const) {
+      const all = [...rib.adjRibIn("192.0.2.2", view)];
+      for (const [k, p] of seen)
+        expect(rib.adjRibInRoutes("192.0.2.2", p, view).map(text).sort()).toEqual(
+          all
+            .filter((r) => key(r) === k)
+            .map(text)
+            .sort(),
+        );
+    }
+  },
+);
+
 test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 150 })(
   "implicit withdraw and interning: Adj-RIB-In holds the last word per prefix; a session down frees every attribute set",
   (updates) => {

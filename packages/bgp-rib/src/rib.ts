@@ -1272,6 +1272,33 @@ export class Rib {
   }
 
   /**
+   * A neighbour's routes for one prefix, before (`"pre"`) or after (`"post"`, the default) its
+   * import policy: at most one, or one per Path Identifier on a session receiving ADD-PATH (the
+   * prefix's `pathId` is then ignored: every path is returned). Empty when the neighbour has none.
+   *
+   * @throws {@link BgpRibError} for an unknown neighbour or a malformed prefix.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "192.0.2.2", asn: 64501, bgpIdentifier: "192.0.2.2" });
+   * rib.adjRibInRoutes("192.0.2.2", "10.0.0.0/8"); // []
+   * ```
+   */
+  adjRibInRoutes(address: string, prefix: string | Prefix, view: "pre" | "post" = "post"): Route[] {
+    const q = this.peer(address);
+    const p = this.prefixes.index(this.toPrefix(prefix), false);
+    const out: Route[] = [];
+    if (p < 0) return out;
+    for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
+      const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
+      if (id >= 0) out.push(this.route(s, id));
+    }
+    return out;
+  }
+
+  /**
    * The Loc-RIB: the best route of every prefix.
    *
    * @example

@@ -265,6 +265,59 @@ describe("BmpExporter", () => {
     expect([...down.rest]).toEqual([6, 0, 3, 0, 6, ...new TextEncoder().encode("global")]);
   });
 
+  it("monitors the post-policy Adj-RIB-In (L flag): routes as imported, changes, and what a policy change does", async () => {
+    const { port, got } = await station();
+    const { r1, r2 } = routerPair({
+      originate: ["198.18.1.0/24", "198.18.2.0/24", "198.18.3.0/24"].map((prefix) => ({ prefix })),
+      r2Neighbor: { importPolicy: "in" },
+      r2Spec: {
+        policies: {
+          in: [
+            { match: { prefixList: [{ prefix: "198.18.3.0/24" }] }, action: "reject" },
+            { set: { localPref: 200 }, action: "accept" },
+          ],
+        },
+      },
+    });
+    closers.push(() => {
+      r1.stop();
+      r2.stop();
+    });
+    await until("the session", () => r2.rib.stats().locRibRoutes === 2);
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, monitoring: ["post-policy"] });
+    closers.push(() => void bmp.close());
+    const post = () =>
+      got.filter((m) => m.type === BMP_TYPE.routeMonitoring && m.peer!.flags === 0x40);
+    const seen = () =>
+      post().flatMap((m) => {
+        const u = bgp(m) as UpdateMessage;
+        return [
+          ...u.nlri.map((p) => `+${formatPrefix(p)} ${u.pathAttributes.localPref}`),
+          ...u.withdrawnRoutes.map((p) => `-${formatPrefix(p)}`),
+        ];
+      });
+    await until("the post-policy routes", () => seen().length >= 2);
+    // Only the two accepted, with the LOCAL_PREF the policy set; nothing pre-policy.
+    expect(seen().sort()).toEqual(["+198.18.1.0/24 200", "+198.18.2.0/24 200"]);
+    expect(got.some((m) => m.type === BMP_TYPE.routeMonitoring && m.peer!.flags === 0)).toBe(false);
+    // Live: a withdrawal of an accepted route; a rejected route announced again changes nothing.
+    r1.withdraw(["198.18.1.0/24"]);
+    r1.originate([{ prefix: "198.18.3.0/24", med: 5 }]);
+    await until("the withdrawal", () => seen().includes("-198.18.1.0/24"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen().filter((x) => x.includes("198.18.3.0"))).toEqual([]);
+    // The policy changes: 198.18.3.0/24 accepted now, 198.18.2.0/24 rejected.
+    r2.setPolicies({
+      in: [
+        { match: { prefixList: [{ prefix: "198.18.2.0/24" }] }, action: "reject" },
+        { set: { localPref: 300 }, action: "accept" },
+      ],
+    });
+    await until("the policy change", () => seen().includes("-198.18.2.0/24"));
+    expect(seen()).toContain("+198.18.3.0/24 300");
+    expect(seen().filter((x) => x.startsWith("-"))).toEqual(["-198.18.1.0/24", "-198.18.2.0/24"]);
+  });
+
   it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {
     const m = bmpMessage(4, new Uint8Array([1, 2]));
     expect([...m]).toEqual([3, 0, 0, 0, 8, 4, 1, 2]);
@@ -325,7 +378,7 @@ describe("BmpExporter", () => {
       tableName: "main",
     });
     expect(bmp({ monitoring: [] })).toThrow(/bmp\.monitoring must be a non-empty list/);
-    expect(bmp({ monitoring: ["post-policy"] })).toThrow(/bmp\.monitoring\[0\] must be one of/);
+    expect(bmp({ monitoring: ["adj-rib-in"] })).toThrow(/bmp\.monitoring\[0\] must be one of/);
     expect(bmp({ monitoring: ["loc-rib", "loc-rib"] })).toThrow(/bmp\.monitoring\[1\] repeats/);
     expect(bmp({ tableName: "x".repeat(256) })).toThrow(/bmp\.tableName must be at most 255/);
   });

@@ -145,7 +145,9 @@ export interface BmpOptions {
   readonly statisticsInterval?: number;
   /**
    * The RIBs reported in Route Monitoring messages (default `["pre-policy"]`):
-   * `"pre-policy"`, each neighbour's Adj-RIB-In as received (RFC 7854); `"adj-rib-out"`, what is
+   * `"pre-policy"`, each neighbour's Adj-RIB-In as received (RFC 7854); `"post-policy"`, each
+   * neighbour's Adj-RIB-In after import policy (RFC 7854, the L flag: its routes after its Peer
+   * Up, then each change, also when a policy or the VRPs change); `"adj-rib-out"`, what is
    * sent to each neighbour, after export policy (RFC 8671: O and L flags); `"loc-rib"`, the
    * routes the decision process selected (RFC 9069: a Loc-RIB Instance Peer with its own Peer Up).
    */
@@ -155,11 +157,12 @@ export interface BmpOptions {
 }
 
 /** A RIB a BMP station can be sent (see {@link BmpOptions.monitoring}). */
-export type BmpMonitoring = "pre-policy" | "adj-rib-out" | "loc-rib";
+export type BmpMonitoring = "pre-policy" | "post-policy" | "adj-rib-out" | "loc-rib";
 
 /** BMP monitoring modes, in the order they are reported. */
 export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
   "pre-policy",
+  "post-policy",
   "adj-rib-out",
   "loc-rib",
 ]);
@@ -202,6 +205,8 @@ export class BmpExporter {
   private readonly monitor: ReadonlySet<BmpMonitoring>;
   /** Neighbours whose Peer Up this station has had (since it connected). */
   private readonly up = new Set<string>();
+  /** Per neighbour, the post-policy routes reported (prefix text with Path Identifier). */
+  private readonly post = new Map<string, Set<string>>();
 
   constructor(
     private readonly router: Router,
@@ -222,6 +227,7 @@ export class BmpExporter {
       if (!this.connected) return;
       if (to === "Established") {
         this.peerUp(name);
+        if (this.monitor.has("post-policy")) this.postPolicy(name, undefined, true);
         if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
       } else if (from === "Established") this.peerDown(name);
     };
@@ -230,6 +236,9 @@ export class BmpExporter {
     const onChanges = (changes: ChangeSet) => {
       if (this.connected) this.changes(changes);
     };
+    const onAdjRibIn = (name: string, prefixes: readonly Prefix[] | undefined) => {
+      if (this.connected && this.up.has(name)) this.postPolicy(name, prefixes);
+    };
     this.listeners = [
       ["message", onMessage as (...args: never[]) => void],
       ["session", onSession as (...args: never[]) => void],
@@ -237,6 +246,8 @@ export class BmpExporter {
     ];
     if (this.monitor.has("adj-rib-out") || this.monitor.has("loc-rib"))
       this.listeners.push(["changes", onChanges as (...args: never[]) => void]);
+    if (this.monitor.has("post-policy"))
+      this.listeners.push(["adj-rib-in", onAdjRibIn as (...args: never[]) => void]);
     for (const [e, f] of this.listeners) router.on(e as "message", f as never);
     this.connect();
   }
@@ -278,6 +289,7 @@ export class BmpExporter {
     s.on("close", () => {
       this.connected = false;
       this.up.clear();
+      this.post.clear();
       if (this.closed) return;
       this.retry = setTimeout(() => this.connect(), this.options.reconnectMs ?? 5000);
     });
@@ -293,6 +305,7 @@ export class BmpExporter {
       if (this.router.session(name).state !== "Established") continue;
       this.peerUp(name);
       if (this.monitor.has("pre-policy")) this.dumpAdjRibIn(name);
+      if (this.monitor.has("post-policy")) this.postPolicy(name, undefined, true);
       if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
     }
     if (this.monitor.has("loc-rib")) {
@@ -367,6 +380,80 @@ export class BmpExporter {
       withdrawn: [],
       announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })),
     };
+  }
+
+  /**
+   * Route Monitoring of a neighbour's post-policy Adj-RIB-In (L flag): for `prefixes`, each route
+   * it now has or a withdrawal of one reported before; for `undefined`, every route it has and a
+   * withdrawal of every one reported before that it no longer has (End-of-RIB after them when
+   * `initial`: after its Peer Up).
+   */
+  private postPolicy(name: string, prefixes: readonly Prefix[] | undefined, initial = false): void {
+    const session = this.router.session(name);
+    const ctx = session.negotiated?.receive;
+    const address = this.router.neighborSpec(name).address;
+    if (ctx === undefined || !this.router.rib.peerAddresses().includes(address)) return;
+    const addPath = ctx.addPath.length > 0;
+    const keyOf = (p: Prefix) => `${p.address}/${p.length}#${addPath ? (p.pathId ?? 0) : 0}`;
+    let reported = this.post.get(name);
+    if (reported === undefined || initial) {
+      reported = new Set();
+      this.post.set(name, reported);
+    }
+    const withdrawn: Prefix[] = [];
+    const groups = new Map<PathAttributes, Prefix[]>();
+    const announce = (r: Route) => {
+      let g = groups.get(r.attributes);
+      if (g === undefined) {
+        g = [];
+        groups.set(r.attributes, g);
+      }
+      g.push(r.prefix);
+      reported.add(keyOf(r.prefix));
+    };
+    if (prefixes === undefined) {
+      const now = new Set<string>();
+      for (const r of this.router.rib.adjRibIn(address, "post")) {
+        now.add(keyOf(r.prefix));
+        announce(r);
+      }
+      for (const k of reported)
+        if (!now.has(k)) {
+          reported.delete(k);
+          const [text, id] = k.split("#");
+          const slash = text!.indexOf("/");
+          const a = text!.slice(0, slash);
+          withdrawn.push({
+            afi: a.includes(":") ? 2 : 1,
+            address: a,
+            length: Number(text!.slice(slash + 1)),
+            ...(addPath ? { pathId: Number(id) } : {}),
+          });
+        }
+    } else {
+      const done = new Set<string>();
+      for (const p of prefixes) {
+        const k = keyOf(p);
+        if (done.has(k)) continue;
+        done.add(k);
+        const routes = this.router.rib.adjRibInRoutes(address, p, "post");
+        const r = routes.find((x) => keyOf(x.prefix) === k);
+        if (r !== undefined) announce(r);
+        else if (reported.delete(k)) withdrawn.push(p);
+      }
+    }
+    const header = bmpPerPeerHeader({ ...this.peer(name), postPolicy: true }, Date.now());
+    this.routes(
+      header,
+      {
+        withdrawn,
+        announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })),
+      },
+      ctx,
+    );
+    if (initial)
+      for (const f of session.negotiated?.families ?? [])
+        this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
   }
 
   /** The neighbour's Adj-RIB-Out (post-policy, RFC 8671) as UPDATEs, then End-of-RIB. */
@@ -515,6 +602,7 @@ export class BmpExporter {
     const n = this.notes.get(name);
     this.notes.delete(name);
     this.up.delete(name);
+    this.post.delete(name);
     // 1: local NOTIFICATION, 3: remote NOTIFICATION (each with the PDU); 4: remote closed.
     const body =
       n === undefined

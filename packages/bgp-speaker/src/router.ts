@@ -297,6 +297,12 @@ export interface RouterEvents {
   message: [name: string, type: number, bytes: Uint8Array];
   /** Loc-RIB and Adj-RIB-Out changes after an event. */
   changes: [changes: ChangeSet];
+  /**
+   * A neighbour's Adj-RIB-In after import policy may have changed for `prefixes` (a batch of its
+   * UPDATEs applied), or for any of its routes (`undefined`: its policy changed, or the VRPs it
+   * validates against). Emitted after the `changes` of the same event.
+   */
+  "adj-rib-in": [name: string, prefixes: readonly Prefix[] | undefined];
   warning: [name: string, message: string];
   /** Graceful Restart (receiving speaker) retained, swept or kept a neighbour's routes. */
   "graceful-restart": [name: string, what: string];
@@ -1466,6 +1472,14 @@ export class Router extends EventEmitter<RouterEvents> {
     n.inbound = undefined;
     if (!n.inRib) return;
     this.distribute(this.rib.updateMany(n.spec.address, b.updates));
+    if (this.listenerCount("adj-rib-in") > 0) {
+      const prefixes: Prefix[] = [];
+      for (const u of b.updates) {
+        if (u.withdrawn !== undefined) for (const w of u.withdrawn) prefixes.push(w);
+        for (const a of u.announced ?? []) for (const p of a.nlri) prefixes.push(p);
+      }
+      this.emit("adj-rib-in", n.spec.name, prefixes);
+    }
     if (n.spec.maxPrefixes !== undefined) this.checkMaxPrefixes(n, n.spec.maxPrefixes);
   }
 
@@ -1662,6 +1676,8 @@ export class Router extends EventEmitter<RouterEvents> {
       const c = this.rib.reevaluate(address, changed);
       locRibChanges += c.locRib.length;
       this.distribute(c);
+      const n = this.byAddress.get(address);
+      if (n !== undefined) this.emit("adj-rib-in", n.spec.name, undefined);
     }
     return locRibChanges;
   }
@@ -1744,6 +1760,7 @@ export class Router extends EventEmitter<RouterEvents> {
       });
       locRibChanges += c.locRib.length;
       this.distribute(c);
+      this.emit("adj-rib-in", n.spec.name, undefined);
     }
     return { neighbors, locRibChanges };
   }

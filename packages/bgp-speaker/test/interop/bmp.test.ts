@@ -2,8 +2,8 @@
 // collector: D peers with BIRD (500 real prefixes) and reports to pmbmpd in a third namespace;
 // pmbmpd must log the Initiation, BIRD's Peer Up, a Route Monitoring message per route with BIRD's
 // address, AS and AS path, the withdrawals when BIRD withdraws 100 routes, and a Peer Down when
-// BIRD's session ends — and, monitored too, D's Loc-RIB (RFC 9069) and what D sends BIRD
-// (Adj-RIB-Out, RFC 8671).
+// BIRD's session ends — and, monitored too, BIRD's routes after D's import policy (L flag), D's
+// Loc-RIB (RFC 9069) and what D sends BIRD (Adj-RIB-Out, RFC 8671).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         port: 1790,
         sysName: "router-d",
         statisticsInterval: 1,
-        monitoring: ["pre-policy", "adj-rib-out", "loc-rib"],
+        monitoring: ["pre-policy", "post-policy", "adj-rib-out", "loc-rib"],
       },
     });
     const records = () => {
@@ -73,7 +73,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     };
     // Route Monitoring of BIRD's Adj-RIB-In (pre-policy), of what D sends BIRD (Adj-RIB-Out,
     // post-policy) and of D's Loc-RIB, told apart by pmbmpd's is_out / is_loc / is_post.
-    const rmOf = (type: string, rib: "in" | "out" | "loc") =>
+    const rmOf = (type: string, rib: "in" | "post" | "out" | "loc") =>
       records().filter(
         (r) =>
           r.bmp_msg_type === "route_monitor" &&
@@ -82,7 +82,7 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
             ? r.is_loc === 1
             : rib === "out"
               ? r.is_out === 1
-              : !r.is_loc && !r.is_out),
+              : !r.is_loc && !r.is_out && (rib === "post" ? r.is_post === 1 : !r.is_post)),
       );
     const rm = (type: string) => rmOf(type, "in");
     await waitFor(
@@ -128,6 +128,13 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
           : r.as_path === "64501" && r.bgp_nexthop === "192.0.2.2",
       ),
     ).toBe(true);
+    // BIRD's routes after D's import policy (accept: the same 500), with the L flag.
+    await waitFor(
+      "pmbmpd to log the post-policy routes",
+      async () => rmOf("update", "post").length >= 500,
+      30_000,
+    );
+    expect(new Set(rmOf("update", "post").map((r) => r.ip_prefix))).toEqual(new Set(prefixes));
     // The Adj-RIB-Out towards BIRD (RFC 8671): D's own routes as BIRD gets them (AS path 64500).
     await waitFor(
       "pmbmpd to log D's Adj-RIB-Out",
@@ -154,6 +161,11 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       30_000,
     );
     expect(new Set(rm("withdraw").map((r) => r.ip_prefix))).toEqual(new Set(prefixes.slice(400)));
+    await waitFor(
+      "pmbmpd to log 100 post-policy withdrawals",
+      async () => rmOf("withdraw", "post").length >= 100,
+      30_000,
+    );
     await waitFor(
       "pmbmpd to log 100 Loc-RIB withdrawals",
       async () => rmOf("withdraw", "loc").length >= 100,
