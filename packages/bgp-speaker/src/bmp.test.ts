@@ -245,18 +245,29 @@ describe("BmpExporter", () => {
     expect(live.flatMap((u) => u.withdrawnRoutes.map(formatPrefix))).toEqual(["198.18.3.0/24"]);
     expect(routes(monitor(3, 0).slice(nLoc))).toEqual(["203.0.113.128/25 []"]);
     expect(routes(monitor(0, 0x50).slice(nOut))).toEqual(["203.0.113.128/25 [64500]"]);
-    // Statistics: routes in the Loc-RIB (type 8) for the Loc-RIB peer.
+    // Statistics: routes in the Loc-RIB (type 8) and per family (type 10), for the Loc-RIB peer —
+    // counted from the dump on: IPv4 30 + 1, − 1 + 1 live, − 1 now; IPv6 1.
+    r1.withdraw(["198.18.4.0/24"]);
+    await until("the withdrawal", () => r2.rib.stats().locRibRoutes === 31);
+    const n = got.length;
     await until("a Loc-RIB Statistics Report", () =>
-      got.some((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3),
+      got.slice(n).some((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3),
     );
-    const st = got.find((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3)!;
+    const st = got
+      .slice(n)
+      .find((m) => m.type === BMP_TYPE.statisticsReport && m.peer!.type === 3)!;
     const sv = new DataView(st.rest.buffer, st.rest.byteOffset);
     expect([sv.getUint32(0), sv.getUint16(4), sv.getUint16(6), sv.getBigUint64(8)]).toEqual([
-      1,
+      3,
       8,
       8,
       BigInt(r2.rib.stats().locRibRoutes),
     ]);
+    const perFamily = [16, 31].map(
+      (at) =>
+        `${sv.getUint16(at)}: ${sv.getUint16(at + 4)}/${sv.getUint8(at + 6)} ${sv.getBigUint64(at + 7)}`,
+    );
+    expect(perFamily).toEqual(["10: 1/1 30", "10: 2/1 1"]);
     // Closing: the Loc-RIB's Peer Down (reason 6 with the table name), then Termination.
     await bmp.close();
     await until("the Termination", () => got.at(-1)?.type === BMP_TYPE.termination);

@@ -140,7 +140,7 @@ export interface BmpOptions {
   /**
    * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes in
    * its Adj-RIB-In (type 7) and per family (type 9); with `"loc-rib"` monitored, one for the
-   * Loc-RIB too (routes in it, type 8, RFC 9069 §5.6). Default: none.
+   * Loc-RIB too (routes in it, type 8, and per family, type 10: RFC 9069 §5.6). Default: none.
    */
   readonly statisticsInterval?: number;
   /**
@@ -205,6 +205,8 @@ export class BmpExporter {
   private readonly monitor: ReadonlySet<BmpMonitoring>;
   /** Neighbours whose Peer Up this station has had (since it connected). */
   private readonly up = new Set<string>();
+  /** Loc-RIB routes, IPv4 and IPv6 (counted at the Loc-RIB dump, then kept by its changes). */
+  private locRibCount = [0, 0];
   /** Per neighbour, the post-policy routes reported (prefix text with Path Identifier). */
   private readonly post = new Map<string, Set<string>>();
 
@@ -331,6 +333,9 @@ export class BmpExporter {
       const announced = new Map<PathAttributes, Prefix[]>();
       for (const c of changes.locRib) {
         const { pathId: _, ...prefix } = c.prefix;
+        // Routes per family, kept from the dump on (the statistics' type 10).
+        if ((c.previous === undefined) !== (c.current === undefined))
+          this.locRibCount[prefix.afi === 2 ? 1 : 0]! += c.current === undefined ? -1 : 1;
         if (c.current === undefined) withdrawn.push(prefix);
         else {
           let g = announced.get(c.current.attributes);
@@ -471,7 +476,10 @@ export class BmpExporter {
   /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
   private dumpLocRib(): void {
     const header = this.locRibHeader();
-    this.routes(header, BmpExporter.grouped(this.router.rib.locRib(), true), LOC_RIB_CONTEXT);
+    const routes = [...this.router.rib.locRib()];
+    this.locRibCount = [0, 0];
+    for (const r of routes) this.locRibCount[r.prefix.afi === 2 ? 1 : 0]!++;
+    this.routes(header, BmpExporter.grouped(routes, true), LOC_RIB_CONTEXT);
     for (const f of LOC_RIB_FAMILIES)
       this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), LOC_RIB_CONTEXT)]);
   }
@@ -551,13 +559,22 @@ export class BmpExporter {
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }
     if (this.monitor.has("loc-rib")) {
-      // Type 8: routes in the Loc-RIB (64-bit gauge), for the Loc-RIB Instance Peer.
-      const b = new Uint8Array(4 + 12);
+      // For the Loc-RIB Instance Peer (RFC 9069 §5.6): type 8, routes in the Loc-RIB (64-bit
+      // gauge); type 10, per AFI/SAFI (AFI u16, SAFI u8, 64-bit gauge).
+      const b = new Uint8Array(4 + 12 + 2 * 15);
       const v = new DataView(b.buffer);
-      v.setUint32(0, 1);
+      v.setUint32(0, 3);
       v.setUint16(4, 8);
       v.setUint16(6, 8);
       v.setBigUint64(8, BigInt(this.router.rib.stats().locRibRoutes));
+      LOC_RIB_FAMILIES.forEach((f, i) => {
+        const at = 16 + 15 * i;
+        v.setUint16(at, 10);
+        v.setUint16(at + 2, 11);
+        v.setUint16(at + 4, f.afi);
+        v.setUint8(at + 6, f.safi);
+        v.setBigUint64(at + 7, BigInt(this.locRibCount[i]!));
+      });
       this.write(BMP_TYPE.statisticsReport, [this.locRibHeader(), b]);
     }
   }
