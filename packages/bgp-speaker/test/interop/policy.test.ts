@@ -138,5 +138,18 @@ describe.runIf(ready)("interop: configured routing policies, with BIRD", () => {
     expect(lab.log("dyninfra-d")).toMatch(
       /configuration reloaded: policies applied \(neighbours bird: 100 Loc-RIB change\(s\)\); changed neighbors: not applied until a restart/,
     );
+
+    // A file with a mistake: SIGHUP changes nothing and the log names the field.
+    config.policies["to-bird"] = [{ action: "drop" }];
+    writeFileSync(file, JSON.stringify(config));
+    process.kill(d.pid, "SIGHUP");
+    await waitFor(
+      "D to refuse the configuration",
+      async () =>
+        /configuration not reloaded: .*policies\.to-bird\[0\]\.action/.test(lab.log("dyninfra-d")),
+      10_000,
+    );
+    expect(await birdc("show route", OWN, "all")).toMatch(/BGP\.as_path: 64500 64500\s/);
+    expect(await locRib()).toBe(402);
   });
 });
