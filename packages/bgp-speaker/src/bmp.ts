@@ -1,6 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { AdjRibOutUpdate, ChangeSet, Route } from "@dyninfra/bgp-rib";
 import {
+  type AfiSafi,
   encodeAnnouncements,
   encodeMessage,
   encodeWithdrawals,
@@ -167,6 +168,30 @@ export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
   "loc-rib",
 ]);
 
+/**
+ * A delta to report: `withdrawn`, and `routes` grouped by attribute set in first-seen order (one
+ * run of UPDATEs each), Path Identifiers dropped with `stripPathId`.
+ */
+function toDelta(
+  withdrawn: Prefix[],
+  routes: Iterable<{ readonly prefix: Prefix; readonly attributes: PathAttributes }>,
+  stripPathId = false,
+): AdjRibOutUpdate {
+  const groups = new Map<PathAttributes, Prefix[]>();
+  for (const r of routes) {
+    let g = groups.get(r.attributes);
+    if (g === undefined) {
+      g = [];
+      groups.set(r.attributes, g);
+    }
+    if (stripPathId) {
+      const { pathId: _, ...prefix } = r.prefix;
+      g.push(prefix);
+    } else g.push(r.prefix);
+  }
+  return { withdrawn, announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })) };
+}
+
 /** The families of the Loc-RIB's fabricated OPEN and End-of-RIB markers. */
 const LOC_RIB_FAMILIES = [
   { afi: 1, safi: 1 },
@@ -207,8 +232,8 @@ export class BmpExporter {
   private readonly up = new Set<string>();
   /** Loc-RIB routes, IPv4 and IPv6 (counted at the Loc-RIB dump, then kept by its changes). */
   private locRibCount = [0, 0];
-  /** Per neighbour, the post-policy routes reported (prefix text with Path Identifier). */
-  private readonly post = new Map<string, Set<string>>();
+  /** Per neighbour, the post-policy routes reported: their prefixes by text with Path Identifier. */
+  private readonly post = new Map<string, Map<string, Prefix>>();
 
   constructor(
     private readonly router: Router,
@@ -330,30 +355,18 @@ export class BmpExporter {
       }
     if (this.monitor.has("loc-rib") && changes.locRib.length > 0) {
       const withdrawn: Prefix[] = [];
-      const announced = new Map<PathAttributes, Prefix[]>();
+      const current: Route[] = [];
       for (const c of changes.locRib) {
-        const { pathId: _, ...prefix } = c.prefix;
         // Routes per family, kept from the dump on (the statistics' type 10).
         if ((c.previous === undefined) !== (c.current === undefined))
-          this.locRibCount[prefix.afi === 2 ? 1 : 0]! += c.current === undefined ? -1 : 1;
-        if (c.current === undefined) withdrawn.push(prefix);
+          this.locRibCount[c.prefix.afi === 2 ? 1 : 0]! += c.current === undefined ? -1 : 1;
+        if (c.current !== undefined) current.push(c.current);
         else {
-          let g = announced.get(c.current.attributes);
-          if (g === undefined) {
-            g = [];
-            announced.set(c.current.attributes, g);
-          }
-          g.push(prefix);
+          const { pathId: _, ...prefix } = c.prefix;
+          withdrawn.push(prefix);
         }
       }
-      this.routes(
-        this.locRibHeader(),
-        {
-          withdrawn,
-          announced: [...announced].map(([attributes, nlri]) => ({ attributes, nlri })),
-        },
-        LOC_RIB_CONTEXT,
-      );
+      this.routes(this.locRibHeader(), toDelta(withdrawn, current, true), LOC_RIB_CONTEXT);
     }
   }
 
@@ -367,24 +380,10 @@ export class BmpExporter {
         this.write(BMP_TYPE.routeMonitoring, [header, u]);
   }
 
-  /** Routes grouped by attribute set (one run of UPDATEs each). */
-  private static grouped(routes: Iterable<Route>, stripPathId: boolean): AdjRibOutUpdate {
-    const groups = new Map<PathAttributes, Prefix[]>();
-    for (const r of routes) {
-      let g = groups.get(r.attributes);
-      if (g === undefined) {
-        g = [];
-        groups.set(r.attributes, g);
-      }
-      if (stripPathId) {
-        const { pathId: _, ...prefix } = r.prefix;
-        g.push(prefix);
-      } else g.push(r.prefix);
-    }
-    return {
-      withdrawn: [],
-      announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })),
-    };
+  /** End-of-RIB for each family, after an initial table. */
+  private endOfRibs(header: Uint8Array, families: readonly AfiSafi[], ctx: SessionContext): void {
+    for (const f of families)
+      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
   }
 
   /**
@@ -402,63 +401,41 @@ export class BmpExporter {
     const keyOf = (p: Prefix) => `${p.address}/${p.length}#${addPath ? (p.pathId ?? 0) : 0}`;
     let reported = this.post.get(name);
     if (reported === undefined || initial) {
-      reported = new Set();
+      reported = new Map();
       this.post.set(name, reported);
     }
     const withdrawn: Prefix[] = [];
-    const groups = new Map<PathAttributes, Prefix[]>();
-    const announce = (r: Route) => {
-      let g = groups.get(r.attributes);
-      if (g === undefined) {
-        g = [];
-        groups.set(r.attributes, g);
-      }
-      g.push(r.prefix);
-      reported.add(keyOf(r.prefix));
-    };
+    const announced: Route[] = [];
     if (prefixes === undefined) {
-      const now = new Set<string>();
+      const gone = new Map(reported);
       for (const r of this.router.rib.adjRibIn(address, "post")) {
-        now.add(keyOf(r.prefix));
-        announce(r);
+        const k = keyOf(r.prefix);
+        gone.delete(k);
+        reported.set(k, r.prefix);
+        announced.push(r);
       }
-      for (const k of reported)
-        if (!now.has(k)) {
-          reported.delete(k);
-          const [text, id] = k.split("#");
-          const slash = text!.indexOf("/");
-          const a = text!.slice(0, slash);
-          withdrawn.push({
-            afi: a.includes(":") ? 2 : 1,
-            address: a,
-            length: Number(text!.slice(slash + 1)),
-            ...(addPath ? { pathId: Number(id) } : {}),
-          });
-        }
+      for (const [k, p] of gone) {
+        reported.delete(k);
+        withdrawn.push(p);
+      }
     } else {
       const done = new Set<string>();
       for (const p of prefixes) {
         const k = keyOf(p);
         if (done.has(k)) continue;
         done.add(k);
-        const routes = this.router.rib.adjRibInRoutes(address, p, "post");
-        const r = routes.find((x) => keyOf(x.prefix) === k);
-        if (r !== undefined) announce(r);
-        else if (reported.delete(k)) withdrawn.push(p);
+        const r = this.router.rib
+          .adjRibInRoutes(address, p, "post")
+          .find((x) => keyOf(x.prefix) === k);
+        if (r !== undefined) {
+          reported.set(k, r.prefix);
+          announced.push(r);
+        } else if (reported.delete(k)) withdrawn.push(p);
       }
     }
     const header = bmpPerPeerHeader({ ...this.peer(name), postPolicy: true }, Date.now());
-    this.routes(
-      header,
-      {
-        withdrawn,
-        announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })),
-      },
-      ctx,
-    );
-    if (initial)
-      for (const f of session.negotiated?.families ?? [])
-        this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
+    this.routes(header, toDelta(withdrawn, announced), ctx);
+    if (initial) this.endOfRibs(header, session.negotiated?.families ?? [], ctx);
   }
 
   /** The neighbour's Adj-RIB-Out (post-policy, RFC 8671) as UPDATEs, then End-of-RIB. */
@@ -468,9 +445,8 @@ export class BmpExporter {
     const address = this.router.neighborSpec(name).address;
     if (ctx === undefined || !this.router.rib.peerAddresses().includes(address)) return;
     const header = this.outHeader(name);
-    this.routes(header, BmpExporter.grouped(this.router.rib.adjRibOut(address), false), ctx);
-    for (const f of session.negotiated?.families ?? [])
-      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
+    this.routes(header, toDelta([], this.router.rib.adjRibOut(address)), ctx);
+    this.endOfRibs(header, session.negotiated?.families ?? [], ctx);
   }
 
   /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
@@ -479,9 +455,8 @@ export class BmpExporter {
     const routes = [...this.router.rib.locRib()];
     this.locRibCount = [0, 0];
     for (const r of routes) this.locRibCount[r.prefix.afi === 2 ? 1 : 0]!++;
-    this.routes(header, BmpExporter.grouped(routes, true), LOC_RIB_CONTEXT);
-    for (const f of LOC_RIB_FAMILIES)
-      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), LOC_RIB_CONTEXT)]);
+    this.routes(header, toDelta([], routes, true), LOC_RIB_CONTEXT);
+    this.endOfRibs(header, LOC_RIB_FAMILIES, LOC_RIB_CONTEXT);
   }
 
   /**
@@ -633,21 +608,10 @@ export class BmpExporter {
     const session = this.router.session(name);
     const ctx = session.negotiated?.receive;
     if (ctx === undefined) return;
-    const groups = new Map<PathAttributes, Prefix[]>();
-    for (const r of this.router.rib.adjRibIn(this.router.neighborSpec(name).address, "pre")) {
-      let g = groups.get(r.attributes);
-      if (g === undefined) {
-        g = [];
-        groups.set(r.attributes, g);
-      }
-      g.push(r.prefix);
-    }
+    const address = this.router.neighborSpec(name).address;
     const header = this.peerHeader(name);
-    for (const [attributes, prefixes] of groups)
-      for (const u of encodeAnnouncements(attributes, prefixes, ctx))
-        this.write(BMP_TYPE.routeMonitoring, [header, u]);
-    for (const f of session.negotiated?.families ?? [])
-      this.write(BMP_TYPE.routeMonitoring, [header, encodeMessage(endOfRib(f), ctx)]);
+    this.routes(header, toDelta([], this.router.rib.adjRibIn(address, "pre")), ctx);
+    this.endOfRibs(header, session.negotiated?.families ?? [], ctx);
   }
 
   private write(type: number, parts: readonly Uint8Array[]): void {

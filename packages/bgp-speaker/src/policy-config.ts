@@ -264,19 +264,14 @@ export function compilePolicy(
         ),
       );
     if (s.deleteLargeCommunities !== undefined) {
-      const del = s.deleteLargeCommunities.map((c, k) =>
-        largeOf(c, `${f}.set.deleteLargeCommunities[${k}]`),
-      );
-      sets.push(
-        deleteLargeCommunities((c) =>
-          del.some(
-            (d) =>
-              d.globalAdministrator === c.globalAdministrator &&
-              d.localDataPart1 === c.localDataPart1 &&
-              d.localDataPart2 === c.localDataPart2,
-          ),
+      const text = (c: LargeCommunity) =>
+        `${c.globalAdministrator}:${c.localDataPart1}:${c.localDataPart2}`;
+      const del = new Set(
+        s.deleteLargeCommunities.map((c, k) =>
+          text(largeOf(c, `${f}.set.deleteLargeCommunities[${k}]`)),
         ),
       );
+      sets.push(deleteLargeCommunities((c) => del.has(text(c))));
     }
     const then: Policy =
       t.action === "reject"

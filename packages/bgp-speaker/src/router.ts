@@ -468,6 +468,29 @@ export interface RouterOptions {
 }
 
 /**
+ * Throws a `BAD_CONFIG` error (`unknown` saying why) unless a neighbour's import and export policies
+ * are built-ins or among `policies` — for export, one that does not match on RPKI validity.
+ */
+function checkPolicyNames(
+  spec: NeighborSpec,
+  policies: ReadonlyMap<string, CompiledPolicy>,
+  unknown: string,
+): void {
+  for (const key of ["importPolicy", "exportPolicy"] as const) {
+    const name = spec[key];
+    if (name === undefined || name === "accept" || name === "reject") continue;
+    if (key === "importPolicy" && name === "reject-invalid") continue;
+    const p = policies.get(name);
+    if (p !== undefined && (key === "importPolicy" || !p.usesRpki)) continue;
+    throw new BgpSpeakerError(
+      "BAD_CONFIG",
+      `neighbour ${spec.name}: ${key} ${JSON.stringify(name)} ${unknown}${p !== undefined ? " usable for export (it matches on rpki)" : ""}`,
+      { field: key },
+    );
+  }
+}
+
+/**
  * A BGP router: one RIB (`@dyninfra/bgp-rib`) and one {@link BgpSession} per neighbour, over any
  * byte streams. It originates prefixes, installs what neighbours send, runs the decision
  * process and sends each neighbour its Adj-RIB-Out delta, packed into as few UPDATEs as the
@@ -596,15 +619,11 @@ export class Router extends EventEmitter<RouterEvents> {
       });
     checkRole(spec, this.spec.asn);
     // Policies are resolved now: an unknown name is a configuration error, not a failure later.
-    for (const key of ["importPolicy", "exportPolicy"] as const) {
-      const name = spec[key];
-      if (name === undefined || this.policyKnown(name, key)) continue;
-      throw new BgpSpeakerError(
-        "BAD_CONFIG",
-        `neighbour ${spec.name}: ${key} ${JSON.stringify(name)} is neither a built-in policy nor one of the router's policies${key === "exportPolicy" && this.policies.has(name) ? " usable for export (it matches on rpki)" : ""}`,
-        { field: key },
-      );
-    }
+    checkPolicyNames(
+      spec,
+      this.policies,
+      "is neither a built-in policy nor one of the router's policies",
+    );
     const limit = spec.maxPrefixes?.limit;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 0xffffffff))
       throw new BgpSpeakerError(
@@ -1725,20 +1744,8 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   setPolicies(definitions: PolicyDefinitions): { neighbors: string[]; locRibChanges: number } {
     const compiled = this.compilePolicies(definitions);
-    const known = (name: string | undefined, key: "importPolicy" | "exportPolicy") =>
-      name === undefined ||
-      name === "accept" ||
-      name === "reject" ||
-      (key === "importPolicy" && name === "reject-invalid") ||
-      (compiled.has(name) && (key === "importPolicy" || !compiled.get(name)!.usesRpki));
     for (const n of this.neighbors.values())
-      for (const key of ["importPolicy", "exportPolicy"] as const)
-        if (!known(n.spec[key], key))
-          throw new BgpSpeakerError(
-            "BAD_CONFIG",
-            `neighbour ${n.spec.name}: ${key} ${JSON.stringify(n.spec[key])} would name no policy${key === "exportPolicy" && compiled.has(n.spec[key]!) ? " usable for export (it matches on rpki)" : ""}`,
-            { field: key },
-          );
+      checkPolicyNames(n.spec, compiled, "would name no policy");
     const old = this.policyDefs;
     const changed = new Set<string>();
     for (const name of new Set([...Object.keys(old), ...Object.keys(definitions)]))
@@ -1779,14 +1786,6 @@ export class Router extends EventEmitter<RouterEvents> {
       );
     }
     return out;
-  }
-
-  /** Whether a policy name resolves for a neighbour's import or export policy. */
-  private policyKnown(name: string, key: "importPolicy" | "exportPolicy"): boolean {
-    if (name === "accept" || name === "reject") return true;
-    if (key === "importPolicy" && name === "reject-invalid") return true;
-    const p = this.policies.get(name);
-    return p !== undefined && (key === "importPolicy" || !p.usesRpki);
   }
 
   /** Whether an import policy looks at RPKI validity (its routes are decided again as VRPs change). */

@@ -12,6 +12,7 @@ import { parseRouterSpec } from "./config";
 import { controlServer } from "./control";
 import { memoryPipe } from "./pipe";
 import { type ImportPolicyName, Router } from "./router";
+import { acceptingNeighbor } from "./test-support";
 
 const flush = async (rounds = 20) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
@@ -27,14 +28,8 @@ const P3 = "192.0.2.128/25";
 
 function chain(importPolicy: ImportPolicyName, rpki?: { vrps: string }) {
   const clock = new ManualClock();
-  const n = (name: string, address: string, asn: number, imp: ImportPolicyName = "accept") => ({
-    name,
-    address,
-    asn,
-    passive: true,
-    importPolicy: imp,
-    exportPolicy: "accept" as const,
-  });
+  const n = (name: string, address: string, asn: number, imp: ImportPolicyName = "accept") =>
+    acceptingNeighbor(name, address, asn, { importPolicy: imp });
   const a = new Router(
     {
       asn: 64500,

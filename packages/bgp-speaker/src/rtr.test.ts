@@ -6,10 +6,11 @@ import { ManualClock } from "./clock";
 import { parseRouterSpec } from "./config";
 import { controlServer } from "./control";
 import { memoryPipe } from "./pipe";
-import { Router, type RtrSpec } from "./router";
+import { type ImportPolicyName, Router, type RtrSpec } from "./router";
 import { RtrClient } from "./rtr-client";
 import { FakeCache, fakeCacheServer } from "./rtr-fake-cache";
 import { RtrSession, type RtrUpdate } from "./rtr-session";
+import { acceptingNeighbor } from "./test-support";
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -219,14 +220,8 @@ describe("RtrClient over TCP", () => {
  */
 function validatingPair(rtr: RtrSpec | RtrSpec[], originate: string[]) {
   const clock = new ManualClock();
-  const n = (name: string, address: string, asn: number, imp: "accept" | "reject-invalid") => ({
-    name,
-    address,
-    asn,
-    passive: true,
-    importPolicy: imp,
-    exportPolicy: "accept" as const,
-  });
+  const n = (name: string, address: string, asn: number, imp: ImportPolicyName = "accept") =>
+    acceptingNeighbor(name, address, asn, { importPolicy: imp });
   const a = new Router(
     {
       asn: 64500,

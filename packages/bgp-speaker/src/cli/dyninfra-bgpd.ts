@@ -21,7 +21,7 @@ every neighbour, a TCP listener ("listen"), the best routes installed in the Lin
 ("mrtDump": {"updates": FILE, "interval": S}; FILE may hold strftime conversions: a new file
 every S seconds), periodic TABLE_DUMP_V2 RIB dumps ("mrtDump": {"rib": PATTERN, "ribInterval":
 S}), BMP reports to a monitoring station ("bmp": {"host", "port", "monitoring": ["pre-policy",
-"adj-rib-out", "loc-rib"]}),
+"post-policy", "adj-rib-out", "loc-rib"]}),
 Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON, or {"rtr": {"host",
 "port"}}, an RPKI cache over RFC 8210; neighbours with "importPolicy": "reject-invalid" drop
 RPKI-invalid routes), routing policies for neighbours' "importPolicy"/"exportPolicy"
