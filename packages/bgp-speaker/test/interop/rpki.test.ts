@@ -5,7 +5,7 @@
 // accept exactly the valid and not-found routes; after the file changes (POST /rpki/reload; with
 // RTR, StayRTR's Serial Notify and an incremental update) it revalidates them with the session
 // untouched.
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
@@ -38,14 +38,18 @@ describe.runIf(ready)(
         labs.push(lab);
         const { prefixes, nsD, birdc } = await bird500BesideD(lab);
         const vrps = join(lab.dir, "vrps.json");
-        const write = (roas: { prefix: string; maxLength: number; asn: number }[]) =>
+        // Written beside and renamed: StayRTR re-reads the file every second and must never see
+        // half of it.
+        const write = (roas: { prefix: string; maxLength: number; asn: number }[]) => {
           writeFileSync(
-            vrps,
+            `${vrps}.tmp`,
             JSON.stringify({
               metadata: { buildtime: new Date().toISOString(), roas: roas.length },
               roas: roas.map((r) => ({ ...r, ta: "lab" })),
             }),
           );
+          renameSync(`${vrps}.tmp`, vrps);
+        };
         const len = (p: string) => Number(p.split("/")[1]);
         // VRPs for prefixes 300–499 with AS64501, for 200–299 with AS 1, none for 0–199 (the table
         // is sorted by address: a VRP covers the more-specifics that follow its prefix too).

@@ -3,7 +3,7 @@
 // End of Data; after the file changes, StayRTR's Serial Notify must bring exactly the difference
 // as an incremental update; a StayRTR of protocol version 0 (RFC 6810) must be met in version 0.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,13 +80,15 @@ describe.runIf(ready)("interop: RTR client against StayRTR", () => {
       asn: `AS${v.asn}`,
       ta: "lab",
     }));
+    // Written beside and renamed: StayRTR re-reads the file every second and must never see half.
     writeFileSync(
-      file,
+      `${file}.tmp`,
       JSON.stringify({
         metadata: { buildtime: new Date().toISOString(), roas: roas.length },
         roas,
       }),
     );
+    renameSync(`${file}.tmp`, file);
   };
 
   /** StayRTR on loopback serving `file` (re-read every second), of protocol `version`. */
