@@ -50,6 +50,21 @@ describe("graceful restart, receiving speaker (RFC 4724 §4.2)", () => {
     expect(rib.bestRoute("198.51.100.0/24")?.peer).toBe(CUSTOMER);
   });
 
+  it("a stale route announced again is not a duplicate announcement; announced once more, it is", () => {
+    const rib = router();
+    const a = ann([64501], "192.0.2.2", "198.51.100.0/24");
+    rib.update(CUSTOMER, a);
+    rib.update(CUSTOMER, a);
+    expect(rib.receiveCounters(CUSTOMER).duplicateAnnouncements).toBe(1);
+    rib.peerDown(CUSTOMER, { retainStale: true });
+    rib.peerUp(CUSTOMER); // a new session: counters from 0
+    expect(rib.receiveCounters(CUSTOMER).duplicateAnnouncements).toBe(0);
+    rib.update(CUSTOMER, a);
+    expect(rib.receiveCounters(CUSTOMER).duplicateAnnouncements).toBe(0);
+    rib.update(CUSTOMER, a);
+    expect(rib.receiveCounters(CUSTOMER).duplicateAnnouncements).toBe(1);
+  });
+
   it("routes re-announced after the restart stop being stale; End-of-RIB withdraws the rest", () => {
     const rib = router();
     rib.update(CUSTOMER, ann([64501], "192.0.2.2", "198.51.100.0/24", "203.0.113.0/24"));

@@ -73,6 +73,7 @@ export type {
   JournalEntry,
   LocRibChange,
   PeerDownOptions,
+  ReceiveCounters,
   RejectReason,
   RibStats,
   RibUpdate,

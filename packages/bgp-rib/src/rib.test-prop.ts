@@ -418,6 +418,90 @@ test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 }), fc.boolean()]
   },
 );
 
+// Batches, some of whose announcements carry the router's own AS (an AS loop), and session resets.
+const counterOps = fc.array(
+  fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(arbitraryRibUpdate(64501), fc.nat(7)) },
+    { weight: 1, arbitrary: fc.constant("reset" as const) },
+  ),
+  { maxLength: 14 },
+);
+
+test.prop([counterOps], { numRuns: 200 })(
+  "receiveCounters equal a model's count of refused routes per reason, announcements with one, duplicate announcements and withdrawals since the session came up",
+  (ops) => {
+    const rib = customerAndMonitor(false);
+    rib.setPolicies("192.0.2.2", {
+      importPolicy: (r) => (r.prefix.length > 20 ? undefined : r.attributes),
+    });
+    const adjIn = new Map<string, string>();
+    let m = {
+      routes: new Map<string, number>(),
+      anns: new Map<string, number>(),
+      dupA: 0,
+      dupW: 0,
+    };
+    const bump = (c: Map<string, number>, k: string) => c.set(k, (c.get(k) ?? 0) + 1);
+    for (const op of ops) {
+      if (op === "reset") {
+        rib.peerDown("192.0.2.2");
+        rib.peerUp("192.0.2.2");
+        adjIn.clear();
+        m = { routes: new Map(), anns: new Map(), dupA: 0, dupW: 0 };
+        continue;
+      }
+      const [u0, loopMask] = op;
+      // Announcement i loops when bit i of loopMask is set: the router's AS 64500 in its path.
+      const u: RibUpdate = {
+        withdrawn: u0.withdrawn ?? [],
+        announced: (u0.announced ?? []).map((a, i) =>
+          loopMask & (1 << i)
+            ? {
+                ...a,
+                attributes: {
+                  ...a.attributes,
+                  asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501, 64500] }],
+                },
+              }
+            : a,
+        ),
+      };
+      for (const w of u.withdrawn ?? []) {
+        const k = `${w.address}/${w.length}`;
+        if (!adjIn.delete(k)) m.dupW++;
+      }
+      for (const a of u.announced ?? []) {
+        const looped = a.attributes.asPath?.some((seg) => seg.asns.includes(64500)) === true;
+        const reasons = new Set<string>();
+        for (const n of a.nlri) {
+          const k = `${n.address}/${n.length}`;
+          const text = attrKey(received(a.attributes, true));
+          if (adjIn.get(k) === text) m.dupA++;
+          adjIn.set(k, text);
+          const reason = looped ? "as-loop" : n.length > 20 ? "import-policy" : undefined;
+          if (reason !== undefined) {
+            bump(m.routes, reason);
+            reasons.add(reason);
+          }
+        }
+        for (const r of reasons) bump(m.anns, r);
+      }
+      rib.update("192.0.2.2", u);
+      const c = rib.receiveCounters("192.0.2.2");
+      const nonZero = (o: Readonly<Record<string, number>>) =>
+        new Map(Object.entries(o).filter(([, v]) => v !== 0));
+      expect(nonZero(c.rejectedRoutes)).toEqual(m.routes);
+      expect(nonZero(c.rejectedAnnouncements)).toEqual(m.anns);
+      expect(Object.keys(c.rejectedRoutes).sort()).toEqual(
+        Object.keys(c.rejectedAnnouncements).sort(),
+      );
+      expect(Object.keys(c.rejectedRoutes)).toHaveLength(8);
+      expect(c.duplicateAnnouncements).toBe(m.dupA);
+      expect(c.duplicateWithdrawals).toBe(m.dupW);
+    }
+  },
+);
+
 test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 })], { numRuns: 150 })(
   "implicit withdraw and interning: Adj-RIB-In holds the last word per prefix; a session down frees every attribute set",
   (updates) => {

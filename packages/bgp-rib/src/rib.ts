@@ -161,6 +161,26 @@ export interface Explanation {
   readonly rejected: readonly { readonly route: Route; readonly reason: RejectReason }[];
 }
 
+/**
+ * What a neighbour sent that the RIB refused or that changed nothing, counted as it arrived since
+ * the session came up (see {@link Rib.receiveCounters}) — the counters a BMP Statistics Report
+ * carries (RFC 7854 §4.8). Routes refused again when a policy or the RPKI data changes later are
+ * not counted again.
+ */
+export interface ReceiveCounters {
+  /** Routes (prefixes) refused by import processing, per reason. */
+  readonly rejectedRoutes: Readonly<Record<RejectReason, number>>;
+  /**
+   * Announcements — one attribute set with its prefixes, as one UPDATE carries them — with at
+   * least one route refused for the reason.
+   */
+  readonly rejectedAnnouncements: Readonly<Record<RejectReason, number>>;
+  /** Routes announced again with the attributes the Adj-RIB-In already has for them. */
+  readonly duplicateAnnouncements: number;
+  /** Withdrawals of routes the Adj-RIB-In does not have. */
+  readonly duplicateWithdrawals: number;
+}
+
 /** An entry of a session journal (see {@link Rib.sessionJournal}). */
 export type JournalEntry =
   | { readonly seq: number; readonly direction: "in"; readonly update: RibUpdate }
@@ -229,6 +249,12 @@ interface PeerState {
   /** Of those, accepted by import processing (post-policy). */
   acc4: number;
   acc6: number;
+  /**
+   * Counters since the session came up (see {@link Rib.receiveCounters}): per reject reason code,
+   * routes at [code] and announcements (attribute sets) at [9 + code]; duplicate announcements
+   * at [DUP_ANNOUNCED], duplicate withdrawals at [DUP_WITHDRAWN].
+   */
+  rx: Float64Array;
   config: PeerConfig;
   readonly kind: PeerKind;
   readonly address: string;
@@ -329,6 +355,11 @@ const R_CLUSTER = 5;
 const R_CONFED = 6;
 const R_LEAK = 7;
 const R_AS_SET = 8;
+/** Indices of {@link PeerState.rx}: after the routes and announcements per reason (9 each). */
+const RX_UPDATES = 9;
+const DUP_ANNOUNCED = 18;
+const DUP_WITHDRAWN = 19;
+const RX_SIZE = 20;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
@@ -816,6 +847,7 @@ export class Rib {
     const q = this.peer(address);
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
+    q.rx.fill(0);
     this.attachQueue.push(q);
     return this.process(new IntList(), q);
   }
@@ -908,6 +940,37 @@ export class Rib {
   } {
     const q = this.peer(address);
     return { ipv4: q.in4, ipv6: q.in6, accepted: { ipv4: q.acc4, ipv6: q.acc6 } };
+  }
+
+  /**
+   * The neighbour's {@link ReceiveCounters}: routes refused per reason, duplicate announcements
+   * and withdrawals, counted as its UPDATEs are applied since its session came up
+   * ({@link Rib.peerUp} starts them at 0).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64501, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.update("10.0.0.2", { withdrawn: [{ afi: 1, address: "10.0.0.0", length: 8 }] });
+   * rib.receiveCounters("10.0.0.2").duplicateWithdrawals; // 1
+   * ```
+   */
+  receiveCounters(address: string): ReceiveCounters {
+    const rx = this.peer(address).rx;
+    const routes = {} as Record<RejectReason, number>;
+    const announcements = {} as Record<RejectReason, number>;
+    for (let r = 1; r < RX_UPDATES; r++) {
+      const reason = REASONS[r]!;
+      routes[reason] = rx[r]!;
+      announcements[reason] = rx[RX_UPDATES + r]!;
+    }
+    return {
+      rejectedRoutes: routes,
+      rejectedAnnouncements: announcements,
+      duplicateAnnouncements: rx[DUP_ANNOUNCED]!,
+      duplicateWithdrawals: rx[DUP_WITHDRAWN]!,
+    };
   }
 
   /**
@@ -1839,6 +1902,7 @@ export class Rib {
       in6: 0,
       acc4: 0,
       acc6: 0,
+      rx: new Float64Array(RX_SIZE),
       config,
       kind,
       address: config.address,
@@ -1941,15 +2005,19 @@ export class Rib {
     for (let i = 0; i < withdrawn.length; i++) {
       const w = withdrawn[i]!;
       const p = this.prefixes.index(w, false);
-      if (p < 0) continue;
-      const pathId = addPath ? (w.pathId ?? 0) : 0;
-      for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
-        if (this.pPeer[s] === q.idx && this.pathIdOf(s) === pathId) {
-          this.removePath(s);
-          this.markDirty(p);
-          break;
+      let found = false;
+      if (p >= 0) {
+        const pathId = addPath ? (w.pathId ?? 0) : 0;
+        for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+          if (this.pPeer[s] === q.idx && this.pathIdOf(s) === pathId) {
+            this.removePath(s);
+            this.markDirty(p);
+            found = true;
+            break;
+          }
         }
       }
+      if (!found) q.rx[DUP_WITHDRAWN]!++;
     }
     const cache = this.importCache;
     cache.clear();
@@ -1962,14 +2030,23 @@ export class Rib {
         ? this.internFrozen(input, ebgp)
         : this.internReceived(input, ebgp);
       const nlri = a.nlri;
+      const rx = q.rx;
+      let reasons = 0;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
         const p = this.prefixes.index(n, true);
         this.ensurePrefixCapacity();
         const s = this.upsertPath(q, p, addPath ? (n.pathId ?? 0) : 0, pre);
         this.computePost(s, q, n, cache);
+        const r = this.pReason[s]! & ~STALE;
+        if (r !== 0) {
+          rx[r]!++;
+          reasons |= 1 << r;
+        }
         this.markDirty(p);
       }
+      if (reasons !== 0)
+        for (let r = 1; r < RX_UPDATES; r++) if (reasons & (1 << r)) rx[RX_UPDATES + r]!++;
       this.store.unref(pre);
     }
   }
@@ -1998,6 +2075,8 @@ export class Rib {
     this.ensurePrefixCapacity();
     for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
       if (this.pPeer[s] === q.idx && this.pathIdOf(s) === pathId) {
+        // The same route again (a route retained stale and announced again is not a duplicate).
+        if (this.pPre[s] === pre && (this.pReason[s]! & STALE) === 0) q.rx[DUP_ANNOUNCED]!++;
         // Implicit withdraw (RFC 4271 §3.1): the new route replaces the old one.
         this.store.ref(pre);
         this.store.unref(this.pPre[s]!);

@@ -91,6 +91,29 @@ async function pair(prefixes: string[], own: string[] = []) {
   return { r1, r2 };
 }
 
+/**
+ * A Statistics Report's entries (RFC 7854 §4.8) as text: `type value` for counters (4 octets)
+ * and gauges (8), `type afi/safi value` per family (11); checks the count and every length.
+ */
+function statistics(p: Parsed): string[] {
+  const v = new DataView(p.rest.buffer, p.rest.byteOffset, p.rest.length);
+  const out: string[] = [];
+  let at = 4;
+  for (let i = 0; i < v.getUint32(0); i++) {
+    const type = v.getUint16(at);
+    const len = v.getUint16(at + 2);
+    const d = at + 4;
+    if (len === 4) out.push(`${type} ${v.getUint32(d)}`);
+    else if (len === 8) out.push(`${type} ${v.getBigUint64(d)}`);
+    else if (len === 11)
+      out.push(`${type} ${v.getUint16(d)}/${v.getUint8(d + 2)} ${v.getBigUint64(d + 3)}`);
+    else throw new Error(`statistic type ${type} of length ${len}`);
+    at = d + len;
+  }
+  expect(at).toBe(p.rest.length);
+  return out;
+}
+
 const ctx = sessionContext({ fourOctetAs: true });
 /** The BGP message at `from` of a BMP message's rest (its length from its own header). */
 const bgp = (p: Parsed, from = 0): BgpMessage => {
@@ -149,28 +172,58 @@ describe("BmpExporter", () => {
     expect(bmp.sent).toBe(got.length);
   });
 
-  it("sends Statistics Reports every statisticsInterval seconds: routes in the Adj-RIB-In, in all (type 7) and per family (type 9)", async () => {
+  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes (types 0–5, 11, 12), routes in the Adj-RIB-In, in all (type 7) and per family (type 9)", async () => {
     const { port, got } = await station();
-    const { r2 } = await pair(Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`));
+    const prefixes = Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`);
+    // r1 also sends a route with r2's AS in its path (an AS loop for r2); r2's import policy
+    // rejects two of the others.
+    const { r1, r2 } = routerPair({
+      originate: [
+        ...prefixes.map((prefix) => ({ prefix })),
+        { prefix: "203.0.113.0/24", asPath: [64500] },
+      ],
+      r2Spec: {
+        policies: {
+          some: [
+            {
+              match: { prefixList: [{ prefix: "198.18.0.0/23", ge: 24, le: 24 }] },
+              action: "reject",
+            },
+            { action: "accept" },
+          ],
+        },
+      },
+      r2Neighbor: { importPolicy: "some" },
+    });
+    closers.push(() => {
+      r1.stop();
+      r2.stop();
+    });
+    await until("the session", () => r2.rib.stats().locRibRoutes === 10);
+    // r2 asks for the routes again: every one is a duplicate, the refused ones refused again.
+    r2.session("r1").sendRouteRefresh(1, 1);
+    await until(
+      "the duplicates",
+      () => r2.rib.receiveCounters("192.0.2.2").duplicateAnnouncements === 13,
+    );
     const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, statisticsInterval: 1 });
     closers.push(() => void bmp.close());
     await until("a Statistics Report", () => got.some((m) => m.type === BMP_TYPE.statisticsReport));
     const r = got.find((m) => m.type === BMP_TYPE.statisticsReport)!;
     expect(r.peer).toMatchObject({ asn: 64501, bgpId: "192.0.2.2" });
-    const v = new DataView(r.rest.buffer, r.rest.byteOffset);
-    expect(v.getUint32(0)).toBe(3);
-    const stats: string[] = [];
-    for (let at = 4, i = 0; i < 3; i++) {
-      const type = v.getUint16(at);
-      const len = v.getUint16(at + 2);
-      stats.push(
-        type === 7
-          ? `7 ${v.getBigUint64(at + 4)}`
-          : `9 ${v.getUint16(at + 4)}/${v.getUint8(at + 6)} ${v.getBigUint64(at + 7)}`,
-      );
-      at += 4 + len;
-    }
-    expect(stats).toEqual(["7 12", "9 1/1 12", "9 2/1 0"]);
+    expect(statistics(r)).toEqual([
+      "0 4", // 198.18.0.0/24 and 198.18.1.0/24, twice
+      "1 13",
+      "2 0",
+      "3 0",
+      "4 2", // the UPDATE with the AS loop, twice
+      "5 0",
+      "11 0",
+      "12 0",
+      "7 13", // the Adj-RIB-In (pre-policy) has them all
+      "9 1/1 13",
+      "9 2/1 0",
+    ]);
   }, 10_000);
 
   it("monitors the Adj-RIB-Out (RFC 8671: O and L flags) and the Loc-RIB (RFC 9069: peer type 3, its own Peer Up and Peer Down), initial and live", async () => {

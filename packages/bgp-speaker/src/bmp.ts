@@ -139,9 +139,12 @@ export interface BmpOptions {
   /** Milliseconds before connecting again after the station closed or could not be reached. */
   readonly reconnectMs?: number;
   /**
-   * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes in
-   * its Adj-RIB-In (type 7) and per family (type 9); with `"loc-rib"` monitored, one for the
-   * Loc-RIB too (routes in it, type 8, and per family, type 10: RFC 9069 §5.6). Default: none.
+   * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes
+   * rejected by import policy (type 0), duplicate announcements and withdrawals (1, 2), UPDATEs
+   * invalidated by a CLUSTER_LIST, AS_PATH or ORIGINATOR_ID loop (3–5), UPDATEs and routes
+   * treated as withdrawn (11, 12), routes in its Adj-RIB-In (type 7) and per family (type 9);
+   * with `"loc-rib"` monitored, one for the Loc-RIB too (routes in it, type 8, and per family,
+   * type 10: RFC 9069 §5.6). Default: none.
    */
   readonly statisticsInterval?: number;
   /**
@@ -504,33 +507,77 @@ export class BmpExporter {
     return bmpPerPeerHeader({ ...this.peer(name), postPolicy: true, adjRibOut: true }, Date.now());
   }
 
-  /** A Statistics Report per Established neighbour: routes in its Adj-RIB-In, in all and per family. */
+  /**
+   * A Statistics Report per Established neighbour (RFC 7854 §4.8): the 32-bit counters of what it
+   * sent that was refused or changed nothing (types 0–5, 11, 12), then the routes in its
+   * Adj-RIB-In, in all (type 7) and per family (type 9).
+   */
   private statistics(): void {
     if (!this.connected) return;
     for (const name of this.router.neighborNames()) {
-      if (this.router.session(name).state !== "Established") continue;
+      const session = this.router.session(name);
+      if (session.state !== "Established") continue;
       const address = this.router.neighborSpec(name).address;
       if (!this.router.rib.peerAddresses().includes(address)) continue;
       const c = this.router.rib.adjRibInCount(address);
-      const b = new Uint8Array(4 + 12 + 2 * 15);
+      const rx = this.router.rib.receiveCounters(address);
+      const wire = session.stats;
+      const counters: [number, number][] = [
+        // Type 0, prefixes rejected by inbound policy: the import policy (RFC 8212's default
+        // rejection and RFC 9234's route-leak check being inbound policy too).
+        [
+          0,
+          rx.rejectedRoutes["import-policy"] +
+            rx.rejectedRoutes.rfc8212 +
+            rx.rejectedRoutes["route-leak"],
+        ],
+        [1, rx.duplicateAnnouncements],
+        [2, rx.duplicateWithdrawals],
+        [3, rx.rejectedAnnouncements["cluster-list"]],
+        [4, rx.rejectedAnnouncements["as-loop"]],
+        [5, rx.rejectedAnnouncements["originator-id"]],
+        // Types 11 and 12, treat-as-withdraw: UPDATEs with malformed attributes (RFC 7606) and
+        // the RIB's own (confederation segments from outside, RFC 7606 §3 (g); AS_SETs, RFC 9774).
+        [
+          11,
+          wire.updatesTreatedAsWithdraw +
+            rx.rejectedAnnouncements["confed-segment-from-ebgp"] +
+            rx.rejectedAnnouncements["as-set"],
+        ],
+        [
+          12,
+          wire.prefixesTreatedAsWithdraw +
+            rx.rejectedRoutes["confed-segment-from-ebgp"] +
+            rx.rejectedRoutes["as-set"],
+        ],
+      ];
+      const b = new Uint8Array(4 + counters.length * 8 + 12 + 2 * 15);
       const v = new DataView(b.buffer);
-      v.setUint32(0, 3);
+      v.setUint32(0, counters.length + 3);
+      let at = 4;
+      for (const [type, n] of counters) {
+        v.setUint16(at, type);
+        v.setUint16(at + 2, 4);
+        v.setUint32(at + 4, n >>> 0); // a 32-bit counter wraps
+        at += 8;
+      }
       // Type 7: routes in the Adj-RIB-In (64-bit gauge).
-      v.setUint16(4, 7);
-      v.setUint16(6, 8);
-      v.setBigUint64(8, BigInt(c.ipv4 + c.ipv6));
+      v.setUint16(at, 7);
+      v.setUint16(at + 2, 8);
+      v.setBigUint64(at + 4, BigInt(c.ipv4 + c.ipv6));
+      at += 12;
       // Type 9: per AFI/SAFI (AFI u16, SAFI u8, 64-bit gauge).
-      [
+      for (const [afi, n] of [
         [1, c.ipv4],
         [2, c.ipv6],
-      ].forEach(([afi, n], i) => {
-        const at = 16 + 15 * i;
+      ] as const) {
         v.setUint16(at, 9);
         v.setUint16(at + 2, 11);
-        v.setUint16(at + 4, afi!);
+        v.setUint16(at + 4, afi);
         v.setUint8(at + 6, 1);
-        v.setBigUint64(at + 7, BigInt(n!));
-      });
+        v.setBigUint64(at + 7, BigInt(n));
+        at += 15;
+      }
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }
     if (this.monitor.has("loc-rib")) {

@@ -1,5 +1,5 @@
 import type { NotificationMessage, UpdateMessage } from "@dyninfra/bgp-wire";
-import { encodeMessage, shutdownCommunication } from "@dyninfra/bgp-wire";
+import { encodeMessage, sessionContext, shutdownCommunication } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { memoryPipe } from "./pipe";
@@ -145,6 +145,26 @@ describe("BgpSession over an in-memory pipe", () => {
     x.sendRouteRefresh(1, 1, 2);
     await flush();
     expect(seen).toEqual([0, 1, 2]);
+  });
+
+  it("handles an UPDATE with a bad ORIGIN as treat-as-withdraw (RFC 7606 §7.1) and counts it", async () => {
+    const { y, sa, got } = await pair();
+    const bytes = encodeMessage(update, sessionContext({ fourOctetAs: true }));
+    // Header (19), no withdrawn routes (2), path attributes length (2): ORIGIN comes first.
+    expect([...bytes.subarray(23, 26)]).toEqual([0x40, 1, 1]);
+    bytes[26] = 7;
+    sa.write(bytes);
+    sa.write(encodeMessage(update, sessionContext({ fourOctetAs: true })));
+    await flush();
+    expect(y.state).toBe("Established");
+    expect(got.b[0]).toMatchObject({ nlri: [], withdrawnRoutes: update.nlri });
+    expect(got.b[1]).toMatchObject({ nlri: update.nlri });
+    expect(y.stats).toMatchObject({
+      updatesReceived: 2,
+      updatesRepaired: 1,
+      updatesTreatedAsWithdraw: 1,
+      prefixesTreatedAsWithdraw: 2,
+    });
   });
 
   it("answers a corrupted marker with Connection Not Synchronized", async () => {

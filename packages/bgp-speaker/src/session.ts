@@ -135,6 +135,10 @@ export interface SessionCounters {
   readonly routeRefreshesReceived: number;
   /** UPDATEs handled as treat-as-withdraw or attribute-discard (RFC 7606). */
   readonly updatesRepaired: number;
+  /** Of those, UPDATEs handled as treat-as-withdraw (RFC 7606 §2; BMP statistic 11). */
+  readonly updatesTreatedAsWithdraw: number;
+  /** Routes those UPDATEs announced, withdrawn instead (BMP statistic 12). */
+  readonly prefixesTreatedAsWithdraw: number;
 }
 
 /**
@@ -211,6 +215,8 @@ function zeroCounters(): MutableCounters {
     routeRefreshesSent: 0,
     routeRefreshesReceived: 0,
     updatesRepaired: 0,
+    updatesTreatedAsWithdraw: 0,
+    prefixesTreatedAsWithdraw: 0,
   };
 }
 
@@ -867,7 +873,12 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         for (const e of r.errors)
           this.emit("warning", `UPDATE ${r.action} at offset ${e.offset}: ${e.reason}`);
       }
-      if (r.action === "treat-as-withdraw") update = treatAsWithdraw(update);
+      if (r.action === "treat-as-withdraw") {
+        this.counters.updatesTreatedAsWithdraw += 1;
+        this.counters.prefixesTreatedAsWithdraw +=
+          update.nlri.length + (update.pathAttributes.mpReachNlri?.nlri.length ?? 0);
+        update = treatAsWithdraw(update);
+      }
       this.emit("update", update, r.action);
       return;
     }

@@ -153,6 +153,23 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       async () => stats().some((r) => r.counter_type === 7 && r.counter_value === 500),
       30_000,
     );
+    // BIRD sends its 500 routes again (`reload out`): duplicates for D — statistic type 1 — and
+    // every counter of RFC 7854 §4.8 D reports (0–5, 11, 12) parsed by pmbmpd.
+    await birdc("reload", "out", "d");
+    await waitFor(
+      "a Statistics Report of 500 duplicate announcements",
+      async () => stats().some((r) => r.counter_type === 1 && r.counter_value === 500),
+      30_000,
+    );
+    const last = stats().filter((r) => r.peer_ip === "192.0.2.2");
+    expect(new Set(last.map((r) => r.counter_type))).toEqual(
+      new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 12]),
+    );
+    expect(
+      last
+        .filter((r) => [0, 2, 3, 4, 5, 11, 12].includes(r.counter_type as number))
+        .every((r) => r.counter_value === 0),
+    ).toBe(true);
     // BIRD withdraws 100 routes: one Route Monitoring withdrawal each.
     await birdc("disable", "s4b");
     await waitFor(
