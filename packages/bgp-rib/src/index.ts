@@ -61,6 +61,7 @@ export {
   setLocalPref,
   setMed,
   setNextHop,
+  setNextHopSelf,
   when,
   withNextHop,
 } from "./policy";

@@ -21,9 +21,15 @@ import {
   setLocalPref,
   setMed,
   setNextHop,
+  setNextHopSelf,
   when,
 } from "./policy";
+import { Rib } from "./rib";
 
+const pfx = (t: string): Prefix => {
+  const [address, len] = t.split("/");
+  return { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
+};
 const route = (prefix: string, attributes: PathAttributes = {}): PolicyRoute => {
   const [address, len] = prefix.split("/");
   const p: Prefix = { afi: address!.includes(":") ? 2 : 1, address: address!, length: Number(len) };
@@ -131,6 +137,74 @@ describe("actions and composition", () => {
     expect(out.asPath).toEqual([{ type: "AS_SEQUENCE", asns: [64500, 64500, 64501] }]);
     expect(setNextHop("2001:db8::1")(r)!.mpReachNlri?.nextHop).toEqual(["2001:db8::1"]);
     expect(setMed(7)(r)!.multiExitDisc).toBe(7);
+  });
+  it("next hop self: the session's own address for the route's family, per route, in a RIB's export", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    // iBGP: next hops pass unchanged, but for routes tagged 64500:100.
+    rib.addPeer({
+      address: "10.0.0.2",
+      asn: 64500,
+      bgpIdentifier: "10.0.0.2",
+      localAddress: "10.0.0.1",
+      localIpv6Address: "2001:db8::1",
+      exportPolicy: when(hasCommunity(community("64500:100")), setNextHopSelf()),
+    });
+    rib.addPeer({ address: "10.0.0.3", asn: 64500, bgpIdentifier: "10.0.0.3" });
+    for (const a of rib.peerAddresses()) rib.peerUp(a);
+    const tagged = { origin: "IGP" as const, communities: [community("64500:100")] };
+    const path = [{ type: "AS_SEQUENCE" as const, asns: [64501] }];
+    rib.update("192.0.2.2", {
+      announced: [
+        {
+          attributes: { ...tagged, asPath: path, nextHop: "192.0.2.2" },
+          nlri: [pfx("198.51.100.0/24")],
+        },
+        {
+          attributes: { origin: "IGP", asPath: path, nextHop: "192.0.2.2" },
+          nlri: [pfx("203.0.113.0/24")],
+        },
+        {
+          attributes: {
+            ...tagged,
+            asPath: path,
+            mpReachNlri: {
+              afi: 2,
+              safi: 1,
+              nextHop: ["2001:db8:9::2"],
+              nlri: [pfx("2001:db8:1::/48")],
+            },
+          },
+          nlri: [pfx("2001:db8:1::/48")],
+        },
+      ],
+    });
+    const hops = (peer: string) =>
+      new Map(
+        [...rib.adjRibOut(peer)].map((r) => [
+          `${r.prefix.address}/${r.prefix.length}`,
+          r.attributes.nextHop ?? r.attributes.mpReachNlri?.nextHop[0],
+        ]),
+      );
+    expect(hops("10.0.0.2")).toEqual(
+      new Map([
+        ["198.51.100.0/24", "10.0.0.1"],
+        ["203.0.113.0/24", "192.0.2.2"],
+        ["2001:db8:1::/48", "2001:db8::1"],
+      ]),
+    );
+    // Another iBGP neighbour, without the policy, gets every next hop as received.
+    expect(hops("10.0.0.3").get("198.51.100.0/24")).toBe("192.0.2.2");
+    // Without a local address the policy leaves the next hop as it is.
+    expect(setNextHopSelf()(route("198.51.100.0/24", { nextHop: "192.0.2.2" }))!.nextHop).toBe(
+      "192.0.2.2",
+    );
   });
   it("the first rejection wins; when/otherwise", () => {
     const r = route("10.0.0.0/8", { communities: [community("65000:666")] });

@@ -18,6 +18,10 @@ export interface PolicyPeer {
   readonly asn: number;
   /** Session kind. */
   readonly kind: PeerKind;
+  /** Our address on the session, if configured (`PeerConfig.localAddress`). */
+  readonly localAddress?: string;
+  /** Our IPv6 address on the session, if configured. */
+  readonly localIpv6Address?: string;
 }
 
 /** A route as a policy sees it. */
@@ -322,6 +326,23 @@ export function setMed(value: number | undefined): Policy {
  */
 export function setNextHop(address: string): Policy {
   return mark((r: PolicyRoute) => withNextHop(r.attributes, address), true);
+}
+
+/**
+ * Sets the next hop to our own address on the session (`next-hop-self` for the routes the policy
+ * applies to): the session's local address for IPv4 routes, its local IPv6 address for IPv6 ones;
+ * a route of a family the session has no local address for is left as it is.
+ *
+ * @example
+ * ```ts
+ * const p = when(hasCommunity(community("64500:100")), setNextHopSelf());
+ * ```
+ */
+export function setNextHopSelf(): Policy {
+  return mark((r: PolicyRoute) => {
+    const self = r.prefix.afi === 2 ? r.peer.localIpv6Address : r.peer.localAddress;
+    return self === undefined ? r.attributes : withNextHop(r.attributes, self);
+  }, true);
 }
 
 /**

@@ -1907,7 +1907,15 @@ export class Rib {
       kind,
       address: config.address,
       bgpId,
-      policyPeer: { address: config.address, asn: config.asn, kind },
+      policyPeer: {
+        address: config.address,
+        asn: config.asn,
+        kind,
+        ...(config.localAddress === undefined ? {} : { localAddress: config.localAddress }),
+        ...(config.localIpv6Address === undefined
+          ? {}
+          : { localIpv6Address: config.localIpv6Address }),
+      },
       up: false,
       held: false,
       sent: new Int32Array(0),

@@ -181,7 +181,7 @@ function policyTerm(v: Json, f: string): PolicyTerm {
     return {
       ...optional(m, "localPref", (y, h) => int(y, h, 0, 0xffffffff), g),
       ...optional(m, "med", (y, h) => int(y, h, 0, 0xffffffff), g),
-      ...optional(m, "nextHop", ip, g),
+      ...optional(m, "nextHop", (y, h) => (y === "self" ? "self" : ip(y, h)), g),
       ...optional(m, "prepend", (y, h) => int(y, h, 1, 10), g),
       ...optional(m, "addCommunities", strings, g),
       ...optional(m, "deleteCommunities", strings, g),

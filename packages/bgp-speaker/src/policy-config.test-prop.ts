@@ -3,7 +3,7 @@
 // from the semantics of PolicyTerm gives — terms tried in order, the first whose conditions all
 // hold applies its changes; accept ends with the route as changed, reject ends with nothing, next
 // goes on with the changed route; no accepting term: rejected. The reference changes attributes
-// itself (LOCAL_PREF, MED, prepend, communities) and matches communities (with "*" patterns) and
+// itself (LOCAL_PREF, MED, next hop, prepend, communities) and matches communities (with "*" patterns) and
 // AS_PATH lengths itself; prefix lists, AS-path expressions and RPKI use bgp-rib's matchers.
 import {
   community,
@@ -60,6 +60,7 @@ const term: fc.Arbitrary<PolicyTerm> = fc
         {
           localPref: fc.nat(300),
           med: fc.nat(100),
+          nextHop: fc.constantFrom("192.0.2.77", "self"),
           prepend: fc.integer({ min: 1, max: 3 }),
           addCommunities: sub(COMMUNITIES),
           deleteCommunities: sub([...COMMUNITIES, ...PATTERNS, "*"]),
@@ -79,6 +80,7 @@ const route: fc.Arbitrary<PolicyRoute> = fc
     communities: fc.option(sub(COMMUNITIES), { nil: undefined }),
     localPref: fc.option(fc.nat(300), { nil: undefined }),
     med: fc.option(fc.nat(100), { nil: undefined }),
+    local: fc.option(fc.constant("192.0.2.1"), { nil: undefined }),
   })
   .map((r) => {
     const [address, length] = r.prefix.split("/");
@@ -93,7 +95,12 @@ const route: fc.Arbitrary<PolicyRoute> = fc
     return {
       prefix: { afi: 1 as const, address: address!, length: Number(length) },
       attributes,
-      peer: { address: "192.0.2.2", asn: 64501, kind: "ebgp" as const },
+      peer: {
+        address: "192.0.2.2",
+        asn: 64501,
+        kind: "ebgp" as const,
+        ...(r.local !== undefined ? { localAddress: r.local } : {}),
+      },
     };
   });
 
@@ -131,6 +138,9 @@ function reference(terms: readonly PolicyTerm[], r: PolicyRoute): PathAttributes
     const s = t.set ?? {};
     if (s.localPref !== undefined) a = { ...a, localPref: s.localPref };
     if (s.med !== undefined) a = { ...a, multiExitDisc: s.med };
+    // "self": the session's local address; without one the next hop stays.
+    if (s.nextHop !== undefined)
+      a = { ...a, nextHop: s.nextHop === "self" ? (r.peer.localAddress ?? a.nextHop) : s.nextHop };
     if (s.prepend !== undefined) {
       const path = a.asPath ?? [];
       const first = path[0];

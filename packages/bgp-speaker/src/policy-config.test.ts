@@ -171,6 +171,10 @@ describe("configured policies", () => {
     expect(bad({ in: [{ set: { addLargeCommunities: ["1:2"] }, action: "accept" }] })).toThrow(
       /policies\.in\[0\]\.set\.addLargeCommunities\[0\] is not a large community/,
     );
+    expect(bad({ in: [{ set: { nextHop: "slef" }, action: "accept" }] })).toThrow(
+      /policies\.in\[0\]\.set\.nextHop must be an IP address/,
+    );
+    expect(bad({ in: [{ set: { nextHop: "self" }, action: "accept" }] })).not.toThrow();
     expect(bad({ in: [{ match: { asPath: "(" }, action: "accept" }] })).toThrow(
       /policies\.in\[0\]\.match\.asPath/,
     );

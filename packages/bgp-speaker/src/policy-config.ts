@@ -21,6 +21,7 @@ import {
   setLocalPref,
   setMed,
   setNextHop,
+  setNextHopSelf,
   when,
 } from "@dyninfra/bgp-rib";
 import type { LargeCommunity, PathAttributes } from "@dyninfra/bgp-wire";
@@ -59,7 +60,11 @@ export interface PolicyMatchSpec {
 export interface PolicySetSpec {
   readonly localPref?: number;
   readonly med?: number;
-  /** The next hop (an IPv4 or IPv6 address). */
+  /**
+   * The next hop: an IPv4 or IPv6 address, or `"self"` — the router's own address on the session
+   * the policy is applied to (its local address for IPv4 routes, its local IPv6 address for IPv6
+   * ones; unchanged for a family it has none for): next-hop-self for the routes a term matches.
+   */
   readonly nextHop?: string;
   /** Prepends the router's own AS this many times (1–10). */
   readonly prepend?: number;
@@ -243,7 +248,8 @@ export function compilePolicy(
     const sets: Policy[] = [];
     if (s.localPref !== undefined) sets.push(setLocalPref(s.localPref));
     if (s.med !== undefined) sets.push(setMed(s.med));
-    if (s.nextHop !== undefined) sets.push(setNextHop(s.nextHop));
+    if (s.nextHop !== undefined)
+      sets.push(s.nextHop === "self" ? setNextHopSelf() : setNextHop(s.nextHop));
     if (s.prepend !== undefined) sets.push(prepend(context.asn, s.prepend));
     if (s.addCommunities !== undefined)
       sets.push(
