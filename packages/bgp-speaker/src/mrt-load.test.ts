@@ -58,6 +58,49 @@ describe("Router.loadMrt", () => {
     expect(r2.rib.stats().locRibRoutes).toBe(v4.length);
   });
 
+  it("routes loaded with a named policy go through its new definition when it changes; one still in use cannot go", async () => {
+    const r = new Router({
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      neighbors: [],
+      policies: { mrt: [{ set: { localPref: 50 }, action: "accept" }] },
+    });
+    await r.loadMrt(FIXTURE, { peerAddress: "192.168.1.10", importPolicy: "mrt" });
+    const n = reference.filter((f) => f[3] === "192.168.1.10").length;
+    const post = () => [...r.rib.adjRibIn("192.168.1.10", "post")];
+    expect(post()).toHaveLength(n);
+    expect(post().every((x) => x.attributes.localPref === 50)).toBe(true);
+    // The new definition: LOCAL_PREF 70 for routes of /24 or longer, the rest rejected.
+    const res = r.setPolicies({
+      mrt: [
+        {
+          match: { prefixList: [{ prefix: "0.0.0.0/0", ge: 24 }] },
+          set: { localPref: 70 },
+          action: "accept",
+        },
+      ],
+    });
+    expect(res.neighbors).toEqual(["mrt:192.168.1.10"]);
+    const long = reference.filter(
+      (f) => f[3] === "192.168.1.10" && Number(f[5]!.split("/")[1]) >= 24,
+    );
+    expect(long.length).toBeGreaterThan(0);
+    expect(long.length).toBeLessThan(n);
+    expect(
+      post()
+        .map((x) => `${x.prefix.address}/${x.prefix.length}`)
+        .sort(),
+    ).toEqual(long.map((f) => f[5]).sort());
+    expect(post().every((x) => x.attributes.localPref === 70)).toBe(true);
+    expect(r.rib.stats().locRibRoutes).toBe(long.length);
+    expect(res.locRibChanges).toBe(n);
+    // The policy the loaded routes use cannot be removed.
+    expect(() => r.setPolicies({})).toThrow(
+      /mrt:192\.168\.1\.10: importPolicy "mrt" would name no policy/,
+    );
+    expect(r.policyDefinitions).toHaveProperty("mrt");
+  });
+
   it("says so when the source holds no routes", async () => {
     const r = new Router({ asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] });
     await expect(r.loadMrt(new Uint8Array(0))).rejects.toMatchObject({ code: "MRT_NO_ROUTES" });

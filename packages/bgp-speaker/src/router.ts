@@ -467,6 +467,11 @@ export interface RouterOptions {
   };
 }
 
+/** The neighbour an MRT file's peer stands for ({@link Router.loadMrt}), for policy checks. */
+function mrtSpec(address: string, importPolicy: ImportPolicyName): NeighborSpec {
+  return { name: `mrt:${address}`, address, asn: 0, importPolicy };
+}
+
 /**
  * Throws a `BAD_CONFIG` error (`unknown` saying why) unless a neighbour's import and export policies
  * are built-ins or among `policies` — for export, one that does not match on RPKI validity.
@@ -520,8 +525,12 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly byAddress = new Map<string, Neighbor>();
   /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
   private readonly prepared = new Map<string, { spec: NeighborSpec; seq: number }>();
-  /** Peers of MRT files loaded with `importPolicy: "reject-invalid"` (revalidated with neighbours). */
-  private readonly mrtRov = new Set<string>();
+  /**
+   * Peers of loaded MRT files ({@link Router.loadMrt}) and the import policy each was loaded with
+   * (applied again when that policy's definition changes; those validating RPKI are decided
+   * again with the neighbours when VRPs change).
+   */
+  private readonly mrtPeers = new Map<string, ImportPolicyName>();
   /**
    * Restarting (RFC 4724 §4.1) until the route selection deferral ends: OPENs carry the Restart
    * State bit, and nothing is sent to any neighbour until all of them are back with End-of-RIB.
@@ -877,7 +886,7 @@ export class Router extends EventEmitter<RouterEvents> {
       if (ready || address !== peer) return address === peer;
       if (!this.rib.peerAddresses().includes(address)) {
         const imp = this.policyOf(options.importPolicy ?? "accept");
-        if (this.validates(options.importPolicy)) this.mrtRov.add(address);
+        this.mrtPeers.set(address, options.importPolicy ?? "accept");
         this.rib.addPeer({
           address,
           asn,
@@ -1683,7 +1692,8 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   private revalidate(changed: readonly Vrp["prefix"][]): number {
     if (changed.length === 0) return 0;
-    const peers = new Set(this.mrtRov);
+    const peers = new Set<string>();
+    for (const [address, policy] of this.mrtPeers) if (this.validates(policy)) peers.add(address);
     for (const n of this.neighbors.values())
       if (n.inRib && this.validates(n.spec.importPolicy)) peers.add(n.spec.address);
     // (A session prepared for a graft holds its routes rejected until it resumes, and is then
@@ -1733,7 +1743,8 @@ export class Router extends EventEmitter<RouterEvents> {
    * decided again and its Adj-RIB-Out recomputed ({@link Rib.setPolicies}); the differences go out
    * as UPDATEs. Nothing changes if a definition is bad or a neighbour would name a policy that no
    * longer exists (a `BAD_CONFIG` {@link BgpSpeakerError} naming the field). Routes loaded from MRT
-   * files keep the policy they were loaded with.
+   * files ({@link Router.loadMrt}) go through the new definition of the policy they were loaded
+   * with, if it changed (`neighbors` names them `mrt:<peer address>`).
    *
    * @example
    * ```ts
@@ -1746,6 +1757,8 @@ export class Router extends EventEmitter<RouterEvents> {
     const compiled = this.compilePolicies(definitions);
     for (const n of this.neighbors.values())
       checkPolicyNames(n.spec, compiled, "would name no policy");
+    for (const [address, importPolicy] of this.mrtPeers)
+      checkPolicyNames(mrtSpec(address, importPolicy), compiled, "would name no policy");
     const old = this.policyDefs;
     const changed = new Set<string>();
     for (const name of new Set([...Object.keys(old), ...Object.keys(definitions)]))
@@ -1768,6 +1781,14 @@ export class Router extends EventEmitter<RouterEvents> {
       locRibChanges += c.locRib.length;
       this.distribute(c);
       this.emit("adj-rib-in", n.spec.name, undefined);
+    }
+    // Routes loaded from MRT files, through the new definition of the policy they were loaded with.
+    for (const [address, importPolicy] of this.mrtPeers) {
+      if (!changed.has(importPolicy)) continue;
+      neighbors.push(mrtSpec(address, importPolicy).name);
+      const c = this.rib.setPolicies(address, { importPolicy: this.policyOf(importPolicy) });
+      locRibChanges += c.locRib.length;
+      this.distribute(c);
     }
     return { neighbors, locRibChanges };
   }
