@@ -6,9 +6,17 @@
 // (session_receive_routes_per_s: until C has installed every prefix). Without root, BIRD or the
 // data, the in-memory figure below is still printed and the session lines are skipped with a
 // reason.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { OriginateSpec } from "@dyninfra/bgp-speaker";
-import { ManualClock, memoryPipe, Router } from "@dyninfra/bgp-speaker";
+import {
+  ManualClock,
+  memoryPipe,
+  Router,
+  writeRibDump,
+  writeRibDumpAsync,
+} from "@dyninfra/bgp-speaker";
 import { bird, startDyninfra } from "../test/interop/daemons";
 import { isRoot, Lab, which } from "../test/interop/lab";
 import { FULL_TABLE, loadTable, TABLE } from "../test/interop/routes";
@@ -64,8 +72,46 @@ async function inMemory(routes: OriginateSpec[]): Promise<void> {
   const s = (performance.now() - start) / 1000;
   console.error(`in-memory session: ${routes.length} routes in ${s.toFixed(2)} s`);
   console.log(`BENCH session_memory_pipe_routes_per_s ${Math.round(routes.length / s)} routes/s`);
+  await ribDump(c);
   a.stop();
   c.stop();
+}
+
+/**
+ * A TABLE_DUMP_V2 dump of C's Adj-RIB-In (the routes A sent it), written at once
+ * (`writeRibDump`, the event loop held throughout) and in chunks (`writeRibDumpAsync`, as the
+ * periodic dumps of `dyninfra-bgpd` are): the time each takes, and for the chunked one the longest
+ * the event loop went without a turn (what a session's timers and reads wait at worst).
+ */
+async function ribDump(c: Router): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "dyninfra-bench-"));
+  try {
+    const t0 = performance.now();
+    const once = writeRibDump(c, join(dir, "once.mrt"));
+    const syncMs = performance.now() - t0;
+    let last = performance.now();
+    let longest = 0;
+    let running = true;
+    const turn = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (running) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const t1 = performance.now();
+    const chunked = await writeRibDumpAsync(c, join(dir, "chunked.mrt"));
+    const asyncMs = performance.now() - t1;
+    running = false;
+    console.error(
+      `RIB dump of ${once.entries} entries (${(statSync(join(dir, "once.mrt")).size / 1e6).toFixed(1)} MB): at once ${syncMs.toFixed(0)} ms; in chunks ${asyncMs.toFixed(0)} ms, the event loop held at most ${longest.toFixed(0)} ms (${chunked.entries} entries)`,
+    );
+    console.log(`BENCH mrt_rib_dump_ms ${Math.round(syncMs)} ms`);
+    console.log(`BENCH mrt_rib_dump_chunked_ms ${Math.round(asyncMs)} ms`);
+    console.log(`BENCH mrt_rib_dump_longest_block_ms ${Math.round(longest)} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

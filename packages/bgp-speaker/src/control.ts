@@ -11,7 +11,7 @@ import {
   sessionHandoverFromJson,
   sessionHandoverToJson,
 } from "./graft-json";
-import { writeRibDump } from "./mrt-dump";
+import { writeRibDumpAsync } from "./mrt-dump";
 import type { Router } from "./router";
 import { restoreConnection, thawConnection } from "./tcp-repair";
 
@@ -73,7 +73,7 @@ async function body(req: IncomingMessage, optional = false): Promise<unknown> {
  * `GET /policies` (the named policies) and `PUT /policies` (replaces them all, as the
  * configuration's `policies`: see {@link Router.setPolicies}; → `{"neighbors", "locRibChanges"}`),
  * `POST /mrt/rib` (`{"file"}`: a TABLE_DUMP_V2 snapshot of what the neighbours sent, see
- * {@link writeRibDump}; → `{"file", "prefixes", "entries"}`),
+ * {@link writeRibDumpAsync}; → `{"file", "prefixes", "entries"}`),
  * `{"handover", "connection"}`) and `POST /graft/resume` (`{"handover", "tcp"}` → what was sent
  * and the journal entries replayed). A graft abandoned before the release: `POST
  * /sessions/<name>/graft-abort` on the old router (the session continues there, its connection
@@ -309,7 +309,7 @@ async function handle(
     const b = (await body(req)) as { file?: unknown } | null;
     if (typeof b?.file !== "string")
       throw new BgpSpeakerError("BAD_REQUEST", "body: file must be a path", { field: "file" });
-    return send(res, 200, { file: b.file, ...writeRibDump(router, b.file) });
+    return send(res, 200, { file: b.file, ...(await writeRibDumpAsync(router, b.file)) });
   }
   if (req.method === "POST" && path === "/graft/discard") {
     const b = (await body(req)) as { name?: unknown } | null;

@@ -68,6 +68,7 @@ export {
   mrtFileName,
   ribDumpRecords,
   writeRibDump,
+  writeRibDumpAsync,
 } from "./mrt-dump";
 export { listen, tcpConnector } from "./net";
 export type {

@@ -6,7 +6,14 @@ import { decodeMrt, formatPrefix, type UpdateMessage } from "@dyninfra/bgp-wire"
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { parseRouterSpec } from "./config";
-import { MrtRibDumper, MrtUpdateLog, mrtFileName, ribDumpRecords, writeRibDump } from "./mrt-dump";
+import {
+  MrtRibDumper,
+  MrtUpdateLog,
+  mrtFileName,
+  ribDumpRecords,
+  writeRibDump,
+  writeRibDumpAsync,
+} from "./mrt-dump";
 import { advance, flush, pair, tmp } from "./mrt-dump.test-support";
 import { Router } from "./router";
 
@@ -97,6 +104,34 @@ describe("RIB dump (TABLE_DUMP_V2)", () => {
     );
     expect(got.sort()).toEqual(prefixes.map((p) => `${p} 64501`).sort());
     expect(ribDumpRecords(r2, 5)[1]?.header.timestamp).toBe(5);
+  });
+
+  it("written in chunks with the event loop turning between them, the same bytes as at once", async () => {
+    const dir = tmp();
+    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
+    const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
+    await flush();
+    log.close();
+    const once = join(dir, "once.mrt");
+    const chunked = join(dir, "chunked.mrt");
+    writeRibDump(r2, once, 1_700_000_000);
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (pending) setImmediate(tick);
+    };
+    let pending = true;
+    setImmediate(tick);
+    const written = await writeRibDumpAsync(r2, chunked, 1_700_000_000, { chunk: 4 });
+    pending = false;
+    expect(written).toEqual({ prefixes: 30, entries: 30 });
+    // 31 records in 8 writes: the loop turned while they were written.
+    expect(turns).toBeGreaterThanOrEqual(8);
+    expect(readFileSync(chunked)).toEqual(readFileSync(once));
+    await expect(writeRibDumpAsync(r2, join(dir, "missing", "rib.mrt"))).rejects.toMatchObject({
+      code: "MRT_DUMP",
+    });
+    expect(readdirSync(dir).sort()).toEqual(["chunked.mrt", "once.mrt", "u.mrt"]);
   });
 
   it("is configured by mrtDump, checked field by field", () => {
@@ -265,7 +300,7 @@ describe("MrtRibDumper", () => {
       onDump: (f, w) => dumped.push(`${f} ${w.prefixes} ${w.entries}`),
     });
     await advance(clock, 2 * 3_600_000); // 2023-11-15 00:13:20: dumps at 23:00 and 00:00
-    d.close();
+    await d.close();
     log.close();
     const files = [join(dir, "rib.20231114.2300"), join(dir, "rib.20231115.0000")];
     expect(dumped).toEqual(files.map((f) => `${f} 20 20`));
@@ -291,8 +326,22 @@ describe("MrtRibDumper", () => {
       onError: (e) => errors.push(e.code),
     });
     await advance(clock, 60_000);
-    bad.close();
+    await bad.close();
     expect(errors).toEqual(["MRT_DUMP"]);
     expect(readdirSync(dir)).toHaveLength(3); // no temporary file left behind
+    // A dump due while the last is still being written is skipped, and said so.
+    const skipped: string[] = [];
+    const busy = new MrtRibDumper(r2, join(dir, "busy.%s"), {
+      interval: 60,
+      clock,
+      onError: (e) => skipped.push(e.message),
+    });
+    clock.advance(120_000); // two periods at once: the second finds the first being written
+    await busy.close();
+    expect(busy.dumps).toBe(1);
+    expect(skipped).toEqual([
+      expect.stringMatching(/skipped: the previous dump is still being written/),
+    ]);
+    expect(readdirSync(dir).filter((f) => f.startsWith("busy."))).toHaveLength(1);
   });
 });

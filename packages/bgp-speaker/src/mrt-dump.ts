@@ -1,4 +1,5 @@
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import {
   encodeMrt,
   encodeMrtRecord,
@@ -416,9 +417,10 @@ export function ribDumpRecords(
 }
 
 /**
- * Writes {@link ribDumpRecords} to `file` (replacing it; written to `file.tmp` first and renamed,
- * so that a reader never sees half a dump); returns the number of prefixes and of entries
- * written. `time`: the records' timestamp (s), by default now.
+ * Writes {@link ribDumpRecords} to `file` (replacing it; written to a temporary file beside it
+ * first and renamed, so that a reader never sees half a dump); returns the number of prefixes and
+ * of entries written. `time`: the records' timestamp (s), by default now. It holds the event loop
+ * until the file is written: {@link writeRibDumpAsync} does not.
  *
  * @example
  * ```ts
@@ -432,7 +434,7 @@ export function writeRibDump(
   time = Math.floor(Date.now() / 1000),
 ): { prefixes: number; entries: number } {
   const records = ribDumpRecords(router, time);
-  const tmp = `${file}.tmp`;
+  const tmp = tmpName(file);
   try {
     writeFileSync(tmp, encodeMrt(records));
     renameSync(tmp, file);
@@ -444,6 +446,58 @@ export function writeRibDump(
   }
   let entries = 0;
   for (const r of records) if (r.kind === "RIB") entries += r.entries.length;
+  return { prefixes: records.length - 1, entries };
+}
+
+/** Temporary files of dumps being written get distinct names (a dump may overlap another). */
+let tmpCount = 0;
+const tmpName = (file: string): string => `${file}.${process.pid}-${++tmpCount}.tmp`;
+
+/**
+ * {@link writeRibDump} without holding the event loop for the whole file: the table is taken at
+ * the call ({@link ribDumpRecords}: the dump is the RIB as it was then), then encoded and written
+ * `chunk` records at a time (default 2,000), the event loop turning between writes — sessions
+ * keep their timers and go on receiving UPDATEs meanwhile (which are not in this dump). Written to
+ * a temporary file beside `file` and renamed; rejects with an `MRT_DUMP` error (the temporary
+ * file removed) if the file cannot be written.
+ *
+ * @example
+ * ```ts
+ * import { writeRibDumpAsync, type Router } from "@dyninfra/bgp-speaker";
+ * const dump = async (router: Router) => (await writeRibDumpAsync(router, "/tmp/rib.mrt")).entries;
+ * ```
+ */
+export async function writeRibDumpAsync(
+  router: Router,
+  file: string,
+  time = Math.floor(Date.now() / 1000),
+  options: { readonly chunk?: number } = {},
+): Promise<{ prefixes: number; entries: number }> {
+  const records = ribDumpRecords(router, time);
+  const chunk = Math.max(1, options.chunk ?? 2000);
+  const tmp = tmpName(file);
+  let entries = 0;
+  try {
+    const fh = await open(tmp, "w");
+    try {
+      for (let i = 0; i < records.length; i += chunk) {
+        const parts: Uint8Array[] = [];
+        for (const r of records.slice(i, i + chunk)) {
+          parts.push(encodeMrtRecord(r));
+          if (r.kind === "RIB") entries += r.entries.length;
+        }
+        await fh.write(Buffer.concat(parts));
+      }
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new BgpSpeakerError("MRT_DUMP", `cannot write ${file}: ${(e as Error).message}`, {
+      field: "file",
+    });
+  }
   return { prefixes: records.length - 1, entries };
 }
 
@@ -460,11 +514,12 @@ export interface MrtRibDumperOptions {
 }
 
 /**
- * Periodic TABLE_DUMP_V2 dumps of a router's Adj-RIBs-In ({@link writeRibDump}), as route
- * collectors publish them (RouteViews every 2 hours, RIPE RIS every 8) and as FRR's
- * `dump bgp routes-mrt PATH INTERVAL` writes them: one file every `interval` seconds, at the
- * multiples of the interval since the epoch, named by `pattern` for that time (see
- * {@link mrtFileName}; it must have a time conversion).
+ * Periodic TABLE_DUMP_V2 dumps of a router's Adj-RIBs-In ({@link writeRibDumpAsync}: the event
+ * loop turns while a dump is written), as route collectors publish them (RouteViews every 2 hours,
+ * RIPE RIS every 8) and as FRR's `dump bgp routes-mrt PATH INTERVAL` writes them: one file every
+ * `interval` seconds, at the multiples of the interval since the epoch, named by `pattern` for
+ * that time (see {@link mrtFileName}; it must have a time conversion). A dump due while the last
+ * is still being written is skipped (an `MRT_DUMP` error to `onError`).
  *
  * @example
  * ```ts
@@ -480,6 +535,8 @@ export class MrtRibDumper {
   /** When the timer is due (ms). */
   private due = 0;
   private readonly clock: Clock;
+  /** The dump being written, if any. */
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly router: Router,
@@ -503,23 +560,38 @@ export class MrtRibDumper {
     this.arm();
   }
 
-  /** Writes the dump of the current period now (its file replaced if there is one). */
+  /**
+   * Writes the dump of the current period now (its file replaced if there is one), at once
+   * ({@link writeRibDump}: the event loop waits for it).
+   */
   dump(): { file: string; prefixes: number; entries: number } {
-    return this.dumpAt(this.clock.now());
-  }
-
-  private dumpAt(t: number): { file: string; prefixes: number; entries: number } {
-    const file = mrtFileName(this.pattern, periodStart(t, this.options.interval), "mrtDump.rib");
+    const t = this.clock.now();
+    const file = this.fileAt(t);
     const written = writeRibDump(this.router, file, Math.floor(t / 1000));
     this.dumps++;
     this.options.onDump?.(file, written);
     return { file, ...written };
   }
 
-  /** Stops dumping. */
-  close(): void {
+  /** Resolves when no dump is being written (at once if none is). */
+  async settled(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  /** Stops dumping; resolves once a dump being written is complete. */
+  close(): Promise<void> {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    return this.settled();
+  }
+
+  private fileAt(t: number): string {
+    return mrtFileName(this.pattern, periodStart(t, this.options.interval), "mrtDump.rib");
+  }
+
+  private fail(e: BgpSpeakerError): void {
+    if (this.options.onError === undefined) throw e;
+    this.options.onError(e);
   }
 
   private arm(): void {
@@ -529,13 +601,38 @@ export class MrtRibDumper {
     this.due = next;
     this.timer = this.clock.setTimer(() => {
       this.arm();
+      // A timer run a moment early still writes its own period's dump.
+      const t = Math.max(this.clock.now(), next);
+      let file: string;
       try {
-        // A timer run a moment early still writes its own period's dump.
-        this.dumpAt(Math.max(this.clock.now(), next));
+        file = this.fileAt(t);
       } catch (e) {
-        if (this.options.onError === undefined) throw e;
-        this.options.onError(e as BgpSpeakerError);
+        return this.fail(e as BgpSpeakerError);
       }
+      if (this.writing !== undefined)
+        return this.fail(
+          new BgpSpeakerError(
+            "MRT_DUMP",
+            `RIB dump ${file} skipped: the previous dump is still being written`,
+            { field: "mrtDump.ribInterval" },
+          ),
+        );
+      this.writing = writeRibDumpAsync(this.router, file, Math.floor(t / 1000)).then(
+        (written) => {
+          this.writing = undefined;
+          this.dumps++;
+          this.options.onDump?.(file, written);
+        },
+        (e: unknown) => {
+          this.writing = undefined;
+          // With no onError the failure is thrown, outside the promise (as from the timer).
+          if (this.options.onError === undefined)
+            process.nextTick(() => {
+              throw e;
+            });
+          else this.options.onError(e as BgpSpeakerError);
+        },
+      );
     }, next - now);
   }
 }

@@ -228,7 +228,7 @@ export async function main(
     if (graceful) {
       await kernel?.close({ keep: true });
       mrtLog?.close();
-      ribDumps?.close();
+      await ribDumps?.close();
       await bmp?.close();
       return; // the process exits: the kernel closes the connections
     }
@@ -238,7 +238,7 @@ export async function main(
     // Our routes leave the kernel with us (the neighbours withdraw theirs from us too).
     await kernel?.close();
     mrtLog?.close();
-    ribDumps?.close();
+    await ribDumps?.close();
     await bmp?.close();
   };
   const reopenLogs = () => {
