@@ -1,5 +1,6 @@
 import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
+import { acceptingPeer } from "../test/routers";
 import { BgpRibError } from "./errors";
 import {
   acceptAll,
@@ -140,13 +141,7 @@ describe("actions and composition", () => {
   });
   it("next hop self: the session's own address for the route's family, per route, in a RIB's export", () => {
     const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "192.0.2.2",
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
+    rib.addPeer(acceptingPeer("192.0.2.2", 64501));
     // iBGP: next hops pass unchanged, but for routes tagged 64500:100.
     rib.addPeer({
       address: "10.0.0.2",

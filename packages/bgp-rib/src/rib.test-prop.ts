@@ -2,7 +2,7 @@ import { type PathAttributes, type Prefix, pathAttributesKey } from "@dyninfra/b
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { referenceSelectBest } from "../test/reference-decision";
-import { addPathRouter } from "../test/routers";
+import { acceptingPeer, addPathRouter } from "../test/routers";
 import type { DecisionCandidate } from "./decision";
 import type { PeerConfig } from "./peer";
 import { acceptAll, type Policy, prefixList, setLocalPref } from "./policy";
@@ -375,14 +375,7 @@ test.prop(
 /** A RIB with an eBGP customer (192.0.2.2, AS64501, accepting all) and an iBGP monitor, both up. */
 function customerAndMonitor(addPath: boolean): Rib {
   const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-  rib.addPeer({
-    address: "192.0.2.2",
-    asn: 64501,
-    bgpIdentifier: "192.0.2.2",
-    importPolicy: acceptAll,
-    exportPolicy: acceptAll,
-    ...(addPath ? { addPath: { receive: true } } : {}),
-  });
+  rib.addPeer(acceptingPeer("192.0.2.2", 64501, addPath ? { addPath: { receive: true } } : {}));
   rib.addPeer({ address: MONITOR, asn: 64500, bgpIdentifier: MONITOR });
   rib.peerUp("192.0.2.2");
   rib.peerUp(MONITOR);

@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
-import { addPathRouter } from "../test/routers";
+import { acceptingPeer, addPathRouter } from "../test/routers";
 import { BgpRibError } from "./errors";
 import { acceptAll, community, matchAsPath, prepend, setLocalPref, when } from "./policy";
 import { type AdjRibOutUpdate, Rib, ribUpdateFromMessage } from "./rib";
@@ -445,13 +445,7 @@ describe("well-known behaviour", () => {
     });
     rib.addPeer({ address: "10.0.0.2", asn: 65001, bgpIdentifier: "10.0.0.2" });
     rib.addPeer({ address: "10.1.0.2", asn: 65002, bgpIdentifier: "10.1.0.2" });
-    rib.addPeer({
-      address: "192.0.2.2",
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
+    rib.addPeer(acceptingPeer("192.0.2.2", 64501));
     rib.addPeer({
       address: "198.51.100.2",
       asn: 64502,

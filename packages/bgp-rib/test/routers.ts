@@ -1,6 +1,26 @@
 // RIB set-ups shared by tests.
-import type { AddPathSettings } from "../src/peer";
+import type { AddPathSettings, PeerConfig } from "../src/peer";
+import { acceptAll } from "../src/policy";
 import { Rib } from "../src/rib";
+
+/**
+ * An eBGP neighbour whose routes are accepted both ways (RFC 8212 asks for policies), its BGP
+ * Identifier its address; `extra` adds to or overrides the configuration.
+ */
+export function acceptingPeer(
+  address: string,
+  asn: number,
+  extra: Partial<PeerConfig> = {},
+): PeerConfig {
+  return {
+    address,
+    asn,
+    bgpIdentifier: address,
+    importPolicy: acceptAll,
+    exportPolicy: acceptAll,
+    ...extra,
+  };
+}
 
 /**
  * Router 64500 with iBGP neighbour 10.0.0.2 sending with ADD-PATH and route-reflector client
