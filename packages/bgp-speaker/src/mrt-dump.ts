@@ -3,9 +3,10 @@ import { open, rename, rm } from "node:fs/promises";
 import {
   encodeMrt,
   encodeMrtRecord,
-  formatPrefix,
+  encodeRibEntryAttributes,
   type MrtPeer,
   type MrtWriteRecord,
+  type PathAttributes,
   type Prefix,
 } from "@dyninfra/bgp-wire";
 import { type Clock, systemClock } from "./clock";
@@ -382,22 +383,34 @@ export function ribDumpRecords(
   const header = { timestamp: time };
   type RibRecord = Extract<MrtWriteRecord, { kind: "RIB" }>;
   const byPrefix = new Map<string, { prefix: Prefix; entries: RibRecord["entries"][number][] }>();
+  // Routes share interned attribute sets: each set is encoded once for all its entries.
+  const encoded = new Map<PathAttributes, Uint8Array>();
   names.forEach((name, peerIndex) => {
     const address = router.neighborSpec(name).address;
     if (!router.rib.peerAddresses().includes(address)) return;
     for (const r of router.rib.adjRibIn(address, "pre")) {
-      const { pathId, ...prefix } = r.prefix;
-      const key = formatPrefix(prefix);
+      const p = r.prefix;
+      const pathId = p.pathId;
+      // The RIB writes each prefix's address one way: its text is the key.
+      const key = `${p.address}/${p.length}`;
       let e = byPrefix.get(key);
       if (e === undefined) {
+        const prefix =
+          pathId === undefined ? p : { afi: p.afi, address: p.address, length: p.length };
         e = { prefix, entries: [] };
         byPrefix.set(key, e);
+      }
+      let raw = encoded.get(r.attributes);
+      if (raw === undefined) {
+        raw = encodeRibEntryAttributes(r.attributes);
+        encoded.set(r.attributes, raw);
       }
       e.entries.push({
         peerIndex,
         originatedTime: time,
         ...(pathId !== undefined ? { pathId } : {}),
         attributes: r.attributes,
+        rawAttributes: raw,
       });
     }
   });
@@ -481,12 +494,9 @@ export async function writeRibDumpAsync(
     const fh = await open(tmp, "w");
     try {
       for (let i = 0; i < records.length; i += chunk) {
-        const parts: Uint8Array[] = [];
-        for (const r of records.slice(i, i + chunk)) {
-          parts.push(encodeMrtRecord(r));
-          if (r.kind === "RIB") entries += r.entries.length;
-        }
-        await fh.write(Buffer.concat(parts));
+        const part = records.slice(i, i + chunk);
+        for (const r of part) if (r.kind === "RIB") entries += r.entries.length;
+        await fh.write(encodeMrt(part));
       }
     } finally {
       await fh.close();

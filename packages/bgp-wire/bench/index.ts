@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { RtrPdu } from "@dyninfra/bgp-wire";
-import { decodeMrt, encodeRtrPdu, RtrStreamDecoder } from "@dyninfra/bgp-wire";
+import type { MrtWriteRecord, PathAttributes, RtrPdu } from "@dyninfra/bgp-wire";
+import { decodeMrt, encodeMrt, encodeRtrPdu, RtrStreamDecoder } from "@dyninfra/bgp-wire";
 
 // RTR (RFC 8210): a cache's whole answer to a Reset Query — Cache Response, 350,000 prefix PDUs
 // (about 4 in 5 IPv4, as in today's VRP sets), End of Data — read through RtrStreamDecoder in
@@ -153,6 +153,75 @@ for (const f of FILES) {
   );
 }
 console.log(`BENCH mrt_decode_prefixes_per_s ${Math.round(prefixes / cpuSeconds)} prefixes/s`);
+
+// Encoding: the RIS 2002 RIB dump (TABLE_DUMP) written back as TABLE_DUMP_V2, a RIB record per
+// prefix with an entry per peer, from the decoded attribute objects (every entry's attributes
+// encoded, as a writer without raw bytes does).
+{
+  const peers = new Map<string, number>();
+  const byPrefix = new Map<string, Extract<MrtWriteRecord, { kind: "RIB" }>>();
+  for (const r of decodeMrt(gunzipSync(readFileSync(FILES[1]!)))) {
+    if (r.kind !== "TABLE_DUMP") continue;
+    const peerKey = `${r.peerAddress} ${r.peerAs}`;
+    let peerIndex = peers.get(peerKey);
+    if (peerIndex === undefined) {
+      peerIndex = peers.size;
+      peers.set(peerKey, peerIndex);
+    }
+    const key = `${r.prefix.address}/${r.prefix.length}`;
+    let rib = byPrefix.get(key);
+    if (rib === undefined) {
+      rib = {
+        kind: "RIB",
+        header: r.header,
+        sequenceNumber: byPrefix.size,
+        prefix: r.prefix,
+        entries: [],
+      };
+      byPrefix.set(key, rib);
+    }
+    (
+      rib.entries as { peerIndex: number; originatedTime: number; attributes: PathAttributes }[]
+    ).push({
+      peerIndex,
+      originatedTime: r.originatedTime,
+      attributes: r.attributes,
+    });
+  }
+  const records: MrtWriteRecord[] = [
+    {
+      kind: "PEER_INDEX_TABLE",
+      header: { timestamp: 1027380000 },
+      collectorBgpId: "193.0.4.28",
+      viewName: "",
+      peers: [...peers.keys()].map((k) => {
+        const [peerAddress, asn] = k.split(" ");
+        const v6 = peerAddress!.includes(":");
+        return {
+          peerType: 2 | (v6 ? 1 : 0),
+          peerBgpId: "0.0.0.0",
+          peerAddress: peerAddress!,
+          peerAs: Number(asn),
+        };
+      }),
+    },
+    ...byPrefix.values(),
+  ];
+  const entries = records.reduce((n, r) => n + (r.kind === "RIB" ? r.entries.length : 0), 0);
+  encodeMrt(records); // warm-up
+  const cpu0 = process.cpuUsage();
+  const runs = 3;
+  let bytes = 0;
+  for (let i = 0; i < runs; i++) bytes = encodeMrt(records).length;
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  console.error(
+    `encode ${records.length} TABLE_DUMP_V2 records (${entries} entries, ${(bytes / 1e6).toFixed(1)} MB): ${((seconds / runs) * 1000).toFixed(0)} ms CPU each time`,
+  );
+  console.log(
+    `BENCH mrt_encode_rib_entries_per_s ${Math.round((entries * runs) / seconds)} entries/s`,
+  );
+}
 
 /** User+system CPU seconds of a shell command (output discarded). */
 function cpuOf(cmd: string): string {

@@ -49,7 +49,7 @@ export {
 export type { MrtFrame, MrtReadOptions, MrtSource, MrtTruncation } from "./mrt-reader";
 export { decodeMrt, mrtFrames, readMrt, readMrtFrames } from "./mrt-reader";
 export type { MrtWriteHeader, MrtWriteRecord } from "./mrt-writer";
-export { encodeMrt, encodeMrtRecord } from "./mrt-writer";
+export { encodeMrt, encodeMrtRecord, encodeRibEntryAttributes } from "./mrt-writer";
 export {
   CEASE_SUBCODE,
   ceaseWithShutdownCommunication,

@@ -122,6 +122,26 @@ function ribAttributes(w: ByteWriter, a: PathAttributes): void {
 }
 
 /**
+ * The Path Attributes field of a TABLE_DUMP_V2 RIB entry (RFC 6396 §4.3.4: 4-octet AS numbers,
+ * MP_REACH_NLRI abbreviated to its next hop), exactly as {@link encodeMrtRecord} writes an entry's
+ * `attributes`: a writer of many entries sharing attribute sets (a RIB dump) encodes each set once
+ * and gives the bytes to its entries as `rawAttributes`.
+ *
+ * @throws {@link BgpWireError} for an attribute that cannot be encoded (an invalid next hop, say).
+ *
+ * @example
+ * ```ts
+ * import { encodeRibEntryAttributes } from "@dyninfra/bgp-wire";
+ * encodeRibEntryAttributes({ origin: "IGP", asPath: [], nextHop: "192.0.2.1" }).length; // 14
+ * ```
+ */
+export function encodeRibEntryAttributes(a: PathAttributes): Uint8Array {
+  const w = new ByteWriter(64);
+  ribAttributes(w, a);
+  return w.result();
+}
+
+/**
  * Encodes one MRT record (RFC 6396, RFC 8050) with its common header.
  *
  * @example
@@ -137,6 +157,12 @@ function ribAttributes(w: ByteWriter, a: PathAttributes): void {
  */
 export function encodeMrtRecord(r: MrtWriteRecord): Uint8Array {
   const w = new ByteWriter(256);
+  writeRecord(w, r);
+  return w.result();
+}
+
+/** Appends record `r` to `w`. */
+function writeRecord(w: ByteWriter, r: MrtWriteRecord): void {
   const h = r.header;
   let type: number;
   let subtype: number;
@@ -250,7 +276,6 @@ export function encodeMrtRecord(r: MrtWriteRecord): Uint8Array {
   const len = w.pos - bodyStart + (et ? 4 : 0);
   w.setU16(lenAt, len >>> 16);
   w.setU16(lenAt + 2, len & 0xffff);
-  return w.result();
 }
 
 /**
@@ -263,18 +288,7 @@ export function encodeMrtRecord(r: MrtWriteRecord): Uint8Array {
  * ```
  */
 export function encodeMrt(records: Iterable<MrtWriteRecord>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (const r of records) {
-    const b = encodeMrtRecord(r);
-    parts.push(b);
-    n += b.length;
-  }
-  const out = new Uint8Array(n);
-  let p = 0;
-  for (const b of parts) {
-    out.set(b, p);
-    p += b.length;
-  }
-  return out;
+  const w = new ByteWriter(4096);
+  for (const r of records) writeRecord(w, r);
+  return w.result();
 }

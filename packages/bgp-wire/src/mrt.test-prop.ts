@@ -6,7 +6,7 @@ import { FIXTURES } from "../test/references";
 import { BgpWireError } from "./errors";
 import type { MrtRecord } from "./mrt";
 import { decodeMrt } from "./mrt-reader";
-import { encodeMrt, type MrtWriteRecord } from "./mrt-writer";
+import { encodeMrt, encodeRibEntryAttributes, type MrtWriteRecord } from "./mrt-writer";
 import { arbitraryMrtWriteRecords } from "./testing";
 
 /** What a decoded record must reproduce of the record written. */
@@ -37,6 +37,24 @@ test.prop([arbitraryMrtWriteRecords()], { numRuns: 100 })(
   (records) => {
     const decoded = [...decodeMrt(encodeMrt(records))];
     expect(decoded.map(essence)).toEqual(records.map(essence));
+  },
+);
+
+test.prop([arbitraryMrtWriteRecords()], { numRuns: 100 })(
+  "RIB entries given encodeRibEntryAttributes(attributes) as rawAttributes encode to the same bytes",
+  (records) => {
+    const raw = records.map((r) =>
+      r.kind === "RIB"
+        ? {
+            ...r,
+            entries: r.entries.map((e) => ({
+              ...e,
+              rawAttributes: encodeRibEntryAttributes(e.attributes),
+            })),
+          }
+        : r,
+    );
+    expect(encodeMrt(raw)).toEqual(encodeMrt(records));
   },
 );
 

@@ -814,19 +814,26 @@ function writeValue(w: ByteWriter, type: number, a: PathAttributes, ctx: Session
 
 const CANONICAL_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 35];
 
+/**
+ * Writes one attribute: its header and either `raw` (an unknown attribute's value) or the value
+ * of known attribute `type` of `a` — false, and nothing written, when `a` has none.
+ */
 function writeOne(
   w: ByteWriter,
   flags: number,
   type: number,
-  body: () => boolean,
   forceExt: boolean,
+  a: PathAttributes,
+  ctx: SessionContext,
+  raw?: Uint8Array,
 ): boolean {
   const start = w.pos;
   w.u8(flags);
   w.u8(type);
   const lenAt = w.reserve(forceExt ? 2 : 1);
   const vs = w.pos;
-  if (!body()) {
+  if (raw !== undefined) w.bytes(raw);
+  else if (!writeValue(w, type, a, ctx)) {
     w.pos = start;
     return false;
   }
@@ -865,6 +872,15 @@ export function encodeAttributes(
   ctx: SessionContext,
   layout?: AttributeWireLayout,
 ): void {
+  if (layout === undefined && a.unknown === undefined) {
+    // The common case, without the bookkeeping below: known attributes in canonical order.
+    for (let i = 0; i < CANONICAL_ORDER.length; i++) {
+      const type = CANONICAL_ORDER[i]!;
+      const flags = KNOWN_FLAGS[type];
+      if (flags !== undefined) writeOne(w, flags, type, (flags & 0x10) !== 0, a, ctx);
+    }
+    return;
+  }
   const unknownByType = new Map<number, UnknownAttribute>();
   if (a.unknown !== undefined)
     for (const u of a.unknown) if (!unknownByType.has(u.typeCode)) unknownByType.set(u.typeCode, u);
@@ -877,22 +893,11 @@ export function encodeAttributes(
     let flags: number;
     if (u !== undefined && known === undefined) {
       flags = wireFlags !== undefined && (wireFlags & 0xe0) === u.flags ? wireFlags : u.flags;
-      const ok = writeOne(
-        w,
-        flags,
-        type,
-        () => {
-          w.bytes(u.value);
-          return true;
-        },
-        (flags & 0x10) !== 0,
-      );
-      if (ok) done.add(type);
+      if (writeOne(w, flags, type, (flags & 0x10) !== 0, a, ctx, u.value)) done.add(type);
       return;
     }
     flags = wireFlags !== undefined && (wireFlags & 0xc0) === known ? wireFlags : known!;
-    if (writeOne(w, flags, type, () => writeValue(w, type, a, ctx), (flags & 0x10) !== 0))
-      done.add(type);
+    if (writeOne(w, flags, type, (flags & 0x10) !== 0, a, ctx)) done.add(type);
   };
   if (layout !== undefined) {
     for (let i = 0; i < layout.typeCodes.length; i++) emit(layout.typeCodes[i]!, layout.flags[i]);

@@ -1,6 +1,53 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
-import { ipv4PrefixText, ipv4Text, ipv4TextShared, ipv6PrefixText, ipv6Text } from "./ip";
+import {
+  ipv4PrefixText,
+  ipv4Text,
+  ipv4TextShared,
+  ipv6PrefixText,
+  ipv6Text,
+  parseIpv4,
+} from "./ip";
+
+/** The dotted-quad grammar written as a regular expression: the reference for parseIpv4. */
+const DOTTED_QUAD =
+  /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+const reference = (text: string): number[] | undefined => {
+  const m = DOTTED_QUAD.exec(text);
+  if (m === null) return undefined;
+  const v = m.slice(1).map(Number);
+  return v.every((x) => x <= 255) ? v : undefined;
+};
+
+// Strings near the grammar (digits, dots, signs, spaces, leading zeros, too many or few parts,
+// values over 255) and the texts of every 4-byte address.
+const nearQuad = fc.oneof(
+  fc.stringMatching(/^[0-9.]{0,16}$/),
+  fc
+    .array(
+      fc.oneof(
+        fc.nat(300).map(String),
+        fc.constantFrom("", "00", "01", "+1", " 1", "1 ", "0x1", "1e2", "٣"),
+      ),
+      {
+        minLength: 1,
+        maxLength: 6,
+      },
+    )
+    .map((parts) => parts.join(".")),
+  fc.uint8Array({ minLength: 4, maxLength: 4 }).map((b) => [...b].join(".")),
+  fc.string(),
+);
+test.prop([nearQuad, fc.nat(4)], { numRuns: 5000 })(
+  "parseIpv4 accepts exactly the dotted quads of octets ≤ 255 without leading zeros, writing their bytes",
+  (text, off) => {
+    const out = new Uint8Array(off + 4).fill(7);
+    const ok = parseIpv4(text, out, off);
+    const want = reference(text);
+    expect(ok).toBe(want !== undefined);
+    if (want !== undefined) expect([...out.subarray(off)]).toEqual(want);
+  },
+);
 
 test.prop(
   [fc.uint8Array({ minLength: 4, maxLength: 12 }), fc.nat(8), fc.integer({ min: 0, max: 4 })],

@@ -153,16 +153,29 @@ export function ipv6Text(buf: Uint8Array, off: number, n = 16): string {
 
 /** Parses dotted-quad text into `out` at `off`; returns false when not a valid IPv4 address. */
 export function parseIpv4(text: string, out: Uint8Array, off: number): boolean {
-  const parts = text.split(".");
-  if (parts.length !== 4) return false;
+  // One pass over the characters (this runs for every prefix and next hop encoded): four
+  // decimal octets without leading zeros ("0" alone is one), each ≤ 255, separated by dots.
+  const n = text.length;
+  let at = 0;
   for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return false;
-    const v = Number(p);
-    if (v > 255) return false;
+    if (i > 0) {
+      if (at >= n || text.charCodeAt(at) !== 46) return false;
+      at++;
+    }
+    const start = at;
+    let v = 0;
+    while (at < n) {
+      const c = text.charCodeAt(at) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      at++;
+    }
+    const digits = at - start;
+    if (digits === 0 || digits > 3 || v > 255) return false;
+    if (digits > 1 && text.charCodeAt(start) === 48) return false;
     out[off + i] = v;
   }
-  return true;
+  return at === n;
 }
 
 /** Parses IPv6 text (any RFC 4291 form, incl. embedded IPv4) into `out`; false when invalid. */
