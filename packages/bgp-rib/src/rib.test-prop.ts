@@ -411,6 +411,51 @@ test.prop([fc.array(arbitraryRibUpdate(64501), { maxLength: 12 }), fc.boolean()]
   },
 );
 
+test.prop(
+  [
+    fc.array(fc.tuple(fc.boolean(), arbitraryRibUpdate(64501)), { maxLength: 12 }),
+    fc.boolean(),
+    fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 3 }),
+  ],
+  { numRuns: 150 },
+)(
+  "adjRibsIn groups every neighbour's adjRibIn by prefix, in both views, without local routes",
+  (updates, addPath, local) => {
+    const rib = customerAndMonitor(addPath);
+    rib.setPolicies("192.0.2.2", {
+      importPolicy: (r) => (r.prefix.length > 20 ? undefined : r.attributes),
+    });
+    // Routes originated here: in the Loc-RIB, never in an Adj-RIB-In.
+    rib.originate({
+      announced: local.map((i) => ({
+        attributes: { origin: "IGP", asPath: [], nextHop: "10.0.0.1" },
+        nlri: [{ afi: 1, address: `100.64.${i * 16}.0`, length: 20 }],
+      })),
+    });
+    for (const [fromMonitor, u] of updates) rib.update(fromMonitor ? MONITOR : "192.0.2.2", u);
+    const text = (prefix: Prefix, peer: string, pathId: number | undefined, a: PathAttributes) =>
+      `${prefix.address}/${prefix.length} ${peer} #${pathId ?? "-"} ${attrKey(a)}`;
+    for (const view of ["pre", "post"] as const) {
+      const want = ["192.0.2.2", MONITOR]
+        .flatMap((peer) =>
+          [...rib.adjRibIn(peer, view)].map((r) =>
+            text(r.prefix, r.peer, r.prefix.pathId, r.attributes),
+          ),
+        )
+        .sort();
+      const groups = [...rib.adjRibsIn(view)];
+      const got = groups
+        .flatMap((g) => g.paths.map((p) => text(g.prefix, p.peer, p.pathId, p.attributes)))
+        .sort();
+      expect(got).toEqual(want);
+      // One group per prefix, none empty, prefixes without a Path Identifier.
+      const keys = groups.map((g) => `${g.prefix.address}/${g.prefix.length}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(groups.every((g) => g.paths.length > 0 && g.prefix.pathId === undefined)).toBe(true);
+    }
+  },
+);
+
 // Batches, some of whose announcements carry the router's own AS (an AS loop), and session resets.
 const counterOps = fc.array(
   fc.oneof(

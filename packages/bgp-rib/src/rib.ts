@@ -1335,6 +1335,48 @@ export class Rib {
   }
 
   /**
+   * Every neighbour's Adj-RIB-In at once, grouped by prefix — what a TABLE_DUMP_V2 RIB dump or
+   * `show bgp` with every path lists: each prefix some neighbour sent (in the RIB's prefix order)
+   * with its paths, before (`"pre"`, the default) or after (`"post"`) import policy; a path's
+   * `pathId` is set on sessions receiving ADD-PATH. Routes originated locally are not included.
+   * Iterating is one pass over the prefixes (no per-neighbour grouping by the caller); the RIB must
+   * not change while an iteration is under way.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * [...rib.adjRibsIn()].length; // 0
+   * ```
+   */
+  *adjRibsIn(view: "pre" | "post" = "pre"): IterableIterator<{
+    readonly prefix: Prefix;
+    readonly paths: readonly {
+      readonly peer: string;
+      readonly pathId?: number;
+      readonly attributes: PathAttributes;
+    }[];
+  }> {
+    const n = this.prefixes.count;
+    for (let p = 0; p < n; p++) {
+      let paths: { peer: string; pathId?: number; attributes: PathAttributes }[] | undefined;
+      for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
+        const q = this.peers[this.pPeer[s]!]!;
+        if (q.idx === 0 || this.pPre[s]! < 0) continue;
+        const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
+        if (id < 0) continue;
+        const attributes = this.store.get(id);
+        const path =
+          q.config.addPath?.receive === true
+            ? { peer: q.address, pathId: this.pathIdOf(s), attributes }
+            : { peer: q.address, attributes };
+        if (paths === undefined) paths = [path];
+        else paths.push(path);
+      }
+      if (paths !== undefined) yield { prefix: this.prefixes.prefix(p), paths };
+    }
+  }
+
+  /**
    * A neighbour's routes for one prefix, before (`"pre"`) or after (`"post"`, the default) its
    * import policy: at most one, or one per Path Identifier on a session receiving ADD-PATH (the
    * prefix's `pathId` is then ignored: every path is returned). Empty when the neighbour has none.

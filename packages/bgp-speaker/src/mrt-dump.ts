@@ -381,39 +381,32 @@ export function ribDumpRecords(
     };
   });
   const header = { timestamp: time };
-  type RibRecord = Extract<MrtWriteRecord, { kind: "RIB" }>;
-  const byPrefix = new Map<string, { prefix: Prefix; entries: RibRecord["entries"][number][] }>();
+  type RibEntry = Extract<MrtWriteRecord, { kind: "RIB" }>["entries"][number];
+  const indexOf = new Map(names.map((name, k) => [router.neighborSpec(name).address, k]));
   // Routes share interned attribute sets: each set is encoded once for all its entries.
   const encoded = new Map<PathAttributes, Uint8Array>();
-  names.forEach((name, peerIndex) => {
-    const address = router.neighborSpec(name).address;
-    if (!router.rib.peerAddresses().includes(address)) return;
-    for (const r of router.rib.adjRibIn(address, "pre")) {
-      const p = r.prefix;
-      const pathId = p.pathId;
-      // The RIB writes each prefix's address one way: its text is the key.
-      const key = `${p.address}/${p.length}`;
-      let e = byPrefix.get(key);
-      if (e === undefined) {
-        const prefix =
-          pathId === undefined ? p : { afi: p.afi, address: p.address, length: p.length };
-        e = { prefix, entries: [] };
-        byPrefix.set(key, e);
-      }
-      let raw = encoded.get(r.attributes);
+  const ribs: { prefix: Prefix; entries: RibEntry[] }[] = [];
+  for (const { prefix, paths } of router.rib.adjRibsIn("pre")) {
+    const entries: RibEntry[] = [];
+    for (const { peer, pathId, attributes } of paths) {
+      // Only configured neighbours are in the peer table (not routes loaded from MRT files).
+      const peerIndex = indexOf.get(peer);
+      if (peerIndex === undefined) continue;
+      let raw = encoded.get(attributes);
       if (raw === undefined) {
-        raw = encodeRibEntryAttributes(r.attributes);
-        encoded.set(r.attributes, raw);
+        raw = encodeRibEntryAttributes(attributes);
+        encoded.set(attributes, raw);
       }
-      e.entries.push({
-        peerIndex,
-        originatedTime: time,
-        ...(pathId !== undefined ? { pathId } : {}),
-        attributes: r.attributes,
-        rawAttributes: raw,
-      });
+      entries.push(
+        pathId === undefined
+          ? { peerIndex, originatedTime: time, attributes, rawAttributes: raw }
+          : { peerIndex, originatedTime: time, pathId, attributes, rawAttributes: raw },
+      );
     }
-  });
+    if (entries.length === 0) continue;
+    if (entries.length > 1) entries.sort((x, y) => x.peerIndex - y.peerIndex);
+    ribs.push({ prefix, entries });
+  }
   const records: MrtWriteRecord[] = [
     {
       kind: "PEER_INDEX_TABLE",
@@ -424,7 +417,7 @@ export function ribDumpRecords(
     },
   ];
   let seq = 0;
-  for (const { prefix, entries } of byPrefix.values())
+  for (const { prefix, entries } of ribs)
     records.push({ kind: "RIB", header, sequenceNumber: seq++, prefix, entries });
   return records;
 }
