@@ -156,6 +156,8 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   }
   const out = new Map([...r.rib.adjRibOut(MONITOR)].map((x) => [key(x), attrKey(x.attributes)]));
   expect(out).toEqual(r.view);
+  const v6 = [...out.keys()].filter((k) => k.includes(":")).length;
+  expect(r.rib.adjRibOutCount(MONITOR)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
 }
 
 class Announce implements fc.Command<Model, Real> {
@@ -619,6 +621,8 @@ test.prop(
     const out = [...rib.adjRibOut("10.0.0.3")];
     expect(out.length).toBe(model.size);
     expect(view.size).toBe(model.size);
+    const count = rib.adjRibOutCount("10.0.0.3");
+    expect(count.ipv4 + count.ipv6).toBe(model.size);
     expect(
       new Map(out.map((r) => [`${key(r)}#${r.prefix.pathId}`, attrKey(r.attributes)])),
     ).toEqual(view);
@@ -917,6 +921,8 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
         if (!up.has(m)) continue;
         const out = new Map([...rib.adjRibOut(m)].map((r) => [key(r), attrKey(r.attributes)]));
         expect(out).toEqual(views.get(m));
+        const v6 = [...out.keys()].filter((k) => k.includes(":")).length;
+        expect(rib.adjRibOutCount(m)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
         if (held.has(m)) continue;
         // Everything in the Loc-RIB but what m sent; the same sets as its group's other members.
         for (const r of loc) expect(out.has(key(r))).toBe(r.peer !== m);

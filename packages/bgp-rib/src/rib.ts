@@ -1462,6 +1462,29 @@ export class Rib {
   }
 
   /**
+   * The number of routes in a neighbour's Adj-RIB-Out (what it has been sent, after export
+   * policy; with ADD-PATH, each path), per family — the gauges of a BMP Statistics Report (RFC
+   * 8671 types 15 and 17). Counted on each call, without materialising routes: O(prefixes).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.adjRibOutCount("10.0.0.2"); // { ipv4: 0, ipv6: 0 }
+   * ```
+   */
+  adjRibOutCount(address: string): { readonly ipv4: number; readonly ipv6: number } {
+    const q = this.peer(address);
+    let ipv4 = 0;
+    let ipv6 = 0;
+    this.forEachOut(q, (p) => {
+      if (this.prefixes.isV6(p)) ipv6++;
+      else ipv4++;
+    });
+    return { ipv4, ipv6 };
+  }
+
+  /**
    * Explains the decision for a prefix: the candidates in order with the step that decided each
    * comparison, and the received routes that are not candidates with the reason.
    *

@@ -172,7 +172,7 @@ describe("BmpExporter", () => {
     expect(bmp.sent).toBe(got.length);
   });
 
-  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes (types 0–5, 11, 12), routes in the Adj-RIB-In, in all (type 7) and per family (type 9)", async () => {
+  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes (types 0–5, 11, 12), routes in the Adj-RIB-In and Adj-RIB-Out, in all and per family (types 7, 9, 15, 17)", async () => {
     const { port, got } = await station();
     const prefixes = Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`);
     // r1 also sends a route with r2's AS in its path (an AS loop for r2); r2's import policy
@@ -183,6 +183,7 @@ describe("BmpExporter", () => {
         { prefix: "203.0.113.0/24", asPath: [64500] },
       ],
       r2Spec: {
+        originate: [{ prefix: "198.51.100.0/24" }],
         policies: {
           some: [
             {
@@ -199,7 +200,7 @@ describe("BmpExporter", () => {
       r1.stop();
       r2.stop();
     });
-    await until("the session", () => r2.rib.stats().locRibRoutes === 10);
+    await until("the session", () => r2.rib.stats().locRibRoutes === 11);
     // r2 asks for the routes again: every one is a duplicate, the refused ones refused again.
     r2.session("r1").sendRouteRefresh(1, 1);
     await until(
@@ -223,6 +224,9 @@ describe("BmpExporter", () => {
       "7 13", // the Adj-RIB-In (pre-policy) has them all
       "9 1/1 13",
       "9 2/1 0",
+      "15 1", // r2's own route, in what r1 is sent (RFC 8671)
+      "17 1/1 1",
+      "17 2/1 0",
     ]);
   }, 10_000);
 

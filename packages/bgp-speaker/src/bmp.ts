@@ -142,7 +142,8 @@ export interface BmpOptions {
    * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes
    * rejected by import policy (type 0), duplicate announcements and withdrawals (1, 2), UPDATEs
    * invalidated by a CLUSTER_LIST, AS_PATH or ORIGINATOR_ID loop (3–5), UPDATEs and routes
-   * treated as withdrawn (11, 12), routes in its Adj-RIB-In (type 7) and per family (type 9);
+   * treated as withdrawn (11, 12), routes in its Adj-RIB-In (type 7) and per family (type 9), and
+   * in its Adj-RIB-Out after export policy (RFC 8671: 15, and per family 17);
    * with `"loc-rib"` monitored, one for the Loc-RIB too (routes in it, type 8, and per family,
    * type 10: RFC 9069 §5.6). Default: none.
    */
@@ -510,7 +511,8 @@ export class BmpExporter {
   /**
    * A Statistics Report per Established neighbour (RFC 7854 §4.8): the 32-bit counters of what it
    * sent that was refused or changed nothing (types 0–5, 11, 12), then the routes in its
-   * Adj-RIB-In, in all (type 7) and per family (type 9).
+   * Adj-RIB-In, in all (type 7) and per family (type 9), and in its Adj-RIB-Out after export
+   * policy (RFC 8671: 15 and 17).
    */
   private statistics(): void {
     if (!this.connected) return;
@@ -551,9 +553,10 @@ export class BmpExporter {
             rx.rejectedRoutes["as-set"],
         ],
       ];
-      const b = new Uint8Array(4 + counters.length * 8 + 12 + 2 * 15);
+      const out = this.router.rib.adjRibOutCount(address);
+      const b = new Uint8Array(4 + counters.length * 8 + 2 * (12 + 2 * 15));
       const v = new DataView(b.buffer);
-      v.setUint32(0, counters.length + 3);
+      v.setUint32(0, counters.length + 6);
       let at = 4;
       for (const [type, n] of counters) {
         v.setUint16(at, type);
@@ -561,22 +564,28 @@ export class BmpExporter {
         v.setUint32(at + 4, n >>> 0); // a 32-bit counter wraps
         at += 8;
       }
-      // Type 7: routes in the Adj-RIB-In (64-bit gauge).
-      v.setUint16(at, 7);
-      v.setUint16(at + 2, 8);
-      v.setBigUint64(at + 4, BigInt(c.ipv4 + c.ipv6));
-      at += 12;
-      // Type 9: per AFI/SAFI (AFI u16, SAFI u8, 64-bit gauge).
-      for (const [afi, n] of [
-        [1, c.ipv4],
-        [2, c.ipv6],
+      // Gauges (64-bit), in all and per AFI/SAFI (AFI u16, SAFI u8, gauge): routes in the
+      // Adj-RIB-In (types 7 and 9), and in the Adj-RIB-Out after export policy (RFC 8671:
+      // types 15 and 17).
+      for (const [all, perFamily, n] of [
+        [7, 9, c],
+        [15, 17, out],
       ] as const) {
-        v.setUint16(at, 9);
-        v.setUint16(at + 2, 11);
-        v.setUint16(at + 4, afi);
-        v.setUint8(at + 6, 1);
-        v.setBigUint64(at + 7, BigInt(n));
-        at += 15;
+        v.setUint16(at, all);
+        v.setUint16(at + 2, 8);
+        v.setBigUint64(at + 4, BigInt(n.ipv4 + n.ipv6));
+        at += 12;
+        for (const [afi, k] of [
+          [1, n.ipv4],
+          [2, n.ipv6],
+        ] as const) {
+          v.setUint16(at, perFamily);
+          v.setUint16(at + 2, 11);
+          v.setUint16(at + 4, afi);
+          v.setUint8(at + 6, 1);
+          v.setBigUint64(at + 7, BigInt(k));
+          at += 15;
+        }
       }
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }

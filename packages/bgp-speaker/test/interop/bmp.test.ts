@@ -163,8 +163,10 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     );
     const last = stats().filter((r) => r.peer_ip === "192.0.2.2");
     expect(new Set(last.map((r) => r.counter_type))).toEqual(
-      new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 12]),
+      new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 12, 15, 17]),
     );
+    // RFC 8671: D's two own routes in what BIRD is sent.
+    expect(last.some((r) => r.counter_type === 15 && r.counter_value === OWN.length)).toBe(true);
     expect(
       last
         .filter((r) => [0, 2, 3, 4, 5, 11, 12].includes(r.counter_type as number))
