@@ -347,12 +347,14 @@ describe("maximum-prefix limit (RFC 4486 §4)", () => {
   });
 
   it('count "accepted" counts what the import policy let in (FRR\'s way): rejected routes do not close the session', async () => {
-    const { r2, warnings } = pair({ limit: 200, count: "accepted" }, "reject");
+    const { r1, r2, warnings } = pair({ limit: 200, count: "accepted" }, "reject");
     await flush();
     expect(r2.session("r1").state).toBe("Established");
     expect(r2.sessions()[0]).toMatchObject({
       prefixesReceived: { ipv4: 300, ipv6: 0, accepted: { ipv4: 0, ipv6: 0 } },
+      received: { rejectedRoutes: { "import-policy": 300, "as-loop": 0 }, duplicateWithdrawals: 0 },
     });
+    expect(r1.sessions()[0]).toMatchObject({ prefixesSent: { ipv4: 300, ipv6: 0 } });
     expect(warnings).toEqual([]);
     const { r2: over, warnings: w2 } = pair({ limit: 200, count: "accepted" });
     await flush();

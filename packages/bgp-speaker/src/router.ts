@@ -969,6 +969,9 @@ export class Router extends EventEmitter<RouterEvents> {
         ? this.rib.adjRibInCount(n.spec.address)
         : { ipv4: 0, ipv6: 0, accepted: { ipv4: 0, ipv6: 0 } },
       maxPrefixes: n.spec.maxPrefixes ?? null,
+      // Routes sent to it per family, and what it sent that was refused or changed nothing.
+      prefixesSent: n.inRib ? this.rib.adjRibOutCount(n.spec.address) : { ipv4: 0, ipv6: 0 },
+      received: n.inRib ? this.rib.receiveCounters(n.spec.address) : null,
       addPath: { ...n.addPath },
       gracefulRestart: this.gracefulRestartStatus(n.spec.name),
       counters: n.session.stats,
