@@ -205,6 +205,60 @@ const LOC_RIB_FAMILIES = [
 /** Context of the Loc-RIB's Route Monitoring PDUs: 4-octet ASNs (RFC 9069 §5.5.1). */
 const LOC_RIB_CONTEXT: SessionContext = sessionContext({ fourOctetAs: true });
 
+const UNICAST4 = (n: number) => ({ afi: 1, safi: 1, n });
+const UNICAST6 = (n: number) => ({ afi: 2, safi: 1, n });
+
+/**
+ * The body of a Statistics Report (RFC 7854 §4.8): 32-bit counters (`[type, value]`, wrapping),
+ * then for each gauge its total (64-bit, type `all`: `total`, or the families' sum) and per
+ * AFI/SAFI (AFI u16, SAFI u8, 64-bit; type `perFamily`).
+ */
+function statisticsReport(
+  counters: readonly (readonly [number, number])[],
+  gauges: readonly {
+    readonly all: number;
+    readonly perFamily: number;
+    readonly total?: number;
+    readonly families: readonly {
+      readonly afi: number;
+      readonly safi: number;
+      readonly n: number;
+    }[];
+  }[],
+): Uint8Array {
+  let size = 4 + counters.length * 8;
+  let count = counters.length;
+  for (const g of gauges) {
+    size += 12 + 15 * g.families.length;
+    count += 1 + g.families.length;
+  }
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, count);
+  let at = 4;
+  for (const [type, n] of counters) {
+    v.setUint16(at, type);
+    v.setUint16(at + 2, 4);
+    v.setUint32(at + 4, n >>> 0);
+    at += 8;
+  }
+  for (const g of gauges) {
+    v.setUint16(at, g.all);
+    v.setUint16(at + 2, 8);
+    v.setBigUint64(at + 4, BigInt(g.total ?? g.families.reduce((k, f) => k + f.n, 0)));
+    at += 12;
+    for (const f of g.families) {
+      v.setUint16(at, g.perFamily);
+      v.setUint16(at + 2, 11);
+      v.setUint16(at + 4, f.afi);
+      v.setUint8(at + 6, f.safi);
+      v.setBigUint64(at + 7, BigInt(f.n));
+      at += 15;
+    }
+  }
+  return b;
+}
+
 /**
  * A BMP monitored router (RFC 7854): connects to a monitoring station and reports the router's
  * sessions — Initiation (sysName, sysDescr), Peer Up with both OPENs for each Established
@@ -554,58 +608,28 @@ export class BmpExporter {
         ],
       ];
       const out = this.router.rib.adjRibOutCount(address);
-      const b = new Uint8Array(4 + counters.length * 8 + 2 * (12 + 2 * 15));
-      const v = new DataView(b.buffer);
-      v.setUint32(0, counters.length + 6);
-      let at = 4;
-      for (const [type, n] of counters) {
-        v.setUint16(at, type);
-        v.setUint16(at + 2, 4);
-        v.setUint32(at + 4, n >>> 0); // a 32-bit counter wraps
-        at += 8;
-      }
-      // Gauges (64-bit), in all and per AFI/SAFI (AFI u16, SAFI u8, gauge): routes in the
-      // Adj-RIB-In (types 7 and 9), and in the Adj-RIB-Out after export policy (RFC 8671:
-      // types 15 and 17).
-      for (const [all, perFamily, n] of [
-        [7, 9, c],
-        [15, 17, out],
-      ] as const) {
-        v.setUint16(at, all);
-        v.setUint16(at + 2, 8);
-        v.setBigUint64(at + 4, BigInt(n.ipv4 + n.ipv6));
-        at += 12;
-        for (const [afi, k] of [
-          [1, n.ipv4],
-          [2, n.ipv6],
-        ] as const) {
-          v.setUint16(at, perFamily);
-          v.setUint16(at + 2, 11);
-          v.setUint16(at + 4, afi);
-          v.setUint8(at + 6, 1);
-          v.setBigUint64(at + 7, BigInt(k));
-          at += 15;
-        }
-      }
+      const b = statisticsReport(counters, [
+        // Routes in the Adj-RIB-In (types 7 and 9), and in the Adj-RIB-Out after export policy
+        // (RFC 8671: types 15 and 17).
+        { all: 7, perFamily: 9, families: [UNICAST4(c.ipv4), UNICAST6(c.ipv6)] },
+        { all: 15, perFamily: 17, families: [UNICAST4(out.ipv4), UNICAST6(out.ipv6)] },
+      ]);
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
     }
     if (this.monitor.has("loc-rib")) {
-      // For the Loc-RIB Instance Peer (RFC 9069 §5.6): type 8, routes in the Loc-RIB (64-bit
-      // gauge); type 10, per AFI/SAFI (AFI u16, SAFI u8, 64-bit gauge).
-      const b = new Uint8Array(4 + 12 + 2 * 15);
-      const v = new DataView(b.buffer);
-      v.setUint32(0, 3);
-      v.setUint16(4, 8);
-      v.setUint16(6, 8);
-      v.setBigUint64(8, BigInt(this.router.rib.stats().locRibRoutes));
-      LOC_RIB_FAMILIES.forEach((f, i) => {
-        const at = 16 + 15 * i;
-        v.setUint16(at, 10);
-        v.setUint16(at + 2, 11);
-        v.setUint16(at + 4, f.afi);
-        v.setUint8(at + 6, f.safi);
-        v.setBigUint64(at + 7, BigInt(this.locRibCount[i]!));
-      });
+      // For the Loc-RIB Instance Peer (RFC 9069 §5.6): type 8, routes in the Loc-RIB; type 10,
+      // per AFI/SAFI.
+      const b = statisticsReport(
+        [],
+        [
+          {
+            all: 8,
+            perFamily: 10,
+            total: this.router.rib.stats().locRibRoutes,
+            families: LOC_RIB_FAMILIES.map((f, i) => ({ ...f, n: this.locRibCount[i]! })),
+          },
+        ],
+      );
       this.write(BMP_TYPE.statisticsReport, [this.locRibHeader(), b]);
     }
   }
