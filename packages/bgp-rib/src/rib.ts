@@ -1327,11 +1327,16 @@ export class Rib {
   *adjRibIn(address: string, view: "pre" | "post" = "post"): IterableIterator<Route> {
     const q = this.peer(address);
     for (let s = 0; s < this.pathTop; s++) {
-      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
-      const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
-      if (id < 0) continue;
-      yield this.route(s, id);
+      if (this.pPeer[s] !== q.idx) continue;
+      const id = this.viewId(s, view);
+      if (id >= 0) yield this.route(s, id);
     }
+  }
+
+  /** Path s's attribute set in an Adj-RIB-In view, or -1 (no path in slot s, or rejected). */
+  private viewId(s: number, view: "pre" | "post"): number {
+    if (this.pPre[s]! < 0) return -1;
+    return view === "pre" ? this.pPre[s]! : this.pPost[s]!;
   }
 
   /**
@@ -1361,9 +1366,8 @@ export class Rib {
       let paths: { peer: string; pathId?: number; attributes: PathAttributes }[] | undefined;
       for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
         const q = this.peers[this.pPeer[s]!]!;
-        if (q.idx === 0 || this.pPre[s]! < 0) continue;
-        const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
-        if (id < 0) continue;
+        const id = this.viewId(s, view);
+        if (q.idx === 0 || id < 0) continue;
         const attributes = this.store.get(id);
         const path =
           q.config.addPath?.receive === true
@@ -1396,8 +1400,8 @@ export class Rib {
     const out: Route[] = [];
     if (p < 0) return out;
     for (let s = this.head[p]!; s >= 0; s = this.pNext[s]!) {
-      if (this.pPeer[s] !== q.idx || this.pPre[s]! < 0) continue;
-      const id = view === "pre" ? this.pPre[s]! : this.pPost[s]!;
+      if (this.pPeer[s] !== q.idx) continue;
+      const id = this.viewId(s, view);
       if (id >= 0) out.push(this.route(s, id));
     }
     return out;

@@ -446,18 +446,26 @@ export function writeRibDump(
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new BgpSpeakerError("MRT_DUMP", `cannot write ${file}: ${(e as Error).message}`, {
-      field: "file",
-    });
+    throw dumpError(file, e);
   }
-  let entries = 0;
-  for (const r of records) if (r.kind === "RIB") entries += r.entries.length;
-  return { prefixes: records.length - 1, entries };
+  return dumpSize(records);
 }
 
 /** Temporary files of dumps being written get distinct names (a dump may overlap another). */
 let tmpCount = 0;
 const tmpName = (file: string): string => `${file}.${process.pid}-${++tmpCount}.tmp`;
+
+/** What a dump of `records` holds: prefixes (the records after the peer index table) and entries. */
+function dumpSize(records: readonly MrtWriteRecord[]): { prefixes: number; entries: number } {
+  let entries = 0;
+  for (const r of records) if (r.kind === "RIB") entries += r.entries.length;
+  return { prefixes: records.length - 1, entries };
+}
+
+const dumpError = (file: string, e: unknown): BgpSpeakerError =>
+  new BgpSpeakerError("MRT_DUMP", `cannot write ${file}: ${(e as Error).message}`, {
+    field: "file",
+  });
 
 /**
  * {@link writeRibDump} without holding the event loop for the whole file: the table is taken at
@@ -482,26 +490,20 @@ export async function writeRibDumpAsync(
   const records = ribDumpRecords(router, time);
   const chunk = Math.max(1, options.chunk ?? 2000);
   const tmp = tmpName(file);
-  let entries = 0;
   try {
     const fh = await open(tmp, "w");
     try {
-      for (let i = 0; i < records.length; i += chunk) {
-        const part = records.slice(i, i + chunk);
-        for (const r of part) if (r.kind === "RIB") entries += r.entries.length;
-        await fh.write(encodeMrt(part));
-      }
+      for (let i = 0; i < records.length; i += chunk)
+        await fh.write(encodeMrt(records.slice(i, i + chunk)));
     } finally {
       await fh.close();
     }
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new BgpSpeakerError("MRT_DUMP", `cannot write ${file}: ${(e as Error).message}`, {
-      field: "file",
-    });
+    throw dumpError(file, e);
   }
-  return { prefixes: records.length - 1, entries };
+  return dumpSize(records);
 }
 
 /** Options of {@link MrtRibDumper}. */
