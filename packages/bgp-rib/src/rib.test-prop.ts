@@ -458,6 +458,47 @@ test.prop(
   },
 );
 
+test.prop(
+  [
+    fc.array(arbitraryRibUpdate(64501), { maxLength: 8 }),
+    fc.nat(20),
+    fc.array(fc.tuple(fc.boolean(), arbitraryRibUpdate(64501)), { minLength: 1, maxLength: 8 }),
+  ],
+  { numRuns: 200 },
+)(
+  "adjRibsIn resumed after the RIB changed reads each prefix it reaches as it is then, and misses none it had",
+  (first, k, later) => {
+    const rib = customerAndMonitor(false);
+    for (const u of first) rib.update("192.0.2.2", u);
+    const group = (g: {
+      prefix: Prefix;
+      paths: readonly { peer: string; attributes: PathAttributes }[];
+    }) =>
+      `${g.prefix.address}/${g.prefix.length} ${g.paths.map((p) => `${p.peer} ${attrKey(p.attributes)}`).join(" | ")}`;
+    const prefixOf = (g: string) => g.slice(0, g.indexOf(" "));
+    const before = [...rib.adjRibsIn()].map(group);
+    const it = rib.adjRibsIn();
+    const g1: string[] = [];
+    for (let i = 0; i < k; i++) {
+      const n = it.next();
+      if (n.done) break;
+      g1.push(group(n.value));
+    }
+    expect(g1).toEqual(before.slice(0, g1.length));
+    for (const [fromMonitor, u] of later) rib.update(fromMonitor ? MONITOR : "192.0.2.2", u);
+    const g2 = [...it].map(group);
+    const after = new Map([...rib.adjRibsIn()].map((g) => [prefixOf(group(g)), group(g)]));
+    // What it reads after the change is the RIB as it is now…
+    for (const g of g2) expect(after.get(prefixOf(g))).toBe(g);
+    // … no prefix twice, and every prefix it had not reached yet that still has routes is there.
+    const reached = new Set(g1.map(prefixOf));
+    expect(g2.some((g) => reached.has(prefixOf(g)))).toBe(false);
+    const had = new Set(before.map(prefixOf));
+    const rest = new Set(g2.map(prefixOf));
+    for (const p of after.keys()) if (had.has(p) && !reached.has(p)) expect(rest.has(p)).toBe(true);
+  },
+);
+
 // Batches, some of whose announcements carry the router's own AS (an AS loop), and session resets.
 const counterOps = fc.array(
   fc.oneof(

@@ -1344,8 +1344,10 @@ export class Rib {
    * `show bgp` with every path lists: each prefix some neighbour sent (in the RIB's prefix order)
    * with its paths, before (`"pre"`, the default) or after (`"post"`) import policy; a path's
    * `pathId` is set on sessions receiving ADD-PATH. Routes originated locally are not included.
-   * Iterating is one pass over the prefixes (no per-neighbour grouping by the caller); the RIB must
-   * not change while an iteration is under way.
+   * Iterating is one pass over the prefixes (no per-neighbour grouping by the caller). The RIB may
+   * change between two steps of an iteration (so that a long one can be done a piece at a time):
+   * each prefix is read when the iteration reaches it, and prefixes the RIB first learned after the
+   * iteration began are not visited.
    *
    * @example
    * ```ts

@@ -134,6 +134,29 @@ describe("RIB dump (TABLE_DUMP_V2)", () => {
     expect(readdirSync(dir).sort()).toEqual(["chunked.mrt", "once.mrt", "u.mrt"]);
   });
 
+  it("written in chunks, reads each prefix when it reaches it: changes made after the call are in the dump", async () => {
+    const dir = tmp();
+    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
+    const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
+    await flush();
+    log.close();
+    const file = join(dir, "rib.mrt");
+    const dumping = writeRibDumpAsync(r2, file, 1_700_000_000, { chunk: 4 });
+    // Straight into the RIB (synchronously, before the dump reads anything): ten routes withdrawn.
+    const gone = prefixes.slice(10, 20);
+    r2.rib.update("192.0.2.2", {
+      withdrawn: gone.map((p) => ({ afi: 1, address: p.slice(0, -3), length: 24 })),
+    });
+    expect(await dumping).toEqual({ prefixes: 20, entries: 20 });
+    const ribs = [...decodeMrt(new Uint8Array(readFileSync(file)))].flatMap((r) =>
+      r.kind === "RIB" ? [r] : [],
+    );
+    expect(ribs.map((r) => formatPrefix(r.prefix!)).sort()).toEqual(
+      prefixes.filter((p) => !gone.includes(p)).sort(),
+    );
+    expect(ribs.map((r) => r.sequenceNumber)).toEqual([...Array(20).keys()]);
+  });
+
   it("is configured by mrtDump, checked field by field", () => {
     const base = { asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] };
     expect(parseRouterSpec({ ...base, mrtDump: { updates: "/x.mrt" } }).mrtDump).toEqual({

@@ -7,7 +7,6 @@ import {
   type MrtPeer,
   type MrtWriteRecord,
   type PathAttributes,
-  type Prefix,
 } from "@dyninfra/bgp-wire";
 import { type Clock, systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
@@ -370,6 +369,20 @@ export function ribDumpRecords(
   router: Router,
   time = Math.floor(Date.now() / 1000),
 ): MrtWriteRecord[] {
+  const records: MrtWriteRecord[] = [];
+  // One group (no size limit); copied record by record (spreading a full table overflows the stack).
+  for (const group of ribDumpGroups(router, time, Number.POSITIVE_INFINITY))
+    for (const r of group) records.push(r);
+  return records;
+}
+
+/**
+ * {@link ribDumpRecords} in groups of at most `size` records (the PEER_INDEX_TABLE first), made as
+ * they are asked for: each prefix is read from the RIB when its group is made, so the RIB may
+ * change between groups (a prefix's entries are those it had when reached; prefixes new since the
+ * first group are not included; neighbours configured since then neither).
+ */
+function* ribDumpGroups(router: Router, time: number, size: number): Generator<MrtWriteRecord[]> {
   const names = router.neighborNames();
   const peers: MrtPeer[] = names.map((name) => {
     const n = router.neighborSpec(name);
@@ -385,7 +398,16 @@ export function ribDumpRecords(
   const indexOf = new Map(names.map((name, k) => [router.neighborSpec(name).address, k]));
   // Routes share interned attribute sets: each set is encoded once for all its entries.
   const encoded = new Map<PathAttributes, Uint8Array>();
-  const ribs: { prefix: Prefix; entries: RibEntry[] }[] = [];
+  let group: MrtWriteRecord[] = [
+    {
+      kind: "PEER_INDEX_TABLE",
+      header,
+      collectorBgpId: router.spec.bgpIdentifier,
+      viewName: "",
+      peers,
+    },
+  ];
+  let seq = 0;
   for (const { prefix, paths } of router.rib.adjRibsIn("pre")) {
     const entries: RibEntry[] = [];
     for (const { peer, pathId, attributes } of paths) {
@@ -405,21 +427,13 @@ export function ribDumpRecords(
     }
     if (entries.length === 0) continue;
     if (entries.length > 1) entries.sort((x, y) => x.peerIndex - y.peerIndex);
-    ribs.push({ prefix, entries });
+    group.push({ kind: "RIB", header, sequenceNumber: seq++, prefix, entries });
+    if (group.length >= size) {
+      yield group;
+      group = [];
+    }
   }
-  const records: MrtWriteRecord[] = [
-    {
-      kind: "PEER_INDEX_TABLE",
-      header,
-      collectorBgpId: router.spec.bgpIdentifier,
-      viewName: "",
-      peers,
-    },
-  ];
-  let seq = 0;
-  for (const { prefix, entries } of ribs)
-    records.push({ kind: "RIB", header, sequenceNumber: seq++, prefix, entries });
-  return records;
+  if (group.length > 0) yield group;
 }
 
 /**
@@ -455,11 +469,16 @@ export function writeRibDump(
 let tmpCount = 0;
 const tmpName = (file: string): string => `${file}.${process.pid}-${++tmpCount}.tmp`;
 
-/** What a dump of `records` holds: prefixes (the records after the peer index table) and entries. */
+/** What `records` of a dump hold: prefixes (their RIB records) and entries. */
 function dumpSize(records: readonly MrtWriteRecord[]): { prefixes: number; entries: number } {
+  let prefixes = 0;
   let entries = 0;
-  for (const r of records) if (r.kind === "RIB") entries += r.entries.length;
-  return { prefixes: records.length - 1, entries };
+  for (const r of records) {
+    if (r.kind !== "RIB") continue;
+    prefixes++;
+    entries += r.entries.length;
+  }
+  return { prefixes, entries };
 }
 
 const dumpError = (file: string, e: unknown): BgpSpeakerError =>
@@ -468,11 +487,12 @@ const dumpError = (file: string, e: unknown): BgpSpeakerError =>
   });
 
 /**
- * {@link writeRibDump} without holding the event loop for the whole file: the table is taken at
- * the call ({@link ribDumpRecords}: the dump is the RIB as it was then), then encoded and written
+ * {@link writeRibDump} without holding the event loop: the table is read, encoded and written
  * `chunk` records at a time (default 2,000), the event loop turning between writes — sessions
- * keep their timers and go on receiving UPDATEs meanwhile (which are not in this dump). Written to
- * a temporary file beside `file` and renamed; rejects with an `MRT_DUMP` error (the temporary
+ * keep their timers and go on receiving UPDATEs meanwhile. The dump is therefore not the RIB of
+ * one instant: each prefix's entries are those it has when the dump reaches it (prefixes first
+ * learned after the dump began, and neighbours configured since, are left to the next dump).
+ * Written to a temporary file beside `file` and renamed; rejects with an `MRT_DUMP` error (the temporary
  * file removed) if the file cannot be written.
  *
  * @example
@@ -487,14 +507,19 @@ export async function writeRibDumpAsync(
   time = Math.floor(Date.now() / 1000),
   options: { readonly chunk?: number } = {},
 ): Promise<{ prefixes: number; entries: number }> {
-  const records = ribDumpRecords(router, time);
   const chunk = Math.max(1, options.chunk ?? 2000);
   const tmp = tmpName(file);
+  let prefixes = 0;
+  let entries = 0;
   try {
     const fh = await open(tmp, "w");
     try {
-      for (let i = 0; i < records.length; i += chunk)
-        await fh.write(encodeMrt(records.slice(i, i + chunk)));
+      for (const group of ribDumpGroups(router, time, chunk)) {
+        const size = dumpSize(group);
+        prefixes += size.prefixes;
+        entries += size.entries;
+        await fh.write(encodeMrt(group));
+      }
     } finally {
       await fh.close();
     }
@@ -503,7 +528,7 @@ export async function writeRibDumpAsync(
     await rm(tmp, { force: true });
     throw dumpError(file, e);
   }
-  return dumpSize(records);
+  return { prefixes, entries };
 }
 
 /** Options of {@link MrtRibDumper}. */
