@@ -504,12 +504,13 @@ const counterOps = fc.array(
   fc.oneof(
     { weight: 6, arbitrary: fc.tuple(arbitraryRibUpdate(64501), fc.nat(7)) },
     { weight: 1, arbitrary: fc.constant("reset" as const) },
+    { weight: 2, arbitrary: fc.constant("again" as const) },
   ),
   { maxLength: 14 },
 );
 
 test.prop([counterOps], { numRuns: 200 })(
-  "receiveCounters equal a model's count of refused routes per reason, announcements with one, duplicate announcements and withdrawals since the session came up",
+  "receiveCounters equal a model's count of refused routes per reason, announcements with one, duplicate announcements, withdrawals and UPDATEs since the session came up",
   (ops) => {
     const rib = customerAndMonitor(false);
     rib.setPolicies("192.0.2.2", {
@@ -521,17 +522,20 @@ test.prop([counterOps], { numRuns: 200 })(
       anns: new Map<string, number>(),
       dupA: 0,
       dupW: 0,
+      dupU: 0,
     };
+    let last: RibUpdate | undefined;
     const bump = (c: Map<string, number>, k: string) => c.set(k, (c.get(k) ?? 0) + 1);
     for (const op of ops) {
       if (op === "reset") {
         rib.peerDown("192.0.2.2");
         rib.peerUp("192.0.2.2");
         adjIn.clear();
-        m = { routes: new Map(), anns: new Map(), dupA: 0, dupW: 0 };
+        m = { routes: new Map(), anns: new Map(), dupA: 0, dupW: 0, dupU: 0 };
         continue;
       }
-      const [u0, loopMask] = op;
+      // The last UPDATE sent again (its routes all duplicates, unless it repeated a prefix).
+      const [u0, loopMask] = op === "again" ? [last ?? {}, 0] : op;
       // Announcement i loops when bit i of loopMask is set: the router's AS 64500 in its path.
       const u: RibUpdate = {
         withdrawn: u0.withdrawn ?? [],
@@ -547,14 +551,19 @@ test.prop([counterOps], { numRuns: 200 })(
             : a,
         ),
       };
+      last = u;
+      const dupsBefore = m.dupA + m.dupW;
+      let routes = 0;
       for (const w of u.withdrawn ?? []) {
         const k = `${w.address}/${w.length}`;
         if (!adjIn.delete(k)) m.dupW++;
+        routes++;
       }
       for (const a of u.announced ?? []) {
         const looped = a.attributes.asPath?.some((seg) => seg.asns.includes(64500)) === true;
         const reasons = new Set<string>();
         for (const n of a.nlri) {
+          routes++;
           const k = `${n.address}/${n.length}`;
           const text = attrKey(received(a.attributes, true));
           if (adjIn.get(k) === text) m.dupA++;
@@ -567,6 +576,7 @@ test.prop([counterOps], { numRuns: 200 })(
         }
         for (const r of reasons) bump(m.anns, r);
       }
+      if (routes > 0 && m.dupA + m.dupW - dupsBefore === routes) m.dupU++;
       rib.update("192.0.2.2", u);
       const c = rib.receiveCounters("192.0.2.2");
       const nonZero = (o: Readonly<Record<string, number>>) =>
@@ -576,9 +586,10 @@ test.prop([counterOps], { numRuns: 200 })(
       expect(Object.keys(c.rejectedRoutes).sort()).toEqual(
         Object.keys(c.rejectedAnnouncements).sort(),
       );
-      expect(Object.keys(c.rejectedRoutes)).toHaveLength(8);
+      expect(Object.keys(c.rejectedRoutes)).toHaveLength(9);
       expect(c.duplicateAnnouncements).toBe(m.dupA);
       expect(c.duplicateWithdrawals).toBe(m.dupW);
+      expect(c.duplicateUpdates).toBe(m.dupU);
     }
   },
 );

@@ -521,6 +521,24 @@ describe("well-known behaviour", () => {
       ),
     );
     expect(loop.locRib).toHaveLength(0);
+    // … an AS_CONFED loop (BMP's statistic type 6), not an AS_PATH loop; our member AS in the
+    // AS_SEQUENCE (or the confederation identifier) is one.
+    expect(rib.explain("198.19.0.0/16").rejected[0]!.reason).toBe("as-confed-loop");
+    rib.update(
+      "10.1.0.2",
+      ann(
+        attrs([], "10.1.0.9", {
+          asPath: [
+            { type: "AS_CONFED_SEQUENCE", asns: [65002] },
+            { type: "AS_SEQUENCE", asns: [64999, 65001] },
+          ],
+        }),
+        "198.20.0.0/16",
+      ),
+    );
+    expect(rib.explain("198.20.0.0/16").rejected[0]!.reason).toBe("as-loop");
+    const rx = rib.receiveCounters("10.1.0.2");
+    expect([rx.rejectedRoutes["as-confed-loop"], rx.rejectedRoutes["as-loop"]]).toEqual([1, 1]);
   });
 
   it("route reflection (RFC 4456): client routes to all, non-client routes to clients, with ORIGINATOR_ID and CLUSTER_LIST", () => {

@@ -123,7 +123,8 @@ export type RejectReason =
   | "cluster-list"
   | "confed-segment-from-ebgp"
   | "route-leak"
-  | "as-set";
+  | "as-set"
+  | "as-confed-loop";
 
 const REASONS: (RejectReason | undefined)[] = [
   undefined,
@@ -135,6 +136,7 @@ const REASONS: (RejectReason | undefined)[] = [
   "confed-segment-from-ebgp",
   "route-leak",
   "as-set",
+  "as-confed-loop",
 ];
 
 /** One line of {@link Explanation.candidates}. */
@@ -179,6 +181,12 @@ export interface ReceiveCounters {
   readonly duplicateAnnouncements: number;
   /** Withdrawals of routes the Adj-RIB-In does not have. */
   readonly duplicateWithdrawals: number;
+  /**
+   * UPDATEs (batches given to {@link Rib.update}, or each of {@link Rib.updateMany}'s) with at
+   * least one route, every one of them a duplicate announcement or withdrawal: they changed
+   * nothing (End-of-RIB markers, with no route, are not counted).
+   */
+  readonly duplicateUpdates: number;
 }
 
 /** An entry of a session journal (see {@link Rib.sessionJournal}). */
@@ -251,8 +259,8 @@ interface PeerState {
   acc6: number;
   /**
    * Counters since the session came up (see {@link Rib.receiveCounters}): per reject reason code,
-   * routes at [code] and announcements (attribute sets) at [9 + code]; duplicate announcements
-   * at [DUP_ANNOUNCED], duplicate withdrawals at [DUP_WITHDRAWN].
+   * routes at [code] and announcements (attribute sets) at [RX_UPDATES + code]; duplicate
+   * announcements at [DUP_ANNOUNCED], withdrawals at [DUP_WITHDRAWN], UPDATEs at [DUP_UPDATES].
    */
   rx: Float64Array;
   config: PeerConfig;
@@ -355,11 +363,13 @@ const R_CLUSTER = 5;
 const R_CONFED = 6;
 const R_LEAK = 7;
 const R_AS_SET = 8;
-/** Indices of {@link PeerState.rx}: after the routes and announcements per reason (9 each). */
-const RX_UPDATES = 9;
-const DUP_ANNOUNCED = 18;
-const DUP_WITHDRAWN = 19;
-const RX_SIZE = 20;
+const R_CONFED_LOOP = 9;
+/** Indices of {@link PeerState.rx}: after the routes and announcements per reason (10 each). */
+const RX_UPDATES = 10;
+const DUP_ANNOUNCED = 20;
+const DUP_WITHDRAWN = 21;
+const DUP_UPDATES = 22;
+const RX_SIZE = 23;
 const MAGIC = 0x42475253; // "BGRS"
 const VERSION = 2;
 /** A route in a snapshot takes at most: AFI, length, 16 prefix bytes, path id, 5-byte varint. */
@@ -970,6 +980,7 @@ export class Rib {
       rejectedAnnouncements: announcements,
       duplicateAnnouncements: rx[DUP_ANNOUNCED]!,
       duplicateWithdrawals: rx[DUP_WITHDRAWN]!,
+      duplicateUpdates: rx[DUP_UPDATES]!,
     };
   }
 
@@ -2081,6 +2092,9 @@ export class Rib {
     const addPath = q.config.addPath?.receive === true;
     const ebgp = q.kind === "ebgp";
     const withdrawn = update.withdrawn ?? NONE;
+    // Routes in this UPDATE, and duplicates before it: all of them duplicates = a duplicate UPDATE.
+    let routes = withdrawn.length;
+    const dupsBefore = q.rx[DUP_ANNOUNCED]! + q.rx[DUP_WITHDRAWN]!;
     for (let i = 0; i < withdrawn.length; i++) {
       const w = withdrawn[i]!;
       const p = this.prefixes.index(w, false);
@@ -2110,6 +2124,7 @@ export class Rib {
         : this.internReceived(input, ebgp);
       const nlri = a.nlri;
       const rx = q.rx;
+      routes += nlri.length;
       let reasons = 0;
       for (let k = 0; k < nlri.length; k++) {
         const n = nlri[k]!;
@@ -2128,6 +2143,8 @@ export class Rib {
         for (let r = 1; r < RX_UPDATES; r++) if (reasons & (1 << r)) rx[RX_UPDATES + r]!++;
       this.store.unref(pre);
     }
+    if (routes > 0 && q.rx[DUP_ANNOUNCED]! + q.rx[DUP_WITHDRAWN]! - dupsBefore === routes)
+      q.rx[DUP_UPDATES]!++;
   }
 
   /**
@@ -2252,8 +2269,9 @@ export class Rib {
         loop = this.detectLoop(st.get(pre)) + 1;
         st.loop[pre] = loop;
       }
-      // loop codes: 1 none, 2 as-loop, 3 originator, 4 cluster
+      // loop codes: 1 none, 2 as-loop, 3 originator, 4 cluster, 5 confederation loop
       if (loop === 2 && q.kind !== "ibgp") return -R_ASLOOP;
+      if (loop === 5 && q.kind === "confed-ebgp") return -R_CONFED_LOOP;
       // RFC 5065 §5.3: confederation segments from outside the confederation are an error;
       // RFC 7606 §3 (g) handles it as treat-as-withdraw.
       if (q.kind === "ebgp" && st.pathFlags[pre]! & CONFED_SEGMENT) return -R_CONFED;
@@ -2287,15 +2305,29 @@ export class Rib {
     return st.peek(result, src);
   }
 
-  /** 0 none, 1 AS loop, 2 ORIGINATOR_ID is ours, 3 our CLUSTER_ID in CLUSTER_LIST. */
+  /**
+   * 0 none, 1 AS loop, 2 ORIGINATOR_ID is ours, 3 our CLUSTER_ID in CLUSTER_LIST, 4 in a
+   * confederation, our member AS in AS_CONFED segments only (a loop inside the confederation).
+   */
   private detectLoop(a: PathAttributes): number {
     const own = this.config.asn;
     const confed = this.config.confederation?.identifier;
     const path = a.asPath ?? NONE;
+    let confedLoop = false;
     for (let i = 0; i < path.length; i++) {
-      const asns = path[i]!.asns;
-      for (let k = 0; k < asns.length; k++) if (asns[k] === own || asns[k] === confed) return 1;
+      const seg = path[i]!;
+      const asns = seg.asns;
+      for (let k = 0; k < asns.length; k++) {
+        if (asns[k] !== own && asns[k] !== confed) continue;
+        if (
+          confed === undefined ||
+          (seg.type !== "AS_CONFED_SEQUENCE" && seg.type !== "AS_CONFED_SET")
+        )
+          return 1;
+        confedLoop = true;
+      }
     }
+    if (confedLoop) return 4;
     if (a.originatorId === this.config.bgpIdentifier) return 2;
     if (a.clusterList?.includes(this.clusterId)) return 3;
     return 0;

@@ -172,7 +172,7 @@ describe("BmpExporter", () => {
     expect(bmp.sent).toBe(got.length);
   });
 
-  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes (types 0–5, 11, 12), routes in the Adj-RIB-In and Adj-RIB-Out, in all and per family (types 7, 9, 15, 17)", async () => {
+  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes and UPDATEs (types 0–6, 11–13), routes in the Adj-RIB-In and Adj-RIB-Out, in all and per family (types 7, 9, 15, 17)", async () => {
     const { port, got } = await station();
     const prefixes = Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`);
     // r1 also sends a route with r2's AS in its path (an AS loop for r2); r2's import policy
@@ -219,8 +219,10 @@ describe("BmpExporter", () => {
       "3 0",
       "4 2", // the UPDATE with the AS loop, twice
       "5 0",
+      "6 0",
       "11 0",
       "12 0",
+      "13 2", // both UPDATEs sent again after the route refresh (End-of-RIB not counted)
       "7 13", // the Adj-RIB-In (pre-policy) has them all
       "9 1/1 13",
       "9 2/1 0",

@@ -564,7 +564,7 @@ export class BmpExporter {
 
   /**
    * A Statistics Report per Established neighbour (RFC 7854 §4.8): the 32-bit counters of what it
-   * sent that was refused or changed nothing (types 0–5, 11, 12), then the routes in its
+   * sent that was refused or changed nothing (types 0–6, 11–13), then the routes in its
    * Adj-RIB-In, in all (type 7) and per family (type 9), and in its Adj-RIB-Out after export
    * policy (RFC 8671: 15 and 17).
    */
@@ -592,6 +592,7 @@ export class BmpExporter {
         [3, rx.rejectedAnnouncements["cluster-list"]],
         [4, rx.rejectedAnnouncements["as-loop"]],
         [5, rx.rejectedAnnouncements["originator-id"]],
+        [6, rx.rejectedAnnouncements["as-confed-loop"]],
         // Types 11 and 12, treat-as-withdraw: UPDATEs with malformed attributes (RFC 7606) and
         // the RIB's own (confederation segments from outside, RFC 7606 §3 (g); AS_SETs, RFC 9774).
         [
@@ -606,6 +607,8 @@ export class BmpExporter {
             rx.rejectedRoutes["confed-segment-from-ebgp"] +
             rx.rejectedRoutes["as-set"],
         ],
+        // Type 13, duplicate UPDATE messages: every route in them repeated what the Adj-RIB-In had.
+        [13, rx.duplicateUpdates],
       ];
       const out = this.router.rib.adjRibOutCount(address);
       const b = statisticsReport(counters, [

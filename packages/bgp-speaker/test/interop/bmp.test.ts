@@ -153,8 +153,9 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
       async () => stats().some((r) => r.counter_type === 7 && r.counter_value === 500),
       30_000,
     );
-    // BIRD sends its 500 routes again (`reload out`): duplicates for D — statistic type 1 — and
-    // every counter of RFC 7854 §4.8 D reports (0–5, 11, 12) parsed by pmbmpd.
+    // BIRD sends its 500 routes again (`reload out`): duplicates for D — statistic type 1, and its
+    // UPDATEs duplicate UPDATEs, type 13 — and every counter of RFC 7854 §4.8 D reports (0–6,
+    // 11–13) parsed by pmbmpd.
     await birdc("reload", "out", "d");
     await waitFor(
       "a Statistics Report of 500 duplicate announcements",
@@ -163,13 +164,14 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     );
     const last = stats().filter((r) => r.peer_ip === "192.0.2.2");
     expect(new Set(last.map((r) => r.counter_type))).toEqual(
-      new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 12, 15, 17]),
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 15, 17]),
     );
     // RFC 8671: D's two own routes in what BIRD is sent.
     expect(last.some((r) => r.counter_type === 15 && r.counter_value === OWN.length)).toBe(true);
+    expect(last.some((r) => r.counter_type === 13 && (r.counter_value as number) > 0)).toBe(true);
     expect(
       last
-        .filter((r) => [0, 2, 3, 4, 5, 11, 12].includes(r.counter_type as number))
+        .filter((r) => [0, 2, 3, 4, 5, 6, 11, 12].includes(r.counter_type as number))
         .every((r) => r.counter_value === 0),
     ).toBe(true);
     // BIRD withdraws 100 routes: one Route Monitoring withdrawal each.
