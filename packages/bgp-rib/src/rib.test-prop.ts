@@ -158,6 +158,20 @@ function check(m: Model, r: Real, c: ChangeSet | undefined): void {
   expect(out).toEqual(r.view);
   const v6 = [...out.keys()].filter((k) => k.includes(":")).length;
   expect(r.rib.adjRibOutCount(MONITOR)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
+  // No export policy towards the monitor: before policy, the same routes (RFC 8671).
+  expect(preOut(r.rib, MONITOR)).toEqual(out);
+  expect(r.rib.adjRibOutPreCount(MONITOR)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
+}
+
+/** A neighbour's pre-policy Adj-RIB-Out, prefix → attributes; also checked one prefix at a time. */
+function preOut(rib: Rib, peer: string): Map<string, string> {
+  const routes = [...rib.adjRibOutPre(peer)];
+  const pre = new Map(routes.map((x) => [key(x), attrKey(x.attributes)]));
+  expect(pre.size).toBe(routes.length);
+  // With `within`: those prefixes in that order (reversed, and one without a route, here).
+  const keys = [...pre.keys()].reverse();
+  expect([...rib.adjRibOutPre(peer, [...keys, "192.0.2.0/24"])].map(key)).toEqual(keys);
+  return pre;
 }
 
 class Announce implements fc.Command<Model, Real> {
@@ -976,6 +990,19 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
         const v6 = [...out.keys()].filter((k) => k.includes(":")).length;
         expect(rib.adjRibOutCount(m)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
         if (held.has(m)) continue;
+        // Before export policy (RFC 8671): the same routes, without the policy's MED.
+        const pre = preOut(rib, m);
+        if (policyOf.get(m) === "all") expect(pre).toEqual(out);
+        else
+          expect(
+            new Map(
+              [...rib.adjRibOutPre(m)].map((r) => [
+                key(r),
+                attrKey({ ...r.attributes, multiExitDisc: 7 }),
+              ]),
+            ),
+          ).toEqual(out);
+        expect(rib.adjRibOutPreCount(m)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
         // Everything in the Loc-RIB but what m sent; the same sets as its group's other members.
         for (const r of loc) expect(out.has(key(r))).toBe(r.peer !== m);
         const ref = seen.get(policyOf.get(m)!);

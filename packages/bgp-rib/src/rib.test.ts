@@ -378,6 +378,79 @@ describe("propagation (RFC 4271 §5, §9.2)", () => {
   });
 });
 
+describe("pre-policy Adj-RIB-Out (RFC 8671)", () => {
+  it("is what each neighbour would be sent before its export policy: protocol rules and attribute changes applied, policy, RFC 8212 and its refusals not", () => {
+    const rib = router();
+    // A third eBGP neighbour without policies (RFC 8212: sent nothing), and one whose export
+    // policy refuses 203.0.113.0/24 and sets MED 5 on the rest.
+    rib.addPeer({
+      address: "203.0.113.9",
+      asn: 64503,
+      bgpIdentifier: "203.0.113.9",
+      localAddress: "203.0.113.1",
+    });
+    rib.addPeer(
+      acceptingPeer("192.0.2.66", 64504, {
+        localAddress: "192.0.2.65",
+        exportPolicy: (r) =>
+          r.prefix.address === "203.0.113.0" ? undefined : { ...r.attributes, multiExitDisc: 5 },
+      }),
+    );
+    rib.peerUp("203.0.113.9");
+    rib.peerUp("192.0.2.66");
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24", "198.18.0.0/15"));
+    rib.update(
+      "192.0.2.2",
+      ann(attrs([64501], "192.0.2.2", { communities: [community("no-export")] }), "198.20.0.0/16"),
+    );
+    rib.update("10.0.0.2", ann(attrs([], "10.0.0.2", { localPref: 120 }), "100.64.0.0/10"));
+    const pre = (peer: string) =>
+      [...rib.adjRibOutPre(peer)]
+        .map(
+          (r) =>
+            `${r.prefix.address}/${r.prefix.length} ${r.peer} ${r.attributes.asPath?.[0]?.asns.join(" ")} ${r.attributes.nextHop} ${r.attributes.localPref ?? "-"} ${r.attributes.multiExitDisc ?? "-"}`,
+        )
+        .sort();
+    // Towards the policy-less eBGP neighbour: nothing sent, but before policy every route but the
+    // NO_EXPORT one, AS_PATH prepended, next hop self, no LOCAL_PREF.
+    expect([...rib.adjRibOut("203.0.113.9")]).toEqual([]);
+    expect(pre("203.0.113.9")).toEqual([
+      "100.64.0.0/10 10.0.0.2 64500 203.0.113.1 - -",
+      "198.18.0.0/15 192.0.2.2 64500 64501 203.0.113.1 - -",
+      "203.0.113.0/24 192.0.2.2 64500 64501 203.0.113.1 - -",
+    ]);
+    // The policy refuses one and sets MED: before it, both without MED.
+    expect([...rib.adjRibOut("192.0.2.66")].map((r) => r.prefix.address).sort()).toEqual([
+      "100.64.0.0",
+      "198.18.0.0",
+    ]);
+    expect(pre("192.0.2.66")).toEqual([
+      "100.64.0.0/10 10.0.0.2 64500 192.0.2.65 - -",
+      "198.18.0.0/15 192.0.2.2 64500 64501 192.0.2.65 - -",
+      "203.0.113.0/24 192.0.2.2 64500 64501 192.0.2.65 - -",
+    ]);
+    // Never back to the neighbour it came from; to iBGP with LOCAL_PREF, not the iBGP route
+    // (split horizon), NO_EXPORT kept inside the AS.
+    expect(pre("192.0.2.2")).toEqual(["100.64.0.0/10 10.0.0.2 64500 192.0.2.1 - -"]);
+    expect(pre("10.0.0.3")).toEqual([
+      "198.18.0.0/15 192.0.2.2 64501 192.0.2.2 100 -",
+      "198.20.0.0/16 192.0.2.2 64501 192.0.2.2 100 -",
+      "203.0.113.0/24 192.0.2.2 64501 192.0.2.2 100 -",
+    ]);
+    // Routes sent alike share one attributes object (BMP packs them in one UPDATE).
+    const same = [...rib.adjRibOutPre("10.0.0.3", ["198.18.0.0/15", "203.0.113.0/24"])];
+    expect(same[0]!.attributes).toBe(same[1]!.attributes);
+    expect(rib.adjRibOutPreCount("10.0.0.3")).toEqual({ ipv4: 3, ipv6: 0 });
+    expect(rib.adjRibOutPreCount("203.0.113.9")).toEqual({ ipv4: 3, ipv6: 0 });
+    expect(
+      [...rib.adjRibOutPre("10.0.0.3", ["198.20.0.0/16", "100.64.0.0/10"])].map(
+        (r) => r.prefix.address,
+      ),
+    ).toEqual(["198.20.0.0"]);
+    expect(() => [...rib.adjRibOutPre("10.9.9.9")]).toThrow(BgpRibError);
+  });
+});
+
 describe("route reflection in the decision", () => {
   it("reflected routes with one ORIGINATOR_ID: the shorter CLUSTER_LIST wins (RFC 4456 §9)", () => {
     for (const [short, long] of [

@@ -353,6 +353,10 @@ const belowOrPeer = (r: BgpRole): boolean => r === "provider" || r === "rs" || r
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
+/** Results of Rib.exportRule. */
+const NOT_SENT = -1;
+const SENT = 0;
+const REFLECTED = 1;
 /** pReason bit: retained stale across a graceful restart. */
 const STALE = 0x80;
 const R_POLICY = 1;
@@ -1499,6 +1503,91 @@ export class Rib {
       else ipv4++;
     });
     return { ipv4, ipv6 };
+  }
+  /**
+   * A neighbour's pre-policy Adj-RIB-Out (RFC 8671's Adj-RIB-Out Pre-Policy): for each prefix, the
+   * best route as it would be sent to the neighbour before its export policy — after the
+   * protocol's own rules (never back to the neighbour it came from; iBGP split horizon and route
+   * reflection; NO_ADVERTISE, NO_EXPORT, NO_EXPORT_SUBCONFED; AS_SETs when refused) and
+   * attribute changes (AS_PATH prepended, next hop, LOCAL_PREF, MED and the reflection
+   * attributes as the session needs them), before the export policy, RFC 8212's refusal of an
+   * eBGP session without one and RFC 9234's egress check. With `within`, only those prefixes, in
+   * that order (those without such a route left out). The best path only, also on sessions
+   * sending ADD-PATH. A route's `peer` is the neighbour it was learned from. Computed on each call.
+   *
+   * @throws {@link BgpRibError} for an unknown neighbour or a malformed prefix.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * [...rib.adjRibOutPre("10.0.0.2")].length; // 0
+   * ```
+   */
+  *adjRibOutPre(address: string, within?: Iterable<string | Prefix>): IterableIterator<Route> {
+    const q = this.peer(address);
+    // Routes sent alike share one attribute object (so that callers can group them by it).
+    const sets = new Map<number, PathAttributes>();
+    if (within === undefined) {
+      for (let p = 0; p < this.prefixes.count; p++) {
+        const r = this.preRoute(q, p, sets);
+        if (r !== undefined) yield r;
+      }
+      return;
+    }
+    for (const x of within) {
+      const p = this.prefixes.index(this.toPrefix(x), false);
+      const r = p < 0 ? undefined : this.preRoute(q, p, sets);
+      if (r !== undefined) yield r;
+    }
+  }
+
+  /**
+   * The number of routes in a neighbour's pre-policy Adj-RIB-Out ({@link Rib.adjRibOutPre}) per
+   * family — the gauges of a BMP Statistics Report (RFC 8671 types 14 and 16). O(prefixes).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.adjRibOutPreCount("10.0.0.2"); // { ipv4: 0, ipv6: 0 }
+   * ```
+   */
+  adjRibOutPreCount(address: string): { readonly ipv4: number; readonly ipv6: number } {
+    const q = this.peer(address);
+    let ipv4 = 0;
+    let ipv6 = 0;
+    for (let p = 0; p < this.prefixes.count; p++) {
+      const b = this.best[p]!;
+      if (b < 0 || this.exportRule(q, b, false) === NOT_SENT) continue;
+      if (this.prefixes.isV6(p)) ipv6++;
+      else ipv4++;
+    }
+    return { ipv4, ipv6 };
+  }
+
+  /**
+   * Prefix p's best route as sent to q before export policy (see adjRibOutPre), if any; `sets`
+   * keeps the attributes made, by what they depend on: the set, the family, whether the route is
+   * local, and when reflected the neighbour it came from.
+   */
+  private preRoute(q: PeerState, p: number, sets: Map<number, PathAttributes>): Route | undefined {
+    const b = this.best[p]!;
+    if (b < 0) return undefined;
+    const rule = this.exportRule(q, b, false);
+    if (rule === NOT_SENT) return undefined;
+    const post = this.pPost[b]!;
+    const from = this.peers[this.pPeer[b]!]!;
+    const v6 = this.prefixes.isV6(p);
+    const reflect = rule === REFLECTED;
+    const slot = post * 4 + (v6 ? 2 : 0) + (from.idx === 0 ? 1 : 0);
+    const k = reflect ? -(slot * 65536 + from.idx) - 1 : slot;
+    let attributes = sets.get(k);
+    if (attributes === undefined) {
+      attributes = this.transform(this.store.get(post), from, q, v6, reflect, post);
+      sets.set(k, attributes);
+    }
+    return { prefix: this.prefixes.prefix(p), attributes, peer: from.address };
   }
 
   /**
@@ -2748,24 +2837,12 @@ export class Rib {
     cache: Map<number, number>,
     group = false,
   ): number {
+    const rule = this.exportRule(q, s, group);
+    if (rule === NOT_SENT) return -1;
+    const reflect = rule === REFLECTED;
     const from = this.peers[this.pPeer[s]!]!;
-    if (from === q && !group) return -1;
     const post = this.pPost[s]!;
     const st = this.store;
-    const flags = st.communityFlags[post]!;
-    // RFC 1997 well-known communities.
-    if (flags & NO_ADVERTISE) return -1;
-    // RFC 9774 §3: no UPDATE with AS_SET / AS_CONFED_SET is sent when they are refused.
-    if (this.rejectAsSets && st.pathFlags[post]! & SET_SEGMENT) return -1;
-    if (q.kind === "ebgp" && flags & (NO_EXPORT | NO_EXPORT_SUBCONFED)) return -1;
-    if (q.kind === "confed-ebgp" && flags & NO_EXPORT_SUBCONFED) return -1;
-    let reflect = false;
-    if (from.kind === "ibgp" && q.kind === "ibgp") {
-      // RFC 4456 §8: from a client to everyone, from a non-client to clients only.
-      if (!from.config.routeReflectorClient && !q.config.routeReflectorClient) return -1;
-      if (st.present[post]! & HAS_ORIGINATOR && st.originator![post] === q.bgpId) return -1;
-      reflect = true;
-    }
     const policy = q.config.exportPolicy;
     if (policy === undefined && q.kind === "ebgp" && this.rfc8212) return -1;
     const v6 = this.prefixes.isV6(p);
@@ -2813,6 +2890,32 @@ export class Rib {
       else cache.set(key, id);
     }
     return id;
+  }
+
+  /**
+   * Whether the protocol's own rules let path s be sent to q — before export policy, RFC 8212 and
+   * RFC 9234: {@link NOT_SENT}, {@link SENT}, or {@link REFLECTED} (iBGP to iBGP by reflection).
+   * With `group`, as to q's update group: also when the route came from q.
+   */
+  private exportRule(q: PeerState, s: number, group: boolean): number {
+    const from = this.peers[this.pPeer[s]!]!;
+    if (from === q && !group) return NOT_SENT;
+    const post = this.pPost[s]!;
+    const st = this.store;
+    const flags = st.communityFlags[post]!;
+    // RFC 1997 well-known communities.
+    if (flags & NO_ADVERTISE) return NOT_SENT;
+    // RFC 9774 §3: no UPDATE with AS_SET / AS_CONFED_SET is sent when they are refused.
+    if (this.rejectAsSets && st.pathFlags[post]! & SET_SEGMENT) return NOT_SENT;
+    if (q.kind === "ebgp" && flags & (NO_EXPORT | NO_EXPORT_SUBCONFED)) return NOT_SENT;
+    if (q.kind === "confed-ebgp" && flags & NO_EXPORT_SUBCONFED) return NOT_SENT;
+    if (from.kind === "ibgp" && q.kind === "ibgp") {
+      // RFC 4456 §8: from a client to everyone, from a non-client to clients only.
+      if (!from.config.routeReflectorClient && !q.config.routeReflectorClient) return NOT_SENT;
+      if (st.present[post]! & HAS_ORIGINATOR && st.originator![post] === q.bgpId) return NOT_SENT;
+      return REFLECTED;
+    }
+    return SENT;
   }
 
   /** Whether UPDATEs to q carry LOCAL_PREF: iBGP and confederation neighbours (RFC 4271, 5065). */

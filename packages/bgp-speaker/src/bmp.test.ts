@@ -172,7 +172,7 @@ describe("BmpExporter", () => {
     expect(bmp.sent).toBe(got.length);
   });
 
-  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes and UPDATEs (types 0–6, 11–13), routes in the Adj-RIB-In and Adj-RIB-Out, in all and per family (types 7, 9, 15, 17)", async () => {
+  it("sends Statistics Reports every statisticsInterval seconds: refused and duplicate routes and UPDATEs (types 0–6, 11–13), routes in the Adj-RIB-In and Adj-RIB-Out before and after policy, in all and per family (types 7, 9, 14–17)", async () => {
     const { port, got } = await station();
     const prefixes = Array.from({ length: 12 }, (_, i) => `198.18.${i}.0/24`);
     // r1 also sends a route with r2's AS in its path (an AS loop for r2); r2's import policy
@@ -226,10 +226,98 @@ describe("BmpExporter", () => {
       "7 13", // the Adj-RIB-In (pre-policy) has them all
       "9 1/1 13",
       "9 2/1 0",
-      "15 1", // r2's own route, in what r1 is sent (RFC 8671)
+      "14 1", // r2's own route, in what r1 would be sent before export policy (RFC 8671)
+      "16 1/1 1",
+      "16 2/1 0",
+      "15 1", // … and after it
       "17 1/1 1",
       "17 2/1 0",
     ]);
+  }, 10_000);
+
+  it("monitors the Adj-RIB-Out before export policy (RFC 8671: O flag, L clear) beside the post-policy one, initial and live", async () => {
+    const { port, got } = await station();
+    const prefixes = Array.from({ length: 10 }, (_, i) => `198.18.${i}.0/24`);
+    // r2's export policy towards r1 refuses 203.0.113.128/25: in the pre-policy table only.
+    const { r1, r2 } = routerPair({
+      originate: prefixes.map((prefix) => ({ prefix })),
+      r2Spec: {
+        originate: [{ prefix: "203.0.113.0/25" }, { prefix: "203.0.113.128/25" }],
+        policies: {
+          out: [
+            { match: { prefixList: [{ prefix: "203.0.113.128/25" }] }, action: "reject" },
+            { action: "accept" },
+          ],
+        },
+      },
+      r2Neighbor: { exportPolicy: "out" },
+    });
+    closers.push(() => {
+      r1.stop();
+      r2.stop();
+    });
+    await until("the session", () => r2.rib.stats().locRibRoutes === 12);
+    const bmp = new BmpExporter(r2, {
+      host: "127.0.0.1",
+      port,
+      monitoring: ["adj-rib-out-pre-policy", "adj-rib-out"],
+      statisticsInterval: 1,
+    });
+    closers.push(() => void bmp.close());
+    const monitor = (flags: number) =>
+      got.filter(
+        (m) => m.type === BMP_TYPE.routeMonitoring && m.peer!.type === 0 && m.peer!.flags === flags,
+      );
+    const text = (ms: Parsed[]) =>
+      ms.flatMap((m) => {
+        const u = bgp(m) as UpdateMessage;
+        const path = u.pathAttributes.asPath?.flatMap((seg) => seg.asns).join(" ") ?? "";
+        return [
+          ...u.withdrawnRoutes.map((p) => `-${formatPrefix(p)}`),
+          ...u.nlri.map((p) => `+${formatPrefix(p)} [${path}]`),
+        ];
+      });
+    // Pre-policy (O flag 0x10, L clear) and post-policy (0x50): each with its End-of-RIB.
+    await until("both tables", () => monitor(0x10).length >= 2 && monitor(0x50).length >= 2);
+    expect(text(monitor(0x10)).sort()).toEqual([
+      "+203.0.113.0/25 [64500]",
+      "+203.0.113.128/25 [64500]",
+    ]);
+    expect(text(monitor(0x50))).toEqual(["+203.0.113.0/25 [64500]"]);
+    // Both of r2's routes share one attribute set: one UPDATE, then End-of-RIB (IPv4 and IPv6).
+    expect(monitor(0x10)).toHaveLength(3);
+    // Live: r2 originates another refused route and one sent; r1's withdrawal changes neither.
+    const [nPre, nPost] = [monitor(0x10).length, monitor(0x50).length];
+    r1.withdraw(["198.18.3.0/24"]);
+    await until("r1's withdrawal", () => r2.rib.stats().locRibRoutes === 11);
+    r2.originate([{ prefix: "203.0.113.128/25", med: 5 }, { prefix: "192.0.2.128/25" }]);
+    await until("the live changes", () => monitor(0x50).length > nPost);
+    await until("the live pre-policy changes", () => text(monitor(0x10).slice(nPre)).length >= 2);
+    expect(text(monitor(0x10).slice(nPre)).sort()).toEqual([
+      "+192.0.2.128/25 [64500]",
+      "+203.0.113.128/25 [64500]",
+    ]);
+    expect(text(monitor(0x50).slice(nPost))).toEqual(["+192.0.2.128/25 [64500]"]);
+    // Statistics: 3 routes before export policy (type 14, and IPv4 in 16), 2 after (15, 17).
+    const n = got.length;
+    await until("a Statistics Report", () =>
+      got.slice(n).some((m) => m.type === BMP_TYPE.statisticsReport),
+    );
+    const st = statistics(got.slice(n).find((m) => m.type === BMP_TYPE.statisticsReport)!);
+    expect(st.filter((x) => /^1[4-7] /.test(x))).toEqual([
+      "14 3",
+      "16 1/1 3",
+      "16 2/1 0",
+      "15 2",
+      "17 1/1 2",
+      "17 2/1 0",
+    ]);
+    // r2 stops originating the refused route: a pre-policy withdrawal only.
+    const [mPre, mPost] = [monitor(0x10).length, monitor(0x50).length];
+    r2.withdraw(["203.0.113.128/25"]);
+    await until("the pre-policy withdrawal", () => monitor(0x10).length > mPre);
+    expect(text(monitor(0x10).slice(mPre))).toEqual(["-203.0.113.128/25"]);
+    expect(monitor(0x50)).toHaveLength(mPost);
   }, 10_000);
 
   it("monitors the Adj-RIB-Out (RFC 8671: O and L flags) and the Loc-RIB (RFC 9069: peer type 3, its own Peer Up and Peer Down), initial and live", async () => {

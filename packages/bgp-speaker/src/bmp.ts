@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net";
-import type { AdjRibOutUpdate, ChangeSet, Route } from "@dyninfra/bgp-rib";
+import type { AdjRibOutUpdate, ChangeSet, LocRibChange, Route } from "@dyninfra/bgp-rib";
 import {
   type AfiSafi,
   encodeAnnouncements,
@@ -141,9 +141,10 @@ export interface BmpOptions {
   /**
    * Seconds between Statistics Reports (RFC 7854 §4.8) for each Established neighbour: routes
    * rejected by import policy (type 0), duplicate announcements and withdrawals (1, 2), UPDATEs
-   * invalidated by a CLUSTER_LIST, AS_PATH or ORIGINATOR_ID loop (3–5), UPDATEs and routes
-   * treated as withdrawn (11, 12), routes in its Adj-RIB-In (type 7) and per family (type 9), and
-   * in its Adj-RIB-Out after export policy (RFC 8671: 15, and per family 17);
+   * invalidated by a CLUSTER_LIST, AS_PATH, ORIGINATOR_ID or AS_CONFED loop (3–6), UPDATEs and
+   * routes treated as withdrawn (11, 12), duplicate UPDATEs (13), routes in its Adj-RIB-In (type
+   * 7) and per family (type 9), and in its Adj-RIB-Out before and after export policy (RFC 8671:
+   * 14 and 15, and per family 16 and 17);
    * with `"loc-rib"` monitored, one for the Loc-RIB too (routes in it, type 8, and per family,
    * type 10: RFC 9069 §5.6). Default: none.
    */
@@ -152,7 +153,10 @@ export interface BmpOptions {
    * The RIBs reported in Route Monitoring messages (default `["pre-policy"]`):
    * `"pre-policy"`, each neighbour's Adj-RIB-In as received (RFC 7854); `"post-policy"`, each
    * neighbour's Adj-RIB-In after import policy (RFC 7854, the L flag: its routes after its Peer
-   * Up, then each change, also when a policy or the VRPs change); `"adj-rib-out"`, what is
+   * Up, then each change, also when a policy or the VRPs change); `"adj-rib-out-pre-policy"`,
+   * what each neighbour would be sent before its export policy (RFC 8671: the O flag; the best
+   * routes with the protocol's rules and attribute changes applied, see `@dyninfra/bgp-rib`'s
+   * `Rib.adjRibOutPre`); `"adj-rib-out"`, what is
    * sent to each neighbour, after export policy (RFC 8671: O and L flags); `"loc-rib"`, the
    * routes the decision process selected (RFC 9069: a Loc-RIB Instance Peer with its own Peer Up).
    */
@@ -162,12 +166,18 @@ export interface BmpOptions {
 }
 
 /** A RIB a BMP station can be sent (see {@link BmpOptions.monitoring}). */
-export type BmpMonitoring = "pre-policy" | "post-policy" | "adj-rib-out" | "loc-rib";
+export type BmpMonitoring =
+  | "pre-policy"
+  | "post-policy"
+  | "adj-rib-out-pre-policy"
+  | "adj-rib-out"
+  | "loc-rib";
 
 /** BMP monitoring modes, in the order they are reported. */
 export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
   "pre-policy",
   "post-policy",
+  "adj-rib-out-pre-policy",
   "adj-rib-out",
   "loc-rib",
 ]);
@@ -195,6 +205,9 @@ function toDelta(
   }
   return { withdrawn, announced: [...groups].map(([attributes, nlri]) => ({ attributes, nlri })) };
 }
+
+/** A prefix as text (without its Path Identifier): the key of the reported-route sets. */
+const prefixKey = (p: Prefix): string => `${p.address}/${p.length}`;
 
 /** The families of the Loc-RIB's fabricated OPEN and End-of-RIB markers. */
 const LOC_RIB_FAMILIES = [
@@ -292,6 +305,8 @@ export class BmpExporter {
   private locRibCount = [0, 0];
   /** Per neighbour, the post-policy routes reported: their prefixes by text with Path Identifier. */
   private readonly post = new Map<string, Map<string, Prefix>>();
+  /** Per neighbour, the pre-policy Adj-RIB-Out routes reported (RFC 8671): their prefixes by text. */
+  private readonly preReported = new Map<string, Set<string>>();
 
   constructor(
     private readonly router: Router,
@@ -313,7 +328,8 @@ export class BmpExporter {
       if (to === "Established") {
         this.peerUp(name);
         if (this.monitor.has("post-policy")) this.postPolicy(name, undefined, true);
-        if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
+        if (this.monitor.has("adj-rib-out-pre-policy")) this.dumpAdjRibOut(name, false);
+        if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name, true);
       } else if (from === "Established") this.peerDown(name);
     };
     const onNotification = (name: string, dir: "sent" | "received", m: NotificationMessage) =>
@@ -329,7 +345,11 @@ export class BmpExporter {
       ["session", onSession as (...args: never[]) => void],
       ["notification", onNotification as (...args: never[]) => void],
     ];
-    if (this.monitor.has("adj-rib-out") || this.monitor.has("loc-rib"))
+    if (
+      this.monitor.has("adj-rib-out") ||
+      this.monitor.has("adj-rib-out-pre-policy") ||
+      this.monitor.has("loc-rib")
+    )
       this.listeners.push(["changes", onChanges as (...args: never[]) => void]);
     if (this.monitor.has("post-policy"))
       this.listeners.push(["adj-rib-in", onAdjRibIn as (...args: never[]) => void]);
@@ -375,6 +395,7 @@ export class BmpExporter {
       this.connected = false;
       this.up.clear();
       this.post.clear();
+      this.preReported.clear();
       if (this.closed) return;
       this.retry = setTimeout(() => this.connect(), this.options.reconnectMs ?? 5000);
     });
@@ -391,7 +412,8 @@ export class BmpExporter {
       this.peerUp(name);
       if (this.monitor.has("pre-policy")) this.dumpAdjRibIn(name);
       if (this.monitor.has("post-policy")) this.postPolicy(name, undefined, true);
-      if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name);
+      if (this.monitor.has("adj-rib-out-pre-policy")) this.dumpAdjRibOut(name, false);
+      if (this.monitor.has("adj-rib-out")) this.dumpAdjRibOut(name, true);
     }
     if (this.monitor.has("loc-rib")) {
       this.locRibUp();
@@ -409,8 +431,10 @@ export class BmpExporter {
         // A neighbour without its Peer Up yet gets its whole Adj-RIB-Out after it.
         if (name === undefined || !this.up.has(name)) continue;
         const ctx = this.router.session(name).negotiated?.send;
-        if (ctx !== undefined) this.routes(this.outHeader(name), delta, ctx);
+        if (ctx !== undefined) this.routes(this.outHeader(name, true), delta, ctx);
       }
+    if (this.monitor.has("adj-rib-out-pre-policy") && changes.locRib.length > 0)
+      this.preOut(changes.locRib);
     if (this.monitor.has("loc-rib") && changes.locRib.length > 0) {
       const withdrawn: Prefix[] = [];
       const current: Route[] = [];
@@ -496,15 +520,50 @@ export class BmpExporter {
     if (initial) this.endOfRibs(header, session.negotiated?.families ?? [], ctx);
   }
 
-  /** The neighbour's Adj-RIB-Out (post-policy, RFC 8671) as UPDATEs, then End-of-RIB. */
-  private dumpAdjRibOut(name: string): void {
+  /**
+   * The neighbour's Adj-RIB-Out (RFC 8671) after (`post`) or before its export policy as UPDATEs,
+   * then End-of-RIB.
+   */
+  private dumpAdjRibOut(name: string, post: boolean): void {
     const session = this.router.session(name);
     const ctx = session.negotiated?.send;
     const address = this.router.neighborSpec(name).address;
     if (ctx === undefined || !this.router.rib.peerAddresses().includes(address)) return;
-    const header = this.outHeader(name);
-    this.routes(header, toDelta([], this.router.rib.adjRibOut(address)), ctx);
+    const header = this.outHeader(name, post);
+    const rib = this.router.rib;
+    if (post) this.routes(header, toDelta([], rib.adjRibOut(address)), ctx);
+    else {
+      const routes = [...rib.adjRibOutPre(address)];
+      this.preReported.set(name, new Set(routes.map((r) => prefixKey(r.prefix))));
+      this.routes(header, toDelta([], routes), ctx);
+    }
     this.endOfRibs(header, session.negotiated?.families ?? [], ctx);
+  }
+
+  /**
+   * Route Monitoring of the pre-policy Adj-RIB-Outs (RFC 8671, O flag) after Loc-RIB changes: for
+   * each neighbour whose table was reported, the changed prefixes' routes it would now be sent
+   * before its export policy, and a withdrawal of each reported before that it would no longer be.
+   */
+  private preOut(changes: readonly LocRibChange[]): void {
+    const prefixes = new Map<string, Prefix>();
+    for (const c of changes) {
+      const { pathId: _, ...prefix } = c.prefix;
+      prefixes.set(prefixKey(prefix), prefix);
+    }
+    const rib = this.router.rib;
+    const known = new Set(rib.peerAddresses());
+    for (const [name, reported] of this.preReported) {
+      const ctx = this.router.session(name).negotiated?.send;
+      const address = this.router.neighborSpec(name).address;
+      if (ctx === undefined || !known.has(address)) continue;
+      const routes = [...rib.adjRibOutPre(address, prefixes.values())];
+      const now = new Set(routes.map((r) => prefixKey(r.prefix)));
+      const withdrawn: Prefix[] = [];
+      for (const [k, p] of prefixes) if (!now.has(k) && reported.delete(k)) withdrawn.push(p);
+      for (const k of now) reported.add(k);
+      this.routes(this.outHeader(name, false), toDelta(withdrawn, routes), ctx);
+    }
   }
 
   /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
@@ -558,15 +617,15 @@ export class BmpExporter {
     );
   }
 
-  private outHeader(name: string): Uint8Array {
-    return bmpPerPeerHeader({ ...this.peer(name), postPolicy: true, adjRibOut: true }, Date.now());
+  private outHeader(name: string, post: boolean): Uint8Array {
+    return bmpPerPeerHeader({ ...this.peer(name), postPolicy: post, adjRibOut: true }, Date.now());
   }
 
   /**
    * A Statistics Report per Established neighbour (RFC 7854 §4.8): the 32-bit counters of what it
    * sent that was refused or changed nothing (types 0–6, 11–13), then the routes in its
-   * Adj-RIB-In, in all (type 7) and per family (type 9), and in its Adj-RIB-Out after export
-   * policy (RFC 8671: 15 and 17).
+   * Adj-RIB-In, in all (type 7) and per family (type 9), and in its Adj-RIB-Out before and after
+   * export policy (RFC 8671: 14 and 16, 15 and 17).
    */
   private statistics(): void {
     if (!this.connected) return;
@@ -611,10 +670,12 @@ export class BmpExporter {
         [13, rx.duplicateUpdates],
       ];
       const out = this.router.rib.adjRibOutCount(address);
+      const pre = this.router.rib.adjRibOutPreCount(address);
       const b = statisticsReport(counters, [
-        // Routes in the Adj-RIB-In (types 7 and 9), and in the Adj-RIB-Out after export policy
-        // (RFC 8671: types 15 and 17).
+        // Routes in the Adj-RIB-In (types 7 and 9), and in the Adj-RIB-Out before and after
+        // export policy (RFC 8671: types 14 and 16, 15 and 17).
         { all: 7, perFamily: 9, families: [UNICAST4(c.ipv4), UNICAST6(c.ipv6)] },
+        { all: 14, perFamily: 16, families: [UNICAST4(pre.ipv4), UNICAST6(pre.ipv6)] },
         { all: 15, perFamily: 17, families: [UNICAST4(out.ipv4), UNICAST6(out.ipv6)] },
       ]);
       this.write(BMP_TYPE.statisticsReport, [this.peerHeader(name), b]);
@@ -678,6 +739,7 @@ export class BmpExporter {
     this.notes.delete(name);
     this.up.delete(name);
     this.post.delete(name);
+    this.preReported.delete(name);
     // 1: local NOTIFICATION, 3: remote NOTIFICATION (each with the PDU); 4: remote closed.
     const body =
       n === undefined

@@ -56,7 +56,13 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         port: 1790,
         sysName: "router-d",
         statisticsInterval: 1,
-        monitoring: ["pre-policy", "post-policy", "adj-rib-out", "loc-rib"],
+        monitoring: [
+          "pre-policy",
+          "post-policy",
+          "adj-rib-out-pre-policy",
+          "adj-rib-out",
+          "loc-rib",
+        ],
       },
     });
     const records = () => {
@@ -72,16 +78,17 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     };
     // Route Monitoring of BIRD's Adj-RIB-In (pre-policy), of what D sends BIRD (Adj-RIB-Out,
-    // post-policy) and of D's Loc-RIB, told apart by pmbmpd's is_out / is_loc / is_post.
-    const rmOf = (type: string, rib: "in" | "post" | "out" | "loc") =>
+    // before and after export policy) and of D's Loc-RIB, told apart by pmbmpd's is_out / is_loc
+    // / is_post.
+    const rmOf = (type: string, rib: "in" | "post" | "out-pre" | "out" | "loc") =>
       records().filter(
         (r) =>
           r.bmp_msg_type === "route_monitor" &&
           r.log_type === type &&
           (rib === "loc"
             ? r.is_loc === 1
-            : rib === "out"
-              ? r.is_out === 1
+            : rib === "out" || rib === "out-pre"
+              ? r.is_out === 1 && (rib === "out" ? r.is_post === 1 : !r.is_post)
               : !r.is_loc && !r.is_out && (rib === "post" ? r.is_post === 1 : !r.is_post)),
       );
     const rm = (type: string) => rmOf(type, "in");
@@ -146,6 +153,15 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     expect(
       sent.every((r) => r.peer_ip === "192.0.2.2" && r.as_path === "64500" && r.is_post === 1),
     ).toBe(true);
+    // … and before D's export policy (accept: the same routes), the O flag without the L flag.
+    await waitFor(
+      "pmbmpd to log D's pre-policy Adj-RIB-Out",
+      async () => rmOf("update", "out-pre").length >= OWN.length,
+      30_000,
+    );
+    const pre = rmOf("update", "out-pre");
+    expect(pre.map((r) => r.ip_prefix).sort()).toEqual([...OWN].sort());
+    expect(pre.every((r) => r.peer_ip === "192.0.2.2" && r.as_path === "64500")).toBe(true);
     // Statistics Reports: 500 routes in BIRD's Adj-RIB-In.
     const stats = () => records().filter((r) => r.bmp_msg_type === "stats");
     await waitFor(
@@ -164,10 +180,11 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
     );
     const last = stats().filter((r) => r.peer_ip === "192.0.2.2");
     expect(new Set(last.map((r) => r.counter_type))).toEqual(
-      new Set([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 15, 17]),
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15, 16, 17]),
     );
     // RFC 8671: D's two own routes in what BIRD is sent.
     expect(last.some((r) => r.counter_type === 15 && r.counter_value === OWN.length)).toBe(true);
+    expect(last.some((r) => r.counter_type === 14 && r.counter_value === OWN.length)).toBe(true);
     expect(last.some((r) => r.counter_type === 13 && (r.counter_value as number) > 0)).toBe(true);
     expect(
       last
