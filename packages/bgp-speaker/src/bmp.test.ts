@@ -5,6 +5,7 @@ import { type AddressInfo, createServer, type Socket } from "node:net";
 import {
   type BgpMessage,
   decodeMessage,
+  encodeMessage,
   formatPrefix,
   type NotificationMessage,
   type OpenMessage,
@@ -234,6 +235,58 @@ describe("BmpExporter", () => {
       "17 2/1 0",
     ]);
   }, 10_000);
+
+  it("mirrors every message but KEEPALIVE verbatim (RFC 7854 §4.7: Route Mirroring), an UPDATE with an error as an Errored PDU", async () => {
+    const { port, got } = await station();
+    const { r1, r2 } = await pair(["198.18.0.0/24"]);
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, monitoring: ["route-mirroring"] });
+    closers.push(() => void bmp.close());
+    await until("the Peer Up", () => got.some((m) => m.type === BMP_TYPE.peerUp));
+    // Straight onto r1's side of the link: an UPDATE whose ORIGIN is 7 (treated as withdraw,
+    // RFC 7606 §7.1), after a KEEPALIVE (not mirrored), then a good one and a ROUTE-REFRESH.
+    const update: UpdateMessage = {
+      type: "UPDATE",
+      withdrawnRoutes: [],
+      pathAttributes: {
+        origin: "IGP",
+        asPath: [{ type: "AS_SEQUENCE", asns: [64501] }],
+        nextHop: "192.0.2.2",
+      },
+      nlri: [{ afi: 1, address: "198.51.100.0", length: 24 }],
+    };
+    const bad = encodeMessage(update, ctx);
+    expect([...bad.subarray(23, 26)]).toEqual([0x40, 1, 1]); // ORIGIN, first
+    bad[26] = 7;
+    const link = r1.session("r2").transport as { write(b: Uint8Array): void };
+    link.write(encodeMessage({ type: "KEEPALIVE" }, ctx));
+    link.write(bad);
+    link.write(encodeMessage(update, ctx));
+    link.write(encodeMessage({ type: "ROUTE_REFRESH", afi: 1, safi: 1, subtype: 0 }, ctx));
+    const mirrored = () => got.filter((m) => m.type === BMP_TYPE.routeMirroring);
+    await until("three Route Mirroring messages", () => mirrored().length >= 3);
+    // TLVs: [type, value] each (type 0: the BGP message, type 1: a 2-octet code).
+    const tlvs = (m: Parsed) => {
+      const out: [number, Uint8Array][] = [];
+      const v = new DataView(m.rest.buffer, m.rest.byteOffset, m.rest.length);
+      for (let at = 0; at < m.rest.length; ) {
+        const len = v.getUint16(at + 2);
+        out.push([v.getUint16(at), m.rest.slice(at + 4, at + 4 + len)]);
+        at += 4 + len;
+      }
+      return out;
+    };
+    const [first, second, third] = mirrored().map(tlvs);
+    expect(first!.map(([t]) => t)).toEqual([1, 0]);
+    expect([...first![0]![1]]).toEqual([0, 0]); // Errored PDU
+    expect(first![1]![1]).toEqual(bad);
+    expect(second!.map(([t]) => t)).toEqual([0]);
+    expect(second![0]![1]).toEqual(encodeMessage(update, ctx));
+    expect(decodeMessage(third![0]![1], ctx)).toMatchObject({ type: "ROUTE_REFRESH", afi: 1 });
+    expect(mirrored().every((m) => m.peer!.asn === 64501 && m.peer!.flags === 0)).toBe(true);
+    // Only mirroring: no Route Monitoring.
+    expect(got.some((m) => m.type === BMP_TYPE.routeMonitoring)).toBe(false);
+    expect(r2.session("r1").state).toBe("Established");
+  });
 
   it("monitors the Adj-RIB-Out before export policy (RFC 8671: O flag, L clear) beside the post-policy one, initial and live", async () => {
     const { port, got } = await station();

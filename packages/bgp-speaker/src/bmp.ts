@@ -2,6 +2,8 @@ import { connect, type Socket } from "node:net";
 import type { AdjRibOutUpdate, ChangeSet, LocRibChange, Route } from "@dyninfra/bgp-rib";
 import {
   type AfiSafi,
+  DEFAULT_SESSION_CONTEXT,
+  decodeUpdate,
   encodeAnnouncements,
   encodeMessage,
   encodeWithdrawals,
@@ -24,6 +26,7 @@ export const BMP_TYPE = Object.freeze({
   peerUp: 3,
   initiation: 4,
   termination: 5,
+  routeMirroring: 6,
 });
 
 /** A BMP message: the common header (version 3, length, type) and `body` (RFC 7854 §4.1). */
@@ -158,7 +161,10 @@ export interface BmpOptions {
    * routes with the protocol's rules and attribute changes applied, see `@dyninfra/bgp-rib`'s
    * `Rib.adjRibOutPre`); `"adj-rib-out"`, what is
    * sent to each neighbour, after export policy (RFC 8671: O and L flags); `"loc-rib"`, the
-   * routes the decision process selected (RFC 9069: a Loc-RIB Instance Peer with its own Peer Up).
+   * routes the decision process selected (RFC 9069: a Loc-RIB Instance Peer with its own Peer Up);
+   * `"route-mirroring"`, not a RIB but every message an Established neighbour sends except
+   * KEEPALIVE, verbatim, in Route Mirroring messages (RFC 7854 §4.7), an UPDATE with an error
+   * (RFC 7606: repaired, treated as withdraw, or ending the session) marked as an Errored PDU.
    */
   readonly monitoring?: readonly BmpMonitoring[];
   /** The Loc-RIB's VRF/Table Name (RFC 9069 §5.2.1); default `"global"`. */
@@ -171,7 +177,8 @@ export type BmpMonitoring =
   | "post-policy"
   | "adj-rib-out-pre-policy"
   | "adj-rib-out"
-  | "loc-rib";
+  | "loc-rib"
+  | "route-mirroring";
 
 /** BMP monitoring modes, in the order they are reported. */
 export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
@@ -180,6 +187,7 @@ export const BMP_MONITORING: readonly BmpMonitoring[] = Object.freeze([
   "adj-rib-out-pre-policy",
   "adj-rib-out",
   "loc-rib",
+  "route-mirroring",
 ]);
 
 /**
@@ -315,13 +323,11 @@ export class BmpExporter {
     this.monitor = new Set(options.monitoring ?? ["pre-policy"]);
     const onMessage = (name: string, type: number, bytes: Uint8Array) => {
       if (type === 1) this.opens.set(name, bytes.slice());
-      else if (
-        type === 2 &&
-        this.connected &&
-        this.monitor.has("pre-policy") &&
-        this.router.session(name).state === "Established"
-      )
-        this.write(BMP_TYPE.routeMonitoring, [this.peerHeader(name), bytes]);
+      else if (this.connected && this.router.session(name).state === "Established") {
+        if (type === 2 && this.monitor.has("pre-policy"))
+          this.write(BMP_TYPE.routeMonitoring, [this.peerHeader(name), bytes]);
+        if (type !== 4 && this.monitor.has("route-mirroring")) this.mirror(name, type, bytes);
+      }
     };
     const onSession = (name: string, from: string, to: string) => {
       if (!this.connected) return;
@@ -564,6 +570,33 @@ export class BmpExporter {
       for (const k of now) reported.add(k);
       this.routes(this.outHeader(name, false), toDelta(withdrawn, routes), ctx);
     }
+  }
+
+  /**
+   * A Route Mirroring message (RFC 7854 §4.7) of a message received from neighbour `name`: a BGP
+   * Message TLV (type 0), after an Information TLV (type 1) with code 0, Errored PDU, for an
+   * UPDATE that is not accepted as it is (decoded again here: mirroring is for troubleshooting).
+   */
+  private mirror(name: string, type: number, bytes: Uint8Array): void {
+    let errored = false;
+    if (type === 2) {
+      const r = decodeUpdate(
+        bytes,
+        this.router.session(name).negotiated?.receive ?? DEFAULT_SESSION_CONTEXT,
+      );
+      errored = !r.ok || r.action !== "accept";
+    }
+    const message = new Uint8Array(4 + bytes.length);
+    const v = new DataView(message.buffer);
+    v.setUint16(0, 0);
+    v.setUint16(2, bytes.length);
+    message.set(bytes, 4);
+    this.write(
+      BMP_TYPE.routeMirroring,
+      errored
+        ? [this.peerHeader(name), new Uint8Array([0, 1, 0, 2, 0, 0]), message]
+        : [this.peerHeader(name), message],
+    );
   }
 
   /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
