@@ -527,6 +527,19 @@ describe("BmpExporter", () => {
     await until("the policy change", () => seen().includes("-198.18.2.0/24"));
     expect(seen()).toContain("+198.18.3.0/24 300");
     expect(seen().filter((x) => x.startsWith("-"))).toEqual(["-198.18.1.0/24", "-198.18.2.0/24"]);
+    // A policy change that changes no route (a term matching none of them): every route decided
+    // again, none changed — nothing reported before the withdrawal that follows it.
+    const n = seen().length;
+    r2.setPolicies({
+      in: [
+        { match: { prefixList: [{ prefix: "10.0.0.0/8", le: 32 }] }, action: "reject" },
+        { match: { prefixList: [{ prefix: "198.18.2.0/24" }] }, action: "reject" },
+        { set: { localPref: 300 }, action: "accept" },
+      ],
+    });
+    r1.withdraw(["198.18.3.0/24"]);
+    await until("the next withdrawal", () => seen().includes("-198.18.3.0/24"));
+    expect(seen().slice(n)).toEqual(["-198.18.3.0/24"]);
   });
 
   it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {

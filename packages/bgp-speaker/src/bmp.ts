@@ -311,8 +311,14 @@ export class BmpExporter {
   private readonly up = new Set<string>();
   /** Loc-RIB routes, IPv4 and IPv6 (counted at the Loc-RIB dump, then kept by its changes). */
   private locRibCount = [0, 0];
-  /** Per neighbour, the post-policy routes reported: their prefixes by text with Path Identifier. */
-  private readonly post = new Map<string, Map<string, Prefix>>();
+  /**
+   * Per neighbour, the post-policy routes reported, by prefix text with Path Identifier: the
+   * prefix and the attributes (the RIB's interned object: the same while the route is unchanged).
+   */
+  private readonly post = new Map<
+    string,
+    Map<string, { readonly prefix: Prefix; readonly attributes: PathAttributes }>
+  >();
   /** Per neighbour, the pre-policy Adj-RIB-Out routes reported (RFC 8671): their prefixes by text. */
   private readonly preReported = new Map<string, Set<string>>();
 
@@ -494,17 +500,23 @@ export class BmpExporter {
     }
     const withdrawn: Prefix[] = [];
     const announced: Route[] = [];
+    // A route is reported when it is new or its attributes changed (a policy or VRP change
+    // re-decides every route, and most come out as they were).
+    const report = (k: string, r: Route) => {
+      if (reported.get(k)?.attributes === r.attributes) return;
+      reported.set(k, r);
+      announced.push(r);
+    };
     if (prefixes === undefined) {
       const gone = new Map(reported);
       for (const r of this.router.rib.adjRibIn(address, "post")) {
         const k = keyOf(r.prefix);
         gone.delete(k);
-        reported.set(k, r.prefix);
-        announced.push(r);
+        report(k, r);
       }
-      for (const [k, p] of gone) {
+      for (const [k, r] of gone) {
         reported.delete(k);
-        withdrawn.push(p);
+        withdrawn.push(r.prefix);
       }
     } else {
       const done = new Set<string>();
@@ -515,10 +527,8 @@ export class BmpExporter {
         const r = this.router.rib
           .adjRibInRoutes(address, p, "post")
           .find((x) => keyOf(x.prefix) === k);
-        if (r !== undefined) {
-          reported.set(k, r.prefix);
-          announced.push(r);
-        } else if (reported.delete(k)) withdrawn.push(p);
+        if (r !== undefined) report(k, r);
+        else if (reported.delete(k)) withdrawn.push(p);
       }
     }
     const header = bmpPerPeerHeader({ ...this.peer(name), postPolicy: true }, Date.now());
