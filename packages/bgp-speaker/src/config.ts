@@ -593,8 +593,20 @@ export function parseRouterSpec(json: unknown): RouterSpec {
         const cache = (x: Json, g: string) => {
           const t = obj(x, g);
           for (const key of Object.keys(t))
-            if (!["host", "port", "version", "retry", "preference"].includes(key))
+            if (!["host", "port", "version", "retry", "preference", "tls"].includes(key))
               fail(`${g}.${key}`, "is not a known setting");
+          const tls = (x: Json, h: string) => {
+            const o = obj(x, h);
+            for (const key of Object.keys(o))
+              if (!["ca", "cert", "key", "serverName"].includes(key))
+                fail(`${h}.${key}`, "is not a known setting");
+            if ((o.cert === undefined) !== (o.key === undefined))
+              fail(h, '"cert" and "key" go together');
+            const out: { ca?: string; cert?: string; key?: string; serverName?: string } = {};
+            for (const key of ["ca", "cert", "key", "serverName"] as const)
+              if (o[key] !== undefined) out[key] = str(o[key], `${h}.${key}`);
+            return out;
+          };
           return {
             host: ip(t.host, `${g}.host`),
             port: int(t.port, `${g}.port`, 1, 65535),
@@ -605,6 +617,7 @@ export function parseRouterSpec(json: unknown): RouterSpec {
             ...(t.preference !== undefined
               ? { preference: int(t.preference, `${g}.preference`, 0, 255) }
               : {}),
+            ...(t.tls !== undefined ? { tls: tls(t.tls, `${g}.tls`) } : {}),
           };
         };
         if (!Array.isArray(r.rtr)) return { rtr: cache(r.rtr, `${f}.rtr`) };

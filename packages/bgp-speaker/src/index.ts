@@ -103,7 +103,12 @@ export type {
   SessionHandover,
 } from "./router";
 export { DEFAULT_SELECTION_DEFERRAL_TIME, Router } from "./router";
-export type { RtrClientEvents, RtrClientOptions, RtrClientStatus } from "./rtr-client";
+export type {
+  RtrClientEvents,
+  RtrClientOptions,
+  RtrClientStatus,
+  RtrTlsOptions,
+} from "./rtr-client";
 export { RtrClient } from "./rtr-client";
 export type {
   RtrIntervals,

@@ -62,7 +62,7 @@ import {
   compilePolicy,
   type PolicyDefinitions,
 } from "./policy-config";
-import { RtrClient } from "./rtr-client";
+import { RtrClient, type RtrTlsOptions } from "./rtr-client";
 import type { RtrUpdate } from "./rtr-session";
 import type { SessionState } from "./session";
 import { BgpSession } from "./session";
@@ -435,6 +435,18 @@ export interface RtrSpec {
    * the most preferred cache that has data (RFC 8210 §10: a router should have more than one).
    */
   readonly preference?: number;
+  /**
+   * RTR over TLS (RFC 6810 §7.2): files of PEM text — `ca`, the authorities the cache's
+   * certificate must chain to (default Node.js's bundled roots); `cert` and `key`, the router's
+   * own, for a cache that authenticates routers — and `serverName`, the name the cache's
+   * certificate must carry when not its address.
+   */
+  readonly tls?: {
+    readonly ca?: string;
+    readonly cert?: string;
+    readonly key?: string;
+    readonly serverName?: string;
+  };
 }
 
 /**
@@ -464,6 +476,27 @@ export interface RouterOptions {
   readonly restarting?: {
     readonly forwardingPreserved?: boolean;
     readonly selectionDeferralTime?: number;
+  };
+}
+
+/** The TLS settings of cache `i` of `rpki.rtr`, its files read (`BAD_CONFIG` naming the field). */
+function rtrTls(t: NonNullable<RtrSpec["tls"]>, i: number): RtrTlsOptions {
+  const read = (key: "ca" | "cert" | "key"): { [k: string]: string } => {
+    const file = t[key];
+    if (file === undefined) return {};
+    try {
+      return { [key]: readFileSync(file, "utf8") };
+    } catch (e) {
+      throw new BgpSpeakerError("BAD_CONFIG", `cannot read ${file}: ${(e as Error).message}`, {
+        field: `rpki.rtr[${i}].tls.${key}`,
+      });
+    }
+  };
+  return {
+    ...read("ca"),
+    ...read("cert"),
+    ...read("key"),
+    ...(t.serverName !== undefined ? { serverName: t.serverName } : {}),
   };
 }
 
@@ -599,6 +632,7 @@ export class Router extends EventEmitter<RouterEvents> {
           host: c.host,
           port: c.port,
           clock: this.clock,
+          ...(c.tls !== undefined ? { tls: rtrTls(c.tls, caches.indexOf(c)) } : {}),
           ...(c.version !== undefined ? { version: c.version } : {}),
           ...(c.retry !== undefined ? { retry: c.retry } : {}),
           ...(options.rtrConnect !== undefined ? { connect: options.rtrConnect } : {}),

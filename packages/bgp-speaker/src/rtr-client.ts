@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { connect as tcpConnect } from "node:net";
 import type { Duplex } from "node:stream";
+import { connect as tlsConnect } from "node:tls";
 import {
   encodeRtrPdu,
   RtrDecodeError,
@@ -26,8 +27,26 @@ export interface RtrClientOptions {
   readonly retry?: number;
   /** Time source (default the wall clock). */
   readonly clock?: Clock;
-  /** Opens the transport (default: a TCP connection to host and port). */
+  /**
+   * RTR over TLS (RFC 6810 §7.2; port 324): the cache's certificate is verified (against `ca`, by
+   * default Node.js's bundled root certificates) and must name `serverName` (default `host`, also
+   * an IP address). Default: plain TCP.
+   */
+  readonly tls?: RtrTlsOptions;
+  /** Opens the transport (default: a TCP connection to host and port, or TLS with `tls`). */
   readonly connect?: (host: string, port: number) => Promise<Duplex>;
+}
+
+/** TLS settings of {@link RtrClientOptions.tls}: PEM texts. */
+export interface RtrTlsOptions {
+  /** Certificates of the authorities the cache's certificate must chain to. */
+  readonly ca?: string;
+  /** The router's certificate, for a cache that authenticates routers (with `key`). */
+  readonly cert?: string;
+  /** The private key of `cert`. */
+  readonly key?: string;
+  /** The name the cache's certificate must carry, when not its address. */
+  readonly serverName?: string;
 }
 
 /** Events of {@link RtrClient}. */
@@ -44,6 +63,8 @@ export interface RtrClientEvents {
 export interface RtrClientStatus {
   readonly host: string;
   readonly port: number;
+  /** Whether the connection is over TLS. */
+  readonly tls: boolean;
   /** Whether the client holds data (received and not expired). */
   readonly hasData: boolean;
   readonly state: RtrSession["state"];
@@ -73,6 +94,27 @@ const tcp = (host: string, port: number): Promise<Duplex> =>
     });
     s.once("error", reject);
   });
+
+/** Opens a TLS connection with `t`'s settings (the cache's certificate verified). */
+const tls =
+  (t: RtrTlsOptions) =>
+  (host: string, port: number): Promise<Duplex> =>
+    new Promise((resolve, reject) => {
+      const s = tlsConnect({
+        host,
+        port,
+        ...(t.ca !== undefined ? { ca: t.ca } : {}),
+        ...(t.cert !== undefined ? { cert: t.cert } : {}),
+        ...(t.key !== undefined ? { key: t.key } : {}),
+        ...(t.serverName !== undefined ? { servername: t.serverName } : {}),
+      });
+      s.setNoDelay(true);
+      s.once("secureConnect", () => {
+        s.off("error", reject);
+        resolve(s);
+      });
+      s.once("error", reject);
+    });
 
 /**
  * An RPKI-to-Router client (RFC 8210, falling back to RFC 6810's version 0): keeps a connection
@@ -110,7 +152,7 @@ export class RtrClient extends EventEmitter<RtrClientEvents> {
     super();
     this.session = new RtrSession(options.version ?? 1);
     this.clock = options.clock ?? systemClock;
-    this.open = options.connect ?? tcp;
+    this.open = options.connect ?? (options.tls !== undefined ? tls(options.tls) : tcp);
   }
 
   /** Whether the client holds data from the cache (received and not expired). */
@@ -130,6 +172,7 @@ export class RtrClient extends EventEmitter<RtrClientEvents> {
     return {
       host: this.options.host,
       port: this.options.port,
+      tls: this.options.tls !== undefined,
       hasData,
       state: s.state,
       version: s.version,

@@ -1,6 +1,9 @@
 // The RTR client (RFC 8210) over real TCP on loopback, against a cache in this process (see
 // rtr-fake-cache.ts; the interop tests use StayRTR), and a router that takes its VRPs from it.
-import { type AddressInfo, createServer, type Socket } from "node:net";
+import { readFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { parseRouterSpec } from "./config";
@@ -211,6 +214,86 @@ describe("RtrClient over TCP", () => {
     clock.advance(10_000);
     await new Promise((r) => setTimeout(r, 50));
     expect(gone).toHaveLength(2);
+  });
+});
+
+/** The test certificates (test/fixtures/tls/make.sh): a CA, a cache's certificate it signed, another CA. */
+const TLS_DIR = join(import.meta.dirname, "../test/fixtures/tls");
+const pem = (f: string) => readFileSync(join(TLS_DIR, f), "utf8");
+
+/** A TLS endpoint (the cache's certificate, for 127.0.0.1 and rtr.test) in front of a fake cache. */
+async function tlsCache(cache: FakeCache) {
+  const srv = await fakeCacheServer(cache);
+  closers.push(() => srv.close());
+  const sockets = new Set<Socket>();
+  const front = createTlsServer({ cert: pem("cache.pem"), key: pem("cache.key") }, (t) => {
+    const back = connect(srv.port, "127.0.0.1");
+    sockets.add(back);
+    t.pipe(back).pipe(t);
+    t.on("error", () => back.destroy());
+    back.on("error", () => t.destroy());
+  });
+  front.on("tlsClientError", () => {});
+  front.listen(0, "127.0.0.1");
+  await new Promise((r) => front.once("listening", r));
+  closers.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const b of sockets) b.destroy();
+        front.close(() => r());
+      }),
+  );
+  return (front.address() as AddressInfo).port;
+}
+
+describe("RtrClient over TLS (RFC 6810 §7.2)", () => {
+  it("verifies the cache's certificate: loads the VRPs through TLS; refuses a cache another CA signed or one not named as asked", async () => {
+    const cache = new FakeCache(99);
+    cache.change([V1, V2], []);
+    const port = await tlsCache(cache);
+    const client = (tls: ConstructorParameters<typeof RtrClient>[0]["tls"]) => {
+      const c = new RtrClient({ host: "127.0.0.1", port, clock: new ManualClock(), retry: 5, tls });
+      const gone: string[] = [];
+      c.on("disconnected", (why) => gone.push(why));
+      closers.push(() => c.stop());
+      c.start();
+      return { c, gone };
+    };
+    const good = client({ ca: pem("ca.pem") });
+    const named = client({ ca: pem("ca.pem"), serverName: "rtr.test" });
+    await until(() => good.c.hasData && named.c.hasData, "the VRPs over TLS");
+    expect(keys(good.c)).toEqual([V1, V2].map((v) => `${v.prefix} ${v.maxLength} ${v.asn}`).sort());
+    expect(good.c.status()).toMatchObject({ tls: true, sessionId: 99, vrps: 2 });
+    const stranger = client({ ca: pem("other-ca.pem") });
+    const misnamed = client({ ca: pem("ca.pem"), serverName: "other.test" });
+    await until(() => stranger.gone.length > 0 && misnamed.gone.length > 0, "the refusals");
+    expect(stranger.gone[0]).toMatch(/cannot connect to 127\.0\.0\.1 port \d+: .*certificate/);
+    expect(misnamed.gone[0]).toMatch(/other\.test/);
+    expect([stranger.c.hasData, misnamed.c.hasData]).toEqual([false, false]);
+  });
+
+  it("is configured per cache with files, checked field by field; an unreadable file names its field", () => {
+    const base = { asn: 64500, bgpIdentifier: "192.0.2.1", neighbors: [] };
+    const rtr = (tls: unknown) => () =>
+      parseRouterSpec({ ...base, rpki: { rtr: [{ host: "127.0.0.1", port: 324, tls }] } });
+    const ca = join(TLS_DIR, "ca.pem");
+    expect(rtr({ ca, serverName: "rtr.test" })().rpki).toEqual({
+      rtr: [{ host: "127.0.0.1", port: 324, tls: { ca, serverName: "rtr.test" } }],
+    });
+    expect(rtr({ cert: ca })).toThrow(/rpki\.rtr\[0\]\.tls "cert" and "key" go together/);
+    expect(rtr({ ca, pin: 1 })).toThrow(/rpki\.rtr\[0\]\.tls\.pin is not a known setting/);
+    expect(rtr({ ca: 5 })).toThrow(/rpki\.rtr\[0\]\.tls\.ca/);
+    const router = (file: string) => () =>
+      new Router({
+        ...base,
+        rpki: { rtr: [{ host: "127.0.0.1", port: 324, tls: { ca: file } }] },
+      });
+    expect(router(join(TLS_DIR, "missing.pem"))).toThrow(
+      expect.objectContaining({ code: "BAD_CONFIG", where: { field: "rpki.rtr[0].tls.ca" } }),
+    );
+    const r = router(ca)();
+    expect(r.rtrClients[0]!.options.tls).toEqual({ ca: pem("ca.pem") });
+    expect(r.rtrClients[0]!.status().tls).toBe(true);
   });
 });
 

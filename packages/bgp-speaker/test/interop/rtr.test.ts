@@ -3,12 +3,12 @@
 // End of Data; after the file changes, StayRTR's Serial Notify must bring exactly the difference
 // as an incremental update; a StayRTR of protocol version 0 (RFC 6810) must be met in version 0.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RtrClient } from "../../src/rtr-client";
+import { RtrClient, type RtrClientOptions } from "../../src/rtr-client";
 import type { RtrUpdate, RtrVrp } from "../../src/rtr-session";
 import { rng, waitFor, which } from "./lab";
 
@@ -91,10 +91,14 @@ describe.runIf(ready)("interop: RTR client against StayRTR", () => {
     renameSync(`${file}.tmp`, file);
   };
 
-  /** StayRTR on loopback serving `file` (re-read every second), of protocol `version`. */
+  /**
+   * StayRTR on loopback serving `file` (re-read every second), of protocol `version`; with `tls`,
+   * over TLS only, with that certificate and key.
+   */
   async function stayrtr(
     file: string,
     version?: number,
+    tls?: { cert: string; key: string },
   ): Promise<{ port: number; log: () => string }> {
     const port = await freePort();
     let log = "";
@@ -103,8 +107,18 @@ describe.runIf(ready)("interop: RTR client against StayRTR", () => {
       [
         "-cache",
         file,
-        "-bind",
-        `127.0.0.1:${port}`,
+        ...(tls === undefined
+          ? ["-bind", `127.0.0.1:${port}`]
+          : [
+              "-bind",
+              "",
+              "-tls.bind",
+              `127.0.0.1:${port}`,
+              "-tls.cert",
+              tls.cert,
+              "-tls.key",
+              tls.key,
+            ]),
         "-metrics.addr",
         "",
         "-checktime=false",
@@ -117,12 +131,25 @@ describe.runIf(ready)("interop: RTR client against StayRTR", () => {
     procs.push(p);
     p.stdout!.on("data", (b) => (log += b));
     p.stderr!.on("data", (b) => (log += b));
-    await waitFor("StayRTR to start", async () => /Server started/.test(log), 15_000);
+    // Listening (with TLS it logs no "Server started"): a TCP connection is accepted.
+    const listening = () =>
+      new Promise<boolean>((resolve) => {
+        const t = connect(port, "127.0.0.1");
+        t.once("connect", () => {
+          t.destroy();
+          resolve(true);
+        });
+        t.once("error", () => resolve(false));
+      });
+    await waitFor("StayRTR to start", listening, 15_000);
     return { port, log: () => log };
   }
 
-  function client(port: number): { c: RtrClient; updates: RtrUpdate[] } {
-    const c = new RtrClient({ host: "127.0.0.1", port, retry: 1 });
+  function client(
+    port: number,
+    tls?: RtrClientOptions["tls"],
+  ): { c: RtrClient; updates: RtrUpdate[] } {
+    const c = new RtrClient({ host: "127.0.0.1", port, retry: 1, ...(tls ? { tls } : {}) });
     const updates: RtrUpdate[] = [];
     c.on("update", (u) => updates.push(u));
     clients.push(c);
@@ -184,5 +211,27 @@ describe.runIf(ready)("interop: RTR client against StayRTR", () => {
     await waitFor("the End of Data", async () => updates.length >= 1, 20_000);
     expect(c.status()).toMatchObject({ version: 0, vrps: 500, state: "idle" });
     expect(new Set(c.vrps().map(key))).toEqual(new Set(vrps.keys()));
+  });
+
+  it("loads StayRTR's VRPs over TLS (RFC 6810 §7.2), verifying its certificate; refuses it with another CA", async () => {
+    const tlsDir = join(import.meta.dirname, "../fixtures/tls");
+    const file = join(dir, "vrps-tls.json");
+    const vrps = generate(800, 31);
+    write(file, vrps.values());
+    const cache = await stayrtr(file, undefined, {
+      cert: join(tlsDir, "cache.pem"),
+      key: join(tlsDir, "cache.key"),
+    });
+    const { c, updates } = client(cache.port, { ca: readFileSync(join(tlsDir, "ca.pem"), "utf8") });
+    await waitFor("the End of Data over TLS", async () => updates.length >= 1, 20_000);
+    expect(c.status()).toMatchObject({ tls: true, vrps: 800, state: "idle" });
+    expect(new Set(c.vrps().map(key))).toEqual(new Set(vrps.keys()));
+    // The same cache with a CA that did not sign its certificate: refused, no data.
+    const wrong = client(cache.port, { ca: readFileSync(join(tlsDir, "other-ca.pem"), "utf8") });
+    const gone: string[] = [];
+    wrong.c.on("disconnected", (why) => gone.push(why));
+    await waitFor("the refusal", async () => gone.length >= 1, 20_000);
+    expect(gone[0]).toMatch(/certificate/);
+    expect(wrong.c.hasData).toBe(false);
   });
 });
