@@ -79,13 +79,19 @@ describe("MrtUpdateLog", () => {
   });
 });
 
+/** r2 holding 30 routes from r1 (in a new directory; their UPDATE log closed). */
+async function thirtyRoutes() {
+  const dir = tmp();
+  const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
+  const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
+  await flush();
+  log.close();
+  return { dir, prefixes, r2 };
+}
+
 describe("RIB dump (TABLE_DUMP_V2)", () => {
   it("holds a peer index table and, per prefix, what each neighbour sent (pre-policy)", async () => {
-    const dir = tmp();
-    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
-    const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
-    await flush();
-    log.close();
+    const { dir, prefixes, r2 } = await thirtyRoutes();
     const file = join(dir, "rib.mrt");
     expect(writeRibDump(r2, file)).toEqual({ prefixes: 30, entries: 30 });
     const records = [...decodeMrt(new Uint8Array(readFileSync(file)))];
@@ -107,11 +113,7 @@ describe("RIB dump (TABLE_DUMP_V2)", () => {
   });
 
   it("written in chunks with the event loop turning between them, the same bytes as at once", async () => {
-    const dir = tmp();
-    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
-    const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
-    await flush();
-    log.close();
+    const { dir, r2 } = await thirtyRoutes();
     const once = join(dir, "once.mrt");
     const chunked = join(dir, "chunked.mrt");
     writeRibDump(r2, once, 1_700_000_000);
@@ -135,11 +137,7 @@ describe("RIB dump (TABLE_DUMP_V2)", () => {
   });
 
   it("written in chunks, reads each prefix when it reaches it: changes made after the call are in the dump", async () => {
-    const dir = tmp();
-    const prefixes = Array.from({ length: 30 }, (_, i) => `198.18.${i}.0/24`);
-    const { r2, log } = pair(prefixes, join(dir, "u.mrt"));
-    await flush();
-    log.close();
+    const { dir, prefixes, r2 } = await thirtyRoutes();
     const file = join(dir, "rib.mrt");
     const dumping = writeRibDumpAsync(r2, file, 1_700_000_000, { chunk: 4 });
     // Straight into the RIB (synchronously, before the dump reads anything): ten routes withdrawn.

@@ -14,14 +14,27 @@ import type { NeighborSpec, Router } from "./router";
  * ```
  */
 export function tcpConnector(n: NeighborSpec): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({
+  return whenConnected(
+    tcpConnect({
       host: n.address,
       port: n.port ?? 179,
       ...(n.localAddress !== undefined ? { localAddress: n.localAddress } : {}),
-    });
+    }),
+    "connect",
+  );
+}
+
+/**
+ * `socket` (Nagle's algorithm off: protocol messages go out as written) once it is connected —
+ * its `event`: `"connect"`, or `"secureConnect"` for TLS — or the error that came first.
+ */
+export function whenConnected<T extends Socket>(
+  socket: T,
+  event: "connect" | "secureConnect",
+): Promise<T> {
+  return new Promise((resolve, reject) => {
     socket.setNoDelay(true);
-    socket.once("connect", () => {
+    socket.once(event, () => {
       socket.off("error", reject);
       resolve(socket);
     });

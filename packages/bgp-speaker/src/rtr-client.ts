@@ -10,6 +10,7 @@ import {
   type RtrVersion,
 } from "@dyninfra/bgp-wire";
 import { type Clock, systemClock } from "./clock";
+import { whenConnected } from "./net";
 import { RtrSession, type RtrStep, type RtrUpdate, type RtrVrp } from "./rtr-session";
 
 /** Options of {@link RtrClient}. */
@@ -85,36 +86,23 @@ export interface RtrClientStatus {
 }
 
 const tcp = (host: string, port: number): Promise<Duplex> =>
-  new Promise((resolve, reject) => {
-    const s = tcpConnect({ host, port });
-    s.setNoDelay(true);
-    s.once("connect", () => {
-      s.off("error", reject);
-      resolve(s);
-    });
-    s.once("error", reject);
-  });
+  whenConnected(tcpConnect({ host, port }), "connect");
 
 /** Opens a TLS connection with `t`'s settings (the cache's certificate verified). */
 const tls =
   (t: RtrTlsOptions) =>
   (host: string, port: number): Promise<Duplex> =>
-    new Promise((resolve, reject) => {
-      const s = tlsConnect({
+    whenConnected(
+      tlsConnect({
         host,
         port,
         ...(t.ca !== undefined ? { ca: t.ca } : {}),
         ...(t.cert !== undefined ? { cert: t.cert } : {}),
         ...(t.key !== undefined ? { key: t.key } : {}),
         ...(t.serverName !== undefined ? { servername: t.serverName } : {}),
-      });
-      s.setNoDelay(true);
-      s.once("secureConnect", () => {
-        s.off("error", reject);
-        resolve(s);
-      });
-      s.once("error", reject);
-    });
+      }),
+      "secureConnect",
+    );
 
 /**
  * An RPKI-to-Router client (RFC 8210, falling back to RFC 6810's version 0): keeps a connection

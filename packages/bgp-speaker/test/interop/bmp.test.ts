@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BMP_MONITORING } from "../../src/bmp";
 import { bird500BesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 import { tablePresent } from "./routes";
@@ -56,16 +57,9 @@ describe.runIf(ready)("interop: dyninfra reporting to pmacct's BMP collector (pm
         port: 1790,
         sysName: "router-d",
         statisticsInterval: 1,
-        monitoring: [
-          "pre-policy",
-          "post-policy",
-          "adj-rib-out-pre-policy",
-          "adj-rib-out",
-          "loc-rib",
-          // pmbmpd does not log Route Mirroring messages but must read past them: what follows
-          // (statistics, withdrawals, Peer Down) is still logged.
-          "route-mirroring",
-        ],
+        // Every mode. pmbmpd does not log Route Mirroring messages but must read past them:
+        // what follows (statistics, withdrawals, Peer Down) is still logged.
+        monitoring: [...BMP_MONITORING],
       },
     });
     const records = () => {
