@@ -320,7 +320,11 @@ describe("MrtRibDumper", () => {
       clock,
       onDump: (f, w) => dumped.push(`${f} ${w.prefixes} ${w.entries}`),
     });
-    await advance(clock, 2 * 3_600_000); // 2023-11-15 00:13:20: dumps at 23:00 and 00:00
+    // 2023-11-15 00:13:20: dumps at 23:00 and 00:00 (each awaited, so that a machine slow to
+    // write the first does not make the second find it still being written).
+    await advance(clock, 3_600_000);
+    await d.settled();
+    await advance(clock, 3_600_000);
     await d.close();
     log.close();
     const files = [join(dir, "rib.20231114.2300"), join(dir, "rib.20231115.0000")];
