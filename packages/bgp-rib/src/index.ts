@@ -74,6 +74,7 @@ export type {
   JournalEntry,
   LocRibChange,
   PeerDownOptions,
+  PeerUpOptions,
   ReceiveCounters,
   RejectReason,
   RibStats,

@@ -901,10 +901,16 @@ const groupOp = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constant("policy" as const), fc.nat(3), fc.boolean()) },
   // The previous update again, from another neighbour.
   { weight: 2, arbitrary: fc.tuple(fc.constant("again" as const), fc.nat(3)) },
+  // Session reset, up again with its table exported a few prefixes at a time (initialExport).
+  { weight: 1, arbitrary: fc.tuple(fc.constant("up-sliced" as const), fc.nat(3)) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constant("slice" as const), fc.nat(3), fc.integer({ min: 1, max: 6 })),
+  },
 );
 
 test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
-  "model-based: update-group members (one shared Adj-RIB-Out while in step) keep exact views through sessions going down and up, held output, refresh and policy changes",
+  "model-based: update-group members (one shared Adj-RIB-Out while in step) keep exact views through sessions going down and up (the initial table at once or in slices), held output, refresh and policy changes",
   (ops) => {
     // Four eBGP neighbours with one local address; two export policy objects (two groups). The
     // last two are of one AS: the same route from either is exported the same, so the best route
@@ -918,6 +924,8 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
     const views = new Map(members.map((m) => [m, new Map<string, string>()]));
     const up = new Set(members);
     const held = new Set<string>();
+    /** Members whose initial table is being exported in slices. */
+    const sweeping = new Set<string>();
     const policyOf = new Map(members.map((m) => [m, "all"]));
     let last: RibUpdate | undefined;
     const apply = (c: ChangeSet) => {
@@ -944,6 +952,7 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
           if (!up.has(m)) break;
           up.delete(m);
           held.delete(m);
+          sweeping.delete(m);
           apply(rib.peerDown(m));
           views.get(m)!.clear();
           break;
@@ -952,6 +961,26 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
           up.add(m);
           apply(rib.peerUp(m));
           break;
+        case "up-sliced":
+          // A session reset: down (if up), then up with its table exported in slices.
+          if (up.has(m)) {
+            held.delete(m);
+            sweeping.delete(m);
+            apply(rib.peerDown(m));
+            views.get(m)!.clear();
+          }
+          up.add(m);
+          sweeping.add(m);
+          apply(rib.peerUp(m, { slicedInitialExport: true }));
+          break;
+        case "slice": {
+          if (!sweeping.has(m)) break;
+          const r = rib.initialExport(m, op[2]);
+          if (!held.has(m)) applyView(views.get(m)!, r.update);
+          else expect(r.update.announced.length + r.update.withdrawn.length).toBe(0);
+          if (r.done) sweeping.delete(m);
+          break;
+        }
         case "hold":
           if (!up.has(m) || held.has(m)) break;
           rib.holdOutput(m);
@@ -989,7 +1018,7 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
         expect(out).toEqual(views.get(m));
         const v6 = [...out.keys()].filter((k) => k.includes(":")).length;
         expect(rib.adjRibOutCount(m)).toEqual({ ipv4: out.size - v6, ipv6: v6 });
-        if (held.has(m)) continue;
+        if (held.has(m) || sweeping.has(m)) continue;
         // Before export policy (RFC 8671): the same routes, without the policy's MED.
         const pre = preOut(rib, m);
         if (policyOf.get(m) === "all") expect(pre).toEqual(out);
@@ -1009,6 +1038,36 @@ test.prop([fc.array(groupOp, { maxLength: 24 })], { numRuns: 150 })(
         if (ref === undefined) seen.set(policyOf.get(m)!, out);
         else for (const [k, v] of out) if (ref.has(k)) expect(v).toBe(ref.get(k));
       }
+    }
+    // The sliced exports finished: every member has its whole table.
+    for (const m of sweeping) {
+      for (let n = 0; ; n++) {
+        const r = rib.initialExport(m, 2);
+        if (!held.has(m)) applyView(views.get(m)!, r.update);
+        if (r.done) break;
+        expect(n).toBeLessThan(1000);
+      }
+      expect(rib.initialExport(m).done).toBe(true);
+    }
+    const loc = [...rib.locRib()];
+    for (const m of members) {
+      if (!up.has(m) || held.has(m)) continue;
+      const out = new Map([...rib.adjRibOut(m)].map((r) => [key(r), attrKey(r.attributes)]));
+      expect(out).toEqual(views.get(m));
+      // Exactly the Loc-RIB but what m sent, as the export gives it now (no stale route left).
+      expect([...out.keys()].sort()).toEqual(
+        loc
+          .filter((r) => r.peer !== m)
+          .map(key)
+          .sort(),
+      );
+      const policy =
+        policyOf.get(m) === "all"
+          ? (a: PathAttributes) => a
+          : (a: PathAttributes) => ({ ...a, multiExitDisc: 7 });
+      expect(
+        new Map([...rib.adjRibOutPre(m)].map((r) => [key(r), attrKey(policy(r.attributes))])),
+      ).toEqual(out);
     }
     // Session down everywhere: the group tables release every set they held.
     for (const m of members) if (up.has(m)) rib.peerDown(m);

@@ -451,6 +451,59 @@ describe("pre-policy Adj-RIB-Out (RFC 8671)", () => {
   });
 });
 
+describe("initial table in slices (peerUp with slicedInitialExport)", () => {
+  it("sends the table a slice at a time; changes meanwhile reach the neighbour wherever the export stands; End-of-RIB may follow done", () => {
+    const rib = router();
+    const prefixes = Array.from({ length: 10 }, (_, i) => `198.18.${i}.0/24`);
+    rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), ...prefixes));
+    rib.addPeer(acceptingPeer("203.0.113.9", 64509, { localAddress: "203.0.113.1" }));
+    const up = rib.peerUp("203.0.113.9", { slicedInitialExport: true });
+    expect(up.adjRibOut.has("203.0.113.9")).toBe(false);
+    const sent = new Map<string, number | undefined>();
+    const take = (d: AdjRibOutUpdate | undefined) => {
+      for (const w of d?.withdrawn ?? []) sent.delete(`${w.address}/${w.length}`);
+      for (const g of d?.announced ?? [])
+        for (const n of g.nlri) sent.set(`${n.address}/${n.length}`, g.attributes.multiExitDisc);
+    };
+    const first = rib.initialExport("203.0.113.9", 3);
+    take(first.update);
+    expect([first.done, sent.size]).toEqual([false, 3]);
+    // The first prefix (exported) is withdrawn, the last (not yet) changes, a new one comes.
+    take(rib.update("192.0.2.2", { withdrawn: [P("198.18.0.0/24")] }).adjRibOut.get("203.0.113.9"));
+    take(
+      rib
+        .update(
+          "192.0.2.2",
+          ann(attrs([64501], "192.0.2.2", { multiExitDisc: 9 }), "198.18.9.0/24", "198.19.0.0/24"),
+        )
+        .adjRibOut.get("203.0.113.9"),
+    );
+    expect(sent.has("198.18.0.0/24")).toBe(false);
+    let slices = 1;
+    for (;;) {
+      const r = rib.initialExport("203.0.113.9", 3);
+      take(r.update);
+      slices++;
+      if (r.done) break;
+    }
+    expect(slices).toBeGreaterThanOrEqual(3);
+    // Everything the Loc-RIB has from others, as exported now; nothing more to do.
+    expect([...sent.keys()].sort()).toEqual([...prefixes.slice(1), "198.19.0.0/24"].sort());
+    expect(
+      [...rib.adjRibOut("203.0.113.9")].map((r) => `${r.prefix.address}/${r.prefix.length}`).sort(),
+    ).toEqual([...sent.keys()].sort());
+    expect(rib.initialExport("203.0.113.9")).toMatchObject({
+      done: true,
+      update: { withdrawn: [], announced: [] },
+    });
+    // A session going down ends a sliced export.
+    rib.addPeer(acceptingPeer("203.0.113.10", 64510, { localAddress: "203.0.113.1" }));
+    rib.peerUp("203.0.113.10", { slicedInitialExport: true });
+    rib.peerDown("203.0.113.10");
+    expect(rib.initialExport("203.0.113.10").done).toBe(true);
+  });
+});
+
 describe("route reflection in the decision", () => {
   it("reflected routes with one ORIGINATOR_ID: the shorter CLUSTER_LIST wins (RFC 4456 §9)", () => {
     for (const [short, long] of [

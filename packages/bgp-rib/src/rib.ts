@@ -222,6 +222,16 @@ export interface SessionImportOptions {
   readonly hold?: boolean;
 }
 
+/** Options of {@link Rib.peerUp}. */
+export interface PeerUpOptions {
+  /**
+   * Do not export the whole table at once: it is exported a slice at a time by
+   * {@link Rib.initialExport} (so that a caller can let other work run between slices of a full
+   * table). Default false.
+   */
+  readonly slicedInitialExport?: boolean;
+}
+
 /** Options of {@link Rib.peerDown}. */
 export interface PeerDownOptions {
   /**
@@ -270,6 +280,11 @@ interface PeerState {
   readonly policyPeer: PolicyPeer;
   up: boolean;
   held: boolean;
+  /**
+   * Initial export in slices ({@link Rib.initialExport}): the next prefix index to export, or -1
+   * when none is under way.
+   */
+  sweep: number;
   /**
    * What the neighbour has (cumulative view): attribute id per prefix, -1 none. Empty while the
    * neighbour is a member of a {@link SharedOut}, whose table is its view then.
@@ -848,7 +863,9 @@ export class Rib {
   }
 
   /**
-   * Marks a session established and sends it the whole Loc-RIB (through its export policy).
+   * Marks a session established and sends it the whole Loc-RIB (through its export policy) —
+   * or, with `slicedInitialExport`, nothing yet: {@link Rib.initialExport} then gives the table a
+   * slice at a time.
    *
    * @example
    * ```ts
@@ -857,13 +874,50 @@ export class Rib {
    * rib.peerUp("10.0.0.2").adjRibOut.size; // 0: nothing to send yet
    * ```
    */
-  peerUp(address: string): ChangeSet {
+  peerUp(address: string, options: PeerUpOptions = {}): ChangeSet {
     const q = this.peer(address);
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
     q.rx.fill(0);
+    if (options.slicedInitialExport === true) {
+      // Exported from prefix 0 on by initialExport; changes meanwhile are exported as they come.
+      q.sweep = 0;
+      return this.process(new IntList(), undefined);
+    }
     this.attachQueue.push(q);
     return this.process(new IntList(), q);
+  }
+
+  /**
+   * The next slice of a neighbour's initial table after {@link Rib.peerUp} with
+   * `slicedInitialExport`: the export of up to `maxPrefixes` more prefixes (in the RIB's prefix
+   * order) as the delta to send it, and whether the table is complete (`done`; the neighbour may
+   * then join its update group, and End-of-RIB may follow). Updates may be applied between slices
+   * (their deltas for the neighbour cover the prefixes they change, wherever the export stands);
+   * prefixes the RIB learns meanwhile are exported as they come. `done` at once when no sliced
+   * export is under way (the session went down, or it was not asked for).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2", { slicedInitialExport: true });
+   * rib.initialExport("10.0.0.2", 10_000).done; // true: the table is empty
+   * ```
+   */
+  initialExport(
+    address: string,
+    maxPrefixes = 65536,
+  ): { readonly update: AdjRibOutUpdate; readonly done: boolean } {
+    const q = this.peer(address);
+    if (!q.up || q.sweep < 0) return { update: EMPTY_DELTA, done: true };
+    const from = q.sweep;
+    const to = Math.min(this.prefixes.count, from + Math.max(1, Math.floor(maxPrefixes)));
+    const done = to >= this.prefixes.count;
+    q.sweep = done ? -1 : to;
+    if (done) this.attachQueue.push(q);
+    const c = this.process(new IntList(), q, false, from, to);
+    return { update: c.adjRibOut.get(q.address) ?? EMPTY_DELTA, done };
   }
 
   /**
@@ -898,6 +952,7 @@ export class Rib {
       this.removeAllPaths(q);
     }
     q.up = false;
+    q.sweep = -1;
     this.clearOut(q);
     return this.process(this.takeDirty(), undefined);
   }
@@ -2054,6 +2109,7 @@ export class Rib {
     q.journal = undefined;
     this.removeAllPaths(q);
     q.up = false;
+    q.sweep = -1;
     this.clearOut(q);
     const changes = this.process(this.takeDirty(), undefined);
     this.byAddress.delete(address);
@@ -2089,6 +2145,7 @@ export class Rib {
       },
       up: false,
       held: false,
+      sweep: -1,
       sent: new Int32Array(0),
       shared: undefined,
       pendVal: undefined,
@@ -2586,6 +2643,8 @@ export class Rib {
     dirty: IntList,
     fullPeer: PeerState | undefined,
     fullIsDirtyOnly = false,
+    fullFrom = 0,
+    fullTo = -1,
   ): ChangeSet {
     this.batchNo++;
     this.inProcess = true;
@@ -2651,7 +2710,8 @@ export class Rib {
         continue;
       }
       if (q === fullPeer && !fullIsDirtyOnly) {
-        for (let p = 0; p < this.prefixes.count; p++) this.exportPrefix(q, p, cache);
+        const to = fullTo < 0 ? this.prefixes.count : fullTo;
+        for (let p = fullFrom; p < to; p++) this.exportPrefix(q, p, cache);
       } else if (q.sentMulti !== undefined) {
         // ADD-PATH send: a change of any path matters, not only of the best.
         for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty.a[i]!, cache);
