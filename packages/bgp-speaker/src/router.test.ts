@@ -72,6 +72,54 @@ function trackView(r: Router, name: string) {
 }
 
 describe("Router", () => {
+  it("sends a neighbour's initial table in slices (initialExportSlice), the event loop turning between them; changes meanwhile get through; End-of-RIB after the last", async () => {
+    const clock = new ManualClock();
+    const prefixes = Array.from({ length: 50 }, (_, i) => `10.0.${i}.0/24`);
+    const r1 = new Router(
+      {
+        asn: 64501,
+        bgpIdentifier: "192.0.2.2",
+        localAddress: "192.0.2.2",
+        neighbors: [open({ name: "r2", address: "192.0.2.1", asn: 64500 })],
+        originate: prefixes.map((prefix) => ({ prefix })),
+      },
+      { clock, initialExportSlice: 8 },
+    );
+    const r2 = routerAt(clock, 64500, "192.0.2.1", [
+      open({ name: "r1", address: "192.0.2.2", asn: 64501 }),
+    ]);
+    // r1's deltas for r2, and the event-loop turns they came in.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turns = new Set<number>();
+    r1.on("changes", (c) => {
+      if (c.adjRibOut.has("192.0.2.1")) turns.add(turn);
+    });
+    // As soon as r1's session is up (during its first slice's turn): one route withdrawn.
+    r1.on("session", (_name, _from, to) => {
+      if (to === "Established") queueMicrotask(() => r1.withdraw(["10.0.1.0/24"]));
+    });
+    r1.start();
+    r2.start();
+    const { view, log, eor } = trackView(r2, "r1");
+    link(r1, "r2", r2, "r1");
+    await flush(40);
+    ticking = false;
+    // 50 prefixes in slices of 8: at least 7 turns; all but the withdrawn one arrived, before EoR.
+    expect(turns.size).toBeGreaterThanOrEqual(7);
+    expect([...view.keys()].sort()).toEqual(prefixes.filter((p) => p !== "10.0.1.0/24").sort());
+    expect(eor.map((e) => e.family)).toEqual(["1/1", "2/1"]);
+    expect(eor.every((e) => e.after === log.length)).toBe(true); // no UPDATE after End-of-RIB
+    expect(r2.rib.stats().locRibRoutes).toBe(49);
+    r1.stop();
+    r2.stop();
+  });
+
   it("originates, learns and propagates routes over eBGP, packed by attribute set", async () => {
     const clock = new ManualClock();
     const prefixes = Array.from({ length: 300 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);

@@ -461,6 +461,12 @@ export interface RtrSpec {
 export interface RouterOptions {
   /** Timers' clock (default: the wall clock). */
   readonly clock?: Clock;
+  /**
+   * Prefixes exported per slice of a neighbour's initial table (default 32,768): the event loop
+   * turns between slices, so that a full table does not hold the other sessions' timers and
+   * UPDATEs; End-of-RIB follows the last slice.
+   */
+  readonly initialExportSlice?: number;
   /** Opens the connection to the RPKI cache of `rpki.rtr` (default: TCP). */
   readonly rtrConnect?: (host: string, port: number) => Promise<Duplex>;
   /** Opens the connection to a neighbour that is not passive. */
@@ -499,6 +505,9 @@ function rtrTls(t: NonNullable<RtrSpec["tls"]>, i: number): RtrTlsOptions {
     ...(t.serverName !== undefined ? { serverName: t.serverName } : {}),
   };
 }
+
+/** Prefixes exported per slice of a neighbour's initial table (see Router.initialTable). */
+const INITIAL_EXPORT_SLICE = 32768;
 
 /** The neighbour an MRT file's peer stands for ({@link Router.loadMrt}), for policy checks. */
 function mrtSpec(address: string, importPolicy: ImportPolicyName): NeighborSpec {
@@ -554,6 +563,8 @@ export class Router extends EventEmitter<RouterEvents> {
   readonly rib: Rib;
   private readonly clock: Clock;
   private readonly connector: ((n: NeighborSpec) => Promise<Duplex>) | undefined;
+  /** Prefixes per slice of an initial table (RouterOptions.initialExportSlice). */
+  private readonly initialExportSlice: number;
   private readonly neighbors = new Map<string, Neighbor>();
   private readonly byAddress = new Map<string, Neighbor>();
   /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
@@ -602,6 +613,7 @@ export class Router extends EventEmitter<RouterEvents> {
     this.spec = spec;
     this.clock = options.clock ?? systemClock;
     this.connector = options.connect;
+    this.initialExportSlice = Math.max(1, options.initialExportSlice ?? INITIAL_EXPORT_SLICE);
     if (options.restarting !== undefined) {
       const r = options.restarting;
       const t = r.selectionDeferralTime ?? DEFAULT_SELECTION_DEFERRAL_TIME;
@@ -1429,16 +1441,42 @@ export class Router extends EventEmitter<RouterEvents> {
       this.rib.setAddPath(n.spec.address, addPath);
       n.addPath = addPath;
     }
-    this.distribute(this.rib.peerUp(n.spec.address));
+    // The initial table a slice at a time (a full table is half a million routes: the event
+    // loop turns between slices, for the other sessions' timers and UPDATEs) — at once while
+    // restarting, where the route selection deferral holds every neighbour's output anyway.
+    const sliced = this.restarting === undefined;
+    this.distribute(this.rib.peerUp(n.spec.address, { slicedInitialExport: sliced }));
     // After peerUp: a family dropped from the new capability is swept by withdrawing its routes.
     n.gr.sessionUp(neg.peerGracefulRestart);
     // Restarting, End-of-RIB waits for the end of the route selection deferral (after which the
-    // routes learned meanwhile are sent first).
-    if (n.spec.endOfRib !== false && this.restarting === undefined) {
+    // routes learned meanwhile are sent first); else it follows the initial table.
+    const endOfRib = () => {
+      if (n.spec.endOfRib === false || this.restarting !== undefined) return;
       for (const family of neg.families) n.outbound.push({ kind: "end-of-rib", family });
       this.startPump(n);
-    }
+    };
+    if (sliced) this.initialTable(n, endOfRib);
+    else endOfRib();
     this.checkDeferral();
+  }
+
+  /**
+   * Sends neighbour n's initial table `initialExportSlice` prefixes at a time, the first
+   * slice now and each next one on a later event-loop turn, then runs `then`; stops when the
+   * session is no longer the one that came up (down, replaced, or grafted away).
+   */
+  private initialTable(n: Neighbor, then: () => void): void {
+    const address = n.spec.address;
+    const session = n.session;
+    const step = () => {
+      if (n.session !== session || !n.up || !this.rib.peerAddresses().includes(address)) return;
+      const { update, done } = this.rib.initialExport(address, this.initialExportSlice);
+      if (update.withdrawn.length > 0 || update.announced.length > 0)
+        this.distribute({ locRib: [], adjRibOut: new Map([[address, update]]) });
+      if (done) then();
+      else setImmediate(step);
+    };
+    step();
   }
 
   private ensureInRib(n: Neighbor, bgpIdentifier: string): void {
