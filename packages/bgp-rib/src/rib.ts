@@ -1219,7 +1219,8 @@ export class Rib {
 
   /**
    * Route refresh (RFC 2918): re-runs the export towards one neighbour and returns its whole
-   * Adj-RIB-Out to re-send (withdrawals first for routes no longer exported).
+   * Adj-RIB-Out to re-send (withdrawals first for routes no longer exported). It completes an
+   * initial table being exported in slices ({@link Rib.initialExport} is then `done`).
    *
    * @example
    * ```ts
@@ -1231,6 +1232,11 @@ export class Rib {
    */
   routeRefresh(address: string): AdjRibOutUpdate {
     const q = this.peer(address);
+    // The whole table is exported now: a sliced initial export (see initialExport) is complete.
+    if (q.sweep >= 0) {
+      q.sweep = -1;
+      this.attachQueue.push(q);
+    }
     const changes = this.process(new IntList(), q);
     const delta = changes.adjRibOut.get(address);
     const groups = new Map<number, Prefix[]>();
