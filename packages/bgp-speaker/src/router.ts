@@ -368,6 +368,8 @@ interface Neighbor {
   /** Adj-RIB-Out deltas not yet encoded and written, in order. */
   outbound: OutboundItem[];
   pumping: boolean;
+  /** The initial table being sent in slices (see Router.initialTable): its token, if any. */
+  initialTable: object | undefined;
   /** A second, incoming connection tracked until collision resolution (RFC 4271 §6.8). */
   candidate: BgpSession | undefined;
   /** Graceful Restart, receiving speaker. */
@@ -1323,6 +1325,7 @@ export class Router extends EventEmitter<RouterEvents> {
       overLimit: false,
       outbound: [],
       pumping: false,
+      initialTable: undefined,
       candidate: undefined,
       gr: undefined as unknown as GracefulRestartReceiver,
       stale: undefined as unknown as RibStaleRoutes,
@@ -1468,13 +1471,25 @@ export class Router extends EventEmitter<RouterEvents> {
   private initialTable(n: Neighbor, then: () => void): void {
     const address = n.spec.address;
     const session = n.session;
+    // A later session (or the same one up again) sends its own table: this one stops.
+    const token = {};
+    n.initialTable = token;
     const step = () => {
-      if (n.session !== session || !n.up || !this.rib.peerAddresses().includes(address)) return;
+      if (
+        n.initialTable !== token ||
+        n.session !== session ||
+        !n.up ||
+        !this.rib.peerAddresses().includes(address)
+      )
+        return;
       const { update, done } = this.rib.initialExport(address, this.initialExportSlice);
       if (update.withdrawn.length > 0 || update.announced.length > 0)
         this.distribute({ locRib: [], adjRibOut: new Map([[address, update]]) });
-      if (done) then();
-      else setImmediate(step);
+      if (!done) setImmediate(step);
+      else {
+        n.initialTable = undefined;
+        then();
+      }
     };
     step();
   }
