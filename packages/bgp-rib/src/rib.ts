@@ -368,6 +368,15 @@ const belowOrPeer = (r: BgpRole): boolean => r === "provider" || r === "rs" || r
 const NOT_PENDING = -2;
 /** Not yet computed in this batch (see Rib.exportChanged). */
 const UNKNOWN_EXPORT = -3;
+/**
+ * What a set's export to a neighbour depends on besides the set `post`: the family, and whether
+ * the route is local (its MED is kept towards eBGP) — one number, the key of the export caches.
+ */
+const exportSlot = (post: number, v6: boolean, from: { readonly idx: number }): number =>
+  post * 4 + (v6 ? 2 : 0) + (from.idx === 0 ? 1 : 0);
+/** …and, when the route is reflected, the neighbour it came from (ORIGINATOR_ID). */
+const reflectedKey = (slot: number, from: { readonly idx: number }): number =>
+  slot * 4096 + from.idx;
 /** Results of Rib.exportRule. */
 const NOT_SENT = -1;
 const SENT = 0;
@@ -914,8 +923,8 @@ export class Rib {
     const from = q.sweep;
     const to = Math.min(this.prefixes.count, from + Math.max(1, Math.floor(maxPrefixes)));
     const done = to >= this.prefixes.count;
-    q.sweep = done ? -1 : to;
-    if (done) this.attachQueue.push(q);
+    if (done) this.endSweep(q);
+    else q.sweep = to;
     const c = this.process(new IntList(), q, false, from, to);
     return { update: c.adjRibOut.get(q.address) ?? EMPTY_DELTA, done };
   }
@@ -1233,10 +1242,7 @@ export class Rib {
   routeRefresh(address: string): AdjRibOutUpdate {
     const q = this.peer(address);
     // The whole table is exported now: a sliced initial export (see initialExport) is complete.
-    if (q.sweep >= 0) {
-      q.sweep = -1;
-      this.attachQueue.push(q);
-    }
+    if (q.sweep >= 0) this.endSweep(q);
     const changes = this.process(new IntList(), q);
     const delta = changes.adjRibOut.get(address);
     const groups = new Map<number, Prefix[]>();
@@ -1409,6 +1415,12 @@ export class Rib {
     }
   }
 
+  /** A sliced initial export of q is complete: q may join its update group (see tryAttach). */
+  private endSweep(q: PeerState): void {
+    q.sweep = -1;
+    this.attachQueue.push(q);
+  }
+
   /** Path s's attribute set in an Adj-RIB-In view, or -1 (no path in slot s, or rejected). */
   private viewId(s: number, view: "pre" | "post"): number {
     if (this.pPre[s]! < 0) return -1;
@@ -1565,6 +1577,7 @@ export class Rib {
     });
     return { ipv4, ipv6 };
   }
+
   /**
    * A neighbour's pre-policy Adj-RIB-Out (RFC 8671's Adj-RIB-Out Pre-Policy): for each prefix, the
    * best route as it would be sent to the neighbour before its export policy — after the
@@ -1629,8 +1642,8 @@ export class Rib {
 
   /**
    * Prefix p's best route as sent to q before export policy (see adjRibOutPre), if any; `sets`
-   * keeps the attributes made, by what they depend on: the set, the family, whether the route is
-   * local, and when reflected the neighbour it came from.
+   * keeps the attributes made, by what they depend on (see exportSlot): reflected ones at
+   * negative keys.
    */
   private preRoute(q: PeerState, p: number, sets: Map<number, PathAttributes>): Route | undefined {
     const b = this.best[p]!;
@@ -1641,8 +1654,8 @@ export class Rib {
     const from = this.peers[this.pPeer[b]!]!;
     const v6 = this.prefixes.isV6(p);
     const reflect = rule === REFLECTED;
-    const slot = post * 4 + (v6 ? 2 : 0) + (from.idx === 0 ? 1 : 0);
-    const k = reflect ? -(slot * 65536 + from.idx) - 1 : slot;
+    const slot = exportSlot(post, v6, from);
+    const k = reflect ? -reflectedKey(slot, from) - 1 : slot;
     let attributes = sets.get(k);
     if (attributes === undefined) {
       attributes = this.transform(this.store.get(post), from, q, v6, reflect, post);
@@ -2913,10 +2926,9 @@ export class Rib {
     if (policy === undefined && q.kind === "ebgp" && this.rfc8212) return -1;
     const v6 = this.prefixes.isV6(p);
     const cacheable = policy === undefined || policy.prefixIndependent === true;
-    // The result depends on the set, the family, whether the route is local and, when
-    // reflected, on the peer it came from: a typed-array cache for the common case, a Map else.
-    const slot = post * 4 + (v6 ? 2 : 0) + (from.idx === 0 ? 1 : 0);
-    const key = reflect ? slot * 4096 + from.idx : -1;
+    // A typed-array cache for the common case, a Map for reflected routes (see exportSlot).
+    const slot = exportSlot(post, v6, from);
+    const key = reflect ? reflectedKey(slot, from) : -1;
     if (cacheable) {
       if (!reflect) {
         const c = q.exportCache.get(slot);

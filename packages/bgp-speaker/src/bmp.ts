@@ -73,9 +73,11 @@ const concat = (parts: readonly Uint8Array[]): Uint8Array => {
   return out;
 };
 
-/** An information TLV (RFC 7854 §4.4): type, length, UTF-8 value. */
-function tlv(type: number, value: string): Uint8Array {
-  const v = new TextEncoder().encode(value);
+/**
+ * A TLV (RFC 7854 §4.4, §4.5, §4.7): type, length, value — a string as UTF-8, bytes as they are.
+ */
+function tlv(type: number, value: string | Uint8Array): Uint8Array {
+  const v = typeof value === "string" ? new TextEncoder().encode(value) : value;
   const b = new Uint8Array(4 + v.length);
   new DataView(b.buffer).setUint16(0, type);
   new DataView(b.buffer).setUint16(2, v.length);
@@ -384,8 +386,7 @@ export class BmpExporter {
     if (this.monitor.has("loc-rib"))
       this.write(BMP_TYPE.peerDown, [this.locRibHeader(), new Uint8Array([6]), this.tableTlv()]);
     // Reason 0: administratively closed (RFC 7854 §4.5).
-    const reason = new Uint8Array([0, 1, 0, 2, 0, 0]);
-    this.write(BMP_TYPE.termination, [reason]);
+    this.write(BMP_TYPE.termination, [tlv(1, new Uint8Array(2))]);
     this.connected = false;
     return new Promise((resolve) => s.end(() => resolve()));
   }
@@ -596,17 +597,9 @@ export class BmpExporter {
       );
       errored = !r.ok || r.action !== "accept";
     }
-    const message = new Uint8Array(4 + bytes.length);
-    const v = new DataView(message.buffer);
-    v.setUint16(0, 0);
-    v.setUint16(2, bytes.length);
-    message.set(bytes, 4);
-    this.write(
-      BMP_TYPE.routeMirroring,
-      errored
-        ? [this.peerHeader(name), new Uint8Array([0, 1, 0, 2, 0, 0]), message]
-        : [this.peerHeader(name), message],
-    );
+    // Information code 0: Errored PDU.
+    const info = errored ? [tlv(1, new Uint8Array(2))] : [];
+    this.write(BMP_TYPE.routeMirroring, [this.peerHeader(name), ...info, tlv(0, bytes)]);
   }
 
   /** The Loc-RIB as UPDATEs (RFC 9069 §5.5), then End-of-RIB for IPv4 and IPv6 unicast. */
