@@ -221,9 +221,17 @@ export class RtrClient extends EventEmitter<RtrClientEvents> {
       try {
         pdus = decoder.push(chunk);
       } catch (e) {
-        if (e instanceof RtrDecodeError)
+        if (!RtrDecodeError.isInstance(e)) {
+          this.run(this.session.decodeError(0, new Uint8Array(0), (e as Error).message));
+          return;
+        }
+        // The PDUs before the bad one first (an End of Data among them completes an update).
+        for (const pdu of e.pdus) {
+          if (gen !== this.generation) return;
+          this.run(this.session.receive(pdu));
+        }
+        if (gen === this.generation)
           this.run(this.session.decodeError(e.rtrErrorCode, e.pdu, e.message));
-        else this.run(this.session.decodeError(0, new Uint8Array(0), (e as Error).message));
         return;
       }
       for (const pdu of pdus) {

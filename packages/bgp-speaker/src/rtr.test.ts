@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
+import { encodeRtrPdu } from "@dyninfra/bgp-wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { parseRouterSpec } from "./config";
@@ -143,6 +144,48 @@ describe("RtrClient over TCP", () => {
     await until(() => client.status().state === "idle", "the reconnection");
     expect(updates).toHaveLength(2);
     expect(updates[1]).toMatchObject({ reset: false, announced: [], withdrawn: [] });
+  });
+
+  it("applies an update completed in the same read as a bad PDU, then answers the bad one", async () => {
+    // A cache that answers the Reset Query with the whole update and a PDU of an unknown type
+    // after it, in one write: the client reads them in one chunk.
+    const cache = new FakeCache(9);
+    cache.change([V1, V3], []);
+    const open = new Set<Socket>();
+    const received: Buffer[] = [];
+    const scripted = createServer((s) => {
+      open.add(s);
+      s.on("error", () => {});
+      s.once("data", () => {
+        const answer = cache.answer({ type: "reset-query", version: 1 }).map(encodeRtrPdu);
+        s.write(Buffer.concat([...answer, Buffer.from([1, 200, 0, 0, 0, 0, 0, 8])]));
+        s.on("data", (b) => received.push(b));
+      });
+    });
+    await new Promise<void>((r) => scripted.listen(0, "127.0.0.1", () => r()));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          for (const s of open) s.destroy();
+          scripted.close(r);
+        }),
+    );
+    const clock = new ManualClock();
+    const port = (scripted.address() as AddressInfo).port;
+    const client = new RtrClient({ host: "127.0.0.1", port, clock, retry: 4 });
+    const updates: RtrUpdate[] = [];
+    const gone: string[] = [];
+    client.on("update", (u) => updates.push(u));
+    client.on("disconnected", (why) => gone.push(why));
+    closers.push(() => client.stop());
+    client.start();
+    await until(() => gone.length === 1, "the disconnection");
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ reset: true, sessionId: 9, serial: 1 });
+    expect(keys(client)).toEqual(["192.0.2.0/24 24 65001", "198.51.100.0/22 24 64496"]);
+    await until(() => received.length > 0, "the Error Report");
+    const report = Buffer.concat(received);
+    expect([report[0], report[1], report.readUInt16BE(2)]).toEqual([1, 10, 5]); // Unsupported PDU Type
   });
 
   it("drops its data when the cache is gone for the expire interval", async () => {

@@ -607,6 +607,23 @@ describe("RtrStreamDecoder", () => {
     expect(thrown(() => d.push(hex(STAYRTR)))).toBe(e);
   });
 
+  it("hands over with the error the PDUs the failing chunk completed before the bad one", () => {
+    const d = new RtrStreamDecoder();
+    const good = hex(STAYRTR);
+    const bad = laid(1, 4, 0, 20, (v) => v.setUint8(10, 40)); // prefix length 40
+    const chunk = new Uint8Array(good.length + bad.length);
+    chunk.set(good);
+    chunk.set(bad, good.length);
+    const e = thrown(() => d.push(chunk));
+    expect(e.code).toBe("RTR_BAD_PREFIX");
+    expect(e.pdus).toEqual(STAYRTR_PDUS);
+    expect(e.pdus.map((p) => p.type)).toContain("end-of-data");
+    expect(d.consumed).toBe(good.length);
+    // From decodeRtrPdu, and for a failure at the chunk's first PDU: none.
+    expect(thrown(() => decodeRtrPdu(bad, 0)).pdus).toEqual([]);
+    expect(thrown(() => new RtrStreamDecoder().push(bad)).pdus).toEqual([]);
+  });
+
   it("reports a bad header as soon as its 8 octets are in, before the rest of the PDU", () => {
     const d = new RtrStreamDecoder();
     expect(d.push(laid(1, 2, 0, 8))).toEqual([{ type: "reset-query", version: 1 }]);

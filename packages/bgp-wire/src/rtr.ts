@@ -164,6 +164,12 @@ export class RtrDecodeError extends BgpWireError {
   readonly rtrErrorCode: number;
   /** A copy of the offending PDU: up to its declared length, or as much of it as there was. */
   readonly pdu: Uint8Array;
+  /**
+   * From {@link RtrStreamDecoder.push}: the whole PDUs the chunk completed before the bad one, in
+   * order (they are not returned, the call throws) — an End of Data among them ends an update the
+   * cache sent in full. Empty from {@link decodeRtrPdu}.
+   */
+  readonly pdus: readonly RtrPdu[] = [];
   /** @internal Realm-safe brand checked by `isInstance`. */
   readonly [rtrMarker] = true;
 
@@ -857,10 +863,11 @@ export function decodeRtrPdu(bytes: Uint8Array, offset = 0): { pdu: RtrPdu; leng
  * `push` returns the PDUs the chunk completes (decoded as {@link decodeRtrPdu} does, the limit
  * being `maxPduLength`, default {@link RTR_MAX_PDU_LENGTH}). A header is checked as soon as its 8
  * octets are in, so a bad version, type or length is reported without waiting for the rest.
- * Errors are {@link RtrDecodeError}s whose `where.offset` counts from the start of the stream; the
- * PDUs before the bad one in the same chunk are not returned (`consumed` says where they end), and
- * the decoder stays failed: every later `push` throws the same error. Returned PDUs share no
- * memory with the chunks (`ski`, `spki` and `pdu` are copies).
+ * Errors are {@link RtrDecodeError}s whose `where.offset` counts from the start of the stream;
+ * the PDUs the failing chunk completed before the bad one come with the error (its `pdus`;
+ * `consumed` says where they end), so that none is lost, and the decoder stays failed: every
+ * later `push` throws the same error. Returned PDUs share no memory with the chunks (`ski`,
+ * `spki` and `pdu` are copies).
  *
  * @example
  * ```ts
@@ -907,16 +914,19 @@ export class RtrStreamDecoder {
   /** Takes the next chunk of the stream; returns the PDUs it completes, in order. */
   push(chunk: Uint8Array): RtrPdu[] {
     if (this.#failed !== undefined) throw this.#failed;
+    const out: RtrPdu[] = [];
     try {
-      return this.#push(chunk);
+      return this.#push(chunk, out);
     } catch (e) {
-      if (RtrDecodeError.isInstance(e)) this.#failed = e;
+      if (RtrDecodeError.isInstance(e)) {
+        (e as { pdus: readonly RtrPdu[] }).pdus = out;
+        this.#failed = e;
+      }
       throw e;
     }
   }
 
-  #push(chunk: Uint8Array): RtrPdu[] {
-    const out: RtrPdu[] = [];
+  #push(chunk: Uint8Array, out: RtrPdu[]): RtrPdu[] {
     const max = this.#max;
     const n = chunk.length;
     const chunkBase = this.#consumed + this.#pendingLength; // stream offset of chunk[0]
