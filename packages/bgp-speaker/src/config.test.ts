@@ -56,6 +56,17 @@ describe("configuration: Graceful Restart and ADD-PATH settings", () => {
   });
 });
 
+describe("configuration: the Send Hold Timer (RFC 9687)", () => {
+  it("reads sendHoldTime per neighbour (0 turns it off) and names the field of a bad one", () => {
+    expect(parseRouterSpec(base({ sendHoldTime: 600 })).neighbors[0]?.sendHoldTime).toBe(600);
+    expect(parseRouterSpec(base({ sendHoldTime: 0 })).neighbors[0]?.sendHoldTime).toBe(0);
+    expect(parseRouterSpec(base({})).neighbors[0]?.sendHoldTime).toBeUndefined();
+    expect(field(base({ sendHoldTime: -1 }))).toBe("neighbors[0].sendHoldTime");
+    expect(field(base({ sendHoldTime: 1.5 }))).toBe("neighbors[0].sendHoldTime");
+    expect(field(base({ sendHoldTime: "8m" }))).toBe("neighbors[0].sendHoldTime");
+  });
+});
+
 describe("configuration: router settings", () => {
   it("reads fib (a router that keeps no forwarding table) and refuses a non-boolean", () => {
     expect(parseRouterSpec({ ...base({}), fib: false }).fib).toBe(false);

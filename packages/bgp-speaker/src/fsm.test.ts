@@ -36,12 +36,14 @@ const EVENTS: readonly [number, FsmEvent][] = [
   [26, { type: "KeepAliveMsg" }],
   [27, { type: "UpdateMsg" }],
   [28, { type: "UpdateMsgErr", notification: notif }],
+  [29, { type: "SendHoldTimer_Expires" }], // RFC 9687
 ];
 
 /**
  * The next state for each (state, event), transcribed by hand from the text of RFC 4271 §8.2.2
- * (DelayOpen, damping and CollisionDetectEstablishedState off). Events absent from a row leave
- * the state unchanged.
+ * (DelayOpen, damping and CollisionDetectEstablishedState off) and, for event 29, RFC 9687 §4
+ * (OpenSent, OpenConfirm and Established; the SendHoldTimer runs in no other state). Events
+ * absent from a row leave the state unchanged.
  */
 const RFC_TABLE: Record<BgpState, Partial<Record<number, BgpState>>> = {
   Idle: { 1: "Connect", 3: "Connect", 4: "Active", 5: "Active" },
@@ -105,6 +107,7 @@ const RFC_TABLE: Record<BgpState, Partial<Record<number, BgpState>>> = {
     26: "Idle",
     27: "Idle",
     28: "Idle",
+    29: "Idle",
   },
   OpenConfirm: {
     2: "Idle",
@@ -123,6 +126,7 @@ const RFC_TABLE: Record<BgpState, Partial<Record<number, BgpState>>> = {
     26: "Established",
     27: "Idle",
     28: "Idle",
+    29: "Idle",
   },
   Established: {
     2: "Idle",
@@ -138,6 +142,7 @@ const RFC_TABLE: Record<BgpState, Partial<Record<number, BgpState>>> = {
     24: "Idle",
     25: "Idle",
     28: "Idle",
+    29: "Idle",
   },
 };
 
@@ -205,6 +210,20 @@ describe("fsmStep actions", () => {
     expect(n).toMatchObject({ notification: { errorCode: 4, errorSubcode: 0 } });
     expect(r.actions).toContainEqual({ type: "delete-routes" });
     expect(r.state.connectRetryCounter).toBe(1);
+  });
+
+  it("send hold timer expiry (RFC 9687) sends Send Hold Timer Expired (code 8), drops the connection and counts", () => {
+    for (const state of ["OpenSent", "OpenConfirm", "Established"] as const) {
+      const r = fsmStep(cfg, stateIn(state), { type: "SendHoldTimer_Expires" });
+      const n = r.actions.find((a) => a.type === "send-notification");
+      expect(n).toMatchObject({ notification: { errorCode: 8, errorSubcode: 0 } });
+      expect(r.actions).toContainEqual({ type: "drop-connection" });
+      expect(r.actions.some((a) => a.type === "delete-routes")).toBe(state === "Established");
+      expect(r.state.connectRetryCounter).toBe(1);
+    }
+    // Before OpenSent nothing has been sent: the event changes nothing.
+    const c = fsmStep(cfg, stateIn("Connect"), { type: "SendHoldTimer_Expires" });
+    expect([c.state.state, c.actions]).toEqual(["Connect", []]);
   });
 
   it("an unexpected message gets the RFC 6608 FSM error subcode of the state", () => {

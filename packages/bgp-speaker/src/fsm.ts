@@ -23,7 +23,8 @@ export type BgpState = "Idle" | "Connect" | "Active" | "OpenSent" | "OpenConfirm
 export type FsmTimer = "ConnectRetryTimer" | "HoldTimer" | "KeepaliveTimer" | "DelayOpenTimer";
 
 /**
- * FSM events (RFC 4271 §8.1), named and numbered as in the RFC. Events that carry data say so:
+ * FSM events (RFC 4271 §8.1, and RFC 9687's event 29), named and numbered as in the RFCs. Events
+ * that carry data say so:
  * the errors carry the NOTIFICATION to send, `BGPOpen` carries the negotiated Hold Time.
  * Event 20 (BGPOpen with DelayOpenTimer running) is not given by callers: the FSM derives it from
  * `BGPOpen` when its DelayOpenTimer runs. This FSM does no peer oscillation damping, so it never
@@ -61,7 +62,8 @@ export type FsmEvent =
   | { readonly type: "NotifMsg" } // 25
   | { readonly type: "KeepAliveMsg" } // 26
   | { readonly type: "UpdateMsg" } // 27
-  | { readonly type: "UpdateMsgErr"; readonly notification: NotificationMessage }; // 28
+  | { readonly type: "UpdateMsgErr"; readonly notification: NotificationMessage } // 28
+  | { readonly type: "SendHoldTimer_Expires" }; // 29 (RFC 9687)
 
 /**
  * What the FSM asks its session to do, in order, after an event.
@@ -192,6 +194,13 @@ export interface FsmStepResult {
 const HOLD_TIMER_EXPIRED: NotificationMessage = {
   type: "NOTIFICATION",
   errorCode: 4,
+  errorSubcode: 0,
+  data: new Uint8Array(0),
+};
+/** RFC 9687 §4: what a speaker whose messages are not taken for the SendHoldTime sends. */
+const SEND_HOLD_TIMER_EXPIRED: NotificationMessage = {
+  type: "NOTIFICATION",
+  errorCode: 8,
   errorSubcode: 0,
   data: new Uint8Array(0),
 };
@@ -363,6 +372,8 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
         case "AutomaticStart_with_PassiveTcpEstablishment":
         case "Tcp_CR_Invalid":
         case "TcpConnection_Valid":
+        // RFC 9687: the SendHoldTimer runs from OpenSent on (no message is sent before).
+        case "SendHoldTimer_Expires":
           return s.stay();
         case "ManualStop":
           if (!connect && s.running.DelayOpenTimer && config.sendNotificationWithoutOpen)
@@ -450,6 +461,8 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
           return s.notify(stopNotification(event)).toIdle("increment");
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment");
+        case "SendHoldTimer_Expires":
+          return s.notify(SEND_HOLD_TIMER_EXPIRED).toIdle("increment");
         case "TcpConnectionFails":
           s.stop("HoldTimer").stop("KeepaliveTimer").stop("DelayOpenTimer");
           return s
@@ -495,6 +508,8 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
           return s.notify(stopNotification(event)).toIdle("increment");
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment");
+        case "SendHoldTimer_Expires":
+          return s.notify(SEND_HOLD_TIMER_EXPIRED).toIdle("increment");
         case "KeepaliveTimer_Expires":
           // §8.2.2 OpenConfirm, event 11: send a KEEPALIVE and restart the KeepaliveTimer — which
           // never runs when the negotiated Hold Time is zero (§4.4).
@@ -542,6 +557,8 @@ export function fsmStep(config: FsmConfig, from: FsmState, event: FsmEvent): Fsm
           return s.notify(stopNotification(event)).toIdle("increment", true);
         case "HoldTimer_Expires":
           return s.notify(HOLD_TIMER_EXPIRED).toIdle("increment", true);
+        case "SendHoldTimer_Expires":
+          return s.notify(SEND_HOLD_TIMER_EXPIRED).toIdle("increment", true);
         case "KeepaliveTimer_Expires":
           s.act({ type: "send-keepalive" });
           if (s.hold !== 0) s.start("KeepaliveTimer", Math.floor(s.hold / 3));

@@ -88,6 +88,12 @@ export interface NeighborSpec {
   /** Our address on this session: the source of outgoing connections and the next hop we set. */
   readonly localAddress?: string;
   readonly holdTime?: number;
+  /**
+   * RFC 9687's SendHoldTime in seconds (see {@link SessionConfig.sendHoldTime}): how long the
+   * neighbour may take none of our messages before the session is closed; 0 turns it off.
+   * Default: 8 minutes, or twice the negotiated Hold Time when that is longer.
+   */
+  readonly sendHoldTime?: number;
   readonly connectRetryTime?: number;
   /** Seconds in Idle before restarting a session that fell (default 5; 0 restarts at once). */
   readonly idleHoldTime?: number;
@@ -1401,6 +1407,7 @@ export class Router extends EventEmitter<RouterEvents> {
         peerAddress: spec.address,
         passive: spec.passive ?? false,
         idleHoldTime: spec.idleHoldTime ?? 5,
+        ...(spec.sendHoldTime !== undefined ? { sendHoldTime: spec.sendHoldTime } : {}),
         fsm: {
           ...(spec.holdTime !== undefined ? { holdTime: spec.holdTime } : {}),
           ...(spec.connectRetryTime !== undefined

@@ -1,3 +1,4 @@
+import { Duplex } from "node:stream";
 import type { NotificationMessage, UpdateMessage } from "@dyninfra/bgp-wire";
 import { encodeMessage, sessionContext, shutdownCommunication } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
@@ -249,5 +250,159 @@ describe("BgpSession over an in-memory pipe", () => {
     x.pause();
     x.pausedStream!.destroy();
     expect(() => x.unpause()).toThrow(expect.objectContaining({ code: "STREAM_CLOSED" }));
+  });
+});
+
+/**
+ * Two connected in-memory streams, like {@link memoryPipe}, whose direction a → b can stall as a
+ * TCP connection does when its receiver stops reading (the window closes): a write is taken — its
+ * bytes delivered, its callback called — only while the direction is open, or by `take()`.
+ */
+function stallablePipe() {
+  let stalled = false;
+  const held: (() => void)[] = [];
+  let a: Duplex;
+  let b: Duplex;
+  const make = (peer: () => Duplex, canStall: boolean) =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        const deliver = () => {
+          const p = peer();
+          if (!p.destroyed) p.push(chunk);
+          cb();
+        };
+        if (canStall && stalled) held.push(deliver);
+        else deliver();
+      },
+      destroy(err, cb) {
+        const p = peer();
+        if (!p.destroyed) p.destroy();
+        cb(err);
+      },
+    });
+  a = make(() => b, true);
+  b = make(() => a, false);
+  return {
+    a,
+    b,
+    stall: () => {
+      stalled = true;
+    },
+    /** Takes the write waiting (the stream then hands over the next one, which waits too). */
+    take: () => held.shift()?.(),
+  };
+}
+
+describe("the SendHoldTimer (RFC 9687)", () => {
+  /** x (config `a`) writes through the stallable direction; y reads it. */
+  async function stallPair(a: SessionConfig, b: SessionConfig) {
+    const clock = new ManualClock(1_000_000);
+    const pipe = stallablePipe();
+    const x = new BgpSession(a, { clock });
+    const y = new BgpSession(b, { clock });
+    const down: string[] = [];
+    const sent: NotificationMessage[] = [];
+    const received: NotificationMessage[] = [];
+    x.on("down", (_r, event) => down.push(event));
+    x.on("notification-sent", (n) => sent.push(n));
+    y.on("notification-received", (n) => received.push(n));
+    x.start();
+    y.start();
+    x.accept(pipe.a);
+    y.accept(pipe.b);
+    await flush();
+    expect([x.state, y.state]).toEqual(["Established", "Established"]);
+    return { clock, x, y, pipe, down, sent, received };
+  }
+
+  it("closes a session whose neighbour takes nothing for the SendHoldTime: NOTIFICATION 8, the connection dropped at once", async () => {
+    // Hold Time 30 s both ways (y keeps x's Hold Timer running); SendHoldTime 20 s.
+    const { clock, x, y, pipe, down, sent, received } = await stallPair(
+      { ...A, sendHoldTime: 20 },
+      B,
+    );
+    pipe.stall();
+    x.sendUpdate(update);
+    await flush();
+    clock.advance(19_999);
+    await flush();
+    expect(x.state).toBe("Established");
+    clock.advance(1);
+    await flush();
+    expect(x.state).toBe("Idle");
+    expect(down).toEqual(["SendHoldTimer_Expires"]);
+    expect(sent.map((n) => [n.errorCode, n.errorSubcode])).toEqual([[8, 0]]);
+    // The stalled connection is closed without waiting for the NOTIFICATION to drain: y sees
+    // the connection go, never the NOTIFICATION (which never left).
+    expect(pipe.a.destroyed).toBe(true);
+    expect(y.state).toBe("Idle");
+    expect(received).toEqual([]);
+  });
+
+  it("restarts with every write the neighbour takes: a slow reader keeps the session", async () => {
+    const { clock, x, pipe, down } = await stallPair({ ...A, sendHoldTime: 20 }, B);
+    pipe.stall();
+    for (let i = 0; i < 5; i++) x.sendUpdate(update);
+    // One write taken every 15 s for two minutes: each is progress (and y hears from x).
+    for (let t = 0; t < 8; t++) {
+      clock.advance(15_000);
+      pipe.take();
+      await flush();
+      expect(x.state).toBe("Established");
+    }
+    expect(down).toEqual([]);
+  });
+
+  it("defaults to 8 minutes (twice the Hold Time when longer) and can be turned off", async () => {
+    // Hold Time 0: no keepalives, no Hold Timer — only the SendHoldTimer can end the session.
+    const quiet = (c: SessionConfig) => ({ ...c, fsm: { holdTime: 0 } });
+    const d = await stallPair(quiet(A), quiet(B));
+    d.pipe.stall();
+    d.x.sendUpdate(update);
+    d.clock.advance(479_999);
+    await flush();
+    expect(d.x.state).toBe("Established");
+    d.clock.advance(1);
+    await flush();
+    expect(d.down).toEqual(["SendHoldTimer_Expires"]);
+    const off = await stallPair({ ...quiet(A), sendHoldTime: 0 }, quiet(B));
+    off.pipe.stall();
+    off.x.sendUpdate(update);
+    off.clock.advance(86_400_000);
+    await flush();
+    expect(off.x.state).toBe("Established");
+    // Twice a Hold Time of 300 s is 600 s. The neighbour stops reading but goes on sending
+    // KEEPALIVEs (y paused, its KEEPALIVEs written by hand), so x's Hold Timer keeps running.
+    const long = await stallPair(
+      { ...A, fsm: { holdTime: 300 } },
+      { ...B, fsm: { holdTime: 300 } },
+    );
+    long.y.pause();
+    const keepalive = encodeMessage({ type: "KEEPALIVE" }, sessionContext());
+    long.pipe.stall();
+    long.x.sendUpdate(update);
+    for (let t = 0; t < 9; t++) {
+      long.clock.advance(60_000);
+      long.pipe.b.write(keepalive);
+      await flush();
+    }
+    long.clock.advance(59_999);
+    await flush();
+    expect(long.x.state).toBe("Established");
+    long.clock.advance(1);
+    await flush();
+    expect(long.down).toEqual(["SendHoldTimer_Expires"]);
+  });
+
+  it("never fires while nothing waits: an idle session with everything taken stays up", async () => {
+    const { clock, x, down } = await stallPair({ ...A, sendHoldTime: 20 }, B);
+    x.sendUpdate(update);
+    for (let t = 0; t < 120; t++) {
+      clock.advance(1000);
+      await flush(1);
+    }
+    expect(x.state).toBe("Established");
+    expect(down).toEqual([]);
   });
 });

@@ -62,6 +62,13 @@ export interface SessionConfig {
    * ManualStop); undefined: stay Idle until started again.
    */
   readonly idleHoldTime?: number;
+  /**
+   * Seconds the neighbour may leave our messages untaken (RFC 9687's SendHoldTime: bytes written
+   * but not taken by the transport, the TCP window closed) before the session is closed with a
+   * NOTIFICATION Send Hold Timer Expired; 0 turns the check off. Default: 8 minutes, or twice the
+   * negotiated Hold Time when that is longer.
+   */
+  readonly sendHoldTime?: number;
 }
 
 /** Connects to the neighbour: returns the byte stream once the TCP connection is up. */
@@ -263,6 +270,10 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     return this.detachedStream;
   }
   private framer = new MessageFramer();
+  /** The SendHoldTimer (RFC 9687), while written bytes wait (see {@link BgpSession.send}). */
+  private sendHoldHandle: unknown;
+  /** When the transport last took bytes we wrote (or the wait began). */
+  private lastSendProgress = 0;
   private readonly timerHandles = new Map<FsmTimer, unknown>();
   private readonly deadlines = new Map<FsmTimer, number>();
   private mine: OpenMessage;
@@ -451,13 +462,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       batch.push(m);
       bytes += m.length;
       if (bytes >= 1 << 20) {
-        stream.write(Buffer.concat(batch, bytes));
+        this.send(stream, Buffer.concat(batch, bytes));
         batch = [];
         bytes = 0;
       }
     }
-    if (batch.length === 1) stream.write(batch[0]!);
-    else if (batch.length > 1) stream.write(Buffer.concat(batch, bytes));
+    if (batch.length === 1) this.send(stream, batch[0]!);
+    else if (batch.length > 1) this.send(stream, Buffer.concat(batch, bytes));
     this.counters.updatesSent += messages.length;
     if (messages.length > 0) this.restartKeepalive();
   }
@@ -620,6 +631,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private detach(): Duplex | undefined {
     const s = this.stream;
     if (s === undefined) return undefined;
+    this.cancelSendHold();
     s.off("data", this.onData);
     s.off("end", this.onClose);
     s.off("close", this.onClose);
@@ -639,7 +651,57 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   private write(m: BgpMessage): void {
     const ctx = this.negotiatedSession?.send ?? DEFAULT_SESSION_CONTEXT;
-    this.stream?.write(encodeMessage(m, ctx));
+    if (this.stream !== undefined) this.send(this.stream, encodeMessage(m, ctx));
+  }
+
+  /**
+   * Writes bytes to the connection, watched by the SendHoldTimer (RFC 9687): each write the
+   * transport completes is progress; bytes left waiting with no progress for the SendHoldTime
+   * end the session (see {@link BgpSession.checkSendHold}).
+   */
+  private send(stream: Duplex, bytes: Uint8Array): void {
+    if (this.sendHoldHandle === undefined) this.lastSendProgress = this.clock.now();
+    stream.write(bytes, () => {
+      if (this.stream === stream) this.lastSendProgress = this.clock.now();
+    });
+    if (this.sendHoldHandle === undefined && stream.writableLength > 0) this.armSendHold(stream);
+  }
+
+  /** The SendHoldTime in ms (0: not checked). */
+  private sendHoldMs(): number {
+    const configured = this.config.sendHoldTime;
+    if (configured !== undefined) return configured * 1000;
+    return Math.max(480, 2 * this.fsm.negotiatedHoldTime) * 1000;
+  }
+
+  private armSendHold(stream: Duplex, at = this.lastSendProgress + this.sendHoldMs()): void {
+    if (this.sendHoldMs() === 0) return;
+    const wait = Math.max(0, at - this.clock.now());
+    this.sendHoldHandle = this.clock.setTimer(() => {
+      this.sendHoldHandle = undefined;
+      this.checkSendHold(stream);
+    }, wait);
+  }
+
+  /**
+   * The SendHoldTimer ran out: nothing waiting (all taken since), or progress since it was set —
+   * set it again from the last progress; else SendHoldTimer_Expires, from OpenSent on.
+   */
+  private checkSendHold(stream: Duplex): void {
+    if (this.stream !== stream || stream.writableLength === 0) return;
+    const due = this.lastSendProgress + this.sendHoldMs();
+    if (this.clock.now() < due) {
+      this.armSendHold(stream, due);
+      return;
+    }
+    const st = this.fsm.state;
+    if (st === "OpenSent" || st === "OpenConfirm" || st === "Established")
+      this.dispatch({ type: "SendHoldTimer_Expires" });
+  }
+
+  private cancelSendHold(): void {
+    if (this.sendHoldHandle !== undefined) this.clock.clearTimer(this.sendHoldHandle);
+    this.sendHoldHandle = undefined;
   }
 
   private restartKeepalive(): void {
@@ -743,8 +805,10 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         return; // incoming connections arrive through accept()
       case "drop-connection": {
         const s = this.detach();
-        // Flush what was written (a NOTIFICATION), then close.
-        s?.end(() => s.destroy());
+        // Flush what was written (a NOTIFICATION), then close — at once when the neighbour takes
+        // nothing (RFC 9687: the NOTIFICATION is sent as far as it goes).
+        if (this.currentEvent === "SendHoldTimer_Expires") s?.destroy();
+        else s?.end(() => s.destroy());
         this.framer = new MessageFramer();
         return;
       }

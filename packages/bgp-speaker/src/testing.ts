@@ -42,6 +42,7 @@ export function arbitraryFsmEvent(): fc.Arbitrary<FsmEvent> {
     { type: "NotifMsg" },
     { type: "KeepAliveMsg" },
     { type: "UpdateMsg" },
+    { type: "SendHoldTimer_Expires" },
   );
   return fc.oneof(
     { weight: 6, arbitrary: simple },

@@ -73,6 +73,7 @@ describe("notificationText", () => {
       data: new Uint8Array(0),
     });
     expect(notificationText(n(4, 0))).toBe("4/0 Hold Timer Expired");
+    expect(notificationText(n(8, 0))).toBe("8/0 Send Hold Timer Expired");
     expect(notificationText(n(3, 11))).toBe("3/11 UPDATE Message Error / Malformed AS_PATH");
     expect(notificationText(n(5, 3))).toBe(
       "5/3 Finite State Machine Error / Receive Unexpected Message in Established State",

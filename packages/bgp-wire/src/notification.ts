@@ -2,7 +2,7 @@ import { BgpWireError } from "./errors";
 import type { NotificationMessage } from "./messages";
 
 /**
- * NOTIFICATION Error Codes (RFC 4271 §4.5, RFC 7313 §5).
+ * NOTIFICATION Error Codes (RFC 4271 §4.5, RFC 7313 §5, RFC 9687 §4).
  *
  * @example
  * ```ts
@@ -18,6 +18,7 @@ export const ERROR_CODE = {
   FINITE_STATE_MACHINE_ERROR: 5,
   CEASE: 6,
   ROUTE_REFRESH_MESSAGE_ERROR: 7,
+  SEND_HOLD_TIMER_EXPIRED: 8,
 } as const;
 
 /**
@@ -253,7 +254,7 @@ export function requiresHardReset(n: NotificationMessage, hardAdminReset = false
 }
 
 // IANA "BGP Error (Notification) Codes" and subcodes, as registered (RFC 4271 §6, RFC 4486,
-// RFC 6608, RFC 7313, RFC 8538, RFC 9234, RFC 9384).
+// RFC 6608, RFC 7313, RFC 8538, RFC 9234, RFC 9384, RFC 9687).
 const CODE_NAMES: Record<number, string> = {
   1: "Message Header Error",
   2: "OPEN Message Error",
@@ -262,6 +263,7 @@ const CODE_NAMES: Record<number, string> = {
   5: "Finite State Machine Error",
   6: "Cease",
   7: "ROUTE-REFRESH Message Error",
+  8: "Send Hold Timer Expired",
 };
 const SUBCODE_NAMES: Record<number, Record<number, string>> = {
   1: { 1: "Connection Not Synchronized", 2: "Bad Message Length", 3: "Bad Message Type" },
