@@ -67,6 +67,15 @@ describe("configuration: the Send Hold Timer (RFC 9687)", () => {
   });
 });
 
+describe("configuration: graceful shutdown (RFC 8326)", () => {
+  it("reads gracefulShutdown per neighbour and names the field when it is not a boolean", () => {
+    expect(parseRouterSpec(base({ gracefulShutdown: true })).neighbors[0]?.gracefulShutdown).toBe(
+      true,
+    );
+    expect(field(base({ gracefulShutdown: "on" }))).toBe("neighbors[0].gracefulShutdown");
+  });
+});
+
 describe("configuration: router settings", () => {
   it("reads fib (a router that keeps no forwarding table) and refuses a non-boolean", () => {
     expect(parseRouterSpec({ ...base({}), fib: false }).fib).toBe(false);

@@ -300,6 +300,7 @@ const NEIGHBOR_KEYS = new Set([
   "maxPrefixes",
   "importPolicy",
   "exportPolicy",
+  "gracefulShutdown",
 ]);
 
 /** Checks the settings of `capabilities` that the speaker reads; the rest passes through. */
@@ -353,6 +354,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
     ...optional(o, "staleRoutesTime", (x, f) => int(x, f, 1, 65535), field),
     ...optional(o, "endOfRib", bool, field),
     ...optional(o, "routeReflectorClient", bool, field),
+    ...optional(o, "gracefulShutdown", bool, field),
     ...optional(o, "nextHopSelf", bool, field),
     ...optional(
       o,

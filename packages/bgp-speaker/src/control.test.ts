@@ -222,3 +222,31 @@ describe("policies over the control interface", () => {
     expect((await call("GET", "/policies")).json).toEqual(next);
   });
 });
+
+describe("control interface: graceful shutdown (RFC 8326)", () => {
+  it("POST /sessions/<name>/graceful-shutdown drains a session (no body), {on: false} ends it; errors name the field", async () => {
+    const { a, c } = pair();
+    await flush(20);
+    const call = await control(a);
+    const best = () => [...a.rib.locRib()].map((r) => r.attributes.localPref);
+    expect(best()).toEqual([undefined, undefined]);
+    expect(await call("POST", "/sessions/cust/graceful-shutdown")).toEqual({
+      status: 200,
+      json: { locRibChanges: 2 },
+    });
+    await flush(20);
+    expect(best()).toEqual([0, 0]); // the customer's routes, LOCAL_PREF 0 here
+    expect((await call("GET", "/sessions")).json).toMatchObject([{ gracefulShutdown: true }]);
+    const bad = await call("POST", "/sessions/cust/graceful-shutdown", { on: "yes" });
+    expect([bad.status, bad.json.error]).toEqual([400, expect.stringMatching(/at field on/)]);
+    const nobody = await call("POST", "/sessions/nobody/graceful-shutdown");
+    expect([nobody.status, nobody.json.error]).toEqual([400, expect.stringMatching(/nobody/)]);
+    expect(await call("POST", "/sessions/cust/graceful-shutdown", { on: false })).toEqual({
+      status: 200,
+      json: { locRibChanges: 2 },
+    });
+    await flush(20);
+    expect(best()).toEqual([undefined, undefined]);
+    void c;
+  });
+});

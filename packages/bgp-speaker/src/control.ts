@@ -61,7 +61,8 @@ async function body(req: IncomingMessage, optional = false): Promise<unknown> {
  * originate, as in the configuration's `originate`), `DELETE /routes` (a JSON array of prefixes),
  * `POST /sessions/<name>/refresh` (ROUTE-REFRESH for every negotiated family),
  * `POST /sessions/<name>/stop` (`{"message": "…"}`: Cease with a shutdown communication),
- * `POST /sessions/<name>/start`, and for grafting `POST /sessions/<name>/graft-out` (pauses the
+ * `POST /sessions/<name>/start`, `POST /sessions/<name>/graceful-shutdown` (`{"on": false}` ends
+ * it; RFC 8326, see {@link Router.gracefulShutdown}: `{"locRibChanges"}`), and for grafting `POST /sessions/<name>/graft-out` (pauses the
  * session: `{"graft": …, "connection": {localAddress, localPort, remoteAddress, remotePort}}`, the
  * graft as {@link sessionGraftToJson} gives it) and `POST /sessions/<name>/release` (forgets the
  * grafted session, withdraws what its other neighbours must lose, closes the old connection);
@@ -322,6 +323,13 @@ async function handle(
     const h = sessionHandoverFromJson(objectField(b, "handover"));
     const r = router.graftResume(h, await restored(options, b));
     return send(res, 200, { ...deltaJson(r.neighbor), replayed: r.replayed });
+  }
+  const gshut = /^\/sessions\/([^/]+)\/graceful-shutdown$/.exec(path);
+  if (req.method === "POST" && gshut !== null) {
+    const b = (await body(req, true)) as { on?: unknown } | null;
+    if (b?.on !== undefined && typeof b.on !== "boolean")
+      throw new BgpSpeakerError("BAD_REQUEST", "body: on must be true or false", { field: "on" });
+    return send(res, 200, router.gracefulShutdown(gshut[1]!, b?.on !== false));
   }
   const action = /^\/sessions\/([^/]+)\/(refresh|stop|start)$/.exec(path);
   if (req.method === "POST" && action !== null) {

@@ -15,13 +15,16 @@ import type {
 } from "@dyninfra/bgp-rib";
 import {
   acceptAll,
+  addCommunities,
   BGP_ROLES,
+  chain,
   parseVrpJson,
   Rib,
   RoaTable,
   rejectAll,
   rejectInvalidOrigins,
   ribUpdateFromMessage,
+  setLocalPref,
   type Vrp,
 } from "@dyninfra/bgp-rib";
 import type {
@@ -39,6 +42,7 @@ import {
   maximumPrefixesReached,
   parsePrefix,
   readMrt,
+  WELL_KNOWN_COMMUNITY,
 } from "@dyninfra/bgp-wire";
 import type { BmpExporter, BmpOptions } from "./bmp";
 import type { Clock } from "./clock";
@@ -140,6 +144,15 @@ export interface NeighborSpec {
    */
   readonly importPolicy?: ImportPolicyName;
   readonly exportPolicy?: ExportPolicyName;
+  /**
+   * Graceful BGP session shutdown (RFC 8326), for draining the session before maintenance (or a
+   * graft) without dropping traffic: every route sent to the neighbour carries the
+   * GRACEFUL_SHUTDOWN community (65535:0) — and towards an internal neighbour LOCAL_PREF 0 — and
+   * the routes learned from it get LOCAL_PREF 0 here, so that both sides move to other paths while
+   * the session is still up. After its export and import policies. Default false; changed while
+   * the router runs with {@link Router.gracefulShutdown}.
+   */
+  readonly gracefulShutdown?: boolean;
 }
 
 /**
@@ -1018,6 +1031,7 @@ export class Router extends EventEmitter<RouterEvents> {
               peerRole: BGP_ROLES[n.session.negotiated.peerRole ?? -1] ?? null,
             },
       role: n.spec.role ?? null,
+      gracefulShutdown: n.spec.gracefulShutdown === true,
       // Routes in its Adj-RIB-In (pre-policy) per family, and the limit on them.
       prefixesReceived: n.inRib
         ? this.rib.adjRibInCount(n.spec.address)
@@ -1264,7 +1278,7 @@ export class Router extends EventEmitter<RouterEvents> {
     this.distribute(this.rib.replaySession(p.spec.address, handover.journal));
     // Without a configured policy the RIB's default applies again (RFC 8212 for eBGP).
     const changes = this.rib.setPolicies(p.spec.address, {
-      importPolicy: this.policyOf(p.spec.importPolicy),
+      importPolicy: this.importPolicyFor(p.spec),
     });
     this.distribute(changes);
     const n = this.resumeNeighbor(p.spec, handover.session, stream, handover.gracefulRestart);
@@ -1286,12 +1300,8 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private importOptions(spec: NeighborSpec): SessionImportOptions {
     return {
-      ...(this.policyOf(spec.importPolicy)
-        ? { importPolicy: this.policyOf(spec.importPolicy)! }
-        : {}),
-      ...(this.policyOf(spec.exportPolicy)
-        ? { exportPolicy: this.policyOf(spec.exportPolicy)! }
-        : {}),
+      ...(this.importPolicyFor(spec) ? { importPolicy: this.importPolicyFor(spec)! } : {}),
+      ...(this.exportPolicyFor(spec) ? { exportPolicy: this.exportPolicyFor(spec)! } : {}),
       ...(spec.localAddress !== undefined || this.spec.localAddress !== undefined
         ? { localAddress: (spec.localAddress ?? this.spec.localAddress)! }
         : {}),
@@ -1505,8 +1515,8 @@ export class Router extends EventEmitter<RouterEvents> {
     if (n.inRib) return;
     const local = n.spec.localAddress ?? this.spec.localAddress;
     const ipv6 = this.spec.localIpv6Address;
-    const imp = this.policyOf(n.spec.importPolicy);
-    const exp = this.policyOf(n.spec.exportPolicy);
+    const imp = this.importPolicyFor(n.spec);
+    const exp = this.exportPolicyFor(n.spec);
     this.rib.addPeer({
       address: n.spec.address,
       asn: n.spec.asn,
@@ -1872,8 +1882,8 @@ export class Router extends EventEmitter<RouterEvents> {
       neighbors.push(n.spec.name);
       if (!n.inRib) continue; // it gets them when its session comes up
       const c = this.rib.setPolicies(n.spec.address, {
-        importPolicy: this.policyOf(imp),
-        exportPolicy: this.policyOf(exp),
+        importPolicy: this.importPolicyFor(n.spec),
+        exportPolicy: this.exportPolicyFor(n.spec),
       });
       locRibChanges += c.locRib.length;
       this.distribute(c);
@@ -1909,6 +1919,65 @@ export class Router extends EventEmitter<RouterEvents> {
   /** Whether an import policy looks at RPKI validity (its routes are decided again as VRPs change). */
   private validates(p: ImportPolicyName | undefined): boolean {
     return p === "reject-invalid" || (p !== undefined && this.policies.get(p)?.usesRpki === true);
+  }
+
+  /**
+   * A neighbour's import policy as the RIB runs it: its own, then — while it is shut down
+   * gracefully (RFC 8326) — LOCAL_PREF 0 on what it accepts (RFC 8212's refusal stays one).
+   */
+  private importPolicyFor(spec: NeighborSpec): Policy | undefined {
+    const own = this.policyOf(spec.importPolicy);
+    if (spec.gracefulShutdown !== true) return own;
+    const base = own ?? (this.acceptsWithoutPolicy(spec) ? acceptAll : undefined);
+    return base === undefined ? undefined : chain(base, setLocalPref(0));
+  }
+
+  /**
+   * A neighbour's export policy as the RIB runs it: its own, then — while it is shut down
+   * gracefully (RFC 8326) — the GRACEFUL_SHUTDOWN community on what it sends (and LOCAL_PREF 0
+   * towards an internal neighbour).
+   */
+  private exportPolicyFor(spec: NeighborSpec): Policy | undefined {
+    const own = this.policyOf(spec.exportPolicy);
+    if (spec.gracefulShutdown !== true) return own;
+    const base = own ?? (this.acceptsWithoutPolicy(spec) ? acceptAll : undefined);
+    if (base === undefined) return undefined;
+    const tag = addCommunities([WELL_KNOWN_COMMUNITY.GRACEFUL_SHUTDOWN]);
+    return spec.asn === this.spec.asn ? chain(base, tag, setLocalPref(0)) : chain(base, tag);
+  }
+
+  /** Whether the RIB takes and sends routes of a neighbour without a policy (iBGP, or RFC 8212 off). */
+  private acceptsWithoutPolicy(spec: NeighborSpec): boolean {
+    return spec.asn === this.spec.asn || this.spec.rfc8212 === false;
+  }
+
+  /**
+   * Starts (or with `on` false, ends) the graceful shutdown of a neighbour's session (RFC 8326;
+   * see {@link NeighborSpec.gracefulShutdown}) while it stays up: what it is sent and what is
+   * learned from it are exported and decided again, and the differences sent as UPDATEs — the
+   * neighbour gets every route again with the GRACEFUL_SHUTDOWN community, and traffic moves to
+   * other paths before the session is stopped (or grafted). Returns the number of Loc-RIB changes.
+   *
+   * @throws {@link BgpSpeakerError} `UNKNOWN_NEIGHBOR` for an unknown name.
+   *
+   * @example
+   * ```ts
+   * import type { Router } from "@dyninfra/bgp-speaker";
+   * const drain = (r: Router) => r.gracefulShutdown("upstream").locRibChanges;
+   * ```
+   */
+  gracefulShutdown(name: string, on = true): { locRibChanges: number } {
+    const n = this.neighbor(name);
+    if ((n.spec.gracefulShutdown === true) === on) return { locRibChanges: 0 };
+    n.spec = { ...n.spec, gracefulShutdown: on };
+    if (!n.inRib) return { locRibChanges: 0 }; // its session takes it up when it comes up
+    const c = this.rib.setPolicies(n.spec.address, {
+      importPolicy: this.importPolicyFor(n.spec),
+      exportPolicy: this.exportPolicyFor(n.spec),
+    });
+    this.distribute(c);
+    this.emit("adj-rib-in", n.spec.name, undefined);
+    return { locRibChanges: c.locRib.length };
   }
 
   private policyOf(p: ImportPolicyName | undefined): Policy | undefined {
