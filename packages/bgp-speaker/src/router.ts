@@ -391,6 +391,12 @@ interface Neighbor {
   initialTable: object | undefined;
   /** A second, incoming connection tracked until collision resolution (RFC 4271 §6.8). */
   candidate: BgpSession | undefined;
+  /** What runs when its connection has taken its backlog (see Router.afterDrain). */
+  drainWaiters: Set<() => void>;
+  /** The `drain` listener waiting for them, and the session it listens on. */
+  drainHook: { session: BgpSession; listener: () => void } | undefined;
+  /** Restarts its output pump (a waiter of drainWaiters). */
+  pumpAgain: () => void;
   /** Graceful Restart, receiving speaker. */
   gr: GracefulRestartReceiver;
   /** Its stale routes in the RIB. */
@@ -488,6 +494,13 @@ export interface RouterOptions {
    * UPDATEs; End-of-RIB follows the last slice.
    */
   readonly initialExportSlice?: number;
+  /**
+   * Bytes of UPDATEs that may wait in a neighbour's connection (default 1 MiB): past them the
+   * router encodes nothing more for it, nor exports the next slice of its initial table, until
+   * the connection has taken them — a slow neighbour costs memory for what is in flight, not for
+   * the whole table encoded ahead of it (the queue itself is the RIB's Adj-RIB-Out).
+   */
+  readonly sendBacklogLimit?: number;
   /** Opens the connection to the RPKI cache of `rpki.rtr` (default: TCP). */
   readonly rtrConnect?: (host: string, port: number) => Promise<Duplex>;
   /** Opens the connection to a neighbour that is not passive. */
@@ -529,6 +542,8 @@ function rtrTls(t: NonNullable<RtrSpec["tls"]>, i: number): RtrTlsOptions {
 
 /** Prefixes exported per slice of a neighbour's initial table (see Router.initialTable). */
 const INITIAL_EXPORT_SLICE = 32768;
+/** Default of RouterOptions.sendBacklogLimit. */
+const SEND_BACKLOG_LIMIT = 1 << 20;
 
 /** The neighbour an MRT file's peer stands for ({@link Router.loadMrt}), for policy checks. */
 function mrtSpec(address: string, importPolicy: ImportPolicyName): NeighborSpec {
@@ -586,6 +601,8 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly connector: ((n: NeighborSpec) => Promise<Duplex>) | undefined;
   /** Prefixes per slice of an initial table (RouterOptions.initialExportSlice). */
   private readonly initialExportSlice: number;
+  /** RouterOptions.sendBacklogLimit. */
+  private readonly sendBacklogLimit: number;
   private readonly neighbors = new Map<string, Neighbor>();
   private readonly byAddress = new Map<string, Neighbor>();
   /** Sessions imported in the background ({@link Router.graftPrepare}), by neighbour name. */
@@ -635,6 +652,7 @@ export class Router extends EventEmitter<RouterEvents> {
     this.clock = options.clock ?? systemClock;
     this.connector = options.connect;
     this.initialExportSlice = Math.max(1, options.initialExportSlice ?? INITIAL_EXPORT_SLICE);
+    this.sendBacklogLimit = Math.max(0, options.sendBacklogLimit ?? SEND_BACKLOG_LIMIT);
     if (options.restarting !== undefined) {
       const r = options.restarting;
       const t = r.selectionDeferralTime ?? DEFAULT_SELECTION_DEFERRAL_TIME;
@@ -1343,6 +1361,9 @@ export class Router extends EventEmitter<RouterEvents> {
       pumping: false,
       initialTable: undefined,
       candidate: undefined,
+      drainWaiters: new Set(),
+      drainHook: undefined,
+      pumpAgain: () => {},
       gr: undefined as unknown as GracefulRestartReceiver,
       stale: undefined as unknown as RibStaleRoutes,
       negotiated: undefined,
@@ -1351,6 +1372,7 @@ export class Router extends EventEmitter<RouterEvents> {
       eorReceived: new Set(),
       eorSent: new Set(),
     };
+    n.pumpAgain = () => this.startPump(n);
     const address = spec.address;
     const rib = new RibStaleRoutes(this.rib, address, (c) => this.distribute(c));
     n.stale = rib;
@@ -1499,6 +1521,11 @@ export class Router extends EventEmitter<RouterEvents> {
         !this.rib.peerAddresses().includes(address)
       )
         return;
+      // The connection holds enough: the next slice when it has taken it.
+      if (this.backlogged(session)) {
+        this.afterDrain(n, step);
+        return;
+      }
       const { update, done } = this.rib.initialExport(address, this.initialExportSlice);
       if (update.withdrawn.length > 0 || update.announced.length > 0)
         this.distribute({ locRib: [], adjRibOut: new Map([[address, update]]) });
@@ -1562,6 +1589,7 @@ export class Router extends EventEmitter<RouterEvents> {
       this.sendDelta(n, this.rib.routeRefresh(n.spec.address));
     });
     s.on("down", (_reason, event, notification) => {
+      this.dropDrainWait(n);
       // RFC 4724 §4.2: the loss of the TCP connection (Hold Timer expiry reveals one) lets
       // Graceful Restart retain the routes; a NOTIFICATION, an error or a stop does not — unless
       // both sides set the N bit and it is no Hard Reset (RFC 8538 §4).
@@ -2016,6 +2044,37 @@ export class Router extends EventEmitter<RouterEvents> {
     this.startPump(n);
   }
 
+  /** Whether a session's connection holds more than RouterOptions.sendBacklogLimit (and will drain). */
+  private backlogged(s: BgpSession): boolean {
+    return s.awaitingDrain && s.sendBacklog > this.sendBacklogLimit;
+  }
+
+  /**
+   * Runs `f` (once, however often it is asked for) when n's connection has taken what waits in
+   * it. A listener on an earlier session of n (replaced, say, by a graft) is dropped.
+   */
+  private afterDrain(n: Neighbor, f: () => void): void {
+    n.drainWaiters.add(f);
+    const s = n.session;
+    if (n.drainHook?.session === s) return;
+    this.dropDrainWait(n, false);
+    const listener = () => {
+      n.drainHook = undefined;
+      const waiters = [...n.drainWaiters];
+      n.drainWaiters.clear();
+      for (const w of waiters) w();
+    };
+    n.drainHook = { session: s, listener };
+    s.once("drain", listener);
+  }
+
+  /** Stops waiting for n's connection to drain (its session went down); `clear`: forget the waiters. */
+  private dropDrainWait(n: Neighbor, clear = true): void {
+    if (n.drainHook !== undefined) n.drainHook.session.off("drain", n.drainHook.listener);
+    n.drainHook = undefined;
+    if (clear) n.drainWaiters.clear();
+  }
+
   private startPump(n: Neighbor): void {
     if (!n.pumping && n.outbound.length > 0) {
       n.pumping = true;
@@ -2046,6 +2105,12 @@ export class Router extends EventEmitter<RouterEvents> {
       // The session went down: the RIB cleared its Adj-RIB-Out and re-sends on the next peerUp.
       n.outbound.length = 0;
       n.pumping = false;
+      return;
+    }
+    if (this.backlogged(s)) {
+      // Paced by the connection: the rest is encoded when it has taken what waits in it.
+      n.pumping = false;
+      this.afterDrain(n, n.pumpAgain);
       return;
     }
     const out: Uint8Array[] = [];

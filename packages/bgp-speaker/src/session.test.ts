@@ -1,4 +1,3 @@
-import { Duplex } from "node:stream";
 import type { NotificationMessage, UpdateMessage } from "@dyninfra/bgp-wire";
 import { encodeMessage, sessionContext, shutdownCommunication } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
@@ -6,6 +5,7 @@ import { ManualClock } from "./clock";
 import { memoryPipe } from "./pipe";
 import type { SessionConfig } from "./session";
 import { BgpSession } from "./session";
+import { stallablePipe } from "./test-support";
 
 const flush = async (rounds = 5) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
@@ -252,47 +252,6 @@ describe("BgpSession over an in-memory pipe", () => {
     expect(() => x.unpause()).toThrow(expect.objectContaining({ code: "STREAM_CLOSED" }));
   });
 });
-
-/**
- * Two connected in-memory streams, like {@link memoryPipe}, whose direction a → b can stall as a
- * TCP connection does when its receiver stops reading (the window closes): a write is taken — its
- * bytes delivered, its callback called — only while the direction is open, or by `take()`.
- */
-function stallablePipe() {
-  let stalled = false;
-  const held: (() => void)[] = [];
-  let a: Duplex;
-  let b: Duplex;
-  const make = (peer: () => Duplex, canStall: boolean) =>
-    new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        const deliver = () => {
-          const p = peer();
-          if (!p.destroyed) p.push(chunk);
-          cb();
-        };
-        if (canStall && stalled) held.push(deliver);
-        else deliver();
-      },
-      destroy(err, cb) {
-        const p = peer();
-        if (!p.destroyed) p.destroy();
-        cb(err);
-      },
-    });
-  a = make(() => b, true);
-  b = make(() => a, false);
-  return {
-    a,
-    b,
-    stall: () => {
-      stalled = true;
-    },
-    /** Takes the write waiting (the stream then hands over the next one, which waits too). */
-    take: () => held.shift()?.(),
-  };
-}
 
 describe("the SendHoldTimer (RFC 9687)", () => {
   /** x (config `a`) writes through the stallable direction; y reads it. */

@@ -190,6 +190,11 @@ export interface SessionEvents {
    * it is processed. The bytes are valid during the call only: copy them to keep them.
    */
   message: [type: number, bytes: Uint8Array];
+  /**
+   * The connection took every byte written to it after it had refused more (Node's `drain`):
+   * {@link BgpSession.sendBacklog} is 0 again.
+   */
+  drain: [];
   "notification-sent": [notification: NotificationMessage];
   "notification-received": [notification: NotificationMessage];
   /**
@@ -296,6 +301,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private stepNotification: SessionEndNotification | undefined;
   private readonly onData = (chunk: Buffer | Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.connectionLost();
+  private readonly onDrain = () => this.emit("drain");
   private readonly onError = (err: Error) => {
     this.emit("warning", `transport error: ${err.message}`);
     this.connectionLost();
@@ -441,6 +447,19 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   collisionDump(): void {
     this.manuallyStopped = true; // the surviving connection carries the session on
     this.dispatch({ type: "OpenCollisionDump" });
+  }
+
+  /**
+   * Bytes written to the connection and not yet taken by it (the transport's own buffer is full:
+   * a slow or stalled neighbour). A sender can pace itself by this and the `drain` event.
+   */
+  get sendBacklog(): number {
+    return this.stream?.writableLength ?? 0;
+  }
+
+  /** Whether the connection refused more bytes and will say `drain` when it has taken them. */
+  get awaitingDrain(): boolean {
+    return this.stream?.writableNeedDrain === true;
   }
 
   /** Sends an UPDATE (Established only); restarts the KeepaliveTimer as RFC 4271 §8.2.2 says. */
@@ -621,6 +640,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.stream = stream;
     this.paused = false;
     stream.on("data", this.onData);
+    stream.on("drain", this.onDrain);
     stream.on("end", this.onClose);
     stream.on("close", this.onClose);
     stream.off("error", ignoreError);
@@ -633,6 +653,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     if (s === undefined) return undefined;
     this.cancelSendHold();
     s.off("data", this.onData);
+    s.off("drain", this.onDrain);
     s.off("end", this.onClose);
     s.off("close", this.onClose);
     s.off("error", this.onError);

@@ -1,5 +1,6 @@
 // Test support shared by this package's tests (not part of the package): turns of the event
 // loop, neighbours that accept everything, and routers linked over memory pipes.
+import { Duplex } from "node:stream";
 import type { Clock } from "./clock";
 import { memoryPipe } from "./pipe";
 import { type NeighborSpec, type OriginateSpec, Router, type RouterSpec } from "./router";
@@ -74,4 +75,55 @@ export function routerPair(
   r2.start();
   link(r1, "r2", r2, "r1");
   return { r1, r2 };
+}
+
+/**
+ * Two connected in-memory streams, like {@link memoryPipe}, whose direction a → b can stall as a
+ * TCP connection does when its receiver stops reading (the window closes): a write is taken — its
+ * bytes delivered, its callback called — only while the direction is open, or by `take()`. With
+ * `allow`, the first `allow` bytes pass and the direction stalls after them.
+ */
+export function stallablePipe(options: { allow?: number } = {}) {
+  let stalled = false;
+  let allow = options.allow ?? Number.POSITIVE_INFINITY;
+  const held: (() => void)[] = [];
+  let a: Duplex;
+  let b: Duplex;
+  const make = (peer: () => Duplex, canStall: boolean) =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        const deliver = () => {
+          const p = peer();
+          if (!p.destroyed) p.push(chunk);
+          cb();
+        };
+        if (canStall && !stalled && allow < chunk.length) stalled = true;
+        if (canStall) allow -= chunk.length;
+        if (canStall && stalled) held.push(deliver);
+        else deliver();
+      },
+      destroy(err, cb) {
+        const p = peer();
+        if (!p.destroyed) p.destroy();
+        cb(err);
+      },
+    });
+  a = make(() => b, true);
+  b = make(() => a, false);
+  return {
+    a,
+    b,
+    stall: () => {
+      stalled = true;
+    },
+    /** Takes the write waiting (the stream then hands over the next one, which waits too). */
+    take: () => held.shift()?.(),
+    /** Opens the direction again: what waits is taken, and everything after it. */
+    release: () => {
+      stalled = false;
+      allow = Number.POSITIVE_INFINITY;
+      while (held.length > 0) held.shift()!();
+    },
+  };
 }
