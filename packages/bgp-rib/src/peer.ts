@@ -109,6 +109,23 @@ export interface PeerConfig {
    * export policies the OTC to be sent.
    */
   readonly role?: BgpRole;
+  /**
+   * Routes whose AS_PATH holds our AS at most this many times are not loops (Cisco's and FRR's
+   * `allowas-in`, BIRD's `allow local as`): for the sites of one customer AS that reach each
+   * other through us. Default 0: any occurrence is a loop (RFC 4271 §9.1.2).
+   */
+  readonly allowOwnAs?: number;
+  /**
+   * Towards this eBGP neighbour, private ASNs (RFC 6996: 64512–65534, 4200000000–4294967294) in
+   * the AS_PATH are removed (`"remove"`, FRR's `remove-private-AS all`) or replaced by our AS
+   * (`"replace"`, `… replace-AS`) before ours is prepended.
+   */
+  readonly removePrivateAs?: "remove" | "replace";
+  /**
+   * Towards this eBGP neighbour, its own AS in the AS_PATH is replaced by ours (`as-override`),
+   * so that a customer with one AS at several sites accepts the routes of its other sites.
+   */
+  readonly asOverride?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { PathAttributes } from "@dyninfra/bgp-wire";
+import type { AsPath, PathAttributes } from "@dyninfra/bgp-wire";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { maskWords, parsePrefix, prefixContains } from "./ip";
@@ -7,11 +7,13 @@ import {
   addCommunities,
   chain,
   deleteCommunities,
+  isPrivateAsn,
   matchPrefixList,
   type Policy,
   type PolicyRoute,
   prepend,
   rejectAll,
+  replaceAsns,
   setLocalPref,
   setMed,
 } from "./policy";
@@ -88,3 +90,51 @@ test.prop([
   const want = rl >= ge && rl <= le && prefixContains(parsePrefix(text), r);
   expect(m({ ...route({}), prefix: { afi: 1, address: addr, length: rl } })).toBe(want);
 });
+
+// ASNs around the edges of the private ranges (RFC 6996) and public ones.
+const arbAsn = fc.oneof(
+  fc.integer({ min: 64510, max: 65536 }),
+  fc.integer({ min: 4199999998, max: 4294967295 }),
+  fc.integer({ min: 1, max: 64000 }),
+);
+const arbPath: fc.Arbitrary<AsPath> = fc.array(
+  fc.record({
+    type: fc.constantFrom("AS_SEQUENCE" as const, "AS_SET" as const),
+    asns: fc.array(arbAsn, { minLength: 1, maxLength: 6 }),
+  }),
+  { maxLength: 4 },
+);
+const sequences = (p: AsPath) => p.filter((s) => s.type === "AS_SEQUENCE").flatMap((s) => s.asns);
+
+test.prop([arbAsn])("isPrivateAsn is RFC 6996's two ranges exactly", (asn) => {
+  const inRange = (lo: number, hi: number) => asn >= lo && asn <= hi;
+  expect(isPrivateAsn(asn)).toBe(inRange(64512, 65534) || inRange(4200000000, 4294967294));
+});
+
+test.prop([arbPath], { numRuns: 300 })(
+  "replaceAsns removing: no matching ASN left, the others in order, no empty segment; the path itself when none matches",
+  (path) => {
+    const out = replaceAsns(path, isPrivateAsn);
+    expect(out.some((s) => s.asns.some(isPrivateAsn))).toBe(false);
+    expect(out.every((s) => s.asns.length > 0)).toBe(true);
+    expect(sequences(out)).toEqual(sequences(path).filter((a) => !isPrivateAsn(a)));
+    if (!path.some((s) => s.asns.some(isPrivateAsn))) expect(out).toBe(path);
+  },
+);
+
+test.prop([arbPath, arbAsn], { numRuns: 300 })(
+  "replaceAsns replacing: sequences keep their length with each match replaced; a rewritten set holds each ASN once",
+  (path, by) => {
+    const out = replaceAsns(path, isPrivateAsn, by);
+    const f = (a: number) => (isPrivateAsn(a) ? by : a);
+    expect(sequences(out)).toEqual(sequences(path).map(f));
+    expect(out.length).toBe(path.length);
+    path.forEach((seg, i) => {
+      if (seg.type !== "AS_SET") return;
+      const got = out[i]!.asns;
+      expect(new Set(got)).toEqual(new Set(seg.asns.map(f)));
+      // A set that was rewritten holds each ASN once.
+      if (seg.asns.some(isPrivateAsn)) expect(new Set(got).size).toBe(got.length);
+    });
+  },
+);

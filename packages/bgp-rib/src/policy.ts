@@ -418,6 +418,46 @@ export function prependAs(
 }
 
 /**
+ * Whether an AS number is private (RFC 6996: 64512–65534 and 4200000000–4294967294).
+ *
+ * @example
+ * ```ts
+ * isPrivateAsn(64512); // true
+ * isPrivateAsn(65535); // false (reserved, RFC 7300)
+ * ```
+ */
+export function isPrivateAsn(asn: number): boolean {
+  return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000 && asn <= 4294967294);
+}
+
+/**
+ * An AS_PATH with every ASN for which `which` holds replaced by `by`, or with `by` undefined
+ * removed (segments left empty are dropped; AS_SET members are kept unique). The path itself
+ * when nothing matches.
+ *
+ * @example
+ * ```ts
+ * replaceAsns([{ type: "AS_SEQUENCE", asns: [64512, 3356] }], isPrivateAsn);
+ * // [{ type: "AS_SEQUENCE", asns: [3356] }]
+ * replaceAsns([{ type: "AS_SEQUENCE", asns: [65001, 3356] }], (a) => a === 65001, 64500);
+ * // [{ type: "AS_SEQUENCE", asns: [64500, 3356] }]
+ * ```
+ */
+export function replaceAsns(path: AsPath, which: (asn: number) => boolean, by?: number): AsPath {
+  if (!path.some((seg) => seg.asns.some(which))) return path;
+  const out: AsPath[number][] = [];
+  for (const seg of path) {
+    let asns =
+      by === undefined
+        ? seg.asns.filter((a) => !which(a))
+        : seg.asns.map((a) => (which(a) ? by : a));
+    if (seg.type === "AS_SET" || seg.type === "AS_CONFED_SET") asns = [...new Set(asns)];
+    if (asns.length > 0) out.push({ type: seg.type, asns });
+  }
+  return out;
+}
+
+/**
  * Adds communities (kept unique, in order).
  *
  * @example

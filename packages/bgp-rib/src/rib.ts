@@ -1,4 +1,5 @@
 import {
+  type AsPath,
   type PathAttributes,
   type Prefix,
   readvertiseUnknownAttributes,
@@ -57,7 +58,15 @@ import {
   peerKind,
   type RouterConfig,
 } from "./peer";
-import { ipv6NextHopReach, type Policy, type PolicyPeer, prependAs, withNextHop } from "./policy";
+import {
+  ipv6NextHopReach,
+  isPrivateAsn,
+  type Policy,
+  type PolicyPeer,
+  prependAs,
+  replaceAsns,
+  withNextHop,
+} from "./policy";
 
 /** Routes with one attribute set, as in one UPDATE message. */
 export interface Announcement {
@@ -2200,7 +2209,9 @@ export class Rib {
         this.policyIds.set(policy, pid);
       }
     }
-    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}`;
+    // Path rewrites on export (asOverride depends on the neighbour's AS) are part of the key.
+    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}`;
+    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}|${rewrite}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
       m = new IntMap();
@@ -2435,7 +2446,12 @@ export class Rib {
         st.loop[pre] = loop;
       }
       // loop codes: 1 none, 2 as-loop, 3 originator, 4 cluster, 5 confederation loop
-      if (loop === 2 && q.kind !== "ibgp") return -R_ASLOOP;
+      if (loop === 2 && q.kind !== "ibgp") {
+        // allowas-in: our AS up to allowOwnAs times is no loop (the other checks still apply).
+        const allow = q.config.allowOwnAs ?? 0;
+        if (allow === 0 || this.ownAsCount(st.get(pre)) > allow) return -R_ASLOOP;
+        loop = this.detectLoop(st.get(pre), true) + 1;
+      }
       if (loop === 5 && q.kind === "confed-ebgp") return -R_CONFED_LOOP;
       // RFC 5065 §5.3: confederation segments from outside the confederation are an error;
       // RFC 7606 §3 (g) handles it as treat-as-withdraw.
@@ -2474,7 +2490,7 @@ export class Rib {
    * 0 none, 1 AS loop, 2 ORIGINATOR_ID is ours, 3 our CLUSTER_ID in CLUSTER_LIST, 4 in a
    * confederation, our member AS in AS_CONFED segments only (a loop inside the confederation).
    */
-  private detectLoop(a: PathAttributes): number {
+  private detectLoop(a: PathAttributes, ownAsAllowed = false): number {
     const own = this.config.asn;
     const confed = this.config.confederation?.identifier;
     const path = a.asPath ?? NONE;
@@ -2487,8 +2503,10 @@ export class Rib {
         if (
           confed === undefined ||
           (seg.type !== "AS_CONFED_SEQUENCE" && seg.type !== "AS_CONFED_SET")
-        )
+        ) {
+          if (ownAsAllowed) continue; // allowas-in: counted by the caller
           return 1;
+        }
         confedLoop = true;
       }
     }
@@ -2496,6 +2514,18 @@ export class Rib {
     if (a.originatorId === this.config.bgpIdentifier) return 2;
     if (a.clusterList?.includes(this.clusterId)) return 3;
     return 0;
+  }
+
+  /** How many times our AS (or confederation identifier) is in an AS_PATH's non-confederation segments. */
+  private ownAsCount(a: PathAttributes): number {
+    const own = this.config.asn;
+    const confed = this.config.confederation?.identifier;
+    let n = 0;
+    for (const seg of a.asPath ?? NONE) {
+      if (seg.type === "AS_CONFED_SEQUENCE" || seg.type === "AS_CONFED_SET") continue;
+      for (const x of seg.asns) if (x === own || x === confed) n++;
+    }
+    return n;
   }
 
   private removePath(s: number): void {
@@ -2996,6 +3026,19 @@ export class Rib {
     return SENT;
   }
 
+  /**
+   * An AS_PATH as q's session options rewrite it before our AS (`asn`) is prepended: q's own AS
+   * replaced by ours (asOverride), private ASNs removed or replaced by ours (removePrivateAs).
+   */
+  private overridePath(path: AsPath, q: PeerState, asn: number): AsPath {
+    const c = q.config;
+    let out = path;
+    if (c.asOverride === true) out = replaceAsns(out, (x) => x === c.asn, asn);
+    if (c.removePrivateAs !== undefined)
+      out = replaceAsns(out, isPrivateAsn, c.removePrivateAs === "replace" ? asn : undefined);
+    return out;
+  }
+
   /** Whether UPDATEs to q carry LOCAL_PREF: iBGP and confederation neighbours (RFC 4271, 5065). */
   private sendsLocalPref(q: PeerState): boolean {
     return q.kind === "ibgp" || q.kind === "confed-ebgp";
@@ -3076,11 +3119,12 @@ export class Rib {
             )
           : (a.asPath ?? NONE);
       const asn = this.config.confederation?.identifier ?? this.config.asn;
+      const path2 = this.overridePath(path, q, asn);
       const mpSelf = self === undefined ? undefined : ipv6NextHopReach(self);
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
       return ebgpSet(
         a,
-        prependAs(path, [asn]),
+        prependAs(path2, [asn]),
         mpSelf === undefined ? self : undefined,
         mpSelf,
         from.idx === 0 ? a.multiExitDisc : undefined,

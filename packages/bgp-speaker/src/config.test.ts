@@ -76,6 +76,18 @@ describe("configuration: graceful shutdown (RFC 8326)", () => {
   });
 });
 
+describe("configuration: AS_PATH options (allowas-in, remove-private-AS, as-override)", () => {
+  it("reads them per neighbour and names the field of a bad one", () => {
+    const n = parseRouterSpec(base({ allowAsIn: 2, removePrivateAs: "replace", asOverride: true }))
+      .neighbors[0]!;
+    expect([n.allowAsIn, n.removePrivateAs, n.asOverride]).toEqual([2, "replace", true]);
+    expect(field(base({ allowAsIn: 0 }))).toBe("neighbors[0].allowAsIn");
+    expect(field(base({ allowAsIn: 11 }))).toBe("neighbors[0].allowAsIn");
+    expect(field(base({ removePrivateAs: true }))).toBe("neighbors[0].removePrivateAs");
+    expect(field(base({ asOverride: 1 }))).toBe("neighbors[0].asOverride");
+  });
+});
+
 describe("configuration: router settings", () => {
   it("reads fib (a router that keeps no forwarding table) and refuses a non-boolean", () => {
     expect(parseRouterSpec({ ...base({}), fib: false }).fib).toBe(false);

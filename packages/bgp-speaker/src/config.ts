@@ -301,6 +301,9 @@ const NEIGHBOR_KEYS = new Set([
   "importPolicy",
   "exportPolicy",
   "gracefulShutdown",
+  "allowAsIn",
+  "removePrivateAs",
+  "asOverride",
 ]);
 
 /** Checks the settings of `capabilities` that the speaker reads; the rest passes through. */
@@ -355,6 +358,14 @@ function neighbor(v: Json, field: string): NeighborSpec {
     ...optional(o, "endOfRib", bool, field),
     ...optional(o, "routeReflectorClient", bool, field),
     ...optional(o, "gracefulShutdown", bool, field),
+    ...optional(o, "allowAsIn", (x, f) => int(x, f, 1, 10), field),
+    ...optional(
+      o,
+      "removePrivateAs",
+      (x, f) => (x === "remove" || x === "replace" ? x : fail(f, 'must be "remove" or "replace"')),
+      field,
+    ),
+    ...optional(o, "asOverride", bool, field),
     ...optional(o, "nextHopSelf", bool, field),
     ...optional(
       o,

@@ -153,6 +153,18 @@ export interface NeighborSpec {
    * the router runs with {@link Router.gracefulShutdown}.
    */
   readonly gracefulShutdown?: boolean;
+  /**
+   * `allowas-in`: routes from this neighbour whose AS_PATH holds our AS at most this many times
+   * are accepted (not loops); for the sites of one customer AS that reach each other through us.
+   */
+  readonly allowAsIn?: number;
+  /**
+   * Towards this eBGP neighbour, private ASNs (RFC 6996) are removed from the AS_PATH
+   * (`"remove"`) or replaced by our AS (`"replace"`) before ours is prepended.
+   */
+  readonly removePrivateAs?: "remove" | "replace";
+  /** Towards this eBGP neighbour, its own AS in the AS_PATH is replaced by ours (`as-override`). */
+  readonly asOverride?: boolean;
 }
 
 /**
@@ -1553,6 +1565,9 @@ export class Router extends EventEmitter<RouterEvents> {
       ...(n.spec.routeReflectorClient ? { routeReflectorClient: true } : {}),
       ...(n.spec.nextHopSelf ? { nextHopSelf: true } : {}),
       ...(n.spec.role !== undefined ? { role: n.spec.role } : {}),
+      ...(n.spec.allowAsIn !== undefined ? { allowOwnAs: n.spec.allowAsIn } : {}),
+      ...(n.spec.removePrivateAs !== undefined ? { removePrivateAs: n.spec.removePrivateAs } : {}),
+      ...(n.spec.asOverride === true ? { asOverride: true } : {}),
       ...(imp ? { importPolicy: imp } : {}),
       ...(exp ? { exportPolicy: exp } : {}),
     });
