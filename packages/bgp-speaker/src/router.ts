@@ -554,6 +554,29 @@ function rtrTls(t: NonNullable<RtrSpec["tls"]>, i: number): RtrTlsOptions {
 
 /** Prefixes exported per slice of a neighbour's initial table (see Router.initialTable). */
 const INITIAL_EXPORT_SLICE = 32768;
+/**
+ * RFC 8326's additions to a policy, each made once per policy (so that neighbours drained alike
+ * share an update group, and a policy switched on and off again is the same object).
+ */
+interface PolicyWrap {
+  readonly tail: readonly Policy[];
+  readonly made: WeakMap<Policy, Policy>;
+}
+const GSHUT_TAG = addCommunities([WELL_KNOWN_COMMUNITY.GRACEFUL_SHUTDOWN]);
+const GSHUT_IMPORT: PolicyWrap = { tail: [setLocalPref(0)], made: new WeakMap() };
+const GSHUT_EXPORT: PolicyWrap = { tail: [GSHUT_TAG], made: new WeakMap() };
+const GSHUT_EXPORT_IBGP: PolicyWrap = { tail: [GSHUT_TAG, setLocalPref(0)], made: new WeakMap() };
+
+/** `base` followed by `w`'s policies, the same object for the same base. */
+function wrapped(w: PolicyWrap, base: Policy): Policy {
+  let p = w.made.get(base);
+  if (p === undefined) {
+    p = chain(base, ...w.tail);
+    w.made.set(base, p);
+  }
+  return p;
+}
+
 /** Default of RouterOptions.sendBacklogLimit. */
 const SEND_BACKLOG_LIMIT = 1 << 20;
 
@@ -1972,7 +1995,7 @@ export class Router extends EventEmitter<RouterEvents> {
     const own = this.policyOf(spec.importPolicy);
     if (spec.gracefulShutdown !== true) return own;
     const base = own ?? (this.acceptsWithoutPolicy(spec) ? acceptAll : undefined);
-    return base === undefined ? undefined : chain(base, setLocalPref(0));
+    return base === undefined ? undefined : wrapped(GSHUT_IMPORT, base);
   }
 
   /**
@@ -1985,8 +2008,7 @@ export class Router extends EventEmitter<RouterEvents> {
     if (spec.gracefulShutdown !== true) return own;
     const base = own ?? (this.acceptsWithoutPolicy(spec) ? acceptAll : undefined);
     if (base === undefined) return undefined;
-    const tag = addCommunities([WELL_KNOWN_COMMUNITY.GRACEFUL_SHUTDOWN]);
-    return spec.asn === this.spec.asn ? chain(base, tag, setLocalPref(0)) : chain(base, tag);
+    return wrapped(spec.asn === this.spec.asn ? GSHUT_EXPORT_IBGP : GSHUT_EXPORT, base);
   }
 
   /** Whether the RIB takes and sends routes of a neighbour without a policy (iBGP, or RFC 8212 off). */
