@@ -1,37 +1,26 @@
 // Per-neighbour AS_PATH options of the router: allowas-in, remove-private-AS and as-override,
 // between routers over memory pipes.
 import { describe, expect, it } from "vitest";
-import { Router } from "./router";
-import { acceptingNeighbor, flush, link } from "./test-support";
+import type { Router } from "./router";
+import { acceptingNeighbor, flush, link, routerAt } from "./test-support";
 
 const P = "198.51.100.0/24";
 
 /** A router with one neighbour D (AS64500 at 192.0.2.1). */
 const edge = (asn: number, address: string, originate: string[] = []) =>
-  new Router({
-    asn,
-    bgpIdentifier: address,
-    localAddress: address,
-    neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500)],
-    originate: originate.map((prefix) => ({ prefix })),
-  });
+  routerAt(asn, address, [acceptingNeighbor("d", "192.0.2.1", 64500)], originate);
 const pathOf = (r: Router, prefix: string) =>
   [...r.rib.locRib()].find((x) => `${x.prefix.address}/${x.prefix.length}` === prefix)?.attributes
     .asPath;
 
 describe("AS_PATH options per neighbour", () => {
   it("as-override lets another site of the customer's AS take the route; remove-private-AS hides the customer's private AS from a transit", async () => {
-    const d = new Router({
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
-        acceptingNeighbor("siteA", "192.0.2.11", 65001),
-        acceptingNeighbor("siteB", "192.0.2.12", 65001, { asOverride: true }),
-        acceptingNeighbor("siteC", "192.0.2.13", 65001),
-        acceptingNeighbor("transit", "192.0.2.14", 3356, { removePrivateAs: "remove" }),
-      ],
-    });
+    const d = routerAt(64500, "192.0.2.1", [
+      acceptingNeighbor("siteA", "192.0.2.11", 65001),
+      acceptingNeighbor("siteB", "192.0.2.12", 65001, { asOverride: true }),
+      acceptingNeighbor("siteC", "192.0.2.13", 65001),
+      acceptingNeighbor("transit", "192.0.2.14", 3356, { removePrivateAs: "remove" }),
+    ]);
     const siteA = edge(65001, "192.0.2.11", [P]);
     const siteB = edge(65001, "192.0.2.12");
     const siteC = edge(65001, "192.0.2.13");
@@ -49,22 +38,14 @@ describe("AS_PATH options per neighbour", () => {
   });
 
   it("allowas-in: a site takes routes with its own AS once when configured to", async () => {
-    const d = new Router({
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
-        acceptingNeighbor("siteA", "192.0.2.11", 65001),
-        acceptingNeighbor("siteB", "192.0.2.12", 65001),
-      ],
-    });
+    const d = routerAt(64500, "192.0.2.1", [
+      acceptingNeighbor("siteA", "192.0.2.11", 65001),
+      acceptingNeighbor("siteB", "192.0.2.12", 65001),
+    ]);
     const siteA = edge(65001, "192.0.2.11", [P]);
-    const siteB = new Router({
-      asn: 65001,
-      bgpIdentifier: "192.0.2.12",
-      localAddress: "192.0.2.12",
-      neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500, { allowAsIn: 1 })],
-    });
+    const siteB = routerAt(65001, "192.0.2.12", [
+      acceptingNeighbor("d", "192.0.2.1", 64500, { allowAsIn: 1 }),
+    ]);
     for (const r of [d, siteA, siteB]) r.start();
     link(d, "siteA", siteA, "d");
     link(d, "siteB", siteB, "d");

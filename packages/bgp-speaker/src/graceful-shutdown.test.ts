@@ -2,7 +2,7 @@
 import { WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { Router } from "./router";
-import { acceptingNeighbor, flush, link } from "./test-support";
+import { acceptingNeighbor, flush, link, routerAt } from "./test-support";
 
 const GSHUT = WELL_KNOWN_COMMUNITY.GRACEFUL_SHUTDOWN;
 const P = "198.51.100.0/24";
@@ -13,17 +13,16 @@ const Q = "203.0.113.0/24";
  * shorter path, so D prefers it — and an internal neighbour I (AS64500); D originates Q.
  */
 async function lab() {
-  const d = new Router({
-    asn: 64500,
-    bgpIdentifier: "192.0.2.1",
-    localAddress: "192.0.2.1",
-    neighbors: [
+  const d = routerAt(
+    64500,
+    "192.0.2.1",
+    [
       acceptingNeighbor("u1", "192.0.2.11", 64501),
       acceptingNeighbor("u2", "192.0.2.12", 64502),
       acceptingNeighbor("i", "192.0.2.13", 64500),
     ],
-    originate: [{ prefix: Q }],
-  });
+    [Q],
+  );
   const upstream = (address: string, asn: number, asPath: number[]) =>
     new Router({
       asn,
@@ -34,12 +33,7 @@ async function lab() {
     });
   const u1 = upstream("192.0.2.11", 64501, []);
   const u2 = upstream("192.0.2.12", 64502, [64502]);
-  const i = new Router({
-    asn: 64500,
-    bgpIdentifier: "192.0.2.13",
-    localAddress: "192.0.2.13",
-    neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500)],
-  });
+  const i = routerAt(64500, "192.0.2.13", [acceptingNeighbor("d", "192.0.2.1", 64500)]);
   for (const r of [d, u1, u2, i]) r.start();
   link(d, "u1", u1, "d");
   link(d, "u2", u2, "d");
@@ -105,29 +99,17 @@ describe("graceful session shutdown (RFC 8326)", () => {
   });
 
   it("starts drained when configured so, and an eBGP neighbour without policies stays refused (RFC 8212)", async () => {
-    const d = new Router({
-      asn: 64500,
-      bgpIdentifier: "192.0.2.1",
-      localAddress: "192.0.2.1",
-      neighbors: [
+    const d = routerAt(
+      64500,
+      "192.0.2.1",
+      [
         acceptingNeighbor("u1", "192.0.2.11", 64501, { gracefulShutdown: true }),
         { name: "bare", address: "192.0.2.12", asn: 64502, passive: true, gracefulShutdown: true },
       ],
-      originate: [{ prefix: Q }],
-    });
-    const u1 = new Router({
-      asn: 64501,
-      bgpIdentifier: "192.0.2.11",
-      localAddress: "192.0.2.11",
-      neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500)],
-    });
-    const bare = new Router({
-      asn: 64502,
-      bgpIdentifier: "192.0.2.12",
-      localAddress: "192.0.2.12",
-      neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500)],
-      originate: [{ prefix: P }],
-    });
+      [Q],
+    );
+    const u1 = routerAt(64501, "192.0.2.11", [acceptingNeighbor("d", "192.0.2.1", 64500)]);
+    const bare = routerAt(64502, "192.0.2.12", [acceptingNeighbor("d", "192.0.2.1", 64500)], [P]);
     for (const r of [d, u1, bare]) r.start();
     link(d, "u1", u1, "d");
     link(d, "bare", bare, "d");

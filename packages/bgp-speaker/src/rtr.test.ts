@@ -39,16 +39,37 @@ const keys = (c: RtrClient) =>
     .map((v) => `${v.prefix} ${v.maxLength} ${v.asn}`)
     .sort();
 
-async function setup(cache: FakeCache, options: { split?: number; version?: 0 | 1 } = {}) {
-  const srv = await fakeCacheServer(cache, { split: options.split ?? 3 });
-  closers.push(() => srv.close());
+/**
+ * A cache played by a script: a TCP server on loopback handing each connection to `script`
+ * (closed, with its connections, after the test); returns its port.
+ */
+async function scriptedCache(script: (s: Socket) => void): Promise<number> {
+  const open = new Set<Socket>();
+  const server = createServer((s) => {
+    open.add(s);
+    s.on("error", () => {});
+    script(s);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  closers.push(
+    () =>
+      new Promise((r) => {
+        for (const s of open) s.destroy();
+        server.close(r);
+      }),
+  );
+  return (server.address() as AddressInfo).port;
+}
+
+/** A started RTR client of a cache on loopback port `port`, with its updates and disconnections. */
+function watchedClient(port: number, retry: number, version?: 0 | 1) {
   const clock = new ManualClock();
   const client = new RtrClient({
     host: "127.0.0.1",
-    port: srv.port,
+    port,
     clock,
-    retry: 5,
-    ...(options.version !== undefined ? { version: options.version } : {}),
+    retry,
+    ...(version !== undefined ? { version } : {}),
   });
   const updates: RtrUpdate[] = [];
   const gone: string[] = [];
@@ -56,7 +77,13 @@ async function setup(cache: FakeCache, options: { split?: number; version?: 0 | 
   client.on("disconnected", (why) => gone.push(why));
   closers.push(() => client.stop());
   client.start();
-  return { srv, clock, client, updates, gone };
+  return { clock, client, updates, gone };
+}
+
+async function setup(cache: FakeCache, options: { split?: number; version?: 0 | 1 } = {}) {
+  const srv = await fakeCacheServer(cache, { split: options.split ?? 3 });
+  closers.push(() => srv.close());
+  return { srv, ...watchedClient(srv.port, 5, options.version) };
 }
 
 describe("RtrClient over TCP", () => {
@@ -151,34 +178,15 @@ describe("RtrClient over TCP", () => {
     // after it, in one write: the client reads them in one chunk.
     const cache = new FakeCache(9);
     cache.change([V1, V3], []);
-    const open = new Set<Socket>();
     const received: Buffer[] = [];
-    const scripted = createServer((s) => {
-      open.add(s);
-      s.on("error", () => {});
+    const port = await scriptedCache((s) =>
       s.once("data", () => {
         const answer = cache.answer({ type: "reset-query", version: 1 }).map(encodeRtrPdu);
         s.write(Buffer.concat([...answer, Buffer.from([1, 200, 0, 0, 0, 0, 0, 8])]));
         s.on("data", (b) => received.push(b));
-      });
-    });
-    await new Promise<void>((r) => scripted.listen(0, "127.0.0.1", () => r()));
-    closers.push(
-      () =>
-        new Promise((r) => {
-          for (const s of open) s.destroy();
-          scripted.close(r);
-        }),
+      }),
     );
-    const clock = new ManualClock();
-    const port = (scripted.address() as AddressInfo).port;
-    const client = new RtrClient({ host: "127.0.0.1", port, clock, retry: 4 });
-    const updates: RtrUpdate[] = [];
-    const gone: string[] = [];
-    client.on("update", (u) => updates.push(u));
-    client.on("disconnected", (why) => gone.push(why));
-    closers.push(() => client.stop());
-    client.start();
+    const { client, updates, gone } = watchedClient(port, 4);
     await until(() => gone.length === 1, "the disconnection");
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ reset: true, sessionId: 9, serial: 1 });
@@ -206,21 +214,8 @@ describe("RtrClient over TCP", () => {
 
   it("gives up on a query the cache does not answer within the retry interval", async () => {
     // A cache that accepts the connection and says nothing.
-    const open = new Set<Socket>();
-    const silent = createServer((s) => {
-      open.add(s);
-      s.on("error", () => {});
-    });
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    closers.push(
-      () =>
-        new Promise((r) => {
-          for (const s of open) s.destroy();
-          silent.close(r);
-        }),
-    );
+    const port = await scriptedCache(() => {});
     const clock = new ManualClock();
-    const port = (silent.address() as AddressInfo).port;
     const client = new RtrClient({ host: "127.0.0.1", port, clock, retry: 4 });
     const seen: string[] = [];
     client.on("connected", () => seen.push("connected"));

@@ -127,3 +127,19 @@ export function stallablePipe(options: { allow?: number } = {}) {
     },
   };
 }
+
+/** A router of AS `asn` whose BGP Identifier and address are `address`, originating `originate`. */
+export function routerAt(
+  asn: number,
+  address: string,
+  neighbors: NeighborSpec[],
+  originate: readonly string[] = [],
+): Router {
+  return new Router({
+    asn,
+    bgpIdentifier: address,
+    localAddress: address,
+    neighbors,
+    originate: originate.map((prefix) => ({ prefix })),
+  });
+}
