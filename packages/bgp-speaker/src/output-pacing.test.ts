@@ -47,6 +47,7 @@ describe("output paced by the connection (RouterOptions.sendBacklogLimit)", () =
     // the table (~180 KB).
     expect(waiting).toBeGreaterThan(0);
     expect(waiting).toBeLessThan(40_000);
+    expect(r1.sessions()).toMatchObject([{ name: "r2", sendBacklog: waiting }]);
     // The RIB's export stopped too: r1 has sent r2 a part of the table only.
     expect(r1.rib.adjRibOutCount("192.0.2.1").ipv4).toBeLessThan(N / 2);
     pipe.release();

@@ -1085,6 +1085,8 @@ export class Router extends EventEmitter<RouterEvents> {
             },
       role: n.spec.role ?? null,
       gracefulShutdown: n.spec.gracefulShutdown === true,
+      // Bytes of UPDATEs waiting in its connection (a slow neighbour; see sendBacklogLimit).
+      sendBacklog: n.session.sendBacklog,
       // Routes in its Adj-RIB-In (pre-policy) per family, and the limit on them.
       prefixesReceived: n.inRib
         ? this.rib.adjRibInCount(n.spec.address)
