@@ -115,3 +115,39 @@ describe("removePrivateAs and asOverride (export to eBGP)", () => {
     ]);
   });
 });
+
+describe("routeServerClient (RFC 7947 transparency)", () => {
+  it("sends other clients' routes with their AS_PATH, NEXT_HOP and MED as received; our own routes as usual", () => {
+    const rs = (address: string, asn: number) =>
+      ebgp(address, asn, { routeServerClient: true, localAddress: "192.0.2.1" });
+    const r = rib(rs("192.0.2.11", 65001), rs("192.0.2.12", 65002), ebgp("192.0.2.13", 65003));
+    r.update("192.0.2.11", {
+      announced: [
+        {
+          attributes: { ...attrs(seq(65001, 3356), "192.0.2.11"), multiExitDisc: 7 },
+          nlri: [P("10.1.0.0/16")],
+        },
+      ],
+    });
+    r.originate({
+      announced: [{ attributes: attrs([], "192.0.2.1"), nlri: [P("10.9.0.0/16")] }],
+    });
+    const to12 = [...r.adjRibOut("192.0.2.12")];
+    const client = to12.find((x) => x.prefix.address === "10.1.0.0")!.attributes;
+    expect([client.asPath, client.nextHop, client.multiExitDisc]).toEqual([
+      seq(65001, 3356),
+      "192.0.2.11",
+      7,
+    ]);
+    const own = to12.find((x) => x.prefix.address === "10.9.0.0")!.attributes;
+    expect([own.asPath, own.nextHop]).toEqual([seq(64500), "192.0.2.1"]);
+    // Not back to the client it came from; an ordinary neighbour gets the usual eBGP changes.
+    expect([...r.adjRibOut("192.0.2.11")].map((x) => x.prefix.address)).toEqual(["10.9.0.0"]);
+    const to13 = [...r.adjRibOut("192.0.2.13")].find((x) => x.prefix.address === "10.1.0.0")!;
+    expect([
+      to13.attributes.asPath,
+      to13.attributes.nextHop,
+      to13.attributes.multiExitDisc,
+    ]).toEqual([seq(64500, 65001, 3356), "192.0.2.1", undefined]);
+  });
+});

@@ -126,6 +126,13 @@ export interface PeerConfig {
    * so that a customer with one AS at several sites accepts the routes of its other sites.
    */
   readonly asOverride?: boolean;
+  /**
+   * We are a route server for this eBGP neighbour (RFC 7947): routes from other neighbours are
+   * sent to it transparently — our AS not prepended, NEXT_HOP and MULTI_EXIT_DISC as received
+   * (routes we originate get our AS as usual). A client must accept routes whose first AS is not
+   * ours (its "enforce first AS" off).
+   */
+  readonly routeServerClient?: boolean;
 }
 
 /**

@@ -2210,7 +2210,7 @@ export class Rib {
       }
     }
     // Path rewrites on export (asOverride depends on the neighbour's AS) are part of the key.
-    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}`;
+    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}|${config.routeServerClient === true ? "rs" : ""}`;
     const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}|${rewrite}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
@@ -3120,6 +3120,10 @@ export class Rib {
           : (a.asPath ?? NONE);
       const asn = this.config.confederation?.identifier ?? this.config.asn;
       const path2 = this.overridePath(path, q, asn);
+      if (q.config.routeServerClient === true && from.idx !== 0)
+        // RFC 7947 §2.2: a route server is transparent — its AS not prepended, NEXT_HOP and MED
+        // as the other client sent them.
+        return ebgpSet(a, path2, undefined, undefined, a.multiExitDisc, unknown);
       const mpSelf = self === undefined ? undefined : ipv6NextHopReach(self);
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
       return ebgpSet(

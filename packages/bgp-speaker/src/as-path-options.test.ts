@@ -53,3 +53,23 @@ describe("AS_PATH options per neighbour", () => {
     expect(pathOf(siteB, P)).toEqual([{ type: "AS_SEQUENCE", asns: [64500, 65001] }]);
   });
 });
+
+describe("route server (RFC 7947)", () => {
+  it("passes one client's routes to another with the AS_PATH and NEXT_HOP that client sent", async () => {
+    const rs = routerAt(64500, "192.0.2.1", [
+      acceptingNeighbor("a", "192.0.2.11", 65001, { routeServerClient: true }),
+      acceptingNeighbor("b", "192.0.2.12", 65002, { routeServerClient: true }),
+    ]);
+    const a = edge(65001, "192.0.2.11", [P]);
+    const b = edge(65002, "192.0.2.12");
+    for (const r of [rs, a, b]) r.start();
+    link(rs, "a", a, "d");
+    link(rs, "b", b, "d");
+    await flush(60);
+    const got = [...b.rib.locRib()].find((x) => x.prefix.address === "198.51.100.0")!;
+    expect([got.attributes.asPath, got.attributes.nextHop]).toEqual([
+      [{ type: "AS_SEQUENCE", asns: [65001] }],
+      "192.0.2.11",
+    ]);
+  });
+});

@@ -85,6 +85,10 @@ describe("configuration: AS_PATH options (allowas-in, remove-private-AS, as-over
     expect(field(base({ allowAsIn: 11 }))).toBe("neighbors[0].allowAsIn");
     expect(field(base({ removePrivateAs: true }))).toBe("neighbors[0].removePrivateAs");
     expect(field(base({ asOverride: 1 }))).toBe("neighbors[0].asOverride");
+    expect(parseRouterSpec(base({ routeServerClient: true })).neighbors[0]?.routeServerClient).toBe(
+      true,
+    );
+    expect(field(base({ routeServerClient: "yes" }))).toBe("neighbors[0].routeServerClient");
   });
 });
 

@@ -304,6 +304,7 @@ const NEIGHBOR_KEYS = new Set([
   "allowAsIn",
   "removePrivateAs",
   "asOverride",
+  "routeServerClient",
 ]);
 
 /** Checks the settings of `capabilities` that the speaker reads; the rest passes through. */
@@ -366,6 +367,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
       field,
     ),
     ...optional(o, "asOverride", bool, field),
+    ...optional(o, "routeServerClient", bool, field),
     ...optional(o, "nextHopSelf", bool, field),
     ...optional(
       o,

@@ -165,6 +165,11 @@ export interface NeighborSpec {
   readonly removePrivateAs?: "remove" | "replace";
   /** Towards this eBGP neighbour, its own AS in the AS_PATH is replaced by ours (`as-override`). */
   readonly asOverride?: boolean;
+  /**
+   * We are the neighbour's route server (RFC 7947): the other neighbours' routes reach it
+   * transparently — our AS not prepended, NEXT_HOP and MED as received.
+   */
+  readonly routeServerClient?: boolean;
 }
 
 /**
@@ -1593,6 +1598,7 @@ export class Router extends EventEmitter<RouterEvents> {
       ...(n.spec.allowAsIn !== undefined ? { allowOwnAs: n.spec.allowAsIn } : {}),
       ...(n.spec.removePrivateAs !== undefined ? { removePrivateAs: n.spec.removePrivateAs } : {}),
       ...(n.spec.asOverride === true ? { asOverride: true } : {}),
+      ...(n.spec.routeServerClient === true ? { routeServerClient: true } : {}),
       ...(imp ? { importPolicy: imp } : {}),
       ...(exp ? { exportPolicy: exp } : {}),
     });
