@@ -1,3 +1,13 @@
+export type { AspaDirection, AspaHop, AspaValidity } from "./aspa";
+export {
+  AspaTable,
+  aspaDirection,
+  matchAspaValidity,
+  parseAspaJson,
+  rejectAspaInvalid,
+  routeAspaValidity,
+  verifyAspa,
+} from "./aspa";
 export type {
   Comparison,
   DecisionCandidate,

@@ -9,6 +9,7 @@ import type { PeerKind } from "./decision";
 import { BgpRibError } from "./errors";
 import { fastIpv4 } from "./internal/prefix-table";
 import { type IpPrefix, parseIpv6, parsePrefix, prefixContains } from "./ip";
+import type { BgpRole } from "./peer";
 
 /** The neighbour a route is imported from or exported to, as policies see it. */
 export interface PolicyPeer {
@@ -22,6 +23,8 @@ export interface PolicyPeer {
   readonly localAddress?: string;
   /** Our IPv6 address on the session, if configured. */
   readonly localIpv6Address?: string;
+  /** Our BGP Role towards the neighbour (RFC 9234), if configured (`PeerConfig.role`). */
+  readonly role?: BgpRole;
 }
 
 /** A route as a policy sees it. */

@@ -2170,6 +2170,7 @@ export class Rib {
         ...(config.localIpv6Address === undefined
           ? {}
           : { localIpv6Address: config.localIpv6Address }),
+        ...(config.role === undefined ? {} : { role: config.role }),
       },
       up: false,
       held: false,

@@ -164,6 +164,21 @@ export function bird(): Daemon {
 }
 
 /**
+ * The routes of `birdc show route all` output by prefix (IPv4): each one's block of text, its
+ * first line and the indented attribute lines after it.
+ */
+export function birdRouteBlocks(text: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  let current = "";
+  for (const line of text.split("\n")) {
+    const m = /^(\d+\.\d+\.\d+\.\d+\/\d+)\s/.exec(line);
+    if (m !== null) current = m[1]!;
+    if (current !== "") blocks.set(current, `${blocks.get(current) ?? ""}${line}\n`);
+  }
+  return blocks;
+}
+
+/**
  * A BIRD 2 configuration of the scenario tests: router 192.0.2.2 (AS64501) with static protocols
  * of blackhole routes (`statics`: name → prefixes, IPv4 or IPv6) and one BGP session `d` to
  * 192.0.2.1 (AS64500), its protocol holding `bgp` lines too (timers, graceful restart, channels).

@@ -2,7 +2,14 @@
 // through the control interface — the session stays up, BIRD gets D's routes again carrying the
 // GRACEFUL_SHUTDOWN community (65535,0), and BIRD's routes get LOCAL_PREF 0 in D — then ends it.
 import { afterAll, describe, expect, it } from "vitest";
-import { bird, birdBesideD, dyninfraD, dyninfraNeighbor, startDyninfra } from "./daemons";
+import {
+  bird,
+  birdBesideD,
+  birdRouteBlocks,
+  dyninfraD,
+  dyninfraNeighbor,
+  startDyninfra,
+} from "./daemons";
 import { isRoot, Lab, waitFor, which } from "./lab";
 
 const ready = isRoot && which("ip") && bird().available;
@@ -43,15 +50,7 @@ describe.runIf(ready)("interop: graceful session shutdown (RFC 8326) with BIRD",
       ((await d.get("/routes")) as RouteJson[]).filter((r) => r.peer === "192.0.2.2");
     /** BIRD's route from D for each of D's prefixes: its block of `show route all` text. */
     const inBird = async () => {
-      const text = await birdc("show", "route", "all", "protocol", "d");
-      // A route's block: its first line (the prefix at the start) and the indented lines after.
-      const blocks = new Map<string, string>();
-      let current = "";
-      for (const line of text.split("\n")) {
-        const m = /^(\d+\.\d+\.\d+\.\d+\/\d+)\s/.exec(line);
-        if (m !== null) current = m[1]!;
-        if (current !== "") blocks.set(current, `${blocks.get(current) ?? ""}${line}\n`);
-      }
+      const blocks = birdRouteBlocks(await birdc("show", "route", "all", "protocol", "d"));
       return FROM_D.map((p) => blocks.get(p));
     };
     await waitFor(
