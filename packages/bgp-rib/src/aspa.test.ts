@@ -74,6 +74,10 @@ describe("parseAspaJson", () => {
         ],
       }),
     );
+    expect([...t.entries()].map(([c, ps]) => [c, [...ps]])).toEqual([
+      [64496, [64497, 64498]],
+      [64499, []],
+    ]);
     expect([t.size, t.hop(64496, 64498), t.hop(64499, 1), t.hop(1, 2)]).toEqual([
       2,
       "provider+",
@@ -100,6 +104,8 @@ describe("parseAspaJson", () => {
       "aspas[0].providers[1]",
     ]);
     expect(field('{"aspas":[{"customer_asid":1}]}')).toEqual(["BAD_ASPA", "aspas[0].providers"]);
+    t.clear();
+    expect(t.size).toBe(0);
     expect(() => matchAspaValidity(t, "bogus" as "valid")).toThrow(
       expect.objectContaining({ code: "BAD_VALIDITY" }),
     );

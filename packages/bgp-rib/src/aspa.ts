@@ -57,6 +57,16 @@ export class AspaTable {
     this.providers.set(customer, set);
   }
 
+  /** Removes every ASPA. */
+  clear(): void {
+    this.providers.clear();
+  }
+
+  /** Each customer AS with its providers. */
+  *entries(): IterableIterator<[customer: number, providers: ReadonlySet<number>]> {
+    yield* this.providers;
+  }
+
   /** Removes the ASPA of `customer`; whether there was one. */
   delete(customer: number): boolean {
     return this.providers.delete(customer);

@@ -1,7 +1,8 @@
 // Per-neighbour AS_PATH options of the router: allowas-in, remove-private-AS and as-override,
 // between routers over memory pipes.
+import { AspaTable } from "@dyninfra/bgp-rib";
 import { describe, expect, it } from "vitest";
-import type { Router } from "./router";
+import { Router } from "./router";
 import { acceptingNeighbor, flush, link, routerAt } from "./test-support";
 
 const P = "198.51.100.0/24";
@@ -70,6 +71,76 @@ describe("route server (RFC 7947)", () => {
     expect([got.attributes.asPath, got.attributes.nextHop]).toEqual([
       [{ type: "AS_SEQUENCE", asns: [65001] }],
       "192.0.2.11",
+    ]);
+  });
+});
+
+describe("ASPA verification (draft-ietf-sidrops-aspa-verification)", () => {
+  it('"reject-aspa-invalid" drops a customer\'s leak as the ASPAs come, and takes it back when they go', async () => {
+    const d = routerAt(64500, "192.0.2.1", [
+      acceptingNeighbor("cust", "192.0.2.11", 65001, {
+        role: "provider", // we are its provider: upstream verification
+        importPolicy: "reject-aspa-invalid",
+      }),
+    ]);
+    const cust = new Router({
+      asn: 65001,
+      bgpIdentifier: "192.0.2.11",
+      localAddress: "192.0.2.11",
+      neighbors: [acceptingNeighbor("d", "192.0.2.1", 64500, { role: "customer" })],
+      originate: [
+        { prefix: "198.51.100.0/24" }, // its own: path 65001
+        { prefix: "203.0.113.0/24", asPath: [64510, 64520] }, // 64510 is no customer of 65001
+      ],
+    });
+    for (const r of [d, cust]) r.start();
+    link(d, "cust", cust, "d");
+    await flush(60);
+    const loc = () => [...d.rib.locRib()].map((r) => r.prefix.address).sort();
+    // No ASPAs: nothing is invalid (unknown is accepted).
+    expect(loc()).toEqual(["198.51.100.0", "203.0.113.0"]);
+    const t = new AspaTable();
+    t.set(64520, [64510]);
+    t.set(64510, [65002]);
+    expect(d.setAspas(t)).toEqual({ aspas: 2, locRibChanges: 1 });
+    expect(loc()).toEqual(["198.51.100.0"]);
+    expect(d.setAspas(new AspaTable())).toEqual({ aspas: 0, locRibChanges: 1 });
+    expect(loc()).toEqual(["198.51.100.0", "203.0.113.0"]);
+  });
+
+  it("match.aspa in a named import policy", async () => {
+    const d = new Router({
+      asn: 64500,
+      bgpIdentifier: "192.0.2.1",
+      localAddress: "192.0.2.1",
+      neighbors: [
+        acceptingNeighbor("cust", "192.0.2.11", 65001, { role: "provider", importPolicy: "in" }),
+      ],
+      policies: {
+        in: [
+          { match: { aspa: "invalid" }, action: "reject" },
+          { match: { aspa: "unknown" }, set: { localPref: 50 }, action: "accept" },
+          { action: "accept" },
+        ],
+      },
+    });
+    const t = new AspaTable();
+    t.set(64510, [65002]);
+    t.set(65001, [64500]);
+    d.setAspas(t);
+    const cust = routerAt(65001, "192.0.2.11", [acceptingNeighbor("d", "192.0.2.1", 64500)]);
+    for (const r of [d, cust]) r.start();
+    link(d, "cust", cust, "d");
+    cust.originate([
+      { prefix: "198.51.100.0/24" }, // 65001 alone: valid
+      { prefix: "203.0.113.0/24", asPath: [64510] }, // 64510's ASPA names 65002 only: invalid
+      { prefix: "192.0.2.128/25", asPath: [64999] }, // 64999 has no ASPA: unknown
+    ]);
+    await flush(60);
+    const loc = [...d.rib.locRib()].map((r) => [r.prefix.address, r.attributes.localPref]).sort();
+    expect(loc).toEqual([
+      ["192.0.2.128", 50],
+      ["198.51.100.0", undefined],
     ]);
   });
 });

@@ -92,6 +92,31 @@ describe("configuration: AS_PATH options (allowas-in, remove-private-AS, as-over
   });
 });
 
+describe("configuration: ASPA", () => {
+  it("reads the ASPA file, match.aspa and reject-aspa-invalid; refuses aspa in an export policy", () => {
+    const spec = parseRouterSpec({
+      ...base({ importPolicy: "reject-aspa-invalid", exportPolicy: "out" }),
+      aspa: "/var/lib/rpki-client/json",
+      policies: {
+        in: [{ match: { aspa: ["invalid", "unknown"] }, action: "reject" }],
+        out: [{ action: "accept" }],
+      },
+    });
+    expect(spec.aspa).toBe("/var/lib/rpki-client/json");
+    expect(spec.policies?.in?.[0]?.match?.aspa).toEqual(["invalid", "unknown"]);
+    expect(
+      field({ ...base({}), policies: { in: [{ match: { aspa: "bad" }, action: "reject" }] } }),
+    ).toBe("policies.in[0].match.aspa");
+    expect(field({ ...base({}), aspa: 1 })).toBe("config.aspa");
+    expect(
+      field({
+        ...base({ exportPolicy: "out" }),
+        policies: { out: [{ match: { aspa: "invalid" }, action: "reject" }] },
+      }),
+    ).toBe("neighbors[0].exportPolicy");
+  });
+});
+
 describe("configuration: router settings", () => {
   it("reads fib (a router that keeps no forwarding table) and refuses a non-boolean", () => {
     expect(parseRouterSpec({ ...base({}), fib: false }).fib).toBe(false);

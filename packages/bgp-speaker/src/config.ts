@@ -1,5 +1,11 @@
 import { isIP } from "node:net";
-import { BGP_ROLES, type OriginValidity, type PrefixListEntry, RoaTable } from "@dyninfra/bgp-rib";
+import {
+  type AspaValidity,
+  BGP_ROLES,
+  type OriginValidity,
+  type PrefixListEntry,
+  RoaTable,
+} from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
 import { BMP_MONITORING, type BmpMonitoring } from "./bmp";
 import { BgpSpeakerError } from "./errors";
@@ -87,7 +93,15 @@ function importPolicy(v: Json, field: string): string {
   return v as string;
 }
 
-const MATCH_KEYS = ["prefixList", "asPath", "asPathLength", "community", "largeCommunity", "rpki"];
+const MATCH_KEYS = [
+  "prefixList",
+  "asPath",
+  "asPathLength",
+  "community",
+  "largeCommunity",
+  "rpki",
+  "aspa",
+];
 const SET_KEYS = [
   "localPref",
   "med",
@@ -172,6 +186,20 @@ function policyTerm(v: Json, f: string): PolicyTerm {
       ...optional(m, "community", str, g),
       ...optional(m, "largeCommunity", str, g),
       ...optional(m, "rpki", states, g),
+      ...optional(
+        m,
+        "aspa",
+        (y, h) => {
+          const one = (z: Json, k: string): AspaValidity =>
+            z === "valid" || z === "invalid" || z === "unknown"
+              ? z
+              : fail(k, 'must be "valid", "invalid" or "unknown"');
+          if (!Array.isArray(y)) return one(y, h);
+          if (y.length === 0) fail(h, "must name at least one state");
+          return y.map((z, i) => one(z, `${h}[${i}]`));
+        },
+        g,
+      ),
     };
   };
   const set = (x: Json, g: string): PolicySetSpec => {
@@ -247,11 +275,12 @@ function checkPolicyNames(spec: RouterSpec): void {
           `neighbors[${i}].${key}`,
           `names no policy: ${JSON.stringify(name)} is neither ${builtIn.map((b) => `"${b}"`).join(", ")} nor defined in policies`,
         );
-      if (key === "exportPolicy" && terms.some((t) => t.match?.rpki !== undefined))
-        fail(
-          `neighbors[${i}].${key}`,
-          `names ${JSON.stringify(name)}, which matches on rpki: only import policies may`,
-        );
+      for (const what of ["rpki", "aspa"] as const)
+        if (key === "exportPolicy" && terms.some((t) => t.match?.[what] !== undefined))
+          fail(
+            `neighbors[${i}].${key}`,
+            `names ${JSON.stringify(name)}, which matches on ${what}: only import policies may`,
+          );
     }
   });
 }
@@ -275,6 +304,7 @@ const ROUTER_KEYS = new Set([
   "mrtDump",
   "bmp",
   "rpki",
+  "aspa",
   "policies",
 ]);
 
@@ -494,6 +524,7 @@ export function parseRouterSpec(json: unknown): RouterSpec {
       "config",
     ),
     neighbors: neighbors.map((n, i) => neighbor(n, `neighbors[${i}]`)),
+    ...optional(o, "aspa", str, "config"),
     ...(o.policies !== undefined
       ? { policies: policies(o.policies, "policies", int(o.asn, "asn", 1, 0xffffffff)) }
       : {}),

@@ -1,7 +1,10 @@
 // The control interface's grafting endpoints over HTTP, between two routers in this process (the
 // BGP connection a memoryPipe; restoring a kernel TCP connection is the interop tests' part), and
 // restoreConnection's typed errors.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Rib } from "@dyninfra/bgp-rib";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
@@ -248,5 +251,23 @@ describe("control interface: graceful shutdown (RFC 8326)", () => {
     await flush(20);
     expect(best()).toEqual([undefined, undefined]);
     void c;
+  });
+});
+
+describe("control interface: ASPA", () => {
+  it("POST /aspa/reload reads the file given (or configured) and says how many ASPAs", async () => {
+    const { a } = pair();
+    const call = await control(a);
+    const file = join(mkdtempSync(join(tmpdir(), "aspa-")), "aspa.json");
+    writeFileSync(file, JSON.stringify({ aspas: [{ customer_asid: 65001, providers: [64500] }] }));
+    expect(await call("POST", "/aspa/reload", { file })).toEqual({
+      status: 200,
+      json: { aspas: 1, locRibChanges: 0 },
+    });
+    expect(a.aspas.hop(65001, 64500)).toBe("provider+");
+    const none = await call("POST", "/aspa/reload");
+    expect([none.status, none.json.error]).toEqual([400, expect.stringMatching(/no ASPA file/)]);
+    writeFileSync(file, "{");
+    expect((await call("POST", "/aspa/reload", { file })).status).toBe(400);
   });
 });

@@ -61,6 +61,7 @@ async function body(req: IncomingMessage, optional = false): Promise<unknown> {
  * originate, as in the configuration's `originate`), `DELETE /routes` (a JSON array of prefixes),
  * `POST /sessions/<name>/refresh` (ROUTE-REFRESH for every negotiated family),
  * `POST /sessions/<name>/stop` (`{"message": "…"}`: Cease with a shutdown communication),
+ * `POST /aspa/reload` (`{"file"}` optional: re-reads the ASPAs, see {@link Router.loadAspas}),
  * `POST /sessions/<name>/start`, `POST /sessions/<name>/graceful-shutdown` (`{"on": false}` ends
  * it; RFC 8326, see {@link Router.gracefulShutdown}: `{"locRibChanges"}`), and for grafting `POST /sessions/<name>/graft-out` (pauses the
  * session: `{"graft": …, "connection": {localAddress, localPort, remoteAddress, remotePort}}`, the
@@ -274,6 +275,15 @@ async function handle(
           }
         : {}),
     });
+  }
+  if (req.method === "POST" && path === "/aspa/reload") {
+    const b = (await body(req, true)) as { file?: unknown } | null;
+    const file = typeof b?.file === "string" ? b.file : router.spec.aspa;
+    if (file === undefined)
+      throw new BgpSpeakerError("BAD_REQUEST", 'no ASPA file: configure "aspa" or give "file"', {
+        field: "file",
+      });
+    return send(res, 200, router.loadAspas(file));
   }
   if (req.method === "POST" && path === "/rpki/reload") {
     const b = (await body(req, true)) as { file?: unknown } | null;

@@ -1,4 +1,6 @@
 import {
+  AspaTable,
+  type AspaValidity,
   acceptAll,
   addCommunities,
   addLargeCommunities,
@@ -9,6 +11,7 @@ import {
   hasLargeCommunity,
   type Match,
   matchAsPath,
+  matchAspaValidity,
   matchOriginValidity,
   matchPrefixList,
   type OriginValidity,
@@ -54,6 +57,12 @@ export interface PolicyMatchSpec {
    * or any of several. Import policies only (routes are decided again when the VRPs change).
    */
   readonly rpki?: OriginValidity | readonly OriginValidity[];
+  /**
+   * The route's ASPA-based AS_PATH validity (`@dyninfra/bgp-rib`'s `verifyAspa`, by the
+   * neighbour's `role`; routes of a neighbour without one never match) against the router's
+   * ASPAs: one state or any of several. Import policies only.
+   */
+  readonly aspa?: AspaValidity | readonly AspaValidity[];
 }
 
 /** What a policy term changes, in this order: LOCAL_PREF, MED, next hop, AS_PATH, communities. */
@@ -95,12 +104,15 @@ export const BUILT_IN_POLICIES: readonly string[] = Object.freeze([
   "accept",
   "reject",
   "reject-invalid",
+  "reject-aspa-invalid",
 ]);
 
 /** A compiled named policy: the function, and whether it matches on RPKI validity. */
 export interface CompiledPolicy {
   readonly policy: Policy;
   readonly usesRpki: boolean;
+  /** Whether it matches on ASPA validity (its routes are decided again when the ASPAs change). */
+  readonly usesAspa: boolean;
 }
 
 /** A large community from its text `global:local1:local2` (each 0..2^32-1); undefined if not one. */
@@ -190,9 +202,16 @@ function largeOf(text: string, field: string): LargeCommunity {
  */
 export function compilePolicy(
   terms: readonly PolicyTerm[],
-  context: { readonly asn: number; readonly roas: RoaTable; readonly field: string },
+  context: {
+    readonly asn: number;
+    readonly roas: RoaTable;
+    readonly field: string;
+    /** The ASPAs of `match.aspa` (read when the policy runs); none without. */
+    readonly aspas?: AspaTable;
+  },
 ): CompiledPolicy {
   let usesRpki = false;
+  let usesAspa = false;
   let rest: Policy = rejectAll;
   for (let i = terms.length - 1; i >= 0; i--) {
     const t = terms[i]!;
@@ -244,6 +263,14 @@ export function compilePolicy(
         bad(`${f}.match.rpki`, (e as Error).message);
       }
     }
+    if (m.aspa !== undefined) {
+      usesAspa = true;
+      try {
+        matches.push(matchAspaValidity(context.aspas ?? new AspaTable(), m.aspa));
+      } catch (e) {
+        bad(`${f}.match.aspa`, (e as Error).message);
+      }
+    }
     const s = t.set ?? {};
     const sets: Policy[] = [];
     if (s.localPref !== undefined) sets.push(setLocalPref(s.localPref));
@@ -289,5 +316,5 @@ export function compilePolicy(
           : chain(...sets, rest);
     rest = matches.length === 0 ? then : when(all(matches), then, rest);
   }
-  return { policy: rest, usesRpki };
+  return { policy: rest, usesRpki, usesAspa };
 }

@@ -14,14 +14,17 @@ import type {
   SessionImportOptions,
 } from "@dyninfra/bgp-rib";
 import {
+  AspaTable,
   acceptAll,
   addCommunities,
   BGP_ROLES,
   chain,
+  parseAspaJson,
   parseVrpJson,
   Rib,
   RoaTable,
   rejectAll,
+  rejectAspaInvalid,
   rejectInvalidOrigins,
   ribUpdateFromMessage,
   setLocalPref,
@@ -178,7 +181,12 @@ export interface NeighborSpec {
  * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted — or the
  * name of one of the router's {@link RouterSpec.policies}.
  */
-export type ImportPolicyName = "accept" | "reject" | "reject-invalid" | (string & {});
+export type ImportPolicyName =
+  | "accept"
+  | "reject"
+  | "reject-invalid"
+  | "reject-aspa-invalid"
+  | (string & {});
 
 /** A neighbour's export policy: `"accept"`, `"reject"` or the name of one of the router's policies. */
 export type ExportPolicyName = "accept" | "reject" | (string & {});
@@ -277,6 +285,12 @@ export interface RouterSpec {
    * and followed as it changes — or several, the most preferred one with data in use.
    */
   readonly rpki?: { readonly vrps: string } | { readonly rtr: RtrSpec | readonly RtrSpec[] };
+  /**
+   * ASPAs (for `"reject-aspa-invalid"` and `match.aspa`): a relying party's JSON output with an
+   * `aspas` list (rpki-client `-j`), read by `dyninfra-bgpd` at start and on `POST /aspa/reload`
+   * (see {@link Router.loadAspas}).
+   */
+  readonly aspa?: string;
   /** MRT files whose routes are loaded at start, as if learned from the peer named in each. */
   readonly mrt?: readonly { readonly file: string; readonly peerAddress?: string }[];
   /** HTTP control interface (JSON): on a TCP port, or on a Unix socket path. */
@@ -602,12 +616,13 @@ function checkPolicyNames(
   for (const key of ["importPolicy", "exportPolicy"] as const) {
     const name = spec[key];
     if (name === undefined || name === "accept" || name === "reject") continue;
-    if (key === "importPolicy" && name === "reject-invalid") continue;
+    if (key === "importPolicy" && (name === "reject-invalid" || name === "reject-aspa-invalid"))
+      continue;
     const p = policies.get(name);
-    if (p !== undefined && (key === "importPolicy" || !p.usesRpki)) continue;
+    if (p !== undefined && (key === "importPolicy" || (!p.usesRpki && !p.usesAspa))) continue;
     throw new BgpSpeakerError(
       "BAD_CONFIG",
-      `neighbour ${spec.name}: ${key} ${JSON.stringify(name)} ${unknown}${p !== undefined ? " usable for export (it matches on rpki)" : ""}`,
+      `neighbour ${spec.name}: ${key} ${JSON.stringify(name)} ${unknown}${p !== undefined ? ` usable for export (it matches on ${p.usesRpki ? "rpki" : "aspa"})` : ""}`,
       { field: key },
     );
   }
@@ -665,6 +680,9 @@ export class Router extends EventEmitter<RouterEvents> {
    */
   readonly roas = new RoaTable();
   private readonly rovPolicy: Policy;
+  /** ASPAs of `"reject-aspa-invalid"` and `match.aspa` ({@link Router.setAspas}). */
+  readonly aspas = new AspaTable();
+  private readonly aspaPolicy = rejectAspaInvalid(this.aspas);
   /** The compiled {@link Router.policyDefinitions}. */
   private policies: Map<string, CompiledPolicy>;
   private policyDefs: PolicyDefinitions;
@@ -1912,6 +1930,52 @@ export class Router extends EventEmitter<RouterEvents> {
     return this.setVrps(parseVrpJson(text));
   }
 
+  /**
+   * Replaces the ASPAs (those of `table`, copied) and decides again the routes of every neighbour
+   * whose import policy is `"reject-aspa-invalid"` or matches on `aspa`: routes that became
+   * invalid go, those no longer invalid come back (from the Adj-RIB-In kept before policy).
+   *
+   * @example
+   * ```ts
+   * import { AspaTable } from "@dyninfra/bgp-rib";
+   * import type { Router } from "@dyninfra/bgp-speaker";
+   * const load = (r: Router, t: AspaTable) => r.setAspas(t).aspas;
+   * ```
+   */
+  setAspas(table: AspaTable): { aspas: number; locRibChanges: number } {
+    this.aspas.clear();
+    for (const [customer, providers] of table.entries()) this.aspas.set(customer, providers);
+    let locRibChanges = 0;
+    for (const n of this.neighbors.values()) {
+      const p = n.spec.importPolicy;
+      if (!n.inRib || !(p === "reject-aspa-invalid" || this.policies.get(p ?? "")?.usesAspa))
+        continue;
+      const c = this.rib.setPolicies(n.spec.address, {
+        importPolicy: this.importPolicyFor(n.spec),
+      });
+      locRibChanges += c.locRib.length;
+      this.distribute(c);
+    }
+    return { aspas: this.aspas.size, locRibChanges };
+  }
+
+  /** {@link Router.setAspas} from a file of a relying party's JSON output (rpki-client `-j`). */
+  loadAspas(file: string): { aspas: number; locRibChanges: number } {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new BgpSpeakerError(
+        "BAD_CONFIG",
+        `cannot read ASPAs from ${file}: ${(e as Error).message}`,
+        {
+          field: "aspa",
+        },
+      );
+    }
+    return this.setAspas(parseAspaJson(text));
+  }
+
   /** The router's named policies: {@link RouterSpec.policies}, or as {@link Router.setPolicies} left them. */
   get policyDefinitions(): PolicyDefinitions {
     return this.policyDefs;
@@ -1984,7 +2048,12 @@ export class Router extends EventEmitter<RouterEvents> {
         });
       out.set(
         name,
-        compilePolicy(terms, { asn: this.spec.asn, roas: this.roas, field: `policies.${name}` }),
+        compilePolicy(terms, {
+          asn: this.spec.asn,
+          roas: this.roas,
+          aspas: this.aspas,
+          field: `policies.${name}`,
+        }),
       );
     }
     return out;
@@ -2055,6 +2124,7 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private policyOf(p: ImportPolicyName | undefined): Policy | undefined {
     if (p === "reject-invalid") return this.rovPolicy;
+    if (p === "reject-aspa-invalid") return this.aspaPolicy;
     if (p === undefined) return undefined;
     if (p === "accept") return acceptAll;
     if (p === "reject") return rejectAll;

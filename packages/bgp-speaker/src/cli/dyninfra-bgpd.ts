@@ -24,7 +24,9 @@ S}), BMP reports to a monitoring station ("bmp": {"host", "port", "monitoring": 
 "post-policy", "adj-rib-out", "loc-rib"]}),
 Route Origin Validation ("rpki": {"vrps": FILE}, a relying party's JSON, or {"rtr": {"host",
 "port"}}, an RPKI cache over RFC 8210; neighbours with "importPolicy": "reject-invalid" drop
-RPKI-invalid routes), routing policies for neighbours' "importPolicy"/"exportPolicy"
+RPKI-invalid routes), ASPA-based AS_PATH verification ("aspa": FILE, a relying party's JSON;
+"importPolicy": "reject-aspa-invalid" by the neighbour's "role"),
+routing policies for neighbours' "importPolicy"/"exportPolicy"
 ("policies": {"NAME": [{"match": {...}, "set": {...}, "action": "accept"|"reject"|"next"}]})
 and a JSON control interface over
 HTTP ("control"):
@@ -32,6 +34,8 @@ HTTP ("control"):
   POST /routes [ {"prefix": "198.51.100.0/24", ...} ]   DELETE /routes [ "198.51.100.0/24" ]
   POST /mrt/rib {"file": PATH}   (a TABLE_DUMP_V2 snapshot of what the neighbours sent)
   GET /rpki   POST /rpki/reload [{"file": PATH}]   (re-read the VRPs or poll the RTR cache)
+  POST /aspa/reload [{"file": PATH}]   (re-read the ASPAs)
+  POST /sessions/<name>/graceful-shutdown [{"on": false}]   (RFC 8326 drain, or its end)
   GET /policies   PUT /policies {"NAME": [terms]}   (replace the policies; no session reset)
   POST /sessions/<name>/refresh|stop|start
   POST /sessions/<name>/graft-out|graft-export|graft-freeze|graft-abort|release
@@ -173,6 +177,10 @@ export async function main(
   if (rpki !== undefined && "vrps" in rpki) {
     const r = router.loadVrps(rpki.vrps);
     log(`RPKI: ${r.vrps} VRPs from ${rpki.vrps}`);
+  }
+  if (spec.aspa !== undefined) {
+    const r = router.loadAspas(spec.aspa);
+    log(`ASPA: ${r.aspas} ASPAs from ${spec.aspa}`);
   }
   // Sessions start at once; their routes are revalidated as the caches' data arrives.
   for (const rtr of router.rtrClients) {
