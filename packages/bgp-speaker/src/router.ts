@@ -178,8 +178,10 @@ export interface NeighborSpec {
 /**
  * A neighbour's import policy: accept or reject everything, `"reject-invalid"` — Route Origin
  * Validation (RFC 6811) against the router's VRPs ({@link Router.setVrps}, or `rpki.vrps` in the
- * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted — or the
- * name of one of the router's {@link RouterSpec.policies}.
+ * configuration): RPKI-invalid routes are rejected, valid and not-found ones accepted —,
+ * `"reject-aspa-invalid"` — ASPA-based AS_PATH verification against the router's ASPAs
+ * ({@link Router.setAspas}, or `aspa` in the configuration), by the neighbour's `role`: invalid
+ * routes are rejected — or the name of one of the router's {@link RouterSpec.policies}.
  */
 export type ImportPolicyName =
   | "accept"
