@@ -1,7 +1,15 @@
 import type { AsPath } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "./errors";
 import type { BgpRole } from "./peer";
-import { acceptAll, type Match, type Policy, type PolicyRoute, rejectAll, when } from "./policy";
+import {
+  acceptAll,
+  type Match,
+  type Policy,
+  type PolicyRoute,
+  rejectAll,
+  validityStates,
+  when,
+} from "./policy";
 
 /**
  * What an AS_PATH hop is under the ASPAs known (draft-ietf-sidrops-aspa-verification §5): for a
@@ -257,12 +265,7 @@ export function matchAspaValidity(
   table: AspaTable,
   states: AspaValidity | readonly AspaValidity[],
 ): Match {
-  const want = new Set<string>(typeof states === "string" ? [states] : states);
-  for (const s of want)
-    if (s !== "valid" && s !== "invalid" && s !== "unknown")
-      throw new BgpRibError("BAD_VALIDITY", `unknown ASPA validity ${JSON.stringify(s)}`, {
-        field: "states",
-      });
+  const want = validityStates(states, ["valid", "invalid", "unknown"], "ASPA validity");
   return Object.assign(
     (route: PolicyRoute) => {
       const v = routeAspaValidity(route, table);

@@ -421,6 +421,24 @@ export function prependAs(
 }
 
 /**
+ * The set of validity `states` asked for (one or several), each checked against `known`;
+ * `BAD_VALIDITY` naming the unknown one (`what`: the kind of validity, for the message).
+ */
+export function validityStates(
+  states: string | readonly string[],
+  known: readonly string[],
+  what: string,
+): ReadonlySet<string> {
+  const want = new Set<string>(typeof states === "string" ? [states] : states);
+  for (const s of want)
+    if (!known.includes(s))
+      throw new BgpRibError("BAD_VALIDITY", `unknown ${what} ${JSON.stringify(s)}`, {
+        field: "states",
+      });
+  return want;
+}
+
+/**
  * Whether an AS number is private (RFC 6996: 64512–65534 and 4200000000–4294967294).
  *
  * @example

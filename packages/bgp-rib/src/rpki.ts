@@ -2,7 +2,15 @@ import type { AsPath, Prefix } from "@dyninfra/bgp-wire";
 import { BgpRibError } from "./errors";
 import { fastIpv4, grownCapacity, resized, resizedFilled } from "./internal/prefix-table";
 import { formatPrefix, type IpPrefix, maskWords, parseIpv6, parsePrefix, wordMask } from "./ip";
-import { acceptAll, type Match, type Policy, type PolicyRoute, rejectAll, when } from "./policy";
+import {
+  acceptAll,
+  type Match,
+  type Policy,
+  type PolicyRoute,
+  rejectAll,
+  validityStates,
+  when,
+} from "./policy";
 
 /**
  * The validation state of a route's origin (RFC 6811 §2): `valid` when a VRP covers the prefix
@@ -409,12 +417,7 @@ export function matchOriginValidity(
   states: OriginValidity | readonly OriginValidity[],
   options: OriginOptions = {},
 ): Match {
-  const want = new Set<string>(typeof states === "string" ? [states] : states);
-  for (const s of want)
-    if (s !== "valid" && s !== "invalid" && s !== "not-found")
-      throw new BgpRibError("BAD_VALIDITY", `unknown validation state ${JSON.stringify(s)}`, {
-        field: "states",
-      });
+  const want = validityStates(states, ["valid", "invalid", "not-found"], "validation state");
   return Object.assign(
     (route: PolicyRoute) =>
       want.has(table.validate(route.prefix, originAs(route.attributes.asPath, options))),

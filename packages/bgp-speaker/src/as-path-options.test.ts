@@ -102,7 +102,11 @@ describe("ASPA verification (draft-ietf-sidrops-aspa-verification)", () => {
     const t = new AspaTable();
     t.set(64520, [64510]);
     t.set(64510, [65002]);
+    const redecided: string[] = [];
+    d.on("adj-rib-in", (name) => redecided.push(name));
     expect(d.setAspas(t)).toEqual({ aspas: 2, locRibChanges: 1 });
+    // Its post-policy Adj-RIB-In changed: said as for a change of VRPs or policies (BMP reads it).
+    expect(redecided).toEqual(["cust"]);
     expect(loc()).toEqual(["198.51.100.0"]);
     expect(d.setAspas(new AspaTable())).toEqual({ aspas: 0, locRibChanges: 1 });
     expect(loc()).toEqual(["198.51.100.0", "203.0.113.0"]);

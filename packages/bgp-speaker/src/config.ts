@@ -156,15 +156,19 @@ function policyTerm(v: Json, f: string): PolicyTerm {
         };
       });
     };
-    const states = (y: Json, h: string): OriginValidity | OriginValidity[] => {
-      const one = (z: Json, k: string): OriginValidity =>
-        z === "valid" || z === "invalid" || z === "not-found"
-          ? z
-          : fail(k, 'must be "valid", "invalid" or "not-found"');
-      if (!Array.isArray(y)) return one(y, h);
-      if (y.length === 0) fail(h, "must name at least one state");
-      return y.map((z, i) => one(z, `${h}[${i}]`));
-    };
+    /** One of `allowed`, or a non-empty list of them. */
+    const states =
+      <T extends string>(allowed: readonly T[]) =>
+      (y: Json, h: string): T | T[] => {
+        const names = allowed.map((a) => `"${a}"`);
+        const one = (z: Json, k: string): T =>
+          allowed.includes(z as T)
+            ? (z as T)
+            : fail(k, `must be ${names.slice(0, -1).join(", ")} or ${names.at(-1)}`);
+        if (!Array.isArray(y)) return one(y, h);
+        if (y.length === 0) fail(h, "must name at least one state");
+        return y.map((z, i) => one(z, `${h}[${i}]`));
+      };
     return {
       ...optional(m, "prefixList", prefixList, g),
       ...optional(m, "asPath", str, g),
@@ -185,21 +189,8 @@ function policyTerm(v: Json, f: string): PolicyTerm {
       ),
       ...optional(m, "community", str, g),
       ...optional(m, "largeCommunity", str, g),
-      ...optional(m, "rpki", states, g),
-      ...optional(
-        m,
-        "aspa",
-        (y, h) => {
-          const one = (z: Json, k: string): AspaValidity =>
-            z === "valid" || z === "invalid" || z === "unknown"
-              ? z
-              : fail(k, 'must be "valid", "invalid" or "unknown"');
-          if (!Array.isArray(y)) return one(y, h);
-          if (y.length === 0) fail(h, "must name at least one state");
-          return y.map((z, i) => one(z, `${h}[${i}]`));
-        },
-        g,
-      ),
+      ...optional(m, "rpki", states<OriginValidity>(["valid", "invalid", "not-found"]), g),
+      ...optional(m, "aspa", states<AspaValidity>(["valid", "invalid", "unknown"]), g),
     };
   };
   const set = (x: Json, g: string): PolicySetSpec => {

@@ -557,13 +557,7 @@ function rtrTls(t: NonNullable<RtrSpec["tls"]>, i: number): RtrTlsOptions {
   const read = (key: "ca" | "cert" | "key"): { [k: string]: string } => {
     const file = t[key];
     if (file === undefined) return {};
-    try {
-      return { [key]: readFileSync(file, "utf8") };
-    } catch (e) {
-      throw new BgpSpeakerError("BAD_CONFIG", `cannot read ${file}: ${(e as Error).message}`, {
-        field: `rpki.rtr[${i}].tls.${key}`,
-      });
-    }
+    return { [key]: readConfigFile(file, `rpki.rtr[${i}].tls.${key}`) };
   };
   return {
     ...read("ca"),
@@ -1917,19 +1911,7 @@ export class Router extends EventEmitter<RouterEvents> {
    * `@dyninfra/bgp-rib`): rpki-client `-j`, Routinator `--format json`, StayRTR.
    */
   loadVrps(file: string): { vrps: number; added: number; removed: number; locRibChanges: number } {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      throw new BgpSpeakerError(
-        "BAD_CONFIG",
-        `cannot read VRPs from ${file}: ${(e as Error).message}`,
-        {
-          field: "rpki.vrps",
-        },
-      );
-    }
-    return this.setVrps(parseVrpJson(text));
+    return this.setVrps(parseVrpJson(readConfigFile(file, "rpki.vrps", "VRPs")));
   }
 
   /**
@@ -1957,25 +1939,14 @@ export class Router extends EventEmitter<RouterEvents> {
       });
       locRibChanges += c.locRib.length;
       this.distribute(c);
+      this.emit("adj-rib-in", n.spec.name, undefined);
     }
     return { aspas: this.aspas.size, locRibChanges };
   }
 
   /** {@link Router.setAspas} from a file of a relying party's JSON output (rpki-client `-j`). */
   loadAspas(file: string): { aspas: number; locRibChanges: number } {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      throw new BgpSpeakerError(
-        "BAD_CONFIG",
-        `cannot read ASPAs from ${file}: ${(e as Error).message}`,
-        {
-          field: "aspa",
-        },
-      );
-    }
-    return this.setAspas(parseAspaJson(text));
+    return this.setAspas(parseAspaJson(readConfigFile(file, "aspa", "ASPAs")));
   }
 
   /** The router's named policies: {@link RouterSpec.policies}, or as {@link Router.setPolicies} left them. */
@@ -2258,6 +2229,21 @@ export class Router extends EventEmitter<RouterEvents> {
     s.sendEncodedUpdates(out);
     if (n.outbound.length > 0) setImmediate(() => this.pump(n, OUTPUT_SLICE));
     else n.pumping = false;
+  }
+}
+
+/**
+ * A file the configuration names, as text (`what` it holds, for the message); `BAD_CONFIG`
+ * naming `field` when it cannot be read.
+ */
+function readConfigFile(file: string, field: string, what?: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const from = what === undefined ? file : `${what} from ${file}`;
+    throw new BgpSpeakerError("BAD_CONFIG", `cannot read ${from}: ${(e as Error).message}`, {
+      field,
+    });
   }
 }
 
