@@ -159,6 +159,15 @@ describe.runIf(ready)(
             30_000,
           );
           expect(await rpki()).toMatchObject({ vrps: firstOctets.size + 250, rtr: { updates: 2 } });
+          // The daemon's log reaches its file through a pipe, after the control interface has
+          // already answered with the new serial.
+          await waitFor(
+            "the incremental update in D's log",
+            async () =>
+              /incremental update from the RTR cache/.test(lab.log(`dyninfra-d-${source}`)),
+            10_000,
+            100,
+          );
           expect(lab.log(`dyninfra-d-${source}`)).toMatch(/incremental update from the RTR cache/);
         }
         await waitFor(
