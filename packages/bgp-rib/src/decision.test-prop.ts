@@ -1,7 +1,15 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
-import { referenceSelectBest } from "../test/reference-decision";
-import { compareCandidates, type DecisionOptions, explainDecision, selectBest } from "./decision";
+import { referenceMultipath, referenceSelectBest } from "../test/reference-decision";
+import {
+  compareCandidates,
+  type DecisionCandidate,
+  type DecisionOptions,
+  explainDecision,
+  type PeerKind,
+  selectBest,
+  selectMultipath,
+} from "./decision";
 import { arbitraryDecisionCandidate } from "./testing";
 
 // (peer address, path id) identifies a candidate, as in a RIB: no two are tied on every step.
@@ -78,3 +86,111 @@ test.prop([candidates, options])(
     else expect(r.every((x) => !x.eligible)).toBe(true);
   },
 );
+
+// Multipath: candidates mostly tied with each other up to the tie-breakers (arbitrary ones rarely
+// are), some differing in one earlier value; next hops and AS_PATHs from small pools.
+const perturbations = fc.oneof(
+  { weight: 14, arbitrary: fc.constant({}) },
+  fc.record({ localPref: fc.constantFrom(100, 200) }),
+  fc.record({ asPathLength: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ origin: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ med: fc.integer({ min: 0, max: 3 }), neighborAs: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ peerKind: fc.constantFrom<PeerKind>("ebgp", "ibgp", "confed-ebgp", "local") }),
+  fc.record({ igpCost: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ reachable: fc.boolean() }),
+);
+const tiedCandidates = fc
+  .tuple(
+    fc.tuple(
+      arbitraryDecisionCandidate(),
+      fc.constantFrom<PeerKind>("ebgp", "ebgp", "ebgp", "ibgp", "confed-ebgp", "local"),
+    ),
+    fc.uniqueArray(
+      fc.record({
+        peerAddress: fc.constantFrom("192.0.2.1", "192.0.2.10", "192.0.2.9", "2001:db8::1"),
+        pathId: fc.integer({ min: 0, max: 2 }),
+        bgpIdentifier: fc.integer({ min: 1, max: 3 }),
+        clusterListLength: fc.integer({ min: 0, max: 1 }),
+        arrival: fc.integer({ min: 0, max: 5 }),
+        change: perturbations,
+      }),
+      { minLength: 1, maxLength: 8, selector: (c) => `${c.peerAddress}#${c.pathId}` },
+    ),
+  )
+  .map(([[base, peerKind], vs]) =>
+    vs.map(
+      ({ change, ...v }): DecisionCandidate => ({
+        ...base,
+        reachable: true,
+        peerKind,
+        ...v,
+        ...change,
+      }),
+    ),
+  );
+const withHops = tiedCandidates.chain((cs) =>
+  fc.record({
+    cs: fc.constant(cs),
+    hops: fc.array(
+      fc.constantFrom(
+        undefined,
+        "192.0.2.1",
+        "192.0.2.2",
+        "192.0.2.3",
+        "192.0.2.4",
+        "192.0.2.5",
+        "2001:db8::1",
+      ),
+      {
+        minLength: cs.length,
+        maxLength: cs.length,
+      },
+    ),
+    paths: fc.array(
+      fc.constantFrom("65001", "65001", "65001", "65001", "65001", "65001 65002", "65003"),
+      {
+        minLength: cs.length,
+        maxLength: cs.length,
+      },
+    ),
+  }),
+);
+const multipathOptions = fc.record({
+  alwaysCompareMed: fc.boolean(),
+  ignoreAsPathLength: fc.boolean(),
+  preferOlder: fc.boolean(),
+  deterministicMed: fc.boolean(),
+  maximumPaths: fc.integer({ min: 1, max: 6 }),
+  maximumPathsIbgp: fc.integer({ min: 1, max: 6 }),
+  multipathRelax: fc.boolean(),
+});
+
+const seen = [0, 0, 0, 0];
+test.prop([withHops, multipathOptions], { numRuns: 3000 })(
+  "multipath agrees with a reference written from its documentation",
+  ({ cs, hops, paths }, o) => {
+    const best = selectBest(cs, o);
+    const real = selectMultipath(cs, best, o, {
+      nextHops: hops,
+      sameAsPath: (i, j) => paths[i] === paths[j],
+    });
+    expect(real).toEqual(referenceMultipath(cs, best, o, hops, paths));
+    seen[Math.min(real.length, 3)]!++;
+    // The best first, distinct next hops, within the limit.
+    if (best >= 0) expect(real[0]).toBe(best);
+    const limit = Math.max(
+      1,
+      cs[best]?.peerKind === "ibgp" || cs[best]?.peerKind === "confed-ebgp"
+        ? o.maximumPathsIbgp
+        : o.maximumPaths,
+    );
+    expect(real.length).toBeLessThanOrEqual(limit);
+    if (real.length > 1) expect(new Set(real.map((i) => hops[i])).size).toBe(real.length);
+  },
+);
+
+test("the multipath property met lists of two and of three or more routes", () => {
+  // Runs after the property (same file, in order): its cases reached the interesting sizes.
+  expect(seen[2]).toBeGreaterThan(200);
+  expect(seen[3]).toBeGreaterThan(200);
+});

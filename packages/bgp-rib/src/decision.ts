@@ -68,6 +68,22 @@ export interface DecisionOptions {
   readonly preferOlder?: boolean;
   /** A missing MED counts as the worst value (2^32-1) instead of 0 (RFC 4271 §9.1.2.2 (c)). */
   readonly medMissingAsWorst?: boolean;
+  /**
+   * Multipath (ECMP, FRR's `maximum-paths`): when the best route was learned over eBGP, forward
+   * over up to this many routes (the best included) — see {@link selectMultipath}. Default 1:
+   * the best route only.
+   */
+  readonly maximumPaths?: number;
+  /**
+   * {@link DecisionOptions.maximumPaths} for a best route learned over iBGP or from a
+   * confederation peer (FRR's `maximum-paths ibgp`). Default 1.
+   */
+  readonly maximumPathsIbgp?: number;
+  /**
+   * Multipath between routes whose AS_PATHs have equal length, not only between routes with the
+   * same AS_PATH (FRR's `bgp bestpath as-path multipath-relax`).
+   */
+  readonly multipathRelax?: boolean;
 }
 
 /** The step of the decision process that decided a comparison. */
@@ -359,4 +375,106 @@ function decidingStep(
   // Pairwise says the loser is better: it was eliminated by MED within its neighbour-AS group
   // (deterministic-med) or by order of comparison; report the MED step.
   return "med";
+}
+
+/**
+ * The steps after which two candidates count as equally good for multipath: the tie-breakers
+ * (RFC 4271 §9.1.2.2 (f), (g), RFC 4456, RFC 5004) that choose one route, not a better one.
+ */
+const TIE_BREAKERS: ReadonlySet<DecisionStep> = new Set<DecisionStep>([
+  "prefer-older",
+  "bgp-identifier",
+  "cluster-list-length",
+  "neighbor-address",
+  "path-id",
+  "equal",
+]);
+
+/**
+ * Orders two candidates by the tie-breaking steps only (the older first when `preferOlder` and
+ * both are external, then BGP Identifier, CLUSTER_LIST length, neighbour address, Path
+ * Identifier): a total order, unlike {@link compareCandidates} with MED.
+ */
+function tieBreak(a: DecisionCandidate, b: DecisionCandidate, options: DecisionOptions): number {
+  if (
+    options.preferOlder === true &&
+    !isInternal(a.peerKind) &&
+    !isInternal(b.peerKind) &&
+    a.arrival !== b.arrival
+  )
+    return a.arrival < b.arrival ? -1 : 1;
+  if (a.bgpIdentifier !== b.bgpIdentifier) return a.bgpIdentifier < b.bgpIdentifier ? -1 : 1;
+  if (a.clusterListLength !== b.clusterListLength) return a.clusterListLength - b.clusterListLength;
+  const addr = compareAddresses(a.peerAddress, b.peerAddress);
+  if (addr !== 0) return addr;
+  return a.pathId < b.pathId ? -1 : a.pathId > b.pathId ? 1 : 0;
+}
+
+/** What {@link selectMultipath} needs besides the candidates' decision values. */
+export interface MultipathInputs {
+  /** The next hop each candidate forwards to (`undefined`: none, never multipath). */
+  readonly nextHops: readonly (string | undefined)[];
+  /** Whether candidates `i` and `j` have the same AS_PATH. */
+  readonly sameAsPath: (i: number, j: number) => boolean;
+}
+
+/**
+ * The routes to forward over (multipath, ECMP): the best route first, then those as good as the
+ * best as FRR's `maximum-paths` counts them — each compared with the best, the decision process
+ * decides only at a tie-breaker (the steps after IGP cost: equal LOCAL_PREF, AS_PATH length,
+ * ORIGIN, MED where compared, eBGP or iBGP alike, equal IGP cost), its NEXT_HOP resolvable, and
+ * the same AS_PATH as the best (with `multipathRelax`, one of the same length). Not locally
+ * originated routes. In tie-breaking order ({@link DecisionOptions.preferOlder}, BGP Identifier,
+ * CLUSTER_LIST length, neighbour address, Path Identifier); a route whose next hop is already in
+ * the list is skipped, and the list stops at `maximumPaths` (`maximumPathsIbgp` when the best was
+ * learned over iBGP or from a confederation peer). Returns candidate indices: `[]` when `best` is
+ * -1, `[best]` when nothing else qualifies or multipath is off.
+ *
+ * @example
+ * ```ts
+ * const base = { reachable: true, localPref: 100, asPathLength: 1, origin: 0, med: 0,
+ *   neighborAs: 65001, peerKind: "ebgp", igpCost: 0, arrival: 0, bgpIdentifier: 1,
+ *   clusterListLength: 0, peerAddress: "192.0.2.1", pathId: 0 } as const;
+ * const other = { ...base, bgpIdentifier: 2, peerAddress: "192.0.2.2" };
+ * selectMultipath([base, other], 0, { maximumPaths: 4 }, {
+ *   nextHops: ["192.0.2.1", "192.0.2.2"], sameAsPath: () => true,
+ * }); // [0, 1]
+ * ```
+ */
+export function selectMultipath(
+  candidates: readonly DecisionCandidate[],
+  best: number,
+  options: DecisionOptions,
+  inputs: MultipathInputs,
+): number[] {
+  if (best < 0) return [];
+  const b = candidates[best]!;
+  const internal = isInternal(b.peerKind);
+  const max = (internal ? options.maximumPathsIbgp : options.maximumPaths) ?? 1;
+  const bestHop = inputs.nextHops[best];
+  if (max <= 1 || b.peerKind === "local" || bestHop === undefined) return [best];
+  const members: number[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (i === best || !c.reachable || c.peerKind === "local" || inputs.nextHops[i] === undefined)
+      continue;
+    if (!TIE_BREAKERS.has(compareCandidates(b, c, options).step)) continue;
+    if (
+      options.multipathRelax === true
+        ? c.asPathLength !== b.asPathLength
+        : !inputs.sameAsPath(best, i)
+    )
+      continue;
+    members.push(i);
+  }
+  members.sort((x, y) => tieBreak(candidates[x]!, candidates[y]!, options));
+  const out = [best];
+  const hops = new Set([bestHop]);
+  for (let k = 0; k < members.length && out.length < max; k++) {
+    const hop = inputs.nextHops[members[k]!]!;
+    if (hops.has(hop)) continue;
+    hops.add(hop);
+    out.push(members[k]!);
+  }
+  return out;
 }

@@ -5,8 +5,8 @@ import { Fib } from "./fib";
 import { formatPrefix, type IpPrefix, maskWords, parsePrefix, prefixContains } from "./ip";
 
 // Linear-scan reference: the longest entry containing the address.
-function linear(entries: Map<string, [IpPrefix, string]>, addr: readonly number[], family: 4 | 6) {
-  let best: [IpPrefix, string] | undefined;
+function linear<H>(entries: Map<string, [IpPrefix, H]>, addr: readonly number[], family: 4 | 6) {
+  let best: [IpPrefix, H] | undefined;
   for (const e of entries.values()) {
     if (e[0].family !== family || !prefixContains(e[0], addr)) continue;
     if (best === undefined || e[0].length > best[0].length) best = e;
@@ -43,7 +43,11 @@ const op = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("set" as const),
       p: fc.oneof({ weight: 4, arbitrary: v4prefix }, { weight: 1, arbitrary: v6prefix }),
-      hop: fc.constantFrom("a", "b", "c", "d"),
+      // One next hop, or a multipath list (of one, too).
+      hop: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom("a", "b", "c", "d") },
+        fc.uniqueArray(fc.constantFrom("a", "b", "c", "d"), { minLength: 1, maxLength: 3 }),
+      ),
     }),
   },
   {
@@ -51,7 +55,7 @@ const op = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("del" as const),
       p: fc.oneof({ weight: 4, arbitrary: v4prefix }, { weight: 1, arbitrary: v6prefix }),
-      hop: fc.constant(""),
+      hop: fc.constant("" as string | string[]),
     }),
   },
 );
@@ -72,7 +76,7 @@ test.prop(
   "LPM agrees with a linear scan after any interleaving of sets and deletes (IPv4 through set/delete or set4/delete4)",
   (t, ops, a4, a6, fast) => {
     const fib = new Fib({ wideIpv4Threshold: t });
-    const ref = new Map<string, [IpPrefix, string]>();
+    const ref = new Map<string, [IpPrefix, string | string[]]>();
     for (const o of ops) {
       const key = formatPrefix(o.p);
       const v4fast = fast && o.p.family === 4;
@@ -95,12 +99,22 @@ test.prop(
         const last = (first | (o.p.length === 32 ? 0 : 0xffffffff >>> o.p.length)) >>> 0;
         probes4.push(first, last, (first - 1) >>> 0, (last + 1) >>> 0);
       }
-    for (const a of probes4)
-      expect(fib.nextHop(fib.lookupIpv4(a))).toBe(linear(ref, [a, 0, 0, 0], 4));
-    for (const w of [...a6, ...ops.filter((o) => o.p.family === 6).map((o) => [...o.p.words])])
-      expect(fib.nextHop(fib.lookupIpv6(w))).toBe(linear(ref, w, 6));
+    const list = (h: string | string[] | undefined) =>
+      h === undefined ? [] : typeof h === "string" ? [h] : h;
+    for (const a of probes4) {
+      const i = fib.lookupIpv4(a);
+      const want = list(linear(ref, [a, 0, 0, 0], 4));
+      expect(fib.nextHops(i)).toEqual(want);
+      expect(fib.nextHop(i)).toBe(want[0]);
+    }
+    for (const w of [...a6, ...ops.filter((o) => o.p.family === 6).map((o) => [...o.p.words])]) {
+      const i = fib.lookupIpv6(w);
+      const want = list(linear(ref, w, 6));
+      expect(fib.nextHops(i)).toEqual(want);
+      expect(fib.nextHop(i)).toBe(want[0]);
+    }
     expect(fib.size).toBe(ref.size);
-    expect(new Map(fib.entries())).toEqual(new Map([...ref].map(([k, v]) => [k, v[1]])));
+    expect(new Map(fib.entries())).toEqual(new Map([...ref].map(([k, v]) => [k, list(v[1])[0]])));
     // The layout follows the IPv4 entry count (with hysteresis, so only the extremes are fixed).
     const n4 = [...ref.values()].filter((e) => e[0].family === 4).length;
     if (n4 > t) expect(fib.ipv4Layout).toBe("16-4-4-4-4");

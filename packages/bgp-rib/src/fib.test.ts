@@ -290,6 +290,11 @@ describe("Fib input errors", () => {
     expect(field(() => f.set(p(4, 32, [0x0a000001, 1, 0, 0]), "a"))).toBe("BAD_PREFIX:words");
     expect(field(() => f.set(p(6, 64, [0x20010db8, 0, 1, 0]), "a"))).toBe("BAD_PREFIX:words");
     expect(field(() => f.set("10.0.0.0/8", 7 as unknown as string))).toBe("BAD_NEXT_HOP:nextHop");
+    expect(field(() => f.set("10.0.0.0/8", []))).toBe("BAD_NEXT_HOP:nextHop");
+    expect(field(() => f.set("10.0.0.0/8", ["a", "a"]))).toBe("BAD_NEXT_HOP:nextHop[1]");
+    expect(field(() => f.set("10.0.0.0/8", ["a", 7 as unknown as string]))).toBe(
+      "BAD_NEXT_HOP:nextHop[1]",
+    );
     expect(field(() => f.lookup("10.0.0.256"))).toBe("BAD_ADDRESS:address");
     expect(field(() => f.lookup("2001:db8:::1"))).toBe("BAD_ADDRESS:address");
     expect(field(() => f.lookupIpv6([1, 2]))).toBe("BAD_ADDRESS:words");

@@ -82,7 +82,11 @@ export class Fib {
   private free6: number[] = [];
   private readonly path6 = new Int32Array(128);
   private readonly v6exact = new Map<string, number>();
+  /** Per next-hop index: the next hop (of a multipath group, the first). */
   private readonly hops: string[] = [];
+  /** Per next-hop index: the next hops of a multipath group (`undefined`: one next hop). */
+  private readonly groups: (readonly string[] | undefined)[] = [];
+  /** Next-hop index by next hop, or by a group's next hops joined with spaces. */
   private readonly hopIndex = new Map<string, number>();
   private readonly hopRefs: number[] = [];
   private lastHop: string | undefined;
@@ -152,23 +156,38 @@ export class Fib {
   }
 
   /**
-   * Installs or replaces the entry for a prefix.
+   * All next hops of an interned next-hop index: one, or those of a multipath (ECMP) entry in the
+   * order given to {@link Fib.set} ({@link Fib.nextHop} is the first of them); `[]` for -1.
+   *
+   * @example
+   * ```ts
+   * const fib = new Fib();
+   * fib.set("10.0.0.0/8", ["192.0.2.1", "192.0.2.2"]);
+   * fib.nextHops(fib.lookupIpv4(0x0a010203)); // ["192.0.2.1", "192.0.2.2"]
+   * ```
+   */
+  nextHops(index: number): readonly string[] {
+    if (index < 0 || index >= this.hops.length) return [];
+    return this.groups[index] ?? [this.hops[index]!];
+  }
+
+  /**
+   * Installs or replaces the entry for a prefix: one next hop, or several for a multipath (ECMP)
+   * entry (see {@link Fib.nextHops}; one in a list is a plain entry).
    *
    * @throws {@link BgpRibError} `BAD_PREFIX`/`BAD_ADDRESS` (field `prefix`, `family`, `length` or
    * `words`) for a malformed prefix, `BAD_NEXT_HOP` (field `nextHop`) for a next hop that is not a
-   * string.
+   * string, an empty list, or a list with a next hop twice or one that is not a string.
    *
    * @example
    * ```ts
    * new Fib().set("2001:db8::/32", "fe80::1");
+   * new Fib().set("192.0.2.0/24", ["198.51.100.1", "198.51.100.2"]);
    * ```
    */
-  set(prefix: string | IpPrefix, nextHop: string): void {
+  set(prefix: string | IpPrefix, nextHop: string | readonly string[]): void {
     const p = checkPrefix(prefix);
-    if (typeof nextHop !== "string")
-      throw new BgpRibError("BAD_NEXT_HOP", `next hop must be a string, not ${typeof nextHop}`, {
-        field: "nextHop",
-      });
+    checkNextHop(nextHop);
     if (p.family === 4) {
       this.set4(p.words[0], p.length, nextHop);
     } else {
@@ -217,7 +236,7 @@ export class Fib {
    * fib.nextHop(fib.lookupIpv4(0x0a010203)); // "192.0.2.1"
    * ```
    */
-  set4(address: number, length: number, nextHop: string): void {
+  set4(address: number, length: number, nextHop: string | readonly string[]): void {
     const hop = this.internHop(nextHop);
     const old = this.v4exact.set(address, length, hop);
     if (old >= 0) this.releaseHop(old);
@@ -372,7 +391,10 @@ export class Fib {
     );
   }
 
-  private internHop(h: string): number {
+  private internHop(hop: string | readonly string[]): number {
+    if (typeof hop !== "string")
+      return hop.length === 1 ? this.internHop(hop[0]!) : this.group(hop);
+    const h = hop;
     // Consecutive routes mostly share a next hop: skip the Map then.
     if (h === this.lastHop) {
       this.hopRefs[this.lastHopIndex]!++;
@@ -392,6 +414,25 @@ export class Fib {
     this.hopRefs[i]!++;
     this.lastHop = h;
     this.lastHopIndex = i;
+    return i;
+  }
+
+  /** The next-hop index of a multipath group (a reference taken). */
+  private group(hops: readonly string[]): number {
+    const key = hops.join(" ");
+    let i = this.hopIndex.get(key);
+    if (i === undefined) {
+      i = this.hops.length;
+      if (i >= MAX_HOPS)
+        throw new BgpRibError("FIB_FULL", `more than ${MAX_HOPS} distinct next hops`, {
+          field: "nextHop",
+        });
+      this.hops.push(hops[0]!);
+      this.groups[i] = Object.freeze([...hops]);
+      this.hopRefs.push(0);
+      this.hopIndex.set(key, i);
+    }
+    this.hopRefs[i]!++;
     return i;
   }
 
@@ -581,6 +622,27 @@ function leaf(hop: number, len: number): number {
 }
 
 /** A value for an error message, without calling user code (`toString` may throw). */
+/** Throws unless `h` is a next hop or a non-empty list of distinct ones. */
+function checkNextHop(h: unknown): void {
+  if (typeof h === "string") return;
+  if (!Array.isArray(h))
+    throw new BgpRibError("BAD_NEXT_HOP", `next hop must be a string or a list, not ${show(h)}`, {
+      field: "nextHop",
+    });
+  if (h.length === 0)
+    throw new BgpRibError("BAD_NEXT_HOP", "next hop list is empty", { field: "nextHop" });
+  for (let i = 0; i < h.length; i++) {
+    if (typeof h[i] !== "string")
+      throw new BgpRibError("BAD_NEXT_HOP", `next hop ${i} must be a string, not ${show(h[i])}`, {
+        field: `nextHop[${i}]`,
+      });
+    if (h.indexOf(h[i]) !== i)
+      throw new BgpRibError("BAD_NEXT_HOP", `next hop ${h[i]} given twice`, {
+        field: `nextHop[${i}]`,
+      });
+  }
+}
+
 function show(v: unknown): string {
   return typeof v === "number" || typeof v === "boolean" || v === null || v === undefined
     ? String(v)

@@ -13,6 +13,7 @@ export type {
   DecisionCandidate,
   DecisionOptions,
   DecisionStep,
+  MultipathInputs,
   PeerKind,
   RankedCandidate,
 } from "./decision";
@@ -23,6 +24,7 @@ export {
   effectiveMed,
   explainDecision,
   selectBest,
+  selectMultipath,
 } from "./decision";
 export type { BgpRibErrorWhere } from "./errors";
 export { BgpRibError } from "./errors";

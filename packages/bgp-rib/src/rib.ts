@@ -14,9 +14,11 @@ import {
   explainDecision,
   type PeerKind,
   selectBest,
+  selectMultipath,
 } from "./decision";
 import { BgpRibError } from "./errors";
 import { type Fib, fibWithExactTable } from "./fib";
+import { pathEqual } from "./internal/attribute-hash";
 import {
   AttributeStore,
   CONFED_SEGMENT,
@@ -102,6 +104,17 @@ export interface LocRibChange {
   readonly previous: Route | undefined;
   /** The best route now (undefined if there is none). */
   readonly current: Route | undefined;
+  /**
+   * With multipath ({@link DecisionOptions.maximumPaths}): the routes forwarded over before, when
+   * there were several (the best first; see {@link Rib.multipath}).
+   */
+  readonly previousMultipath?: readonly Route[];
+  /**
+   * With multipath: the routes forwarded over now, when there are several (the best first). A
+   * change is reported also when only these changed (`previous` and `current` then name the same
+   * route).
+   */
+  readonly multipath?: readonly Route[];
 }
 
 /**
@@ -438,9 +451,13 @@ class LazyChangeSet implements ChangeSet {
   #ints: Int32Array;
   #sets: readonly (PathAttributes | undefined)[];
   #n: number;
+  #multi: readonly (readonly Route[] | undefined)[] | undefined;
   #list: LocRibChange[] | undefined;
 
-  /** `n` records: (prefix, old peer, new peer) in `ints`, (old set, new set) in `sets`. */
+  /**
+   * `n` records: (prefix, old peer, new peer) in `ints`, (old set, new set) in `sets`, (routes
+   * forwarded over before, now) in `multi` where multipath has several.
+   */
   constructor(
     prefixes: PrefixTable,
     peers: readonly PeerState[],
@@ -448,7 +465,9 @@ class LazyChangeSet implements ChangeSet {
     sets: readonly (PathAttributes | undefined)[],
     n: number,
     adjRibOut: ReadonlyMap<string, AdjRibOutUpdate>,
+    multi?: readonly (readonly Route[] | undefined)[],
   ) {
+    this.#multi = multi;
     this.adjRibOut = adjRibOut;
     this.#prefixes = prefixes;
     this.#peers = peers;
@@ -481,6 +500,16 @@ class LazyChangeSet implements ChangeSet {
               : { prefix, attributes: ca, peer: peers[ints[3 * k + 2]!]!.config.address },
         };
       }
+      const multi = this.#multi;
+      if (multi !== undefined)
+        for (let k = 0; k < n; k++) {
+          const was = multi[2 * k];
+          const now = multi[2 * k + 1];
+          if (was === undefined && now === undefined) continue;
+          const c: { -readonly [K in keyof LocRibChange]: LocRibChange[K] } = list[k]!;
+          if (was !== undefined) c.previousMultipath = was;
+          if (now !== undefined) c.multipath = now;
+        }
       this.#list = list;
     }
     return this.#list;
@@ -714,6 +743,14 @@ function ipv4Number(s: string | undefined, field: string): number {
  * changes.adjRibOut.get("10.0.0.2")?.announced[0]?.attributes.localPref; // 100
  * ```
  */
+/** Whether two optional Int32Arrays hold the same values. */
+function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class Rib {
   /** The router's configuration. */
   readonly config: RouterConfig;
@@ -734,6 +771,13 @@ export class Rib {
   private readonly rfc8212: boolean;
   private readonly rejectAsSets: boolean;
   private readonly withFib: boolean;
+  /** Whether the decision options allow more than one route to forward over (multipath). */
+  private readonly multipathOn: boolean;
+  /**
+   * Per prefix with several routes to forward over (multipath): (path, peer index, post-policy
+   * attribute id) of each, the best first; the attribute sets' references held.
+   */
+  private readonly multi = new Map<number, Int32Array>();
   // Paths (Adj-RIB-In entries).
   private pPrefix = new Int32Array(1024);
   /** Peer index per path: 16 bits until a RIB has made 65,535 peers (then 32). */
@@ -825,6 +869,15 @@ export class Rib {
     this.fibIndex = new IndexedExact4(this.prefixes);
     this.fib = fibWithExactTable(this.fibIndex);
     this.options = config.decision ?? {};
+    for (const k of ["maximumPaths", "maximumPathsIbgp"] as const) {
+      const v = this.options[k];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+        throw new BgpRibError("BAD_CONFIG", `decision.${k} must be an integer ≥ 1, not ${v}`, {
+          field: `decision.${k}`,
+        });
+    }
+    this.multipathOn =
+      (this.options.maximumPaths ?? 1) > 1 || (this.options.maximumPathsIbgp ?? 1) > 1;
     this.bgpId = ipv4Number(config.bgpIdentifier, "bgpIdentifier");
     this.clusterId = config.clusterId ?? config.bgpIdentifier;
     this.defaultLocalPref = config.defaultLocalPref ?? 100;
@@ -1536,6 +1589,32 @@ export class Rib {
     if (p < 0) return undefined;
     const b = this.best[p]!;
     return b < 0 ? undefined : this.route(b, this.pPost[b]!);
+  }
+
+  /**
+   * The routes of one prefix the router forwards over: with multipath
+   * ({@link DecisionOptions.maximumPaths}, {@link DecisionOptions.maximumPathsIbgp}) those
+   * {@link selectMultipath} chooses — the best first, each with its own next hop — otherwise the
+   * best route alone; `[]` when there is none. The FIB holds their next hops
+   * ({@link Fib.nextHops}).
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1", decision: { maximumPaths: 4 } });
+   * rib.multipath("10.0.0.0/8"); // []
+   * ```
+   */
+  multipath(prefix: string | Prefix): Route[] {
+    const p = this.prefixes.index(this.toPrefix(prefix), false);
+    if (p < 0) return [];
+    const m = this.multi.get(p);
+    if (m !== undefined) {
+      const out: Route[] = [];
+      for (let k = 0; k < m.length; k += 3) out.push(this.route(m[k]!, m[k + 2]!));
+      return out;
+    }
+    const b = this.best[p]!;
+    return b < 0 ? [] : [this.route(b, this.pPost[b]!)];
   }
 
   /**
@@ -2706,6 +2785,7 @@ export class Rib {
     // many neighbours change none).
     let recInts: Int32Array = NO_RECORDS;
     let recSets: (PathAttributes | undefined)[] | undefined;
+    let recMulti: (readonly Route[] | undefined)[] | undefined;
     let nChanged = 0;
     let nRec = 0;
     const dirtyList = dirty.a;
@@ -2720,7 +2800,15 @@ export class Rib {
         const was = this.oldBest.get(p);
         if (was !== MISSING) oa = was;
       }
-      if (nb === ob && na === oa) {
+      let mWas: Int32Array | undefined;
+      let mNow: Int32Array | undefined;
+      let mChanged = false;
+      if (this.multipathOn) {
+        mWas = this.multi.get(p);
+        mNow = this.computeMultipath(p, nb);
+        mChanged = !sameInts(mWas, mNow);
+      }
+      if (nb === ob && na === oa && !mChanged) {
         if (fullIsDirtyOnly) changed[nChanged++] = p;
         continue;
       }
@@ -2737,8 +2825,14 @@ export class Rib {
       recInts[3 * nRec + 2] = nb < 0 ? -1 : this.pPeer[nb]!;
       recSets[2 * nRec] = ob < 0 ? undefined : this.store.get(oa);
       recSets[2 * nRec + 1] = nb < 0 ? undefined : this.store.get(na);
+      if (mWas !== undefined || mNow !== undefined) {
+        recMulti ??= [];
+        recMulti[2 * nRec] = mWas === undefined ? undefined : this.multiRoutes(p, mWas);
+        recMulti[2 * nRec + 1] = mNow === undefined ? undefined : this.multiRoutes(p, mNow);
+        if (mChanged) this.setMulti(p, mWas, mNow);
+      }
       nRec++;
-      if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na);
+      if (this.withFib) this.updateFib(p, nb < 0 ? -1 : na, mNow);
     }
     if (this.oldBest.size > 0) this.oldBest.clear();
     let adjRibOut: Map<string, AdjRibOutUpdate> | undefined;
@@ -2801,15 +2895,89 @@ export class Rib {
       recSets ?? NONE,
       nRec,
       adjRibOut ?? NO_DELTAS,
+      recMulti,
     );
   }
 
-  /** The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none). */
-  private updateFib(p: number, id: number): void {
+  /**
+   * The routes of prefix p to forward over when multipath gives several: (path, peer index,
+   * attribute id) of each, the best (path nb) first; `undefined` for one or none.
+   */
+  private computeMultipath(p: number, nb: number): Int32Array | undefined {
+    if (nb < 0) return undefined;
+    const h = this.head[p]!;
+    if (this.pNext[h]! < 0) return undefined;
+    const slots: number[] = [];
+    const cands: DecisionCandidate[] = [];
+    const hops: (string | undefined)[] = [];
+    let best = -1;
+    for (let s = h; s >= 0; s = this.pNext[s]!) {
+      const id = this.pPost[s]!;
+      if (id < 0) continue;
+      if (s === nb) best = slots.length;
+      slots.push(s);
+      cands.push(this.candidate(s));
+      const a = this.store.get(id);
+      hops.push(a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+    }
+    const picked = selectMultipath(cands, best, this.options, {
+      nextHops: hops,
+      sameAsPath: (i, j) =>
+        pathEqual(
+          this.store.get(this.pPost[slots[i]!]!).asPath,
+          this.store.get(this.pPost[slots[j]!]!).asPath,
+        ),
+    });
+    if (picked.length < 2) return undefined;
+    const out = new Int32Array(picked.length * 3);
+    for (let k = 0; k < picked.length; k++) {
+      const s = slots[picked[k]!]!;
+      out[3 * k] = s;
+      out[3 * k + 1] = this.pPeer[s]!;
+      out[3 * k + 2] = this.pPost[s]!;
+    }
+    return out;
+  }
+
+  /** Routes of a multipath entry (see {@link Rib.multi}) of prefix p. */
+  private multiRoutes(p: number, m: Int32Array): Route[] {
+    const prefix = this.prefixes.prefix(p);
+    const out: Route[] = [];
+    for (let k = 0; k < m.length; k += 3)
+      out.push({
+        prefix,
+        attributes: this.store.get(m[k + 2]!),
+        peer: this.peers[m[k + 1]!]!.config.address,
+      });
+    return out;
+  }
+
+  /** Replaces prefix p's multipath entry (references moved from the old sets to the new). */
+  private setMulti(p: number, was: Int32Array | undefined, now: Int32Array | undefined): void {
+    if (now !== undefined) {
+      for (let k = 2; k < now.length; k += 3) this.store.ref(now[k]!);
+      this.multi.set(p, now);
+    } else this.multi.delete(p);
+    if (was !== undefined) for (let k = 2; k < was.length; k += 3) this.store.unref(was[k]!);
+  }
+
+  /**
+   * The FIB entry of prefix p after its best route changed to attribute set `id` (-1: none), or
+   * its multipath routes to `multi` (see {@link Rib.multi}).
+   */
+  private updateFib(p: number, id: number, multi?: Int32Array): void {
     const pt = this.prefixes;
     const v4 = !pt.isV6(p);
     const a = id < 0 ? undefined : this.store.get(id);
-    const nh = a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+    let nh: string | string[] | undefined =
+      a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+    if (multi !== undefined) {
+      nh = [];
+      for (let k = 2; k < multi.length; k += 3) {
+        const m = this.store.get(multi[k]!);
+        nh.push((m.nextHop ?? m.mpReachNlri?.nextHop[0])!);
+      }
+    }
     if (v4) {
       // The prefix table holds IPv4 prefixes as (address, length) already: no object, no checks.
       this.fibIndex.hint = p;

@@ -61,3 +61,49 @@ export function referenceSelectBest(
   keepMin((c) => c.pathId);
   return s[0]!.i;
 }
+
+/**
+ * Multipath as documented for `selectMultipath`, written from that text without its code: every
+ * other candidate equal to the best on each value compared before the tie-breakers, ranked by the
+ * tie-breakers' values as one key, taken while its next hop is new and the list is short enough.
+ */
+export function referenceMultipath(
+  cands: readonly DecisionCandidate[],
+  best: number,
+  o: DecisionOptions,
+  nextHops: readonly (string | undefined)[],
+  pathKeys: readonly string[],
+): number[] {
+  if (best < 0) return [];
+  const b = cands[best]!;
+  const inside = (c: DecisionCandidate) => c.peerKind === "ibgp" || c.peerKind === "confed-ebgp";
+  const limit = inside(b) ? (o.maximumPathsIbgp ?? 1) : (o.maximumPaths ?? 1);
+  if (limit < 2 || b.peerKind === "local" || nextHops[best] === undefined) return [best];
+  const equal = cands
+    .map((c, i) => ({ c, i }))
+    .filter(({ c, i }) => {
+      if (i === best || !c.reachable || c.peerKind === "local" || nextHops[i] === undefined)
+        return false;
+      if (c.localPref !== b.localPref || c.origin !== b.origin) return false;
+      if (!o.ignoreAsPathLength && c.asPathLength !== b.asPathLength) return false;
+      if ((o.alwaysCompareMed || c.neighborAs === b.neighborAs) && c.med !== b.med) return false;
+      if (inside(c) !== inside(b) || c.igpCost !== b.igpCost) return false;
+      return o.multipathRelax ? c.asPathLength === b.asPathLength : pathKeys[i] === pathKeys[best];
+    });
+  const key = ({ c }: { c: DecisionCandidate }) =>
+    [
+      o.preferOlder && !inside(b) ? String(c.arrival).padStart(6, "0") : "",
+      String(c.bgpIdentifier).padStart(10, "0"),
+      String(c.clusterListLength).padStart(5, "0"),
+      addrKey(c.peerAddress),
+      String(c.pathId).padStart(10, "0"),
+    ].join("|");
+  equal.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  const out = [best];
+  for (const { i } of equal) {
+    if (out.length >= limit) break;
+    if (out.some((j) => nextHops[j] === nextHops[i])) continue;
+    out.push(i);
+  }
+  return out;
+}
