@@ -9,6 +9,7 @@ import {
   formatPrefix,
   type NotificationMessage,
   type OpenMessage,
+  type PathAttributes,
   sessionContext,
   type UpdateMessage,
 } from "@dyninfra/bgp-wire";
@@ -474,6 +475,45 @@ describe("BmpExporter", () => {
     const down = got.at(-2)!;
     expect(down).toMatchObject({ type: BMP_TYPE.peerDown, peer: { type: 3 } });
     expect([...down.rest]).toEqual([6, 0, 3, 0, 6, ...new TextEncoder().encode("global")]);
+  });
+
+  it("reports no Loc-RIB change whose best route stayed (only its multipath set changed)", async () => {
+    const { port, got } = await station();
+    const { r2 } = await pair(["198.18.0.0/24"]);
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, monitoring: ["loc-rib"] });
+    closers.push(() => void bmp.close());
+    const locRib = () =>
+      got
+        .filter((m) => m.type === BMP_TYPE.routeMonitoring && m.peer!.type === 3)
+        .flatMap((m) => (bgp(m) as UpdateMessage).nlri.map(formatPrefix));
+    await until("the Loc-RIB dump", () => locRib().length === 1);
+    // Change sets as the RIB makes them with multipath: the first keeps its best route (the same
+    // attribute set on both sides), the second moves it.
+    const attributes = { origin: "IGP" as const, asPath: [], nextHop: "192.0.2.2" };
+    const moved = { ...attributes, nextHop: "192.0.2.3" };
+    const route = (prefix: string, a: PathAttributes) => ({
+      prefix: { afi: 1 as const, address: prefix, length: 24 },
+      attributes: a,
+      peer: "192.0.2.2",
+    });
+    const kept = route("198.51.100.0", attributes);
+    const change = (from: ReturnType<typeof route>, to: ReturnType<typeof route>) => ({
+      prefix: from.prefix,
+      previous: from,
+      current: to,
+      previousMultipath: [from, { ...from, peer: "192.0.2.3" }],
+    });
+    r2.emit("changes", {
+      locRib: [change(kept, { ...kept })],
+      adjRibOut: new Map(),
+    });
+    const movedRoute = route("203.0.113.0", attributes);
+    r2.emit("changes", {
+      locRib: [change(movedRoute, route("203.0.113.0", moved))],
+      adjRibOut: new Map(),
+    });
+    await until("the moved route", () => locRib().length === 2);
+    expect(locRib()).toEqual(["198.18.0.0/24", "203.0.113.0/24"]);
   });
 
   it("monitors the post-policy Adj-RIB-In (L flag): routes as imported, changes, and what a policy change does", async () => {

@@ -296,6 +296,13 @@ function statisticsReport(
  * const monitor = (router: Router) => new BmpExporter(router, { host: "192.0.2.9", port: 1790 });
  * ```
  */
+/** Whether a Loc-RIB change keeps the best route (only its multipath set changed). */
+const sameBest = (c: LocRibChange): boolean =>
+  c.previous !== undefined &&
+  c.current !== undefined &&
+  c.previous.peer === c.current.peer &&
+  c.previous.attributes === c.current.attributes;
+
 export class BmpExporter {
   /** BMP messages written so far. */
   sent = 0;
@@ -446,12 +453,15 @@ export class BmpExporter {
         const ctx = this.router.session(name).negotiated?.send;
         if (ctx !== undefined) this.routes(this.outHeader(name, true), delta, ctx);
       }
-    if (this.monitor.has("adj-rib-out-pre-policy") && changes.locRib.length > 0)
-      this.preOut(changes.locRib);
-    if (this.monitor.has("loc-rib") && changes.locRib.length > 0) {
+    // Changes of the multipath set alone (the best route the same) change nothing reported here.
+    const locRib = changes.locRib.some(sameBest)
+      ? changes.locRib.filter((c) => !sameBest(c))
+      : changes.locRib;
+    if (this.monitor.has("adj-rib-out-pre-policy") && locRib.length > 0) this.preOut(locRib);
+    if (this.monitor.has("loc-rib") && locRib.length > 0) {
       const withdrawn: Prefix[] = [];
       const current: Route[] = [];
-      for (const c of changes.locRib) {
+      for (const c of locRib) {
         // Routes per family, kept from the dump on (the statistics' type 10).
         if ((c.previous === undefined) !== (c.current === undefined))
           this.locRibCount[c.prefix.afi === 2 ? 1 : 0]! += c.current === undefined ? -1 : 1;

@@ -124,6 +124,23 @@ describe("configuration: router settings", () => {
     expect(field({ ...base({}), fib: "no" })).toBe("config.fib");
   });
 
+  it("reads the multipath decision options and names the field of a bad one", () => {
+    const d = { maximumPaths: 4, maximumPathsIbgp: 2, multipathRelax: true };
+    expect(parseRouterSpec({ ...base({}), decision: d }).decision).toEqual(d);
+    expect(field({ ...base({}), decision: { maximumPaths: 0 } })).toBe(
+      "config.decision.maximumPaths",
+    );
+    expect(field({ ...base({}), decision: { maximumPathsIbgp: 1.5 } })).toBe(
+      "config.decision.maximumPathsIbgp",
+    );
+    expect(field({ ...base({}), decision: { multipathRelax: 1 } })).toBe(
+      "config.decision.multipathRelax",
+    );
+    expect(field({ ...base({}), decision: { maximumPath: 2 } })).toBe(
+      "config.decision.maximumPath",
+    );
+  });
+
   it("refuses an unknown top-level setting, naming it (a misspelt key is not silently ignored)", () => {
     expect(field({ ...base({}), neighbours: [] })).toBe("neighbours");
     expect(field({ ...base({}), Fib: false })).toBe("Fib");

@@ -505,10 +505,14 @@ export function parseRouterSpec(json: unknown): RouterSpec {
           "ignoreAsPathLength",
           "preferOlder",
           "medMissingAsWorst",
+          "multipathRelax",
         ];
+        // Multipath limits (routes to forward over, the best included; 1: the best only).
+        const limits = ["maximumPaths", "maximumPathsIbgp"];
         for (const [k, v] of Object.entries(d)) {
-          if (!known.includes(k)) fail(`${f}.${k}`, "is not a known decision option");
-          if (typeof v !== "boolean") fail(`${f}.${k}`, "must be true or false");
+          if (limits.includes(k)) int(v, `${f}.${k}`, 1, 256);
+          else if (!known.includes(k)) fail(`${f}.${k}`, "is not a known decision option");
+          else if (typeof v !== "boolean") fail(`${f}.${k}`, "must be true or false");
         }
         return d;
       },

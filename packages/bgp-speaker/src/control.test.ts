@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rib } from "@dyninfra/bgp-rib";
+import { acceptAll, Rib } from "@dyninfra/bgp-rib";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
 import { controlServer } from "./control";
@@ -269,5 +269,55 @@ describe("control interface: ASPA", () => {
     expect([none.status, none.json.error]).toEqual([400, expect.stringMatching(/no ASPA file/)]);
     writeFileSync(file, "{");
     expect((await call("POST", "/aspa/reload", { file })).status).toBe(400);
+  });
+});
+
+describe("control interface: multipath", () => {
+  it("GET /routes/<prefix> lists the routes forwarded over when there are several", async () => {
+    const upstream = (name: string, address: string) => ({
+      name,
+      address,
+      asn: 65001,
+      passive: true,
+      importPolicy: "accept",
+      exportPolicy: "accept",
+    });
+    const r = new Router(
+      {
+        asn: 64500,
+        bgpIdentifier: "10.0.0.1",
+        localAddress: "192.0.2.1",
+        decision: { maximumPaths: 2 },
+        neighbors: [upstream("a", "192.0.2.2"), upstream("b", "192.0.2.3")],
+      },
+      { clock: new ManualClock() },
+    );
+    const call = await control(r);
+    // The RIB fed directly, its neighbours added as sessions would (the endpoint reads the RIB).
+    const nlri = [{ afi: 1 as const, address: "203.0.113.0", length: 24 }];
+    for (const address of ["192.0.2.2", "192.0.2.3"]) {
+      r.rib.addPeer({ address, asn: 65001, bgpIdentifier: address, importPolicy: acceptAll });
+      r.rib.peerUp(address);
+      r.rib.update(address, {
+        announced: [
+          {
+            attributes: {
+              origin: "IGP",
+              asPath: [{ type: "AS_SEQUENCE", asns: [65001] }],
+              nextHop: address,
+            },
+            nlri,
+          },
+        ],
+      });
+    }
+    const got = await call("GET", "/routes/203.0.113.0/24");
+    expect(got.status).toBe(200);
+    expect((got.json.multipath as { peer: string }[]).map((x) => x.peer)).toEqual([
+      "192.0.2.2",
+      "192.0.2.3",
+    ]);
+    r.rib.update("192.0.2.3", { withdrawn: nlri });
+    expect((await call("GET", "/routes/203.0.113.0/24")).json.multipath).toBeUndefined();
   });
 });

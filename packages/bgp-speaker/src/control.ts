@@ -168,7 +168,12 @@ async function handle(
       [...router.rib.locRib()].map((r) => (rov ? { ...routeJson(r), ...rpki(r) } : routeJson(r))),
     );
   if (req.method === "GET" && path.startsWith("/routes/")) {
-    const e = router.rib.explain(path.slice("/routes/".length));
+    const prefix = path.slice("/routes/".length);
+    const explained = router.rib.explain(prefix);
+    // With multipath, the routes forwarded over when there are several (the best first).
+    const multipath = router.rib.multipath(prefix);
+    const e =
+      multipath.length > 1 ? { ...explained, multipath: multipath.map(routeJson) } : explained;
     if (!rov) return send(res, 200, e);
     return send(res, 200, {
       ...e,

@@ -53,6 +53,7 @@ export {
 } from "./graft-json";
 export {
   followLocRib,
+  forwardingRoutes,
   type KernelRouteOptions,
   KernelRoutes,
   type KernelRoutesEvents,

@@ -57,6 +57,33 @@ describe("kernelRouteCommands", () => {
       skipped: [{ prefix: "203.0.113.0/24", reason: "originated here" }],
     });
   });
+
+  it("multipath: one ECMP route over the routes' next hops, replaced when they change", () => {
+    const p = v4("198.51.100.0", 24);
+    const a = route(p, { nextHop: "192.0.2.2" });
+    const b = route(p, { nextHop: "192.0.2.3" }, "192.0.2.3");
+    const c = route(p, { nextHop: "192.0.2.4" }, "192.0.2.4");
+    const tail = "proto bgp table main metric 20";
+    const ecmp = (previousMultipath?: Route[], multipath?: Route[]): LocRibChange => ({
+      ...change(p, previousMultipath?.[0] ?? a, multipath?.[0] ?? a),
+      ...(previousMultipath ? { previousMultipath } : {}),
+      ...(multipath ? { multipath } : {}),
+    });
+    expect(kernelRouteCommands([ecmp(undefined, [a, b])]).commands).toEqual([
+      `route replace 198.51.100.0/24 ${tail} nexthop via 192.0.2.2 nexthop via 192.0.2.3`,
+    ]);
+    expect(kernelRouteCommands([ecmp([a, b], [a, b, c])]).commands).toEqual([
+      `route replace 198.51.100.0/24 ${tail} nexthop via 192.0.2.2 nexthop via 192.0.2.3 nexthop via 192.0.2.4`,
+    ]);
+    // Back to the best route alone (it stays the same route).
+    expect(kernelRouteCommands([ecmp([a, b], undefined)]).commands).toEqual([
+      `route replace 198.51.100.0/24 via 192.0.2.2 ${tail}`,
+    ]);
+    expect(kernelRouteCommands([ecmp([a, b], [a, b])]).commands).toEqual([]);
+    expect(
+      kernelRouteCommands([{ ...change(p, a, undefined), previousMultipath: [a, b] }]).commands,
+    ).toEqual([`route del 198.51.100.0/24 ${tail}`]);
+  });
 });
 
 describe("KernelRoutes", () => {

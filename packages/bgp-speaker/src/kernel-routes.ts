@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import type { ChangeSet, LocRibChange, Route } from "@dyninfra/bgp-rib";
+import type { ChangeSet, LocRibChange, Rib, Route } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";
@@ -36,14 +36,35 @@ function gateway(route: Route): { via: string } | { skip: string } {
   return global === undefined ? { skip: "only a link-local next hop" } : { via: global };
 }
 
+/**
+ * The next hops a prefix is installed with: those of its multipath routes (the best first), or of
+ * its best route; routes without a usable one left out.
+ */
+function gateways(routes: readonly Route[]): string[] {
+  const out: string[] = [];
+  for (const r of routes) {
+    const g = gateway(r);
+    if ("via" in g && !out.includes(g.via)) out.push(g.via);
+  }
+  return out;
+}
+
+/** The `route replace` line of a prefix over one next hop, or several (ECMP). */
+function replace(prefix: string, via: readonly string[], tail: string): string {
+  if (via.length === 1) return `route replace ${prefix} via ${via[0]} ${tail}`;
+  return `route replace ${prefix} ${tail} ${via.map((v) => `nexthop via ${v}`).join(" ")}`;
+}
+
 function suffix(o: KernelRouteOptions): string {
   return `proto ${o.protocol ?? "bgp"} table ${o.table ?? "main"} metric ${o.metric ?? 20}`;
 }
 
 /**
  * `ip -batch` lines that bring the kernel's routing table in step with Loc-RIB changes: `route
- * replace <prefix> via <next hop> proto … table … metric …` for a new or changed best route, `route
- * del …` for one that went (or became our own: originated routes stay out of the kernel, they are
+ * replace <prefix> via <next hop> proto … table … metric …` for a new or changed best route —
+ * with multipath (`LocRibChange.multipath`, `@dyninfra/bgp-rib`'s `decision.maximumPaths`) one
+ * ECMP route, `route replace <prefix> proto … table … metric … nexthop via <a> nexthop via <b>` —,
+ * `route del …` for one that went (or became our own: originated routes stay out of the kernel, they are
  * local). IPv6 routes are installed via their global next hop; one with only a link-local next
  * hop is skipped (its interface is not known here), as is a route without a next hop.
  *
@@ -68,15 +89,18 @@ export function kernelRouteCommands(
   const skipped: SkippedKernelRoute[] = [];
   for (const c of changes) {
     const prefix = formatPrefix({ ...c.prefix, pathId: undefined });
-    const now = c.current === undefined ? undefined : gateway(c.current);
-    const before = c.previous === undefined ? undefined : gateway(c.previous);
-    if (now !== undefined && "via" in now) {
-      if (before === undefined || !("via" in before) || before.via !== now.via)
-        commands.push(`route replace ${prefix} via ${now.via} ${tail}`);
+    const now = gateways(c.multipath ?? (c.current === undefined ? [] : [c.current]));
+    const before = gateways(c.previousMultipath ?? (c.previous === undefined ? [] : [c.previous]));
+    if (now.length > 0) {
+      if (now.join(" ") !== before.join(" ")) commands.push(replace(prefix, now, tail));
       continue;
     }
-    if (now !== undefined) skipped.push({ prefix, reason: now.skip });
-    if (before !== undefined && "via" in before) commands.push(`route del ${prefix} ${tail}`);
+    // Nothing to install: why, for the best route (a multipath set has usable next hops).
+    if (c.current !== undefined) {
+      const g = gateway(c.current);
+      if ("skip" in g) skipped.push({ prefix, reason: g.skip });
+    }
+    if (before.length > 0) commands.push(`route del ${prefix} ${tail}`);
   }
   return { commands, skipped };
 }
@@ -202,13 +226,22 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
   }
 
   /**
-   * Brings the kernel's table in step with `routes` (the whole Loc-RIB) after commands were lost
-   * (see the `exited` event): replaces every route, then deletes what `routes` lacks. Returns the
-   * number of routes written and deleted.
+   * Brings the kernel's table in step with `routes` (the whole Loc-RIB: each prefix's best route,
+   * or with multipath the list of its routes the best first, as {@link forwardingRoutes} gives
+   * them) after commands were lost (see the `exited` event): replaces every route, then deletes
+   * what `routes` lacks. Returns the number of routes written and deleted.
    */
-  async resync(routes: readonly Route[]): Promise<{ replaced: number; deleted: number }> {
+  async resync(
+    routes: readonly (Route | readonly Route[])[],
+  ): Promise<{ replaced: number; deleted: number }> {
     const before = this.written;
-    this.apply(routes.map((r) => ({ prefix: r.prefix, previous: undefined, current: r })));
+    this.apply(
+      routes.map((r) =>
+        isRoute(r)
+          ? { prefix: r.prefix, previous: undefined, current: r }
+          : { prefix: r[0]!.prefix, previous: undefined, current: r[0], multipath: r },
+      ),
+    );
     const replaced = this.written - before;
     return { replaced, deleted: await this.reconcile(routes) };
   }
@@ -229,10 +262,12 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
    * in our table that `routes` — the converged Loc-RIB — does not have (routes it has were
    * replaced as they were learned again). Returns how many it deleted.
    */
-  async reconcile(routes: Iterable<Route>): Promise<number> {
+  async reconcile(routes: Iterable<Route | readonly Route[]>): Promise<number> {
     const want = new Set<string>();
     for (const r of routes) {
-      if ("via" in gateway(r)) want.add(formatPrefix({ ...r.prefix, pathId: undefined }));
+      const list = isRoute(r) ? [r] : r;
+      if (list.length > 0 && gateways(list).length > 0)
+        want.add(formatPrefix({ ...list[0]!.prefix, pathId: undefined }));
     }
     const gone: string[] = [];
     for (const family of ["-4", "-6"] as const) {
@@ -303,6 +338,35 @@ export class KernelRoutes extends EventEmitter<KernelRoutesEvents> {
   }
 }
 
+const isRoute = (r: Route | readonly Route[]): r is Route => !Array.isArray(r);
+
+/**
+ * The Loc-RIB as the kernel gets it: each prefix's best route, or with multipath
+ * (`decision.maximumPaths` / `maximumPathsIbgp` above 1) the list of routes it forwards over when
+ * there are several (the best first).
+ *
+ * @example
+ * ```ts
+ * import { Rib } from "@dyninfra/bgp-rib";
+ * import { forwardingRoutes } from "@dyninfra/bgp-speaker";
+ * forwardingRoutes(new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" })); // []
+ * ```
+ */
+export function forwardingRoutes(rib: Rib): (Route | readonly Route[])[] {
+  const d = rib.config.decision;
+  const multipath = (d?.maximumPaths ?? 1) > 1 || (d?.maximumPathsIbgp ?? 1) > 1;
+  const out: (Route | readonly Route[])[] = [];
+  for (const r of rib.locRib()) {
+    if (!multipath) {
+      out.push(r);
+      continue;
+    }
+    const m = rib.multipath(r.prefix);
+    out.push(m.length > 1 ? m : r);
+  }
+  return out;
+}
+
 /**
  * Keeps the kernel's routes in step with a router's Loc-RIB: each batch's changes as they come —
  * except while a restarting router defers route selection (RFC 4724 §4.1, {@link Router.deferring}):
@@ -326,7 +390,7 @@ export function followLocRib(
     if (!router.deferring) kernel.apply(c.locRib);
   };
   const onConverged = () => {
-    kernel.resync([...router.rib.locRib()]).then(
+    kernel.resync(forwardingRoutes(router.rib)).then(
       (r) => onResync?.(r),
       (e: Error) => onResync?.(e),
     );

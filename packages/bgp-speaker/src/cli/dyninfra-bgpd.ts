@@ -7,7 +7,7 @@ import { parseRouterSpec } from "../config";
 import { controlServer, deltaJson } from "../control";
 import { BgpSpeakerError } from "../errors";
 import { sessionGraftFromJson } from "../graft-json";
-import { followLocRib, KernelRoutes } from "../kernel-routes";
+import { followLocRib, forwardingRoutes, KernelRoutes } from "../kernel-routes";
 import { MrtRibDumper, MrtUpdateLog } from "../mrt-dump";
 import { listen, tcpConnector } from "../net";
 import { Router, type RouterSpec, type SessionGraft } from "../router";
@@ -107,7 +107,7 @@ export async function main(
     k.on("exited", (code) => {
       log(`kernel: ip -batch exited (${code}): restarting it and resynchronising`);
       k.start({ keep: true })
-        .then(() => k.resync([...router.rib.locRib()]))
+        .then(() => k.resync(forwardingRoutes(router.rib)))
         .then(
           (r) => log(`kernel: resynchronised (${r.replaced} replaced, ${r.deleted} deleted)`),
           (e: Error) => log(`kernel: ${e.message}`),
