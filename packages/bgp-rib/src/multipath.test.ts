@@ -71,12 +71,21 @@ describe("multipath (ECMP)", () => {
       },
     );
     expect(hops(rib.multipath(prefix))).toEqual(["192.0.2.1", "192.0.2.2"]);
+    expect(rib.explain(prefix).candidates.map((c) => [c.route.peer, c.multipath])).toEqual([
+      ["192.0.2.1", true],
+      ["192.0.2.2", true],
+    ]);
     expect(rib.fib.nextHops(rib.fib.lookupIpv4(0xcb007101))).toEqual(["192.0.2.1", "192.0.2.2"]);
     expect(rib.fib.lookup("203.0.113.1")).toBe("192.0.2.1");
     // Another AS_PATH (same length, other neighbouring AS): not without multipathRelax.
     const c = rib.update("192.0.2.3", ann(attrs([65002, 3356], "192.0.2.3"), prefix));
     expect(c.locRib).toHaveLength(0);
     expect(hops(rib.multipath(prefix))).toEqual(["192.0.2.1", "192.0.2.2"]);
+    expect(rib.explain(prefix).candidates.map((c) => [c.route.peer, c.multipath])).toEqual([
+      ["192.0.2.1", true],
+      ["192.0.2.2", true],
+      ["192.0.2.3", undefined],
+    ]);
     // The second route goes: the best stays, the change names it on both sides.
     expect(change(rib.update("192.0.2.2", { withdrawn: [P(prefix)] }))).toEqual({
       previous: "192.0.2.1",

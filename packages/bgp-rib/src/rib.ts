@@ -173,6 +173,11 @@ export interface ExplainedRoute {
   readonly decidedBy: DecisionStep | undefined;
   /** The values compared by the decision process. */
   readonly values: DecisionCandidate;
+  /**
+   * With multipath: `true` for each of the routes forwarded over when there are several (the
+   * best included; see {@link Rib.multipath}); absent otherwise.
+   */
+  readonly multipath?: true;
 }
 
 /** The decision process for one prefix, explained (see {@link Rib.explain}). */
@@ -1789,6 +1794,12 @@ export class Rib {
       order.map((i) => cands[i]!),
       this.options,
     );
+    const multi = this.multi.get(p);
+    const inMulti = (s: number): boolean => {
+      if (multi !== undefined)
+        for (let k = 0; k < multi.length; k += 3) if (multi[k] === s) return true;
+      return false;
+    };
     return {
       prefix: bare,
       candidates: ranked.map((r) => {
@@ -1799,6 +1810,7 @@ export class Rib {
           eligible: r.eligible,
           decidedBy: r.decidedBy,
           values: r.candidate,
+          ...(inMulti(s) ? { multipath: true as const } : {}),
         };
       }),
       rejected,
