@@ -400,17 +400,7 @@ export class Fib {
       this.hopRefs[this.lastHopIndex]!++;
       return this.lastHopIndex;
     }
-    let i = this.hopIndex.get(h);
-    if (i === undefined) {
-      i = this.hops.length;
-      if (i >= MAX_HOPS)
-        throw new BgpRibError("FIB_FULL", `more than ${MAX_HOPS} distinct next hops`, {
-          field: "nextHop",
-        });
-      this.hops.push(h);
-      this.hopRefs.push(0);
-      this.hopIndex.set(h, i);
-    }
+    const i = this.hopIndex.get(h) ?? this.newHop(h, h, undefined);
     this.hopRefs[i]!++;
     this.lastHop = h;
     this.lastHopIndex = i;
@@ -420,19 +410,22 @@ export class Fib {
   /** The next-hop index of a multipath group (a reference taken). */
   private group(hops: readonly string[]): number {
     const key = hops.join(" ");
-    let i = this.hopIndex.get(key);
-    if (i === undefined) {
-      i = this.hops.length;
-      if (i >= MAX_HOPS)
-        throw new BgpRibError("FIB_FULL", `more than ${MAX_HOPS} distinct next hops`, {
-          field: "nextHop",
-        });
-      this.hops.push(hops[0]!);
-      this.groups[i] = Object.freeze([...hops]);
-      this.hopRefs.push(0);
-      this.hopIndex.set(key, i);
-    }
+    const i = this.hopIndex.get(key) ?? this.newHop(key, hops[0]!, Object.freeze([...hops]));
     this.hopRefs[i]!++;
+    return i;
+  }
+
+  /** A new next-hop index for `key` (a next hop, or a group's joined), named `name`. */
+  private newHop(key: string, name: string, group: readonly string[] | undefined): number {
+    const i = this.hops.length;
+    if (i >= MAX_HOPS)
+      throw new BgpRibError("FIB_FULL", `more than ${MAX_HOPS} distinct next hops`, {
+        field: "nextHop",
+      });
+    this.hops.push(name);
+    if (group !== undefined) this.groups[i] = group;
+    this.hopRefs.push(0);
+    this.hopIndex.set(key, i);
     return i;
   }
 

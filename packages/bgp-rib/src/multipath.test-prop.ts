@@ -145,73 +145,70 @@ function check(m: Model, r: Real, c: ChangeSet, o: DecisionOptions): void {
   }
 }
 
-class Announce implements fc.Command<Model, Real> {
-  constructor(
-    readonly peer: number,
-    readonly prefix: string,
-    readonly route: RouteDef,
-    readonly o: DecisionOptions,
-  ) {}
-  check(m: Readonly<Model>) {
-    return m.up.has(PEERS[this.peer]!.address);
-  }
-  run(m: Model, r: Real) {
-    const p = PEERS[this.peer]!;
-    const a = attributes(p, this.route, this.prefix);
-    const c = r.rib.update(p.address, { announced: [{ attributes: a, nlri: [pfx(this.prefix)] }] });
-    if (!m.rib.has(p.address)) m.rib.set(p.address, new Map());
-    m.rib.get(p.address)!.set(this.prefix, a);
-    check(m, r, c, this.o);
-  }
-  toString() {
-    return `announce(${this.peer}, ${this.prefix}, ${JSON.stringify(this.route)})`;
-  }
+/**
+ * A command of the model run: `act` changes the RIB and the model and returns the change set,
+ * which {@link check} then verifies with the state.
+ */
+function step(
+  label: string,
+  when: (m: Readonly<Model>) => boolean,
+  act: (m: Model, r: Real) => ChangeSet,
+  o: DecisionOptions,
+): fc.Command<Model, Real> {
+  return {
+    check: when,
+    run: (m, r) => check(m, r, act(m, r), o),
+    toString: () => label,
+  };
 }
 
-class Withdraw implements fc.Command<Model, Real> {
-  constructor(
-    readonly peer: number,
-    readonly prefix: string,
-    readonly o: DecisionOptions,
-  ) {}
-  check(m: Readonly<Model>) {
-    return m.up.has(PEERS[this.peer]!.address);
-  }
-  run(m: Model, r: Real) {
-    const p = PEERS[this.peer]!;
-    const c = r.rib.update(p.address, { withdrawn: [pfx(this.prefix)] });
-    m.rib.get(p.address)?.delete(this.prefix);
-    check(m, r, c, this.o);
-  }
-  toString() {
-    return `withdraw(${this.peer}, ${this.prefix})`;
-  }
+const upNow = (peer: number) => (m: Readonly<Model>) => m.up.has(PEERS[peer]!.address);
+
+function announce(peer: number, prefix: string, route: RouteDef, o: DecisionOptions) {
+  const p = PEERS[peer]!;
+  return step(
+    `announce(${peer}, ${prefix}, ${JSON.stringify(route)})`,
+    upNow(peer),
+    (m, r) => {
+      const a = attributes(p, route, prefix);
+      if (!m.rib.has(p.address)) m.rib.set(p.address, new Map());
+      m.rib.get(p.address)!.set(prefix, a);
+      return r.rib.update(p.address, { announced: [{ attributes: a, nlri: [pfx(prefix)] }] });
+    },
+    o,
+  );
 }
 
-class Flap implements fc.Command<Model, Real> {
-  constructor(
-    readonly peer: number,
-    readonly o: DecisionOptions,
-  ) {}
-  check() {
-    return true;
-  }
-  run(m: Model, r: Real) {
-    const a = PEERS[this.peer]!.address;
-    if (m.up.has(a)) {
-      const c = r.rib.peerDown(a);
+function withdraw(peer: number, prefix: string, o: DecisionOptions) {
+  const p = PEERS[peer]!;
+  return step(
+    `withdraw(${peer}, ${prefix})`,
+    upNow(peer),
+    (m, r) => {
+      m.rib.get(p.address)?.delete(prefix);
+      return r.rib.update(p.address, { withdrawn: [pfx(prefix)] });
+    },
+    o,
+  );
+}
+
+/** The session goes down (its routes withdrawn) or comes up again (with none). */
+function flap(peer: number, o: DecisionOptions) {
+  const a = PEERS[peer]!.address;
+  return step(
+    `flap(${peer})`,
+    () => true,
+    (m, r) => {
+      if (!m.up.has(a)) {
+        m.up.add(a);
+        return r.rib.peerUp(a);
+      }
       m.up.delete(a);
       m.rib.delete(a);
-      check(m, r, c, this.o);
-    } else {
-      r.rib.peerUp(a);
-      m.up.add(a);
-      check(m, r, { locRib: [], adjRibOut: new Map() }, this.o);
-    }
-  }
-  toString() {
-    return `flap(${this.peer})`;
-  }
+      return r.rib.peerDown(a);
+    },
+    o,
+  );
 }
 
 const options = fc.record({
@@ -230,11 +227,11 @@ test.prop(
           [
             fc
               .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES), arbRoute)
-              .map(([p, x, r]) => new Announce(p, x, r, o)),
+              .map(([p, x, r]) => announce(p, x, r, o)),
             fc
               .tuple(fc.nat(PEERS.length - 1), fc.constantFrom(...PREFIXES))
-              .map(([p, x]) => new Withdraw(p, x, o)),
-            fc.nat(PEERS.length - 1).map((p) => new Flap(p, o)),
+              .map(([p, x]) => withdraw(p, x, o)),
+            fc.nat(PEERS.length - 1).map((p) => flap(p, o)),
           ],
           { maxCommands: 50 },
         ),
