@@ -295,6 +295,12 @@ interface PeerState {
   acc4: number;
   acc6: number;
   /**
+   * Routes in its own Adj-RIB-Out (`sent` and `sentMulti`), IPv4 and IPv6 (while in a shared
+   * table, see {@link SharedOut.c4}).
+   */
+  out4: number;
+  out6: number;
+  /**
    * Counters since the session came up (see {@link Rib.receiveCounters}): per reject reason code,
    * routes at [code] and announcements (attribute sets) at [RX_UPDATES + code]; duplicate
    * announcements at [DUP_ANNOUNCED], withdrawals at [DUP_WITHDRAWN], UPDATEs at [DUP_UPDATES].
@@ -381,6 +387,11 @@ interface SharedOut {
   involved: Int32Array;
   /** The batch's delta for members not involved (made on first use). */
   delta: AdjRibOutUpdate | undefined;
+  /** Entries with a route (id ≥ 0), IPv4 and IPv6. */
+  c4: number;
+  c6: number;
+  /** Of those, per source peer index: [IPv4, IPv6] (a member has the others). */
+  own: Map<number, [number, number]>;
 }
 
 const LOCAL = "local";
@@ -1651,7 +1662,7 @@ export class Rib {
   /**
    * The number of routes in a neighbour's Adj-RIB-Out (what it has been sent, after export
    * policy; with ADD-PATH, each path), per family — the gauges of a BMP Statistics Report (RFC
-   * 8671 types 15 and 17). Counted on each call, without materialising routes: O(prefixes).
+   * 8671 types 15 and 17). Kept as the Adj-RIB-Out changes: O(1).
    *
    * @example
    * ```ts
@@ -1662,13 +1673,11 @@ export class Rib {
    */
   adjRibOutCount(address: string): { readonly ipv4: number; readonly ipv6: number } {
     const q = this.peer(address);
-    let ipv4 = 0;
-    let ipv6 = 0;
-    this.forEachOut(q, (p) => {
-      if (this.prefixes.isV6(p)) ipv6++;
-      else ipv4++;
-    });
-    return { ipv4, ipv6 };
+    const g = q.shared;
+    if (g === undefined) return { ipv4: q.out4, ipv6: q.out6 };
+    // A member of a shared table has its routes but those that came from it.
+    const own = g.own.get(q.idx);
+    return { ipv4: g.c4 - (own?.[0] ?? 0), ipv6: g.c6 - (own?.[1] ?? 0) };
   }
 
   /**
@@ -2248,6 +2257,8 @@ export class Rib {
       in6: 0,
       acc4: 0,
       acc6: 0,
+      out4: 0,
+      out6: 0,
       rx: new Float64Array(RX_SIZE),
       config,
       kind,
@@ -2667,6 +2678,8 @@ export class Rib {
       this.store.unref(q.sent[p]!);
       q.sent[p] = -1;
     }
+    q.out4 = 0;
+    q.out6 = 0;
     if (q.sentMulti) {
       for (const m of q.sentMulti.values()) for (const id of m.values()) this.store.unref(id);
       for (const m of q.pendingMulti!.values()) for (const id of m.values()) this.store.unref(id);
@@ -3405,6 +3418,7 @@ export class Rib {
           nAnnounced++;
         }
         const kept = new Map(want);
+        this.countOut(q, this.prefixes.isV6(p), kept.size - have.size);
         if (kept.size === 0) q.sentMulti!.delete(p);
         else q.sentMulti!.set(p, kept);
       }
@@ -3624,8 +3638,7 @@ export class Rib {
       if (src >= 0) g.involved[src] = batch;
       this.store.ref(id);
       this.store.unref(oi); // freed at the batch's sweep: still readable until then
-      g.ids[p] = id;
-      g.src[p] = src;
+      this.setShared(g, p, id, src);
     }
     g.n = m;
     g.batch = batch;
@@ -3662,12 +3675,16 @@ export class Rib {
     q.shared = undefined;
     g.members.delete(q);
     const t = new Int32Array(keep ? Math.max(this.head.length, g.ids.length) : 0).fill(-1);
+    q.out4 = 0;
+    q.out6 = 0;
     if (keep) {
       for (let p = 0; p < g.ids.length; p++) {
         const id = g.ids[p]!;
         if (id < 0 || g.src[p] === q.idx) continue;
         this.store.ref(id);
         t[p] = id;
+        if (this.prefixes.isV6(p)) q.out6++;
+        else q.out4++;
       }
     }
     q.sent = t;
@@ -3745,14 +3762,16 @@ export class Rib {
       eNewSrc: new Int32Array(16),
       involved: new Int32Array(this.peers.length).fill(-1),
       delta: undefined,
+      c4: 0,
+      c6: 0,
+      own: new Map(),
     };
     for (let p = 0; p < this.prefixes.count; p++) {
       const b = this.best[p]!;
       if (b < 0) continue;
       const id = this.exportAttr(q, b, p, cache, true);
       this.store.ref(id);
-      g.ids[p] = id;
-      g.src[p] = this.pPeer[b]!;
+      this.setShared(g, p, id, this.pPeer[b]!);
     }
     if (!this.inStep(q, g) || !this.inStep(other, g)) {
       for (let p = 0; p < g.ids.length; p++) this.store.unref(g.ids[p]!);
@@ -3778,16 +3797,20 @@ export class Rib {
   private attach(q: PeerState, g: SharedOut): void {
     for (let p = 0; p < q.sent.length; p++) this.store.unref(q.sent[p]!);
     q.sent = new Int32Array(0);
+    q.out4 = 0;
+    q.out6 = 0;
     q.shared = g;
     g.members.add(q);
   }
 
   /** Sets what the neighbour has for (p, pathId) to id (reference passed in), releasing the old. */
   private setSent(q: PeerState, p: number, pathId: number, id: number): void {
+    const v6 = this.prefixes.isV6(p);
     if (q.sentMulti !== undefined && (q.multiMask & this.familyBit(p)) !== 0) {
       let m = q.sentMulti.get(p);
       const old = m?.get(pathId);
       if (old !== undefined) this.store.unref(old);
+      this.countOut(q, v6, (id < 0 ? 0 : 1) - (old === undefined ? 0 : 1));
       if (id < 0) {
         m?.delete(pathId);
         if (m?.size === 0) q.sentMulti.delete(p);
@@ -3807,8 +3830,36 @@ export class Rib {
       t.set(q.sent);
       q.sent = t;
     }
-    this.store.unref(q.sent[p]!);
+    const old = q.sent[p]!;
+    this.store.unref(old);
     q.sent[p] = id;
+    this.countOut(q, v6, (id < 0 ? 0 : 1) - (old < 0 ? 0 : 1));
+  }
+
+  private countOut(q: PeerState, v6: boolean, d: number): void {
+    if (v6) q.out6 += d;
+    else q.out4 += d;
+  }
+
+  /** Sets entry p of shared table g, keeping its counts. */
+  private setShared(g: SharedOut, p: number, id: number, src: number): void {
+    const v6 = this.prefixes.isV6(p);
+    if (g.ids[p]! >= 0) this.countShared(g, g.src[p]!, v6, -1);
+    g.ids[p] = id;
+    g.src[p] = src;
+    if (id >= 0) this.countShared(g, src, v6, 1);
+  }
+
+  private countShared(g: SharedOut, src: number, v6: boolean, d: number): void {
+    if (v6) g.c6 += d;
+    else g.c4 += d;
+    if (src < 0) return;
+    let o = g.own.get(src);
+    if (o === undefined) {
+      o = [0, 0];
+      g.own.set(src, o);
+    }
+    o[v6 ? 1 : 0] += d;
   }
 
   private forEachOut(q: PeerState, f: (p: number, pathId: number, id: number) => void): void {
