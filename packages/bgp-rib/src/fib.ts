@@ -614,7 +614,6 @@ function leaf(hop: number, len: number): number {
   return ((hop + 1) << 6) | len;
 }
 
-/** A value for an error message, without calling user code (`toString` may throw). */
 /** Throws unless `h` is a next hop or a non-empty list of distinct ones. */
 function checkNextHop(h: unknown): void {
   if (typeof h === "string") return;
@@ -636,6 +635,7 @@ function checkNextHop(h: unknown): void {
   }
 }
 
+/** A value for an error message, without calling user code (`toString` may throw). */
 function show(v: unknown): string {
   return typeof v === "number" || typeof v === "boolean" || v === null || v === undefined
     ? String(v)

@@ -732,6 +732,21 @@ function ipv4Number(s: string | undefined, field: string): number {
   return v;
 }
 
+/** Whether two optional Int32Arrays hold the same values. */
+function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The address a set forwards to: its NEXT_HOP, or the first of MP_REACH_NLRI's (the global one of
+ * RFC 2545's pair).
+ */
+const forwardingHop = (a: PathAttributes): string | undefined =>
+  a.nextHop ?? a.mpReachNlri?.nextHop[0];
+
 /**
  * The Routing Information Bases of one BGP speaker (RFC 4271 §3.2): per neighbour an Adj-RIB-In
  * (pre- and post-import-policy), the Loc-RIB chosen by the decision process (§9.1), and per
@@ -759,14 +774,6 @@ function ipv4Number(s: string | undefined, field: string): number {
  * changes.adjRibOut.get("10.0.0.2")?.announced[0]?.attributes.localPref; // 100
  * ```
  */
-/** Whether two optional Int32Arrays hold the same values. */
-function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class Rib {
   /** The router's configuration. */
   readonly config: RouterConfig;
@@ -2712,7 +2719,7 @@ export class Rib {
     if (s === 0) {
       const resolver = this.config.resolver;
       const a = st.get(id);
-      const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
+      const nh = forwardingHop(a);
       if (resolver === undefined || nh === undefined) {
         s = 1;
         st.setIgpCost(id, 0);
@@ -2942,8 +2949,7 @@ export class Rib {
       if (s === nb) best = slots.length;
       slots.push(s);
       cands.push(this.candidate(s));
-      const a = this.store.get(id);
-      hops.push(a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+      hops.push(forwardingHop(this.store.get(id)));
     }
     const picked = selectMultipath(cands, best, this.options, {
       nextHops: hops,
@@ -2994,14 +3000,10 @@ export class Rib {
     const pt = this.prefixes;
     const v4 = !pt.isV6(p);
     const a = id < 0 ? undefined : this.store.get(id);
-    let nh: string | string[] | undefined =
-      a === undefined ? undefined : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
+    let nh: string | string[] | undefined = a === undefined ? undefined : forwardingHop(a);
     if (multi !== undefined) {
       nh = [];
-      for (let k = 2; k < multi.length; k += 3) {
-        const m = this.store.get(multi[k]!);
-        nh.push((m.nextHop ?? m.mpReachNlri?.nextHop[0])!);
-      }
+      for (let k = 2; k < multi.length; k += 3) nh.push(forwardingHop(this.store.get(multi[k]!))!);
     }
     if (v4) {
       // The prefix table holds IPv4 prefixes as (address, length) already: no object, no checks.
