@@ -98,6 +98,7 @@ const perturbations = fc.oneof(
   fc.record({ peerKind: fc.constantFrom<PeerKind>("ebgp", "ibgp", "confed-ebgp", "local") }),
   fc.record({ igpCost: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ reachable: fc.boolean() }),
+  fc.record({ llgrStale: fc.boolean() }),
 );
 const tiedCandidates = fc
   .tuple(

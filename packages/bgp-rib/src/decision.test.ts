@@ -28,6 +28,7 @@ const c = (o: Partial<DecisionCandidate>): DecisionCandidate => ({ ...base, ...o
 describe("decision process steps (RFC 4271 §9.1)", () => {
   const cases: [string, Partial<DecisionCandidate>, Partial<DecisionCandidate>][] = [
     ["next-hop-unresolvable", { reachable: true, localPref: 1 }, { reachable: false }],
+    ["llgr-stale", { localPref: 1, asPathLength: 9 }, { llgrStale: true, localPref: 900 }],
     ["local-pref", { localPref: 200, asPathLength: 9 }, { localPref: 100 }],
     ["as-path-length", { asPathLength: 1, origin: 2 }, { asPathLength: 2 }],
     ["origin", { origin: 0, med: 9 }, { origin: 1 }],

@@ -51,6 +51,12 @@ export interface DecisionCandidate {
   readonly peerAddress: string;
   /** ADD-PATH path identifier (RFC 7911); 0 without ADD-PATH. Last tie-breaker. */
   readonly pathId: number;
+  /**
+   * The route carries the LLGR_STALE community (RFC 9494 §4.3: a long-lived stale route, or one
+   * received marked so): least preferred — it loses to every route without it, whatever else they
+   * carry. Absent: false.
+   */
+  readonly llgrStale?: boolean;
 }
 
 /** Options of the decision process. All default to `false`. */
@@ -89,6 +95,7 @@ export interface DecisionOptions {
 /** The step of the decision process that decided a comparison. */
 export type DecisionStep =
   | "next-hop-unresolvable"
+  | "llgr-stale"
   | "local-pref"
   | "as-path-length"
   | "origin"
@@ -112,6 +119,7 @@ export type DecisionStep =
  */
 export const DECISION_STEPS: readonly DecisionStep[] = [
   "next-hop-unresolvable",
+  "llgr-stale",
   "local-pref",
   "as-path-length",
   "origin",
@@ -206,6 +214,9 @@ export function compareCandidates(
 ): Comparison {
   if (a.reachable !== b.reachable)
     return { order: a.reachable ? -1 : 1, step: "next-hop-unresolvable" };
+  // RFC 9494 §4.3: a route marked LLGR_STALE is least preferred.
+  const as = a.llgrStale === true;
+  if (as !== (b.llgrStale === true)) return { order: as ? 1 : -1, step: "llgr-stale" };
   // RFC 4271 §9.1.1: the degree of preference.
   if (a.localPref !== b.localPref) return { order: b.localPref - a.localPref, step: "local-pref" };
   // RFC 4271 §9.1.2.2 (a).

@@ -90,6 +90,13 @@ export interface PeerConfig {
   readonly localIpv6Address?: string;
   /** The neighbour is a route-reflector client (RFC 4456). */
   readonly routeReflectorClient?: boolean;
+  /**
+   * The neighbour advertised the Long-Lived Graceful Restart capability (RFC 9494): routes
+   * carrying LLGR_STALE are advertised to it, and to no other neighbour (§4.3: withdrawn when
+   * sent before). Set per session by `Rib.peerUp`'s `longLivedGracefulRestart`. Default
+   * false.
+   */
+  readonly longLivedGracefulRestart?: boolean;
   /** Rewrite NEXT_HOP to `localAddress` on routes sent over this (iBGP) session. */
   readonly nextHopSelf?: boolean;
   /** ADD-PATH settings. */

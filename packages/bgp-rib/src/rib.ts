@@ -5,6 +5,7 @@ import {
   readvertiseUnknownAttributes,
   reconcileAsPath,
   type UpdateMessage,
+  WELL_KNOWN_COMMUNITY,
 } from "@dyninfra/bgp-wire";
 import {
   type DecisionCandidate,
@@ -25,9 +26,11 @@ import {
   HAS_LOCAL_PREF,
   HAS_MED,
   HAS_ORIGINATOR,
+  LLGR_STALE,
   NO_ADVERTISE,
   NO_EXPORT,
   NO_EXPORT_SUBCONFED,
+  NO_LLGR,
   SET_SEGMENT,
 } from "./internal/attribute-store";
 import {
@@ -257,6 +260,11 @@ export interface PeerUpOptions {
    * table). Default false.
    */
   readonly slicedInitialExport?: boolean;
+  /**
+   * Whether the neighbour advertised the Long-Lived Graceful Restart capability on this session
+   * (RFC 9494): replaces {@link PeerConfig.longLivedGracefulRestart} from now on.
+   */
+  readonly longLivedGracefulRestart?: boolean;
 }
 
 /** Options of {@link Rib.peerDown}. */
@@ -973,6 +981,12 @@ export class Rib {
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
     q.rx.fill(0);
+    const llgr = options.longLivedGracefulRestart;
+    if (llgr !== undefined && llgr !== (q.config.longLivedGracefulRestart === true)) {
+      // Another export group: what the neighbour is sent differs in the LLGR_STALE routes.
+      q.config = { ...q.config, longLivedGracefulRestart: llgr };
+      q.exportCache = this.exportGroup(q.config, q.kind);
+    }
     if (options.slicedInitialExport === true) {
       // Exported from prefix 0 on by initialExport; changes meanwhile are exported as they come.
       q.sweep = 0;
@@ -1079,6 +1093,73 @@ export class Rib {
       this.removePath(s);
       this.markDirty(p);
     }
+    return this.process(this.takeDirty(), undefined);
+  }
+
+  /**
+   * Long-Lived Graceful Restart (RFC 9494 §4.2): the neighbour's routes retained stale (see
+   * {@link Rib.peerDown} with `retainStale`) enter the long-lived stale period — of family `afi`
+   * (1 IPv4, 2 IPv6) only, when given — as the receiving speaker does when the Restart Time ran
+   * out (or was 0) for a family whose Long-Lived Stale Time is not 0. A route carrying NO_LLGR
+   * (as received, or after the import policy) is withdrawn; every other one gets the LLGR_STALE
+   * community (added to the route as received; the import policy runs again), which makes it
+   * least preferred ({@link DecisionCandidate.llgrStale}) and keeps it from neighbours that did
+   * not advertise LLGR ({@link PeerConfig.longLivedGracefulRestart}). The routes stay stale:
+   * {@link Rib.sweepStale} removes those not refreshed, on End-of-RIB or when the Long-Lived
+   * Stale Time runs out. Calling it again changes nothing.
+   *
+   * @example
+   * ```ts
+   * const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+   * rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+   * rib.peerUp("10.0.0.2");
+   * rib.update("10.0.0.2", { announced: [{
+   *   attributes: { origin: "IGP", asPath: [], nextHop: "10.0.0.2" },
+   *   nlri: [{ afi: 1, address: "203.0.113.0", length: 24 }] }] });
+   * rib.peerDown("10.0.0.2", { retainStale: true });
+   * rib.longLivedStale("10.0.0.2");
+   * rib.bestRoute("203.0.113.0/24")?.attributes.communities; // [4294901766]: LLGR_STALE
+   * ```
+   */
+  longLivedStale(address: string, afi?: number): ChangeSet {
+    const q = this.peer(address);
+    const only = familyMask(afi, "afi");
+    const st = this.store;
+    // Per set as received: the same set with LLGR_STALE (one reference held while in use here).
+    const marked = new IntMap();
+    const held: number[] = [];
+    const cache = new IntMap();
+    for (let s = 0; s < this.pathTop; s++) {
+      const pre = this.pPre[s]!;
+      if (this.pPeer[s] !== q.idx || pre < 0 || (this.pReason[s]! & STALE) === 0) continue;
+      const p = this.pPrefix[s]!;
+      if ((only & this.familyBit(p)) === 0) continue;
+      const post = this.pPost[s]!;
+      if (st.communityFlags[pre]! & NO_LLGR || (post >= 0 && st.communityFlags[post]! & NO_LLGR)) {
+        this.pReason[s]! &= ~STALE;
+        this.removePath(s);
+        this.markDirty(p);
+        continue;
+      }
+      if (st.communityFlags[pre]! & LLGR_STALE) continue;
+      let id = marked.get(pre);
+      if (id === MISSING) {
+        const a = st.get(pre);
+        id = st.intern(
+          { ...a, communities: [...(a.communities ?? NONE), WELL_KNOWN_COMMUNITY.LLGR_STALE] },
+          a,
+        );
+        marked.set(pre, id);
+        held.push(id);
+      }
+      st.ref(id);
+      st.unref(pre);
+      this.unrefPost(s);
+      this.pPre[s] = id;
+      this.computePost(s, q, undefined, cache, p);
+      this.markDirty(p);
+    }
+    for (const id of held) st.unref(id);
     return this.process(this.takeDirty(), undefined);
   }
 
@@ -2320,7 +2401,7 @@ export class Rib {
       }
     }
     // Path rewrites on export (asOverride depends on the neighbour's AS) are part of the key.
-    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}|${config.routeServerClient === true ? "rs" : ""}`;
+    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}|${config.routeServerClient === true ? "rs" : ""}|${config.longLivedGracefulRestart === true ? "llgr" : ""}`;
     const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}|${rewrite}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
@@ -2753,6 +2834,7 @@ export class Rib {
       clusterListLength: st.clusterLength(id),
       peerAddress: q.idx === 0 ? "0.0.0.0" : q.address,
       pathId: this.pathIdOf(s),
+      llgrStale: (st.communityFlags[id]! & LLGR_STALE) !== 0,
     };
   }
 
@@ -3209,6 +3291,8 @@ export class Rib {
     const flags = st.communityFlags[post]!;
     // RFC 1997 well-known communities.
     if (flags & NO_ADVERTISE) return NOT_SENT;
+    // RFC 9494 §4.3: long-lived stale routes only to neighbours that advertised LLGR.
+    if (flags & LLGR_STALE && q.config.longLivedGracefulRestart !== true) return NOT_SENT;
     // RFC 9774 §3: no UPDATE with AS_SET / AS_CONFED_SET is sent when they are refused.
     if (this.rejectAsSets && st.pathFlags[post]! & SET_SEGMENT) return NOT_SENT;
     if (q.kind === "ebgp" && flags & (NO_EXPORT | NO_EXPORT_SUBCONFED)) return NOT_SENT;

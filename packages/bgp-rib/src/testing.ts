@@ -45,6 +45,7 @@ export function arbitraryDecisionCandidate(): fc.Arbitrary<DecisionCandidate> {
     clusterListLength: fc.integer({ min: 0, max: 2 }),
     peerAddress: fc.constantFrom("192.0.2.1", "192.0.2.10", "192.0.2.9", "2001:db8::1", "10.0.0.1"),
     pathId: fc.integer({ min: 0, max: 2 }),
+    llgrStale: fc.constantFrom(false, false, false, true),
   });
 }
 

@@ -28,6 +28,8 @@ export function referenceSelectBest(
     const m = Math.min(...s.map((x) => f(x.c)));
     s = s.filter((x) => f(x.c) === m);
   };
+  // RFC 9494 §4.3: routes marked LLGR_STALE are least preferred (kept only when all are).
+  if (s.some((x) => x.c.llgrStale !== true)) s = s.filter((x) => x.c.llgrStale !== true);
   // §9.1.1: highest degree of preference (LOCAL_PREF).
   keepMin((c) => -c.localPref);
   // (a) shortest AS_PATH.
@@ -84,6 +86,7 @@ export function referenceMultipath(
     .filter(({ c, i }) => {
       if (i === best || !c.reachable || c.peerKind === "local" || nextHops[i] === undefined)
         return false;
+      if ((c.llgrStale === true) !== (b.llgrStale === true)) return false;
       if (c.localPref !== b.localPref || c.origin !== b.origin) return false;
       if (!o.ignoreAsPathLength && c.asPathLength !== b.asPathLength) return false;
       if ((o.alwaysCompareMed || c.neighborAs === b.neighborAs) && c.med !== b.med) return false;

@@ -19,6 +19,7 @@ export const CAPABILITY_CODE = {
   FOUR_OCTET_AS: 65,
   ADD_PATH: 69,
   ENHANCED_ROUTE_REFRESH: 70,
+  LONG_LIVED_GRACEFUL_RESTART: 71,
 } as const;
 
 /**
@@ -129,6 +130,27 @@ export interface GracefulRestartCapability {
 }
 
 /**
+ * Long-Lived Graceful Restart capability (code 71, RFC 9494 §3): per family, the flags (0x80 =
+ * Forwarding State, F) and the Long-Lived Stale Time — how long, in seconds, the receiver may keep
+ * the sender's routes of that family once its Graceful Restart ended without the session coming
+ * back.
+ *
+ * @example
+ * ```ts
+ * import type { LongLivedGracefulRestartCapability } from "@dyninfra/bgp-wire";
+ * const c: LongLivedGracefulRestartCapability = {
+ *   type: "LONG_LIVED_GRACEFUL_RESTART",
+ *   families: [{ afi: 1, safi: 1, flags: 0, staleTime: 3600 }],
+ * };
+ * ```
+ */
+export interface LongLivedGracefulRestartCapability {
+  readonly type: "LONG_LIVED_GRACEFUL_RESTART";
+  /** Per family: flags (0x80 = F, the rest reserved) and Long-Lived Stale Time (24 bits, s). */
+  readonly families: readonly (AfiSafi & { readonly flags: number; readonly staleTime: number })[];
+}
+
+/**
  * BGP Extended Message capability (code 6, RFC 8654), no value.
  *
  * @example
@@ -208,6 +230,7 @@ export type Capability =
   | FourOctetAsCapability
   | AddPathCapability
   | GracefulRestartCapability
+  | LongLivedGracefulRestartCapability
   | ExtendedMessageCapability
   | ExtendedNextHopCapability
   | BgpRoleCapability

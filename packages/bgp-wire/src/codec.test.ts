@@ -157,6 +157,58 @@ describe("messages from the RFC texts", () => {
     ).toThrow(BgpWireError);
   });
 
+  it("Long-Lived Graceful Restart capability: 7-octet tuples (RFC 9494 §3), byte-exact", () => {
+    const open: OpenMessage = {
+      type: "OPEN",
+      version: 4,
+      myAutonomousSystem: 64500,
+      holdTime: 90,
+      bgpIdentifier: "192.0.2.1",
+      optionalParameters: [
+        {
+          type: "CAPABILITIES",
+          capabilities: [
+            {
+              type: "LONG_LIVED_GRACEFUL_RESTART",
+              families: [
+                { afi: 1, safi: 1, flags: 0x80, staleTime: 0x0a0b0c },
+                { afi: 2, safi: 1, flags: 0, staleTime: 3600 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const b = encodeMessage(open);
+    // Parameter 2 (length 16): capability 71, length 14, then AFI SAFI Flags Stale Time (3).
+    expect([...b.subarray(29)]).toEqual([
+      ...hex("02 10 47 0e 00 01 01 80 0a 0b 0c 00 02 01 00 00 0e 10"),
+    ]);
+    expect(decodeMessage(b)).toEqual(open);
+    // A value that is not whole tuples is kept as an unknown capability, byte-exact.
+    const odd = hex("47 06 00 01 01 00 00 0e");
+    const bad = new Uint8Array([...b.subarray(0, 28), odd.length + 2, 2, odd.length, ...odd]);
+    new DataView(bad.buffer).setUint16(16, bad.length);
+    const caps = openCapabilities(decodeMessage(bad) as OpenMessage);
+    expect(caps).toEqual([{ type: "UNKNOWN", code: 71, value: odd.subarray(2) }]);
+    expect(() =>
+      encodeMessage({
+        ...open,
+        optionalParameters: [
+          {
+            type: "CAPABILITIES",
+            capabilities: [
+              {
+                type: "LONG_LIVED_GRACEFUL_RESTART",
+                families: [{ afi: 1, safi: 1, flags: 0, staleTime: 2 ** 24 }],
+              },
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/Long-Lived Stale Time 16777216/);
+  });
+
   it("OPEN uses RFC 9072 extended optional parameters when they exceed 255 octets", () => {
     const caps = Array.from({ length: 70 }, (_, i) => ({
       type: "MULTIPROTOCOL" as const,

@@ -12,6 +12,7 @@ export type {
   ExtendedNextHopCapability,
   FourOctetAsCapability,
   GracefulRestartCapability,
+  LongLivedGracefulRestartCapability,
   MultiprotocolCapability,
   RouteRefreshCapability,
   UnknownCapability,

@@ -257,6 +257,18 @@ export function arbitraryCapability(): fc.Arbitrary<Capability> {
       families: fc.array(fc.record({ afi, safi, flags: fc.nat({ max: 255 }) }), { maxLength: 4 }),
     }),
     fc.record({
+      type: fc.constant("LONG_LIVED_GRACEFUL_RESTART" as const),
+      families: fc.array(
+        fc.record({
+          afi,
+          safi,
+          flags: fc.nat({ max: 255 }),
+          staleTime: fc.nat({ max: 0xffffff }),
+        }),
+        { maxLength: 4 },
+      ),
+    }),
+    fc.record({
       type: fc.constant("EXTENDED_NEXT_HOP" as const),
       entries: fc.array(fc.record({ afi, safi: fc.nat({ max: 0xffff }), nextHopAfi: afi }), {
         minLength: 1,
@@ -265,7 +277,7 @@ export function arbitraryCapability(): fc.Arbitrary<Capability> {
     }),
     fc.record({
       type: fc.constant("UNKNOWN" as const),
-      code: fc.constantFrom(0, 3, 4, 7, 8, 66, 67, 71, 73, 128, 131, 255),
+      code: fc.constantFrom(0, 3, 4, 7, 8, 66, 67, 72, 73, 128, 131, 255),
       value: fc.uint8Array({ maxLength: 20 }),
     }),
   );

@@ -10,6 +10,10 @@ import { IntList } from "./slab";
 export const NO_EXPORT = 1;
 export const NO_ADVERTISE = 2;
 export const NO_EXPORT_SUBCONFED = 4;
+/** RFC 9494 §3.2: LLGR_STALE, a long-lived stale route. */
+export const LLGR_STALE = 8;
+/** RFC 9494 §3.3: NO_LLGR, a route not to keep as long-lived stale. */
+export const NO_LLGR = 16;
 
 /** Bits of {@link AttributeStore.pathFlags}: AS_CONFED_SEQUENCE or AS_CONFED_SET segments. */
 export const CONFED_SEGMENT = 1;
@@ -383,6 +387,8 @@ export class AttributeStore {
       if (c === WELL_KNOWN_COMMUNITY.NO_EXPORT) f |= NO_EXPORT;
       else if (c === WELL_KNOWN_COMMUNITY.NO_ADVERTISE) f |= NO_ADVERTISE;
       else if (c === WELL_KNOWN_COMMUNITY.NO_EXPORT_SUBCONFED) f |= NO_EXPORT_SUBCONFED;
+      else if (c === WELL_KNOWN_COMMUNITY.LLGR_STALE) f |= LLGR_STALE;
+      else if (c === WELL_KNOWN_COMMUNITY.NO_LLGR) f |= NO_LLGR;
     }
     this.communityFlags[id] = f;
     this.nhState[id] = 0;

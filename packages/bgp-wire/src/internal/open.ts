@@ -58,6 +58,19 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
         families,
       };
     }
+    case 71: {
+      // RFC 9494 §3: 7-octet tuples (AFI, SAFI, Flags, 24-bit Long-Lived Stale Time).
+      if (n % 7 !== 0) break;
+      const families: { afi: number; safi: number; flags: number; staleTime: number }[] = [];
+      for (let i = 0; i < n; i += 7)
+        families.push({
+          afi: u16(v, i),
+          safi: v[i + 2]!,
+          flags: v[i + 3]!,
+          staleTime: (v[i + 4]! << 16) | (v[i + 5]! << 8) | v[i + 6]!,
+        });
+      return { type: "LONG_LIVED_GRACEFUL_RESTART", families };
+    }
     case 5: {
       if (n === 0 || n % 6 !== 0) break;
       const entries: { afi: number; safi: number; nextHopAfi: number }[] = [];
@@ -192,6 +205,22 @@ function writeCapability(w: ByteWriter, c: Capability): void {
         w.u16(f.afi);
         w.u8(f.safi);
         w.u8(f.flags);
+      }
+      break;
+    case "LONG_LIVED_GRACEFUL_RESTART":
+      w.setU8(start, 71);
+      for (const f of c.families) {
+        if (!Number.isInteger(f.staleTime) || f.staleTime < 0 || f.staleTime > 0xffffff)
+          throw new BgpWireError(
+            "INVALID_CAPABILITY",
+            `Long-Lived Stale Time ${f.staleTime} out of range (0..16777215)`,
+            { field: "capabilities.staleTime" },
+          );
+        w.u16(f.afi);
+        w.u8(f.safi);
+        w.u8(f.flags);
+        w.u8(f.staleTime >>> 16);
+        w.u16(f.staleTime & 0xffff);
       }
       break;
     case "EXTENDED_NEXT_HOP":
