@@ -52,6 +52,21 @@ describe("configuration: Graceful Restart and ADD-PATH settings", () => {
       "neighbors[0].capabilities.addPath[0].sendReceive",
     );
     expect(field(base({ staleRoutesTime: 0 }))).toBe("neighbors[0].staleRoutesTime");
+    // RFC 9494 §3: the Long-Lived Stale Time has 24 bits, and LLGR goes beside Graceful Restart.
+    expect(
+      field(base({ capabilities: { longLivedGracefulRestart: { staleTime: 2 ** 24 } } })),
+    ).toBe("neighbors[0].capabilities.longLivedGracefulRestart.staleTime");
+    expect(
+      field(
+        base({
+          capabilities: { gracefulRestart: false, longLivedGracefulRestart: { staleTime: 60 } },
+        }),
+      ),
+    ).toBe("neighbors[0].capabilities.longLivedGracefulRestart");
+    expect(
+      parseRouterSpec(base({ capabilities: { longLivedGracefulRestart: { staleTime: 3600 } } }))
+        .neighbors[0]?.capabilities?.longLivedGracefulRestart,
+    ).toEqual({ staleTime: 3600 });
     expect(field(base({ endOfRib: "yes" }))).toBe("neighbors[0].endOfRib");
   });
 });

@@ -340,6 +340,17 @@ function capabilities(v: Json, field: string): never {
       if (g[k] !== undefined && typeof g[k] !== "boolean")
         fail(`${field}.gracefulRestart.${k}`, "must be true or false");
   }
+  const ll = o.longLivedGracefulRestart;
+  if (ll !== undefined && ll !== false) {
+    const g = obj(ll, `${field}.longLivedGracefulRestart`);
+    // RFC 9494 §3: the Long-Lived Stale Time is a 24-bit field.
+    int(g.staleTime, `${field}.longLivedGracefulRestart.staleTime`, 0, 0xffffff);
+    if (gr === false)
+      fail(
+        `${field}.longLivedGracefulRestart`,
+        "needs gracefulRestart: it is announced beside it (RFC 9494 §3.1)",
+      );
+  }
   const ap = o.addPath;
   if (ap !== undefined) {
     if (!Array.isArray(ap)) fail(`${field}.addPath`, "must be a list");

@@ -11,8 +11,13 @@ import {
 } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
-import { endOfRib, endOfRibFamily, peerGracefulRestart } from "./graceful-restart";
-import { localOpen, speakerCapabilities } from "./open";
+import {
+  endOfRib,
+  endOfRibFamily,
+  peerGracefulRestart,
+  peerLongLivedGracefulRestart,
+} from "./graceful-restart";
+import { checkOpen, localOpen, speakerCapabilities } from "./open";
 import { memoryPipe } from "./pipe";
 import type { NeighborSpec, RouterSpec } from "./router";
 import { Router } from "./router";
@@ -103,6 +108,72 @@ describe("Graceful Restart capability", () => {
       notification: false,
       families: [{ afi: 1, safi: 1, forwardingState: true }],
     });
+  });
+});
+
+describe("Long-Lived Graceful Restart capability (RFC 9494 §3)", () => {
+  const ll = speakerCapabilities({ longLivedGracefulRestart: { staleTime: 3600 } });
+  const expectations = { peerAsn: 64501, localAsn: 64500, localBgpIdentifier: "192.0.2.1" };
+
+  it("is announced beside Graceful Restart, for every family, no F bit, when configured", () => {
+    const open = localOpen(64500, "192.0.2.1", 90, ll);
+    // Code 71, length 14: AFI 1 SAFI 1 flags 0 time 3600 (0x000e10), then AFI 2.
+    expect(hex(encodeMessage(open, DEFAULT_SESSION_CONTEXT))).toContain(
+      "470e0001010000 0e100002010000 0e10".replaceAll(" ", ""),
+    );
+    expect(peerLongLivedGracefulRestart(open)).toEqual({
+      families: [
+        { afi: 1, safi: 1, forwardingState: false, staleTime: 3600 },
+        { afi: 2, safi: 1, forwardingState: false, staleTime: 3600 },
+      ],
+    });
+    // Off by default (RFC 9494 §5), and never without Graceful Restart (§3.1).
+    const plain = localOpen(64500, "192.0.2.1", 90, speakerCapabilities());
+    expect(hex(encodeMessage(plain, DEFAULT_SESSION_CONTEXT))).not.toMatch(/470e/);
+    const noGr = localOpen(
+      64500,
+      "192.0.2.1",
+      90,
+      speakerCapabilities({ gracefulRestart: false, longLivedGracefulRestart: { staleTime: 60 } }),
+    );
+    expect(peerLongLivedGracefulRestart(noGr)).toBe(false);
+  });
+
+  it("is negotiated when both announce it; ignored without the peer's Graceful Restart (§4.5)", () => {
+    const mine = localOpen(64500, "192.0.2.1", 90, ll);
+    const theirs = localOpen(64501, "192.0.2.2", 90, {
+      ...ll,
+      longLivedGracefulRestart: {
+        staleTime: 600,
+        families: [{ afi: 1, safi: 1, forwardingState: true }],
+      },
+    });
+    const both = checkOpen(mine, ll, theirs, expectations);
+    expect(both.ok && both.value.peerLongLivedGracefulRestart).toEqual({
+      families: [{ afi: 1, safi: 1, forwardingState: true, staleTime: 600 }],
+    });
+    // We did not announce it: the peer's is not used.
+    const plain = speakerCapabilities();
+    const one = checkOpen(localOpen(64500, "192.0.2.1", 90, plain), plain, theirs, expectations);
+    expect(one.ok && one.value.peerLongLivedGracefulRestart).toBe(false);
+    // The peer's without its Graceful Restart capability.
+    const bare = {
+      ...theirs,
+      optionalParameters: [
+        {
+          type: "CAPABILITIES" as const,
+          capabilities: [
+            { type: "FOUR_OCTET_AS" as const, asn: 64501 },
+            {
+              type: "LONG_LIVED_GRACEFUL_RESTART" as const,
+              families: [{ afi: 1, safi: 1, flags: 0x80, staleTime: 600 }],
+            },
+          ],
+        },
+      ],
+    };
+    const ignored = checkOpen(mine, ll, bare, expectations);
+    expect(ignored.ok && ignored.value.peerLongLivedGracefulRestart).toBe(false);
   });
 });
 

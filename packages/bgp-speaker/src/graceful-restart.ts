@@ -2,6 +2,7 @@ import type { ChangeSet, Rib } from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
   GracefulRestartCapability,
+  LongLivedGracefulRestartCapability,
   OpenMessage,
   UpdateMessage,
 } from "@dyninfra/bgp-wire";
@@ -113,12 +114,66 @@ export function peerGracefulRestart(open: OpenMessage): PeerGracefulRestart | fa
   };
 }
 
+/**
+ * The Long-Lived Graceful Restart capability a neighbour announced in its OPEN (RFC 9494 §3).
+ *
+ * @example
+ * ```ts
+ * import type { PeerLongLivedGracefulRestart } from "@dyninfra/bgp-speaker";
+ * const p: PeerLongLivedGracefulRestart = {
+ *   families: [{ afi: 1, safi: 1, forwardingState: false, staleTime: 3600 }],
+ * };
+ * ```
+ */
+export interface PeerLongLivedGracefulRestart {
+  /** Per family: its Forwarding State (F) bit and Long-Lived Stale Time (seconds). */
+  readonly families: readonly (AfiSafi & {
+    readonly forwardingState: boolean;
+    readonly staleTime: number;
+  })[];
+}
+
+/**
+ * Reads the Long-Lived Graceful Restart capability of an OPEN; `false` when absent — or when the
+ * OPEN has no Graceful Restart capability, without which it is ignored (RFC 9494 §4.5).
+ *
+ * @example
+ * ```ts
+ * import { localOpen, peerLongLivedGracefulRestart, speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * const caps = speakerCapabilities({ longLivedGracefulRestart: { staleTime: 3600 } });
+ * peerLongLivedGracefulRestart(localOpen(64500, "192.0.2.1", 90, caps))
+ * // { families: [{ afi: 1, safi: 1, forwardingState: false, staleTime: 3600 }, { afi: 2, … }] }
+ * ```
+ */
+export function peerLongLivedGracefulRestart(
+  open: OpenMessage,
+): PeerLongLivedGracefulRestart | false {
+  const caps = openCapabilities(open);
+  const ll = caps.find(
+    (c): c is LongLivedGracefulRestartCapability => c.type === "LONG_LIVED_GRACEFUL_RESTART",
+  );
+  if (ll === undefined || !caps.some((c) => c.type === "GRACEFUL_RESTART")) return false;
+  return {
+    families: ll.families.map((f) => ({
+      afi: f.afi,
+      safi: f.safi,
+      forwardingState: (f.flags & FORWARDING_STATE) !== 0,
+      staleTime: f.staleTime,
+    })),
+  };
+}
+
 /** Phase of the receiving-speaker procedure for one neighbour. */
 export type GracefulRestartPhase =
   /** Nothing retained. */
   | "none"
   /** The session fell; routes retained stale; the Restart Time runs. */
   | "restarting"
+  /**
+   * The session is down, the Restart Time over (or 0): routes kept long-lived stale (RFC 9494),
+   * each family until its Long-Lived Stale Time runs out.
+   */
+  | "long-lived"
   /** Re-established; stale routes wait for End-of-RIB or the stale-path timer. */
   | "stale";
 
@@ -148,6 +203,12 @@ export interface GracefulRestartHooks {
    * Established then), or all of them when `families` is undefined.
    */
   sweepStale(reason: string, families?: readonly AfiSafi[]): void;
+  /**
+   * Long-Lived Graceful Restart (RFC 9494 §4.2): the neighbour's stale routes of `families` enter
+   * the long-lived stale period (marked LLGR_STALE, least preferred; NO_LLGR ones withdrawn).
+   * Without it, LLGR is not used: those routes are swept when the Restart Time runs out.
+   */
+  longLivedStale?(families: readonly AfiSafi[]): void;
 }
 
 /**
@@ -173,6 +234,11 @@ export interface GracefulRestartStatus {
   readonly lastSweep: { readonly at: number; readonly reason: string } | null;
   /** How many times the neighbour's routes were retained across a restart. */
   readonly restarts: number;
+  /**
+   * Families whose routes are long-lived stale (RFC 9494), each with the clock time (ms) at which
+   * its Long-Lived Stale Time runs out.
+   */
+  readonly longLived: readonly (AfiSafi & { readonly deadline: number })[];
 }
 
 /**
@@ -220,6 +286,15 @@ const family = (k: string): AfiSafi => {
  * - Session back: if its OPEN has no Graceful Restart capability, every stale route is swept at
  *   once, and so are those of a family missing from it or without the Forwarding State bit; the
  *   others stay until their family's End-of-RIB marker, or the stale-path timer.
+ * - Long-Lived Graceful Restart (RFC 9494 §4.2), when the neighbour's capability in the session
+ *   that fell gives a family a Long-Lived Stale Time (and the hooks have `longLivedStale`): when
+ *   the Restart Time runs out — at once for a family the Graceful Restart capability does not
+ *   list, or with a Restart Time of 0 — the family's routes become long-lived stale (phase
+ *   `long-lived`) until its Long-Lived Stale Time runs out; a family without one is swept as
+ *   before. Back, a long-lived stale family is kept only if the new OPEN's LLGR capability lists
+ *   it with the Forwarding State bit, and waits for its End-of-RIB with its Long-Lived Stale Time
+ *   still running (no stale-path timer, and the timer is never started again: a consecutive
+ *   restart keeps those routes until it runs out).
  *
  * @example
  * ```ts
@@ -244,6 +319,8 @@ export class GracefulRestartReceiver {
   private staleDeadline: number | null = null;
   private lastSweep: { at: number; reason: string } | null = null;
   private restarts = 0;
+  /** Families long-lived stale (RFC 9494), each with its Long-Lived Stale Time timer. */
+  private readonly longLived = new Map<string, { deadline: number; timer: unknown }>();
 
   constructor(
     private readonly clock: Clock,
@@ -266,51 +343,113 @@ export class GracefulRestartReceiver {
       staleDeadline: this.staleDeadline,
       lastSweep: this.lastSweep,
       restarts: this.restarts,
+      longLived: [...this.longLived].map(([k, v]) => ({ ...family(k), deadline: v.deadline })),
     };
   }
 
   /**
    * The session left Established. `graceful`: it fell by the loss of the connection or Hold
-   * Timer expiry (no NOTIFICATION received, no error or stop of ours); `peer`: the neighbour's
-   * capability in the session that fell; `families`: the families that session negotiated.
+   * Timer expiry (no NOTIFICATION received, no error or stop of ours); `peer` and `llgr`: the
+   * neighbour's Graceful Restart and Long-Lived Graceful Restart capabilities in the session that
+   * fell; `families`: the families that session negotiated.
    */
   sessionDown(
     graceful: boolean,
     peer: PeerGracefulRestart | false,
     families: readonly AfiSafi[],
+    llgr: PeerLongLivedGracefulRestart | false = false,
   ): void {
     this.stopTimers();
     const listed = (f: AfiSafi) =>
       peer !== false && peer.families.some((g) => g.afi === f.afi && g.safi === f.safi);
-    const covered = families.filter(listed);
-    if (!graceful || peer === false || covered.length === 0) {
+    // RFC 9494 §4.5: LLGR without Graceful Restart is ignored.
+    const llst = (f: AfiSafi): number =>
+      peer === false || llgr === false || this.hooks.longLivedStale === undefined
+        ? 0
+        : (llgr.families.find((g) => g.afi === f.afi && g.safi === f.safi)?.staleTime ?? 0);
+    const kept = families.filter((f) => listed(f) || llst(f) > 0 || this.longLived.has(key(f)));
+    if (!graceful || peer === false || kept.length === 0) {
       this.reset();
       this.hooks.withdrawAll();
       return;
     }
     // "To deal with possible consecutive restarts, a route (from the peer) previously marked as
-    // stale MUST be deleted."
-    if (this.phase === "stale") this.sweep("consecutive restart: routes still stale deleted");
-    this.hooks.retainStale(families.filter((f) => !listed(f)));
+    // stale MUST be deleted" — but a long-lived stale one stays until its Long-Lived Stale Time
+    // runs out (RFC 9494 §4.2).
+    if (this.phase === "stale") {
+      const plain = [...this.stale].filter((k) => !this.longLived.has(k)).map(family);
+      if (plain.length > 0)
+        this.sweepFamilies(plain, "consecutive restart: routes still stale deleted");
+    }
+    this.hooks.retainStale(families.filter((f) => !kept.includes(f)));
     this.phase = "restarting";
     this.restarts++;
-    this.stale = new Set(covered.map(key));
+    this.stale = new Set(kept.map(key));
     this.awaiting.clear();
+    // RFC 9494 §4.2: a family absent from the Graceful Restart capability has a Restart Time of 0.
+    const atOnce = kept.filter(
+      (f) => !listed(f) || peer.restartTime === 0 || this.longLived.has(key(f)),
+    );
+    const later = kept.filter((f) => !atOnce.includes(f));
+    if (atOnce.length > 0)
+      this.enterLongLived(atOnce, llst, "Restart Time 0 and no Long-Lived Stale Time");
+    if (later.length === 0) {
+      if (this.phase === "restarting") this.phase = "long-lived";
+      return;
+    }
     const ms = peer.restartTime * 1000;
     this.restartDeadline = this.clock.now() + ms;
     this.restartTimer = this.clock.setTimer(() => {
       this.restartTimer = undefined;
+      this.restartDeadline = null;
       if (this.phase !== "restarting") return;
-      this.sweep(`Restart Time (${peer.restartTime} s) ran out before the session came back`);
+      const why = `Restart Time (${peer.restartTime} s) ran out before the session came back`;
+      if (!later.some((f) => llst(f) > 0) && this.longLived.size === 0) {
+        this.sweep(why);
+        return;
+      }
+      this.phase = "long-lived";
+      this.enterLongLived(later, llst, why);
     }, ms);
   }
 
   /**
-   * The session is Established again (and the neighbour is up in the RIB); `peer` is the
-   * capability of its new OPEN.
+   * RFC 9494 §4.2: the families' routes become long-lived stale — each with a Long-Lived Stale
+   * Time, its timer started unless it runs already; the others are swept (`reason`).
    */
-  sessionUp(peer: PeerGracefulRestart | false): void {
-    if (this.phase !== "restarting") return;
+  private enterLongLived(
+    families: readonly AfiSafi[],
+    llst: (f: AfiSafi) => number,
+    reason: string,
+  ): void {
+    const ll = families.filter((f) => this.longLived.has(key(f)) || llst(f) > 0);
+    const gone = families.filter((f) => !ll.includes(f));
+    if (gone.length > 0) this.sweepFamilies(gone, reason);
+    if (ll.length === 0) return;
+    this.hooks.longLivedStale!(ll);
+    for (const f of ll) {
+      const k = key(f);
+      if (this.longLived.has(k)) continue;
+      const ms = llst(f) * 1000;
+      const timer = this.clock.setTimer(() => {
+        if (this.longLived.get(k)?.timer !== timer) return;
+        this.longLived.delete(k);
+        if (this.stale.has(k))
+          this.sweepFamilies([f], `Long-Lived Stale Time (${llst(f)} s) of ${k} ran out`);
+      }, ms);
+      this.longLived.set(k, { deadline: this.clock.now() + ms, timer });
+    }
+  }
+
+  /**
+   * The session is Established again (and the neighbour is up in the RIB); `peer` and `llgr` are
+   * the capabilities of its new OPEN.
+   */
+  sessionUp(
+    peer: PeerGracefulRestart | false,
+    llgr: PeerLongLivedGracefulRestart | false = false,
+  ): void {
+    if (this.phase !== "restarting" && this.phase !== "long-lived") return;
     this.stopTimers();
     if (peer === false) {
       this.sweep("the new OPEN has no Graceful Restart capability");
@@ -319,6 +458,20 @@ export class GracefulRestartReceiver {
     const dropped: AfiSafi[] = [];
     const why: string[] = [];
     for (const k of this.stale) {
+      if (this.longLived.has(k)) {
+        // RFC 9494 §4.2: kept only if the new LLGR capability lists it with the F bit.
+        const f = llgr === false ? undefined : llgr.families.find((g) => key(g) === k);
+        if (f?.forwardingState) continue;
+        dropped.push(family(k));
+        why.push(
+          llgr === false
+            ? `family ${k} is long-lived stale and the new OPEN has no Long-Lived Graceful Restart capability`
+            : f === undefined
+              ? `family ${k} is missing from the new Long-Lived Graceful Restart capability`
+              : `family ${k} has no Forwarding State bit in the new Long-Lived Graceful Restart capability`,
+        );
+        continue;
+      }
       const f = peer.families.find((g) => key(g) === k);
       if (f?.forwardingState) continue;
       dropped.push(family(k));
@@ -364,11 +517,17 @@ export class GracefulRestartReceiver {
   private awaitEndOfRib(ms: number): void {
     this.phase = "stale";
     this.awaiting = new Set(this.stale);
+    // Long-lived stale families wait under their Long-Lived Stale Time only (RFC 9494 §4.2).
+    if ([...this.stale].every((k) => this.longLived.has(k))) return;
     this.staleDeadline = this.clock.now() + ms;
     this.staleTimer = this.clock.setTimer(() => {
       this.staleTimer = undefined;
+      this.staleDeadline = null;
       if (this.phase !== "stale") return;
-      this.sweep(`stale-path timer (${this.options.staleRoutesTime} s) ran out`);
+      const why = `stale-path timer (${this.options.staleRoutesTime} s) ran out`;
+      const plain = [...this.stale].filter((k) => !this.longLived.has(k));
+      if (plain.length === this.stale.size) this.sweep(why);
+      else this.sweepFamilies(plain.map(family), why);
     }, ms);
   }
 
@@ -399,9 +558,21 @@ export class GracefulRestartReceiver {
     for (const f of families) {
       this.stale.delete(key(f));
       this.awaiting.delete(key(f));
+      this.dropLongLived(key(f));
     }
     this.lastSweep = { at: this.clock.now(), reason };
     this.hooks.sweepStale(reason, families);
+    if (this.stale.size === 0) {
+      this.stopTimers();
+      this.reset();
+    }
+  }
+
+  private dropLongLived(k: string): void {
+    const e = this.longLived.get(k);
+    if (e === undefined) return;
+    this.clock.clearTimer(e.timer);
+    this.longLived.delete(k);
   }
 
   private sweep(reason: string): void {
@@ -415,6 +586,7 @@ export class GracefulRestartReceiver {
     this.phase = "none";
     this.stale.clear();
     this.awaiting.clear();
+    for (const k of [...this.longLived.keys()]) this.dropLongLived(k);
   }
 
   private stopTimers(): void {
@@ -461,6 +633,12 @@ export class RibStaleRoutes implements GracefulRestartHooks {
 
   withdrawAll(): void {
     this.apply(this.rib.peerDown(this.address));
+  }
+
+  longLivedStale(families: readonly AfiSafi[]): void {
+    // Unicast only, as for the sweep.
+    for (const afi of new Set(families.filter((f) => f.safi === 1).map((f) => f.afi)))
+      if (afi === 1 || afi === 2) this.apply(this.rib.longLivedStale(this.address, afi));
   }
 
   sweepStale(_reason: string, families?: readonly AfiSafi[]): void {

@@ -33,6 +33,7 @@ export type {
   GracefulRestartPhase,
   GracefulRestartStatus,
   PeerGracefulRestart,
+  PeerLongLivedGracefulRestart,
 } from "./graceful-restart";
 export {
   DEFAULT_STALE_ROUTES_TIME,
@@ -42,6 +43,7 @@ export {
   GracefulRestartReceiver,
   NOTIFICATION_BIT,
   peerGracefulRestart,
+  peerLongLivedGracefulRestart,
   RESTART_STATE,
   RibStaleRoutes,
 } from "./graceful-restart";

@@ -6,11 +6,12 @@ import type {
   SessionContext,
 } from "@dyninfra/bgp-wire";
 import { AS_TRANS, negotiateSessionContext, openCapabilities } from "@dyninfra/bgp-wire";
-import type { PeerGracefulRestart } from "./graceful-restart";
+import type { PeerGracefulRestart, PeerLongLivedGracefulRestart } from "./graceful-restart";
 import {
   FORWARDING_STATE,
   NOTIFICATION_BIT,
   peerGracefulRestart,
+  peerLongLivedGracefulRestart,
   RESTART_STATE,
 } from "./graceful-restart";
 
@@ -65,6 +66,22 @@ export interface SpeakerCapabilities {
         /** Families announced, each with its Forwarding State (F) bit. */
         readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
       };
+  /**
+   * Long-Lived Graceful Restart (RFC 9494), announced beside Graceful Restart (never without it,
+   * §3.1): the neighbour may keep our routes for `staleTime` seconds after a Graceful Restart ran
+   * out, and this speaker keeps the neighbour's for the time the neighbour announced, least
+   * preferred and marked LLGR_STALE, when the neighbour announced it too. Per family (by default
+   * every family of `families`, no Forwarding State bit). Off (absent or `false`) by default, as
+   * RFC 9494 §5 asks.
+   */
+  readonly longLivedGracefulRestart?:
+    | false
+    | {
+        /** Long-Lived Stale Time, seconds (0–16,777,215). */
+        readonly staleTime: number;
+        /** Families announced, each with its Forwarding State (F) bit. */
+        readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
+      };
   /** BGP Role (RFC 9234): 0 Provider, 1 RS, 2 RS-Client, 3 Customer, 4 Peer; absent to leave out. */
   readonly role?: number;
   /** RFC 9234 strict mode: refuse a peer that announces no role. */
@@ -94,6 +111,9 @@ export function speakerCapabilities(
     extendedMessage: options.extendedMessage ?? true,
     addPath: options.addPath ?? [],
     gracefulRestart: options.gracefulRestart ?? { restartTime: 120 },
+    ...(options.longLivedGracefulRestart !== undefined
+      ? { longLivedGracefulRestart: options.longLivedGracefulRestart }
+      : {}),
     ...(options.role !== undefined ? { role: options.role } : {}),
     ...(options.strictRole !== undefined ? { strictRole: options.strictRole } : {}),
   };
@@ -136,6 +156,19 @@ export function localOpen(
         flags: f.forwardingState ? FORWARDING_STATE : 0,
       })),
     });
+    const ll = caps.longLivedGracefulRestart;
+    if (ll !== undefined && ll !== false)
+      capabilities.push({
+        type: "LONG_LIVED_GRACEFUL_RESTART",
+        families: (ll.families ?? caps.families.map((f) => ({ ...f, forwardingState: false }))).map(
+          (f) => ({
+            afi: f.afi,
+            safi: f.safi,
+            flags: f.forwardingState ? FORWARDING_STATE : 0,
+            staleTime: ll.staleTime,
+          }),
+        ),
+      });
   }
   capabilities.push({ type: "FOUR_OCTET_AS", asn });
   if (caps.addPath.length > 0) capabilities.push({ type: "ADD_PATH", families: caps.addPath });
@@ -176,6 +209,12 @@ export interface NegotiatedSession {
   readonly extendedMessage: boolean;
   /** The peer's Graceful Restart capability (RFC 4724 §3), `false` when it announced none. */
   readonly peerGracefulRestart: false | PeerGracefulRestart;
+  /**
+   * The peer's Long-Lived Graceful Restart capability (RFC 9494 §3), `false` when it announced
+   * none, announced it without Graceful Restart (§4.5: ignored), or this speaker did not announce
+   * it (an optional field for sessions negotiated before it existed).
+   */
+  readonly peerLongLivedGracefulRestart?: false | PeerLongLivedGracefulRestart;
   /** The peer's BGP Role (RFC 9234 §4.1 value), when it announced one. */
   readonly peerRole?: number;
   /** Context for decoding what the peer sends. */
@@ -306,6 +345,12 @@ export function checkOpen(
       enhancedRouteRefresh: caps.enhancedRouteRefresh && has("ENHANCED_ROUTE_REFRESH"),
       extendedMessage: contexts.send.extendedMessage,
       peerGracefulRestart: peerGracefulRestart(peer),
+      peerLongLivedGracefulRestart:
+        caps.gracefulRestart !== false &&
+        caps.longLivedGracefulRestart !== undefined &&
+        caps.longLivedGracefulRestart !== false
+          ? peerLongLivedGracefulRestart(peer)
+          : false,
       ...(peerRole !== undefined ? { peerRole } : {}),
       receive: contexts.receive,
       send: contexts.send,

@@ -52,7 +52,11 @@ import type { Clock } from "./clock";
 import { systemClock } from "./clock";
 import { encodedOnce, encodingKey, pushAll } from "./encode-cache";
 import { BgpSpeakerError } from "./errors";
-import type { GracefulRestartHandover, GracefulRestartStatus } from "./graceful-restart";
+import type {
+  GracefulRestartHandover,
+  GracefulRestartStatus,
+  PeerLongLivedGracefulRestart,
+} from "./graceful-restart";
 import {
   DEFAULT_STALE_ROUTES_TIME,
   endOfRib,
@@ -1130,6 +1134,10 @@ export class Router extends EventEmitter<RouterEvents> {
     readonly restartTime: number | null;
     readonly staleRoutesTime: number;
     readonly peer: NegotiatedSession["peerGracefulRestart"] | null;
+    /** The neighbour's Long-Lived Graceful Restart capability, when both announced it. */
+    readonly peerLongLived: PeerLongLivedGracefulRestart | null;
+    /** The Long-Lived Stale Time this speaker announces (seconds), or null when it does not. */
+    readonly longLivedStaleTime: number | null;
     readonly staleRoutes: number;
     readonly restartRemaining: number | null;
     readonly staleRemaining: number | null;
@@ -1146,6 +1154,11 @@ export class Router extends EventEmitter<RouterEvents> {
       restartTime: local === false ? null : local.restartTime,
       staleRoutesTime: n.spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME,
       peer: n.negotiated?.peerGracefulRestart ?? null,
+      peerLongLived: n.negotiated?.peerLongLivedGracefulRestart || null,
+      longLivedStaleTime:
+        local === false || !n.session.capabilities.longLivedGracefulRestart
+          ? null
+          : n.session.capabilities.longLivedGracefulRestart.staleTime,
       ...st,
       staleRoutes: st.phase === "none" || !n.inRib ? 0 : this.rib.staleCount(n.spec.address),
       restartRemaining: left(st.restartDeadline),
@@ -1452,6 +1465,15 @@ export class Router extends EventEmitter<RouterEvents> {
           const swept = before - this.rib.staleCount(address);
           this.emit("graceful-restart", spec.name, `${swept} stale routes swept: ${reason}`);
         },
+        longLivedStale: (families) => {
+          rib.longLivedStale(families);
+          const which = families.map((f) => `${f.afi}/${f.safi}`).join(", ");
+          this.emit(
+            "graceful-restart",
+            spec.name,
+            `routes of ${which} long-lived stale (RFC 9494): ${this.rib.staleCount(address)} kept, marked LLGR_STALE`,
+          );
+        },
       },
     );
     return n;
@@ -1543,9 +1565,16 @@ export class Router extends EventEmitter<RouterEvents> {
     // loop turns between slices, for the other sessions' timers and UPDATEs) — at once while
     // restarting, where the route selection deferral holds every neighbour's output anyway.
     const sliced = this.restarting === undefined;
-    this.distribute(this.rib.peerUp(n.spec.address, { slicedInitialExport: sliced }));
+    // Long-lived stale routes (RFC 9494) go to the neighbour only if it announced LLGR.
+    const llgr = neg.peerLongLivedGracefulRestart ?? false;
+    this.distribute(
+      this.rib.peerUp(n.spec.address, {
+        slicedInitialExport: sliced,
+        longLivedGracefulRestart: llgr !== false,
+      }),
+    );
     // After peerUp: a family dropped from the new capability is swept by withdrawing its routes.
-    n.gr.sessionUp(neg.peerGracefulRestart);
+    n.gr.sessionUp(neg.peerGracefulRestart, llgr);
     // Restarting, End-of-RIB waits for the end of the route selection deferral (after which the
     // routes learned meanwhile are sent first); else it follows the initial table.
     const endOfRib = () => {
@@ -1664,7 +1693,12 @@ export class Router extends EventEmitter<RouterEvents> {
       n.up = false;
       if (!n.inRib || !wasUp) return;
       const local = s.capabilities.gracefulRestart !== false;
-      n.gr.sessionDown(graceful && local, neg?.peerGracefulRestart ?? false, neg?.families ?? []);
+      n.gr.sessionDown(
+        graceful && local,
+        neg?.peerGracefulRestart ?? false,
+        neg?.families ?? [],
+        neg?.peerLongLivedGracefulRestart ?? false,
+      );
     });
   }
 
