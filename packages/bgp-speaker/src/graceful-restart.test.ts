@@ -8,6 +8,7 @@ import {
   isHardReset,
   notificationText,
   shutdownCommunication,
+  WELL_KNOWN_COMMUNITY,
 } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock";
@@ -720,6 +721,114 @@ describe("Graceful Restart across a graft (the session moves while stale routes 
     await flush();
     expect(them.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/stale-path timer/);
     expect(theirs(them)).toBe(5);
+  });
+});
+
+describe("Long-Lived Graceful Restart, receiving speaker (RFC 9494 §4.2)", () => {
+  const LLST = 300;
+  const LL = { longLivedGracefulRestart: { staleTime: LLST } };
+  const peerLl = (
+    clock: ManualClock,
+    gr: GrCap,
+    originate: readonly string[],
+    extra: Partial<NeighborSpec> = {},
+  ) =>
+    peerRouter(clock, gr, originate, {
+      capabilities: { families: [IPV4], gracefulRestart: gr, ...LL },
+      ...extra,
+    });
+  const marked = (r: Router) =>
+    PREFIXES.filter((p) =>
+      r.rib.bestRoute(p)?.attributes.communities?.includes(WELL_KNOWN_COMMUNITY.LLGR_STALE),
+    ).length;
+
+  /** Us and the neighbour, both announcing LLGR, established; then the neighbour crashes. */
+  async function crashed(clock: ManualClock) {
+    const o = ourRouter(clock, {
+      capabilities: { families: [IPV4], gracefulRestart: { restartTime: 120 }, ...LL },
+    });
+    const peer = peerLl(clock, fresh, PREFIXES);
+    peer.start();
+    const conn = connect(o.us, peer);
+    await flush();
+    expect(o.us.gracefulRestartStatus("peer").peerLongLived?.families).toEqual([
+      { afi: 1, safi: 1, forwardingState: false, staleTime: LLST },
+    ]);
+    await crash(clock, conn, peer);
+    return o;
+  }
+
+  it("keeps the routes past the Restart Time, marked LLGR_STALE and withdrawn downstream, until the Long-Lived Stale Time", async () => {
+    const clock = new ManualClock();
+    const { us, withdrawn, downstream } = await crashed(clock);
+    expect(us.gracefulRestartStatus("peer").phase).toBe("restarting");
+    clock.advance(59_000); // the Restart Time (60 s) runs out
+    await flush();
+    const st = us.gracefulRestartStatus("peer");
+    expect(st.phase).toBe("long-lived");
+    expect(st.longLived).toEqual([{ afi: 1, safi: 1, deadline: clock.now() + LLST * 1000 }]);
+    expect(ours(us)).toBe(40);
+    expect(marked(us)).toBe(40);
+    // The downstream router did not announce LLGR: the routes are withdrawn from it.
+    expect(withdrawn.length).toBe(40);
+    expect(downstream.rib.stats().locRibRoutes).toBe(0);
+    clock.advance(LLST * 1000 - 1);
+    await flush();
+    expect(ours(us)).toBe(40);
+    clock.advance(1);
+    await flush();
+    expect(ours(us)).toBe(0);
+    expect(us.gracefulRestartStatus("peer")).toMatchObject({ phase: "none", longLived: [] });
+    expect(us.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/Long-Lived Stale Time/);
+  });
+
+  it("across a graft: the long-lived stale routes awaiting End-of-RIB keep their timer on the new router", async () => {
+    const clock = new ManualClock();
+    const { us } = await crashed(clock);
+    clock.advance(59_000);
+    await flush();
+    // Back with the F bit, 5 routes re-announced, no End-of-RIB: 35 wait, long-lived stale.
+    const ll = peerLl(clock, restarting(), PREFIXES.slice(0, 5), {
+      capabilities: {
+        families: [IPV4],
+        gracefulRestart: restarting(),
+        longLivedGracefulRestart: {
+          staleTime: LLST,
+          families: [{ afi: 1, safi: 1, forwardingState: true }],
+        },
+      },
+      endOfRib: false,
+    });
+    ll.start();
+    const conn = connect(us, ll);
+    await flush(30);
+    const st = us.gracefulRestartStatus("peer");
+    expect(st).toMatchObject({ phase: "stale", staleRoutes: 35, staleRemaining: null });
+    expect(marked(us)).toBe(35);
+    clock.advance(100_000);
+    await flush(2);
+    const them = new Router(
+      { asn: 64500, bgpIdentifier: "192.0.2.9", localAddress: "192.0.2.1", neighbors: [] },
+      { clock },
+    );
+    them.start();
+    const graft = us.graftOut("peer");
+    expect(graft.gracefulRestart?.longLived).toEqual([
+      { afi: 1, safi: 1, remainingMs: (LLST - 100) * 1000 },
+    ]);
+    them.graftIn(graft, conn);
+    us.releaseGraft("peer");
+    await flush(20);
+    const theirs = () => PREFIXES.filter((p) => them.rib.bestRoute(p)?.peer === "192.0.2.2").length;
+    expect(them.gracefulRestartStatus("peer")).toMatchObject({ phase: "stale", staleRoutes: 35 });
+    expect(theirs()).toBe(40);
+    clock.advance((LLST - 100) * 1000 - 1);
+    await flush(2);
+    expect(theirs()).toBe(40);
+    clock.advance(1);
+    await flush(2);
+    expect(theirs()).toBe(5);
+    expect(them.gracefulRestartStatus("peer").lastSweep?.reason).toMatch(/Long-Lived Stale Time/);
   });
 });
 

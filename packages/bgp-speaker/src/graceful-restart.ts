@@ -261,6 +261,11 @@ export interface GracefulRestartHandover {
   readonly staleRemainingMs: number;
   /** The AFIs that hold stale routes. */
   readonly staleAfis: readonly number[];
+  /**
+   * The families awaited that are long-lived stale (RFC 9494), each with what was left of its
+   * Long-Lived Stale Time: it goes on running on the new router.
+   */
+  readonly longLived?: readonly (AfiSafi & { readonly remainingMs: number })[];
 }
 
 const key = (f: AfiSafi) => `${f.afi}/${f.safi}`;
@@ -427,18 +432,24 @@ export class GracefulRestartReceiver {
     if (gone.length > 0) this.sweepFamilies(gone, reason);
     if (ll.length === 0) return;
     this.hooks.longLivedStale!(ll);
-    for (const f of ll) {
-      const k = key(f);
-      if (this.longLived.has(k)) continue;
-      const ms = llst(f) * 1000;
-      const timer = this.clock.setTimer(() => {
-        if (this.longLived.get(k)?.timer !== timer) return;
-        this.longLived.delete(k);
-        if (this.stale.has(k))
-          this.sweepFamilies([f], `Long-Lived Stale Time (${llst(f)} s) of ${k} ran out`);
-      }, ms);
-      this.longLived.set(k, { deadline: this.clock.now() + ms, timer });
-    }
+    for (const f of ll)
+      if (!this.longLived.has(key(f)))
+        this.startLongLived(
+          f,
+          llst(f) * 1000,
+          `Long-Lived Stale Time (${llst(f)} s) of ${key(f)} ran out`,
+        );
+  }
+
+  /** Starts family f's Long-Lived Stale Time timer: `ms` from now its routes are swept. */
+  private startLongLived(f: AfiSafi, ms: number, reason: string): void {
+    const k = key(f);
+    const timer = this.clock.setTimer(() => {
+      if (this.longLived.get(k)?.timer !== timer) return;
+      this.longLived.delete(k);
+      if (this.stale.has(k)) this.sweepFamilies([{ afi: f.afi, safi: f.safi }], reason);
+    }, ms);
+    this.longLived.set(k, { deadline: this.clock.now() + ms, timer });
   }
 
   /**
@@ -493,11 +504,23 @@ export class GracefulRestartReceiver {
    * The wait a graft carries (see {@link GracefulRestartHandover}, without the RIB part): the
    * families awaited and the stale-path time left; undefined unless routes await End-of-RIB.
    */
-  handover(): Pick<GracefulRestartHandover, "awaitingEndOfRib" | "staleRemainingMs"> | undefined {
-    if (this.phase !== "stale" || this.staleDeadline === null) return undefined;
+  handover():
+    | Pick<GracefulRestartHandover, "awaitingEndOfRib" | "staleRemainingMs" | "longLived">
+    | undefined {
+    if (this.phase !== "stale") return undefined;
+    const now = this.clock.now();
     return {
       awaitingEndOfRib: [...this.awaiting].map(family),
-      staleRemainingMs: Math.max(0, this.staleDeadline - this.clock.now()),
+      // No stale-path timer when every family awaited is long-lived stale.
+      staleRemainingMs: this.staleDeadline === null ? 0 : Math.max(0, this.staleDeadline - now),
+      ...(this.longLived.size > 0
+        ? {
+            longLived: [...this.longLived].map(([k, e]) => ({
+              ...family(k),
+              remainingMs: Math.max(0, e.deadline - now),
+            })),
+          }
+        : {}),
     };
   }
 
@@ -505,11 +528,22 @@ export class GracefulRestartReceiver {
    * On the router a session was grafted to: goes on waiting for the End-of-RIB markers of
    * `awaiting`, the stale-path timer running for what was left of it on the old router.
    */
-  resumeStale(awaiting: readonly AfiSafi[], staleRemainingMs: number): void {
+  resumeStale(
+    awaiting: readonly AfiSafi[],
+    staleRemainingMs: number,
+    longLived: GracefulRestartHandover["longLived"] = [],
+  ): void {
     this.stopTimers();
     this.reset();
     if (awaiting.length === 0) return;
     this.stale = new Set(awaiting.map(key));
+    for (const f of longLived)
+      if (this.stale.has(key(f)))
+        this.startLongLived(
+          f,
+          Math.max(0, f.remainingMs),
+          `Long-Lived Stale Time of ${key(f)} ran out`,
+        );
     this.awaitEndOfRib(Math.max(0, staleRemainingMs));
   }
 

@@ -1413,7 +1413,7 @@ export class Router extends EventEmitter<RouterEvents> {
     // End-of-RIB (or what is left of the stale-path timer); without one, any still stale in the
     // snapshot were swept on the old router since, and are swept here.
     n.stale.resume(gr);
-    if (gr !== undefined) n.gr.resumeStale(gr.awaitingEndOfRib, gr.staleRemainingMs);
+    if (gr !== undefined) n.gr.resumeStale(gr.awaitingEndOfRib, gr.staleRemainingMs, gr.longLived);
     return n;
   }
 
