@@ -221,6 +221,7 @@ const locRib = async (d: Dyninfra) =>
 const makeGobgpDaemon = (
   extraGr: readonly string[] = [],
   restartTime = RESTART_TIME,
+  extraAfi: readonly string[] = [],
 ): Restartable & { cli(lab: Lab, ...args: string[]): Promise<string> } => {
   let starts = 0;
   let ns = "";
@@ -262,6 +263,7 @@ const makeGobgpDaemon = (
           '      afi-safi-name = "ipv4-unicast"',
           "    [neighbors.afi-safis.mp-graceful-restart.config]",
           "      enabled = true",
+          ...extraAfi,
         ].join("\n"),
       );
       const proc = lab.spawn(ns, `gobgp-${starts}`, "gobgpd", [
@@ -533,4 +535,121 @@ for (const [name, make, ready] of [
       expect(x.daemon.errors(lab)).toEqual([]);
     });
   });
+}
+
+// Long-Lived Graceful Restart (RFC 9494) against FRR (`bgp long-lived-graceful-restart
+// stale-time`) and GoBGP (`long-lived-enabled`, per family `long-lived-graceful-restart`), each
+// with a Restart Time of 4 s and a Long-Lived Stale Time of 20 s (BIRD: llgr.test.ts, with
+// neighbours on both sides of D). Killed, the daemon's routes stay at D past the Restart Time,
+// long-lived stale (every one marked LLGR_STALE); back (restarting) with three quarters of them
+// and the Forwarding State bit in its new LLGR capability, D keeps the long-lived ones until the
+// daemon's End-of-RIB (RFC 9494 §4.2) and holds exactly the three quarters, unmarked; killed again and left down, its routes go when the
+// Long-Lived Stale Time runs out — after the Restart Time, not before.
+const LL_RESTART = 4;
+const LL_STALE = 20;
+const LLGR_STALE = 0xffff0006;
+for (const [name, daemon, ready] of [
+  [
+    "FRR",
+    makeFrrDaemon([
+      ` bgp graceful-restart restart-time ${LL_RESTART}`,
+      ` bgp long-lived-graceful-restart stale-time ${LL_STALE}`,
+    ]),
+    frrReady,
+  ],
+  [
+    "GoBGP",
+    makeGobgpDaemon(["    long-lived-enabled = true"], LL_RESTART, [
+      "    [neighbors.afi-safis.long-lived-graceful-restart.config]",
+      "      enabled = true",
+      `      restart-time = ${LL_STALE}`,
+    ]),
+    gobgpReady,
+  ],
+] as const) {
+  describe.runIf(ready)(`interop: Long-Lived Graceful Restart with ${name} restarting`, () => {
+    const lab = new Lab();
+    afterAll(() => lab.cleanup());
+
+    it(`keeps ${name}'s routes long-lived stale past its Restart Time, sweeps at End-of-RIB and at the Long-Lived Stale Time`, async () => {
+      const all = daemon.routes;
+      const kept = (all * 3) / 4;
+      const prefixes = firstPrefixes(all);
+      const { nsD, nsB } = await linkedPair(lab);
+      let proc = await daemon.start(lab, nsB, prefixes, false);
+      const d = await startDyninfra(
+        lab,
+        nsD,
+        "dyninfra-d",
+        dSpec({ capabilities: { longLivedGracefulRestart: { staleTime: 60 } } }),
+      );
+      await waitFor(`the ${all} routes`, async () => (await locRib(d)) === all, 90_000);
+      const ll = async () => (await session(d)) as unknown as LlSession;
+      const marked = async () =>
+        ((await d.get("/routes")) as { attributes: { communities?: number[] } }[]).filter((r) =>
+          r.attributes.communities?.includes(LLGR_STALE),
+        ).length;
+      expect((await ll()).gracefulRestart.peerLongLived?.families).toEqual([
+        { afi: 1, safi: 1, forwardingState: expect.any(Boolean), staleTime: LL_STALE },
+      ]);
+
+      proc.kill("SIGKILL");
+      await waitFor(
+        "the long-lived stale period",
+        async () => (await ll()).gracefulRestart.phase === "long-lived",
+        (LL_RESTART + 30) * 1000,
+        100,
+      );
+      expect(await locRib(d)).toBe(all);
+      expect(await marked()).toBe(all);
+      expect((await ll()).gracefulRestart.longLived.map((f) => [f.afi, f.safi])).toEqual([[1, 1]]);
+
+      proc = await daemon.start(lab, nsB, prefixes.slice(0, kept), true);
+      await waitFor(
+        "the sweep of the routes not announced again",
+        async () => {
+          const s = await ll();
+          return s.state === "Established" && s.gracefulRestart.phase === "none";
+        },
+        90_000,
+        100,
+      );
+      await waitFor(`the ${kept} routes`, async () => (await locRib(d)) === kept, 30_000);
+      const back = (await ll()).gracefulRestart;
+      // Both set the Forwarding State bit when restarting: the long-lived routes wait for EoR.
+      expect(back.peerLongLived?.families[0]?.forwardingState).toBe(true);
+      expect(back.lastSweep?.reason).toMatch(/End-of-RIB/);
+      expect(await marked()).toBe(0);
+      expect(await daemon.count(lab)).toBe(kept);
+
+      proc.kill("SIGKILL");
+      await waitFor(
+        "long-lived stale again",
+        async () => (await ll()).gracefulRestart.phase === "long-lived",
+        (LL_RESTART + 30) * 1000,
+        100,
+      );
+      const since = Date.now();
+      expect(await locRib(d)).toBe(kept);
+      await waitFor(
+        "the sweep at the Long-Lived Stale Time",
+        async () => (await locRib(d)) === 0,
+        (LL_STALE + 20) * 1000,
+        250,
+      );
+      expect(Date.now() - since).toBeGreaterThan((LL_STALE - 3) * 1000);
+      expect((await ll()).gracefulRestart.lastSweep?.reason).toMatch(/Long-Lived Stale Time/);
+      expect(daemon.errors(lab)).toEqual([]);
+    });
+  });
+}
+
+interface LlSession {
+  state: string;
+  gracefulRestart: {
+    phase: string;
+    lastSweep: { reason: string } | null;
+    longLived: { afi: number; safi: number }[];
+    peerLongLived: { families: { forwardingState: boolean; staleTime: number }[] } | null;
+  };
 }
