@@ -2,8 +2,8 @@
 // GracefulRestartReceiver driving a real Rib on a ManualClock, against a model written from the
 // RFC's rules — each route of the neighbour is fresh or stale; what the session events, the
 // End-of-RIB markers and the passing of time do to them.
-import { acceptAll, Rib } from "@dyninfra/bgp-rib";
-import type { AfiSafi, PathAttributes, Prefix } from "@dyninfra/bgp-wire";
+import type { Rib } from "@dyninfra/bgp-rib";
+import type { AfiSafi } from "@dyninfra/bgp-wire";
 import {
   DEFAULT_SESSION_CONTEXT,
   decodeUpdate,
@@ -15,15 +15,11 @@ import { arbitrarySessionContext, arbitraryUpdateMessage } from "@dyninfra/bgp-w
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ManualClock } from "./clock";
-import type { PeerGracefulRestart } from "./graceful-restart";
-import {
-  endOfRib,
-  endOfRibFamily,
-  GracefulRestartReceiver,
-  RibStaleRoutes,
-} from "./graceful-restart";
+import type { GracefulRestartReceiver, PeerGracefulRestart } from "./graceful-restart";
+import { endOfRib, endOfRibFamily } from "./graceful-restart";
+import { GR_PEER, gracefulRestartRig, peerRouteAttributes } from "./test-support";
 
-const PEER = "192.0.2.2";
+const PEER = GR_PEER;
 const RESTART_TIME = 60;
 const STALE_TIME = 100;
 const V4: AfiSafi = { afi: 1, safi: 1 };
@@ -70,7 +66,6 @@ interface Real {
   clock: ManualClock;
   rib: Rib;
   gr: GracefulRestartReceiver;
-  hooks: RibStaleRoutes;
 }
 
 const afiOf = (prefix: string) => (prefix.includes(":") ? 2 : 1);
@@ -93,20 +88,6 @@ const dropStaleOf = (m: Model, afi: number) => {
 /** The AFIs a capability lists (with or without Forwarding State). */
 const listed = (c: Cap): number[] => (c === "none" ? [] : c === "ipv4-only" ? [1] : [1, 2]);
 
-function attributes(p: Prefix, med: number): PathAttributes {
-  const base = {
-    origin: "IGP" as const,
-    asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501] }],
-  };
-  return p.afi === 1
-    ? { ...base, nextHop: PEER, multiExitDisc: med }
-    : {
-        ...base,
-        multiExitDisc: med,
-        mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] },
-      };
-}
-
 function check(m: Model, r: Real): void {
   const held = [...r.rib.adjRibIn(PEER, "pre")].map((x) => formatPrefix(x.prefix)).sort();
   expect(held).toEqual([...m.routes.keys()].sort());
@@ -125,7 +106,7 @@ class Announce implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
     const p = parsePrefix(this.prefix);
-    const u = { announced: [{ attributes: attributes(p, this.med), nlri: [p] }] };
+    const u = { announced: [{ attributes: peerRouteAttributes(p, this.med), nlri: [p] }] };
     r.rib.update(PEER, u);
     m.routes.set(this.prefix, "fresh");
     check(m, r);
@@ -247,18 +228,7 @@ test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 1
   "Graceful Restart keeps, refreshes and sweeps the neighbour's routes as RFC 4724 §4.2 says",
   (cmds) => {
     const clock = new ManualClock();
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
-    rib.addPeer({
-      address: PEER,
-      asn: 64501,
-      bgpIdentifier: PEER,
-      localAddress: "192.0.2.1",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
-    rib.peerUp(PEER);
-    const hooks = new RibStaleRoutes(rib, PEER, () => {});
-    const gr = new GracefulRestartReceiver(clock, { staleRoutesTime: STALE_TIME }, hooks);
+    const { rib, gr } = gracefulRestartRig(clock, STALE_TIME);
     const model: Model = {
       now: 0,
       up: true,
@@ -270,7 +240,7 @@ test.prop([fc.commands(commands, { maxCommands: 40, size: "+1" })], { numRuns: 1
       staleAfis: new Set(),
       awaiting: new Set(),
     };
-    fc.modelRun(() => ({ model, real: { clock, rib, gr, hooks } }), cmds);
+    fc.modelRun(() => ({ model, real: { clock, rib, gr } }), cmds);
   },
 );
 

@@ -3,22 +3,19 @@
 // against a model written from the RFCs' rules — each route of the neighbour fresh, stale or
 // long-lived stale; per family, a Long-Lived Stale Time timer that nothing restarts; timers fire
 // in deadline order.
-import { acceptAll, Rib } from "@dyninfra/bgp-rib";
-import {
-  type AfiSafi,
-  formatPrefix,
-  type PathAttributes,
-  type Prefix,
-  parsePrefix,
-  WELL_KNOWN_COMMUNITY,
-} from "@dyninfra/bgp-wire";
+import type { Rib } from "@dyninfra/bgp-rib";
+import { type AfiSafi, formatPrefix, parsePrefix, WELL_KNOWN_COMMUNITY } from "@dyninfra/bgp-wire";
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ManualClock } from "./clock";
-import type { PeerGracefulRestart, PeerLongLivedGracefulRestart } from "./graceful-restart";
-import { GracefulRestartReceiver, RibStaleRoutes } from "./graceful-restart";
+import type {
+  GracefulRestartReceiver,
+  PeerGracefulRestart,
+  PeerLongLivedGracefulRestart,
+} from "./graceful-restart";
+import { GR_PEER, gracefulRestartRig, peerRouteAttributes } from "./test-support";
 
-const PEER = "192.0.2.2";
+const PEER = GR_PEER;
 const RESTART_TIME = 60;
 const STALE_TIME = 100;
 /** Long-Lived Stale Time per AFI. */
@@ -150,22 +147,12 @@ function check(m: Model, r: Real): void {
   for (const p of POOL) expect(r.rib.bestRoute(p) !== undefined).toBe(m.routes.has(p));
 }
 
-function attributes(p: Prefix): PathAttributes {
-  const base = {
-    origin: "IGP" as const,
-    asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501] }],
-  };
-  return p.afi === 1
-    ? { ...base, nextHop: PEER }
-    : { ...base, mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] } };
-}
-
 class Announce implements fc.Command<Model, Real> {
   constructor(readonly prefix: string) {}
   check = (m: Readonly<Model>) => m.up;
   run(m: Model, r: Real): void {
     const p = parsePrefix(this.prefix);
-    r.rib.update(PEER, { announced: [{ attributes: attributes(p), nlri: [p] }] });
+    r.rib.update(PEER, { announced: [{ attributes: peerRouteAttributes(p), nlri: [p] }] });
     m.routes.set(this.prefix, "fresh");
     check(m, r);
   }
@@ -339,18 +326,7 @@ test.prop([fc.commands(commands, { maxCommands: 50, size: "large" })], { numRuns
   "Long-Lived Graceful Restart keeps, marks, refreshes and sweeps the neighbour's routes as RFC 9494 §4.2 says",
   (cmds) => {
     const clock = new ManualClock();
-    const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
-    rib.addPeer({
-      address: PEER,
-      asn: 64501,
-      bgpIdentifier: PEER,
-      localAddress: "192.0.2.1",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
-    rib.peerUp(PEER);
-    const hooks = new RibStaleRoutes(rib, PEER, () => {});
-    const gr = new GracefulRestartReceiver(clock, { staleRoutesTime: STALE_TIME }, hooks);
+    const { rib, gr } = gracefulRestartRig(clock, STALE_TIME);
     const model: Model = {
       now: 0,
       seq: 0,

@@ -1,7 +1,10 @@
 // Test support shared by this package's tests (not part of the package): turns of the event
 // loop, neighbours that accept everything, and routers linked over memory pipes.
 import { Duplex } from "node:stream";
+import { acceptAll, Rib } from "@dyninfra/bgp-rib";
+import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import type { Clock } from "./clock";
+import { GracefulRestartReceiver, RibStaleRoutes } from "./graceful-restart";
 import { memoryPipe } from "./pipe";
 import { type NeighborSpec, type OriginateSpec, Router, type RouterSpec } from "./router";
 
@@ -142,4 +145,41 @@ export function routerAt(
     neighbors,
     originate: originate.map((prefix) => ({ prefix })),
   });
+}
+
+/** The neighbour of the Graceful Restart model tests: 192.0.2.2, AS64501. */
+export const GR_PEER = "192.0.2.2";
+
+/**
+ * A RIB (AS64500) with {@link GR_PEER} up, accepting everything, and a Graceful Restart receiver
+ * for it on `clock` driving that RIB.
+ */
+export function gracefulRestartRig(
+  clock: Clock,
+  staleRoutesTime: number,
+): { rib: Rib; gr: GracefulRestartReceiver } {
+  const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
+  rib.addPeer({
+    address: GR_PEER,
+    asn: 64501,
+    bgpIdentifier: GR_PEER,
+    localAddress: "192.0.2.1",
+    importPolicy: acceptAll,
+    exportPolicy: acceptAll,
+  });
+  rib.peerUp(GR_PEER);
+  const hooks = new RibStaleRoutes(rib, GR_PEER, () => {});
+  return { rib, gr: new GracefulRestartReceiver(clock, { staleRoutesTime }, hooks) };
+}
+
+/** A route of {@link GR_PEER} for prefix p (IPv6: next hop in MP_REACH_NLRI), with a MED. */
+export function peerRouteAttributes(p: Prefix, med?: number): PathAttributes {
+  const base = {
+    origin: "IGP" as const,
+    asPath: [{ type: "AS_SEQUENCE" as const, asns: [64501] }],
+    ...(med === undefined ? {} : { multiExitDisc: med }),
+  };
+  return p.afi === 1
+    ? { ...base, nextHop: GR_PEER }
+    : { ...base, mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] } };
 }
