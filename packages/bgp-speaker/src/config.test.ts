@@ -67,6 +67,20 @@ describe("configuration: Graceful Restart and ADD-PATH settings", () => {
       parseRouterSpec(base({ capabilities: { longLivedGracefulRestart: { staleTime: 3600 } } }))
         .neighbors[0]?.capabilities?.longLivedGracefulRestart,
     ).toEqual({ staleTime: 3600 });
+    // Local bounds on the neighbour's Long-Lived Stale Time (RFC 9494 §4.2).
+    expect(
+      parseRouterSpec(base({ longLivedStaleTime: { min: 60, max: 86400 } })).neighbors[0]
+        ?.longLivedStaleTime,
+    ).toEqual({ min: 60, max: 86400 });
+    expect(field(base({ longLivedStaleTime: { min: 90, max: 60 } }))).toBe(
+      "neighbors[0].longLivedStaleTime.min",
+    );
+    expect(field(base({ longLivedStaleTime: { max: 2 ** 24 } }))).toBe(
+      "neighbors[0].longLivedStaleTime.max",
+    );
+    expect(field(base({ longLivedStaleTime: { maximum: 1 } }))).toBe(
+      "neighbors[0].longLivedStaleTime.maximum",
+    );
     expect(field(base({ endOfRib: "yes" }))).toBe("neighbors[0].endOfRib");
   });
 });

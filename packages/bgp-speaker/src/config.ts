@@ -313,6 +313,7 @@ const NEIGHBOR_KEYS = new Set([
   "delayOpen",
   "capabilities",
   "staleRoutesTime",
+  "longLivedStaleTime",
   "endOfRib",
   "routeReflectorClient",
   "nextHopSelf",
@@ -327,6 +328,18 @@ const NEIGHBOR_KEYS = new Set([
   "asOverride",
   "routeServerClient",
 ]);
+
+/** `longLivedStaleTime`: `{ min?, max? }`, seconds in 24 bits, min ≤ max. */
+function staleTimeBounds(v: Json, field: string): { min?: number; max?: number } {
+  const o = obj(v, field);
+  for (const k of Object.keys(o))
+    if (k !== "min" && k !== "max") fail(`${field}.${k}`, "is not a known setting");
+  const min = o.min === undefined ? undefined : int(o.min, `${field}.min`, 0, 0xffffff);
+  const max = o.max === undefined ? undefined : int(o.max, `${field}.max`, 0, 0xffffff);
+  if (min !== undefined && max !== undefined && min > max)
+    fail(`${field}.min`, `must not exceed max (${max})`);
+  return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+}
 
 /** Checks the settings of `capabilities` that the speaker reads; the rest passes through. */
 function capabilities(v: Json, field: string): never {
@@ -388,6 +401,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
     ...optional(o, "delayOpen", bool, field),
     ...optional(o, "capabilities", capabilities, field),
     ...optional(o, "staleRoutesTime", (x, f) => int(x, f, 1, 65535), field),
+    ...optional(o, "longLivedStaleTime", staleTimeBounds, field),
     ...optional(o, "endOfRib", bool, field),
     ...optional(o, "routeReflectorClient", bool, field),
     ...optional(o, "gracefulShutdown", bool, field),

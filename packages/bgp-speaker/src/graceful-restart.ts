@@ -329,7 +329,11 @@ export class GracefulRestartReceiver {
 
   constructor(
     private readonly clock: Clock,
-    private readonly options: { readonly staleRoutesTime: number },
+    private readonly options: {
+      readonly staleRoutesTime: number;
+      /** Bounds (seconds) on the neighbour's Long-Lived Stale Times (RFC 9494 §4.2). */
+      readonly longLivedStaleTime?: { readonly min?: number; readonly max?: number };
+    },
     private readonly hooks: GracefulRestartHooks,
   ) {}
 
@@ -367,11 +371,15 @@ export class GracefulRestartReceiver {
     this.stopTimers();
     const listed = (f: AfiSafi) =>
       peer !== false && peer.families.some((g) => g.afi === f.afi && g.safi === f.safi);
-    // RFC 9494 §4.5: LLGR without Graceful Restart is ignored.
-    const llst = (f: AfiSafi): number =>
-      peer === false || llgr === false || this.hooks.longLivedStale === undefined
-        ? 0
-        : (llgr.families.find((g) => g.afi === f.afi && g.safi === f.safi)?.staleTime ?? 0);
+    // RFC 9494 §4.5: LLGR without Graceful Restart is ignored. A time announced is bounded by
+    // the local configuration (§4.2); none announced stays none.
+    const bounds = this.options.longLivedStaleTime;
+    const llst = (f: AfiSafi): number => {
+      if (peer === false || llgr === false || this.hooks.longLivedStale === undefined) return 0;
+      const t = llgr.families.find((g) => g.afi === f.afi && g.safi === f.safi)?.staleTime ?? 0;
+      if (t === 0) return 0;
+      return Math.min(Math.max(t, bounds?.min ?? 0), bounds?.max ?? Number.POSITIVE_INFINITY);
+    };
     const kept = families.filter((f) => listed(f) || llst(f) > 0 || this.longLived.has(key(f)));
     if (!graceful || peer === false || kept.length === 0) {
       this.reset();

@@ -18,8 +18,10 @@ import { GR_PEER, gracefulRestartRig, peerRouteAttributes } from "./test-support
 const PEER = GR_PEER;
 const RESTART_TIME = 60;
 const STALE_TIME = 100;
-/** Long-Lived Stale Time per AFI. */
+/** Long-Lived Stale Time per AFI, as the neighbour announces it. */
 const LLST: Record<number, number> = { 1: 150, 2: 230 };
+/** Our bounds on it (RFC 9494 §4.2): IPv4's raised to 160 s, IPv6's cut to 200 s. */
+const BOUNDS = { min: 160, max: 200 };
 const FAMILIES: AfiSafi[] = [
   { afi: 1, safi: 1 },
   { afi: 2, safi: 1 },
@@ -110,9 +112,11 @@ function dropAfi(m: Model, afi: number): void {
   if (m.staleAfis.size === 0) reset(m);
 }
 
-/** The Long-Lived Stale Time of an AFI by the capabilities of the session that fell. */
+/** The Long-Lived Stale Time of an AFI by the capabilities of the session that fell, bounded. */
 const llst = (m: Model, afi: number): number =>
-  m.fellWith.gr !== "none" && llListed(m.fellWith.ll).includes(afi) ? LLST[afi]! : 0;
+  m.fellWith.gr !== "none" && llListed(m.fellWith.ll).includes(afi)
+    ? Math.min(Math.max(LLST[afi]!, BOUNDS.min), BOUNDS.max)
+    : 0;
 
 /** RFC 9494 §4.2: the AFIs' routes become long-lived stale, or go when they have no time. */
 function enterLongLived(m: Model, afis: readonly number[]): void {
@@ -318,7 +322,7 @@ const commands = [
     .map(([g, l]) => new Up(g, l)),
   fc.constantFrom<1 | 2>(1, 2).map((a) => new EndOfRib(a)),
   fc
-    .constantFrom(1_000, 30_000, 60_000, 90_000, 100_000, 150_000, 230_000)
+    .constantFrom(1_000, 30_000, 60_000, 90_000, 100_000, 150_000, 160_000, 200_000, 230_000)
     .map((ms) => new Advance(ms)),
 ];
 
@@ -326,7 +330,7 @@ test.prop([fc.commands(commands, { maxCommands: 50, size: "large" })], { numRuns
   "Long-Lived Graceful Restart keeps, marks, refreshes and sweeps the neighbour's routes as RFC 9494 §4.2 says",
   (cmds) => {
     const clock = new ManualClock();
-    const { rib, gr } = gracefulRestartRig(clock, STALE_TIME);
+    const { rib, gr } = gracefulRestartRig(clock, STALE_TIME, BOUNDS);
     const model: Model = {
       now: 0,
       seq: 0,

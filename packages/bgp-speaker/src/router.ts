@@ -120,6 +120,12 @@ export interface NeighborSpec {
    */
   readonly staleRoutesTime?: number;
   /**
+   * Bounds, seconds, on the Long-Lived Stale Time the neighbour announces (RFC 9494 §4.2: local
+   * configuration may override it): its routes are kept long-lived stale at least `min` and at
+   * most `max` seconds (a family it gives no time keeps none). Default: as announced.
+   */
+  readonly longLivedStaleTime?: { readonly min?: number; readonly max?: number };
+  /**
    * Send an End-of-RIB marker (RFC 4724 §2) per family after the initial table. Default true
    * (RFC 4724 recommends it whether or not Graceful Restart is negotiated).
    */
@@ -1447,7 +1453,12 @@ export class Router extends EventEmitter<RouterEvents> {
     n.stale = rib;
     n.gr = new GracefulRestartReceiver(
       this.clock,
-      { staleRoutesTime: spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME },
+      {
+        staleRoutesTime: spec.staleRoutesTime ?? DEFAULT_STALE_ROUTES_TIME,
+        ...(spec.longLivedStaleTime === undefined
+          ? {}
+          : { longLivedStaleTime: spec.longLivedStaleTime }),
+      },
       {
         retainStale: (withdraw) => {
           rib.retainStale(withdraw);

@@ -157,6 +157,7 @@ export const GR_PEER = "192.0.2.2";
 export function gracefulRestartRig(
   clock: Clock,
   staleRoutesTime: number,
+  longLivedStaleTime?: { min?: number; max?: number },
 ): { rib: Rib; gr: GracefulRestartReceiver } {
   const rib = new Rib({ asn: 64500, bgpIdentifier: "192.0.2.1" });
   rib.addPeer({
@@ -169,7 +170,8 @@ export function gracefulRestartRig(
   });
   rib.peerUp(GR_PEER);
   const hooks = new RibStaleRoutes(rib, GR_PEER, () => {});
-  return { rib, gr: new GracefulRestartReceiver(clock, { staleRoutesTime }, hooks) };
+  const options = { staleRoutesTime, ...(longLivedStaleTime ? { longLivedStaleTime } : {}) };
+  return { rib, gr: new GracefulRestartReceiver(clock, options, hooks) };
 }
 
 /** A route of {@link GR_PEER} for prefix p (IPv6: next hop in MP_REACH_NLRI), with a MED. */
