@@ -204,6 +204,24 @@ export function birdScenarioConfig(
 }
 
 /**
+ * Whether two of BIRD's `show protocols` lines (split into columns: name, protocol, table, state,
+ * since, info…) show one session that never changed state: equal but for the "since" time, which
+ * may differ by a millisecond — BIRD prints its monotonic timestamp as wall time through the
+ * current offset, which rounds either way from one call to the next (seen in CI: .497 then
+ * .498). A session that went down and up again shows a time seconds later.
+ */
+export function birdSessionUnchanged(before: readonly string[], after: readonly string[]): boolean {
+  const ms = (t: string | undefined): number => {
+    const m = /^(\d\d):(\d\d):(\d\d)\.(\d{3})$/.exec(t ?? "");
+    return m === null ? Number.NaN : ((+m[1]! * 60 + +m[2]!) * 60 + +m[3]!) * 1000 + +m[4]!;
+  };
+  return (
+    before.length === after.length &&
+    before.every((c, i) => i === 4 || c === after[i]) &&
+    Math.abs(ms(before[4]) - ms(after[4])) < 5
+  );
+}
+/**
  * Starts BIRD in namespace `ns` with configuration `config` (its log: the lab's "bird"), waits
  * until it is up, and returns a birdc for its control socket.
  */
