@@ -1125,9 +1125,9 @@ export class Rib {
     const q = this.peer(address);
     const only = familyMask(afi, "afi");
     const st = this.store;
-    // Per set as received: the same set with LLGR_STALE (one reference held while in use here).
+    // Per set as received: the same set with LLGR_STALE (no reference of its own: the paths take
+    // theirs; one none takes is freed at the sweep that ends the batch).
     const marked = new IntMap();
-    const held: number[] = [];
     const cache = new IntMap();
     for (let s = 0; s < this.pathTop; s++) {
       const pre = this.pPre[s]!;
@@ -1145,12 +1145,11 @@ export class Rib {
       let id = marked.get(pre);
       if (id === MISSING) {
         const a = st.get(pre);
-        id = st.intern(
+        id = st.peek(
           { ...a, communities: [...(a.communities ?? NONE), WELL_KNOWN_COMMUNITY.LLGR_STALE] },
           a,
         );
         marked.set(pre, id);
-        held.push(id);
       }
       st.ref(id);
       st.unref(pre);
@@ -1159,7 +1158,6 @@ export class Rib {
       this.computePost(s, q, undefined, cache, p);
       this.markDirty(p);
     }
-    for (const id of held) st.unref(id);
     return this.process(this.takeDirty(), undefined);
   }
 

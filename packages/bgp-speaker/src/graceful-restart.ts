@@ -416,13 +416,12 @@ export class GracefulRestartReceiver {
       this.restartTimer = undefined;
       this.restartDeadline = null;
       if (this.phase !== "restarting") return;
-      const why = `Restart Time (${peer.restartTime} s) ran out before the session came back`;
-      if (!later.some((f) => llst(f) > 0) && this.longLived.size === 0) {
-        this.sweep(why);
-        return;
-      }
       this.phase = "long-lived";
-      this.enterLongLived(later, llst, why);
+      this.enterLongLived(
+        later,
+        llst,
+        `Restart Time (${peer.restartTime} s) ran out before the session came back`,
+      );
     }, ms);
   }
 
@@ -500,12 +499,8 @@ export class GracefulRestartReceiver {
           : `family ${k} has no Forwarding State bit in the new OPEN`,
       );
     }
-    if (dropped.length === this.stale.size) {
-      this.sweep(why.join("; "));
-      return;
-    }
     if (dropped.length > 0) this.sweepFamilies(dropped, why.join("; "));
-    this.awaitEndOfRib(this.options.staleRoutesTime * 1000);
+    if (this.stale.size > 0) this.awaitEndOfRib(this.options.staleRoutesTime * 1000);
   }
 
   /**
@@ -566,22 +561,15 @@ export class GracefulRestartReceiver {
       this.staleTimer = undefined;
       this.staleDeadline = null;
       if (this.phase !== "stale") return;
-      const why = `stale-path timer (${this.options.staleRoutesTime} s) ran out`;
-      const plain = [...this.stale].filter((k) => !this.longLived.has(k));
-      if (plain.length === this.stale.size) this.sweep(why);
-      else this.sweepFamilies(plain.map(family), why);
+      const plain = [...this.stale].filter((k) => !this.longLived.has(k)).map(family);
+      this.sweepFamilies(plain, `stale-path timer (${this.options.staleRoutesTime} s) ran out`);
     }, ms);
   }
 
   /** An End-of-RIB marker arrived: the family's routes still stale are swept. */
   endOfRib(f: AfiSafi): void {
     if (this.phase !== "stale" || !this.awaiting.has(key(f))) return;
-    const reason = `End-of-RIB received for ${key(f)}`;
-    if (this.awaiting.size === 1) this.sweep(reason);
-    else {
-      this.awaiting.delete(key(f));
-      this.sweepFamilies([f], reason);
-    }
+    this.sweepFamilies([f], `End-of-RIB received for ${key(f)}`);
   }
 
   /** Sweeps now (e.g. before a change the RIB refuses while routes are stale). */
@@ -602,12 +590,13 @@ export class GracefulRestartReceiver {
       this.awaiting.delete(key(f));
       this.dropLongLived(key(f));
     }
+    // Nothing left stale: the whole sweep (one pass over the RIB; timers stopped, phase none).
+    if (this.stale.size === 0) {
+      this.sweep(reason);
+      return;
+    }
     this.lastSweep = { at: this.clock.now(), reason };
     this.hooks.sweepStale(reason, families);
-    if (this.stale.size === 0) {
-      this.stopTimers();
-      this.reset();
-    }
   }
 
   private dropLongLived(k: string): void {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { bgpMessagesFromCapture } from "../test/pcap";
+import type { Capability } from "./capabilities";
 import { decodeMessage, encodeMessage, messageLength } from "./codec";
 import { BgpWireError } from "./errors";
 import type { BgpMessage, OpenMessage, UpdateMessage } from "./messages";
@@ -15,6 +16,15 @@ const DATA = path.resolve(__dirname, "../../../../shared/data/bgp");
 const present = existsSync(DATA);
 if (!present) console.warn(`bgp-wire: shared data absent at ${DATA}; capture tests skipped`);
 
+/** An OPEN of AS64500 (192.0.2.1, hold time 90) with one Capabilities parameter. */
+const openWith = (capabilities: Capability[]): OpenMessage => ({
+  type: "OPEN",
+  version: 4,
+  myAutonomousSystem: 64500,
+  holdTime: 90,
+  bgpIdentifier: "192.0.2.1",
+  optionalParameters: [{ type: "CAPABILITIES", capabilities }],
+});
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const MARKER = "ffffffffffffffffffffffffffffffff";
 
@@ -158,27 +168,15 @@ describe("messages from the RFC texts", () => {
   });
 
   it("Long-Lived Graceful Restart capability: 7-octet tuples (RFC 9494 §3), byte-exact", () => {
-    const open: OpenMessage = {
-      type: "OPEN",
-      version: 4,
-      myAutonomousSystem: 64500,
-      holdTime: 90,
-      bgpIdentifier: "192.0.2.1",
-      optionalParameters: [
-        {
-          type: "CAPABILITIES",
-          capabilities: [
-            {
-              type: "LONG_LIVED_GRACEFUL_RESTART",
-              families: [
-                { afi: 1, safi: 1, flags: 0x80, staleTime: 0x0a0b0c },
-                { afi: 2, safi: 1, flags: 0, staleTime: 3600 },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const open = openWith([
+      {
+        type: "LONG_LIVED_GRACEFUL_RESTART",
+        families: [
+          { afi: 1, safi: 1, flags: 0x80, staleTime: 0x0a0b0c },
+          { afi: 2, safi: 1, flags: 0, staleTime: 3600 },
+        ],
+      },
+    ]);
     const b = encodeMessage(open);
     // Parameter 2 (length 16): capability 71, length 14, then AFI SAFI Flags Stale Time (3).
     expect([...b.subarray(29)]).toEqual([
@@ -192,20 +190,14 @@ describe("messages from the RFC texts", () => {
     const caps = openCapabilities(decodeMessage(bad) as OpenMessage);
     expect(caps).toEqual([{ type: "UNKNOWN", code: 71, value: odd.subarray(2) }]);
     expect(() =>
-      encodeMessage({
-        ...open,
-        optionalParameters: [
+      encodeMessage(
+        openWith([
           {
-            type: "CAPABILITIES",
-            capabilities: [
-              {
-                type: "LONG_LIVED_GRACEFUL_RESTART",
-                families: [{ afi: 1, safi: 1, flags: 0, staleTime: 2 ** 24 }],
-              },
-            ],
+            type: "LONG_LIVED_GRACEFUL_RESTART",
+            families: [{ afi: 1, safi: 1, flags: 0, staleTime: 2 ** 24 }],
           },
-        ],
-      }),
+        ]),
+      ),
     ).toThrow(/Long-Lived Stale Time 16777216/);
   });
 
@@ -215,14 +207,7 @@ describe("messages from the RFC texts", () => {
       afi: i,
       safi: 1,
     }));
-    const open: OpenMessage = {
-      type: "OPEN",
-      version: 4,
-      myAutonomousSystem: 64500,
-      holdTime: 90,
-      bgpIdentifier: "192.0.2.1",
-      optionalParameters: [{ type: "CAPABILITIES", capabilities: caps }],
-    };
+    const open = openWith(caps);
     const b = encodeMessage(open);
     // Non-Ext OP Len = 255, Non-Ext OP Type = 255, Extended Opt. Parm. Length = 3 + 70*6
     expect([b[28], b[29], (b[30]! << 8) | b[31]!]).toEqual([255, 255, 3 + 70 * 6]);
