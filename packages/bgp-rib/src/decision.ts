@@ -159,7 +159,8 @@ export interface Comparison {
 const isInternal = (k: PeerKind): boolean => k === "ibgp" || k === "confed-ebgp";
 
 /**
- * Compares two peer addresses as addresses: IPv4 before IPv6, then numerically.
+ * Compares two peer addresses as addresses: IPv4 before IPv6, then numerically (link-local
+ * addresses of one value on different interfaces by their zone's name).
  *
  * @example
  * ```ts
@@ -176,9 +177,11 @@ export function compareAddresses(a: string, b: string): number {
     const y = ipv4ToNumber(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  const x = expandIpv6(a);
-  const y = expandIpv6(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  // A link-local neighbour's address has a zone (fe80::1%eth0): compared without it first.
+  const x = expandIpv6(a.split("%")[0]!);
+  const y = expandIpv6(b.split("%")[0]!);
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function ipv4ToNumber(s: string): number {

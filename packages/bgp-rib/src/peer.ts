@@ -88,6 +88,21 @@ export interface PeerConfig {
   readonly localAddress?: string;
   /** Our IPv6 address on this session, the NEXT_HOP of IPv6 routes (MP_REACH_NLRI). */
   readonly localIpv6Address?: string;
+  /**
+   * Our IPv6 link-local address on the link to this neighbour (RFC 2545 §3): sent as the second
+   * next hop of IPv6 routes after `localIpv6Address`, or as the only one without it — a session
+   * between link-local addresses, with no global address on the link. Set per session by
+   * `Rib.peerUp`'s `localLinkLocalAddress`.
+   */
+  readonly localLinkLocalAddress?: string;
+  /**
+   * Extended Next Hop Encoding (RFC 8950) is in use on this session: IPv4 routes sent with our
+   * next hop carry our IPv6 address(es) (`localIpv6Address`, `localLinkLocalAddress`) in an
+   * MP_REACH_NLRI of AFI 1 instead of a NEXT_HOP, and IPv4 routes whose next hop is an IPv6
+   * address are advertised to this neighbour — to no other one, which could not read them. Set
+   * per session by `Rib.peerUp`'s `extendedNextHop`. Default false.
+   */
+  readonly extendedNextHop?: boolean;
   /** The neighbour is a route-reflector client (RFC 4456). */
   readonly routeReflectorClient?: boolean;
   /**

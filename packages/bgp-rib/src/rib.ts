@@ -26,6 +26,7 @@ import {
   HAS_LOCAL_PREF,
   HAS_MED,
   HAS_ORIGINATOR,
+  IPV6_NEXT_HOP,
   LLGR_STALE,
   NO_ADVERTISE,
   NO_EXPORT,
@@ -63,15 +64,7 @@ import {
   peerKind,
   type RouterConfig,
 } from "./peer";
-import {
-  ipv6NextHopReach,
-  isPrivateAsn,
-  type Policy,
-  type PolicyPeer,
-  prependAs,
-  replaceAsns,
-  withNextHop,
-} from "./policy";
+import { isPrivateAsn, type Policy, type PolicyPeer, prependAs, replaceAsns } from "./policy";
 
 /** Routes with one attribute set, as in one UPDATE message. */
 export interface Announcement {
@@ -265,6 +258,16 @@ export interface PeerUpOptions {
    * (RFC 9494): replaces {@link PeerConfig.longLivedGracefulRestart} from now on.
    */
   readonly longLivedGracefulRestart?: boolean;
+  /**
+   * Whether Extended Next Hop Encoding (RFC 8950) is in use on this session: replaces
+   * {@link PeerConfig.extendedNextHop} from now on.
+   */
+  readonly extendedNextHop?: boolean;
+  /**
+   * Our IPv6 link-local address on the link of this session (a session between link-local
+   * addresses, say): replaces {@link PeerConfig.localLinkLocalAddress} from now on; `""` removes it.
+   */
+  readonly localLinkLocalAddress?: string;
 }
 
 /** Options of {@link Rib.peerDown}. */
@@ -365,6 +368,78 @@ interface PeerState {
   /** Highest journal sequence number replayed from the router the session came from. */
   replayed: number;
   journal: JournalEntry[] | undefined;
+  /** Our next hops for IPv4 and IPv6 routes (see {@link selfHops}), for config `hopsOf`. */
+  hops: readonly [SelfHop | undefined, SelfHop | undefined] | undefined;
+  hopsOf: PeerConfig | undefined;
+}
+
+type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
+
+/**
+ * Our next hop on a session for the routes of one family: NEXT_HOP and MP_REACH_NLRI, each
+ * `undefined` to keep the route's and `null` to remove it.
+ */
+interface SelfHop {
+  readonly nextHop: string | undefined | null;
+  readonly mp: MpReach | undefined | null;
+}
+
+/** An IPv6 link-local address (fe80::/10), with or without a zone. */
+const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
+/** `a` without its zone (`%eth0`). */
+const withoutZone = (a: string): string => {
+  const i = a.indexOf("%");
+  return i < 0 ? a : a.slice(0, i);
+};
+
+/**
+ * Our next hops on a session with configuration c, for IPv4 and IPv6 routes (undefined: we have
+ * no address for the family, and a route keeps its next hop). IPv6: the global address
+ * (`localIpv6Address`, else an IPv6 `localAddress`) and the link-local one (RFC 2545 §3), in
+ * MP_REACH_NLRI. IPv4: with Extended Next Hop Encoding those IPv6 addresses in an MP_REACH_NLRI
+ * of AFI 1 and no NEXT_HOP (RFC 8950 §3); else NEXT_HOP `localAddress` (an IPv4 one).
+ */
+function selfHops(c: PeerConfig): readonly [SelfHop | undefined, SelfHop | undefined] {
+  const la = c.localAddress;
+  const la6 = la?.includes(":") === true ? la : undefined;
+  const global = c.localIpv6Address ?? (la6 !== undefined && !isLinkLocal(la6) ? la6 : undefined);
+  const ll = c.localLinkLocalAddress ?? (la6 !== undefined && isLinkLocal(la6) ? la6 : undefined);
+  const six: string[] = [];
+  if (global !== undefined) six.push(withoutZone(global));
+  if (ll !== undefined) six.push(withoutZone(ll));
+  const hop6: SelfHop | undefined =
+    six.length === 0
+      ? undefined
+      : { nextHop: undefined, mp: { afi: 2, safi: 1, nextHop: six, nlri: [] } };
+  const hop4: SelfHop | undefined =
+    c.extendedNextHop === true && six.length > 0
+      ? { nextHop: null, mp: { afi: 1, safi: 1, nextHop: six, nlri: [] } }
+      : la !== undefined && la6 === undefined
+        ? { nextHop: la, mp: undefined }
+        : undefined;
+  return [hop4, hop6];
+}
+
+/**
+ * MP_REACH_NLRI of set `a` given our next hop `hop`: an IPv4 NEXT_HOP of ours replaces an
+ * MP_REACH_NLRI of AFI 1 too (which would carry the IPv4 prefixes with its next hop).
+ */
+function hopReach(a: PathAttributes, hop: SelfHop): MpReach | undefined | null {
+  if (hop.mp !== undefined) return hop.mp;
+  return typeof hop.nextHop === "string" && a.mpReachNlri?.afi === 1 ? null : undefined;
+}
+
+/** `a` with our next hop `hop` (see {@link SelfHop}). */
+function withHop(a: PathAttributes, hop: SelfHop): PathAttributes {
+  const mp = hopReach(a, hop);
+  const { nextHop: nh, mpReachNlri: m, ...rest } = a;
+  const nextHop = hop.nextHop === undefined ? nh : hop.nextHop;
+  const mpReachNlri = mp === undefined ? m : mp;
+  return {
+    ...rest,
+    ...(nextHop !== undefined && nextHop !== null ? { nextHop } : {}),
+    ...(mpReachNlri !== undefined && mpReachNlri !== null ? { mpReachNlri } : {}),
+  };
 }
 
 /**
@@ -752,8 +827,12 @@ function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean
  * The address a set forwards to: its NEXT_HOP, or the first of MP_REACH_NLRI's (the global one of
  * RFC 2545's pair).
  */
+/**
+ * The address a route is forwarded to: NEXT_HOP, or the first next hop of MP_REACH_NLRI (the
+ * global one of IPv6) — first when it is for AFI 1, whose IPv4 prefixes it carries (RFC 8950).
+ */
 const forwardingHop = (a: PathAttributes): string | undefined =>
-  a.nextHop ?? a.mpReachNlri?.nextHop[0];
+  a.mpReachNlri?.afi === 1 ? a.mpReachNlri.nextHop[0] : (a.nextHop ?? a.mpReachNlri?.nextHop[0]);
 
 /**
  * The Routing Information Bases of one BGP speaker (RFC 4271 §3.2): per neighbour an Adj-RIB-In
@@ -982,9 +1061,23 @@ export class Rib {
     q.up = true;
     q.rx.fill(0);
     const llgr = options.longLivedGracefulRestart;
-    if (llgr !== undefined && llgr !== (q.config.longLivedGracefulRestart === true)) {
-      // Another export group: what the neighbour is sent differs in the LLGR_STALE routes.
-      q.config = { ...q.config, longLivedGracefulRestart: llgr };
+    const enh = options.extendedNextHop;
+    const ll = options.localLinkLocalAddress;
+    if (
+      (llgr !== undefined && llgr !== (q.config.longLivedGracefulRestart === true)) ||
+      (enh !== undefined && enh !== (q.config.extendedNextHop === true)) ||
+      (ll !== undefined && ll !== (q.config.localLinkLocalAddress ?? ""))
+    ) {
+      // Another export group: what the neighbour is sent differs in the LLGR_STALE routes, or in
+      // the next hops.
+      const { localLinkLocalAddress: _ll, ...rest } = q.config;
+      const keepLl = ll === undefined ? q.config.localLinkLocalAddress : ll === "" ? undefined : ll;
+      q.config = {
+        ...rest,
+        ...(llgr !== undefined ? { longLivedGracefulRestart: llgr } : {}),
+        ...(enh !== undefined ? { extendedNextHop: enh } : {}),
+        ...(keepLl !== undefined ? { localLinkLocalAddress: keepLl } : {}),
+      };
       q.exportCache = this.exportGroup(q.config, q.kind);
     }
     if (options.slicedInitialExport === true) {
@@ -2375,6 +2468,8 @@ export class Rib {
       seq: 0,
       replayed: 0,
       journal: undefined,
+      hops: undefined,
+      hopsOf: undefined,
     };
     this.peers.push(q);
     this.byAddress.set(config.address, q);
@@ -2399,8 +2494,8 @@ export class Rib {
       }
     }
     // Path rewrites on export (asOverride depends on the neighbour's AS) are part of the key.
-    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}|${config.routeServerClient === true ? "rs" : ""}|${config.longLivedGracefulRestart === true ? "llgr" : ""}`;
-    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}|${rewrite}`;
+    const rewrite = `${config.removePrivateAs ?? ""}|${config.asOverride === true ? config.asn : ""}|${config.routeServerClient === true ? "rs" : ""}|${config.longLivedGracefulRestart === true ? "llgr" : ""}|${config.extendedNextHop === true ? "enh" : ""}`;
+    const key = `${kind}|${pid}|${config.localAddress ?? ""}|${config.localIpv6Address ?? ""}|${config.localLinkLocalAddress ?? ""}|${config.nextHopSelf === true ? 1 : 0}|${config.role ?? ""}|${rewrite}`;
     let m = this.exportGroups.get(key);
     if (m === undefined) {
       m = new IntMap();
@@ -3249,7 +3344,7 @@ export class Rib {
     if (policy === undefined && this.plainIbgp(src, q, v6, reflect)) {
       // The common iBGP case: the set itself with LOCAL_PREF (see transform) — stored as the set
       // itself when that is the default (see outSet).
-      id = this.outSet(q, post);
+      id = !v6 && this.unreadableHop(q, post) ? -1 : this.outSet(q, post);
       if (cacheable) q.exportCache.set(slot, id);
       return id;
     }
@@ -3269,11 +3364,20 @@ export class Rib {
         a.localPref === this.defaultLocalPref && this.sendsLocalPref(q)
           ? st.peekWithoutLocalPref(a, src)
           : st.peek(a, src);
+    if (id >= 0 && !v6 && this.unreadableHop(q, id)) id = -1;
     if (cacheable) {
       if (!reflect) q.exportCache.set(slot, id);
       else cache.set(key, id);
     }
     return id;
+  }
+
+  /**
+   * Whether IPv4 routes with set `id` carry an IPv6 next hop that q cannot read: only neighbours
+   * with Extended Next Hop Encoding get one (RFC 8950 §4).
+   */
+  private unreadableHop(q: PeerState, id: number): boolean {
+    return (this.store.present[id]! & IPV6_NEXT_HOP) !== 0 && q.config.extendedNextHop !== true;
   }
 
   /**
@@ -3358,13 +3462,21 @@ export class Rib {
    * nothing unknown to re-advertise.
    */
   private plainIbgp(a: PathAttributes, q: PeerState, v6: boolean, reflect: boolean): boolean {
-    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
     return (
       q.kind === "ibgp" &&
       !reflect &&
       a.unknown === undefined &&
-      !(q.config.nextHopSelf === true && self !== undefined)
+      !(q.config.nextHopSelf === true && this.selfHop(q, v6) !== undefined)
     );
+  }
+
+  /** Our next hop towards q for IPv4 or IPv6 routes (see {@link selfHops}). */
+  private selfHop(q: PeerState, v6: boolean): SelfHop | undefined {
+    if (q.hopsOf !== q.config) {
+      q.hops = selfHops(q.config);
+      q.hopsOf = q.config;
+    }
+    return q.hops![v6 ? 1 : 0];
   }
 
   /** The mandatory attribute changes when sending a route to q (RFC 4271 §5, RFC 4456, RFC 5065). */
@@ -3377,7 +3489,7 @@ export class Rib {
     post: number,
   ): PathAttributes {
     const lp = this.localPrefOf(post);
-    const self = v6 ? q.config.localIpv6Address : q.config.localAddress;
+    const self = this.selfHop(q, v6);
     if (this.plainIbgp(a, q, v6, reflect)) {
       // The common iBGP case (no reflection, no next-hop-self, nothing unknown): the set itself
       // with LOCAL_PREF — often exactly the set, which is then returned as it is.
@@ -3402,13 +3514,12 @@ export class Rib {
         // RFC 7947 §2.2: a route server is transparent — its AS not prepended, NEXT_HOP and MED
         // as the other client sent them.
         return ebgpSet(a, path2, undefined, undefined, a.multiExitDisc, unknown);
-      const mpSelf = self === undefined ? undefined : ipv6NextHopReach(self);
       // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not propagated to others.
       return ebgpSet(
         a,
         prependAs(path2, [asn]),
-        mpSelf === undefined ? self : undefined,
-        mpSelf,
+        self === undefined ? undefined : self.nextHop,
+        self === undefined ? undefined : hopReach(a, self),
         from.idx === 0 ? a.multiExitDisc : undefined,
         unknown,
       );
@@ -3423,10 +3534,10 @@ export class Rib {
     out = { ...out, localPref: lp };
     if (q.kind === "confed-ebgp") {
       out = { ...out, asPath: prependAs(a.asPath ?? [], [this.config.asn], "AS_CONFED_SEQUENCE") };
-      if (q.config.nextHopSelf && self !== undefined) out = withNextHop(out, self);
+      if (q.config.nextHopSelf && self !== undefined) out = withHop(out, self);
       return out;
     }
-    if (q.config.nextHopSelf && self !== undefined) out = withNextHop(out, self);
+    if (q.config.nextHopSelf && self !== undefined) out = withHop(out, self);
     if (reflect) {
       out = {
         ...out,

@@ -24,6 +24,11 @@ export const SET_SEGMENT = 2;
 export const HAS_LOCAL_PREF = 1;
 export const HAS_MED = 2;
 export const HAS_ORIGINATOR = 4;
+/**
+ * Bit of {@link AttributeStore.present}: the next hop of IPv4 routes is an IPv6 address (an
+ * MP_REACH_NLRI of AFI 1 with one, RFC 8950).
+ */
+export const IPV6_NEXT_HOP = 8;
 
 const ORIGIN_CODE: Record<string, number> = { IGP: 0, EGP: 1, INCOMPLETE: 2 };
 
@@ -360,6 +365,9 @@ export class AttributeStore {
       this.originator ??= new Uint32Array(this.refs.length);
       this.originator[id] = orig;
     }
+    const mp = a.mpReachNlri;
+    if (mp !== undefined && mp.afi === 1 && mp.nextHop.length > 0 && mp.nextHop[0]!.includes(":"))
+      has |= IPV6_NEXT_HOP;
     this.present[id] = has;
     this.origin[id] = a.origin === undefined ? 2 : (ORIGIN_CODE[a.origin] ?? 2);
     let len = 0;

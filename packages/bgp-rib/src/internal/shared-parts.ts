@@ -86,10 +86,10 @@ type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
 /** What changes in a set sent to an external neighbour (see {@link ebgpSet}). */
 interface EbgpChanges {
   asPath: AsPath;
-  /** `undefined`: the set's own. */
-  nextHop: string | undefined;
-  /** `undefined`: the set's own. */
-  mpReach: MpReach | undefined;
+  /** `undefined`: the set's own; `null`: none. */
+  nextHop: string | undefined | null;
+  /** `undefined`: the set's own; `null`: none. */
+  mpReach: MpReach | undefined | null;
   /** `undefined`: none. */
   med: number | undefined;
   /** `undefined`: none. */
@@ -114,8 +114,8 @@ const StoredSet = function StoredSet(
   if (a.origin !== undefined) this.origin = a.origin;
   const asPath = ebgp === undefined ? a.asPath : ebgp.asPath;
   if (asPath !== undefined) this.asPath = asPath;
-  const nextHop = ebgp?.nextHop ?? a.nextHop;
-  if (nextHop !== undefined) this.nextHop = nextHop;
+  const nextHop = ebgp === undefined || ebgp.nextHop === undefined ? a.nextHop : ebgp.nextHop;
+  if (nextHop !== undefined && nextHop !== null) this.nextHop = nextHop;
   const med = ebgp === undefined ? a.multiExitDisc : ebgp.med;
   if (med !== undefined) this.multiExitDisc = med;
   const lp = localPref === undefined ? a.localPref : localPref;
@@ -127,8 +127,8 @@ const StoredSet = function StoredSet(
     if (a.originatorId !== undefined) this.originatorId = a.originatorId;
     if (a.clusterList !== undefined) this.clusterList = a.clusterList;
   }
-  const mpReach = ebgp?.mpReach ?? a.mpReachNlri;
-  if (mpReach !== undefined) this.mpReachNlri = mpReach;
+  const mpReach = ebgp === undefined || ebgp.mpReach === undefined ? a.mpReachNlri : ebgp.mpReach;
+  if (mpReach !== undefined && mpReach !== null) this.mpReachNlri = mpReach;
   if (a.mpUnreachNlri !== undefined) this.mpUnreachNlri = a.mpUnreachNlri;
   if (a.extendedCommunities !== undefined) this.extendedCommunities = a.extendedCommunities;
   if (a.as4Path !== undefined) this.as4Path = a.as4Path;
@@ -199,14 +199,14 @@ const EBGP: EbgpChanges = {
  * runs on a slow generic path) and in the stored sets' shape: without LOCAL_PREF, ORIGINATOR_ID
  * and CLUSTER_LIST (RFC 4271 §5.1.5, RFC 4456 §8), with MULTI_EXIT_DISC `med` (none when
  * `undefined`, §5.1.4), AS_PATH `asPath`, NEXT_HOP `nextHop` and MP_REACH_NLRI `mpReach` (each
- * `undefined`: `a`'s) and the unknown attributes `unknown` (those to re-advertise; `undefined`:
- * none).
+ * `undefined`: `a`'s, `null`: none) and the unknown attributes `unknown` (those to re-advertise;
+ * `undefined`: none).
  */
 export function ebgpSet(
   a: PathAttributes,
   asPath: AsPath,
-  nextHop: string | undefined,
-  mpReach: MpReach | undefined,
+  nextHop: string | undefined | null,
+  mpReach: MpReach | undefined | null,
   med: number | undefined,
   unknown: PathAttributes["unknown"],
 ): PathAttributes {
