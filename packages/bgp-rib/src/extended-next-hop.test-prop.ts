@@ -155,7 +155,7 @@ test.prop(
     rib.addPeer(config);
   });
   for (const s of SOURCES) rib.peerUp(s.address);
-  receivers.forEach((r, i) =>
+  receivers.forEach((r, i) => {
     rib.peerUp(
       addresses[i]!,
       r.perSession
@@ -166,8 +166,8 @@ test.prop(
               : {}),
           }
         : {},
-    ),
-  );
+    );
+  });
   for (const o of ops) {
     const s = SOURCES[o.from]!;
     const p = prefix(o.prefix);
