@@ -233,3 +233,25 @@ describe("configuration: maximum-prefix limit", () => {
     );
   });
 });
+
+describe("configuration: link-local neighbours and Extended Next Hop Encoding", () => {
+  it("takes a link-local neighbour with its interface, and the capability", () => {
+    const spec = parseRouterSpec(
+      base({ address: "fe80::2%eth1", capabilities: { extendedNextHop: true } }),
+    );
+    expect(spec.neighbors[0]).toMatchObject({
+      address: "fe80::2%eth1",
+      capabilities: { extendedNextHop: true },
+    });
+  });
+
+  it("names the field of a link-local address without its interface, or a bad flag", () => {
+    expect(field(base({ address: "fe80::2" }))).toBe("neighbors[0].address");
+    expect(field(base({ address: "FE80::2" }))).toBe("neighbors[0].address");
+    expect(field(base({ capabilities: { extendedNextHop: "yes" } }))).toBe(
+      "neighbors[0].capabilities.extendedNextHop",
+    );
+    // A global IPv6 address needs no zone.
+    expect(field(base({ address: "2001:db8::2" }))).toBeUndefined();
+  });
+});

@@ -65,6 +65,18 @@ function ip(v: Json, field: string): string {
   return s;
 }
 
+/**
+ * A neighbour's address: an IP address; a link-local IPv6 one (fe80::/10) with its interface as
+ * zone (`fe80::2%eth1`), as the kernel names the connection's source — without one, neither the
+ * connection nor the routes over it could say which link.
+ */
+function neighborAddress(v: Json, field: string): string {
+  const s = ip(v, field);
+  if (/^fe[89ab][0-9a-f]:/i.test(s) && !s.includes("%"))
+    fail(field, `a link-local address needs its interface, as in "${s}%eth0"`);
+  return s;
+}
+
 function optional<T>(
   o: Record<string, Json>,
   key: string,
@@ -364,6 +376,8 @@ function capabilities(v: Json, field: string): never {
         "needs gracefulRestart: it is announced beside it (RFC 9494 §3.1)",
       );
   }
+  if (o.extendedNextHop !== undefined && typeof o.extendedNextHop !== "boolean")
+    fail(`${field}.extendedNextHop`, "must be true or false");
   const ap = o.addPath;
   if (ap !== undefined) {
     if (!Array.isArray(ap)) fail(`${field}.addPath`, "must be a list");
@@ -389,7 +403,7 @@ function neighbor(v: Json, field: string): NeighborSpec {
   };
   return {
     name: str(o.name, `${field}.name`),
-    address: ip(o.address, `${field}.address`),
+    address: neighborAddress(o.address, `${field}.address`),
     asn: int(o.asn, `${field}.asn`, 1, 0xffffffff),
     ...optional(o, "passive", bool, field),
     ...optional(o, "port", (x, f) => int(x, f, 1, 65535), field),

@@ -80,7 +80,7 @@ export type {
   OpenExpectations,
   SpeakerCapabilities,
 } from "./open";
-export { checkOpen, localOpen, speakerCapabilities } from "./open";
+export { checkOpen, localOpen, peerExtendedNextHop, speakerCapabilities } from "./open";
 export { memoryPipe } from "./pipe";
 export {
   BUILT_IN_POLICIES,

@@ -36,7 +36,7 @@ describe("kernelRouteCommands", () => {
     ]);
   });
 
-  it("IPv6 via the global next hop; skips a link-local-only one, and routes originated here (deleting what they replace)", () => {
+  it("IPv6 via the global next hop; a link-local-only one over its neighbour's interface, else skipped; skips routes originated here (deleting what they replace)", () => {
     const p = v6("2001:db8:5::", 48);
     const hops = (nextHop: string[]) => ({
       mpReachNlri: { afi: 2, safi: 1, nextHop, nlri: [] },
@@ -48,8 +48,36 @@ describe("kernelRouteCommands", () => {
     const ll = route(p, hops(["fe80::2"]), "2001:db8::2");
     expect(kernelRouteCommands([change(p, g, ll)])).toEqual({
       commands: ["route del 2001:db8:5::/48 proto bgp table main metric 20"],
-      skipped: [{ prefix: "2001:db8:5::/48", reason: "only a link-local next hop" }],
+      skipped: [
+        {
+          prefix: "2001:db8:5::/48",
+          reason: "only a link-local next hop, from a neighbour not on a link-local address",
+        },
+      ],
     });
+    // From a neighbour on a link-local address: over its interface.
+    const onLink = route(p, hops(["fe80::2"]), "fe80::2%eth1");
+    expect(kernelRouteCommands([change(p, undefined, onLink)]).commands).toEqual([
+      "route replace 2001:db8:5::/48 via fe80::2 dev eth1 proto bgp table main metric 20",
+    ]);
+    // IPv4 routes with IPv6 next hops (RFC 8950): via inet6, the global one first.
+    const q = v4("198.51.100.0", 24);
+    const v4ll = route(
+      q,
+      { mpReachNlri: { afi: 1, safi: 1, nextHop: ["fe80::2"], nlri: [] } },
+      "fe80::2%eth1",
+    );
+    const v4g = route(
+      q,
+      { mpReachNlri: { afi: 1, safi: 1, nextHop: ["2001:db8::2", "fe80::2"], nlri: [] } },
+      "fe80::2%eth1",
+    );
+    expect(
+      kernelRouteCommands([change(q, undefined, v4ll), change(q, v4ll, v4g)]).commands,
+    ).toEqual([
+      "route replace 198.51.100.0/24 via inet6 fe80::2 dev eth1 proto bgp table main metric 20",
+      "route replace 198.51.100.0/24 via inet6 2001:db8::2 proto bgp table main metric 20",
+    ]);
     const own = route(v4("203.0.113.0", 24), { nextHop: "10.0.0.1" }, "local");
     const learned = route(v4("203.0.113.0", 24), { nextHop: "192.0.2.2" });
     expect(kernelRouteCommands([change(own.prefix, learned, own)])).toEqual({

@@ -21,19 +21,37 @@ export interface SkippedKernelRoute {
   readonly reason: string;
 }
 
-/** The next hop a route is installed with, or why there is none. */
+const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
+
+/**
+ * The next hop a route is installed with (the text after `via`), or why there is none. IPv4
+ * routes with an IPv6 next hop (RFC 8950) go `via inet6 …`; a link-local next hop goes over the
+ * interface of the session it came from, the zone of the neighbour's address (`fe80::2%eth1`).
+ */
 function gateway(route: Route): { via: string } | { skip: string } {
   if (route.peer === "local") return { skip: "originated here" };
   const a = route.attributes;
-  if (route.prefix.afi === 1) {
-    const nh = a.nextHop ?? a.mpReachNlri?.nextHop[0];
-    return nh === undefined ? { skip: "no next hop" } : { via: nh };
-  }
-  const hops = a.mpReachNlri?.nextHop ?? [];
-  // RFC 2545: a global address, and maybe a link-local one (which needs an interface name we do
-  // not know here): the global one.
-  const global = hops.find((h) => !/^fe[89ab]/i.test(h) && h !== "::");
-  return global === undefined ? { skip: "only a link-local next hop" } : { via: global };
+  const mp = a.mpReachNlri;
+  // An IPv4 route's next hop is NEXT_HOP, unless an MP_REACH_NLRI of AFI 1 carried it.
+  const hops =
+    route.prefix.afi === 2
+      ? (mp?.nextHop ?? [])
+      : mp?.afi === 1
+        ? mp.nextHop
+        : a.nextHop !== undefined
+          ? [a.nextHop]
+          : [];
+  const inet6 = route.prefix.afi === 1 ? "inet6 " : "";
+  // RFC 2545: a global address, and maybe a link-local one: the global one.
+  const global = hops.find((h) => !isLinkLocal(h) && h !== "::" && h !== "0.0.0.0");
+  if (global !== undefined) return { via: global.includes(":") ? `${inet6}${global}` : global };
+  const ll = hops.find(isLinkLocal);
+  if (ll === undefined) return { skip: "no next hop" };
+  const zone = route.peer.indexOf("%");
+  const dev = zone < 0 ? "" : route.peer.slice(zone + 1);
+  if (!/^[\w.@-]{1,15}$/.test(dev))
+    return { skip: "only a link-local next hop, from a neighbour not on a link-local address" };
+  return { via: `${inet6}${ll} dev ${dev}` };
 }
 
 /**
@@ -66,7 +84,10 @@ function suffix(o: KernelRouteOptions): string {
  * ECMP route, `route replace <prefix> proto … table … metric … nexthop via <a> nexthop via <b>` —,
  * `route del …` for one that went (or became our own: originated routes stay out of the kernel, they are
  * local). IPv6 routes are installed via their global next hop; one with only a link-local next
- * hop is skipped (its interface is not known here), as is a route without a next hop.
+ * hop via it over the interface of its neighbour's link-local address (`fe80::2%eth1`: `dev
+ * eth1`), and skipped when the neighbour's address is not link-local (the interface is not known
+ * here). IPv4 routes with an IPv6 next hop (RFC 8950) are installed `via inet6 …`. A route without
+ * a next hop is skipped.
  *
  * @example
  * ```ts

@@ -82,6 +82,13 @@ export interface SpeakerCapabilities {
         /** Families announced, each with its Forwarding State (F) bit. */
         readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
       };
+  /**
+   * Extended Next Hop Encoding (RFC 8950): announce that IPv4 unicast routes may come with an
+   * IPv6 next hop (capability 5, NLRI AFI 1, SAFI 1, Next Hop AFI 2). When the neighbour announces
+   * it too, IPv4 routes are sent with our IPv6 next hop — what a session between IPv6 (link-local)
+   * addresses needs to carry IPv4. Off by default.
+   */
+  readonly extendedNextHop?: boolean;
   /** BGP Role (RFC 9234): 0 Provider, 1 RS, 2 RS-Client, 3 Customer, 4 Peer; absent to leave out. */
   readonly role?: number;
   /** RFC 9234 strict mode: refuse a peer that announces no role. */
@@ -114,6 +121,7 @@ export function speakerCapabilities(
     ...(options.longLivedGracefulRestart !== undefined
       ? { longLivedGracefulRestart: options.longLivedGracefulRestart }
       : {}),
+    ...(options.extendedNextHop !== undefined ? { extendedNextHop: options.extendedNextHop } : {}),
     ...(options.role !== undefined ? { role: options.role } : {}),
     ...(options.strictRole !== undefined ? { strictRole: options.strictRole } : {}),
   };
@@ -142,6 +150,8 @@ export function localOpen(
   if (caps.routeRefresh) capabilities.push({ type: "ROUTE_REFRESH" });
   if (caps.enhancedRouteRefresh) capabilities.push({ type: "ENHANCED_ROUTE_REFRESH" });
   if (caps.extendedMessage) capabilities.push({ type: "EXTENDED_MESSAGE" });
+  if (caps.extendedNextHop === true)
+    capabilities.push({ type: "EXTENDED_NEXT_HOP", entries: [IPV4_OVER_IPV6] });
   if (caps.gracefulRestart !== false) {
     const gr = caps.gracefulRestart;
     capabilities.push({
@@ -215,6 +225,12 @@ export interface NegotiatedSession {
    * it (an optional field for sessions negotiated before it existed).
    */
   readonly peerLongLivedGracefulRestart?: false | PeerLongLivedGracefulRestart;
+  /**
+   * Extended Next Hop Encoding (RFC 8950) for IPv4 unicast: both announced it, so IPv4 routes may
+   * travel with IPv6 next hops both ways. Absent when not (an optional field for sessions
+   * negotiated before it existed).
+   */
+  readonly extendedNextHop?: boolean;
   /** The peer's BGP Role (RFC 9234 §4.1 value), when it announced one. */
   readonly peerRole?: number;
   /** Context for decoding what the peer sends. */
@@ -250,6 +266,32 @@ export interface OpenExpectations {
   readonly peerAsn?: number;
   readonly localAsn: number;
   readonly localBgpIdentifier: string;
+}
+
+/** The Extended Next Hop Encoding entry of IPv4 unicast over IPv6 next hops (RFC 8950 §4). */
+const IPV4_OVER_IPV6 = { afi: 1, safi: 1, nextHopAfi: 2 } as const;
+
+/**
+ * Whether an OPEN announces Extended Next Hop Encoding for IPv4 unicast with IPv6 next hops
+ * (RFC 8950 §4; several capabilities add up).
+ *
+ * @example
+ * ```ts
+ * import { localOpen, peerExtendedNextHop, speakerCapabilities } from "@dyninfra/bgp-speaker";
+ * peerExtendedNextHop(localOpen(64500, "192.0.2.1", 90, speakerCapabilities({ extendedNextHop: true }))); // true
+ * ```
+ */
+export function peerExtendedNextHop(open: OpenMessage): boolean {
+  return openCapabilities(open).some(
+    (c) =>
+      c.type === "EXTENDED_NEXT_HOP" &&
+      c.entries.some(
+        (e) =>
+          e.afi === IPV4_OVER_IPV6.afi &&
+          e.safi === IPV4_OVER_IPV6.safi &&
+          e.nextHopAfi === IPV4_OVER_IPV6.nextHopAfi,
+      ),
+  );
 }
 
 function sameFamily(a: AfiSafi, b: AfiSafi): boolean {
@@ -351,6 +393,9 @@ export function checkOpen(
         caps.longLivedGracefulRestart !== false
           ? peerLongLivedGracefulRestart(peer)
           : false,
+      ...(caps.extendedNextHop === true && peerExtendedNextHop(peer)
+        ? { extendedNextHop: true }
+        : {}),
       ...(peerRole !== undefined ? { peerRole } : {}),
       receive: contexts.receive,
       send: contexts.send,

@@ -1104,6 +1104,8 @@ export class Router extends EventEmitter<RouterEvents> {
               peerBgpIdentifier: n.session.negotiated.peerBgpIdentifier,
               families: n.session.negotiated.families,
               extendedMessage: n.session.negotiated.extendedMessage,
+              // RFC 8950: IPv4 routes with IPv6 next hops, both ways.
+              extendedNextHop: n.session.negotiated.extendedNextHop === true,
               routeRefresh: n.session.negotiated.routeRefresh,
               fourOctetAs: n.session.negotiated.receive.fourOctetAs,
               addPath: {
@@ -1582,6 +1584,10 @@ export class Router extends EventEmitter<RouterEvents> {
       this.rib.peerUp(n.spec.address, {
         slicedInitialExport: sliced,
         longLivedGracefulRestart: llgr !== false,
+        // RFC 8950: IPv4 routes then go with our IPv6 next hop; over a link-local connection that
+        // includes our link-local address (RFC 2545 §3), which the connection's source is.
+        extendedNextHop: neg.extendedNextHop === true,
+        localLinkLocalAddress: linkLocalSource(n.session.transport) ?? "",
       }),
     );
     // After peerUp: a family dropped from the new capability is swept by withdrawing its routes.
@@ -2336,4 +2342,15 @@ function negotiatedAddPath(neg: NegotiatedSession): {
           ? afis
           : false,
   };
+}
+
+/**
+ * The connection's source address when it is an IPv6 link-local one (without its zone): our
+ * next hop on that link. Undefined for other connections (and for transports without addresses).
+ */
+function linkLocalSource(transport: Duplex | undefined): string | undefined {
+  const local = (transport as { localAddress?: unknown } | undefined)?.localAddress;
+  if (typeof local !== "string" || !/^fe[89ab][0-9a-f]:/i.test(local)) return undefined;
+  const zone = local.indexOf("%");
+  return zone < 0 ? local : local.slice(0, zone);
 }

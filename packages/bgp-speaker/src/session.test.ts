@@ -168,6 +168,45 @@ describe("BgpSession over an in-memory pipe", () => {
     });
   });
 
+  it("negotiates Extended Next Hop Encoding (RFC 8950) only when both announce it, and treats IPv4 routes with an IPv6 next hop as withdrawn without it", async () => {
+    const enh = { capabilities: { extendedNextHop: true } };
+    const v4over6: UpdateMessage = {
+      type: "UPDATE",
+      withdrawnRoutes: [],
+      pathAttributes: {
+        origin: "IGP",
+        asPath: [{ type: "AS_SEQUENCE", asns: [4200000001] }],
+        mpReachNlri: { afi: 1, safi: 1, nextHop: ["fe80::2"], nlri: update.nlri },
+      },
+      nlri: [],
+    };
+    const both = await pair({ ...A, ...enh }, { ...B, ...enh });
+    expect(both.x.negotiated?.extendedNextHop).toBe(true);
+    expect(both.y.negotiated?.extendedNextHop).toBe(true);
+    both.y.sendUpdate(v4over6);
+    await flush();
+    expect(both.got.a[0]!.pathAttributes.mpReachNlri?.nlri).toEqual(update.nlri);
+    expect(both.x.stats.updatesTreatedAsWithdraw).toBe(0);
+    // Only B announces it: A takes the IPv4 routes with an IPv6 next hop as withdrawn.
+    const one = await pair(A, { ...B, ...enh });
+    expect(one.x.negotiated?.extendedNextHop).toBeUndefined();
+    const warnings: string[] = [];
+    one.x.on("warning", (w) => warnings.push(w));
+    one.y.sendUpdate(v4over6);
+    await flush();
+    expect(one.x.state).toBe("Established");
+    expect(one.got.a[0]).toMatchObject({
+      nlri: [],
+      withdrawnRoutes: [],
+      pathAttributes: { mpUnreachNlri: { afi: 1, safi: 1, withdrawnRoutes: update.nlri } },
+    });
+    expect(one.x.stats).toMatchObject({
+      updatesTreatedAsWithdraw: 1,
+      prefixesTreatedAsWithdraw: 2,
+    });
+    expect(warnings.join()).toMatch(/Extended Next Hop Encoding/);
+  });
+
   it("answers a corrupted marker with Connection Not Synchronized", async () => {
     const { x, y, sa, notes } = await pair();
     const bad = encodeMessage({ type: "KEEPALIVE" });

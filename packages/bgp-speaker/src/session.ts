@@ -953,18 +953,35 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       }
       this.dispatch({ type: "UpdateMsg" });
       let update = r.update;
-      if (r.action !== "accept") {
+      let action = r.action;
+      if (action !== "accept") {
         this.counters.updatesRepaired += 1;
         for (const e of r.errors)
-          this.emit("warning", `UPDATE ${r.action} at offset ${e.offset}: ${e.reason}`);
+          this.emit("warning", `UPDATE ${action} at offset ${e.offset}: ${e.reason}`);
       }
-      if (r.action === "treat-as-withdraw") {
+      const mp = update.pathAttributes.mpReachNlri;
+      if (
+        action !== "treat-as-withdraw" &&
+        mp?.afi === 1 &&
+        mp.nextHop.some((h) => h.includes(":")) &&
+        this.negotiatedSession?.extendedNextHop !== true
+      ) {
+        // RFC 8950: an IPv6 next hop for IPv4 routes only where Extended Next Hop Encoding was
+        // negotiated; the routes are unusable otherwise (RFC 7606 §2's treat-as-withdraw).
+        if (action === "accept") this.counters.updatesRepaired += 1;
+        action = "treat-as-withdraw";
+        this.emit(
+          "warning",
+          "UPDATE treat-as-withdraw: IPv4 routes with an IPv6 next hop without Extended Next Hop Encoding (RFC 8950)",
+        );
+      }
+      if (action === "treat-as-withdraw") {
         this.counters.updatesTreatedAsWithdraw += 1;
         this.counters.prefixesTreatedAsWithdraw +=
           update.nlri.length + (update.pathAttributes.mpReachNlri?.nlri.length ?? 0);
         update = treatAsWithdraw(update);
       }
-      this.emit("update", update, r.action);
+      this.emit("update", update, action);
       return;
     }
     let message: BgpMessage;
