@@ -35,6 +35,8 @@ export interface DaemonNeighbor {
   readonly keepReceived?: boolean;
   /** FRR: `maximum-prefix` for this neighbour. */
   readonly maxPrefix?: number;
+  /** FRR: more `neighbor <address> …` settings (`interface eth0`, say), after `remote-as`. */
+  readonly settings?: readonly string[];
 }
 
 export interface DaemonConfig {
@@ -386,6 +388,7 @@ export function frr(): Daemon {
         ...(cfg.extraRouterConfig ?? []),
         ...cfg.neighbors.flatMap((n) => [
           ` neighbor ${n.address} remote-as ${n.asn}`,
+          ...(n.settings ?? []).map((x) => ` neighbor ${n.address} ${x}`),
           ...(n.role === undefined ? [] : [` neighbor ${n.address} local-role ${n.role}`]),
         ]),
         " address-family ipv4 unicast",
