@@ -16,7 +16,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { BMP_TYPE, BmpExporter, bmpMessage, bmpPerPeerHeader } from "./bmp";
 import { parseRouterSpec } from "./config";
-import { routerPair } from "./test-support";
+import { routerPair, unnumbered } from "./test-support";
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -580,6 +580,24 @@ describe("BmpExporter", () => {
     r1.withdraw(["198.18.3.0/24"]);
     await until("the next withdrawal", () => seen().includes("-198.18.3.0/24"));
     expect(seen().slice(n)).toEqual(["-198.18.3.0/24"]);
+  });
+
+  it("reports a neighbour on a link-local address by its 16 octets, without the zone", async () => {
+    const { port, got } = await station();
+    const { r1, r2 } = unnumbered(true, true);
+    closers.push(() => {
+      r1.stop();
+      r2.stop();
+    });
+    await until("the session", () => r2.rib.stats().locRibRoutes === 2);
+    const bmp = new BmpExporter(r2, { host: "127.0.0.1", port, sysName: "r2" });
+    await until("the Peer Up", () => got.some((m) => m.type === BMP_TYPE.peerUp));
+    const up = got.find((m) => m.type === BMP_TYPE.peerUp)!;
+    const fe80 = (last: number) => [0xfe, 0x80, ...Array(13).fill(0), last];
+    expect(up.peer!.flags & 0x80).toBe(0x80); // V: an IPv6 peer
+    expect([...up.peer!.address]).toEqual(fe80(1));
+    expect([...up.rest.subarray(0, 16)]).toEqual(fe80(2)); // local address, the connection's
+    await bmp.close();
   });
 
   it("encodes the common and per-peer headers per RFC 7854 (IPv6 V flag, 2-octet A flag, L flag)", () => {

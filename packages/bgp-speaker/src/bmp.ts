@@ -14,7 +14,7 @@ import {
   sessionContext,
 } from "@dyninfra/bgp-wire";
 import { endOfRib } from "./graceful-restart";
-import { configuredLocalAddress } from "./mrt-dump";
+import { configuredLocalAddress, withoutZone } from "./mrt-dump";
 import { localOpen, speakerCapabilities } from "./open";
 import type { Router } from "./router";
 
@@ -748,7 +748,7 @@ export class BmpExporter {
     const spec = this.router.neighborSpec(name);
     const neg = this.router.session(name).negotiated;
     return {
-      address: spec.address,
+      address: withoutZone(spec.address),
       asn: spec.asn,
       bgpIdentifier: neg?.peerBgpIdentifier ?? "0.0.0.0",
       twoOctetAs: neg !== undefined && !neg.receive.fourOctetAs,
@@ -773,7 +773,7 @@ export class BmpExporter {
     this.up.add(name);
     this.write(BMP_TYPE.peerUp, [
       this.peerHeader(name),
-      address16(local.replace(/^::ffff:/, "")),
+      address16(withoutZone(local.replace(/^::ffff:/, ""))),
       ports,
       encodeMessage(session.sentOpen),
       theirs,

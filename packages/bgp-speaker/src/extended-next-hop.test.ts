@@ -1,42 +1,14 @@
 // Two routers on one link with link-local addresses only (BGP "unnumbered"): the session is
 // between link-local addresses, and Extended Next Hop Encoding (RFC 8950) carries the IPv4 routes
 // over it with IPv6 next hops — the connection's source address (RFC 2545 §3).
-import { describe, expect, it } from "vitest";
-import { memoryPipe } from "./pipe";
-import { Router } from "./router";
-import { acceptingNeighbor, flush } from "./test-support";
 
-/** r1 (AS64501, fe80::1 on eth1) and r2 (AS64500, fe80::2 on eth1), `enh` on each side. */
-function unnumbered(enh1: boolean, enh2: boolean) {
-  const r1 = new Router({
-    asn: 64501,
-    bgpIdentifier: "192.0.2.1",
-    neighbors: [
-      acceptingNeighbor("r2", "fe80::2%eth1", 64500, {
-        capabilities: { extendedNextHop: enh1 },
-      }),
-    ],
-    originate: [{ prefix: "198.51.100.0/24" }, { prefix: "2001:db8:100::/48" }],
-  });
-  const r2 = new Router({
-    asn: 64500,
-    bgpIdentifier: "192.0.2.2",
-    neighbors: [
-      acceptingNeighbor("r1", "fe80::1%eth1", 64501, {
-        capabilities: { extendedNextHop: enh2 },
-      }),
-    ],
-  });
-  r1.start();
-  r2.start();
-  // The connection's ends, as node:net gives their source addresses.
-  const [x, y] = memoryPipe();
-  Object.assign(x, { localAddress: "fe80::1%eth1" });
-  Object.assign(y, { localAddress: "fe80::2%eth1" });
-  r1.accept("r2", x);
-  r2.accept("r1", y);
-  return { r1, r2 };
-}
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeMrt } from "@dyninfra/bgp-wire";
+import { describe, expect, it } from "vitest";
+import { MrtUpdateLog, writeRibDump } from "./mrt-dump";
+import { tmp } from "./mrt-dump.test-support";
+import { flush, unnumbered } from "./test-support";
 
 describe("a session between link-local addresses", () => {
   it("carries IPv4 and IPv6 routes with the link-local next hop when both announce RFC 8950", async () => {
@@ -71,6 +43,24 @@ describe("a session between link-local addresses", () => {
     expect(r2.rib.bestRoute("2001:db8:100::/48")?.attributes.mpReachNlri?.nextHop).toEqual([
       "fe80::1",
     ]);
+    r1.stop();
+    r2.stop();
+  });
+
+  it("names the neighbour by its address without the zone in MRT records (16 octets)", async () => {
+    const dir = tmp();
+    const { r1, r2 } = unnumbered(true, true, (r2) => {
+      new MrtUpdateLog(r2, join(dir, "updates.mrt"));
+    });
+    await flush(30);
+    const records = [...decodeMrt(new Uint8Array(readFileSync(join(dir, "updates.mrt"))))];
+    const messages = records.flatMap((r) => (r.kind === "BGP4MP_MESSAGE" ? [r] : []));
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages)
+      expect([m.peerAddress, m.localAddress]).toEqual(["fe80::1", "fe80::2"]);
+    expect(writeRibDump(r2, join(dir, "rib.mrt")).entries).toBe(2);
+    const table = [...decodeMrt(new Uint8Array(readFileSync(join(dir, "rib.mrt"))))][0]!;
+    expect(table.kind === "PEER_INDEX_TABLE" && table.peers[0]?.peerAddress).toBe("fe80::1");
     r1.stop();
     r2.stop();
   });

@@ -23,15 +23,25 @@ export const MRT_FSM_STATE: Readonly<Record<string, number>> = Object.freeze({
 });
 
 /**
- * Our address on a neighbour's session as configured (the neighbour's `localAddress`, else the
- * router's address of the session's family; unspecified when there is none).
+ * Our address on a neighbour's session as configured (the neighbour's `localAddress` of the
+ * session's family, else the router's; unspecified when there is none), without a link-local
+ * address's zone.
  */
 export function configuredLocalAddress(router: Router, name: string): string {
   const n = router.neighborSpec(name);
+  const local = n.localAddress;
   return n.address.includes(":")
-    ? (router.spec.localIpv6Address ?? "::")
-    : (n.localAddress ?? router.spec.localAddress ?? "0.0.0.0");
+    ? withoutZone(
+        (local?.includes(":") === true ? local : undefined) ?? router.spec.localIpv6Address ?? "::",
+      )
+    : (local ?? router.spec.localAddress ?? "0.0.0.0");
 }
+
+/** An address without its zone (a link-local neighbour's `%eth1`: MRT and BMP carry 16 octets). */
+export const withoutZone = (address: string): string => {
+  const i = address.indexOf("%");
+  return i < 0 ? address : address.slice(0, i);
+};
 
 /** Where a neighbour's session runs, as MRT's BGP4MP records name it. */
 function endpoints(router: Router, name: string) {
@@ -40,7 +50,7 @@ function endpoints(router: Router, name: string) {
   const local = configuredLocalAddress(router, name);
   return {
     afi,
-    peerAddress: n.address,
+    peerAddress: withoutZone(n.address),
     peerAs: n.asn,
     localAddress: local,
     localAs: router.spec.asn,
@@ -389,7 +399,7 @@ function* ribDumpGroups(router: Router, time: number, size: number): Generator<M
     return {
       peerType: 2 | (n.address.includes(":") ? 1 : 0),
       peerBgpId: router.session(name).negotiated?.peerBgpIdentifier ?? "0.0.0.0",
-      peerAddress: n.address,
+      peerAddress: withoutZone(n.address),
       peerAs: n.asn,
     };
   });

@@ -185,3 +185,42 @@ export function peerRouteAttributes(p: Prefix, med?: number): PathAttributes {
     ? { ...base, nextHop: GR_PEER }
     : { ...base, mpReachNlri: { afi: 2, safi: 1, nextHop: ["2001:db8::2"], nlri: [] } };
 }
+
+/**
+ * r1 (AS64501, fe80::1 on eth1) and r2 (AS64500, fe80::2 on eth1, its neighbour's localAddress
+ * fe80::2%eth1), Extended Next Hop Encoding on each side as `enh1`/`enh2`, over a memory pipe whose
+ * ends have the link-local source addresses node:net would give; r1 originates an IPv4 and an
+ * IPv6 prefix. `beforeStart` runs before the sessions start.
+ */
+export function unnumbered(enh1: boolean, enh2: boolean, beforeStart?: (r2: Router) => void) {
+  const r1 = new Router({
+    asn: 64501,
+    bgpIdentifier: "192.0.2.1",
+    neighbors: [
+      acceptingNeighbor("r2", "fe80::2%eth1", 64500, {
+        capabilities: { extendedNextHop: enh1 },
+      }),
+    ],
+    originate: [{ prefix: "198.51.100.0/24" }, { prefix: "2001:db8:100::/48" }],
+  });
+  const r2 = new Router({
+    asn: 64500,
+    bgpIdentifier: "192.0.2.2",
+    neighbors: [
+      acceptingNeighbor("r1", "fe80::1%eth1", 64501, {
+        localAddress: "fe80::2%eth1",
+        capabilities: { extendedNextHop: enh2 },
+      }),
+    ],
+  });
+  beforeStart?.(r2);
+  r1.start();
+  r2.start();
+  // The connection's ends, as node:net gives their source addresses.
+  const [x, y] = memoryPipe();
+  Object.assign(x, { localAddress: "fe80::1%eth1" });
+  Object.assign(y, { localAddress: "fe80::2%eth1" });
+  r1.accept("r2", x);
+  r2.accept("r1", y);
+  return { r1, r2 };
+}
