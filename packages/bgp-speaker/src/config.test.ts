@@ -254,4 +254,11 @@ describe("configuration: link-local neighbours and Extended Next Hop Encoding", 
     // A global IPv6 address needs no zone.
     expect(field(base({ address: "2001:db8::2" }))).toBeUndefined();
   });
+
+  it("writes IPv6 neighbour addresses as the kernel names a connection's source (RFC 5952)", () => {
+    const address = (a: string) => parseRouterSpec(base({ address: a })).neighbors[0]?.address;
+    expect(address("FE80:0:0::01%eth1")).toBe("fe80::1%eth1");
+    expect(address("2001:DB8:0:0:0:0:0:2")).toBe("2001:db8::2");
+    expect(address("192.0.2.2")).toBe("192.0.2.2");
+  });
 });

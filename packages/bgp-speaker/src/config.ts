@@ -74,7 +74,13 @@ function neighborAddress(v: Json, field: string): string {
   const s = ip(v, field);
   if (/^fe[89ab][0-9a-f]:/i.test(s) && !s.includes("%"))
     fail(field, `a link-local address needs its interface, as in "${s}%eth0"`);
-  return s;
+  if (!s.includes(":")) return s;
+  // IPv6 in the form the kernel gives a connection's source (RFC 5952: lower case, zeros
+  // compressed), so that an incoming connection finds its neighbour.
+  const zone = s.indexOf("%");
+  const bare = zone < 0 ? s : s.slice(0, zone);
+  const canonical = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  return zone < 0 ? canonical : `${canonical}${s.slice(zone)}`;
 }
 
 function optional<T>(
