@@ -67,6 +67,28 @@ describe("configuration: Graceful Restart and ADD-PATH settings", () => {
       parseRouterSpec(base({ capabilities: { longLivedGracefulRestart: { staleTime: 3600 } } }))
         .neighbors[0]?.capabilities?.longLivedGracefulRestart,
     ).toEqual({ staleTime: 3600 });
+    // Per family, with its own Long-Lived Stale Time.
+    const families = [
+      { afi: 1, safi: 1, forwardingState: false, staleTime: 86400 },
+      { afi: 2, safi: 1, forwardingState: false },
+    ];
+    expect(
+      parseRouterSpec(
+        base({ capabilities: { longLivedGracefulRestart: { staleTime: 60, families } } }),
+      ).neighbors[0]?.capabilities?.longLivedGracefulRestart,
+    ).toEqual({ staleTime: 60, families });
+    expect(
+      field(
+        base({
+          capabilities: {
+            longLivedGracefulRestart: {
+              staleTime: 60,
+              families: [{ afi: 1, safi: 1, forwardingState: false, staleTime: -1 }],
+            },
+          },
+        }),
+      ),
+    ).toBe("neighbors[0].capabilities.longLivedGracefulRestart.families[0].staleTime");
     // Local bounds on the neighbour's Long-Lived Stale Time (RFC 9494 §4.2).
     expect(
       parseRouterSpec(base({ longLivedStaleTime: { min: 60, max: 86400 } })).neighbors[0]

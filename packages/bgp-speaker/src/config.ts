@@ -376,6 +376,19 @@ function capabilities(v: Json, field: string): never {
     const g = obj(ll, `${field}.longLivedGracefulRestart`);
     // RFC 9494 §3: the Long-Lived Stale Time is a 24-bit field.
     int(g.staleTime, `${field}.longLivedGracefulRestart.staleTime`, 0, 0xffffff);
+    if (g.families !== undefined) {
+      if (!Array.isArray(g.families))
+        fail(`${field}.longLivedGracefulRestart.families`, "must be a list");
+      g.families.forEach((e, i) => {
+        const f = `${field}.longLivedGracefulRestart.families[${i}]`;
+        const x = obj(e, f);
+        int(x.afi, `${f}.afi`, 1, 65535);
+        int(x.safi, `${f}.safi`, 1, 255);
+        if (typeof x.forwardingState !== "boolean")
+          fail(`${f}.forwardingState`, "must be true or false");
+        if (x.staleTime !== undefined) int(x.staleTime, `${f}.staleTime`, 0, 0xffffff);
+      });
+    }
     if (gr === false)
       fail(
         `${field}.longLivedGracefulRestart`,

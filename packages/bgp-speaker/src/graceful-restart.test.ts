@@ -138,6 +138,25 @@ describe("Long-Lived Graceful Restart capability (RFC 9494 §3)", () => {
       speakerCapabilities({ gracefulRestart: false, longLivedGracefulRestart: { staleTime: 60 } }),
     );
     expect(peerLongLivedGracefulRestart(noGr)).toBe(false);
+    // A family's own Long-Lived Stale Time beside the default.
+    const perFamily = localOpen(
+      64500,
+      "192.0.2.1",
+      90,
+      speakerCapabilities({
+        longLivedGracefulRestart: {
+          staleTime: 3600,
+          families: [
+            { afi: 1, safi: 1, forwardingState: false, staleTime: 86400 },
+            { afi: 2, safi: 1, forwardingState: false },
+          ],
+        },
+      }),
+    );
+    // 86400 = 0x015180.
+    expect(hex(encodeMessage(perFamily, DEFAULT_SESSION_CONTEXT))).toContain(
+      "470e 0001 01 00 015180 0002 01 00 000e10".replaceAll(" ", ""),
+    );
   });
 
   it("is negotiated when both announce it; ignored without the peer's Graceful Restart (§4.5)", () => {

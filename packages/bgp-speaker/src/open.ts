@@ -79,8 +79,14 @@ export interface SpeakerCapabilities {
     | {
         /** Long-Lived Stale Time, seconds (0–16,777,215). */
         readonly staleTime: number;
-        /** Families announced, each with its Forwarding State (F) bit. */
-        readonly families?: readonly (AfiSafi & { readonly forwardingState: boolean })[];
+        /**
+         * Families announced, each with its Forwarding State (F) bit and, when it differs, its own
+         * Long-Lived Stale Time (the capability has one per family).
+         */
+        readonly families?: readonly (AfiSafi & {
+          readonly forwardingState: boolean;
+          readonly staleTime?: number;
+        })[];
       };
   /**
    * Extended Next Hop Encoding (RFC 8950): announce that IPv4 unicast routes may come with an
@@ -170,14 +176,15 @@ export function localOpen(
     if (ll !== undefined && ll !== false)
       capabilities.push({
         type: "LONG_LIVED_GRACEFUL_RESTART",
-        families: (ll.families ?? caps.families.map((f) => ({ ...f, forwardingState: false }))).map(
-          (f) => ({
-            afi: f.afi,
-            safi: f.safi,
-            flags: f.forwardingState ? FORWARDING_STATE : 0,
-            staleTime: ll.staleTime,
-          }),
-        ),
+        families: (
+          ll.families ??
+          caps.families.map((f) => ({ ...f, forwardingState: false, staleTime: ll.staleTime }))
+        ).map((f) => ({
+          afi: f.afi,
+          safi: f.safi,
+          flags: f.forwardingState ? FORWARDING_STATE : 0,
+          staleTime: f.staleTime ?? ll.staleTime,
+        })),
       });
   }
   capabilities.push({ type: "FOUR_OCTET_AS", asn });
