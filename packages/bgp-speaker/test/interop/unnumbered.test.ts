@@ -3,9 +3,9 @@
 // AS64500) and fe80::2 (the daemon, AS64501). Both families cross the one session; D installs the
 // daemon's routes in its namespace's kernel (`via inet6 fe80::2 dev …` for IPv4) and a ping from
 // D's IPv4 address reaches the daemon's over that route; the daemon holds D's routes via fe80::1;
-// a withdrawal removes D's kernel route. Against BIRD 2 and FRR.
+// a withdrawal removes D's kernel route (BIRD). Against BIRD 2, FRR and GoBGP.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Dyninfra, frr, startBird, startDyninfra } from "./daemons";
+import { type Dyninfra, frr, gobgp, startBird, startDyninfra } from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 
 const D4 = "198.51.100.0/24";
@@ -219,6 +219,60 @@ describe.runIf(frrReady)(
       expect((await frrd.route(D4))?.nextHop).toBe("fe80::1");
       expect((await frrd.route(D6))?.nextHop).toBe("fe80::1");
       expect(frrd.errorLines()).toEqual([]);
+      expect(lab.log("dyninfra-d")).not.toMatch(/NOTIFICATION|error|refused/i);
+    });
+  },
+);
+
+const gobgpd = gobgp();
+const gobgpReady = isRoot && which("ip") && which("ping") && gobgpd.available;
+if (!gobgpReady)
+  console.warn(
+    "interop link-local sessions with GoBGP: skipped — needs root, iproute2, ping and GoBGP",
+  );
+
+describe.runIf(gobgpReady)(
+  "interop: BGP between link-local addresses, IPv4 over IPv6 next hops (RFC 8950), with GoBGP",
+  () => {
+    const lab = new Lab();
+    afterAll(() => lab.cleanup());
+
+    it("exchanges both families over one link-local session; IPv4 forwarded via inet6", async () => {
+      const { nsD, nsN, a, b } = await linkLocalLab(lab);
+      await gobgpd.start(lab, nsN, {
+        asn: 64501,
+        routerId: "192.0.2.2",
+        holdTime: 30,
+        // GoBGP takes the neighbour with its zone; it cannot listen on a link-local address, so on
+        // any (it announces Extended Next Hop Encoding on its own over an IPv6 session).
+        neighbors: [{ address: `fe80::1%${b}`, asn: 64500, local: "::" }],
+        ipv6: { nextHop: "fe80::2", originate: [N6] },
+      });
+      // GoBGP's IPv4 route, with no next hop of its own: it sends its address on the session.
+      await lab.exec(nsN, "gobgp", [
+        "-u",
+        "127.0.0.1",
+        "-p",
+        "50051",
+        "global",
+        "rib",
+        "add",
+        "-a",
+        "ipv4",
+        N4,
+      ]);
+      const d = await startD(lab, nsD, a);
+      await checkD(lab, d, nsD, a);
+      await waitFor(
+        "GoBGP to hold D's routes",
+        async () =>
+          (await gobgpd.route(D4)) !== undefined && (await gobgpd.route(D6)) !== undefined,
+        30_000,
+      );
+      // D's IPv4 route came in an MP_REACH_NLRI of AFI 1 (GoBGP's type 14) with D's link-local next hop.
+      expect((await gobgpd.route(D4))?.nextHop).toBe("fe80::1");
+      expect((await gobgpd.route(D6))?.nextHop).toBe("fe80::1");
+      expect(gobgpd.errorLines()).toEqual([]);
       expect(lab.log("dyninfra-d")).not.toMatch(/NOTIFICATION|error|refused/i);
     });
   },
