@@ -17,7 +17,8 @@ them), the queue bytes in base64.
       the dump): the kernel sends a window probe and the owner's socket works again.
 
   tcp-repair.py restore FILE [--fd N] [--no-announce] -- COMMAND [ARG...]
-      Recreates the connection from a snapshot (the local address must exist here): the send
+      Recreates the connection from a snapshot (the local address must exist here; a link-local
+      one with its zone, fe80::1%eth0, on an interface of that name): the send
       queue's sent part in repair mode, its unsent part (unsq_len) written once repair mode is
       left, so that the kernel sends it as the peer's window allows. Announces the local address
       from this host's interface (a gratuitous ARP for IPv4, an unsolicited Neighbor
@@ -88,9 +89,27 @@ def endpoint(text):
         raise RepairError(f"bad endpoint {text!r}: {e}") from e
 
 
+def unscoped(ep):
+    """An endpoint without its address's zone (fe80::1%eth0): /proc does not show it."""
+    return ep[0].split("%")[0], ep[1]
+
+
+def sockaddr(ep):
+    """The socket address of an endpoint: a link-local one (fe80::1%eth0) with its interface's
+    scope id (Python's socket module would leave it 0, which the kernel refuses)."""
+    host, port = ep
+    if "%" not in host:
+        return host, port
+    addr, zone = host.split("%", 1)
+    try:
+        return addr, port, 0, socket.if_nametoindex(zone)
+    except OSError as e:
+        raise RepairError(f"no interface {zone} for {host}: {e}") from e
+
+
 def proc_tcp_inode(pid, local, remote):
     """The inode of the socket of (local, remote) in PID's network namespace."""
-    want = (local, remote)
+    want = (unscoped(local), unscoped(remote))
     for table, fam in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         try:
             lines = open(f"/proc/{pid}/net/{table}").read().splitlines()[1:]
@@ -251,7 +270,9 @@ def egress(src, dst):
 
 def announce(src, dst):
     """Tells the link that SRC is at this host's MAC address now (see the module's help)."""
-    dev = egress(src, dst)
+    # A link-local connection names its interface (fe80::1%eth0); route lookups do not take it.
+    dev = dst.split("%")[1] if "%" in dst else egress(src, dst)
+    src = src.split("%")[0]
     try:
         mac = bytes.fromhex(open(f"/sys/class/net/{dev}/address").read().strip().replace(":", ""))
     except (OSError, ValueError) as e:
@@ -302,8 +323,8 @@ def restore(args):
     sock.setsockopt(tcp, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
     sock.setsockopt(tcp, TCP_QUEUE_SEQ, u32(field(s, "outq_seq") - len(outq)))
     try:
-        sock.bind(src)
-        sock.connect(dst)  # in repair mode: ESTABLISHED at once, no packet sent
+        sock.bind(sockaddr(src))
+        sock.connect(sockaddr(dst))  # in repair mode: ESTABLISHED at once, no packet sent
     except OSError as e:
         raise RepairError(f"bind/connect {src} -> {dst}: {e}") from e
     opts = [(TCPOPT_MSS, field(s, "mss_clamp"))]

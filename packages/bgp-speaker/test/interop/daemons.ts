@@ -188,6 +188,8 @@ export function birdRouteBlocks(text: string): Map<string, string> {
 export function birdScenarioConfig(
   statics: Readonly<Record<string, readonly string[]>>,
   bgp: readonly string[],
+  /** The session's addresses: BIRD's `local` (none: BIRD picks) and the neighbour's. */
+  session: { local?: string; neighbor: string } = { local: "192.0.2.2", neighbor: "192.0.2.1" },
 ): string {
   return [
     "log stderr all;",
@@ -198,8 +200,8 @@ export function birdScenarioConfig(
         `protocol static ${name} { ${ps[0]?.includes(":") ? "ipv6" : "ipv4"};\n${ps.map((p) => `  route ${p} blackhole;`).join("\n")}\n}`,
     ),
     "protocol bgp d {",
-    "  local 192.0.2.2 as 64501;",
-    "  neighbor 192.0.2.1 as 64500;",
+    session.local === undefined ? "  local as 64501;" : `  local ${session.local} as 64501;`,
+    `  neighbor ${session.neighbor} as 64500;`,
     ...bgp.map((l) => `  ${l}`),
     "}",
   ].join("\n");

@@ -18,6 +18,11 @@
 // the journal (`graft-freeze`), the socket is dumped, the circuit switched, and B restores the
 // connection in its own process and resumes the session, replaying the journal (`/graft/resume`).
 //
+// Over IPv4 addresses, and over IPv6 link-local ones only (fe80::2 BIRD, fe80::1 A and B, whose
+// ports are both named up0 so that the neighbour's address fe80::2%up0 means the same link on
+// each), IPv4 carried with Extended Next Hop Encoding (RFC 8950): the restore then announces
+// fe80::1 with an unsolicited Neighbor Advertisement instead of the gratuitous ARP.
+//
 // Either way B sends BIRD only the incremental update (A's own route withdrawn, B's announced);
 // BIRD's session must stay up throughout (same "established since" time, its state log showing
 // no change), B's session counters continue A's (no OPEN sent again), and the moved session must
@@ -64,9 +69,32 @@ const TITLE = {
   abort: "two phases, abandoned after the freeze and rolled back",
 };
 
-for (const phases of [1, 2, "abort"] as const) {
+const MODES = [
+  ...([1, 2, "abort"] as const).map((phases) => ({ phases, linkLocal: false })),
+  ...([1, 2, "abort"] as const).map((phases) => ({ phases, linkLocal: true })),
+];
+
+/** Only the link-local address `addr` on `dev` in `ns` (the kernel's own one removed). */
+async function linkLocalOnly(ns: string, dev: string, addr: string): Promise<void> {
+  await run("ip", ["-n", ns, "-6", "addr", "flush", "dev", dev, "scope", "link"]);
+  await run("ip", ["-n", ns, "addr", "add", `${addr}/64`, "dev", dev, "nodad"]);
+}
+
+/** Renames interface `dev` in `ns` to `name` (it goes down and up again). */
+async function rename(ns: string, dev: string, name: string): Promise<string> {
+  await run("ip", ["-n", ns, "link", "set", dev, "down"]);
+  await run("ip", ["-n", ns, "link", "set", dev, "name", name]);
+  await run("ip", ["-n", ns, "link", "set", name, "up"]);
+  return name;
+}
+
+for (const { phases, linkLocal } of MODES) {
+  // BIRD's address and the routers', as the sessions name them.
+  const addrN = linkLocal ? "fe80::2" : "192.0.2.2";
+  const addrA = linkLocal ? "fe80::1" : "192.0.2.1";
+  const peer = linkLocal ? `${addrN}%up0` : addrN;
   describe.runIf(usable)(
-    `interop: Router Grafting with the kernel's TCP connection (TCP_REPAIR), ${TITLE[phases]}`,
+    `interop: Router Grafting with the kernel's TCP connection (TCP_REPAIR), ${TITLE[phases]}${linkLocal ? ", over link-local addresses (RFC 8950)" : ""}`,
     () => {
       const lab = new Lab();
       afterAll(() => lab.cleanup());
@@ -87,15 +115,23 @@ for (const phases of [1, 2, "abort"] as const) {
           const ipS = (...args: string[]) => run("ip", ["-n", nsS, ...args]);
           await ipS("link", "add", "br0", "type", "bridge");
           await ipS("link", "set", "br0", "up");
-          const { a: ifN, b: portN } = await lab.link(nsN, "192.0.2.2/24", nsS, "");
-          const { a: ifA, b: portA } = await lab.link(nsA, "192.0.2.1/24", nsS, "");
-          const { a: ifB, b: portB } = await lab.link(nsB, "192.0.2.1/24", nsS, "");
+          const v4 = (cidr: string) => (linkLocal ? "" : cidr);
+          const { a: ifN, b: portN } = await lab.link(nsN, v4("192.0.2.2/24"), nsS, "");
+          let { a: ifA, b: portA } = await lab.link(nsA, v4("192.0.2.1/24"), nsS, "");
+          let { a: ifB, b: portB } = await lab.link(nsB, v4("192.0.2.1/24"), nsS, "");
+          if (linkLocal) {
+            ifA = await rename(nsA, ifA, "up0");
+            ifB = await rename(nsB, ifB, "up0");
+            await linkLocalOnly(nsN, ifN, addrN);
+            await linkLocalOnly(nsA, ifA, addrA);
+            await linkLocalOnly(nsB, ifB, addrA);
+          }
           // B's port has its own MAC address; B knows BIRD's (no ARP request from B would tell
           // BIRD where 192.0.2.1 is now): only the restore's gratuitous ARP does.
           const macB = await macOf(nsB, ifB);
           expect(macB).not.toBe(await macOf(nsA, ifA));
           await run("ip", [
-            ...["-n", nsB, "neigh", "replace", "192.0.2.2", "lladdr", await macOf(nsN, ifN)],
+            ...["-n", nsB, "neigh", "replace", addrN, "lladdr", await macOf(nsN, ifN)],
             ...["dev", ifB, "nud", "permanent"],
           ]);
           for (const port of [portN, portA]) await ipS("link", "set", port, "master", "br0");
@@ -104,12 +140,16 @@ for (const phases of [1, 2, "abort"] as const) {
           const conf = join(lab.dir, "bird.conf");
           writeFileSync(
             conf,
-            birdScenarioConfig({ s4: kept, s4b: churned }, [
-              "hold time 30;",
-              "graceful restart off;",
-              "debug { states };",
-              "ipv4 { import all; export all; };",
-            ]),
+            birdScenarioConfig(
+              { s4: kept, s4b: churned },
+              [
+                "hold time 30;",
+                "graceful restart off;",
+                "debug { states };",
+                `ipv4 { import all; export all;${linkLocal ? " extended next hop on;" : ""} };`,
+              ],
+              linkLocal ? { neighbor: `${addrA}%${ifN}` } : undefined,
+            ),
           );
           lab.spawn(nsN, "bird", "bird", [
             ...["-f", "-c", conf, "-s", sock, "-P", join(lab.dir, "bird.pid")],
@@ -119,7 +159,13 @@ for (const phases of [1, 2, "abort"] as const) {
             async () => (await birdc("show status")).includes("Daemon is up"),
             10_000,
           );
-          const neighbor = dyninfraNeighbor("bird", "192.0.2.2", 64501, "192.0.2.1");
+          const neighbor = dyninfraNeighbor(
+            "bird",
+            peer,
+            64501,
+            linkLocal ? `${addrA}%up0` : addrA,
+            linkLocal ? { capabilities: { extendedNextHop: true } } : {},
+          );
           const a = await startDyninfra(lab, nsA, "router-a", dyninfraD([neighbor], [OWN_A]), {
             args: ["--tcp-repair", HELPER],
           });
@@ -201,14 +247,14 @@ for (const phases of [1, 2, "abort"] as const) {
             handover?: { journal: unknown[] };
             connection: { localAddress: string; localPort: number; remoteAddress: string };
           };
-          expect(out.connection.remoteAddress).toBe("192.0.2.2");
+          expect(out.connection.remoteAddress).toBe(peer);
           if (phases === 2) expect(out.handover!.journal.length).toBeGreaterThan(0);
           // The kernel's connection, frozen and dumped from A's process.
           const tcpFile = join(lab.dir, "tcp.json");
           await run("python3", [
             ...[HELPER, "dump", "--pid", String(a.pid)],
             ...["--local", `${out.connection.localAddress}:${out.connection.localPort}`],
-            ...["--remote", "192.0.2.2:179", "--out", tcpFile],
+            ...["--remote", `${peer}:179`, "--out", tcpFile],
           ]);
           const tcp = JSON.parse(readFileSync(tcpFile, "utf8")) as Record<string, unknown>;
           expect(tcp.state).toBe("ESTABLISHED");
@@ -270,8 +316,9 @@ for (const phases of [1, 2, "abort"] as const) {
             30_000,
           );
           await waitFor("BIRD to get B's route", () => birdHas(OWN_B), 30_000);
-          // BIRD's host sends to B's MAC now (the gratuitous ARP), not to A's.
-          expect(await run("ip", ["-n", nsN, "neigh", "show", "192.0.2.1"])).toContain(macB);
+          // BIRD's host sends to B's MAC now (the gratuitous ARP, or the Neighbor Advertisement),
+          // not to A's.
+          expect(await run("ip", ["-n", nsN, "neigh", "show", addrA])).toContain(macB);
           await waitFor("BIRD to lose A's route", async () => !(await birdHas(OWN_A)), 30_000);
           // The same session: counters continue from A's, no OPEN was sent again.
           expect(moved.counters.opensSent).toBe(countersA.opensSent);
