@@ -201,6 +201,33 @@ describe("actions and composition", () => {
       "192.0.2.2",
     );
   });
+  it("next hop of an IPv4 route: an IPv6 address goes in an MP_REACH_NLRI of AFI 1 (RFC 8950), without a zone", () => {
+    const r = route("198.51.100.0/24", { nextHop: "192.0.2.2" });
+    const out = setNextHop("fe80::1%eth1")(r)!;
+    expect(out.nextHop).toBeUndefined();
+    expect(out.mpReachNlri).toEqual({ afi: 1, safi: 1, nextHop: ["fe80::1"], nlri: [] });
+    // And back: an IPv4 next hop replaces the MP_REACH_NLRI of AFI 1.
+    const back = setNextHop("192.0.2.9")(route("198.51.100.0/24", out))!;
+    expect([back.nextHop, back.mpReachNlri]).toEqual(["192.0.2.9", undefined]);
+    // Next hop self over a session between link-local addresses: our link-local address.
+    const onLink = {
+      ...r,
+      peer: {
+        address: "fe80::2%eth1",
+        asn: 64501,
+        kind: "ebgp" as const,
+        localAddress: "fe80::1%eth1",
+      },
+    };
+    expect(setNextHopSelf()(onLink)!.mpReachNlri?.nextHop).toEqual(["fe80::1"]);
+    const v6 = { ...onLink, prefix: { afi: 2 as const, address: "2001:db8:1::", length: 48 } };
+    expect(setNextHopSelf()(v6)!.mpReachNlri).toEqual({
+      afi: 2,
+      safi: 1,
+      nextHop: ["fe80::1"],
+      nlri: [],
+    });
+  });
   it("the first rejection wins; when/otherwise", () => {
     const r = route("10.0.0.0/8", { communities: [community("65000:666")] });
     expect(chain(setLocalPref(1), rejectAll, setLocalPref(2))(r)).toBeUndefined();

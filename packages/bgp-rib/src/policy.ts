@@ -320,7 +320,9 @@ export function setMed(value: number | undefined): Policy {
 }
 
 /**
- * Sets the next hop: NEXT_HOP for IPv4 addresses, MP_REACH_NLRI's next hop for IPv6 ones.
+ * Sets the next hop: of an IPv4 route NEXT_HOP for an IPv4 address, an MP_REACH_NLRI of AFI 1
+ * for an IPv6 one (RFC 8950: sent only to neighbours with Extended Next Hop Encoding); of an IPv6
+ * route MP_REACH_NLRI's next hop. A link-local address's zone (`%eth0`) is left out.
  *
  * @example
  * ```ts
@@ -328,7 +330,22 @@ export function setMed(value: number | undefined): Policy {
  * ```
  */
 export function setNextHop(address: string): Policy {
-  return mark((r: PolicyRoute) => withNextHop(r.attributes, address), true);
+  return mark((r: PolicyRoute) => nextHopFor(r.prefix, r.attributes, address), true);
+}
+
+/** `a` as a route of `prefix` with next hop `address` (see {@link setNextHop}). */
+function nextHopFor(prefix: Prefix, a: PathAttributes, address: string): PathAttributes {
+  const hop = address.split("%")[0]!;
+  if (prefix.afi === 2) return withNextHop(a, hop);
+  if (hop.includes(":")) {
+    const { nextHop: _n, ...rest } = a;
+    return { ...rest, mpReachNlri: { afi: 1, safi: 1, nextHop: [hop], nlri: [] } };
+  }
+  // An IPv4 NEXT_HOP: an MP_REACH_NLRI of AFI 1 would carry the prefix with its own.
+  const { mpReachNlri: mp, ...rest } = a;
+  return mp === undefined || mp.afi === 1
+    ? { ...rest, nextHop: hop }
+    : { ...rest, mpReachNlri: mp, nextHop: hop };
 }
 
 /**
@@ -343,8 +360,12 @@ export function setNextHop(address: string): Policy {
  */
 export function setNextHopSelf(): Policy {
   return mark((r: PolicyRoute) => {
-    const self = r.prefix.afi === 2 ? r.peer.localIpv6Address : r.peer.localAddress;
-    return self === undefined ? r.attributes : withNextHop(r.attributes, self);
+    const la = r.peer.localAddress;
+    const self =
+      r.prefix.afi === 2
+        ? (r.peer.localIpv6Address ?? (la?.includes(":") === true ? la : undefined))
+        : la;
+    return self === undefined ? r.attributes : nextHopFor(r.prefix, r.attributes, self);
   }, true);
 }
 
