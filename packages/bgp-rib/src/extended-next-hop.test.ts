@@ -15,6 +15,12 @@ const ann = (a: PathAttributes, ...prefixes: string[]): RibUpdate => ({
   announced: [{ attributes: a, nlri: prefixes.map(P) }],
 });
 const mp = (afi: 1 | 2, ...nextHop: string[]) => ({ afi, safi: 1, nextHop, nlri: [] });
+/** A route from AS `asn` with next hop(s) `hops` (NEXT_HOP or MP_REACH_NLRI). */
+const path = (asn: number, hops: Partial<PathAttributes>): PathAttributes => ({
+  origin: "IGP",
+  asPath: [{ type: "AS_SEQUENCE", asns: [asn] }],
+  ...hops,
+});
 
 // L: a leaf over link-local addresses on eth1 (AS65001), with Extended Next Hop Encoding.
 // V4: an IPv4-only eBGP neighbour. I: an iBGP neighbour without it.
@@ -40,17 +46,7 @@ const outOf = (rib: Rib, peer: string, prefix: string) =>
 describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () => {
   it("takes IPv4 routes with an IPv6 next hop and forwards over it", () => {
     const rib = router();
-    const c = rib.update(
-      L,
-      ann(
-        {
-          origin: "IGP",
-          asPath: [{ type: "AS_SEQUENCE", asns: [65001] }],
-          mpReachNlri: mp(1, "fe80::2"),
-        },
-        "203.0.113.0/24",
-      ),
-    );
+    const c = rib.update(L, ann(path(65001, { mpReachNlri: mp(1, "fe80::2") }), "203.0.113.0/24"));
     expect(c.locRib.map((x) => x.current?.peer)).toEqual([L]);
     expect(rib.fib.lookup("203.0.113.9")).toBe("fe80::2");
     // To the IPv4 neighbour: our IPv4 address in NEXT_HOP, no MP_REACH_NLRI of AFI 1 left.
@@ -63,24 +59,8 @@ describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () =>
 
   it("sends IPv4 and IPv6 routes over the link-local session with our link-local next hop", () => {
     const rib = router();
-    rib.update(
-      V4,
-      ann(
-        { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [65002] }], nextHop: V4 },
-        "198.51.100.0/24",
-      ),
-    );
-    rib.update(
-      V4,
-      ann(
-        {
-          origin: "IGP",
-          asPath: [{ type: "AS_SEQUENCE", asns: [65002] }],
-          mpReachNlri: mp(2, "2001:db8::6"),
-        },
-        "2001:db8:100::/48",
-      ),
-    );
+    rib.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
+    rib.update(V4, ann(path(65002, { mpReachNlri: mp(2, "2001:db8::6") }), "2001:db8:100::/48"));
     const v4 = outOf(rib, L, "198.51.100.0/24");
     expect(v4?.nextHop).toBeUndefined();
     expect(v4?.mpReachNlri).toEqual(mp(1, "fe80::1"));
@@ -93,13 +73,7 @@ describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () =>
     rib2.addPeer(acceptingPeer(V4, 65002, { localAddress: "192.0.2.5" }));
     rib2.peerUp(L, { extendedNextHop: true, localLinkLocalAddress: "fe80::1" });
     rib2.peerUp(V4);
-    rib2.update(
-      V4,
-      ann(
-        { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [65002] }], nextHop: V4 },
-        "198.51.100.0/24",
-      ),
-    );
+    rib2.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
     expect(outOf(rib2, L, "198.51.100.0/24")?.mpReachNlri).toEqual(
       mp(1, "2001:db8:ff::1", "fe80::1"),
     );
@@ -112,24 +86,8 @@ describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () =>
       acceptingPeer(L2, 65003, { bgpIdentifier: "10.1.1.3", localAddress: "fe80::1%eth2" }),
     );
     rib.peerUp(L2, { extendedNextHop: true });
-    rib.update(
-      V4,
-      ann(
-        { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [65002] }], nextHop: V4 },
-        "198.51.100.0/24",
-      ),
-    );
-    rib.update(
-      L2,
-      ann(
-        {
-          origin: "IGP",
-          asPath: [{ type: "AS_SEQUENCE", asns: [65003] }],
-          mpReachNlri: mp(1, "fe80::3"),
-        },
-        "203.0.113.0/24",
-      ),
-    );
+    rib.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
+    rib.update(L2, ann(path(65003, { mpReachNlri: mp(1, "fe80::3") }), "203.0.113.0/24"));
     expect(outOf(rib, L, "203.0.113.0/24")?.mpReachNlri).toEqual(mp(1, "fe80::1"));
     rib.peerDown(L);
     rib.peerUp(L, { extendedNextHop: false });
@@ -143,23 +101,11 @@ describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () =>
 
   it("moves the session's next-hop settings with a graft", () => {
     const a = router();
-    a.update(
-      V4,
-      ann(
-        { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [65002] }], nextHop: V4 },
-        "198.51.100.0/24",
-      ),
-    );
+    a.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
     const b = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
     b.addPeer(acceptingPeer(V4, 65002, { localAddress: "192.0.2.5" }));
     b.peerUp(V4);
-    b.update(
-      V4,
-      ann(
-        { origin: "IGP", asPath: [{ type: "AS_SEQUENCE", asns: [65002] }], nextHop: V4 },
-        "198.51.100.0/24",
-      ),
-    );
+    b.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
     const imported = b.importSession(a.exportSession(L), {
       importPolicy: acceptAll,
       exportPolicy: acceptAll,

@@ -5,7 +5,16 @@
 // D's IPv4 address reaches the daemon's over that route; the daemon holds D's routes via fe80::1;
 // a withdrawal removes D's kernel route (BIRD). Against BIRD 2, FRR and GoBGP.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Dyninfra, frr, gobgp, startBird, startDyninfra } from "./daemons";
+import {
+  birdScenarioConfig,
+  type Daemon,
+  type DaemonNeighbor,
+  type Dyninfra,
+  frr,
+  gobgp,
+  startBird,
+  startDyninfra,
+} from "./daemons";
 import { isRoot, Lab, run, waitFor, which } from "./lab";
 
 const D4 = "198.51.100.0/24";
@@ -140,20 +149,15 @@ describe.runIf(birdReady)(
       const birdc = await startBird(
         lab,
         nsN,
-        [
-          "log stderr all;",
-          "router id 192.0.2.2;",
-          "protocol device {}",
-          `protocol static s4 { ipv4; route ${N4} blackhole; }`,
-          `protocol static s6 { ipv6; route ${N6} blackhole; }`,
-          "protocol bgp d {",
-          "  local as 64501;",
-          `  neighbor fe80::1%${b} as 64500;`,
-          "  hold time 30;",
-          "  ipv4 { import all; export all; extended next hop on; };",
-          "  ipv6 { import all; export all; };",
-          "}",
-        ].join("\n"),
+        birdScenarioConfig(
+          { s4: [N4], s6: [N6] },
+          [
+            "hold time 30;",
+            "ipv4 { import all; export all; extended next hop on; };",
+            "ipv6 { import all; export all; };",
+          ],
+          { neighbor: `fe80::1%${b}` },
+        ),
       );
       const d = await startD(lab, nsD, a);
       await checkD(lab, d, nsD, a);
@@ -179,77 +183,31 @@ describe.runIf(birdReady)(
   },
 );
 
-const frrd = frr();
-const frrReady = isRoot && which("ip") && which("ping") && frrd.available;
-if (!frrReady)
-  console.warn(
-    "interop link-local sessions with FRR: skipped — needs root, iproute2, ping and FRR",
-  );
-
-describe.runIf(frrReady)(
-  "interop: BGP between link-local addresses, IPv4 over IPv6 next hops (RFC 8950), with FRR",
-  () => {
-    const lab = new Lab();
-    afterAll(() => lab.cleanup());
-
-    it("exchanges both families over one link-local session; IPv4 forwarded via inet6", async () => {
-      const { nsD, nsN, a, b } = await linkLocalLab(lab);
-      await frrd.start(lab, nsN, {
-        asn: 64501,
-        routerId: "192.0.2.2",
-        holdTime: 30,
-        neighbors: [
-          {
-            address: "fe80::1",
-            asn: 64500,
-            local: "fe80::2",
-            settings: [`interface ${b}`, "capability extended-nexthop"],
-          },
-        ],
-        originate: [N4],
-        ipv6: { nextHop: "fe80::2", originate: [N6] },
-      });
-      const d = await startD(lab, nsD, a);
-      await checkD(lab, d, nsD, a);
-      await waitFor(
-        "FRR to hold D's routes",
-        async () => (await frrd.route(D4)) !== undefined && (await frrd.route(D6)) !== undefined,
-        30_000,
-      );
-      expect((await frrd.route(D4))?.nextHop).toBe("fe80::1");
-      expect((await frrd.route(D6))?.nextHop).toBe("fe80::1");
-      expect(frrd.errorLines()).toEqual([]);
-      expect(lab.log("dyninfra-d")).not.toMatch(/NOTIFICATION|error|refused/i);
-    });
+/** FRR and GoBGP: how each peers over the link-local address, and what it needs after start. */
+const OTHERS: {
+  daemon: Daemon;
+  neighbor: (link: string) => DaemonNeighbor;
+  afterStart: (lab: Lab, ns: string) => Promise<unknown>;
+}[] = [
+  {
+    daemon: frr(),
+    neighbor: (link) => ({
+      address: "fe80::1",
+      asn: 64500,
+      local: "fe80::2",
+      settings: [`interface ${link}`, "capability extended-nexthop"],
+    }),
+    afterStart: async () => {},
   },
-);
-
-const gobgpd = gobgp();
-const gobgpReady = isRoot && which("ip") && which("ping") && gobgpd.available;
-if (!gobgpReady)
-  console.warn(
-    "interop link-local sessions with GoBGP: skipped — needs root, iproute2, ping and GoBGP",
-  );
-
-describe.runIf(gobgpReady)(
-  "interop: BGP between link-local addresses, IPv4 over IPv6 next hops (RFC 8950), with GoBGP",
-  () => {
-    const lab = new Lab();
-    afterAll(() => lab.cleanup());
-
-    it("exchanges both families over one link-local session; IPv4 forwarded via inet6", async () => {
-      const { nsD, nsN, a, b } = await linkLocalLab(lab);
-      await gobgpd.start(lab, nsN, {
-        asn: 64501,
-        routerId: "192.0.2.2",
-        holdTime: 30,
-        // GoBGP takes the neighbour with its zone; it cannot listen on a link-local address, so on
-        // any (it announces Extended Next Hop Encoding on its own over an IPv6 session).
-        neighbors: [{ address: `fe80::1%${b}`, asn: 64500, local: "::" }],
-        ipv6: { nextHop: "fe80::2", originate: [N6] },
-      });
-      // GoBGP's IPv4 route, with no next hop of its own: it sends its address on the session.
-      await lab.exec(nsN, "gobgp", [
+  {
+    // GoBGP takes the neighbour with its zone; it cannot listen on a link-local address, so on
+    // any (it announces Extended Next Hop Encoding on its own over an IPv6 session).
+    daemon: gobgp(),
+    neighbor: (link) => ({ address: `fe80::1%${link}`, asn: 64500, local: "::" }),
+    // Its IPv4 route (the helper originates IPv6 ones only), with no next hop of its own: it
+    // sends its address on the session.
+    afterStart: (lab, ns) =>
+      lab.exec(ns, "gobgp", [
         "-u",
         "127.0.0.1",
         "-p",
@@ -260,20 +218,48 @@ describe.runIf(gobgpReady)(
         "-a",
         "ipv4",
         N4,
-      ]);
-      const d = await startD(lab, nsD, a);
-      await checkD(lab, d, nsD, a);
-      await waitFor(
-        "GoBGP to hold D's routes",
-        async () =>
-          (await gobgpd.route(D4)) !== undefined && (await gobgpd.route(D6)) !== undefined,
-        30_000,
-      );
-      // D's IPv4 route came in an MP_REACH_NLRI of AFI 1 (GoBGP's type 14) with D's link-local next hop.
-      expect((await gobgpd.route(D4))?.nextHop).toBe("fe80::1");
-      expect((await gobgpd.route(D6))?.nextHop).toBe("fe80::1");
-      expect(gobgpd.errorLines()).toEqual([]);
-      expect(lab.log("dyninfra-d")).not.toMatch(/NOTIFICATION|error|refused/i);
-    });
+      ]),
   },
-);
+];
+
+for (const { daemon, neighbor, afterStart } of OTHERS) {
+  const ready = isRoot && which("ip") && which("ping") && daemon.available;
+  if (!ready)
+    console.warn(
+      `interop link-local sessions with ${daemon.name}: skipped — needs root, iproute2, ping and ${daemon.name}`,
+    );
+
+  describe.runIf(ready)(
+    `interop: BGP between link-local addresses, IPv4 over IPv6 next hops (RFC 8950), with ${daemon.name}`,
+    () => {
+      const lab = new Lab();
+      afterAll(() => lab.cleanup());
+
+      it("exchanges both families over one link-local session; IPv4 forwarded via inet6", async () => {
+        const { nsD, nsN, a, b } = await linkLocalLab(lab);
+        await daemon.start(lab, nsN, {
+          asn: 64501,
+          routerId: "192.0.2.2",
+          holdTime: 30,
+          neighbors: [neighbor(b)],
+          originate: [N4],
+          ipv6: { nextHop: "fe80::2", originate: [N6] },
+        });
+        await afterStart(lab, nsN);
+        const d = await startD(lab, nsD, a);
+        await checkD(lab, d, nsD, a);
+        await waitFor(
+          `${daemon.name} to hold D's routes`,
+          async () =>
+            (await daemon.route(D4)) !== undefined && (await daemon.route(D6)) !== undefined,
+          30_000,
+        );
+        // D's IPv4 route came in an MP_REACH_NLRI of AFI 1 with D's link-local next hop.
+        expect((await daemon.route(D4))?.nextHop).toBe("fe80::1");
+        expect((await daemon.route(D6))?.nextHop).toBe("fe80::1");
+        expect(daemon.errorLines()).toEqual([]);
+        expect(lab.log("dyninfra-d")).not.toMatch(/NOTIFICATION|error|refused/i);
+      });
+    },
+  );
+}
