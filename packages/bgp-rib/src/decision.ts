@@ -7,6 +7,8 @@
  * (and used) apart from the RIB; the RIB builds the records from its Adj-RIB-In.
  */
 
+import { withoutZone } from "./internal/next-hop";
+
 /** How a route was learned, as the decision process sees it (RFC 4271 §9.1.2.2 (d), RFC 5065). */
 export type PeerKind = "ebgp" | "ibgp" | "confed-ebgp" | "local";
 
@@ -178,8 +180,8 @@ export function compareAddresses(a: string, b: string): number {
     return x < y ? -1 : x > y ? 1 : 0;
   }
   // A link-local neighbour's address has a zone (fe80::1%eth0): compared without it first.
-  const x = expandIpv6(a.split("%")[0]!);
-  const y = expandIpv6(b.split("%")[0]!);
+  const x = expandIpv6(withoutZone(a));
+  const y = expandIpv6(withoutZone(b));
   if (x !== y) return x < y ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import {
 } from "@dyninfra/bgp-wire";
 import type { PeerKind } from "./decision";
 import { BgpRibError } from "./errors";
+import { nextHopOf, withHop } from "./internal/next-hop";
 import { fastIpv4 } from "./internal/prefix-table";
 import { type IpPrefix, parseIpv6, parsePrefix, prefixContains } from "./ip";
 import type { BgpRole } from "./peer";
@@ -330,22 +331,7 @@ export function setMed(value: number | undefined): Policy {
  * ```
  */
 export function setNextHop(address: string): Policy {
-  return mark((r: PolicyRoute) => nextHopFor(r.prefix, r.attributes, address), true);
-}
-
-/** `a` as a route of `prefix` with next hop `address` (see {@link setNextHop}). */
-function nextHopFor(prefix: Prefix, a: PathAttributes, address: string): PathAttributes {
-  const hop = address.split("%")[0]!;
-  if (prefix.afi === 2) return withNextHop(a, hop);
-  if (hop.includes(":")) {
-    const { nextHop: _n, ...rest } = a;
-    return { ...rest, mpReachNlri: { afi: 1, safi: 1, nextHop: [hop], nlri: [] } };
-  }
-  // An IPv4 NEXT_HOP: an MP_REACH_NLRI of AFI 1 would carry the prefix with its own.
-  const { mpReachNlri: mp, ...rest } = a;
-  return mp === undefined || mp.afi === 1
-    ? { ...rest, nextHop: hop }
-    : { ...rest, mpReachNlri: mp, nextHop: hop };
+  return mark((r: PolicyRoute) => withHop(r.attributes, nextHopOf(r.prefix.afi, [address])), true);
 }
 
 /**
@@ -365,7 +351,9 @@ export function setNextHopSelf(): Policy {
       r.prefix.afi === 2
         ? (r.peer.localIpv6Address ?? (la?.includes(":") === true ? la : undefined))
         : la;
-    return self === undefined ? r.attributes : nextHopFor(r.prefix, r.attributes, self);
+    return self === undefined
+      ? r.attributes
+      : withHop(r.attributes, nextHopOf(r.prefix.afi, [self]));
   }, true);
 }
 

@@ -46,6 +46,7 @@ import {
 import { IndexedExact4 } from "./internal/fib-index";
 import { GroupTable } from "./internal/group-table";
 import { IntMap, MISSING } from "./internal/int-map";
+import { isLinkLocal, type NextHop, nextHopOf, reachWith, withHop } from "./internal/next-hop";
 import {
   fastIpv4,
   grownCapacity,
@@ -369,77 +370,31 @@ interface PeerState {
   replayed: number;
   journal: JournalEntry[] | undefined;
   /** Our next hops for IPv4 and IPv6 routes (see {@link selfHops}), for config `hopsOf`. */
-  hops: readonly [SelfHop | undefined, SelfHop | undefined] | undefined;
+  hops: readonly [NextHop | undefined, NextHop | undefined] | undefined;
   hopsOf: PeerConfig | undefined;
 }
-
-type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
-
-/**
- * Our next hop on a session for the routes of one family: NEXT_HOP and MP_REACH_NLRI, each
- * `undefined` to keep the route's and `null` to remove it.
- */
-interface SelfHop {
-  readonly nextHop: string | undefined | null;
-  readonly mp: MpReach | undefined | null;
-}
-
-/** An IPv6 link-local address (fe80::/10), with or without a zone. */
-const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
-/** `a` without its zone (`%eth0`). */
-const withoutZone = (a: string): string => {
-  const i = a.indexOf("%");
-  return i < 0 ? a : a.slice(0, i);
-};
 
 /**
  * Our next hops on a session with configuration c, for IPv4 and IPv6 routes (undefined: we have
  * no address for the family, and a route keeps its next hop). IPv6: the global address
- * (`localIpv6Address`, else an IPv6 `localAddress`) and the link-local one (RFC 2545 §3), in
- * MP_REACH_NLRI. IPv4: with Extended Next Hop Encoding those IPv6 addresses in an MP_REACH_NLRI
- * of AFI 1 and no NEXT_HOP (RFC 8950 §3); else NEXT_HOP `localAddress` (an IPv4 one).
+ * (`localIpv6Address`, else an IPv6 `localAddress`) and the link-local one (RFC 2545 §3). IPv4:
+ * with Extended Next Hop Encoding those IPv6 addresses (RFC 8950 §3); else `localAddress` (an
+ * IPv4 one).
  */
-function selfHops(c: PeerConfig): readonly [SelfHop | undefined, SelfHop | undefined] {
+function selfHops(c: PeerConfig): readonly [NextHop | undefined, NextHop | undefined] {
   const la = c.localAddress;
   const la6 = la?.includes(":") === true ? la : undefined;
   const global = c.localIpv6Address ?? (la6 !== undefined && !isLinkLocal(la6) ? la6 : undefined);
   const ll = c.localLinkLocalAddress ?? (la6 !== undefined && isLinkLocal(la6) ? la6 : undefined);
-  const six: string[] = [];
-  if (global !== undefined) six.push(withoutZone(global));
-  if (ll !== undefined) six.push(withoutZone(ll));
-  const hop6: SelfHop | undefined =
-    six.length === 0
-      ? undefined
-      : { nextHop: undefined, mp: { afi: 2, safi: 1, nextHop: six, nlri: [] } };
-  const hop4: SelfHop | undefined =
+  const six = [global, ll].filter((x): x is string => x !== undefined);
+  const hop6 = six.length === 0 ? undefined : nextHopOf(2, six);
+  const hop4 =
     c.extendedNextHop === true && six.length > 0
-      ? { nextHop: null, mp: { afi: 1, safi: 1, nextHop: six, nlri: [] } }
+      ? nextHopOf(1, six)
       : la !== undefined && la6 === undefined
-        ? { nextHop: la, mp: undefined }
+        ? nextHopOf(1, [la])
         : undefined;
   return [hop4, hop6];
-}
-
-/**
- * MP_REACH_NLRI of set `a` given our next hop `hop`: an IPv4 NEXT_HOP of ours replaces an
- * MP_REACH_NLRI of AFI 1 too (which would carry the IPv4 prefixes with its next hop).
- */
-function hopReach(a: PathAttributes, hop: SelfHop): MpReach | undefined | null {
-  if (hop.mp !== undefined) return hop.mp;
-  return typeof hop.nextHop === "string" && a.mpReachNlri?.afi === 1 ? null : undefined;
-}
-
-/** `a` with our next hop `hop` (see {@link SelfHop}). */
-function withHop(a: PathAttributes, hop: SelfHop): PathAttributes {
-  const mp = hopReach(a, hop);
-  const { nextHop: nh, mpReachNlri: m, ...rest } = a;
-  const nextHop = hop.nextHop === undefined ? nh : hop.nextHop;
-  const mpReachNlri = mp === undefined ? m : mp;
-  return {
-    ...rest,
-    ...(nextHop !== undefined && nextHop !== null ? { nextHop } : {}),
-    ...(mpReachNlri !== undefined && mpReachNlri !== null ? { mpReachNlri } : {}),
-  };
 }
 
 /**
@@ -824,10 +779,6 @@ function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean
 }
 
 /**
- * The address a set forwards to: its NEXT_HOP, or the first of MP_REACH_NLRI's (the global one of
- * RFC 2545's pair).
- */
-/**
  * The address a route is forwarded to: NEXT_HOP, or the first next hop of MP_REACH_NLRI (the
  * global one of IPv6) — first when it is for AFI 1, whose IPv4 prefixes it carries (RFC 8950).
  */
@@ -1060,25 +1011,21 @@ export class Rib {
     if (q.up) return { locRib: [], adjRibOut: new Map() };
     q.up = true;
     q.rx.fill(0);
-    const llgr = options.longLivedGracefulRestart;
-    const enh = options.extendedNextHop;
+    // The session's own settings: they change what the neighbour is sent (the LLGR_STALE routes,
+    // the next hops), so the export group when they differ from the last session's.
+    const { longLivedGracefulRestart: llgr, extendedNextHop: enh } = options;
     const ll = options.localLinkLocalAddress;
-    if (
-      (llgr !== undefined && llgr !== (q.config.longLivedGracefulRestart === true)) ||
-      (enh !== undefined && enh !== (q.config.extendedNextHop === true)) ||
-      (ll !== undefined && ll !== (q.config.localLinkLocalAddress ?? ""))
-    ) {
-      // Another export group: what the neighbour is sent differs in the LLGR_STALE routes, or in
-      // the next hops.
-      const { localLinkLocalAddress: _ll, ...rest } = q.config;
-      const keepLl = ll === undefined ? q.config.localLinkLocalAddress : ll === "" ? undefined : ll;
-      q.config = {
-        ...rest,
-        ...(llgr !== undefined ? { longLivedGracefulRestart: llgr } : {}),
-        ...(enh !== undefined ? { extendedNextHop: enh } : {}),
-        ...(keepLl !== undefined ? { localLinkLocalAddress: keepLl } : {}),
-      };
-      q.exportCache = this.exportGroup(q.config, q.kind);
+    const { localLinkLocalAddress: oldLl, ...rest } = q.config;
+    const config: PeerConfig = {
+      ...rest,
+      ...(llgr !== undefined ? { longLivedGracefulRestart: llgr } : {}),
+      ...(enh !== undefined ? { extendedNextHop: enh } : {}),
+      ...((ll ?? oldLl) ? { localLinkLocalAddress: ll ?? oldLl } : {}),
+    };
+    const group = this.exportGroup(config, q.kind);
+    if (group !== q.exportCache) {
+      q.config = config;
+      q.exportCache = group;
     }
     if (options.slicedInitialExport === true) {
       // Exported from prefix 0 on by initialExport; changes meanwhile are exported as they come.
@@ -3471,7 +3418,7 @@ export class Rib {
   }
 
   /** Our next hop towards q for IPv4 or IPv6 routes (see {@link selfHops}). */
-  private selfHop(q: PeerState, v6: boolean): SelfHop | undefined {
+  private selfHop(q: PeerState, v6: boolean): NextHop | undefined {
     if (q.hopsOf !== q.config) {
       q.hops = selfHops(q.config);
       q.hopsOf = q.config;
@@ -3519,7 +3466,7 @@ export class Rib {
         a,
         prependAs(path2, [asn]),
         self === undefined ? undefined : self.nextHop,
-        self === undefined ? undefined : hopReach(a, self),
+        self === undefined ? undefined : reachWith(a, self),
         from.idx === 0 ? a.multiExitDisc : undefined,
         unknown,
       );

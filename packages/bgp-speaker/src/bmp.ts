@@ -13,8 +13,9 @@ import {
   type SessionContext,
   sessionContext,
 } from "@dyninfra/bgp-wire";
+import { withoutZone } from "./addresses";
 import { endOfRib } from "./graceful-restart";
-import { configuredLocalAddress, withoutZone } from "./mrt-dump";
+import { configuredLocalAddress } from "./mrt-dump";
 import { localOpen, speakerCapabilities } from "./open";
 import type { Router } from "./router";
 

@@ -7,6 +7,7 @@ import {
   RoaTable,
 } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
+import { isLinkLocal } from "./addresses";
 import { BMP_MONITORING, type BmpMonitoring } from "./bmp";
 import { BgpSpeakerError } from "./errors";
 import { mrtFileName, mrtFileNameVaries } from "./mrt-dump";
@@ -72,7 +73,7 @@ function ip(v: Json, field: string): string {
  */
 function neighborAddress(v: Json, field: string): string {
   const s = ip(v, field);
-  if (/^fe[89ab][0-9a-f]:/i.test(s) && !s.includes("%"))
+  if (isLinkLocal(s) && !s.includes("%"))
     fail(field, `a link-local address needs its interface, as in "${s}%eth0"`);
   if (!s.includes(":")) return s;
   // IPv6 in the form the kernel gives a connection's source (RFC 5952: lower case, zeros

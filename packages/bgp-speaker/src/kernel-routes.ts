@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import type { ChangeSet, LocRibChange, Rib, Route } from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
+import { isLinkLocal } from "./addresses";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";
 
@@ -20,8 +21,6 @@ export interface SkippedKernelRoute {
   readonly prefix: string;
   readonly reason: string;
 }
-
-const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
 
 /**
  * The next hop a route is installed with (the text after `via`), or why there is none. IPv4

@@ -8,6 +8,7 @@ import {
   type MrtWriteRecord,
   type PathAttributes,
 } from "@dyninfra/bgp-wire";
+import { withoutZone } from "./addresses";
 import { type Clock, systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";
@@ -36,12 +37,6 @@ export function configuredLocalAddress(router: Router, name: string): string {
       )
     : (local ?? router.spec.localAddress ?? "0.0.0.0");
 }
-
-/** An address without its zone (a link-local neighbour's `%eth1`: MRT and BMP carry 16 octets). */
-export const withoutZone = (address: string): string => {
-  const i = address.indexOf("%");
-  return i < 0 ? address : address.slice(0, i);
-};
 
 /** Where a neighbour's session runs, as MRT's BGP4MP records name it. */
 function endpoints(router: Router, name: string) {

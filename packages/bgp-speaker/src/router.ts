@@ -47,6 +47,7 @@ import {
   readMrt,
   WELL_KNOWN_COMMUNITY,
 } from "@dyninfra/bgp-wire";
+import { isLinkLocal, withoutZone } from "./addresses";
 import type { BmpExporter, BmpOptions } from "./bmp";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";
@@ -2350,7 +2351,5 @@ function negotiatedAddPath(neg: NegotiatedSession): {
  */
 function linkLocalSource(transport: Duplex | undefined): string | undefined {
   const local = (transport as { localAddress?: unknown } | undefined)?.localAddress;
-  if (typeof local !== "string" || !/^fe[89ab][0-9a-f]:/i.test(local)) return undefined;
-  const zone = local.indexOf("%");
-  return zone < 0 ? local : local.slice(0, zone);
+  return typeof local === "string" && isLinkLocal(local) ? withoutZone(local) : undefined;
 }

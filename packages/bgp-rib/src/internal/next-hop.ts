@@ -1,0 +1,57 @@
+import type { PathAttributes } from "@dyninfra/bgp-wire";
+
+type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
+
+/** An IPv6 link-local address (fe80::/10), with or without a zone. */
+export const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
+
+/** `a` without its zone (a link-local address's `%eth0`). */
+export const withoutZone = (a: string): string => {
+  const i = a.indexOf("%");
+  return i < 0 ? a : a.slice(0, i);
+};
+
+/**
+ * A next hop to give the routes of one family: NEXT_HOP and MP_REACH_NLRI, each `undefined` to
+ * keep the route's and `null` to remove it.
+ */
+export interface NextHop {
+  readonly nextHop: string | undefined | null;
+  readonly mp: MpReach | undefined | null;
+}
+
+/**
+ * Next hop `addresses` (zones dropped) for routes of `afi`: an IPv4 address as NEXT_HOP; IPv6
+ * ones (RFC 2545's global and link-local) in MP_REACH_NLRI — for IPv4 routes of AFI 1 and without
+ * NEXT_HOP (RFC 8950 §3).
+ */
+export function nextHopOf(afi: number, addresses: readonly string[]): NextHop {
+  const hops = addresses.map(withoutZone);
+  if (!hops[0]!.includes(":")) return { nextHop: hops[0], mp: undefined };
+  return {
+    nextHop: afi === 1 ? null : undefined,
+    mp: { afi: afi === 1 ? 1 : 2, safi: 1, nextHop: hops, nlri: [] },
+  };
+}
+
+/**
+ * MP_REACH_NLRI of set `a` with next hop `hop`: a NEXT_HOP replaces an MP_REACH_NLRI of AFI 1
+ * too (which would carry the IPv4 prefixes with its own next hop).
+ */
+export function reachWith(a: PathAttributes, hop: NextHop): MpReach | undefined | null {
+  if (hop.mp !== undefined) return hop.mp;
+  return typeof hop.nextHop === "string" && a.mpReachNlri?.afi === 1 ? null : undefined;
+}
+
+/** `a` with next hop `hop`. */
+export function withHop(a: PathAttributes, hop: NextHop): PathAttributes {
+  const mp = reachWith(a, hop);
+  const { nextHop: nh, mpReachNlri: m, ...rest } = a;
+  const nextHop = hop.nextHop === undefined ? nh : hop.nextHop;
+  const mpReachNlri = mp === undefined ? m : mp;
+  return {
+    ...rest,
+    ...(nextHop !== undefined && nextHop !== null ? { nextHop } : {}),
+    ...(mpReachNlri !== undefined && mpReachNlri !== null ? { mpReachNlri } : {}),
+  };
+}
