@@ -1087,3 +1087,61 @@ describe("AS_SET deprecation (RFC 9774)", () => {
     expect(flat(c.adjRibOut.get("198.51.100.2"))).toEqual(["+10.0.0.0/8"]);
   });
 });
+
+describe("a change set's adjRibOut", () => {
+  // None, one and several neighbours with a delta are three representations behind one
+  // ReadonlyMap: each must answer every part of that interface as a Map with those entries.
+  const asMap = (m: ReadonlyMap<string, AdjRibOutUpdate>) => {
+    const viaForEach: [string, AdjRibOutUpdate][] = [];
+    const self: unknown[] = [];
+    m.forEach(function (this: unknown, v, k, map) {
+      viaForEach.push([k, v]);
+      self.push(this, map);
+    }, "ctx");
+    expect(self).toEqual(viaForEach.flatMap(() => ["ctx", m]));
+    const entries = [...m];
+    expect([...m.entries()]).toEqual(entries);
+    expect(viaForEach).toEqual(entries);
+    expect([...m.keys()]).toEqual(entries.map(([k]) => k));
+    expect([...m.values()]).toEqual(entries.map(([, v]) => v));
+    expect(m.size).toBe(entries.length);
+    for (const [k, v] of entries) {
+      expect(m.has(k)).toBe(true);
+      expect(m.get(k)).toBe(v);
+    }
+    expect(m.has("203.0.113.9")).toBe(false);
+    expect(m.get("203.0.113.9")).toBeUndefined();
+    return entries.map(([k, v]) => [k, flat(v)]);
+  };
+
+  it("is a ReadonlyMap with no, one or several neighbours' deltas", () => {
+    const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
+    rib.addPeer({
+      address: "192.0.2.2",
+      asn: 64501,
+      bgpIdentifier: "192.0.2.2",
+      importPolicy: acceptAll,
+      exportPolicy: acceptAll,
+    });
+    rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
+    rib.peerUp("192.0.2.2");
+    rib.peerUp("10.0.0.2");
+    // One neighbour gets the route (not the eBGP peer it came from).
+    const one = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    expect(asMap(one.adjRibOut)).toEqual([["10.0.0.2", ["+203.0.113.0/24"]]]);
+    expect(JSON.stringify(one.adjRibOut)).toBe(JSON.stringify(new Map(one.adjRibOut)));
+    // Nobody: the same route again.
+    const none = rib.update("192.0.2.2", ann(attrs([64501], "192.0.2.2"), "203.0.113.0/24"));
+    expect(asMap(none.adjRibOut)).toEqual([]);
+    expect(JSON.stringify(none.adjRibOut)).toBe("{}");
+    // Two: an iBGP route goes to the eBGP peer, and its withdrawal of ours to the iBGP peer.
+    const two = rib.update(
+      "10.0.0.2",
+      ann(attrs([], "10.0.0.2", { localPref: 200 }), "203.0.113.0/24"),
+    );
+    expect(asMap(two.adjRibOut)).toEqual([
+      ["192.0.2.2", ["+203.0.113.0/24"]],
+      ["10.0.0.2", ["-203.0.113.0/24"]],
+    ]);
+  });
+});
