@@ -1116,13 +1116,7 @@ describe("a change set's adjRibOut", () => {
 
   it("is a ReadonlyMap with no, one or several neighbours' deltas", () => {
     const rib = new Rib({ asn: 64500, bgpIdentifier: "10.0.0.1" });
-    rib.addPeer({
-      address: "192.0.2.2",
-      asn: 64501,
-      bgpIdentifier: "192.0.2.2",
-      importPolicy: acceptAll,
-      exportPolicy: acceptAll,
-    });
+    rib.addPeer(acceptingPeer("192.0.2.2", 64501));
     rib.addPeer({ address: "10.0.0.2", asn: 64500, bgpIdentifier: "10.0.0.2" });
     rib.peerUp("192.0.2.2");
     rib.peerUp("10.0.0.2");

@@ -3044,44 +3044,37 @@ export class Rib {
       const q = this.peers[k]!;
       if (q.idx === 0 || !q.up) continue;
       const cache = this.freshExportCache();
+      let d: AdjRibOutUpdate;
       if (q.shared !== undefined) {
         // In step with its group (a refresh changes nothing): the group's changes, as this member
         // sees them.
         const g = q.shared;
         if (g.batch !== this.batchNo) this.updateShared(g, q, changed, nChanged, cache);
-        const d = this.sharedDelta(g, q);
+        d = this.sharedDelta(g, q);
         if (d === EMPTY_DELTA) continue;
         q.seq++;
         if (q.journal !== undefined) q.journal.push({ seq: q.seq, direction: "out", update: d });
-        if (oneTo === undefined && adjRibOut === undefined) {
-          oneTo = q.address;
-          oneDelta = d;
-        } else {
-          adjRibOut ??= new Map([[oneTo!, oneDelta!]]);
-          adjRibOut.set(q.address, d);
-        }
-        continue;
+      } else {
+        if (q === fullPeer && !fullIsDirtyOnly) {
+          const to = fullTo < 0 ? this.prefixes.count : fullTo;
+          for (let p = fullFrom; p < to; p++) this.exportPrefix(q, p, cache);
+        } else if (q.sentMulti !== undefined) {
+          // ADD-PATH send: a change of any path matters, not only of the best.
+          for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty.a[i]!, cache);
+        } else this.exportChanged(q, changed, nChanged, cache);
+        // Flushed before the next neighbour's export: the shared pending array is then empty again.
+        if (q.held) continue;
+        if (q.pendList.length === 0 && (q.pendingMulti === undefined || q.pendingMulti.size === 0))
+          continue;
+        d = this.flush(q);
+        if (this.flushed === 0) continue;
       }
-      if (q === fullPeer && !fullIsDirtyOnly) {
-        const to = fullTo < 0 ? this.prefixes.count : fullTo;
-        for (let p = fullFrom; p < to; p++) this.exportPrefix(q, p, cache);
-      } else if (q.sentMulti !== undefined) {
-        // ADD-PATH send: a change of any path matters, not only of the best.
-        for (let i = 0; i < dirty.length; i++) this.exportPrefix(q, dirty.a[i]!, cache);
-      } else this.exportChanged(q, changed, nChanged, cache);
-      // Flushed before the next neighbour's export: the shared pending array is then empty again.
-      if (q.held) continue;
-      if (q.pendList.length === 0 && (q.pendingMulti === undefined || q.pendingMulti.size === 0))
-        continue;
-      const d = this.flush(q);
-      if (this.flushed > 0) {
-        if (oneTo === undefined && adjRibOut === undefined) {
-          oneTo = q.address;
-          oneDelta = d;
-        } else {
-          adjRibOut ??= new Map([[oneTo!, oneDelta!]]);
-          adjRibOut.set(q.address, d);
-        }
+      if (oneTo === undefined && adjRibOut === undefined) {
+        oneTo = q.address;
+        oneDelta = d;
+      } else {
+        adjRibOut ??= new Map([[oneTo!, oneDelta!]]);
+        adjRibOut.set(q.address, d);
       }
     }
     this.inProcess = false;
