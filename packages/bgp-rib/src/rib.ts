@@ -2281,6 +2281,7 @@ export class Rib {
     if (this.pPrefix.length < this.pathTop + ins.prefix.length)
       this.growPaths(this.pathTop + ins.prefix.length);
     const cache = new IntMap();
+    this.dirty.reserve(ins.prefix.length);
     for (let i = 0; i < ins.prefix.length; i++) {
       const p = ins.prefix[i]!;
       const s = this.upsertPath(q, p, ins.pathId[i]!, ids[ins.attr[i]!]!);
@@ -3224,6 +3225,12 @@ export class Rib {
     }
     const best = this.best;
     const pPeer = this.pPeer;
+    if (q.pendVal === undefined && !q.held) {
+      // Room for the batch in the queue at once (see IntList.reserve): a changed best route is
+      // mostly a queued one.
+      q.pendList.reserve(n);
+      q.pendIds.reserve(n);
+    }
     for (let i = 0; i < n; i++) {
       const p = changed[i]!;
       const b = best[p]!;

@@ -2,8 +2,9 @@ import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { batchInts, IntList } from "./slab";
 
-// Model-based: an IntList behaves as an array of 32-bit integers under pushes and clears, across
-// growth and the release of large storage on clear.
+// Model-based: an IntList behaves as an array of 32-bit integers under pushes, reservations and
+// clears, across growth and the release of large storage on clear; a reservation makes room at
+// once (pushes up to it allocate nothing).
 test.prop(
   [
     fc.array(
@@ -11,6 +12,7 @@ test.prop(
         { weight: 8, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) },
         { weight: 1, arbitrary: fc.constant("clear" as const) },
         { weight: 1, arbitrary: fc.nat(70000).map((n) => ({ bulk: n })) },
+        { weight: 1, arbitrary: fc.oneof(fc.nat(40), fc.nat(70000)).map((n) => ({ reserve: n })) },
       ),
       { maxLength: 60 },
     ),
@@ -26,6 +28,15 @@ test.prop(
     } else if (typeof op === "number") {
       l.push(op);
       model.push(op);
+    } else if ("reserve" in op) {
+      l.reserve(op.reserve);
+      expect(l.a.length).toBeGreaterThanOrEqual(l.length + op.reserve);
+      const storage = l.a;
+      for (let i = 0; i < Math.min(op.reserve, 300); i++) {
+        l.push(-i - 1);
+        model.push(-i - 1);
+      }
+      expect(l.a).toBe(storage);
     } else {
       for (let i = 0; i < op.bulk; i++) {
         l.push(i);

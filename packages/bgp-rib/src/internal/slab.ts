@@ -43,6 +43,20 @@ export class IntList {
     this.a[this.length++] = v;
   }
 
+  /**
+   * Makes room for `n` more entries in one allocation of exactly that size (a batch that knows
+   * its size, such as a full-table import, would otherwise allocate and copy its way up through
+   * every doubling: twice the memory, all of it typed arrays that count towards V8's external
+   * memory and so bring the next full collection closer).
+   */
+  reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.a.length) return;
+    const t = new Int32Array(need);
+    t.set(this.a.subarray(0, this.length));
+    this.a = t;
+  }
+
   clear(): void {
     this.length = 0;
     if (this.a.length > KEEP) this.a = new Int32Array(16);
