@@ -4,7 +4,7 @@ import type { PathAttributes, Prefix } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { acceptingPeer } from "../test/routers";
 import { compareAddresses } from "./decision";
-import { acceptAll } from "./policy";
+import { acceptAll, setNextHopSelf } from "./policy";
 import { Rib, type RibUpdate } from "./rib";
 
 const P = (t: string): Prefix => {
@@ -113,6 +113,30 @@ describe("Extended Next Hop Encoding (RFC 8950) and link-local next hops", () =>
     // The same next hops as the old router sent: nothing to send.
     expect(imported.neighbor).toEqual({ withdrawn: [], announced: [] });
     expect(outOf(b, L, "198.51.100.0/24")?.mpReachNlri).toEqual(mp(1, "fe80::1"));
+  });
+
+  it("setNextHopSelf in a policy picks our next hop as the session does, from its settings", () => {
+    // An iBGP neighbour over link-local addresses whose export policy sets next hop self.
+    const rib = router();
+    const L2 = "fe80::3%eth2";
+    rib.addPeer({
+      address: L2,
+      asn: 64500,
+      bgpIdentifier: "10.1.1.3",
+      localAddress: "fe80::1%eth2",
+      exportPolicy: setNextHopSelf(),
+    });
+    rib.peerUp(L2, { extendedNextHop: true, localLinkLocalAddress: "fe80::1" });
+    rib.update(V4, ann(path(65002, { nextHop: V4 }), "198.51.100.0/24"));
+    rib.update(V4, ann(path(65002, { mpReachNlri: mp(2, "2001:db8::6") }), "2001:db8:100::/48"));
+    expect(outOf(rib, L2, "198.51.100.0/24")?.mpReachNlri).toEqual(mp(1, "fe80::1"));
+    expect(outOf(rib, L2, "2001:db8:100::/48")?.mpReachNlri).toEqual(mp(2, "fe80::1"));
+    // The next session without Extended Next Hop Encoding: we have no next hop for IPv4 routes
+    // there, so the policy leaves them as they are — and they are still sent.
+    rib.peerDown(L2);
+    rib.peerUp(L2, { extendedNextHop: false });
+    expect(outOf(rib, L2, "198.51.100.0/24")).toMatchObject({ nextHop: V4 });
+    expect(outOf(rib, L2, "2001:db8:100::/48")?.mpReachNlri).toEqual(mp(2, "fe80::1"));
   });
 
   it("orders link-local neighbours by address, then by interface", () => {

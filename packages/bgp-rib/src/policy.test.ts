@@ -209,7 +209,9 @@ describe("actions and composition", () => {
     // And back: an IPv4 next hop replaces the MP_REACH_NLRI of AFI 1.
     const back = setNextHop("192.0.2.9")(route("198.51.100.0/24", out))!;
     expect([back.nextHop, back.mpReachNlri]).toEqual(["192.0.2.9", undefined]);
-    // Next hop self over a session between link-local addresses: our link-local address.
+    // Next hop self over a session between link-local addresses: our link-local address (for
+    // IPv4 routes with Extended Next Hop Encoding; without it we have none, and the route keeps
+    // its own).
     const onLink = {
       ...r,
       peer: {
@@ -217,9 +219,12 @@ describe("actions and composition", () => {
         asn: 64501,
         kind: "ebgp" as const,
         localAddress: "fe80::1%eth1",
+        extendedNextHop: true,
       },
     };
     expect(setNextHopSelf()(onLink)!.mpReachNlri?.nextHop).toEqual(["fe80::1"]);
+    const noEnh = { ...onLink, peer: { ...onLink.peer, extendedNextHop: false } };
+    expect(setNextHopSelf()(noEnh)).toBe(noEnh.attributes);
     const v6 = { ...onLink, prefix: { afi: 2 as const, address: "2001:db8:1::", length: 48 } };
     expect(setNextHopSelf()(v6)!.mpReachNlri).toEqual({
       afi: 2,

@@ -7,7 +7,7 @@ import {
 } from "@dyninfra/bgp-wire";
 import type { PeerKind } from "./decision";
 import { BgpRibError } from "./errors";
-import { nextHopOf, withHop } from "./internal/next-hop";
+import { nextHopOf, selfHop, withHop } from "./internal/next-hop";
 import { fastIpv4 } from "./internal/prefix-table";
 import { type IpPrefix, parseIpv6, parsePrefix, prefixContains } from "./ip";
 import type { BgpRole } from "./peer";
@@ -24,6 +24,13 @@ export interface PolicyPeer {
   readonly localAddress?: string;
   /** Our IPv6 address on the session, if configured. */
   readonly localIpv6Address?: string;
+  /**
+   * Our IPv6 link-local address on the session's link, if known
+   * (`PeerConfig.localLinkLocalAddress`).
+   */
+  readonly localLinkLocalAddress?: string;
+  /** Extended Next Hop Encoding (RFC 8950) is in use on the session (`PeerConfig.extendedNextHop`). */
+  readonly extendedNextHop?: boolean;
   /** Our BGP Role towards the neighbour (RFC 9234), if configured (`PeerConfig.role`). */
   readonly role?: BgpRole;
 }
@@ -336,8 +343,10 @@ export function setNextHop(address: string): Policy {
 
 /**
  * Sets the next hop to our own address on the session (`next-hop-self` for the routes the policy
- * applies to): the session's local address for IPv4 routes, its local IPv6 address for IPv6 ones;
- * a route of a family the session has no local address for is left as it is.
+ * applies to), chosen as for `PeerConfig.nextHopSelf`: IPv4 routes get the session's IPv4
+ * local address, or with Extended Next Hop Encoding its IPv6 addresses (RFC 8950); IPv6 routes its
+ * global and link-local IPv6 addresses (RFC 2545). A route of a family the session has no
+ * address for is left as it is.
  *
  * @example
  * ```ts
@@ -346,14 +355,8 @@ export function setNextHop(address: string): Policy {
  */
 export function setNextHopSelf(): Policy {
   return mark((r: PolicyRoute) => {
-    const la = r.peer.localAddress;
-    const self =
-      r.prefix.afi === 2
-        ? (r.peer.localIpv6Address ?? (la?.includes(":") === true ? la : undefined))
-        : la;
-    return self === undefined
-      ? r.attributes
-      : withHop(r.attributes, nextHopOf(r.prefix.afi, [self]));
+    const hop = selfHop(r.peer, r.prefix.afi === 2);
+    return hop === undefined ? r.attributes : withHop(r.attributes, hop);
   }, true);
 }
 

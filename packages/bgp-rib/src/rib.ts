@@ -46,7 +46,7 @@ import {
 import { IndexedExact4 } from "./internal/fib-index";
 import { GroupTable } from "./internal/group-table";
 import { IntMap, MISSING } from "./internal/int-map";
-import { isLinkLocal, type NextHop, nextHopOf, reachWith, withHop } from "./internal/next-hop";
+import { reachWith, selfHop, withHop } from "./internal/next-hop";
 import {
   fastIpv4,
   grownCapacity,
@@ -322,7 +322,8 @@ interface PeerState {
   readonly kind: PeerKind;
   readonly address: string;
   readonly bgpId: number;
-  readonly policyPeer: PolicyPeer;
+  /** The neighbour as policies see it (made again when the session's settings change it). */
+  policyPeer: PolicyPeer;
   up: boolean;
   held: boolean;
   /**
@@ -369,32 +370,6 @@ interface PeerState {
   /** Highest journal sequence number replayed from the router the session came from. */
   replayed: number;
   journal: JournalEntry[] | undefined;
-  /** Our next hops for IPv4 and IPv6 routes (see {@link selfHops}), for config `hopsOf`. */
-  hops: readonly [NextHop | undefined, NextHop | undefined] | undefined;
-  hopsOf: PeerConfig | undefined;
-}
-
-/**
- * Our next hops on a session with configuration c, for IPv4 and IPv6 routes (undefined: we have
- * no address for the family, and a route keeps its next hop). IPv6: the global address
- * (`localIpv6Address`, else an IPv6 `localAddress`) and the link-local one (RFC 2545 §3). IPv4:
- * with Extended Next Hop Encoding those IPv6 addresses (RFC 8950 §3); else `localAddress` (an
- * IPv4 one).
- */
-function selfHops(c: PeerConfig): readonly [NextHop | undefined, NextHop | undefined] {
-  const la = c.localAddress;
-  const la6 = la?.includes(":") === true ? la : undefined;
-  const global = c.localIpv6Address ?? (la6 !== undefined && !isLinkLocal(la6) ? la6 : undefined);
-  const ll = c.localLinkLocalAddress ?? (la6 !== undefined && isLinkLocal(la6) ? la6 : undefined);
-  const six = [global, ll].filter((x): x is string => x !== undefined);
-  const hop6 = six.length === 0 ? undefined : nextHopOf(2, six);
-  const hop4 =
-    c.extendedNextHop === true && six.length > 0
-      ? nextHopOf(1, six)
-      : la !== undefined && la6 === undefined
-        ? nextHopOf(1, [la])
-        : undefined;
-  return [hop4, hop6];
 }
 
 /**
@@ -825,6 +800,22 @@ function sameInts(a: Int32Array | undefined, b: Int32Array | undefined): boolean
   return true;
 }
 
+/** Neighbour `c` (of kind `kind`) as policies see it. */
+function policyPeerOf(c: PeerConfig, kind: PeerKind): PolicyPeer {
+  return {
+    address: c.address,
+    asn: c.asn,
+    kind,
+    ...(c.localAddress === undefined ? {} : { localAddress: c.localAddress }),
+    ...(c.localIpv6Address === undefined ? {} : { localIpv6Address: c.localIpv6Address }),
+    ...(c.localLinkLocalAddress === undefined
+      ? {}
+      : { localLinkLocalAddress: c.localLinkLocalAddress }),
+    ...(c.extendedNextHop === undefined ? {} : { extendedNextHop: c.extendedNextHop }),
+    ...(c.role === undefined ? {} : { role: c.role }),
+  };
+}
+
 /**
  * The address a route is forwarded to: NEXT_HOP, or the first next hop of MP_REACH_NLRI (the
  * global one of IPv6) — first when it is for AFI 1, whose IPv4 prefixes it carries (RFC 8950).
@@ -1073,6 +1064,7 @@ export class Rib {
     if (group !== q.exportCache) {
       q.config = config;
       q.exportCache = group;
+      q.policyPeer = policyPeerOf(config, q.kind);
     }
     if (options.slicedInitialExport === true) {
       // Exported from prefix 0 on by initialExport; changes meanwhile are exported as they come.
@@ -2438,16 +2430,7 @@ export class Rib {
       kind,
       address: config.address,
       bgpId,
-      policyPeer: {
-        address: config.address,
-        asn: config.asn,
-        kind,
-        ...(config.localAddress === undefined ? {} : { localAddress: config.localAddress }),
-        ...(config.localIpv6Address === undefined
-          ? {}
-          : { localIpv6Address: config.localIpv6Address }),
-        ...(config.role === undefined ? {} : { role: config.role }),
-      },
+      policyPeer: policyPeerOf(config, kind),
       up: false,
       held: false,
       sweep: -1,
@@ -2463,8 +2446,6 @@ export class Rib {
       seq: 0,
       replayed: 0,
       journal: undefined,
-      hops: undefined,
-      hopsOf: undefined,
     };
     this.peers.push(q);
     this.byAddress.set(config.address, q);
@@ -3070,7 +3051,7 @@ export class Rib {
         d = this.flush(q);
         if (this.flushed === 0) continue;
       }
-      if (oneTo === undefined && adjRibOut === undefined) {
+      if (oneTo === undefined) {
         oneTo = q.address;
         oneDelta = d;
       } else {
@@ -3473,17 +3454,8 @@ export class Rib {
       q.kind === "ibgp" &&
       !reflect &&
       a.unknown === undefined &&
-      !(q.config.nextHopSelf === true && this.selfHop(q, v6) !== undefined)
+      !(q.config.nextHopSelf === true && selfHop(q.config, v6) !== undefined)
     );
-  }
-
-  /** Our next hop towards q for IPv4 or IPv6 routes (see {@link selfHops}). */
-  private selfHop(q: PeerState, v6: boolean): NextHop | undefined {
-    if (q.hopsOf !== q.config) {
-      q.hops = selfHops(q.config);
-      q.hopsOf = q.config;
-    }
-    return q.hops![v6 ? 1 : 0];
   }
 
   /** The mandatory attribute changes when sending a route to q (RFC 4271 §5, RFC 4456, RFC 5065). */
@@ -3496,7 +3468,7 @@ export class Rib {
     post: number,
   ): PathAttributes {
     const lp = this.localPrefOf(post);
-    const self = this.selfHop(q, v6);
+    const self = selfHop(q.config, v6);
     if (this.plainIbgp(a, q, v6, reflect)) {
       // The common iBGP case (no reflection, no next-hop-self, nothing unknown): the set itself
       // with LOCAL_PREF — often exactly the set, which is then returned as it is.

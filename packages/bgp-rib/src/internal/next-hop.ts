@@ -55,3 +55,44 @@ export function withHop(a: PathAttributes, hop: NextHop): PathAttributes {
     ...(mpReachNlri !== undefined && mpReachNlri !== null ? { mpReachNlri } : {}),
   };
 }
+
+/**
+ * What our own next hop on a session is chosen from: a neighbour's configuration, or the view of
+ * it a policy gets.
+ */
+export interface SelfHopSource {
+  readonly localAddress?: string;
+  readonly localIpv6Address?: string;
+  readonly localLinkLocalAddress?: string;
+  readonly extendedNextHop?: boolean;
+}
+
+type SelfHops = readonly [NextHop | undefined, NextHop | undefined];
+const selfHopsOf = new WeakMap<SelfHopSource, SelfHops>();
+
+/**
+ * Our next hop on session `c` for IPv4 (`v6` false) or IPv6 routes; undefined when we have no
+ * address for the family, and a route keeps its next hop. IPv6: the global address
+ * (`localIpv6Address`, else an IPv6 `localAddress`) and the link-local one (RFC 2545 §3). IPv4:
+ * with Extended Next Hop Encoding those IPv6 addresses (RFC 8950 §3); else `localAddress` when it
+ * is an IPv4 one. Worked out once per (immutable) object.
+ */
+export function selfHop(c: SelfHopSource, v6: boolean): NextHop | undefined {
+  let hops = selfHopsOf.get(c);
+  if (hops === undefined) {
+    const la = c.localAddress;
+    const la6 = la?.includes(":") === true ? la : undefined;
+    const global = c.localIpv6Address ?? (la6 !== undefined && !isLinkLocal(la6) ? la6 : undefined);
+    const ll = c.localLinkLocalAddress ?? (la6 !== undefined && isLinkLocal(la6) ? la6 : undefined);
+    const six = [global, ll].filter((x): x is string => x !== undefined);
+    const hop4 =
+      c.extendedNextHop === true && six.length > 0
+        ? nextHopOf(1, six)
+        : la !== undefined && la6 === undefined
+          ? nextHopOf(1, [la])
+          : undefined;
+    hops = [hop4, six.length === 0 ? undefined : nextHopOf(2, six)];
+    selfHopsOf.set(c, hops);
+  }
+  return hops[v6 ? 1 : 0];
+}
