@@ -7,7 +7,7 @@
  * (and used) apart from the RIB; the RIB builds the records from its Adj-RIB-In.
  */
 
-import { withoutZone } from "./internal/next-hop";
+import { withoutZone } from "./ip";
 
 /** How a route was learned, as the decision process sees it (RFC 4271 §9.1.2.2 (d), RFC 5065). */
 export type PeerKind = "ebgp" | "ibgp" | "confed-ebgp" | "local";

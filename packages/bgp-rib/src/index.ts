@@ -34,6 +34,7 @@ export {
   formatIpv4,
   formatIpv6,
   formatPrefix,
+  isLinkLocal,
   maskWords,
   parseIpv4,
   parseIpv6,
@@ -41,6 +42,7 @@ export {
   prefixBytes,
   prefixContains,
   prefixFromBytes,
+  withoutZone,
   wordMask,
 } from "./ip";
 export type {

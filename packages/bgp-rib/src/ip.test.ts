@@ -3,10 +3,12 @@ import { BgpRibError } from "./errors";
 import {
   formatIpv6,
   formatPrefix,
+  isLinkLocal,
   parseIpv6,
   parsePrefix,
   prefixBytes,
   prefixFromBytes,
+  withoutZone,
 } from "./ip";
 
 describe("ip", () => {
@@ -24,6 +26,15 @@ describe("ip", () => {
     expect(formatPrefix(parsePrefix("10.0.0.1/8", true))).toBe("10.0.0.0/8");
     expect(() => parsePrefix("10.0.0.0/33")).toThrow(BgpRibError);
     expect(() => parsePrefix("1:2:3:4:5:6:7:8:9/64")).toThrow(BgpRibError);
+  });
+  it("link-local addresses (fe80::/10) and zones", () => {
+    for (const a of ["fe80::1", "FE80::1%eth0", "febf:1::2", "fe9a::%1"])
+      expect(isLinkLocal(a)).toBe(true);
+    for (const a of ["fec0::1", "fe7f::1", "2001:db8::1", "192.0.2.1", "fe8"])
+      expect(isLinkLocal(a)).toBe(false);
+    expect(withoutZone("fe80::2%eth1")).toBe("fe80::2");
+    expect(withoutZone("fe80::2%")).toBe("fe80::2");
+    expect(withoutZone("2001:db8::1")).toBe("2001:db8::1");
   });
   it("NLRI bytes (RFC 4271 §4.3)", () => {
     const p = parsePrefix("10.1.128.0/17");

@@ -149,6 +149,32 @@ export function formatIpv6(words: readonly number[]): string {
 }
 
 /**
+ * Whether an address is IPv6 link-local (fe80::/10), with or without a zone.
+ *
+ * @example
+ * ```ts
+ * isLinkLocal("fe80::2%eth1"); // true
+ * ```
+ */
+export function isLinkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}
+
+/**
+ * An address without its zone: a link-local neighbour names its interface after `%` (as node:net
+ * gives a connection's ends), which next hops and 16-octet address fields leave out.
+ *
+ * @example
+ * ```ts
+ * withoutZone("fe80::2%eth1"); // "fe80::2"
+ * ```
+ */
+export function withoutZone(address: string): string {
+  const i = address.indexOf("%");
+  return i < 0 ? address : address.slice(0, i);
+}
+
+/**
  * Parses `address/length` (IPv4 or IPv6). Host bits must be zero unless `lenient` (then they are
  * cleared).
  *

@@ -1,5 +1,11 @@
 import { connect, type Socket } from "node:net";
-import type { AdjRibOutUpdate, ChangeSet, LocRibChange, Route } from "@dyninfra/bgp-rib";
+import {
+  type AdjRibOutUpdate,
+  type ChangeSet,
+  type LocRibChange,
+  type Route,
+  withoutZone,
+} from "@dyninfra/bgp-rib";
 import {
   type AfiSafi,
   DEFAULT_SESSION_CONTEXT,
@@ -13,7 +19,6 @@ import {
   type SessionContext,
   sessionContext,
 } from "@dyninfra/bgp-wire";
-import { withoutZone } from "./addresses";
 import { endOfRib } from "./graceful-restart";
 import { configuredLocalAddress } from "./mrt-dump";
 import { localOpen, speakerCapabilities } from "./open";

@@ -2,12 +2,15 @@ import { isIP } from "node:net";
 import {
   type AspaValidity,
   BGP_ROLES,
+  formatIpv6,
+  isLinkLocal,
   type OriginValidity,
   type PrefixListEntry,
+  parseIpv6,
   RoaTable,
+  withoutZone,
 } from "@dyninfra/bgp-rib";
 import { parsePrefix } from "@dyninfra/bgp-wire";
-import { isLinkLocal } from "./addresses";
 import { BMP_MONITORING, type BmpMonitoring } from "./bmp";
 import { BgpSpeakerError } from "./errors";
 import { mrtFileName, mrtFileNameVaries } from "./mrt-dump";
@@ -77,11 +80,9 @@ function neighborAddress(v: Json, field: string): string {
     fail(field, `a link-local address needs its interface, as in "${s}%eth0"`);
   if (!s.includes(":")) return s;
   // IPv6 in the form the kernel gives a connection's source (RFC 5952: lower case, zeros
-  // compressed), so that an incoming connection finds its neighbour.
-  const zone = s.indexOf("%");
-  const bare = zone < 0 ? s : s.slice(0, zone);
-  const canonical = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-  return zone < 0 ? canonical : `${canonical}${s.slice(zone)}`;
+  // compressed), so that an incoming connection finds its neighbour; the zone kept.
+  const bare = withoutZone(s);
+  return `${formatIpv6(parseIpv6(bare))}${s.slice(bare.length)}`;
 }
 
 function optional<T>(

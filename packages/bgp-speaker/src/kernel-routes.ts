@@ -1,8 +1,13 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import type { ChangeSet, LocRibChange, Rib, Route } from "@dyninfra/bgp-rib";
+import {
+  type ChangeSet,
+  isLinkLocal,
+  type LocRibChange,
+  type Rib,
+  type Route,
+} from "@dyninfra/bgp-rib";
 import { formatPrefix } from "@dyninfra/bgp-wire";
-import { isLinkLocal } from "./addresses";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";
 

@@ -1,5 +1,6 @@
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
+import { withoutZone } from "@dyninfra/bgp-rib";
 import {
   encodeMrt,
   encodeMrtRecord,
@@ -8,7 +9,6 @@ import {
   type MrtWriteRecord,
   type PathAttributes,
 } from "@dyninfra/bgp-wire";
-import { withoutZone } from "./addresses";
 import { type Clock, systemClock } from "./clock";
 import { BgpSpeakerError } from "./errors";
 import type { Router } from "./router";

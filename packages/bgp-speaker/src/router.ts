@@ -19,6 +19,7 @@ import {
   addCommunities,
   BGP_ROLES,
   chain,
+  isLinkLocal,
   parseAspaJson,
   parseVrpJson,
   Rib,
@@ -29,6 +30,7 @@ import {
   ribUpdateFromMessage,
   setLocalPref,
   type Vrp,
+  withoutZone,
 } from "@dyninfra/bgp-rib";
 import type {
   AfiSafi,
@@ -47,7 +49,6 @@ import {
   readMrt,
   WELL_KNOWN_COMMUNITY,
 } from "@dyninfra/bgp-wire";
-import { isLinkLocal, withoutZone } from "./addresses";
 import type { BmpExporter, BmpOptions } from "./bmp";
 import type { Clock } from "./clock";
 import { systemClock } from "./clock";

@@ -1,15 +1,7 @@
 import type { PathAttributes } from "@dyninfra/bgp-wire";
+import { isLinkLocal, withoutZone } from "../ip";
 
 type MpReach = NonNullable<PathAttributes["mpReachNlri"]>;
-
-/** An IPv6 link-local address (fe80::/10), with or without a zone. */
-export const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
-
-/** `a` without its zone (a link-local address's `%eth0`). */
-export const withoutZone = (a: string): string => {
-  const i = a.indexOf("%");
-  return i < 0 ? a : a.slice(0, i);
-};
 
 /**
  * A next hop to give the routes of one family: NEXT_HOP and MP_REACH_NLRI, each `undefined` to
