@@ -8,15 +8,21 @@ import { decodeMrt } from "@dyninfra/bgp-wire";
 import { describe, expect, it } from "vitest";
 import { MrtUpdateLog, writeRibDump } from "./mrt-dump";
 import { tmp } from "./mrt-dump.test-support";
+import type { Router } from "./router";
 import { flush, unnumbered } from "./test-support";
+
+/** Whether r2's session, once established, negotiated Extended Next Hop Encoding. */
+async function negotiatedEnh(r2: Router): Promise<boolean> {
+  await flush(30);
+  const s = r2.sessions()[0] as { state: string; negotiated: { extendedNextHop: boolean } };
+  expect(s.state).toBe("Established");
+  return s.negotiated.extendedNextHop;
+}
 
 describe("a session between link-local addresses", () => {
   it("carries IPv4 and IPv6 routes with the link-local next hop when both announce RFC 8950", async () => {
     const { r1, r2 } = unnumbered(true, true);
-    await flush(30);
-    const s = r2.sessions()[0] as { state: string; negotiated: { extendedNextHop: boolean } };
-    expect(s.state).toBe("Established");
-    expect(s.negotiated.extendedNextHop).toBe(true);
+    expect(await negotiatedEnh(r2)).toBe(true);
     const v4 = r2.rib.bestRoute("198.51.100.0/24");
     expect(v4?.peer).toBe("fe80::1%eth1");
     expect(v4?.attributes.nextHop).toBeUndefined();
@@ -31,10 +37,7 @@ describe("a session between link-local addresses", () => {
 
   it("without the capability on one side, sends IPv4 routes with no IPv6 next hop", async () => {
     const { r1, r2 } = unnumbered(true, false);
-    await flush(30);
-    const s = r2.sessions()[0] as { state: string; negotiated: { extendedNextHop: boolean } };
-    expect(s.state).toBe("Established");
-    expect(s.negotiated.extendedNextHop).toBe(false);
+    expect(await negotiatedEnh(r2)).toBe(false);
     // r1 has no IPv4 address for that session: the IPv4 route keeps its own next hop (the one it
     // was originated with, r1's BGP Identifier), in NEXT_HOP.
     const v4 = r2.rib.bestRoute("198.51.100.0/24");
